@@ -1,0 +1,3 @@
+from conflictcli.cli import main
+
+main()

@@ -1,0 +1,176 @@
+"""The archive: where it lives, and the operations every command asks of it.
+
+An archive is a folder holding the catalogue (`catalogue.sqlite`, see store.py) and
+the search index (`whoosh/`, see index.py). This module joins the two: the engine
+finds ids, the catalogue supplies what is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conflictcli.articles import Article
+from conflictcli.errors import ArchiveMissing, DataError, NotFound
+from conflictcli.index import WhooshIndex
+from conflictcli.query import SearchRequest
+from conflictcli.store import Store
+
+CATALOGUE = "catalogue.sqlite"
+ENGINE_DIR = "whoosh"
+MIN_PREFIX = 4
+
+
+def default_location() -> Path:
+    """The user's data directory, as each platform names it."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "conflict"
+
+
+@dataclass
+class Result:
+    """One search result, as every output format shows it."""
+
+    id: str
+    date: str | None
+    title: str
+    source: str | None
+    url: str | None
+    path: str | None
+    score: float | None
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    partial: bool = False
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    offset: int
+    limit: int
+    took_ms: float
+    results: list[Result]
+
+
+@dataclass
+class Stats:
+    articles: int
+    first_date: str | None
+    last_date: str | None
+    undated: int
+    by_month: dict[str, int]
+    index_bytes: int
+    last_ingest: str | None
+    location: str
+
+
+class Archive:
+    def __init__(self, folder: Path, store: Store, engine: WhooshIndex) -> None:
+        self.folder = folder
+        self.store = store
+        self.engine = engine
+
+    @classmethod
+    def open(cls, folder: Path, create: bool = False) -> Archive:
+        folder = folder.expanduser()
+        catalogue = folder / CATALOGUE
+        if not catalogue.exists() and not create:
+            raise ArchiveMissing(str(folder))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            store = Store(catalogue)
+            engine = WhooshIndex.open(folder / ENGINE_DIR, create=create)
+        except (OSError, sqlite3.Error) as e:
+            raise DataError(
+                f"Cannot open the archive at {folder}: {e}.",
+                "Check that the folder is writable, or choose another with --index.",
+            ) from e
+        return cls(folder, store, engine)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        found = self.engine.search(req, self._bodies)
+        meta = self.store.articles([h.id for h in found.hits])
+        results = []
+        for h in found.hits:
+            a = meta.get(h.id)
+            if a is None:  # in the index but not the catalogue: an interrupted ingest
+                continue
+            results.append(
+                Result(
+                    id=a.id,
+                    date=_iso(a.date),
+                    title=a.title,
+                    source=a.source,
+                    url=a.url,
+                    path=a.paths[0] if a.paths else None,
+                    score=h.score,
+                    snippet=h.snippet,
+                    highlights=h.highlights,
+                    partial=h.partial,
+                )
+            )
+        took = round((time.perf_counter() - t0) * 1000, 1)
+        return SearchResult(req.text, found.total, req.offset, req.limit, took, results)
+
+    def _bodies(self, ids: list[str]) -> dict[str, str]:
+        return {i: a.body for i, a in self.store.articles(ids).items()}
+
+    def resolve(self, ref: str) -> Article:
+        """An article by full id, unique id prefix (4+ characters) or file path."""
+        as_path = Path(ref).expanduser()
+        if as_path.exists():
+            for aid in self.store.article_ids_of(str(as_path.resolve())):
+                return self.store.articles([aid])[aid]
+            raise NotFound(
+                f"The file {ref} is not in the archive.", f"Run 'conflict ingest {ref}' to add it."
+            )
+        key = ref.lower()
+        if len(key) < MIN_PREFIX:
+            raise NotFound(
+                f"{ref!r} is too short to name an article.",
+                f"Give at least {MIN_PREFIX} characters of its id, or its file's path.",
+            )
+        ids = self.store.ids_with_prefix(key)
+        if not ids:
+            raise NotFound(
+                f"No article with id {ref!r}.", "Find ids with 'conflict search <words>'."
+            )
+        if len(ids) > 1:
+            raise NotFound(
+                f"{ref!r} is the start of several ids: {', '.join(ids[:10])}.",
+                "Give more characters of the id.",
+            )
+        return self.store.articles(ids)[ids[0]]
+
+    def stats(self) -> Stats:
+        first, last = self.store.date_range()
+        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+        return Stats(
+            articles=self.store.article_count(),
+            first_date=first,
+            last_date=last,
+            undated=self.store.undated_count(),
+            by_month=self.store.by_month(),
+            index_bytes=size,
+            last_ingest=self.store.last_run(),
+            location=str(self.folder),
+        )
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None

@@ -1,0 +1,204 @@
+"""The Article record, and how the text of one file becomes one.
+
+A file in the archive format starts with a header line ` date YYYY-MM-DD`, followed by
+the body on the same line; paragraphs are separated by blank lines and there is no
+title line. This module is tolerant of variations (`Date:`, `date 27 March 2024`, no
+date at all), derives a title, and drops scraped noise lines (`Advertisment`, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from dateutil import parser as dateparser
+
+# Lines that scrapers leave in and no reader wants: matched against a whole line.
+NOISE_LINE = re.compile(
+    r"""^(?:
+        advert(?:is(?:e)?ment|isment|orial)s?
+      | sponsored(?:\ content)?
+      | read\ more(?:\ ?[:>].{0,80})?
+      | read\ next(?:\ ?[:>].{0,80})?
+      | continue\ reading
+      | skip\ (?:advertisement|ad)
+      | story\ continues\ below(?:\ advertisement)?
+      | share\ this\ (?:article|story)
+      | (?:share|tweet|print|email)
+      | click\ here\ to\ (?:get|download|subscribe|sign\ up).{0,60}
+      | sign\ up\ (?:to|for)\ our\ newsletter.{0,40}
+    )[.!:]?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+HEADER = re.compile(r"^\s*date\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
+MONTHS = {
+    m.lower()
+    for m in [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+}
+TITLE_MAX = 90
+
+
+@dataclass
+class Article:
+    """One article as the archive keeps it. `id` is derived from the content, so the
+    same text found at two paths is one article."""
+
+    id: str
+    date: dt.date | None
+    title: str
+    body: str
+    source: str | None = None
+    url: str | None = None
+    title_derived: bool = True
+    paths: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.body.split("\n\n") if self.body else []
+
+    @property
+    def words(self) -> int:
+        return len(self.body.split())
+
+
+def content_id(date: dt.date | None, body: str) -> str:
+    """A stable id for a text: whitespace differences do not change it."""
+    canon = (date.isoformat() if date else "") + "\n" + " ".join(body.split())
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+def _looks_like_date_end(token: str) -> bool:
+    word = token.strip(",.").lower()
+    return any(c.isdigit() for c in word) or word in MONTHS
+
+
+def _read_date(tokens: list[str]) -> dt.date | None:
+    if not _looks_like_date_end(tokens[-1]):
+        return None
+    candidate = " ".join(tokens).strip(" ,")
+    try:
+        when = dateparser.parse(candidate, default=dt.datetime(1900, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    if when.year == 1900 and "1900" not in candidate:
+        return None  # no year given: not a date we can trust
+    return when.date()
+
+
+def _parse_date_prefix(rest: str) -> tuple[dt.date | None, str, str | None]:
+    """Split `27 March 2024 Body text...` into (date, body, problem).
+
+    The date may take one to five words; the longest run of words that dateutil reads
+    wins. When nothing reads, a leading date-looking word is dropped and reported."""
+    tokens = rest.split(" ")
+    found: tuple[dt.date, int] | None = None
+    for k in range(min(5, len(tokens)), 0, -1):
+        when = _read_date(tokens[:k])
+        # The longest reading wins, then the fewest words giving that same day, so
+        # that `2024-03-27 12 drones` keeps "12" in the body.
+        if when and (found is None or when == found[0]):
+            found = (when, k)
+    if found:
+        return found[0], " ".join(tokens[found[1] :]).lstrip(), None
+    first = tokens[0] if tokens else ""
+    if first and any(c.isdigit() for c in first):
+        return None, " ".join(tokens[1:]).lstrip(), f"unreadable date {first!r}"
+    return None, rest, "date line without a date"
+
+
+def split_header(text: str) -> tuple[dt.date | None, str, str | None]:
+    """Return (date, remaining text, problem) for a file's full text."""
+    first, _, remainder = text.partition("\n")
+    m = HEADER.match(first)
+    if not m:
+        return None, text, "no date line"
+    date, first_body, problem = _parse_date_prefix(m.group("rest").strip())
+    if not first_body:
+        return date, remainder, problem
+    return date, first_body + "\n" + remainder, problem
+
+
+def clean_body(text: str) -> str:
+    """Paragraphs separated by one blank line, noise lines dropped, line ends trimmed."""
+    paragraphs = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [ln.rstrip() for ln in block.split("\n")]
+        kept = [ln for ln in lines if ln.strip() and not NOISE_LINE.match(ln.strip())]
+        if kept:
+            paragraphs.append("\n".join(kept).strip("\n"))
+    return "\n\n".join(p.lstrip() if i == 0 else p for i, p in enumerate(paragraphs))
+
+
+SENTENCE_END = re.compile(r"(?<=[a-z0-9\)\"'”’])[.!?](?=[\"'”’]?\s+[A-Z\"“‘(]|$)")
+
+
+def derive_title(body: str) -> str:
+    """The first sentence of the first paragraph, cut at a word near TITLE_MAX."""
+    first = body.split("\n\n", 1)[0].split("\n", 1)[0].strip()
+    m = SENTENCE_END.search(first)
+    sentence = first[: m.start() + 1] if m else first
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= TITLE_MAX:
+        return sentence.rstrip(".")
+    cut = sentence[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:-–— ")
+    return cut + "…"
+
+
+def parse_article(
+    text: str,
+    *,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    date: dt.date | None = None,
+) -> Article:
+    """Turn a file's text into an Article. Keyword arguments are metadata known from
+    elsewhere (a sidecar file): a title given is used as is, a date only when the
+    text has none."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    found, rest, problem = split_header(text)
+    body = clean_body(rest)
+    warnings = []
+    if found is None and date is None:
+        warnings.append(f"{problem or 'no date'}: indexed with an unknown date")
+    when = found or date
+    derived = not title
+    return Article(
+        id=content_id(when, body),
+        date=when,
+        title=title or derive_title(body),
+        body=body,
+        source=source,
+        url=url,
+        title_derived=derived,
+        warnings=warnings,
+    )

@@ -1,0 +1,195 @@
+"""The `conflict` command line: commands and options only; each hands off to the core
+(archive, ingest) and to output for rendering. Errors become messages in ConflictGroup."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from conflictcli import output
+from conflictcli.archive import Archive, default_location
+from conflictcli.errors import ConflictError, ExitCode, UsageError
+from conflictcli.ingest import ingest as run_ingest
+from conflictcli.output import Format
+from conflictcli.query import SearchRequest, Sort, since_date, until_date
+
+
+class ConflictGroup(TyperGroup):
+    """The one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConflictError as e:
+            _debug_traceback()
+            output.error(e)
+            ctx.exit(e.code)
+        except KeyboardInterrupt:
+            output.note("Interrupted; the archive is as it was before this command.")
+            ctx.exit(ExitCode.INTERRUPTED)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own usage errors and exits keep their messages and codes
+        except Exception as e:
+            if os.environ.get("CONFLICT_DEBUG"):
+                raise
+            output.error(
+                ConflictError(
+                    f"Unexpected {type(e).__name__}: {e}",
+                    "This is a bug in conflict: run again with CONFLICT_DEBUG=1 and report the traceback.",
+                )
+            )
+            ctx.exit(ExitCode.NOT_FOUND)
+
+
+def _debug_traceback() -> None:
+    if os.environ.get("CONFLICT_DEBUG"):
+        traceback.print_exc()
+
+
+app = typer.Typer(
+    cls=ConflictGroup,
+    name="conflict",
+    help="Archive and search news about armed conflicts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        envvar="CONFLICT_INDEX",
+        show_default=False,
+        file_okay=False,
+        help="Archive folder [env: CONFLICT_INDEX; default: the user's data dir]/conflict.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+
+
+def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Format:
+    chosen = [f for f, on in ((Format.json, json), (Format.jsonl, jsonl), (Format.csv, csv)) if on]
+    if len(chosen) > 1:
+        raise UsageError("Use just one of --json, --jsonl or --csv.")
+    return chosen[0] if chosen else Format.table
+
+
+def _open(index: Path | None, create: bool = False) -> Archive:
+    return Archive.open(index or default_location(), create=create)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (read recursively).", show_default=False)
+    ],
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove articles whose files under PATHS are gone.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
+    ] = False,
+    json: JsonOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """Add article files (.txt, .md) to the archive; unchanged files are skipped.
+
+    Example: conflict ingest ~/news/ukraine --prune
+    """
+    archive = _open(index, create=True)
+    with output.IngestProgress(enabled=not quiet) as progress:
+        summary = run_ingest(archive, paths, prune=prune, progress=progress)
+    output.ingest_summary(summary, _format(json), quiet)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", AND/OR/NOT, wild*, field:value, term~.')
+    ],
+    any_terms: Annotated[
+        bool, typer.Option("--any", help="Rank articles holding any of the terms.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="From this date on (2024-03-27, 2024-03, 'March 2024').")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Up to this date, inclusive (the whole day or month).")
+    ] = None,
+    sort: Annotated[Sort, typer.Option(help="Order of the results.")] = Sort.relevance,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, help="How many results; 0 lists every full match."),
+    ] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results first.")] = 0,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """Search the archive; every term is required unless --any is given.
+
+    Example: conflict search "Belgorod drones" --since 2024-03 --sort newest
+    """
+    fmt = _format(json, jsonl, csv)
+    req = SearchRequest(
+        text=query,
+        any_terms=any_terms,
+        since=since_date(since),
+        until=until_date(until),
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    result = _open(index).search(req)
+    output.search_results(result, fmt)
+    if not result.results:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
+def show(
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="Article id, a unique prefix of 4+ characters, or a file path."
+        ),
+    ],
+    highlight: Annotated[
+        str | None, typer.Option(help="Mark the terms of this query in the text.")
+    ] = None,
+    json: JsonOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """Print one article: its header and its whole text.
+
+    Example: conflict show 3f2a9c1e --highlight "Belgorod drones"
+    """
+    fmt = _format(json)
+    archive = _open(index)
+    art = archive.resolve(ref)
+    spans = archive.engine.mark(art.body, highlight) if highlight else []
+    output.article(art, fmt, spans)
+
+
+@app.command()
+def stats(json: JsonOpt = False, index: IndexOpt = None) -> None:
+    """Count the archive: articles, dates, articles per month, size on disk.
+
+    Example: conflict stats --json
+    """
+    output.stats(_open(index).stats(), _format(json))
+
+
+def main() -> None:
+    app(prog_name="conflict")

@@ -1,0 +1,300 @@
+"""The search engine: a Whoosh index of the archive's articles.
+
+This is the one engine boundary. Articles (plain records) go in, Hits (plain records)
+come out; nothing outside this module sees a Whoosh object, so a second engine could
+stand beside this one without changing the commands or the rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh import qparser, sorting
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.query import DateRange, NullQuery, Query
+from whoosh.support.charset import accent_map
+from whoosh.writing import LockError
+
+from conflictcli.articles import Article
+from conflictcli.errors import DataError, QueryError
+from conflictcli.query import SearchRequest, Sort
+
+# Case- and accent-insensitive, English stemming: "Drones" finds "drone", "café" "cafe".
+TEXT_ANALYZER = (
+    RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+)
+NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    title=TEXT(analyzer=TEXT_ANALYZER),
+    body=TEXT(analyzer=TEXT_ANALYZER),
+    source=TEXT(analyzer=NAME_ANALYZER),
+    date=DATETIME(sortable=True),
+    undated=NUMERIC(int, bits=8, sortable=True),
+)
+DEFAULT_FIELDS = ["title", "body"]
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+QUERY_FIELDS = ("title", "body", "source", "date", "id")
+ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
+SNIPPET_CHARS = 220
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float | None
+    partial: bool = False
+    snippet: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[Hit]
+
+
+class _SpanFormatter(Formatter):
+    """Collects the fragments as plain text plus the character spans of the matched
+    terms, so that rendering can mark them however it likes."""
+
+    between = " … "
+
+    def format(
+        self, fragments: list[Any], replace: bool = False
+    ) -> tuple[str, list[tuple[int, int]]]:
+        out: list[str] = []
+        spans: list[tuple[int, int]] = []
+        size = 0
+
+        def put(piece: str) -> None:
+            nonlocal size
+            piece = _SPACE.sub(" ", piece)
+            out.append(piece)
+            size += len(piece)
+
+        for n, frag in enumerate(fragments):
+            if n:
+                put(self.between)
+            text, at = frag.text, frag.startchar
+            for tok in sorted(frag.matches, key=lambda t: (t.startchar, -t.endchar)):
+                if tok.startchar is None or tok.startchar < at:
+                    continue
+                put(text[at : tok.startchar])
+                begin = size
+                put(text[tok.startchar : tok.endchar])
+                spans.append((begin, size))
+                at = tok.endchar
+            put(text[at : frag.endchar])
+        joined = "".join(out).rstrip()
+        lead = len(joined) - len(joined.lstrip())
+        return joined[lead:], [(a - lead, b - lead) for a, b in spans]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _lead(body: str) -> str:
+    flat = " ".join(body.split())
+    if len(flat) <= SNIPPET_CHARS:
+        return flat
+    return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+_FIELD_REF = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(\S?)")
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+
+
+def check_fields(text: str) -> None:
+    """Whoosh quietly reads `foo:bar` as words; a user who typed a field wants to know."""
+    for m in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
+        name, value = m.group(1), m.group(2)
+        if name.lower() not in QUERY_FIELDS:
+            raise QueryError(
+                f"Unknown field {name!r} in query {text!r}.",
+                f"Fields are {', '.join(QUERY_FIELDS)}; put text with a colon in quotes.",
+            )
+        if not value or value == ")":
+            raise QueryError(
+                f"Field {name}: in query {text!r} has no value.",
+                f"Give one, as in {name}:belgorod.",
+            )
+
+
+class WhooshIndex:
+    def __init__(self, ix: Any) -> None:
+        self._ix = ix
+
+    @classmethod
+    def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
+        if windex.exists_in(str(folder)):
+            return cls(windex.open_dir(str(folder)))
+        if not create:
+            raise DataError(
+                f"The search index in {folder} is missing.",
+                "Run 'conflict ingest <folder>' again to rebuild it.",
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(windex.create_in(str(folder), SCHEMA))
+
+    def doc_count(self) -> int:
+        return int(self._ix.doc_count())
+
+    def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
+        return mark_terms(self, text, query_text)
+
+    # -- writing -------------------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[IndexWriter]:
+        """A batch of changes, committed at the end, or cancelled on any error."""
+        try:
+            w = self._ix.writer(limitmb=256)
+        except LockError as e:
+            raise DataError(
+                "Another ingest is writing to this archive.",
+                "Wait for it to finish, then run this ingest again.",
+            ) from e
+        batch = IndexWriter(w, fresh=self._ix.doc_count_all() == 0)
+        try:
+            yield batch
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+
+    # -- searching -----------------------------------------------------------------
+    def _parser(self, any_terms: bool) -> qparser.QueryParser:
+        group = qparser.OrGroup.factory(ANY_BONUS) if any_terms else qparser.AndGroup
+        p = qparser.MultifieldParser(DEFAULT_FIELDS, SCHEMA, fieldboosts=FIELD_BOOSTS, group=group)
+        p.add_plugin(qparser.FuzzyTermPlugin())
+        p.add_plugin(DateParserPlugin(free=False))
+        return p
+
+    def parse(self, text: str, any_terms: bool = False) -> Query:
+        check_fields(text)
+        try:
+            q = self._parser(any_terms).parse(text)
+        except Exception as e:  # the parser's own errors have no common base class
+            raise QueryError(
+                f"Cannot read the query {text!r}: {e}.", "Check quotes and brackets."
+            ) from e
+        if q is NullQuery or isinstance(q, type(NullQuery)):
+            raise QueryError(
+                f"The query {text!r} has nothing to search for.",
+                "Use names or words: only operators or very common words (the, of, and) were given.",
+            )
+        return q
+
+    def search(
+        self, req: SearchRequest, bodies: Callable[[list[str]], dict[str, str]]
+    ) -> EngineResult:
+        full_q = self.parse(req.text, req.any_terms)
+        want = None if req.limit == 0 else req.offset + req.limit
+        with self._ix.searcher() as s:
+            kw: dict[str, Any] = {
+                "filter": _date_filter(req),
+                "sortedby": _sort_facet(req.sort),
+                "terms": True,
+            }
+            full = s.search(full_q, limit=want, **kw)
+            total = len(full)
+            entries = [(h, False) for h in full]
+            if want is not None and total < want and not req.any_terms:
+                some_q = self.parse(req.text, any_terms=True)
+                if some_q != full_q:
+                    more = s.search(some_q, limit=want - total, mask=full.docs(), **kw)
+                    entries += [(h, True) for h in more]
+            page = entries[req.offset : want]
+            texts = bodies([h["id"] for h, _ in page]) if req.snippets else {}
+            hits = [self._hit(h, partial, texts.get(h["id"])) for h, partial in page]
+        return EngineResult(total=total, hits=hits)
+
+    def _hit(self, h: Any, partial: bool, body: str | None) -> Hit:
+        hit = Hit(
+            id=h["id"], score=None if h.score is None else round(float(h.score), 4), partial=partial
+        )
+        if body is None:
+            return hit
+        h.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        h.results.formatter = _SpanFormatter()
+        snippet, spans = h.highlights("body", text=body, top=2) or ("", [])
+        if not snippet:
+            snippet, spans = _lead(body), []
+        hit.snippet, hit.highlights = snippet, spans
+        return hit
+
+
+class IndexWriter:
+    def __init__(self, w: Any, fresh: bool) -> None:
+        self._w = w
+        self._fresh = fresh  # nothing to replace: plain adds are faster
+
+    def add(self, a: Article) -> None:
+        doc: dict[str, Any] = {
+            "id": a.id,
+            "title": a.title,
+            "body": a.body,
+            "source": a.source or "",
+            "undated": 0 if a.date else 1,
+        }
+        if a.date:
+            doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+        if self._fresh:
+            self._w.add_document(**doc)
+        else:
+            self._w.update_document(**doc)
+
+    def delete(self, article_id: str) -> None:
+        self._w.delete_by_term("id", article_id)
+
+
+def _date_filter(req: SearchRequest) -> Query | None:
+    if not (req.since or req.until):
+        return None
+    start = dt.datetime.combine(req.since, dt.time.min) if req.since else None
+    end = dt.datetime.combine(req.until, dt.time.max) if req.until else None
+    return DateRange("date", start, end)
+
+
+def _sort_facet(sort: Sort) -> Any:
+    if sort is Sort.relevance:
+        return None
+    # undated articles last either way
+    return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
+
+
+def _matched_words(q: Query, reader: Any) -> set[str]:
+    words: set[str] = set()
+    for fieldname, term in q.existing_terms(reader, expand=True):
+        if fieldname in DEFAULT_FIELDS:
+            words.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+    return words
+
+
+def mark_terms(index: WhooshIndex, text: str, query_text: str) -> list[tuple[int, int]]:
+    """Character spans in `text` of the words the query looks for (any of them)."""
+    q = index.parse(query_text, any_terms=True)
+    with index._ix.searcher() as s:
+        words = _matched_words(q, s.reader())
+    return [
+        (tok.startchar, tok.endchar)
+        for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
+        if tok.text in words
+    ]

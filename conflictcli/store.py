@@ -1,0 +1,235 @@
+"""The catalogue: every article with its text and metadata, the files it came from
+(with their content hashes), and the ingest runs. SQLite from the standard library.
+
+The catalogue lets `show`, `stats` and the "has this file changed?" check of an
+incremental ingest run without opening the search engine, and gives ingest a
+transaction to lean on. The search engine (index.py) holds only what it needs to find
+and rank; the catalogue is the record of what the archive contains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conflictcli.articles import Article
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    date TEXT,
+    title TEXT NOT NULL,
+    title_derived INTEGER NOT NULL,
+    source TEXT,
+    url TEXT,
+    body TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+-- which articles a file holds: one for a text file, many for a future CSV or JSONL
+CREATE TABLE IF NOT EXISTS links (
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    PRIMARY KEY (path, article_id)
+);
+CREATE INDEX IF NOT EXISTS links_article ON links(article_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+"""
+
+ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body"
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    sha256: str
+    size: int
+    mtime: float
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(str(path), isolation_level=None)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.executescript(SCHEMA)
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions -------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # -- files ----------------------------------------------------------------------
+    def file(self, path: str) -> FileRecord | None:
+        row = self.conn.execute(
+            "SELECT path, sha256, size, mtime FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return FileRecord(*row) if row else None
+
+    def all_files(self) -> dict[str, str]:
+        """Every known path with its content hash."""
+        return dict(self.conn.execute("SELECT path, sha256 FROM files"))
+
+    def put_file(self, rec: FileRecord, article_ids: Iterable[str]) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+            (rec.path, rec.sha256, rec.size, rec.mtime, now_iso()),
+        )
+        self.conn.execute("DELETE FROM links WHERE path = ?", (rec.path,))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO links VALUES (?, ?)", ((rec.path, i) for i in article_ids)
+        )
+
+    def drop_file(self, path: str) -> list[str]:
+        """Forget a file; return the ids of articles that no file holds any more."""
+        ids = [
+            r[0] for r in self.conn.execute("SELECT article_id FROM links WHERE path = ?", (path,))
+        ]
+        self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
+        return [i for i in ids if not self.paths(i)]
+
+    def article_ids_of(self, path: str) -> list[str]:
+        return [
+            r[0] for r in self.conn.execute("SELECT article_id FROM links WHERE path = ?", (path,))
+        ]
+
+    # -- articles -------------------------------------------------------------------
+    def has_article(self, article_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+            is not None
+        )
+
+    def put_article(self, a: Article) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                a.id,
+                a.date.isoformat() if a.date else None,
+                a.title,
+                int(a.title_derived),
+                a.source,
+                a.url,
+                a.body,
+                a.words,
+                now_iso(),
+            ),
+        )
+
+    def drop_articles(self, ids: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
+
+    def paths(self, article_id: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT path FROM links WHERE article_id = ? ORDER BY path", (article_id,)
+            )
+        ]
+
+    def articles(self, ids: list[str]) -> dict[str, Article]:
+        """The articles with these ids (those that exist), each with its paths."""
+        out: dict[str, Article] = {}
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", chunk
+            )
+            for row in rows:
+                out[row[0]] = self._article(row)
+        return out
+
+    def iter_articles(self) -> Iterator[Article]:
+        for row in self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles"):
+            yield self._article(row)
+
+    def _article(self, row: tuple[Any, ...]) -> Article:
+        aid, date, title, derived, source, url, body = row
+        return Article(
+            id=aid,
+            date=dt.date.fromisoformat(date) if date else None,
+            title=title,
+            body=body,
+            source=source,
+            url=url,
+            title_derived=bool(derived),
+            paths=self.paths(aid),
+        )
+
+    def ids_with_prefix(self, prefix: str, limit: int = 20) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM articles WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                (escaped + "%", limit),
+            )
+        ]
+
+    def article_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        row = self.conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
+        return row[0], row[1]
+
+    def by_month(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            "SELECT substr(date, 1, 7) AS m, count(*) FROM articles "
+            "WHERE date IS NOT NULL GROUP BY m ORDER BY m"
+        )
+        return {m: n for m, n in rows}
+
+    def undated_count(self) -> int:
+        return int(
+            self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]
+        )
+
+    # -- runs -----------------------------------------------------------------------
+    def record_run(self, started_at: str, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO runs (started_at, finished_at, summary) VALUES (?, ?, ?)",
+            (started_at, now_iso(), json.dumps(summary)),
+        )
+
+    def last_run(self) -> str | None:
+        row = self.conn.execute("SELECT max(finished_at) FROM runs").fetchone()
+        return row[0] if row else None
