@@ -25,7 +25,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, Formatter
+from whoosh.highlight import Formatter, PinpointFragmenter
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import DateRange, NullQuery, Query
 from whoosh.support.charset import accent_map
@@ -44,7 +44,7 @@ NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
     title=TEXT(analyzer=TEXT_ANALYZER),
-    body=TEXT(analyzer=TEXT_ANALYZER),
+    body=TEXT(analyzer=TEXT_ANALYZER, chars=True),
     source=TEXT(analyzer=NAME_ANALYZER),
     date=DATETIME(sortable=True),
     undated=NUMERIC(int, bits=8, sortable=True),
@@ -232,7 +232,7 @@ class WhooshIndex:
         )
         if body is None:
             return hit
-        h.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        h.results.fragmenter = PinpointFragmenter(SNIPPET_CHARS, surround=60, autotrim=True)
         h.results.formatter = _SpanFormatter()
         snippet, spans = h.highlights("body", text=body, top=2) or ("", [])
         if not snippet:

@@ -82,6 +82,7 @@ def ingest(
             store.rollback()
             raise
     store.commit()
+    summary.took_s = round(time.perf_counter() - t0, 3)  # now with the index's commit
     return summary
 
 
