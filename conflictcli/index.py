@@ -228,7 +228,10 @@ class WhooshIndex:
 
     def _hit(self, h: Any, partial: bool, body: str | None) -> Hit:
         hit = Hit(
-            id=h["id"], score=None if h.score is None else round(float(h.score), 4), partial=partial
+            id=h["id"],
+            # sorted by date, Whoosh gives the sort key instead of a relevance score
+            score=round(float(h.score), 4) if isinstance(h.score, (int, float)) else None,
+            partial=partial,
         )
         if body is None:
             return hit

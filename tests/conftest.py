@@ -1,0 +1,71 @@
+"""Every test runs against a real archive (catalogue + Whoosh index) on disk in a
+temporary folder; no test touches the user's data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conflictcli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the default archive and the data dir at a temporary folder."""
+    archive = tmp_path / "archive"
+    monkeypatch.setenv("CONFLICT_INDEX", str(archive))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("CONFLICT_DEBUG", raising=False)
+    return archive
+
+
+Run = Callable[..., Result]
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.fixture
+def run() -> Run:
+    return invoke
+
+
+def as_json(result: Result) -> Any:
+    assert result.stdout, f"no stdout; stderr: {result.stderr}"
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_data ingested once; tests that only read use it through --index."""
+    where = tmp_path_factory.mktemp("sample") / "archive"
+    result = invoke("ingest", str(SAMPLE), "--index", str(where), "--quiet")
+    assert result.exit_code == 0, result.stderr
+    return where
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A writable copy of sample_data."""
+    dest = tmp_path / "articles"
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,158 @@
+"""conflict ingest: counts, incremental runs, bad files, the JSON summary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, Run, as_json, write
+
+SUMMARY_KEYS = {"added", "updated", "unchanged", "removed", "skipped", "warnings", "took_s"}
+SAMPLE_FILES = sorted(p for p in SAMPLE.rglob("*") if p.suffix in {".txt", ".md"})
+
+
+def test_ingest_sample_json_summary(run: Run) -> None:
+    r = run("ingest", str(SAMPLE), "--json")
+    assert r.exit_code == 0, r.stderr
+    s = as_json(r)
+    assert SUMMARY_KEYS <= set(s)
+    assert s["added"] == len(SAMPLE_FILES) >= 40
+    assert (s["updated"], s["unchanged"], s["removed"], s["skipped"]) == (0, 0, 0, [])
+    assert s["articles"] == len(SAMPLE_FILES)
+    # the undated and odd-date files are indexed, with a warning naming the file
+    assert any("undated-chad-sudan-refugees.txt" in w for w in s["warnings"])
+    assert any("odd-date-myanmar" in w and "2024-13-45" in w for w in s["warnings"])
+    assert isinstance(s["took_s"], float)
+
+
+def test_second_run_is_all_unchanged(run: Run) -> None:
+    run("ingest", str(SAMPLE), "--quiet")
+    s = as_json(run("ingest", str(SAMPLE), "--json"))
+    assert s["unchanged"] == len(SAMPLE_FILES)
+    assert s["added"] == s["updated"] == s["removed"] == 0
+
+
+def test_changed_file_is_replaced(run: Run, articles_dir: Path) -> None:
+    run("ingest", str(articles_dir), "--quiet")
+    target = articles_dir / "2024-03-27-belgorod-drones-gladkov.txt"
+    write(target, " date 2024-03-27 Zyzzogeton sightings replaced the old text entirely.\n")
+    s = as_json(run("ingest", str(articles_dir), "--json"))
+    assert (s["updated"], s["unchanged"], s["added"]) == (1, len(SAMPLE_FILES) - 1, 0)
+    assert s["articles"] == len(SAMPLE_FILES)
+    found = as_json(run("search", "zyzzogeton", "--json"))
+    assert found["total"] == 1 and found["results"][0]["path"] == str(target)
+    old = as_json(run("search", "Gladkov", "--json", "--limit", "0"))
+    assert all(x["path"] != str(target) for x in old["results"])
+
+
+def test_prune_removes_articles_of_deleted_files(run: Run, articles_dir: Path) -> None:
+    run("ingest", str(articles_dir), "--quiet")
+    gone = articles_dir / "ukraine" / "2024-08-12-kursk-evacuations.txt"
+    gone.unlink()
+    kept = as_json(run("ingest", str(articles_dir), "--json"))
+    assert kept["removed"] == 0 and kept["articles"] == len(SAMPLE_FILES)
+    s = as_json(run("ingest", str(articles_dir), "--prune", "--json"))
+    assert s["removed"] == 1 and s["articles"] == len(SAMPLE_FILES) - 1
+    assert run("show", str(gone)).exit_code == 1
+
+
+def test_prune_only_touches_the_given_paths(run: Run, tmp_path: Path) -> None:
+    a = write(tmp_path / "a" / "one.txt", " date 2024-01-01 Alpha article about Kherson.\n")
+    write(tmp_path / "b" / "two.txt", " date 2024-01-02 Beta article about Odesa.\n")
+    run("ingest", str(tmp_path / "a"), str(tmp_path / "b"), "--quiet")
+    (tmp_path / "b" / "two.txt").unlink()
+    s = as_json(run("ingest", str(a.parent), "--prune", "--json"))
+    assert s["removed"] == 0 and s["articles"] == 2
+
+
+def test_same_text_at_two_paths_is_one_article(run: Run, tmp_path: Path) -> None:
+    text = " date 2024-03-27 Identical wire copy about Belgorod drones.\n"
+    one = write(tmp_path / "in" / "one.txt", text)
+    two = write(tmp_path / "in" / "copy" / "two.txt", text)
+    s = as_json(run("ingest", str(tmp_path / "in"), "--json"))
+    assert s["added"] == 2 and s["duplicates"] == 1 and s["articles"] == 1
+    hits = as_json(run("search", "identical", "--json"))
+    assert hits["total"] == 1
+    shown = as_json(run("show", hits["results"][0]["id"], "--json"))
+    assert shown["paths"] == sorted([str(one), str(two)])
+    one.unlink()
+    s = as_json(run("ingest", str(tmp_path / "in"), "--prune", "--json"))
+    assert s["removed"] == 1 and s["articles"] == 1  # the copy still holds it
+    assert as_json(run("show", hits["results"][0]["id"], "--json"))["paths"] == [str(two)]
+
+
+def test_bad_files_are_skipped_and_the_batch_goes_on(run: Run, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write(src / "good.txt", " date 2024-03-27 A good article about Kharkiv.\n")
+    (src / "latin1.txt").write_bytes(" date 2024-03-27 Caf\xe9 in Kyiv.\n".encode("latin-1"))
+    (src / "binary.txt").write_bytes(b"\x00\x01\x02 date")
+    write(src / "empty.txt", "  \n\n")
+    write(src / "only-date.txt", " date 2024-03-27\n\nAdvertisement\n")
+    write(src / "notes.csv", "not read: wrong suffix")
+    r = run("ingest", str(src), "--json")
+    assert r.exit_code == 0, r.stderr
+    s = as_json(r)
+    assert s["added"] == 1
+    reasons = {Path(x["path"]).name: x["reason"] for x in s["skipped"]}
+    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.txt", "only-date.txt"}
+    assert "UTF-8" in reasons["latin1.txt"] and "binary" in reasons["binary.txt"]
+    r = run("ingest", str(src))
+    assert "skipped" in r.stderr and "latin1.txt" in r.stderr and r.stdout == ""
+
+
+def test_a_file_that_turns_bad_keeps_its_article(run: Run, tmp_path: Path) -> None:
+    f = write(tmp_path / "in" / "a.txt", " date 2024-03-27 Mykolaiv port article.\n")
+    run("ingest", str(f.parent), "--quiet")
+    f.write_bytes(b"\xff\xfe broken now")
+    s = as_json(run("ingest", str(f.parent), "--json"))
+    assert len(s["skipped"]) == 1 and s["articles"] == 1
+    assert as_json(run("search", "Mykolaiv", "--json"))["total"] == 1
+
+
+def test_named_file_with_other_suffix_is_reported(run: Run, tmp_path: Path) -> None:
+    f = write(tmp_path / "x.csv", "a,b\n")
+    s = as_json(run("ingest", str(f), "--json"))
+    assert s["skipped"][0]["path"] == str(f) and "supported" in s["skipped"][0]["reason"]
+
+
+def test_hidden_files_and_folders_are_not_read(run: Run, tmp_path: Path) -> None:
+    write(tmp_path / "in" / ".git" / "x.txt", " date 2024-01-01 hidden\n")
+    write(tmp_path / "in" / ".draft.txt", " date 2024-01-01 hidden\n")
+    write(tmp_path / "in" / "seen.md", " date 2024-01-01 Markdown article about Sumy.\n")
+    s = as_json(run("ingest", str(tmp_path / "in"), "--json"))
+    assert s["added"] == 1
+
+
+def test_missing_path_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    r = run("ingest", str(tmp_path / "nope"))
+    assert r.exit_code == 2
+    assert "Path not found" in r.stderr and "nope" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere, so no folder is read-only")
+def test_unwritable_archive_is_a_data_error(run: Run, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    r = run("ingest", str(SAMPLE), "--index", str(locked / "archive"))
+    assert r.exit_code == 1 and "Cannot open the archive" in r.stderr
+
+
+def test_archive_under_a_file_is_a_data_error(run: Run, tmp_path: Path) -> None:
+    blocker = write(tmp_path / "file", "x")
+    r = run("ingest", str(SAMPLE), "--index", str(blocker / "archive"))
+    assert r.exit_code == 1
+    assert "Cannot open the archive" in r.stderr and "--index" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_human_summary_goes_to_stderr(run: Run) -> None:
+    r = run("ingest", str(SAMPLE))
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert f"added {len(SAMPLE_FILES)}" in r.stderr and "warning" in r.stderr
+    q = run("ingest", str(SAMPLE), "--quiet")
+    assert "unchanged" in q.stderr and "warning" not in q.stderr

@@ -1,0 +1,239 @@
+"""conflict search: semantics, filters, sorting, paging, every output mode, errors.
+
+Expected counts come from reading the sample files with plain regular expressions,
+not from the engine."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, Run, as_json
+
+RESULT_KEYS = {"id", "date", "title", "source", "url", "path", "score", "snippet", "highlights"}
+
+
+def files_matching(*patterns: str) -> set[str]:
+    """Sample files whose text matches every pattern (case-insensitive)."""
+    out = set()
+    for p in SAMPLE.rglob("*.txt"):
+        text = p.read_text(encoding="utf-8")
+        if all(re.search(pat, text, re.I) for pat in patterns):
+            out.add(str(p))
+    return out
+
+
+def date_of(path: str) -> str | None:
+    """sample_data names each dated file after its date."""
+    m = re.match(r"(\d{4}-\d{2}-\d{2})-", Path(path).name)
+    return m.group(1) if m else None
+
+
+@pytest.fixture
+def search(run: Run, sample_archive: Path):  # type: ignore[no-untyped-def]
+    def go(*args: str):  # type: ignore[no-untyped-def]
+        return run("search", *args, "--index", str(sample_archive))
+
+    return go
+
+
+def test_belgorod_drones_all_terms_required(search) -> None:  # type: ignore[no-untyped-def]
+    want = files_matching(r"\bbelgorod", r"\bdrones?\b")
+    assert len(want) >= 4
+    r = search("Belgorod drones", "--json", "--limit", "0")
+    assert r.exit_code == 0, r.stderr
+    res = as_json(r)
+    assert {x["path"] for x in res["results"]} == want
+    assert res["total"] == len(want)
+    assert not any(x.get("partial") for x in res["results"])
+    top = res["results"][0]
+    assert RESULT_KEYS <= set(top)
+    assert top["date"] == "2024-03-27" or top["date"] == "2024-03-28"
+
+
+def test_partial_matches_fill_the_list_after_full_ones(search) -> None:  # type: ignore[no-untyped-def]
+    full = files_matching(r"\bbelgorod", r"\bdrones?\b")
+    res = as_json(search("Belgorod drones", "--json", "--limit", "20"))
+    flags = [bool(x.get("partial")) for x in res["results"]]
+    assert flags[: len(full)] == [False] * len(full)
+    assert len(flags) == 20 and all(flags[len(full) :])
+    some = files_matching(r"\bbelgorod|\bdrones?\b")
+    assert {x["path"] for x in res["results"]} <= some
+    assert res["total"] == len(full)
+    r = search("Belgorod drones", "--limit", "20")
+    assert "partial" in r.stderr
+
+
+def test_any_counts_every_article_with_any_term(search) -> None:  # type: ignore[no-untyped-def]
+    some = files_matching(r"\bbelgorod|\bdrones?\b")
+    res = as_json(search("Belgorod drones", "--any", "--json", "--limit", "0"))
+    assert res["total"] == len(some) == len(res["results"])
+    assert not any(x.get("partial") for x in res["results"])
+    # holding both terms earns a bonus: on average they rank above those holding one
+    both = files_matching(r"\bbelgorod", r"\bdrones?\b")
+    ranks = {x["path"]: n for n, x in enumerate(res["results"])}
+    mean_both = sum(ranks[p] for p in both) / len(both)
+    mean_one = sum(ranks[p] for p in some - both) / len(some - both)
+    assert res["results"][0]["path"] in both and mean_both < mean_one
+
+
+@pytest.mark.parametrize(
+    "query, patterns",
+    [
+        ("Київ", [r"Київ"]),
+        ("cafe", [r"café|cafe"]),
+        ("CAFÉ", [r"café|cafe"]),
+        ('"Belgorod region"', [r"Belgorod region"]),
+        ("Zaporizh*", [r"\bzaporizh"]),
+        ("title:Belgorod", None),
+        ("Su-34", [r"\bsu-34"]),
+    ],
+)
+def test_query_language(search, query: str, patterns: list[str] | None) -> None:  # type: ignore[no-untyped-def]
+    r = search(query, "--json", "--limit", "0")
+    assert r.exit_code == 0, r.stderr
+    res = as_json(r)
+    got = {x["path"] for x in res["results"]}
+    if patterns is None:
+        assert got and all("belgorod" in x["title"].lower() for x in res["results"])
+    else:
+        assert got == files_matching(*patterns)
+
+
+def test_not_excludes(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Belgorod NOT drones", "--json", "--limit", "0"))
+    want = files_matching(r"\bbelgorod") - files_matching(r"\bdrones?\b")
+    assert {x["path"] for x in res["results"]} == want and len(want) >= 3
+
+
+def test_stemming_finds_other_forms(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("drone", "--json", "--limit", "0"))
+    assert {x["path"] for x in res["results"]} == files_matching(r"\bdrones?\b")
+
+
+def test_fuzzy_term(search) -> None:  # type: ignore[no-untyped-def]
+    exact = as_json(search("Gladkov", "--json", "--limit", "0"))["total"]
+    fuzzy = as_json(search("Gladkof~", "--json", "--limit", "0"))["total"]
+    assert exact > 0 and fuzzy >= exact
+
+
+def test_title_weighs_more_than_body(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Kursk", "--json", "--limit", "3"))
+    assert "kursk" in res["results"][0]["title"].lower()
+
+
+def test_snippet_highlights_point_at_terms(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Belgorod drones", "--json"))
+    for x in res["results"]:
+        marked = {x["snippet"][a:b].lower() for a, b in x["highlights"]}
+        assert marked and marked <= {"belgorod", "drone", "drones"}
+
+
+@pytest.mark.parametrize(
+    "since, until, lo, hi",
+    [
+        ("2024-03", "March 2024", "2024-03-01", "2024-03-31"),
+        ("2024-03-27", "2024-03-27", "2024-03-27", "2024-03-27"),
+        ("27 Mar 2024", None, "2024-03-27", "9999"),
+        (None, "2023-12", "0000", "2023-12-31"),
+        ("2024", "2024", "2024-01-01", "2024-12-31"),
+    ],
+)
+def test_date_filters_are_exact_and_inclusive(search, since, until, lo, hi) -> None:  # type: ignore[no-untyped-def]
+    args = ["drones", "--any", "--json", "--limit", "0"]
+    args += ["--since", since] if since else []
+    args += ["--until", until] if until else []
+    res = as_json(search(*args))
+    want = {p for p in files_matching(r"\bdrones?\b") if (d := date_of(p)) and lo <= d <= hi}
+    got = {x["path"] for x in res["results"]}
+    assert got == want and res["total"] == len(want)
+
+
+@pytest.mark.parametrize("sort, reverse", [("newest", True), ("oldest", False)])
+def test_sort_by_date(search, sort: str, reverse: bool) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Kyiv OR Sudan OR Myanmar", "--json", "--limit", "0", "--sort", sort))
+    dates = [x["date"] for x in res["results"]]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated, reverse=reverse)
+    assert None in dates and dates.index(None) == len(dated)  # unknown dates last
+    assert all(x["score"] is None for x in res["results"])
+
+
+def test_relevance_is_ordered_by_score(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Kyiv", "--json", "--limit", "0"))
+    scores = [x["score"] for x in res["results"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+def test_limit_and_offset_page_through(search) -> None:  # type: ignore[no-untyped-def]
+    everything = as_json(search("Kyiv", "--json", "--limit", "0"))
+    assert everything["total"] == len(everything["results"]) > 6
+    ids = [x["id"] for x in everything["results"]]
+    page = as_json(search("Kyiv", "--json", "--limit", "3", "--offset", "2"))
+    assert [x["id"] for x in page["results"]] == ids[2:5]
+    assert (page["offset"], page["limit"], page["total"]) == (2, 3, everything["total"])
+    default = as_json(search("Kyiv", "--json"))
+    assert len(default["results"]) == min(10, everything["total"])
+
+
+def test_jsonl_and_csv_carry_the_same_results(search) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search("Belgorod", "--json", "--limit", "0"))
+    lines = search("Belgorod", "--jsonl", "--limit", "0").stdout.splitlines()
+    assert [json.loads(x)["id"] for x in lines] == [x["id"] for x in res["results"]]
+    rows = list(csv.DictReader(io.StringIO(search("Belgorod", "--csv", "--limit", "0").stdout)))
+    assert [r["id"] for r in rows] == [x["id"] for x in res["results"]]
+    assert set(rows[0]) >= {"id", "date", "title", "path", "snippet", "partial"}
+
+
+def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[no-untyped-def]
+    r = search("Belgorod drones")
+    assert r.exit_code == 0
+    assert "Belgorod" in r.stdout and "date" in r.stdout
+    assert re.search(r"showing 1–\d+ of \d+ \(\d+ ms\)", r.stderr)
+    assert "showing" not in r.stdout
+    assert all(len(line) <= 120 for line in r.stdout.splitlines())
+
+
+def test_no_match_exits_1_with_valid_json(search) -> None:  # type: ignore[no-untyped-def]
+    r = search("zzqqxxnotaword", "--json")
+    assert r.exit_code == 1
+    res = json.loads(r.stdout)
+    assert res["total"] == 0 and res["results"] == []
+    r = search("zzqqxxnotaword")
+    assert r.exit_code == 1 and r.stdout == "" and "No articles match" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["AND"], "nothing to search for"),
+        (["NOT NOT"], "nothing to search for"),
+        (["the"], "nothing to search for"),
+        (["foo:bar"], "Unknown field 'foo'"),
+        (["title:"], "has no value"),
+        (["Kyiv", "--since", "yesterday"], "--since 'yesterday'"),
+        (["Kyiv", "--until", "March"], "has no year"),
+        (["Kyiv", "--json", "--csv"], "just one of"),
+        (["Kyiv", "--sort", "size"], "size"),
+        (["Kyiv", "--limit", "-1"], "--limit"),
+    ],
+)
+def test_bad_queries_exit_2_with_a_message(search, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    r = search(*args)
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "(Kyiv", "*", "a" * 3000, "Kyiv)", "drone?"])
+def test_odd_queries_never_trace_back(search, query: str) -> None:  # type: ignore[no-untyped-def]
+    r = search(query, "--json")
+    assert r.exit_code in (0, 1, 2)
+    assert "Traceback" not in r.stderr + r.stdout
+    if r.exit_code in (0, 1):
+        json.loads(r.stdout)
