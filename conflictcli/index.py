@@ -285,7 +285,8 @@ def _sort_facet(sort: Sort) -> Any:
 
 def _matched_words(q: Query, reader: Any) -> set[str]:
     words: set[str] = set()
-    for fieldname, term in q.existing_terms(reader, expand=True):
+    # the query's own words, and what its wildcards and fuzzy terms expand to
+    for fieldname, term in [*q.all_terms(), *q.existing_terms(reader, expand=True)]:
         if fieldname in DEFAULT_FIELDS:
             words.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
     return words

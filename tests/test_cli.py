@@ -1,0 +1,104 @@
+"""The command line as a whole: help, archive location, errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE, Run, as_json, write
+
+COMMANDS = ["ingest", "search", "show", "stats"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(run: Run, command: str) -> None:
+    for flag in ("--help", "-h"):
+        r = run(command, flag)
+        assert r.exit_code == 0
+        assert "Example: conflict " + command in r.stdout
+        assert "--index" in r.stdout
+
+
+def test_no_arguments_shows_help(run: Run) -> None:
+    r = run()
+    assert "ingest" in r.stdout + r.stderr and "search" in r.stdout + r.stderr
+
+
+def test_python_m_conflictcli() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "conflictcli", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 0 and "search" in r.stdout
+
+
+@pytest.mark.parametrize("command", [["search", "Kyiv"], ["show", "abcdef"], ["stats"]])
+def test_missing_archive(run: Run, tmp_path: Path, command: list[str]) -> None:
+    where = tmp_path / "nowhere"
+    r = run(*command, "--index", str(where))
+    assert r.exit_code == 1
+    assert f"No archive at {where}. Run 'conflict ingest <folder>' first." in " ".join(r.stderr.split())
+    assert not where.exists()
+
+
+def test_archive_location_env_option_and_default(run: Run, tmp_path: Path, isolated: Path) -> None:
+    run("ingest", str(SAMPLE / "other"), "--quiet")  # CONFLICT_INDEX
+    assert (isolated / "catalogue.sqlite").exists()
+    other = tmp_path / "other-archive"
+    run("ingest", str(SAMPLE / "ukraine"), "--quiet", "--index", str(other))
+    assert as_json(run("stats", "--json", "--index", str(other)))["articles"] == 6
+    env_less = {"CONFLICT_INDEX": None}
+    r = run("ingest", str(SAMPLE / "ukraine"), "--quiet", env=env_less)
+    assert r.exit_code == 0
+    assert (tmp_path / "data" / "conflict" / "catalogue.sqlite").exists()  # XDG_DATA_HOME
+
+
+def test_debug_shows_the_traceback(run: Run, tmp_path: Path) -> None:
+    quiet = run("search", "Kyiv", "--index", str(tmp_path / "none"))
+    assert "Traceback" not in quiet.stderr
+    loud = run("search", "Kyiv", "--index", str(tmp_path / "none"), env={"CONFLICT_DEBUG": "1"})
+    assert loud.exit_code == 1 and "Traceback" in loud.stderr
+
+
+def test_interrupted_ingest_leaves_the_archive_as_it_was(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("ingest", str(SAMPLE / "other"), "--quiet")
+    before = as_json(run("stats", "--json"))
+    from conflictcli import ingest as ingest_module
+
+    real_read = ingest_module.read
+    calls = {"n": 0}
+
+    def read_then_interrupt(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_read(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest_module, "read", read_then_interrupt)
+        r = run("ingest", str(SAMPLE), "--quiet")
+    assert r.exit_code == 130 and "Interrupted" in r.stderr
+    after = as_json(run("stats", "--json"))
+    assert after["articles"] == before["articles"] == 5
+    s = as_json(run("ingest", str(SAMPLE), "--json"))
+    assert s["added"] == len(list(SAMPLE.rglob("*.txt"))) - 5 and s["unchanged"] == 5
+    assert as_json(run("search", "*", "--json", "--limit", "0"))["total"] == s["articles"]
+
+
+def test_unexpected_errors_are_reported_as_bugs(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "in" / "a.txt", " date 2024-01-01 Text.\n")
+    from conflictcli import ingest as ingest_module
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ingest_module, "read", broken)
+    r = run("ingest", str(tmp_path / "in"))
+    assert r.exit_code == 1 and "boom" in r.stderr and "CONFLICT_DEBUG=1" in r.stderr
+    assert "Traceback" not in r.stderr
