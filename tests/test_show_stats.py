@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from conflictcli.archive import Archive
 from conflictcli.articles import content_id
+
 from conftest import SAMPLE, Run, as_json, write
 
 GLADKOV = SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"
@@ -30,7 +33,18 @@ def test_show_by_path_returns_the_body_intact(run: Run, ix: list[str]) -> None:
     r = run("show", str(GLADKOV), "--json", *ix)
     assert r.exit_code == 0, r.stderr
     a = as_json(r)
-    assert {"id", "date", "title", "source", "url", "path", "score", "snippet", "paths", "body"} <= set(a)
+    assert {
+        "id",
+        "date",
+        "title",
+        "source",
+        "url",
+        "path",
+        "score",
+        "snippet",
+        "paths",
+        "body",
+    } <= set(a)
     assert a["paths"] == [str(GLADKOV)] and a["path"] == str(GLADKOV)
     assert a["date"] == "2024-03-27"
     assert " ".join(a["body"].split()) == body_of(GLADKOV)
@@ -58,11 +72,7 @@ def test_show_table_has_header_and_highlight(run: Run, ix: list[str]) -> None:
 
 
 def test_highlight_spans_cover_the_terms() -> None:
-    from conflictcli.archive import Archive
-
     # the spans come from the engine's analyzer: stems, case and accents folded
-    import tempfile
-
     with tempfile.TemporaryDirectory() as d:
         archive = Archive.open(Path(d), create=True)
         text = "Drones over BELGOROD; a drone fell near the café."
@@ -113,7 +123,9 @@ def test_stats_json(run: Run, ix: list[str]) -> None:
     r = run("stats", "--json", *ix)
     assert r.exit_code == 0
     s = as_json(r)
-    assert {"articles", "first_date", "last_date", "by_month", "index_bytes", "last_ingest"} <= set(s)
+    assert {"articles", "first_date", "last_date", "by_month", "index_bytes", "last_ingest"} <= set(
+        s
+    )
     files = list(SAMPLE.rglob("*.txt"))
     assert s["articles"] == len(files)
     dated = sorted(m.group(1) for p in files if (m := re.match(r"(\d{4}-\d{2}-\d{2})-", p.name)))
