@@ -103,6 +103,11 @@ class _SpanFormatter(Formatter):
                 spans.append((begin, size))
                 at = tok.endchar
             put(text[at : frag.endchar])
+        if fragments and fragments[0].startchar > 0:
+            out.insert(0, "… ")
+            spans = [(a + 2, b + 2) for a, b in spans]
+        if fragments and fragments[-1].endchar < len(fragments[-1].text.rstrip()):
+            out.append(" …")
         joined = "".join(out).rstrip()
         lead = len(joined) - len(joined.lstrip())
         return joined[lead:], [(a - lead, b - lead) for a, b in spans]

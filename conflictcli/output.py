@@ -13,6 +13,7 @@ import sys
 from enum import Enum
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -165,12 +166,12 @@ def _search_table(res: SearchResult) -> None:
     if not res.results:
         return
     out = stdout()
-    table = Table(expand=True, show_lines=False, pad_edge=False, header_style="bold")
+    table = Table(expand=True, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("date", no_wrap=True, width=10)
     table.add_column("id", no_wrap=True, width=8)
     table.add_column("title", ratio=2, overflow="fold")
-    table.add_column("snippet", ratio=5, overflow="fold")
+    table.add_column("snippet", ratio=3, overflow="fold")
     partial_started = False
     for n, r in enumerate(res.results, res.offset + 1):
         if r.partial and not partial_started:
@@ -194,14 +195,21 @@ def _search_notes(res: SearchResult, fmt: Format) -> None:
             note(f"No articles match {res.query!r}. Try fewer words, --any, or a wider date range.")
         return
     partial = sum(r.partial for r in res.results)
+    full = len(res.results) - partial
+    if fmt is not Format.table:
+        if partial:
+            note(
+                f"{partial} partial matches (holding some of the terms) follow the {res.total} full ones."
+            )
+        return
+    first, last = res.offset + 1, res.offset + len(res.results)
     if partial:
+        shown = f"{first}–{res.offset + full} of {res.total}" if full else f"0 of {res.total}"
         note(
-            f"Only {res.total} articles hold every term; the {partial} below the line "
-            f"(marked partial) hold some of them."
+            f"showing {shown}, then {partial} partial matches holding some of the terms "
+            f"({res.took_ms:.0f} ms)"
         )
-    if fmt is Format.table:
-        first = res.offset + 1
-        last = res.offset + len(res.results)
+    else:
         note(f"showing {first}–{last} of {res.total} ({res.took_ms:.0f} ms)")
 
 

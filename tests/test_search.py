@@ -194,7 +194,10 @@ def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[n
     r = search("Belgorod drones")
     assert r.exit_code == 0
     assert "Belgorod" in r.stdout and "date" in r.stdout
-    assert re.search(r"showing 1–\d+ of \d+ \(\d+ ms\)", r.stderr)
+    n = len(files_matching(r"\bbelgorod", r"\bdrones?\b"))
+    assert f"showing 1–{n} of {n}, then {10 - n} partial matches" in r.stderr
+    full = search("Belgorod drones", "--limit", "3")
+    assert re.search(rf"showing 1–3 of {n} \(\d+ ms\)", full.stderr)
     assert "showing" not in r.stdout
     assert all(len(line) <= 120 for line in r.stdout.splitlines())
 
