@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from conflictcli import output
+from conflictcli import __version__, output
 from conflictcli.archive import Archive, default_location
 from conflictcli.errors import ConflictError, ExitCode, UsageError
 from conflictcli.ingest import ingest as run_ingest
@@ -86,6 +86,24 @@ def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Forma
 
 def _open(index: Path | None, create: bool = False) -> Archive:
     return Archive.open(index or default_location(), create=create)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"conflict {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Archive and search news about armed conflicts."""
 
 
 @app.command()

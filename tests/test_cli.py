@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from conflictcli import __version__
+from conflictcli.archive import Archive
+
 from conftest import ROOT, SAMPLE, Run, as_json, write
 
 COMMANDS = ["ingest", "search", "show", "stats"]
@@ -104,3 +107,21 @@ def test_unexpected_errors_are_reported_as_bugs(
     r = run("ingest", str(tmp_path / "in"))
     assert r.exit_code == 1 and "boom" in r.stderr and "CONFLICT_DEBUG=1" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_search_reads_while_an_ingest_writes(run: Run, isolated: Path) -> None:
+    run("ingest", str(SAMPLE), "--quiet")
+    writer = Archive.open(isolated)
+    with writer.engine.writer():
+        writer.store.begin()  # an ingest in the middle of its batch holds both locks
+        found = run("search", "Belgorod", "--json")
+        assert found.exit_code == 0 and as_json(found)["total"] > 0
+        second = run("ingest", str(SAMPLE))
+        assert second.exit_code == 1 and "Another ingest is writing" in second.stderr
+        writer.store.rollback()
+    writer.close()
+
+
+def test_version(run: Run) -> None:
+    r = run("--version")
+    assert r.exit_code == 0 and r.stdout.strip() == f"conflict {__version__}"
