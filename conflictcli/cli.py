@@ -69,7 +69,8 @@ IndexOpt = Annotated[
         envvar="CONFLICT_INDEX",
         show_default=False,
         file_okay=False,
-        help="Archive folder [env: CONFLICT_INDEX; default: the user's data dir]/conflict.",
+        metavar="DIR",
+        help="Archive folder (default: conflict/ in the user's data directory).",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -109,10 +110,13 @@ def _main(
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files or folders (read recursively).", show_default=False)
+        list[Path],
+        typer.Argument(
+            metavar="PATH", help="Files or folders (read recursively).", show_default=False
+        ),
     ],
     prune: Annotated[
-        bool, typer.Option("--prune", help="Remove articles whose files under PATHS are gone.")
+        bool, typer.Option("--prune", help="Remove articles whose files under PATH are gone.")
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
@@ -133,23 +137,32 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[
-        str, typer.Argument(help='Words, "phrases", AND/OR/NOT, wild*, field:value, term~.')
+        str,
+        typer.Argument(
+            metavar="QUERY", help='Words, "phrases", AND/OR/NOT, wild*, field:value, term~.'
+        ),
     ],
     any_terms: Annotated[
         bool, typer.Option("--any", help="Rank articles holding any of the terms.")
     ] = False,
     since: Annotated[
-        str | None, typer.Option(help="From this date on (2024-03-27, 2024-03, 'March 2024').")
+        str | None,
+        typer.Option(metavar="DATE", help="From this date on (2024-03-27, 2024-03, 'March 2024')."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Up to this date, inclusive (the whole day or month).")
+        str | None,
+        typer.Option(metavar="DATE", help="Up to this date, inclusive (the whole day or month)."),
     ] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the results.")] = Sort.relevance,
     limit: Annotated[
         int,
-        typer.Option("--limit", "-n", min=0, help="How many results; 0 lists every full match."),
+        typer.Option(
+            "--limit", "-n", min=0, metavar="N", help="How many results; 0 lists every full match."
+        ),
     ] = 10,
-    offset: Annotated[int, typer.Option(min=0, help="Skip this many results first.")] = 0,
+    offset: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Skip this many results first.")
+    ] = 0,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
