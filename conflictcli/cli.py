@@ -85,8 +85,12 @@ def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Forma
     return chosen[0] if chosen else Format.table
 
 
-def _open(index: Path | None, create: bool = False) -> Archive:
-    return Archive.open(index or default_location(), create=create)
+def _location(index: Path | None) -> Path:
+    return index or default_location()
+
+
+def _open(index: Path | None) -> Archive:
+    return Archive.open(_location(index))
 
 
 def _version(value: bool) -> None:
@@ -128,9 +132,8 @@ def ingest(
 
     Example: conflict ingest ~/news/ukraine --prune
     """
-    archive = _open(index, create=True)
     with output.IngestProgress(enabled=not quiet) as progress:
-        summary = run_ingest(archive, paths, prune=prune, progress=progress)
+        summary = run_ingest(_location(index), paths, prune=prune, progress=progress)
     output.ingest_summary(summary, _format(json), quiet)
 
 

@@ -54,12 +54,30 @@ class IngestSummary:
 
 
 def ingest(
-    archive: Archive, paths: list[Path], prune: bool = False, progress: Progress | None = None
+    location: Path, paths: list[Path], prune: bool = False, progress: Progress | None = None
 ) -> IngestSummary:
+    """Ingest `paths` into the archive at `location`, creating it if needed (but not
+    before the paths are known to exist)."""
     t0 = time.perf_counter()
     started = now_iso()
     progress = progress or _NoProgress()
     files = discover(paths)
+    archive = Archive.open(location, create=True)
+    try:
+        return _ingest(archive, files, paths, prune, progress, t0, started)
+    finally:
+        archive.close()
+
+
+def _ingest(
+    archive: Archive,
+    files: list[Path],
+    paths: list[Path],
+    prune: bool,
+    progress: Progress,
+    t0: float,
+    started: str,
+) -> IngestSummary:
     roots = [Path(p).expanduser().resolve() for p in paths]
     summary = IngestSummary()
     store = archive.store

@@ -129,6 +129,7 @@ def test_missing_path_is_a_usage_error(run: Run, tmp_path: Path) -> None:
     r = run("ingest", str(tmp_path / "nope"))
     assert r.exit_code == 2
     assert "Path not found" in r.stderr and "nope" in r.stderr
+    assert not (tmp_path / "archive").exists()  # no empty archive left behind
     assert "Traceback" not in r.stderr + r.stdout
 
 
