@@ -27,13 +27,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "ukraine-media-2022" / "articles"
 SUFFIXES = frozenset({".txt", ".md"})  # what `conflict ingest` reads from a folder
 REINGEST_TARGET = 0.2  # reingest / first ingest should stay under this
 SCHEMA = 1
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Query:
 
     @property
     def scan_word(self) -> str:
-        return re.findall(r"\w+", self.text)[0]
+        return str(re.findall(r"\w+", self.text)[0])
 
 
 QUERIES: tuple[Query, ...] = (
@@ -147,9 +150,9 @@ def parse_json(child: Child, what: str) -> dict[str, Any]:
     return data
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[float, T]:
     t0 = time.perf_counter()
-    value = fn()
+    value = fn(*args, **kwargs)
     return time.perf_counter() - t0, value
 
 
@@ -257,7 +260,7 @@ def bench_ingest(
 
         progress(f"[{i}/{repeat}] reference: naive Whoosh writer …")
         gc.collect()
-        secs, _ = timed(lambda i=i: naive_whoosh(files, tmp / f"whoosh-{i}"))
+        secs, _ = timed(naive_whoosh, files, tmp / f"whoosh-{i}")
         shutil.rmtree(tmp / f"whoosh-{i}", ignore_errors=True)
         naive.append(secs)
         progress(f"    {secs:.1f} s")
@@ -309,7 +312,7 @@ def bench_search(
             if q in totals and totals[q] != total:
                 checks.expect(False, f"search {q.label!r}: total {total} then {totals[q]}")
             totals[q] = total
-            secs, hits = timed(lambda q=q: scan(files, patterns[q]))
+            secs, hits = timed(scan, files, patterns[q])
             scans[q].append(secs)
             scan_hits[q] = hits
 
