@@ -26,14 +26,13 @@ from whoosh.analysis import (
 )
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.highlight import Formatter, PinpointFragmenter
-from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import DateRange, NullQuery, Query
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
-from conflictcli.query import SearchRequest, Sort
+from conflictcli.query import SearchRequest, Sort, parse_day_range
 
 # Case- and accent-insensitive, English stemming: "Drones" finds "drone", "café" "cafe".
 TEXT_ANALYZER = (
@@ -41,14 +40,48 @@ TEXT_ANALYZER = (
 )
 NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
-SCHEMA = Schema(
-    id=ID(stored=True, unique=True),
-    title=TEXT(analyzer=TEXT_ANALYZER),
-    body=TEXT(analyzer=TEXT_ANALYZER, chars=True),
-    source=TEXT(analyzer=NAME_ANALYZER),
-    date=DATETIME(sortable=True),
-    undated=NUMERIC(int, bits=8, sortable=True),
-)
+
+class _DayField(DATETIME):
+    """How the query parser reads `date:` values: as --since/--until do (python-dateutil,
+    whole days, months or years), so `date:2024-03` and `date:[2024-03-01 to March 2024]`
+    mean what they say. Used only for parsing; the index stores a plain DATETIME."""
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Query:
+        first, last = parse_day_range(qstring, f"{fieldname}:")
+        return _day_range(fieldname, first, last, boost)
+
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> Query:
+        first = parse_day_range(start, f"{fieldname}:")[0] if start else None
+        last = parse_day_range(end, f"{fieldname}:")[1] if end else None
+        if start and startexcl:  # date:>2024-03 starts after March
+            first = parse_day_range(start, f"{fieldname}:")[1] + dt.timedelta(days=1)
+        if end and endexcl:  # date:<2024-03 ends before March
+            last = parse_day_range(end, f"{fieldname}:")[0] - dt.timedelta(days=1)
+        return _day_range(fieldname, first, last, boost)
+
+
+def _schema(date_field: DATETIME) -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=TEXT_ANALYZER),
+        # character offsets stored, so snippets need no re-analysis of the text
+        body=TEXT(analyzer=TEXT_ANALYZER, chars=True),
+        source=TEXT(analyzer=NAME_ANALYZER),
+        date=date_field,
+        undated=NUMERIC(int, bits=8, sortable=True),
+    )
+
+
+SCHEMA = _schema(DATETIME(sortable=True))
+QUERY_SCHEMA = _schema(_DayField(sortable=True))
 DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 QUERY_FIELDS = ("title", "body", "source", "date", "id")
@@ -124,12 +157,13 @@ def _lead(body: str) -> str:
 
 
 _FIELD_REF = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(\S?)")
+_QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
 
 
 def check_fields(text: str) -> None:
     """Whoosh quietly reads `foo:bar` as words; a user who typed a field wants to know."""
-    for m in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
+    for m in _FIELD_REF.finditer(_QUOTED.sub("Q", text)):
         name, value = m.group(1), m.group(2)
         if name.lower() not in QUERY_FIELDS:
             raise QueryError(
@@ -187,19 +221,27 @@ class WhooshIndex:
     # -- searching -----------------------------------------------------------------
     def _parser(self, any_terms: bool) -> qparser.QueryParser:
         group = qparser.OrGroup.factory(ANY_BONUS) if any_terms else qparser.AndGroup
-        p = qparser.MultifieldParser(DEFAULT_FIELDS, SCHEMA, fieldboosts=FIELD_BOOSTS, group=group)
+        p = qparser.MultifieldParser(
+            DEFAULT_FIELDS, QUERY_SCHEMA, fieldboosts=FIELD_BOOSTS, group=group
+        )
         p.add_plugin(qparser.FuzzyTermPlugin())
-        p.add_plugin(DateParserPlugin(free=False))
+        p.add_plugin(qparser.GtLtPlugin())
         return p
 
     def parse(self, text: str, any_terms: bool = False) -> Query:
         check_fields(text)
+        # a date in double quotes is one value, not a phrase of words
+        text = _QUOTED_DATE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", text)
         try:
-            q = self._parser(any_terms).parse(text)
+            raw = self._parser(any_terms).parse(text, normalize=False)
+        except QueryError:
+            raise
         except Exception as e:  # the parser's own errors have no common base class
             raise QueryError(
                 f"Cannot read the query {text!r}: {e}.", "Check quotes and brackets."
             ) from e
+        _raise_parse_errors(raw)
+        q = raw.normalize()
         if q is NullQuery or isinstance(q, type(NullQuery)):
             raise QueryError(
                 f"The query {text!r} has nothing to search for.",
@@ -273,12 +315,31 @@ class IndexWriter:
         self._w.delete_by_term("id", article_id)
 
 
+def _raise_parse_errors(q: Query) -> None:
+    """Whoosh turns a part it cannot read into an empty query carrying the error, and
+    normalising drops it without a word; a user should hear of it instead."""
+    for node in [q, *q.children()]:
+        err = getattr(node, "error", None)
+        if isinstance(err, QueryError):
+            raise err
+        if err is not None:
+            raise QueryError(f"Cannot read part of the query: {err}.", "Check quotes and brackets.")
+        if node is not q:
+            _raise_parse_errors(node)
+
+
+def _day_range(
+    fieldname: str, first: dt.date | None, last: dt.date | None, boost: float = 1.0
+) -> Query:
+    start = dt.datetime.combine(first, dt.time.min) if first else None
+    end = dt.datetime.combine(last, dt.time.max) if last else None
+    return DateRange(fieldname, start, end, boost=boost)
+
+
 def _date_filter(req: SearchRequest) -> Query | None:
     if not (req.since or req.until):
         return None
-    start = dt.datetime.combine(req.since, dt.time.min) if req.since else None
-    end = dt.datetime.combine(req.until, dt.time.max) if req.until else None
-    return DateRange("date", start, end)
+    return _day_range("date", req.since, req.until)
 
 
 def _sort_facet(sort: Sort) -> Any:

@@ -154,6 +154,27 @@ def test_date_filters_are_exact_and_inclusive(search, since, until, lo, hi) -> N
     assert got == want and res["total"] == len(want)
 
 
+@pytest.mark.parametrize(
+    "query, lo, hi",
+    [
+        ("date:2024-03-27", "2024-03-27", "2024-03-27"),
+        ("date:2024-03", "2024-03-01", "2024-03-31"),
+        ('date:"27 March 2024"', "2024-03-27", "2024-03-27"),
+        ("date:'March 2024'", "2024-03-01", "2024-03-31"),
+        ("date:[2024-03-01 to 2024-04-30]", "2024-03-01", "2024-04-30"),
+        ("date:[Mar 2024 TO Apr 2024]", "2024-03-01", "2024-04-30"),
+        ("date:[2024-05 to]", "2024-05-01", "9999"),
+        ("date:>2024-03", "2024-04-01", "9999"),
+        ("date:>=2024-03", "2024-03-01", "9999"),
+        ("date:<2023-11", "0000", "2023-10-31"),
+    ],
+)
+def test_date_field_in_the_query(search, query: str, lo: str, hi: str) -> None:  # type: ignore[no-untyped-def]
+    res = as_json(search(f"Kyiv {query}", "--json", "--limit", "0"))
+    want = {p for p in files_matching(r"\bkyiv\b") if (d := date_of(p)) and lo <= d <= hi}
+    assert {x["path"] for x in res["results"]} == want and want
+
+
 @pytest.mark.parametrize("sort, reverse", [("newest", True), ("oldest", False)])
 def test_sort_by_date(search, sort: str, reverse: bool) -> None:  # type: ignore[no-untyped-def]
     res = as_json(search("Kyiv OR Sudan OR Myanmar", "--json", "--limit", "0", "--sort", sort))
@@ -224,6 +245,8 @@ def test_no_match_exits_1_with_valid_json(search) -> None:  # type: ignore[no-un
         (["Kyiv", "--json", "--csv"], "just one of"),
         (["Kyiv", "--sort", "size"], "size"),
         (["Kyiv", "--limit", "-1"], "--limit"),
+        (["drones date:garbage"], "date: 'garbage' is not a date"),
+        (["date:[2024-05 to junk]"], "'junk' is not a date"),
     ],
 )
 def test_bad_queries_exit_2_with_a_message(search, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
