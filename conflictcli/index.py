@@ -197,7 +197,15 @@ class WhooshIndex:
         return int(self._ix.doc_count())
 
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
-        return mark_terms(self, text, query_text)
+        """Character spans in `text` of the words the query looks for (any of them)."""
+        q = self.parse(query_text, any_terms=True)
+        with self._ix.searcher() as s:
+            words = _matched_words(q, s.reader())
+        return [
+            (tok.startchar, tok.endchar)
+            for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
+            if tok.text in words
+        ]
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
@@ -260,14 +268,14 @@ class WhooshIndex:
                 "sortedby": _sort_facet(req.sort),
                 "terms": True,
             }
-            full = s.search(full_q, limit=want, **kw)
+            full = _snippets_from_offsets(s.search(full_q, limit=want, **kw))
             total = len(full)
             entries = [(h, False) for h in full]
             if want is not None and total < want and not req.any_terms:
                 some_q = self.parse(req.text, any_terms=True)
                 if some_q != full_q:
                     more = s.search(some_q, limit=want - total, mask=full.docs(), **kw)
-                    entries += [(h, True) for h in more]
+                    entries += [(h, True) for h in _snippets_from_offsets(more)]
             page = entries[req.offset : want]
             texts = bodies([h["id"] for h, _ in page]) if req.snippets else {}
             hits = [self._hit(h, partial, texts.get(h["id"])) for h, partial in page]
@@ -282,8 +290,6 @@ class WhooshIndex:
         )
         if body is None:
             return hit
-        h.results.fragmenter = PinpointFragmenter(SNIPPET_CHARS, surround=60, autotrim=True)
-        h.results.formatter = _SpanFormatter()
         snippet, spans = h.highlights("body", text=body, top=2) or ("", [])
         if not snippet:
             snippet, spans = _lead(body), []
@@ -349,6 +355,14 @@ def _sort_facet(sort: Sort) -> Any:
     return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
 
 
+def _snippets_from_offsets(results: Any) -> Any:
+    """Snippets built from the character offsets stored in the index (no re-analysis
+    of the text), returned as plain text plus the spans of the matched terms."""
+    results.fragmenter = PinpointFragmenter(SNIPPET_CHARS, surround=60, autotrim=True)
+    results.formatter = _SpanFormatter()
+    return results
+
+
 def _matched_words(q: Query, reader: Any) -> set[str]:
     words: set[str] = set()
     # the query's own words, and what its wildcards and fuzzy terms expand to
@@ -356,15 +370,3 @@ def _matched_words(q: Query, reader: Any) -> set[str]:
         if fieldname in DEFAULT_FIELDS:
             words.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
     return words
-
-
-def mark_terms(index: WhooshIndex, text: str, query_text: str) -> list[tuple[int, int]]:
-    """Character spans in `text` of the words the query looks for (any of them)."""
-    q = index.parse(query_text, any_terms=True)
-    with index._ix.searcher() as s:
-        words = _matched_words(q, s.reader())
-    return [
-        (tok.startchar, tok.endchar)
-        for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
-        if tok.text in words
-    ]
