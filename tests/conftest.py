@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,47 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@dataclass
+class Corpus:
+    """A real corpus from ../shared/corpora ingested into its own archive."""
+
+    root: Path
+    ix: str
+    summary: dict[str, Any]
+    meta: dict[str, dict[str, Any]]  # metadata.jsonl, keyed by absolute article path
+
+    @property
+    def files(self) -> list[Path]:
+        return sorted((self.root / "articles").glob("*.txt"))
+
+    def run(self, *args: str) -> Result:
+        return invoke(*args, "--index", self.ix)
+
+    def search(self, *args: str) -> Any:
+        return as_json(self.run("search", *args, "--json"))
+
+    def search_all(self, *args: str) -> list[dict[str, Any]]:
+        r = self.run("search", *args, "--jsonl", "--limit", "0")
+        return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def needs_corpus(name: str) -> pytest.MarkDecorator:
+    where = CORPORA / name / "articles"
+    return pytest.mark.skipif(
+        not where.is_dir(),
+        reason=f"real corpus not here: {where} (it lives in ../shared beside the repository)",
+    )
+
+
+def ingest_corpus(factory: pytest.TempPathFactory, name: str) -> Corpus:
+    root = CORPORA / name
+    where = factory.mktemp(name) / "archive"
+    r = invoke("ingest", str(root / "articles"), "--index", str(where), "--json", "--quiet")
+    assert r.exit_code == 0, r.stderr
+    meta = {}
+    for line in (root / "metadata.jsonl").open(encoding="utf-8"):
+        m = json.loads(line)
+        meta[str((root / m["file"]).resolve())] = m
+    return Corpus(root, str(where), json.loads(r.stdout), meta)

@@ -4,52 +4,37 @@ metadata.jsonl. Takes a minute or two (the ingest); timings live in bench/, not 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import CORPORA, as_json, invoke
+from conftest import Corpus, as_json, ingest_corpus, needs_corpus
 
-CORPUS = CORPORA / "ukraine-media-2022"
-pytestmark = pytest.mark.skipif(
-    not (CORPUS / "articles").is_dir(),
-    reason=f"real corpus not here: {CORPUS} (it lives in ../shared beside the repository)",
-)
+NAME = "ukraine-media-2022"
+pytestmark = needs_corpus(NAME)
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    where = tmp_path_factory.mktemp("ukraine-media") / "archive"
-    r = invoke("ingest", str(CORPUS / "articles"), "--index", str(where), "--json", "--quiet")
-    assert r.exit_code == 0, r.stderr
-    dates = {}
-    for line in (CORPUS / "metadata.jsonl").open(encoding="utf-8"):
-        m = json.loads(line)
-        dates[str((CORPUS / m["file"]).resolve())] = m["date"]
-    return {"ix": str(where), "summary": json.loads(r.stdout), "dates": dates}
+def big(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return ingest_corpus(tmp_path_factory, NAME)
 
 
-def lines(big: dict, *args: str) -> list[dict]:  # type: ignore[type-arg]
-    r = invoke("search", *args, "--jsonl", "--limit", "0", "--index", str(big["ix"]))
-    return [json.loads(x) for x in r.stdout.splitlines()]
+def date_of(big: Corpus, path: str) -> str:
+    return str(big.meta[path]["date"])
 
 
-def test_every_article_with_its_date(big: dict) -> None:  # type: ignore[type-arg]
-    s = big["summary"]
-    assert s["added"] == len(big["dates"]) == 11081 and s["skipped"] == [] and s["warnings"] == []
-    st = as_json(invoke("stats", "--json", "--index", big["ix"]))
+def test_every_article_with_its_date(big: Corpus) -> None:
+    s = big.summary
+    assert s["added"] == len(big.meta) == 11081 and s["skipped"] == [] and s["warnings"] == []
+    st = as_json(big.run("stats", "--json"))
     assert st["articles"] == 11081 and st["undated"] == 0
-    assert st["by_month"] == dict(sorted(Counter(d[:7] for d in big["dates"].values()).items()))
-    assert (st["first_date"], st["last_date"]) == (
-        min(big["dates"].values()),
-        max(big["dates"].values()),
-    )
+    dates = [m["date"] for m in big.meta.values()]
+    assert st["by_month"] == dict(sorted(Counter(d[:7] for d in dates).items()))
+    assert (st["first_date"], st["last_date"]) == (min(dates), max(dates))
 
 
-def test_second_run_is_unchanged(big: dict) -> None:  # type: ignore[type-arg]
-    again = as_json(invoke("ingest", str(CORPUS / "articles"), "--json", "--index", big["ix"]))
+def test_second_run_is_unchanged(big: Corpus) -> None:
+    again = as_json(big.run("ingest", str(big.root / "articles"), "--json"))
     assert again["unchanged"] == 11081
     assert again["added"] == again["updated"] == again["removed"] == 0
 
@@ -67,31 +52,29 @@ def test_second_run_is_unchanged(big: dict) -> None:  # type: ignore[type-arg]
     ],
 )
 def test_date_filters_are_exact(
-    big: dict, since: str | None, until: str | None, lo: str, hi: str
-) -> None:  # type: ignore[type-arg]
+    big: Corpus, since: str | None, until: str | None, lo: str, hi: str
+) -> None:
     args = ["Russia"]
     args += ["--since", since] if since else []
     args += ["--until", until] if until else []
-    everything = lines(big, "Russia")
-    want = {x["id"] for x in everything if lo <= big["dates"][x["path"]] <= hi}
-    got = lines(big, *args)
+    want = {x["id"] for x in big.search_all("Russia") if lo <= date_of(big, x["path"]) <= hi}
     assert len(want) > 0
-    assert {x["id"] for x in got} == want
+    assert {x["id"] for x in big.search_all(*args)} == want
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
-def test_date_sorts_are_exact(big: dict, sort: str) -> None:  # type: ignore[type-arg]
-    relevance = lines(big, "Kyiv")
-    ordered = lines(big, "Kyiv", "--sort", sort)
+def test_date_sorts_are_exact(big: Corpus, sort: str) -> None:
+    relevance = big.search_all("Kyiv")
+    ordered = big.search_all("Kyiv", "--sort", sort)
     assert {x["id"] for x in ordered} == {x["id"] for x in relevance}
     dates = [x["date"] for x in ordered]
-    assert dates == [big["dates"][x["path"]] for x in ordered]
+    assert dates == [date_of(big, x["path"]) for x in ordered]
     assert dates == sorted(dates, reverse=sort == "newest")
 
 
-def test_show_bodies_are_intact(big: dict) -> None:  # type: ignore[type-arg]
-    for p in sorted((CORPUS / "articles").glob("*.txt"))[::997]:
-        a = as_json(invoke("show", str(p), "--json", "--index", big["ix"]))
+def test_show_bodies_are_intact(big: Corpus) -> None:
+    for p in big.files[::997]:
+        a = as_json(big.run("show", str(p), "--json"))
         text = p.read_text(encoding="utf-8")
         body = text.split(" ", 3)[3] if text.startswith(" date ") else text
-        assert " ".join(a["body"].split()) == " ".join(body.split()), Path(p).name
+        assert " ".join(a["body"].split()) == " ".join(body.split()), p.name
