@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,10 @@ class ConflictGroup(TyperGroup):
             _debug_traceback()
             output.error(e)
             ctx.exit(e.code)
+        except BrokenPipeError:
+            # the reader went away (`| head`): that is not an error; stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(ExitCode.OK)
         except KeyboardInterrupt:
             output.note("Interrupted; the archive is as it was before this command.")
             ctx.exit(ExitCode.INTERRUPTED)

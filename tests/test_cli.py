@@ -125,3 +125,17 @@ def test_search_reads_while_an_ingest_writes(run: Run, isolated: Path) -> None:
 def test_version(run: Run) -> None:
     r = run("--version")
     assert r.exit_code == 0 and r.stdout.strip() == f"conflict {__version__}"
+
+
+@pytest.mark.parametrize("fmt", ["--jsonl", "--csv", "--json"])
+def test_a_closed_pipe_ends_quietly(sample_archive: Path, fmt: str) -> None:
+    cmd = [sys.executable, "-m", "conflictcli", "search", "*", fmt, "--limit", "0"]
+    p = subprocess.Popen(
+        [*cmd, "--index", str(sample_archive)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # the reader is gone before anything is written
+    err = p.stderr.read().decode()
+    assert p.wait() == 0, err
+    assert "Error" not in err and "Traceback" not in err
