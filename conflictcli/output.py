@@ -241,11 +241,11 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]]) -> None:
     head.add_column(overflow="fold")
     head.add_row("date", a.date.isoformat() if a.date else "unknown")
     if a.source:
-        head.add_row("source", a.source)
+        head.add_row("source", Text(a.source))
     if a.url:
-        head.add_row("url", a.url)
+        head.add_row("url", Text(a.url))
     for p in a.paths:
-        head.add_row("path", p)
+        head.add_row("path", Text(p))
     head.add_row("id", a.id)
     head.add_row("words", str(a.words))
     out.print(Text(a.title, style="bold"))
@@ -278,7 +278,7 @@ def stats(s: Stats, fmt: Format) -> None:
     grid.add_row("undated", f"{s.undated:,}")
     grid.add_row("index size", _size(s.index_bytes))
     grid.add_row("last ingest", s.last_ingest or "never")
-    grid.add_row("location", s.location)
+    grid.add_row("location", Text(s.location))
     out.print(grid)
     if s.by_month:
         out.print()

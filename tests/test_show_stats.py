@@ -143,3 +143,16 @@ def test_stats_table(run: Run, ix: list[str]) -> None:
     r = run("stats", *ix)
     assert r.exit_code == 0
     assert "articles" in r.stdout and "2024-03" in r.stdout and "█" in r.stdout
+
+
+def test_text_with_brackets_is_shown_literally(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "in[1]"
+    write(folder / "a.txt", " date 2024-03-27 The [bold]Belgorod[/bold] report [/x].\n")
+    write(folder / "metadata.jsonl", '{"file": "a.txt", "source": "[/red] Wire [AP]"}\n')
+    run("ingest", str(folder), "--quiet")
+    shown = run("show", str(folder / "a.txt"))
+    assert shown.exit_code == 0, shown.stderr
+    flat = shown.stdout.replace("\n", "")
+    assert "[/red] Wire [AP]" in flat and "in[1]" in flat and "[bold]Belgorod[/bold]" in flat
+    found = run("search", "Belgorod")
+    assert found.exit_code == 0 and "[bold]Belgorod" in found.stdout.replace("\n", "")
