@@ -85,8 +85,14 @@ class Archive:
     def open(cls, folder: Path, create: bool = False) -> Archive:
         folder = folder.expanduser()
         catalogue = folder / CATALOGUE
-        if not catalogue.exists() and not create:
-            raise ArchiveMissing(str(folder))
+        if not catalogue.exists():
+            if not create:
+                raise ArchiveMissing(str(folder))
+            if folder.is_dir() and any(folder.iterdir()):
+                raise DataError(
+                    f"{folder} is not empty and holds no archive.",
+                    "Give --index a new or empty folder, so that nothing else gets mixed in.",
+                )
         try:
             folder.mkdir(parents=True, exist_ok=True)
             store = Store(catalogue)

@@ -157,3 +157,14 @@ def test_human_summary_goes_to_stderr(run: Run) -> None:
     assert f"added {len(SAMPLE_FILES)}" in r.stderr and "warning" in r.stderr
     q = run("ingest", str(SAMPLE), "--quiet")
     assert "unchanged" in q.stderr and "warning" not in q.stderr
+
+
+def test_archive_is_never_made_inside_a_folder_of_other_files(run: Run, tmp_path: Path) -> None:
+    busy = tmp_path / "documents"
+    write(busy / "letter.txt", "not an archive")
+    r = run("ingest", str(SAMPLE), "--index", str(busy))
+    assert r.exit_code == 1 and "not empty and holds no archive" in r.stderr
+    assert sorted(p.name for p in busy.iterdir()) == ["letter.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("ingest", str(SAMPLE), "--index", str(empty), "--quiet").exit_code == 0
