@@ -41,7 +41,8 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    # soft_wrap: a message is one line however narrow the terminal or pipe, so it greps
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # -- messages ---------------------------------------------------------------------
@@ -49,7 +50,7 @@ def error(e: ConflictError) -> None:
     msg = Text("Error: ", style="bold red")
     msg.append(e.message)
     if e.hint:
-        msg.append("\n" + e.hint)
+        msg.append(" " + e.hint)
     stderr().print(msg)
 
 

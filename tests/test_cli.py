@@ -42,9 +42,7 @@ def test_missing_archive(run: Run, tmp_path: Path, command: list[str]) -> None:
     where = tmp_path / "nowhere"
     r = run(*command, "--index", str(where))
     assert r.exit_code == 1
-    assert f"No archive at {where}. Run 'conflict ingest <folder>' first." in " ".join(
-        r.stderr.split()
-    )
+    assert r.stderr == f"Error: No archive at {where}. Run 'conflict ingest <folder>' first.\n"
     assert not where.exists()
 
 
