@@ -87,6 +87,13 @@ def _ingest(
     with archive.engine.writer() as writer:
         store.begin()
         try:
+            if archive.engine.doc_count() == 0 and store.article_count() > 0:
+                # the index was lost (deleted, or never committed): the catalogue has it all
+                for article in store.iter_articles():
+                    writer.add(article)
+                summary.warnings.append(
+                    "the search index was missing: rebuilt it from the catalogue"
+                )
             for path in files:
                 _ingest_file(path, known.get(str(path)), store, writer, sidecars, summary)
                 progress.advance()

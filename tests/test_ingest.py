@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,18 @@ def test_archive_is_never_made_inside_a_folder_of_other_files(run: Run, tmp_path
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run("ingest", str(SAMPLE), "--index", str(empty), "--quiet").exit_code == 0
+
+
+def test_a_lost_search_index_is_rebuilt_from_the_catalogue(run: Run, isolated: Path) -> None:
+    run("ingest", str(SAMPLE / "ukraine"), "--quiet")
+    before = as_json(run("search", "Belgorod", "--json", "--limit", "0"))
+    shutil.rmtree(isolated / "whoosh")
+    lost = run("search", "Belgorod")
+    assert (
+        lost.exit_code == 1 and "search index" in lost.stderr and "conflict ingest" in lost.stderr
+    )
+    s = as_json(run("ingest", str(SAMPLE / "ukraine"), "--json"))
+    assert s["unchanged"] == 6 and any("rebuilt" in w for w in s["warnings"])
+    assert as_json(run("search", "Belgorod", "--json", "--limit", "0")) | {"took_ms": 0} == (
+        before | {"took_ms": 0}
+    )
