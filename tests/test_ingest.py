@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conflictcli.store import Store
+
 from conftest import SAMPLE, Run, as_json, write
 
 SUMMARY_KEYS = {"added", "updated", "unchanged", "removed", "skipped", "warnings", "took_s"}
@@ -183,4 +185,28 @@ def test_a_lost_search_index_is_rebuilt_from_the_catalogue(run: Run, isolated: P
     assert s["unchanged"] == 6 and any("rebuilt" in w for w in s["warnings"])
     assert as_json(run("search", "Belgorod", "--json", "--limit", "0")) | {"took_ms": 0} == (
         before | {"took_ms": 0}
+    )
+
+
+def test_killed_between_the_two_commits_is_repaired_by_the_next_ingest(
+    run: Run, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("ingest", str(articles_dir / "other"), "--quiet")
+    changed = articles_dir / "other" / "2024-05-20-el-fasher-siege.txt"
+    write(changed, " date 2024-05-20 Quokkafish replaced the El Fasher text.\n")
+
+    def die(self: Store) -> None:
+        raise KeyboardInterrupt  # the index has committed; the catalogue never will
+
+    with monkeypatch.context() as m:
+        m.setattr(Store, "commit", die)
+        assert run("ingest", str(articles_dir), "--quiet").exit_code == 130
+
+    s = as_json(run("ingest", str(articles_dir), "--json"))
+    assert s["articles"] == len(list(articles_dir.rglob("*.txt")))
+    everything = as_json(run("search", "*", "--json", "--limit", "0"))
+    assert everything["total"] == s["articles"] == len(everything["results"])
+    assert as_json(run("search", "quokkafish", "--json"))["total"] == 1
+    assert as_json(run("search", "Fasher", "--json", "--limit", "0"))["total"] == len(
+        [p for p in articles_dir.rglob("*.txt") if "Fasher" in p.read_text(encoding="utf-8")]
     )
