@@ -109,8 +109,15 @@ class Archive:
 
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
-        found = self.engine.search(req, self._bodies)
-        meta = self.store.articles([h.id for h in found.hits])
+        fetched: dict[str, Article] = {}
+
+        def bodies(ids: list[str]) -> dict[str, str]:  # the engine asks for snippets
+            fetched.update(self.store.articles(ids))
+            return {i: a.body for i, a in fetched.items()}
+
+        found = self.engine.search(req, bodies)
+        missing = [h.id for h in found.hits if h.id not in fetched]
+        meta = fetched | self.store.articles(missing)
         results = []
         for h in found.hits:
             a = meta.get(h.id)
@@ -132,9 +139,6 @@ class Archive:
             )
         took = round((time.perf_counter() - t0) * 1000, 1)
         return SearchResult(req.text, found.total, req.offset, req.limit, took, results)
-
-    def _bodies(self, ids: list[str]) -> dict[str, str]:
-        return {i: a.body for i, a in self.store.articles(ids).items()}
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters) or file path."""
