@@ -50,6 +50,7 @@ class Result:
     score: float | None
     snippet: str
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    title_highlights: list[tuple[int, int]] = field(default_factory=list)
     partial: bool = False
 
 
@@ -111,11 +112,11 @@ class Archive:
         t0 = time.perf_counter()
         fetched: dict[str, Article] = {}
 
-        def bodies(ids: list[str]) -> dict[str, str]:  # the engine asks for snippets
+        def texts(ids: list[str]) -> dict[str, tuple[str, str]]:  # for snippets and marks
             fetched.update(self.store.articles(ids))
-            return {i: a.body for i, a in fetched.items()}
+            return {i: (a.title, a.body) for i, a in fetched.items()}
 
-        found = self.engine.search(req, bodies)
+        found = self.engine.search(req, texts)
         missing = [h.id for h in found.hits if h.id not in fetched]
         meta = fetched | self.store.articles(missing)
         results = []
@@ -134,6 +135,7 @@ class Archive:
                     score=h.score,
                     snippet=h.snippet,
                     highlights=h.highlights,
+                    title_highlights=h.title_highlights,
                     partial=h.partial,
                 )
             )

@@ -96,6 +96,7 @@ class Hit:
     partial: bool = False
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    title_highlights: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -201,11 +202,7 @@ class WhooshIndex:
         q = self.parse(query_text, any_terms=True)
         with self._ix.searcher() as s:
             words = _matched_words(q, s.reader())
-        return [
-            (tok.startchar, tok.endchar)
-            for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
-            if tok.text in words
-        ]
+        return _spans_of(text, words)
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
@@ -258,8 +255,9 @@ class WhooshIndex:
         return q
 
     def search(
-        self, req: SearchRequest, bodies: Callable[[list[str]], dict[str, str]]
+        self, req: SearchRequest, texts: Callable[[list[str]], dict[str, tuple[str, str]]]
     ) -> EngineResult:
+        """Run a request. `texts` gives (title, body) for ids, for snippets and marks."""
         full_q = self.parse(req.text, req.any_terms)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
@@ -277,23 +275,26 @@ class WhooshIndex:
                     more = s.search(some_q, limit=want - total, mask=full.docs(), **kw)
                     entries += [(h, True) for h in _snippets_from_offsets(more)]
             page = entries[req.offset : want]
-            texts = bodies([h["id"] for h, _ in page]) if req.snippets else {}
-            hits = [self._hit(h, partial, texts.get(h["id"])) for h, partial in page]
+            known = texts([h["id"] for h, _ in page]) if req.snippets else {}
+            hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
         return EngineResult(total=total, hits=hits)
 
-    def _hit(self, h: Any, partial: bool, body: str | None) -> Hit:
+    def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
         hit = Hit(
             id=h["id"],
             # sorted by date, Whoosh gives the sort key instead of a relevance score
             score=round(float(h.score), 4) if isinstance(h.score, (int, float)) else None,
             partial=partial,
         )
-        if body is None:
+        if text is None:
             return hit
+        title, body = text
         snippet, spans = h.highlights("body", text=body, top=2) or ("", [])
         if not snippet:
             snippet, spans = _lead(body), []
         hit.snippet, hit.highlights = snippet, spans
+        words = {_text(t) for f, t in h.matched_terms() if f in DEFAULT_FIELDS}
+        hit.title_highlights = _spans_of(title, words)
         return hit
 
 
@@ -364,9 +365,19 @@ def _snippets_from_offsets(results: Any) -> Any:
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:
-    words: set[str] = set()
     # the query's own words, and what its wildcards and fuzzy terms expand to
-    for fieldname, term in [*q.all_terms(), *q.existing_terms(reader, expand=True)]:
-        if fieldname in DEFAULT_FIELDS:
-            words.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
-    return words
+    terms = [*q.all_terms(), *q.existing_terms(reader, expand=True)]
+    return {_text(term) for fieldname, term in terms if fieldname in DEFAULT_FIELDS}
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+def _spans_of(text: str, words: set[str]) -> list[tuple[int, int]]:
+    """Where in `text` the analysed words stand (stems, case and accents folded)."""
+    return [
+        (tok.startchar, tok.endchar)
+        for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
+        if tok.text in words
+    ]

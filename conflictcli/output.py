@@ -166,11 +166,13 @@ def marked(text: str, spans: list[tuple[int, int]]) -> Text:
 def _search_table(res: SearchResult) -> None:
     if not res.results:
         return
-    out = stdout()
+    with_source = any(r.source for r in res.results)
     table = Table(expand=True, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("date", no_wrap=True, width=10)
     table.add_column("id", no_wrap=True, width=8)
+    if with_source:
+        table.add_column("source", ratio=1, overflow="ellipsis", no_wrap=True, max_width=16)
     table.add_column("title", ratio=2, overflow="fold")
     table.add_column("snippet", ratio=3, overflow="fold")
     partial_started = False
@@ -178,16 +180,14 @@ def _search_table(res: SearchResult) -> None:
         if r.partial and not partial_started:
             table.add_section()
             partial_started = True
-        style = "dim" if r.partial else None
-        table.add_row(
-            str(n),
-            r.date or "—",
-            r.id[:8],
-            Text(r.title, style="bold"),
-            marked(r.snippet, r.highlights),
-            style=style,
-        )
-    out.print(table)
+        cells: list[str | Text] = [str(n), r.date or "—", r.id[:8]]
+        if with_source:
+            cells.append(Text(r.source or ""))
+        title = marked(r.title, r.title_highlights)
+        title.stylize("bold")
+        cells += [title, marked(r.snippet, r.highlights)]
+        table.add_row(*cells, style="dim" if r.partial else None)
+    stdout().print(table)
 
 
 def _search_notes(res: SearchResult, fmt: Format) -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from conflictcli.archive import Archive
+from conflictcli.query import SearchRequest
+
 from conftest import SAMPLE, Run, as_json
 
 RESULT_KEYS = {"id", "date", "title", "source", "url", "path", "score", "snippet", "highlights"}
@@ -263,3 +266,15 @@ def test_odd_queries_never_trace_back(search, query: str) -> None:  # type: igno
     assert "Traceback" not in r.stderr + r.stdout
     if r.exit_code in (0, 1):
         json.loads(r.stdout)
+
+
+def test_titles_carry_marks_for_the_table(sample_archive: Path) -> None:
+    archive = Archive.open(sample_archive)
+    res = archive.search(SearchRequest(text="Kursk drones", any_terms=True, limit=20))
+    marked = [
+        {r.title[a:b].lower() for a, b in r.title_highlights}
+        for r in res.results
+        if r.title_highlights
+    ]
+    assert marked and all(m <= {"kursk", "drone", "drones"} for m in marked)
+    archive.close()
