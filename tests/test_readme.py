@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE, Run, as_json
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -37,3 +39,32 @@ def test_json_fields_are_documented() -> None:
 def test_exit_codes_are_documented() -> None:
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 130 |"):
         assert code in README
+
+
+def readme_json() -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(b) for b in re.findall(r"```json\n(.*?)```", README, re.S)]
+
+
+def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) -> None:
+    ix = ["--index", str(sample_archive)]
+    real = {
+        "ingest": as_json(run("ingest", str(SAMPLE), "--json", *ix)),
+        "search": as_json(run("search", "Belgorod drones", "--json", "-n", "6", *ix)),
+        "stats": as_json(run("stats", "--json", *ix)),
+        "show": as_json(
+            run("show", str(SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"), "--json", *ix)
+        ),
+    }
+    examples = {
+        "ingest": next(x for x in readme_json() if "added" in x),
+        "search": next(x for x in readme_json() if "query" in x),
+        "stats": next(x for x in readme_json() if "by_month" in x),
+        "show": next(x for x in readme_json() if "body" in x),
+    }
+    for name, example in examples.items():
+        assert set(example) == set(real[name]), name
+    full, partial = examples["search"]["results"]
+    real_results = real["search"]["results"]
+    assert set(full) == set(real_results[0]) and "partial" not in full
+    assert set(partial) == set(real_results[-1]) and partial["partial"] is True
+    assert set(examples["ingest"]["skipped"][0]) == {"path", "reason"}
