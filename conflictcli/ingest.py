@@ -59,26 +59,22 @@ def ingest(
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist)."""
     t0 = time.perf_counter()
-    started = now_iso()
-    progress = progress or _NoProgress()
     files = discover(paths)
+    roots = [Path(p).expanduser().resolve() for p in paths]
     archive = Archive.open(location, create=True)
     try:
-        return _ingest(archive, files, paths, prune, progress, t0, started)
+        summary = _ingest(archive, files, roots, prune, progress or _NoProgress())
     finally:
         archive.close()
+    summary.took_s = round(time.perf_counter() - t0, 3)  # with both commits
+    return summary
 
 
 def _ingest(
-    archive: Archive,
-    files: list[Path],
-    paths: list[Path],
-    prune: bool,
-    progress: Progress,
-    t0: float,
-    started: str,
+    archive: Archive, files: list[Path], roots: list[Path], prune: bool, progress: Progress
 ) -> IngestSummary:
-    roots = [Path(p).expanduser().resolve() for p in paths]
+    t0 = time.perf_counter()
+    started = now_iso()
     summary = IngestSummary()
     store = archive.store
     known = store.all_files()
@@ -88,12 +84,7 @@ def _ingest(
         store.begin()
         try:
             if archive.engine.doc_count() == 0 and store.article_count() > 0:
-                # the index was lost (deleted, or never committed): the catalogue has it all
-                for article in store.iter_articles():
-                    writer.add(article)
-                summary.warnings.append(
-                    "the search index was missing: rebuilt it from the catalogue"
-                )
+                _rebuild_lost_index(store, writer, summary)
             for path in files:
                 _ingest_file(path, known.get(str(path)), store, writer, sidecars, summary)
                 progress.advance()
@@ -107,8 +98,14 @@ def _ingest(
             store.rollback()
             raise
     store.commit()
-    summary.took_s = round(time.perf_counter() - t0, 3)  # now with the index's commit
     return summary
+
+
+def _rebuild_lost_index(store: Store, writer: IndexWriter, summary: IngestSummary) -> None:
+    """The index was deleted, or never committed: the catalogue has every text."""
+    for article in store.iter_articles():
+        writer.add(article)
+    summary.warnings.append("the search index was missing: rebuilt it from the catalogue")
 
 
 def _ingest_file(
