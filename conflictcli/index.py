@@ -275,11 +275,12 @@ class WhooshIndex:
                     more = s.search(some_q, limit=want - total, mask=full.docs(), **kw)
                     entries += [(h, True) for h in _snippets_from_offsets(more)]
             page = entries[req.offset : want]
-            known = texts([h["id"] for h, _ in page]) if req.snippets else {}
+            known = texts([h["id"] for h, _ in page])
             hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
         return EngineResult(total=total, hits=hits)
 
     def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
+        """A hit with its snippet; `text` is None when the catalogue lacks the article."""
         hit = Hit(
             id=h["id"],
             # sorted by date, Whoosh gives the sort key instead of a relevance score

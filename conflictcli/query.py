@@ -28,7 +28,6 @@ class SearchRequest:
     sort: Sort = Sort.relevance
     limit: int = 10  # 0 = every full match
     offset: int = 0
-    snippets: bool = True
 
 
 # Two defaults far apart tell which parts of a date the user wrote: a part that comes

@@ -107,12 +107,6 @@ class Store:
             self.conn.execute("ROLLBACK")
 
     # -- files ----------------------------------------------------------------------
-    def file(self, path: str) -> FileRecord | None:
-        row = self.conn.execute(
-            "SELECT path, sha256, size, mtime FROM files WHERE path = ?", (path,)
-        ).fetchone()
-        return FileRecord(*row) if row else None
-
     def all_files(self) -> dict[str, str]:
         """Every known path with its content hash."""
         return dict(self.conn.execute("SELECT path, sha256 FROM files"))
@@ -129,9 +123,7 @@ class Store:
 
     def drop_file(self, path: str) -> list[str]:
         """Forget a file; return the ids of articles that no file holds any more."""
-        ids = [
-            r[0] for r in self.conn.execute("SELECT article_id FROM links WHERE path = ?", (path,))
-        ]
+        ids = self.article_ids_of(path)
         self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
         return [i for i in ids if not self.paths(i)]
 

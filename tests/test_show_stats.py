@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -71,14 +70,13 @@ def test_show_table_has_header_and_highlight(run: Run, ix: list[str]) -> None:
     assert "words" in r.stdout and "Belgorod" in r.stdout
 
 
-def test_highlight_spans_cover_the_terms() -> None:
+def test_highlight_spans_cover_the_terms(tmp_path: Path) -> None:
     # the spans come from the engine's analyzer: stems, case and accents folded
-    with tempfile.TemporaryDirectory() as d:
-        archive = Archive.open(Path(d), create=True)
-        text = "Drones over BELGOROD; a drone fell near the café."
-        spans = archive.engine.mark(text, "belgorod drone cafe")
-        assert [text[a:b] for a, b in spans] == ["Drones", "BELGOROD", "drone", "café"]
-        archive.close()
+    archive = Archive.open(tmp_path / "archive", create=True)
+    text = "Drones over BELGOROD; a drone fell near the café."
+    spans = archive.engine.mark(text, "belgorod drone cafe")
+    assert [text[a:b] for a, b in spans] == ["Drones", "BELGOROD", "drone", "café"]
+    archive.close()
 
 
 @pytest.mark.parametrize(
