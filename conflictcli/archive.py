@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveMissing, DataError, NotFound
-from conflictcli.index import WhooshIndex
+from conflictcli.index import Explanation, WhooshIndex
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
@@ -62,6 +62,7 @@ class SearchResult:
     limit: int
     took_ms: float
     results: list[Result]
+    notes: list[str] = field(default_factory=list)  # how the query and dates were read
 
 
 @dataclass
@@ -81,6 +82,10 @@ class Archive:
         self.folder = folder
         self.store = store
         self.engine = engine
+
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        return (folder.expanduser() / CATALOGUE).exists()
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> Archive:
@@ -140,7 +145,14 @@ class Archive:
                 )
             )
         took = round((time.perf_counter() - t0) * 1000, 1)
-        return SearchResult(req.text, found.total, req.offset, req.limit, took, results)
+        notes = [*req.notes, *found.notes]
+        return SearchResult(req.text, found.total, req.offset, req.limit, took, results, notes)
+
+    def explain(self, req: SearchRequest) -> Explanation:
+        """How the engine reads a request, and how many articles it selects."""
+        found = self.engine.explain(req)
+        found.notes[:0] = req.notes
+        return found
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters) or file path."""
@@ -177,11 +189,24 @@ class Archive:
             first_date=first,
             last_date=last,
             undated=self.store.undated_count(),
-            by_month=self.store.by_month(),
+            by_month=_every_month(self.store.by_month()),
             index_bytes=size,
             last_ingest=self.store.last_run(),
             location=str(self.folder),
         )
+
+
+def _every_month(counts: dict[str, int]) -> dict[str, int]:
+    """Every month from the first to the last, with zeros: a gap in coverage shows."""
+    if not counts:
+        return {}
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:7])
+    out: dict[str, int] = {}
+    while (key := f"{year:04d}-{month:02d}") <= last:
+        out[key] = counts.get(key, 0)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def _iso(d: dt.date | None) -> str | None:

@@ -16,8 +16,8 @@ from conflictcli import __version__, output
 from conflictcli.archive import Archive, default_location
 from conflictcli.errors import ConflictError, ExitCode, UsageError
 from conflictcli.ingest import ingest as run_ingest
-from conflictcli.output import Format
-from conflictcli.query import SearchRequest, Sort, since_date, until_date
+from conflictcli.output import Color, Format
+from conflictcli.query import Sort, build_request
 
 
 class ConflictGroup(TyperGroup):
@@ -25,7 +25,9 @@ class ConflictGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            value = super().invoke(ctx)
+            sys.stdout.flush()  # inside the try: a reader gone at the last write is no error
+            return value
         except ConflictError as e:
             _debug_traceback()
             output.error(e)
@@ -81,6 +83,15 @@ IndexOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+ColorOpt = Annotated[
+    Color,
+    typer.Option(
+        "--color",
+        callback=output.use_color,
+        is_eager=True,
+        help="Colour and marks: auto (on a terminal, unless NO_COLOR is set), always, never.",
+    ),
+]
 
 
 def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Format:
@@ -131,15 +142,20 @@ def ingest(
         bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
     ] = False,
     json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Add article files (.txt, .md) to the archive; unchanged files are skipped.
+
+    Exit 1 when the paths held nothing to read (a new archive is then not created).
 
     Example: conflict ingest ~/news/ukraine --prune
     """
     with output.IngestProgress(enabled=not quiet) as progress:
         summary = run_ingest(_location(index), paths, prune=prune, progress=progress)
     output.ingest_summary(summary, _format(json), quiet)
+    if summary.nothing_read:
+        raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 @app.command()
@@ -171,26 +187,51 @@ def search(
     offset: Annotated[
         int, typer.Option(min=0, metavar="N", help="Skip this many results first.")
     ] = 0,
+    dayfirst: Annotated[
+        bool,
+        typer.Option(
+            "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
+        ),
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Print how the query is read (terms, fields, dates, what is required) "
+            "and how many articles it selects, instead of the results.",
+        ),
+    ] = False,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Search the archive; every term is required unless --any is given.
 
+    AND, OR and NOT (upper case) are operators between terms; a query that reads as a
+    sentence is searched as words, and a note on stderr says how it was read.
+
     Example: conflict search "Belgorod drones" --since 2024-03 --sort newest
     """
     fmt = _format(json, jsonl, csv)
-    req = SearchRequest(
-        text=query,
+    req = build_request(
+        query,
+        since,
+        until,
+        dayfirst,
         any_terms=any_terms,
-        since=since_date(since),
-        until=until_date(until),
         sort=sort,
         limit=limit,
         offset=offset,
     )
-    result = _open(index).search(req)
+    archive = _open(index)
+    if explain:
+        if fmt not in (Format.table, Format.json):
+            raise UsageError("--explain prints a table or, with --json, JSON.")
+        output.explanation(archive.explain(req), query, fmt)
+        return
+    result = archive.search(req)
     output.search_results(result, fmt)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
@@ -208,6 +249,7 @@ def show(
         str | None, typer.Option(help="Mark the terms of this query in the text.")
     ] = None,
     json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Print one article: its header and its whole text.
@@ -222,7 +264,7 @@ def show(
 
 
 @app.command()
-def stats(json: JsonOpt = False, index: IndexOpt = None) -> None:
+def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
     """Count the archive: articles, dates, articles per month, size on disk.
 
     Example: conflict stats --json

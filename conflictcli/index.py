@@ -32,7 +32,7 @@ from whoosh.writing import LockError
 
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
-from conflictcli.query import SearchRequest, Sort, parse_day_range
+from conflictcli.query import SearchRequest, Sort, read_days, read_query
 
 # Case- and accent-insensitive, English stemming: "Drones" finds "drone", "café" "cafe".
 TEXT_ANALYZER = (
@@ -44,10 +44,22 @@ NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 class _DayField(DATETIME):
     """How the query parser reads `date:` values: as --since/--until do (python-dateutil,
     whole days, months or years), so `date:2024-03` and `date:[2024-03-01 to March 2024]`
-    mean what they say. Used only for parsing; the index stores a plain DATETIME."""
+    mean what they say. Used only for parsing; the index stores a plain DATETIME. A date
+    that reads two ways is said back through `notes`."""
+
+    def __init__(self, dayfirst: bool = False, notes: list[str] | None = None) -> None:
+        super().__init__(sortable=True)
+        self.dayfirst = dayfirst
+        self.notes = notes if notes is not None else []
+
+    def _days(self, text: str, fieldname: str) -> tuple[dt.date, dt.date]:
+        first, last, note = read_days(text, f"{fieldname}:", self.dayfirst)
+        if note and note not in self.notes:
+            self.notes.append(note)
+        return first, last
 
     def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Query:
-        first, last = parse_day_range(qstring, f"{fieldname}:")
+        first, last = self._days(qstring, fieldname)
         return _day_range(fieldname, first, last, boost)
 
     def parse_range(
@@ -59,12 +71,18 @@ class _DayField(DATETIME):
         endexcl: bool,
         boost: float = 1.0,
     ) -> Query:
-        first = parse_day_range(start, f"{fieldname}:")[0] if start else None
-        last = parse_day_range(end, f"{fieldname}:")[1] if end else None
-        if start and startexcl:  # date:>2024-03 starts after March
-            first = parse_day_range(start, f"{fieldname}:")[1] + dt.timedelta(days=1)
-        if end and endexcl:  # date:<2024-03 ends before March
-            last = parse_day_range(end, f"{fieldname}:")[0] - dt.timedelta(days=1)
+        first = last = None
+        if start:  # date:>2024-03 starts after March
+            first = self._days(start, fieldname)[1 if startexcl else 0]
+            first += dt.timedelta(days=1) if startexcl else dt.timedelta()
+        if end:  # date:<2024-03 ends before March
+            last = self._days(end, fieldname)[0 if endexcl else 1]
+            last -= dt.timedelta(days=1) if endexcl else dt.timedelta()
+        if first and last and first > last:
+            raise QueryError(
+                f"The range {fieldname}:[{start} to {end}] ends ({last}) before it starts ({first}).",
+                "Swap the two dates.",
+            )
         return _day_range(fieldname, first, last, boost)
 
 
@@ -81,10 +99,8 @@ def _schema(date_field: DATETIME) -> Schema:
 
 
 SCHEMA = _schema(DATETIME(sortable=True))
-QUERY_SCHEMA = _schema(_DayField(sortable=True))
 DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
-QUERY_FIELDS = ("title", "body", "source", "date", "id")
 ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
 SNIPPET_CHARS = 220
 
@@ -101,8 +117,39 @@ class Hit:
 
 @dataclass
 class EngineResult:
-    total: int
+    total: int  # every article the query and the filters select, whatever the page
     hits: list[Hit]
+    notes: list[str] = field(default_factory=list)  # how the query was read
+
+
+@dataclass
+class Node:
+    """One part of a query as the engine reads it (for --explain): a group (`all`,
+    `any`, `not`) of parts, or a leaf (`term`, `phrase`, `pattern`, `fuzzy`, `dates`,
+    `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
+
+    op: str
+    text: str = ""
+    fields: list[str] = field(default_factory=list)
+    role: str = "required"  # required, optional or excluded
+    children: list[Node] = field(default_factory=list)
+    first: str | None = None  # dates: the first and last day, inclusive
+    last: str | None = None
+
+
+@dataclass
+class Explanation:
+    tree: Node
+    operators: bool  # whether AND/OR/NOT were read as operators
+    total: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    query: Query
+    operators: bool
+    notes: list[str]
 
 
 class _SpanFormatter(Formatter):
@@ -148,6 +195,7 @@ class _SpanFormatter(Formatter):
 
 
 _SPACE = re.compile(r"\s+")
+_QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
 
 
 def _lead(body: str) -> str:
@@ -155,27 +203,6 @@ def _lead(body: str) -> str:
     if len(flat) <= SNIPPET_CHARS:
         return flat
     return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-
-
-_FIELD_REF = re.compile(r"(?:^|(?<=[\s(+\-]))([A-Za-z_]\w*):(\S?)")
-_QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
-_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
-
-
-def check_fields(text: str) -> None:
-    """Whoosh quietly reads `foo:bar` as words; a user who typed a field wants to know."""
-    for m in _FIELD_REF.finditer(_QUOTED.sub("Q", text)):
-        name, value = m.group(1), m.group(2)
-        if name.lower() not in QUERY_FIELDS:
-            raise QueryError(
-                f"Unknown field {name!r} in query {text!r}.",
-                f"Fields are {', '.join(QUERY_FIELDS)}; put text with a colon in quotes.",
-            )
-        if not value or value == ")":
-            raise QueryError(
-                f"Field {name}: in query {text!r} has no value.",
-                f"Give one, as in {name}:belgorod.",
-            )
 
 
 class WhooshIndex:
@@ -199,7 +226,7 @@ class WhooshIndex:
 
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the words the query looks for (any of them)."""
-        q = self.parse(query_text, any_terms=True)
+        q = self.parse(query_text, any_terms=True).query
         with self._ix.searcher() as s:
             words = _matched_words(q, s.reader())
         return _spans_of(text, words)
@@ -224,21 +251,24 @@ class WhooshIndex:
         w.commit()
 
     # -- searching -----------------------------------------------------------------
-    def _parser(self, any_terms: bool) -> qparser.QueryParser:
+    def _parser(self, any_terms: bool, dayfirst: bool, notes: list[str]) -> qparser.QueryParser:
         group = qparser.OrGroup.factory(ANY_BONUS) if any_terms else qparser.AndGroup
-        p = qparser.MultifieldParser(
-            DEFAULT_FIELDS, QUERY_SCHEMA, fieldboosts=FIELD_BOOSTS, group=group
-        )
+        schema = _schema(_DayField(dayfirst, notes))
+        p = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
         p.add_plugin(qparser.FuzzyTermPlugin())
         p.add_plugin(qparser.GtLtPlugin())
+        # AND, OR and NOT only: ANDNOT, ANDMAYBE and REQUIRE are words, as users expect
+        p.replace_plugin(qparser.OperatorsPlugin(AndNot=None, AndMaybe=None, Require=None))
         return p
 
-    def parse(self, text: str, any_terms: bool = False) -> Query:
-        check_fields(text)
+    def parse(self, text: str, any_terms: bool = False, dayfirst: bool = False) -> _Parsed:
+        """The engine query for what the user typed, read as query.read_query says."""
+        reading = read_query(text)
+        notes = list(reading.notes)
         # a date in double quotes is one value, not a phrase of words
-        text = _QUOTED_DATE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", text)
+        engine_text = _QUOTED_DATE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", reading.text)
         try:
-            raw = self._parser(any_terms).parse(text, normalize=False)
+            raw = self._parser(any_terms, dayfirst, notes).parse(engine_text, normalize=False)
         except QueryError:
             raise
         except Exception as e:  # the parser's own errors have no common base class
@@ -252,32 +282,61 @@ class WhooshIndex:
                 f"The query {text!r} has nothing to search for.",
                 "Use names or words: only operators or very common words (the, of, and) were given.",
             )
-        return q
+        return _Parsed(q, reading.operators, notes)
+
+    def _selected(self, s: Any, q: Query, req: SearchRequest) -> set[int]:
+        """Every document the query and the filters select: the exact count. Whoosh's
+        own total skips blocks and ignores filters when a limit is given."""
+        docs = set(s.docs_for_query(q))
+        date_filter = _date_filter(req)
+        if date_filter is not None and docs:
+            docs &= set(s.docs_for_query(date_filter))
+        return docs
+
+    def count(self, req: SearchRequest) -> int:
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
+        with self._ix.searcher() as s:
+            return len(self._selected(s, parsed.query, req))
+
+    def explain(self, req: SearchRequest) -> Explanation:
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
+        with self._ix.searcher() as s:
+            total = len(self._selected(s, parsed.query, req))
+        tree = _node(parsed.query, "required")
+        if req.since or req.until:
+            dates = Node(
+                "dates",
+                fields=["date"],
+                first=req.since.isoformat() if req.since else None,
+                last=req.until.isoformat() if req.until else None,
+            )
+            tree = Node("all", children=[tree, dates])
+        return Explanation(tree, parsed.operators, total, parsed.notes)
 
     def search(
         self, req: SearchRequest, texts: Callable[[list[str]], dict[str, tuple[str, str]]]
     ) -> EngineResult:
         """Run a request. `texts` gives (title, body) for ids, for snippets and marks."""
-        full_q = self.parse(req.text, req.any_terms)
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
-            kw: dict[str, Any] = {
-                "filter": _date_filter(req),
-                "sortedby": _sort_facet(req.sort),
-                "terms": True,
-            }
-            full = _snippets_from_offsets(s.search(full_q, limit=want, **kw))
-            total = len(full)
-            entries = [(h, False) for h in full]
+            selected = self._selected(s, parsed.query, req)
+            total = len(selected)
+            allowed = None
+            if req.since or req.until:
+                allowed = set(s.docs_for_query(_date_filter(req)))
+            kw: dict[str, Any] = {"sortedby": _sort_facet(req.sort), "terms": True}
+            full = s.search(parsed.query, limit=want, filter=selected, **kw)
+            entries = [(h, False) for h in _snippets_from_offsets(full)]
             if want is not None and total < want and not req.any_terms:
-                some_q = self.parse(req.text, any_terms=True)
-                if some_q != full_q:
-                    more = s.search(some_q, limit=want - total, mask=full.docs(), **kw)
+                some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
+                if some_q != parsed.query:
+                    more = s.search(some_q, limit=want - total, filter=allowed, mask=selected, **kw)
                     entries += [(h, True) for h in _snippets_from_offsets(more)]
             page = entries[req.offset : want]
             known = texts([h["id"] for h, _ in page])
             hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
-        return EngineResult(total=total, hits=hits)
+        return EngineResult(total=total, hits=hits, notes=parsed.notes)
 
     def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
         """A hit with its snippet; `text` is None when the catalogue lacks the article."""
@@ -342,6 +401,60 @@ def _day_range(
     start = dt.datetime.combine(first, dt.time.min) if first else None
     end = dt.datetime.combine(last, dt.time.max) if last else None
     return DateRange(fieldname, start, end, boost=boost)
+
+
+def _node(q: Query, role: str) -> Node:
+    """A plain tree of the query for --explain; `role` says what a match needs of it."""
+    name = type(q).__name__
+    if name == "AndNot":
+        return Node("all", role=role, children=[_node(q.a, role), _node(q.b, "excluded")])
+    if name == "Not":
+        return Node("not", role="excluded", children=[_node(q.query, "excluded")])
+    if name in ("And", "Or"):
+        inner = "optional" if name == "Or" and role == "required" else role
+        kids = _merge_fields([_node(c, inner) for c in q.subqueries])
+        if len(kids) == 1:  # one word looked for in several fields
+            kids[0].role = role
+            return kids[0]
+        return Node("all" if name == "And" else "any", role=role, children=kids)
+    if isinstance(q, DateRange):
+        first, last = q.startdate, q.enddate
+        return Node(
+            "dates",
+            fields=[q.fieldname],
+            role=role,
+            first=first.date().isoformat() if first else None,
+            last=last.date().isoformat() if last else None,
+        )
+    return _leaf(q, role)
+
+
+def _leaf(q: Query, role: str) -> Node:
+    name = type(q).__name__
+    field_ = [getattr(q, "fieldname", "") or ""]
+    if name == "Phrase":
+        return Node("phrase", " ".join(_text(w) for w in q.words), field_, role)
+    if name in ("Wildcard", "Prefix"):
+        return Node("pattern", _text(q.text) + ("*" if name == "Prefix" else ""), field_, role)
+    if name == "FuzzyTerm":
+        return Node("fuzzy", f"{_text(q.text)}~{q.maxdist}", field_, role)
+    if name == "Term":
+        return Node("term", _text(q.text), field_, role)
+    if name == "Every":
+        return Node("every", "every article", [], role)
+    return Node(name.lower(), str(q), field_, role)
+
+
+def _merge_fields(nodes: list[Node]) -> list[Node]:
+    """title:x OR body:x is the word x looked for in the title and the body: one node."""
+    out: list[Node] = []
+    for n in nodes:
+        same = next((o for o in out if not o.children and (o.op, o.text) == (n.op, n.text)), None)
+        if same is not None and not n.children and n.op != "dates":
+            same.fields += [f for f in n.fields if f not in same.fields]
+        else:
+            out.append(n)
+    return out
 
 
 def _date_filter(req: SearchRequest) -> Query | None:

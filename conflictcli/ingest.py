@@ -10,6 +10,7 @@ first and the catalogue after it, so an interrupted run leaves the archive as it
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Protocol
 
 from conflictcli.archive import Archive
 from conflictcli.index import IndexWriter
-from conflictcli.readers import Sidecars, SkipFile, discover, read
+from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
 from conflictcli.store import FileRecord, Store, now_iso
 
 
@@ -51,6 +52,12 @@ class IngestSummary:
     took_s: float = 0.0
     duplicates: int = 0  # added files whose text the archive already held
     articles: int = 0  # articles in the archive after the run
+    ignored: list[Ignored] = field(default_factory=list)  # passed over in folders
+
+    @property
+    def nothing_read(self) -> bool:
+        """No file was read, known or removed: the paths held nothing for the archive."""
+        return not (self.added or self.updated or self.unchanged or self.removed)
 
 
 def ingest(
@@ -59,15 +66,39 @@ def ingest(
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist)."""
     t0 = time.perf_counter()
-    files = discover(paths)
+    files, ignored = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
+    location = location.expanduser().absolute()
+    existed = location.exists()
+    made = None if Archive.exists(location) else _first_missing(location)
     archive = Archive.open(location, create=True)
     try:
         summary = _ingest(archive, files, roots, prune, progress or _NoProgress())
     finally:
         archive.close()
+    summary.ignored = ignored
+    if made is not None and summary.articles == 0:
+        _unmake(location, made, existed)  # a new archive that got nothing is not kept
     summary.took_s = round(time.perf_counter() - t0, 3)  # with both commits
     return summary
+
+
+def _first_missing(location: Path) -> Path:
+    """The outermost folder on the way to `location` that does not exist yet."""
+    made = location
+    for parent in location.parents:
+        if parent.exists():
+            break
+        made = parent
+    return made
+
+
+def _unmake(location: Path, made: Path, existed: bool) -> None:
+    if existed:  # an empty folder the user gave (Archive.open refuses a non-empty one)
+        for child in location.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    else:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def _ingest(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import re
 import sys
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +24,7 @@ from rich.text import Text
 from conflictcli.archive import Result, SearchResult, Stats
 from conflictcli.articles import Article
 from conflictcli.errors import ConflictError
+from conflictcli.index import Explanation, Node
 from conflictcli.ingest import IngestSummary
 
 JSON_SCHEMA_VERSION = 1
@@ -36,26 +39,99 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class Color(str, Enum):
+    auto = "auto"  # colour on a terminal, unless NO_COLOR is set
+    always = "always"
+    never = "never"
+
+
+_color = Color.auto
+WIDE = 100_000  # a pipe or a file has no width: nothing is cut or wrapped
+BAR_ROOM_PIPED = 50
+_MARK_SGR = ("\x1b[1;30;43m", "\x1b[0m")  # MARK, for text written without Rich
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+
+
+def use_color(mode: Color) -> None:
+    """--color for this run: auto, always or never (NO_COLOR is honoured under auto)."""
+    global _color
+    _color = mode
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich would exit 1; a reader that went away (| head) is not an error
+        raise BrokenPipeError
+
+
+def _console(**kw: Any) -> Console:
+    if _color is Color.always:
+        kw.update(force_terminal=True, no_color=False)
+    elif _color is Color.never:
+        kw.update(color_system=None, no_color=True)
+    return _Console(highlight=False, **kw)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return _console(soft_wrap=False)
 
 
 def stderr() -> Console:
     # soft_wrap: a message is one line however narrow the terminal or pipe, so it greps
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console(stderr=True, soft_wrap=True)
+
+
+def emit(*renderables: RenderableType) -> None:
+    """Print to stdout: fitted to a terminal; into a pipe or a file at full width, lines
+    never cut or wrapped, no trailing spaces, colour only with --color always."""
+    if stdout_is_terminal():
+        out = stdout()
+        for r in renderables:
+            out.print(r)
+        return
+    buf = io.StringIO()
+    kw: dict[str, Any] = {"color_system": "standard"} if _color is Color.always else {}
+    wide = _console(file=buf, width=WIDE, soft_wrap=False, **kw)
+    for r in renderables:
+        wide.print(r)
+    sys.stdout.write(_TRAILING.sub(r"\1", buf.getvalue()))
+
+
+def colored_pipe() -> bool:
+    return _color is Color.always
+
+
+def safe(text: str) -> str:
+    """Text from outside never drives the terminal: control characters (ESC, CR, BEL,
+    bidirectional overrides) are shown as escapes; newlines and tabs stay."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
 # -- messages ---------------------------------------------------------------------
 def error(e: ConflictError) -> None:
     msg = Text("Error: ", style="bold red")
-    msg.append(e.message)
+    msg.append(safe(e.message))
     if e.hint:
-        msg.append(" " + e.hint)
+        msg.append(" " + safe(e.hint))
     stderr().print(msg)
 
 
 def note(message: str) -> None:
-    stderr().print(Text(message, style="dim"))
+    stderr().print(Text(safe(message), style="dim"))
 
 
 def _emit_json(obj: Any) -> None:
@@ -67,15 +143,14 @@ class IngestProgress:
     """A progress bar on stderr, shown only when stderr is a terminal."""
 
     def __init__(self, enabled: bool) -> None:
-        console = stderr()
         self._bar = Progress(
             TextColumn("ingesting"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=console,
+            console=stderr(),
             transient=True,
-            disable=not (enabled and console.is_terminal),
+            disable=not (enabled and sys.stderr.isatty()),
         )
         self._task: Any = None
 
@@ -96,26 +171,45 @@ class IngestProgress:
 def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
     if fmt is Format.json:
         _emit_json({"schema": JSON_SCHEMA_VERSION, **dataclasses.asdict(s)})
-        return
     err = stderr()
-    line = (
-        f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, "
-        f"removed {s.removed}, skipped {len(s.skipped)} in {s.took_s:.1f} s"
-        f" — {s.articles} articles in the archive"
-    )
-    if s.duplicates:
-        line += f" ({s.duplicates} added files repeat a text already there)"
-    err.print(line, markup=False)
+    if s.nothing_read:
+        _nothing_read(s)
+    elif fmt is not Format.json:
+        line = (
+            f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, "
+            f"removed {s.removed}, skipped {len(s.skipped)} in {s.took_s:.1f} s"
+            f" — {s.articles} articles in the archive"
+        )
+        if s.duplicates:
+            line += f" ({s.duplicates} added files repeat a text already there)"
+        err.print(line, markup=False)
+    if fmt is Format.json:
+        return
     for sk in s.skipped:
-        err.print(Text.assemble(("skipped ", "yellow"), sk.path, ": ", sk.reason))
+        err.print(Text.assemble(("skipped ", "yellow"), safe(sk.path), ": ", safe(sk.reason)))
     if quiet:
         return
+    for ig in s.ignored if not s.nothing_read else []:
+        err.print(Text(f"passed over {ig.files} {ig.what}: {ig.reason}", style="dim"))
     for w in s.warnings[:20]:
-        err.print(Text.assemble(("warning ", "yellow"), w))
+        err.print(Text.assemble(("warning ", "yellow"), safe(w)))
     if len(s.warnings) > 20:
         err.print(
             f"… {len(s.warnings) - 20} more warnings (see them all with --json)", markup=False
         )
+
+
+def _nothing_read(s: IngestSummary) -> None:
+    seen = [f"{len(s.skipped)} files could not be read (listed below)"] if s.skipped else []
+    seen += [f"{ig.files} {ig.what}: {ig.reason}" for ig in s.ignored]
+    what = "; ".join(seen) if seen else "no files at all"
+    error(
+        ConflictError(
+            f"Nothing was ingested: {what}.",
+            "Give folders of .txt or .md articles that start with a date line "
+            "(README: The article format).",
+        )
+    )
 
 
 # -- search -----------------------------------------------------------------------
@@ -128,6 +222,8 @@ def result_record(r: Result) -> dict[str, Any]:
 
 
 def search_results(res: SearchResult, fmt: Format) -> None:
+    for n in res.notes:
+        note(n)
     if fmt is Format.json:
         _emit_json(
             {
@@ -148,33 +244,50 @@ def search_results(res: SearchResult, fmt: Format) -> None:
         w.writerow([*RESULT_FIELDS, "partial"])
         for r in res.results:
             w.writerow(
-                [getattr(r, k) if getattr(r, k) is not None else "" for k in RESULT_FIELDS]
-                + ["true" if r.partial else "false"]
+                [_cell(getattr(r, k)) for k in RESULT_FIELDS] + ["true" if r.partial else "false"]
             )
     else:
         _search_table(res)
     _search_notes(res, fmt)
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell never runs as a formula in a spreadsheet: text that starts with
+    = + - @ (or a tab or carriage return) gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def marked(text: str, spans: list[tuple[int, int]]) -> Text:
-    t = Text(text)
-    for start, end in spans:
-        t.stylize(MARK, start, end)
+    """`text` with the spans marked, its control characters escaped (spans kept)."""
+    t, at = Text(), 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        t.append(safe(text[at:start]))
+        t.append(safe(text[start:end]), style=MARK)
+        at = end
+    t.append(safe(text[at:]))
     return t
 
 
 def _search_table(res: SearchResult) -> None:
     if not res.results:
         return
+    fitted = stdout_is_terminal()
     with_source = any(r.source for r in res.results)
-    table = Table(expand=True, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
+    table = Table(expand=fitted, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("date", no_wrap=True, width=10)
     table.add_column("id", no_wrap=True, width=8)
     if with_source:
         table.add_column("source", ratio=1, overflow="ellipsis", no_wrap=True, max_width=16)
-    table.add_column("title", ratio=2, overflow="fold")
-    table.add_column("snippet", ratio=3, overflow="fold")
+    wrap: Literal["fold", "ignore"] = "fold" if fitted else "ignore"
+    table.add_column("title", ratio=2 if fitted else None, overflow=wrap, no_wrap=not fitted)
+    table.add_column("snippet", ratio=3 if fitted else None, overflow=wrap, no_wrap=not fitted)
     partial_started = False
     for n, r in enumerate(res.results, res.offset + 1):
         if r.partial and not partial_started:
@@ -182,17 +295,20 @@ def _search_table(res: SearchResult) -> None:
             partial_started = True
         cells: list[str | Text] = [str(n), r.date or "—", r.id[:8]]
         if with_source:
-            cells.append(Text(r.source or ""))
+            cells.append(Text(safe(r.source or "")))
         title = marked(r.title, r.title_highlights)
         title.stylize("bold")
         cells += [title, marked(r.snippet, r.highlights)]
         table.add_row(*cells, style="dim" if r.partial else None)
-    stdout().print(table)
+    emit(table)
 
 
 def _search_notes(res: SearchResult, fmt: Format) -> None:
     if not res.results:
-        if fmt is Format.table:
+        if res.total or res.offset:
+            what = "1 article matches" if res.total == 1 else f"{res.total} articles match"
+            note(f"{what} {res.query!r}; --offset {res.offset} is past the last.")
+        elif fmt is Format.table:
             note(f"No articles match {res.query!r}. Try fewer words, --any, or a wider date range.")
         return
     partial = sum(r.partial for r in res.results)
@@ -214,6 +330,62 @@ def _search_notes(res: SearchResult, fmt: Format) -> None:
         note(f"showing {first}–{last} of {res.total} ({res.took_ms:.0f} ms)")
 
 
+# -- explain ----------------------------------------------------------------------
+def explanation(res: Explanation, query: str, fmt: Format) -> None:
+    for n in res.notes:
+        note(n)
+    if fmt is Format.json:
+        _emit_json(
+            {
+                "schema": JSON_SCHEMA_VERSION,
+                "query": query,
+                "operators": res.operators,
+                "total": res.total,
+                "notes": res.notes,
+                "parsed": node_record(res.tree),
+            }
+        )
+        return
+    lines = [
+        Text.assemble(("query     ", "dim"), safe(query)),
+        Text.assemble(
+            ("operators ", "dim"),
+            "AND, OR and NOT read as operators" if res.operators else "none (read as words)",
+        ),
+        Text.assemble(("matches   ", "dim"), f"{res.total} articles"),
+        Text("parsed", style="dim"),
+        *_tree_lines(res.tree, 1),
+    ]
+    emit(*lines)
+
+
+def node_record(n: Node) -> dict[str, Any]:
+    rec: dict[str, Any] = {"op": n.op, "role": n.role}
+    if n.op == "dates":
+        rec.update(first=n.first, last=n.last)
+    elif n.children:
+        rec["children"] = [node_record(c) for c in n.children]
+    else:
+        rec.update(text=n.text, fields=n.fields)
+    return rec
+
+
+_GROUP_WORDS = {"all": "all of", "any": "any of", "not": "none of"}
+
+
+def _tree_lines(n: Node, depth: int) -> list[Text]:
+    pad = "  " * depth
+    if n.children:
+        head = Text.assemble(pad, (_GROUP_WORDS.get(n.op, n.op), "bold"), (f"  {n.role}", "dim"))
+        return [head, *(line for c in n.children for line in _tree_lines(c, depth + 1))]
+    if n.op == "dates":
+        what = f"date {n.first or '…'} to {n.last or '…'} (inclusive)"
+    else:
+        what = f"{n.op} {safe(n.text)}" if n.op != "term" else safe(n.text)
+    where = f"  in {', '.join(n.fields)}" if n.fields and n.op != "dates" else ""
+    return [Text.assemble(pad, (what, "bold"), (where, "dim"), (f"  {n.role}", "dim"))]
+
+
 # -- show -------------------------------------------------------------------------
 def article_record(a: Article) -> dict[str, Any]:
     return {
@@ -232,27 +404,47 @@ def article_record(a: Article) -> dict[str, Any]:
     }
 
 
+def _header(a: Article) -> list[tuple[str, str]]:
+    rows = [("date", a.date.isoformat() if a.date else "unknown")]
+    rows += [("source", a.source)] if a.source else []
+    rows += [("url", a.url)] if a.url else []
+    rows += [("path", p) for p in a.paths]
+    return [*rows, ("id", a.id), ("words", str(a.words))]
+
+
 def article(a: Article, fmt: Format, spans: list[tuple[int, int]]) -> None:
     if fmt is not Format.table:
         _emit_json(article_record(a))
         return
-    out = stdout()
+    if not stdout_is_terminal():
+        _plain_article(a, spans)
+        return
     head = Table.grid(padding=(0, 2))
     head.add_column(style="dim", no_wrap=True)
     head.add_column(overflow="fold")
-    head.add_row("date", a.date.isoformat() if a.date else "unknown")
-    if a.source:
-        head.add_row("source", Text(a.source))
-    if a.url:
-        head.add_row("url", Text(a.url))
-    for p in a.paths:
-        head.add_row("path", Text(p))
-    head.add_row("id", a.id)
-    head.add_row("words", str(a.words))
-    out.print(Text(a.title, style="bold"))
-    out.print(head)
-    out.print()
-    out.print(Group(*_paragraphs(a.body, spans)))
+    for label, value in _header(a):
+        head.add_row(label, Text(safe(value)))
+    emit(Text(safe(a.title), style="bold"), head, Text(), Group(*_paragraphs(a.body, spans)))
+
+
+def _plain_article(a: Article, spans: list[tuple[int, int]]) -> None:
+    """Into a pipe or a file: the header, then the body exactly as stored (control
+    characters escaped), never wrapped or padded; marks only with --color always."""
+    out = [safe(a.title)]
+    out += [f"{label:<6}  {safe(value)}" for label, value in _header(a)]
+    body, at = [], 0
+    if colored_pipe():
+        for start, end in sorted(spans):
+            if start >= at:
+                body += [
+                    safe(a.body[at:start]),
+                    _MARK_SGR[0],
+                    safe(a.body[start:end]),
+                    _MARK_SGR[1],
+                ]
+                at = end
+    body.append(safe(a.body[at:]))
+    sys.stdout.write("\n".join(out) + "\n\n" + "".join(body) + "\n")
 
 
 def _paragraphs(body: str, spans: list[tuple[int, int]]) -> list[Text]:
@@ -270,7 +462,6 @@ def stats(s: Stats, fmt: Format) -> None:
     if fmt is not Format.table:
         _emit_json({"schema": JSON_SCHEMA_VERSION, **dataclasses.asdict(s)})
         return
-    out = stdout()
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
     grid.add_column()
@@ -279,22 +470,24 @@ def stats(s: Stats, fmt: Format) -> None:
     grid.add_row("undated", f"{s.undated:,}")
     grid.add_row("index size", _size(s.index_bytes))
     grid.add_row("last ingest", s.last_ingest or "never")
-    grid.add_row("location", Text(s.location))
-    out.print(grid)
-    if s.by_month:
-        out.print()
-        out.print(_month_bars(s.by_month, out.width))
+    grid.add_row("location", Text(safe(s.location)))
+    if not s.by_month:
+        emit(grid)
+        return
+    room = stdout().width - 20 if stdout_is_terminal() else BAR_ROOM_PIPED
+    emit(grid, Text(), _month_bars(s.by_month, room))
 
 
-def _month_bars(by_month: dict[str, int], width: int) -> Table:
-    top = max(by_month.values())
-    room = max(10, width - 20)
+def _month_bars(by_month: dict[str, int], room: int) -> Table:
+    top = max(by_month.values()) or 1
+    room = max(10, room)
     bars = Table.grid(padding=(0, 1))
     bars.add_column(style="dim", no_wrap=True)
     bars.add_column(justify="right", no_wrap=True)
     bars.add_column(no_wrap=True)
     for month, n in by_month.items():
-        bars.add_row(month, str(n), Text("█" * max(1, round(n / top * room)), style="cyan"))
+        bar = "█" * max(1, round(n / top * room)) if n else ""
+        bars.add_row(month, str(n), Text(bar, style="cyan"))
     return bars
 
 

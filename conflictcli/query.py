@@ -1,16 +1,29 @@
 """What a user asks for: the query text and its filters, as a plain request the
-engine understands (index.py turns it into an engine query)."""
+engine understands (index.py turns it into an engine query).
+
+Two readings happen here, before the engine sees anything:
+- dates (`--since`, `--until`, `date:`) become exact first and last days, and a date
+  that reads two ways is said back;
+- the query text is read as a query or as pasted text: a `word:` that names no field
+  is a word, and AND/OR/NOT are operators only where they stand between terms as a
+  person writes a query (see `read_query`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from dateutil import parser as dateparser
 
 from conflictcli.errors import QueryError
+
+FIELDS = ("title", "body", "source", "date", "id")
+OPERATORS = ("AND", "OR", "NOT")
+SENTENCE_WORDS = 6  # an operator word among this many plain words reads as prose
 
 
 class Sort(str, Enum):
@@ -28,39 +41,282 @@ class SearchRequest:
     sort: Sort = Sort.relevance
     limit: int = 10  # 0 = every full match
     offset: int = 0
+    dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
+    notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
 
 
+def build_request(
+    text: str,
+    since: str | None = None,
+    until: str | None = None,
+    dayfirst: bool = False,
+    **rest: object,
+) -> SearchRequest:
+    """A request from what the user typed: dates read (and said back when they read two
+    ways), and checked to make a range that can hold something."""
+    notes: list[str] = []
+    first = last = None
+    if since:
+        first, _, note = read_days(since, "--since", dayfirst)
+        notes += [note] if note else []
+    if until:
+        _, last, note = read_days(until, "--until", dayfirst)
+        notes += [note] if note else []
+    if first and last and first > last:
+        raise QueryError(
+            f"--since {since} ({first}) is after --until {until} ({last}).",
+            "Swap the two dates, or leave one out.",
+        )
+    req = SearchRequest(text=text, since=first, until=last, dayfirst=dayfirst, notes=tuple(notes))
+    return replace(req, **rest)  # type: ignore[arg-type]
+
+
+# -- dates ------------------------------------------------------------------------
 # Two defaults far apart tell which parts of a date the user wrote: a part that comes
 # out the same under both was written.
 _LOW = dt.datetime(1904, 1, 1)
 _HIGH = dt.datetime(1908, 12, 31)
 _YEAR_ONLY = re.compile(r"^\s*\d{4}\s*$")
+_YEAR_FIRST = re.compile(r"^\s*\d{4}\s*[-/.]")  # 2024-03-02 is never day first
 
 
-def parse_day_range(text: str, option: str) -> tuple[dt.date, dt.date]:
-    """The first and last day a date expression covers: `2024` is a year,
-    `2024-03` and `March 2024` a month, `27 Mar 2024` a day."""
+def read_days(
+    text: str, option: str, dayfirst: bool = False
+) -> tuple[dt.date, dt.date, str | None]:
+    """The first and last day a date expression covers (`2024` is a year, `2024-03` and
+    `March 2024` a month, `27 Mar 2024` a day), and a note when the expression reads
+    two ways (`02/03/2022`): month first unless `dayfirst`."""
+    if _YEAR_ONLY.match(text):
+        year = int(text)
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), None
+    dayfirst = dayfirst and not _YEAR_FIRST.match(text)
+    low, high = _parse(text, option, dayfirst, _LOW), _parse(text, option, dayfirst, _HIGH)
+    if low.year != high.year:
+        raise QueryError(
+            f"{option} {text!r} has no year.", f"Add one, as in '{text} {dt.date.today().year}'."
+        )
+    note = None
+    if not _YEAR_FIRST.match(text):
+        other = _parse(text, option, not dayfirst, _LOW)
+        if other.date() != low.date() and (low.day == high.day or other.day != 1):
+            way = "day first, as --dayfirst asks" if dayfirst else "month first"
+            switch = "without --dayfirst" if dayfirst else "with --dayfirst"
+            note = (
+                f"{option}{'' if option.endswith(':') else ' '}{text} read as "
+                f"{_spoken(low.date())} ({way}); {switch} it reads as {_spoken(other.date())}."
+            )
+    return low.date(), high.date(), note
+
+
+def _parse(text: str, option: str, dayfirst: bool, default: dt.datetime) -> dt.datetime:
     try:
-        low = dateparser.parse(text, default=_LOW)
-        high = dateparser.parse(text, default=_HIGH)
+        return dateparser.parse(text, default=default, dayfirst=dayfirst)
     except (ValueError, OverflowError) as e:
         raise QueryError(
             f"{option} {text!r} is not a date I can read.",
             "Use a form like 2024-03-27, 2024-03, 'March 2024' or '27 Mar 2024'.",
         ) from e
-    if _YEAR_ONLY.match(text):
-        year = int(text)
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if low.year != high.year:
-        raise QueryError(
-            f"{option} {text!r} has no year.", f"Add one, as in '{text} {dt.date.today().year}'."
+
+
+def _spoken(d: dt.date) -> str:
+    return f"{d.isoformat()}, {d.day} {d:%B}"
+
+
+# -- the query text ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Reading:
+    """How the query text was read: the text handed to the engine, whether its AND, OR
+    and NOT are operators, and what the user is told about it."""
+
+    text: str
+    operators: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Item:
+    kind: str  # word, phrase, range, open, close
+    text: str
+    start: int
+    end: int
+    group: int = 0  # which bracket group the item stands in
+    out: str | None = None  # rewritten text, when it changes
+
+    @property
+    def op(self) -> bool:
+        return self.kind == "word" and self.text in OPERATORS
+
+    @property
+    def term(self) -> bool:
+        return self.kind in ("word", "phrase", "range") and not self.op
+
+    @property
+    def plain(self) -> bool:
+        """A bare word, as in running text: no field, wildcard, fuzziness or quotes."""
+        return self.term and self.kind == "word" and _PLAIN.match(self.text) is not None
+
+
+_FIELD = r"(?:[\w*]+:[<>]?=?)"
+_ITEMS = re.compile(
+    rf"""(?P<open>\() | (?P<close>\))
+    | (?P<phrase>{_FIELD}?"[^"]*"?)
+    | (?P<squote>{_FIELD}?'[^']*'(?=[\s)\]}}]|$))
+    | (?P<range>{_FIELD}?[\[{{][^\]}}]*[\]}}]?)
+    | (?P<word>[^\s()"]+)""",
+    re.VERBOSE,
+)
+_PLAIN = re.compile(r"^[\w'’.,;!\-–]+$")
+_NAME_COLON = re.compile(r"(\w+):")
+_TRAILING_QUESTION = re.compile(r"(?<=\w\w)\?+$")
+
+
+def read_query(text: str) -> Reading:
+    """Read a query as a person wrote it, or as text they pasted.
+
+    - `word:` is a field only when the word names one (title, body, source, date,
+      id) and a value follows; otherwise the colon is punctuation (`Kyiv: explosions`).
+    - AND, OR and NOT (upper case) are operators where each stands between terms, unless
+      the query reads as a sentence: an operator with no term on one side, an operator
+      among SENTENCE_WORDS or more plain words of its bracket group, or a whole query
+      in upper case with words side by side. Then they are words.
+    """
+    items = _scan(text)
+    notes = _read_colons(items, text)
+    notes += _read_questions(items)
+    why = _why_words(items, text)
+    ops = sorted({i.text for i in items if i.op}, key=OPERATORS.index)
+    if ops and why:
+        for i in items:
+            if i.op:
+                i.out = i.text.lower()
+        notes.append(f"Read {_listed(ops)} as {'words' if len(ops) > 1 else 'a word'}: {why}.")
+    elif ops:
+        notes.append(
+            f"Read {_listed(ops)} as {'operators' if len(ops) > 1 else 'an operator'}"
+            " (between terms, in a query that does not read as a sentence)."
         )
-    return low.date(), high.date()
+    if any(i.kind == "word" and i.text == "TO" for i in items):
+        notes.append("TO is an operator only in a range, as in date:[2024-03 TO 2024-05].")
+    return Reading(_rewrite(text, items), operators=bool(ops) and not why, notes=tuple(notes))
 
 
-def since_date(text: str | None) -> dt.date | None:
-    return parse_day_range(text, "--since")[0] if text else None
+def _scan(text: str) -> list[_Item]:
+    items: list[_Item] = []
+    groups, stack = 0, [0]
+    for m in _ITEMS.finditer(text):
+        kind = m.lastgroup or "word"
+        kind = "phrase" if kind == "squote" else kind
+        if kind == "open":
+            groups += 1
+            stack.append(groups)
+        item = _Item(kind, m.group(), m.start(), m.end(), group=stack[-1])
+        if kind == "close" and len(stack) > 1:
+            stack.pop()
+        items.append(item)
+    return items
 
 
-def until_date(text: str | None) -> dt.date | None:
-    return parse_day_range(text, "--until")[1] if text else None
+def _read_colons(items: list[_Item], text: str) -> list[str]:
+    """`Kyiv: explosions` and `10:30` are text; `title:kyiv` is a field; `title:` with
+    nothing after it is a mistake worth stopping for."""
+    notes: list[str] = []
+    for n, item in enumerate(items):
+        if item.kind not in ("word", "phrase", "range"):
+            continue
+        # in a phrase or range only a field before the quote or bracket counts
+        head = item.text if item.kind == "word" else re.split(r"[\"'\[{]", item.text, maxsplit=1)[0]
+        out = item.text
+        for m in reversed(list(_NAME_COLON.finditer(head))):
+            name, after = m.group(1), item.text[m.end() :]
+            if name.lower() in FIELDS and m.start() == 0:
+                if after:
+                    out = name.lower() + ":" + out[m.end() :]
+                    continue
+                nxt = items[n + 1] if n + 1 < len(items) else None
+                if nxt is None or nxt.kind == "close" or nxt.op:
+                    raise QueryError(
+                        f"Field {name}: in query {text!r} has no value.",
+                        f"Give one, as in {name.lower()}:belgorod, or leave the colon out.",
+                    )
+                notes.append(
+                    f"Read '{name}:' as the word {name!r}: a space follows the colon "
+                    f"(write {name.lower()}:{nxt.text} to search that field)."
+                )
+            elif m.start() == 0 and not name.isdigit():  # 10:30 is a time, 2:1 a score
+                notes.append(
+                    f"Read '{name}:' as the word {name!r}, not a field: "
+                    f"the fields are {', '.join(FIELDS)}."
+                )
+            out = out[: m.start()] + name + " " + out[m.end() :]
+        if out != item.text:
+            item.out = out.rstrip()
+    return notes
+
+
+def _read_questions(items: list[_Item]) -> list[str]:
+    """`Is Kyiv next?`: a question mark after a word is punctuation, not a wildcard."""
+    notes = []
+    for item in items:
+        if item.kind == "word" and ":" not in item.text:
+            current = item.out if item.out is not None else item.text
+            bare = _TRAILING_QUESTION.sub("", current)
+            if bare != current:
+                item.out = bare
+                notes.append(
+                    f"Read {item.text!r} as {bare!r}: a ? at the end of a word is punctuation"
+                    f" here; write {bare}* to find words that start with it."
+                )
+    return notes
+
+
+def _why_words(items: list[_Item], text: str) -> str | None:
+    """Why the operator words of a query are words, or None when they are operators."""
+    for n, item in enumerate(items):
+        if not item.op:
+            continue
+        left = items[n - 1] if n else None
+        if not _right_ok(items, n + 1):
+            return f"{item.text} has no term after it"
+        if item.text != "NOT" and not (left and (left.term or left.kind == "close")):
+            return f"{item.text} has no term before it"
+        plain = sum(1 for i in items if i.plain and i.group == item.group)
+        if plain >= SENTENCE_WORDS:
+            return (
+                f"the query reads as a sentence ({plain} plain words around {item.text});"
+                f" to keep {item.text} an operator, put the other words in brackets,"
+                " as in (a b c) NOT d"
+            )
+    if _shouting(items, text):
+        return (
+            "the whole query is in upper case and reads as a sentence;"
+            " write the words in lower or mixed case to use operators"
+        )
+    return None
+
+
+def _right_ok(items: list[_Item], n: int) -> bool:
+    """A term, a bracket group, or NOT followed by one."""
+    while n < len(items) and items[n].op and items[n].text == "NOT":
+        n += 1
+    return n < len(items) and (items[n].term or items[n].kind == "open")
+
+
+def _shouting(items: list[_Item], text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return False
+    return any(a.plain and b.plain for a, b in itertools.pairwise(items))
+
+
+def _rewrite(text: str, items: list[_Item]) -> str:
+    out, at = [], 0
+    for item in items:
+        if item.out is not None:
+            out += [text[at : item.start], item.out]
+            at = item.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -223,7 +223,9 @@ def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[n
     full = search("Belgorod drones", "--limit", "3")
     assert re.search(rf"showing 1–3 of {n} \(\d+ ms\)", full.stderr)
     assert "showing" not in r.stdout
-    assert all(len(line) <= 120 for line in r.stdout.splitlines())
+    # into a pipe nothing is wrapped: one line a result, whole, no trailing spaces
+    rows = [line for line in r.stdout.splitlines() if re.match(r"\s*\d+\s+\d{4}-", line)]
+    assert len(rows) == 10 and all(line == line.rstrip() for line in r.stdout.splitlines())
 
 
 def test_no_match_exits_1_with_valid_json(search) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +243,6 @@ def test_no_match_exits_1_with_valid_json(search) -> None:  # type: ignore[no-un
         (["AND"], "nothing to search for"),
         (["NOT NOT"], "nothing to search for"),
         (["the"], "nothing to search for"),
-        (["foo:bar"], "Unknown field 'foo'"),
         (["title:"], "has no value"),
         (["Kyiv", "--since", "yesterday"], "--since 'yesterday'"),
         (["Kyiv", "--until", "March"], "has no year"),

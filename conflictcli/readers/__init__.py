@@ -5,7 +5,9 @@ Lines, HTML) is one more module and one more entry in READERS."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from conflictcli.articles import Article
@@ -18,13 +20,24 @@ Reader = Callable[[Path, bytes, Sidecars], list[Article]]
 
 READERS: dict[str, Reader] = {".txt": text.read, ".md": text.read}
 
-__all__ = ["READERS", "Sidecars", "SkipFile", "discover", "read"]
+__all__ = ["READERS", "Ignored", "Sidecars", "SkipFile", "discover", "read"]
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
+@dataclass
+class Ignored:
+    """Files a folder walk passed over, counted by kind, with the reason."""
+
+    what: str  # "files ending in .csv", "hidden files or folders"
+    files: int
+    reason: str
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
     """Every readable file named by `paths` (folders are walked recursively, hidden
-    files and folders skipped), absolute, sorted, each once."""
+    files and folders skipped), absolute, sorted, each once; and what was passed over."""
     found: set[Path] = set()
+    suffixes: Counter[str] = Counter()
+    hidden = 0
     for given in paths:
         p = Path(given).expanduser()
         if not p.exists():
@@ -34,15 +47,31 @@ def discover(paths: Iterable[Path]) -> list[Path]:
             found.add(p)  # named explicitly: read it whatever its suffix, or report it
             continue
         for root, dirs, files in os.walk(p):
+            hidden += sum(d.startswith(".") for d in dirs)
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
-                if not name.startswith(".") and Path(name).suffix.lower() in READERS:
+                suffix = Path(name).suffix.lower()
+                if name.startswith("."):
+                    hidden += 1
+                elif suffix in READERS:
                     found.add(Path(root) / name)
-    return sorted(found)
+                else:
+                    suffixes[suffix] += 1
+    ignored = [
+        Ignored(f"files ending in {s}" if s else "files without a suffix", n, _unsupported())
+        for s, n in sorted(suffixes.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    if hidden:
+        ignored.append(Ignored("hidden files or folders", hidden, "hidden: skipped"))
+    return sorted(found), ignored
+
+
+def _unsupported() -> str:
+    return f"not a supported format (reads {', '.join(sorted(READERS))})"
 
 
 def read(path: Path, data: bytes, sidecars: Sidecars) -> list[Article]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise SkipFile(f"not a supported format (reads {', '.join(sorted(READERS))})")
+        raise SkipFile(_unsupported())
     return reader(path, data, sidecars)
