@@ -322,21 +322,32 @@ class WhooshIndex:
         with self._ix.searcher() as s:
             selected = self._selected(s, parsed.query, req)
             total = len(selected)
-            allowed = None
-            if req.since or req.until:
-                allowed = set(s.docs_for_query(_date_filter(req)))
             kw: dict[str, Any] = {"sortedby": _sort_facet(req.sort), "terms": True}
-            full = s.search(parsed.query, limit=want, filter=selected, **kw)
-            entries = [(h, False) for h in _snippets_from_offsets(full)]
+            entries = []
+            if selected:  # Whoosh reads an empty filter set as no filter at all
+                full = s.search(parsed.query, limit=want, filter=selected, **kw)
+                entries = [(h, False) for h in _snippets_from_offsets(full)]
             if want is not None and total < want and not req.any_terms:
-                some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
-                if some_q != parsed.query:
-                    more = s.search(some_q, limit=want - total, filter=allowed, mask=selected, **kw)
-                    entries += [(h, True) for h in _snippets_from_offsets(more)]
+                entries += self._partial(s, req, parsed.query, selected, want - total, kw)
             page = entries[req.offset : want]
             known = texts([h["id"] for h, _ in page])
             hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
         return EngineResult(total=total, hits=hits, notes=parsed.notes)
+
+    def _partial(
+        self, s: Any, req: SearchRequest, full_q: Query, full: set[int], room: int, kw: Any
+    ) -> list[tuple[Any, bool]]:
+        """Articles holding only some of the terms, to fill the page after the full ones."""
+        some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
+        if some_q == full_q:
+            return []
+        allowed = None
+        if req.since or req.until:
+            allowed = set(s.docs_for_query(_date_filter(req)))
+            if not allowed:
+                return []
+        more = s.search(some_q, limit=room, filter=allowed, mask=full or None, **kw)
+        return [(h, True) for h in _snippets_from_offsets(more)]
 
     def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
         """A hit with its snippet; `text` is None when the catalogue lacks the article."""

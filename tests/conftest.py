@@ -114,3 +114,12 @@ def ingest_corpus(factory: pytest.TempPathFactory, name: str) -> Corpus:
         m = json.loads(line)
         meta[str((root / m["file"]).resolve())] = m
     return Corpus(root, str(where), json.loads(r.stdout), meta)
+
+
+UKRAINE_MEDIA = "ukraine-media-2022"
+
+
+@pytest.fixture(scope="session")
+def ukraine_media(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """ukraine-media-2022 (11,081 articles) ingested once for every module that needs it."""
+    return ingest_corpus(tmp_path_factory, UKRAINE_MEDIA)

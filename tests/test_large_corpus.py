@@ -8,15 +8,14 @@ from collections import Counter
 
 import pytest
 
-from conftest import Corpus, as_json, ingest_corpus, needs_corpus
+from conftest import UKRAINE_MEDIA, Corpus, as_json, needs_corpus
 
-NAME = "ukraine-media-2022"
-pytestmark = needs_corpus(NAME)
+pytestmark = needs_corpus(UKRAINE_MEDIA)
 
 
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return ingest_corpus(tmp_path_factory, NAME)
+@pytest.fixture
+def big(ukraine_media: Corpus) -> Corpus:
+    return ukraine_media
 
 
 def date_of(big: Corpus, path: str) -> str:
