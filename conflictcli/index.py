@@ -32,7 +32,7 @@ from whoosh.writing import LockError
 
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
-from conflictcli.query import SearchRequest, Sort, read_days, read_query
+from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 # Case- and accent-insensitive, English stemming: "Drones" finds "drone", "café" "cafe".
 TEXT_ANALYZER = (
@@ -140,7 +140,7 @@ class Node:
 @dataclass
 class Explanation:
     tree: Node
-    operators: bool  # whether AND/OR/NOT were read as operators
+    reading: Reading  # how the text was read: operators or words
     total: int
     notes: list[str] = field(default_factory=list)
 
@@ -148,7 +148,7 @@ class Explanation:
 @dataclass
 class _Parsed:
     query: Query
-    operators: bool
+    reading: Reading
     notes: list[str]
 
 
@@ -282,7 +282,7 @@ class WhooshIndex:
                 f"The query {text!r} has nothing to search for.",
                 "Use names or words: only operators or very common words (the, of, and) were given.",
             )
-        return _Parsed(q, reading.operators, notes)
+        return _Parsed(q, reading, notes)
 
     def _selected(self, s: Any, q: Query, req: SearchRequest) -> set[int]:
         """Every document the query and the filters select: the exact count. Whoosh's
@@ -310,8 +310,10 @@ class WhooshIndex:
                 first=req.since.isoformat() if req.since else None,
                 last=req.until.isoformat() if req.until else None,
             )
-            tree = Node("all", children=[tree, dates])
-        return Explanation(tree, parsed.operators, total, parsed.notes)
+            tree = Node(
+                "all", children=[*tree.children, dates] if tree.op == "all" else [tree, dates]
+            )
+        return Explanation(tree, parsed.reading, total, parsed.notes)
 
     def search(
         self, req: SearchRequest, texts: Callable[[list[str]], dict[str, tuple[str, str]]]

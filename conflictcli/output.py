@@ -190,7 +190,7 @@ def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
     if quiet:
         return
     for ig in s.ignored if not s.nothing_read else []:
-        err.print(Text(f"passed over {ig.files} {ig.what}: {ig.reason}", style="dim"))
+        err.print(Text(f"passed over {_files(ig.files, ig.what)}: {ig.reason}", style="dim"))
     for w in s.warnings[:20]:
         err.print(Text.assemble(("warning ", "yellow"), safe(w)))
     if len(s.warnings) > 20:
@@ -199,9 +199,14 @@ def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
         )
 
 
+def _files(n: int, what: str = "files") -> str:
+    """`1 file ending in .csv`, `12 files ending in .csv`."""
+    return f"{n} {what.replace('files', 'file').replace('folders', 'folder') if n == 1 else what}"
+
+
 def _nothing_read(s: IngestSummary) -> None:
-    seen = [f"{len(s.skipped)} files could not be read (listed below)"] if s.skipped else []
-    seen += [f"{ig.files} {ig.what}: {ig.reason}" for ig in s.ignored]
+    seen = [f"{_files(len(s.skipped))} could not be read (listed below)"] if s.skipped else []
+    seen += [f"{_files(ig.files, ig.what)}: {ig.reason}" for ig in s.ignored]
     what = "; ".join(seen) if seen else "no files at all"
     error(
         ConflictError(
@@ -339,7 +344,8 @@ def explanation(res: Explanation, query: str, fmt: Format) -> None:
             {
                 "schema": JSON_SCHEMA_VERSION,
                 "query": query,
-                "operators": res.operators,
+                "operator_words": list(res.reading.operator_words),
+                "read_as": _read_as(res),
                 "total": res.total,
                 "notes": res.notes,
                 "parsed": node_record(res.tree),
@@ -348,15 +354,25 @@ def explanation(res: Explanation, query: str, fmt: Format) -> None:
         return
     lines = [
         Text.assemble(("query     ", "dim"), safe(query)),
-        Text.assemble(
-            ("operators ", "dim"),
-            "AND, OR and NOT read as operators" if res.operators else "none (read as words)",
-        ),
+        Text.assemble(("operators ", "dim"), _operators_line(res)),
         Text.assemble(("matches   ", "dim"), f"{res.total} articles"),
         Text("parsed", style="dim"),
         *_tree_lines(res.tree, 1),
     ]
     emit(*lines)
+
+
+def _read_as(res: Explanation) -> str | None:
+    if not res.reading.operator_words:
+        return None
+    return "operators" if res.reading.operators else "words"
+
+
+def _operators_line(res: Explanation) -> str:
+    words = ", ".join(res.reading.operator_words)
+    if not words:
+        return "none in the query"
+    return f"{words} read as {_read_as(res)}"
 
 
 def node_record(n: Node) -> dict[str, Any]:

@@ -129,8 +129,9 @@ class Reading:
     and NOT are operators, and what the user is told about it."""
 
     text: str
-    operators: bool
+    operators: bool  # the operator words below are operators (False: they are words)
     notes: tuple[str, ...] = ()
+    operator_words: tuple[str, ...] = ()  # AND, OR, NOT as they appear in the query
 
 
 @dataclass
@@ -197,7 +198,7 @@ def read_query(text: str) -> Reading:
         )
     if any(i.kind == "word" and i.text == "TO" for i in items):
         notes.append("TO is an operator only in a range, as in date:[2024-03 TO 2024-05].")
-    return Reading(_rewrite(text, items), operators=bool(ops) and not why, notes=tuple(notes))
+    return Reading(_rewrite(text, items), bool(ops) and not why, tuple(notes), tuple(ops))
 
 
 def _scan(text: str) -> list[_Item]:

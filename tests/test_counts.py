@@ -200,7 +200,11 @@ def selected(corpus: list[Doc], q: Query, since: dt.date | None, until: dt.date 
     since=bounds,
     until=bounds,
     pages=st.lists(
-        st.tuples(st.integers(1, 12), st.integers(0, 30), st.sampled_from(["relevance", "newest", "oldest"])),
+        st.tuples(
+            st.integers(1, 12),
+            st.integers(0, 30),
+            st.sampled_from(["relevance", "newest", "oldest"]),
+        ),
         min_size=1,
         max_size=4,
     ),
@@ -228,7 +232,9 @@ def test_total_equals_the_articles_the_query_selects(
         full = [x["id"] for x in res["results"] if not x.get("partial")]
         assert res["total"] == len(full) == want, (text, filters)
         for limit, offset, sort in pages:
-            page = json.loads(invoke(*args, "--limit", str(limit), "--offset", str(offset), "--sort", sort).stdout)
+            page = json.loads(
+                invoke(*args, "--limit", str(limit), "--offset", str(offset), "--sort", sort).stdout
+            )
             assert page["total"] == want, (text, filters, limit, offset, sort)
             got = [x["id"] for x in page["results"] if not x.get("partial")]
             assert len(got) == max(0, min(limit, want - offset))
@@ -237,7 +243,11 @@ def test_total_equals_the_articles_the_query_selects(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(corpus=st.lists(docs, min_size=1, max_size=25), words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3), since=bounds)
+@given(
+    corpus=st.lists(docs, min_size=1, max_size=25),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+    since=bounds,
+)
 def test_any_total_equals_the_articles_holding_any_term(
     corpus: list[Doc], words: list[str], since: dt.date | None
 ) -> None:
@@ -249,7 +259,17 @@ def test_any_total_equals_the_articles_holding_any_term(
     with tempfile.TemporaryDirectory() as tmp:
         where = write_archive(Path(tmp), corpus)
         for limit in ("0", "1", "5"):
-            r = invoke("search", " ".join(words), "--any", *filters, "--limit", limit, "--index", where, "--json")
+            r = invoke(
+                "search",
+                " ".join(words),
+                "--any",
+                *filters,
+                "--limit",
+                limit,
+                "--index",
+                where,
+                "--json",
+            )
             assert json.loads(r.stdout)["total"] == want
 
 

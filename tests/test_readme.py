@@ -32,6 +32,8 @@ def test_json_fields_are_documented() -> None:
         "query", "total", "offset", "limit", "took_ms", "results", "id", "date", "title",
         "source", "url", "path", "score", "snippet", "highlights", "partial", "paths", "body",
         "articles", "first_date", "last_date", "by_month", "index_bytes", "last_ingest",
+        "ignored", "what", "files", "reason", "operator_words", "read_as", "notes", "parsed",
+        "op", "role", "children", "text", "fields", "first", "last",
     ]:  # fmt: skip
         assert f'"{key}"' in README or f"`{key}`" in README, key
 
@@ -57,7 +59,7 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     }
     examples = {
         "ingest": next(x for x in readme_json() if "added" in x),
-        "search": next(x for x in readme_json() if "query" in x),
+        "search": next(x for x in readme_json() if "results" in x),
         "stats": next(x for x in readme_json() if "by_month" in x),
         "show": next(x for x in readme_json() if "body" in x),
     }
@@ -68,3 +70,15 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     assert set(full) == set(real_results[0]) and "partial" not in full
     assert set(partial) == set(real_results[-1]) and partial["partial"] is True
     assert set(examples["ingest"]["skipped"][0]) == {"path", "reason"}
+    assert set(examples["ingest"]["ignored"][0]) == set(real["ingest"]["ignored"][0])
+
+
+def test_readme_explain_example_is_real_output(run: Run, sample_archive: Path) -> None:
+    example = next(x for x in readme_json() if "parsed" in x)
+    args = ["--since", "2024-01", "--explain", "--json", "--index", str(sample_archive)]
+    assert as_json(run("search", example["query"], *args)) == example
+
+
+def test_readme_exit_codes_name_what_this_tool_does() -> None:
+    for case in ("a page past the last result", "an ingest that read nothing", "--since` after"):
+        assert case in README
