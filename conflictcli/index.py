@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as windex
-from whoosh import qparser, sorting
+from whoosh import collectors, qparser, sorting
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -324,20 +324,20 @@ class WhooshIndex:
         with self._ix.searcher() as s:
             selected = self._selected(s, parsed.query, req)
             total = len(selected)
-            kw: dict[str, Any] = {"sortedby": _sort_facet(req.sort), "terms": True}
+            sort = _sort_facet(req.sort)
             entries = []
-            if selected:  # Whoosh reads an empty filter set as no filter at all
-                full = s.search(parsed.query, limit=want, filter=selected, **kw)
+            if selected:
+                full = _collect(s, parsed.query, want, sort, allow=selected)
                 entries = [(h, False) for h in _snippets_from_offsets(full)]
             if want is not None and total < want and not req.any_terms:
-                entries += self._partial(s, req, parsed.query, selected, want - total, kw)
+                entries += self._partial(s, req, parsed.query, selected, want - total, sort)
             page = entries[req.offset : want]
             known = texts([h["id"] for h, _ in page])
             hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
         return EngineResult(total=total, hits=hits, notes=parsed.notes)
 
     def _partial(
-        self, s: Any, req: SearchRequest, full_q: Query, full: set[int], room: int, kw: Any
+        self, s: Any, req: SearchRequest, full_q: Query, full: set[int], room: int, sort: Any
     ) -> list[tuple[Any, bool]]:
         """Articles holding only some of the terms, to fill the page after the full ones."""
         some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
@@ -348,7 +348,7 @@ class WhooshIndex:
             allowed = set(s.docs_for_query(_date_filter(req)))
             if not allowed:
                 return []
-        more = s.search(some_q, limit=room, filter=allowed, mask=full or None, **kw)
+        more = _collect(s, some_q, room, sort, allow=allowed, mask=full)
         return [(h, True) for h in _snippets_from_offsets(more)]
 
     def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
@@ -414,6 +414,34 @@ def _day_range(
     start = dt.datetime.combine(first, dt.time.min) if first else None
     end = dt.datetime.combine(last, dt.time.max) if last else None
     return DateRange(fieldname, start, end, boost=boost)
+
+
+def _collect(
+    s: Any,
+    q: Query,
+    limit: int | None,
+    sort: Any,
+    allow: set[int] | None,
+    mask: set[int] | None = None,
+) -> Any:
+    """Whoosh's search, made exact: the first page is always the start of the whole
+    list. Whoosh's top-N collector skips blocks and swaps matchers for cheaper ones
+    using score bounds that BM25F over several fields does not keep (measured: a
+    `--limit 1` whose hit was the second of `--limit 0`), so neither is used. An
+    `allow` set that is empty must select nothing, where Whoosh reads it as no filter;
+    callers do not pass one."""
+    if sort:
+        c = collectors.SortingCollector(sort, limit=limit)
+    elif limit is None:
+        c = collectors.UnlimitedCollector()
+    else:
+        c = collectors.TopCollector(limit, usequality=False)
+    c.replace = 0  # never swap the matcher (ScoredCollector; harmless elsewhere)
+    wrapped: Any = collectors.TermsCollector(c)
+    if allow is not None or mask:
+        wrapped = collectors.FilterCollector(wrapped, allow, mask or None)
+    s.search_with_collector(q, wrapped)
+    return wrapped.results()
 
 
 def _node(q: Query, role: str) -> Node:

@@ -28,7 +28,11 @@ def test_every_article_with_its_date(big: Corpus) -> None:
     st = as_json(big.run("stats", "--json"))
     assert st["articles"] == 11081 and st["undated"] == 0
     dates = [m["date"] for m in big.meta.values()]
-    assert st["by_month"] == dict(sorted(Counter(d[:7] for d in dates).items()))
+    counted = Counter(d[:7] for d in dates)
+    assert {m: n for m, n in st["by_month"].items() if n} == dict(sorted(counted.items()))
+    first, last = min(counted), max(counted)
+    months = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    assert list(st["by_month"]) == sorted(st["by_month"]) and len(st["by_month"]) == months
     assert (st["first_date"], st["last_date"]) == (min(dates), max(dates))
 
 
