@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
 from whoosh import collectors, qparser, sorting
+from whoosh import index as windex
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
