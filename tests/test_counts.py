@@ -8,6 +8,7 @@ archives, where every count is checked against a plain-Python evaluation of the 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import tempfile
@@ -125,7 +126,8 @@ class Doc:
         return " ".join((FILLER, *self.words)) + "."
 
 
-# A query is a tree: ("w", word) | ("p", prefix) | ("and"|"or", a, b) | ("not", a, b)
+# A query is a tree: ("w", word) | ("p", prefix) | ("ph", word, word) a phrase
+# | ("and"|"or", a, b) | ("not", a, b)
 Query = tuple[Any, ...]
 
 
@@ -133,6 +135,7 @@ def queries(depth: int = 2) -> st.SearchStrategy[Query]:
     leaf = st.one_of(
         st.tuples(st.just("w"), st.sampled_from(WORDS)),
         st.tuples(st.just("p"), st.sampled_from(WORDS).map(lambda w: w[:3])),
+        st.tuples(st.just("ph"), st.sampled_from(WORDS), st.sampled_from(WORDS)),
     )
     if depth == 0:
         return leaf
@@ -146,18 +149,22 @@ def render(q: Query, implicit_and: bool) -> str:
         return str(q[1])
     if kind == "p":
         return f"{q[1]}*"
+    if kind == "ph":
+        return f'"{q[1]} {q[2]}"'
     a, b = render(q[1], implicit_and), render(q[2], implicit_and)
     if kind == "and":
         return f"({a} {b})" if implicit_and else f"({a} AND {b})"
     return f"({a} OR {b})" if kind == "or" else f"({a} NOT {b})"
 
 
-def holds(q: Query, words: set[str]) -> bool:
+def holds(q: Query, words: tuple[str, ...]) -> bool:
     kind = q[0]
     if kind == "w":
         return q[1] in words
     if kind == "p":
         return any(w.startswith(q[1]) for w in words)
+    if kind == "ph":
+        return any(pair == (q[1], q[2]) for pair in itertools.pairwise(words))
     a, b = holds(q[1], words), holds(q[2], words)
     return a and b if kind == "and" else a or b if kind == "or" else a and not b
 
@@ -182,12 +189,22 @@ def write_archive(folder: Path, corpus: list[Doc]) -> str:
     return where
 
 
-def selected(corpus: list[Doc], q: Query, since: dt.date | None, until: dt.date | None) -> int:
+def within(d: Doc, since: dt.date | None, until: dt.date | None) -> bool:
+    return (since is None or (d.date is not None and d.date >= since)) and (
+        until is None or (d.date is not None and d.date <= until)
+    )
+
+
+def selected(
+    corpus: list[Doc],
+    q: Query,
+    since: dt.date | None,
+    until: dt.date | None,
+    field: tuple[dt.date, dt.date] | None = None,
+) -> int:
     unique = {(d.date, d.text): d for d in corpus}.values()  # the same text is one article
     return sum(
-        holds(q, set(d.words))
-        and (since is None or (d.date is not None and d.date >= since))
-        and (until is None or (d.date is not None and d.date <= until))
+        holds(q, d.words) and within(d, since, until) and (field is None or within(d, *field))
         for d in unique
     )
 
@@ -199,6 +216,7 @@ def selected(corpus: list[Doc], q: Query, since: dt.date | None, until: dt.date 
     implicit_and=st.booleans(),
     since=bounds,
     until=bounds,
+    field=st.one_of(st.none(), st.tuples(bounds, bounds)),
     pages=st.lists(
         st.tuples(
             st.integers(1, 12),
@@ -215,15 +233,21 @@ def test_total_equals_the_articles_the_query_selects(
     implicit_and: bool,
     since: dt.date | None,
     until: dt.date | None,
+    field: tuple[dt.date | None, dt.date | None] | None,
     pages: list[tuple[int, int, str]],
 ) -> None:
     if since and until and since > until:
         since, until = until, since
     text = render(q, implicit_and)
+    days = None
+    lo, hi = field if field else (None, None)
+    if lo and hi:  # a date: range in the query itself
+        days = (min(lo, hi), max(lo, hi))
+        text += f" date:[{days[0].isoformat()} to {days[1].isoformat()}]"
     filters = (["--since", since.isoformat()] if since else []) + (
         ["--until", until.isoformat()] if until else []
     )
-    want = selected(corpus, q, since, until)
+    want = selected(corpus, q, since, until, days)
     with tempfile.TemporaryDirectory() as tmp:
         where = write_archive(Path(tmp), corpus)
         args = ["search", text, *filters, "--index", where, "--json"]
@@ -279,4 +303,6 @@ def test_the_oracle_can_fail() -> None:
     q: Query = ("not", ("w", "kyiv"), ("w", "tank"))
     assert selected(corpus, q, None, None) == 1
     assert selected(corpus, ("w", "kyiv"), DAY0, None) == 1
+    assert selected(corpus, ("ph", "tank", "kyiv"), None, None) == 0
+    assert selected(corpus, ("ph", "kyiv", "tank"), None, None) == 1
     assert re.fullmatch(r"\(kyiv NOT tank\)", render(q, False))
