@@ -14,12 +14,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveMissing, DataError, NotFound
-from conflictcli.index import Explanation, WhooshIndex
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
+
+if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
+    from conflictcli.index import Explanation, WhooshIndex
 
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
@@ -78,10 +81,20 @@ class Stats:
 
 
 class Archive:
-    def __init__(self, folder: Path, store: Store, engine: WhooshIndex) -> None:
+    def __init__(self, folder: Path, store: Store, engine: WhooshIndex | None = None) -> None:
         self.folder = folder
         self.store = store
-        self.engine = engine
+        self._engine = engine
+
+    @property
+    def engine(self) -> WhooshIndex:
+        """The search index, opened on first use: show and stats answer from the
+        catalogue alone."""
+        if self._engine is None:
+            from conflictcli.index import WhooshIndex
+
+            self._engine = WhooshIndex.open(self.folder / ENGINE_DIR)
+        return self._engine
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -102,7 +115,11 @@ class Archive:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             store = Store(catalogue)
-            engine = WhooshIndex.open(folder / ENGINE_DIR, create=create)
+            engine = None
+            if create:
+                from conflictcli.index import WhooshIndex
+
+                engine = WhooshIndex.open(folder / ENGINE_DIR, create=True)
         except (OSError, sqlite3.Error) as e:
             raise DataError(
                 f"Cannot open the archive at {folder}: {e}.",

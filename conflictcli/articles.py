@@ -13,8 +13,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from dateutil import parser as dateparser
-
 # Lines that scrapers leave in and no reader wants: matched against a whole line.
 NOISE_LINE = re.compile(
     r"""^(?:
@@ -106,6 +104,8 @@ def _read_date(tokens: list[str]) -> dt.date | None:
         return None
     candidate = " ".join(tokens).strip(" ,")
     try:
+        from dateutil import parser as dateparser  # only when a date must be read
+
         when = dateparser.parse(candidate, default=dt.datetime(1900, 1, 1))
     except (ValueError, OverflowError):
         return None

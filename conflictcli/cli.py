@@ -15,7 +15,6 @@ from typer.core import TyperGroup
 from conflictcli import __version__, output
 from conflictcli.archive import Archive, default_location
 from conflictcli.errors import ConflictError, ExitCode, UsageError
-from conflictcli.ingest import ingest as run_ingest
 from conflictcli.output import Color, Format
 from conflictcli.query import Sort, build_request
 
@@ -151,6 +150,8 @@ def ingest(
 
     Example: conflict ingest ~/news/ukraine --prune
     """
+    from conflictcli.ingest import ingest as run_ingest  # Whoosh loads for ingest and search
+
     with output.IngestProgress(enabled=not quiet) as progress:
         summary = run_ingest(_location(index), paths, prune=prune, progress=progress)
     output.ingest_summary(summary, _format(json), quiet)

@@ -1,7 +1,8 @@
 """Every rendering: Rich tables for people, JSON, JSON Lines and CSV for scripts.
 
 Data goes to stdout; messages, warnings and progress go to stderr. Machine formats do
-not change with the terminal; human ones may.
+not change with the terminal; human ones may. Rich is imported only where something is
+drawn with it (a table, a terminal), so JSON, CSV and piped messages never load it.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ import json
 import re
 import sys
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
-
-from conflictcli.archive import Result, SearchResult, Stats
-from conflictcli.articles import Article
 from conflictcli.errors import ConflictError
-from conflictcli.index import Explanation, Node
-from conflictcli.ingest import IngestSummary
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    from conflictcli.archive import Result, SearchResult, Stats
+    from conflictcli.articles import Article
+    from conflictcli.index import Explanation, Node
+    from conflictcli.ingest import IngestSummary
 
 JSON_SCHEMA_VERSION = 1
 MARK = "bold black on yellow"
@@ -58,18 +59,38 @@ def use_color(mode: Color) -> None:
     _color = mode
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        # Rich would exit 1; a reader that went away (| head) is not an error
-        raise BrokenPipeError
-
-
 def _console(**kw: Any) -> Console:
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1; a reader that went away (| head) is not an error
+            raise BrokenPipeError
+
     if _color is Color.always:
         kw.update(force_terminal=True, no_color=False)
     elif _color is Color.never:
         kw.update(color_system=None, no_color=True)
     return _Console(highlight=False, **kw)
+
+
+def _styled_stderr() -> bool:
+    """Messages are drawn with Rich only where styles can show."""
+    return _color is Color.always or (_color is Color.auto and sys.stderr.isatty())
+
+
+def say(*parts: tuple[str, str | None]) -> None:
+    """One message line on stderr from (text, style) parts: styled on a terminal,
+    plain text (no Rich) into a pipe or a file. Parts are escaped with safe()."""
+    if not _styled_stderr():
+        sys.stderr.write("".join(safe(text) for text, _ in parts) + "\n")
+        return
+    from rich.text import Text
+
+    line = Text()
+    for text, style in parts:
+        line.append(safe(text), style=style)
+    stderr().print(line)
 
 
 def stdout_is_terminal() -> bool:
@@ -123,15 +144,11 @@ def _escape(c: str) -> str:
 
 # -- messages ---------------------------------------------------------------------
 def error(e: ConflictError) -> None:
-    msg = Text("Error: ", style="bold red")
-    msg.append(safe(e.message))
-    if e.hint:
-        msg.append(" " + safe(e.hint))
-    stderr().print(msg)
+    say(("Error: ", "bold red"), (e.message, None), (" " + e.hint if e.hint else "", None))
 
 
 def note(message: str) -> None:
-    stderr().print(Text(safe(message), style="dim"))
+    say((message, "dim"))
 
 
 def _emit_json(obj: Any) -> None:
@@ -143,6 +160,14 @@ class IngestProgress:
     """A progress bar on stderr, shown only when stderr is a terminal."""
 
     def __init__(self, enabled: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         self._bar = Progress(
             TextColumn("ingesting"),
             BarColumn(),
@@ -171,7 +196,6 @@ class IngestProgress:
 def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
     if fmt is Format.json:
         _emit_json({"schema": JSON_SCHEMA_VERSION, **dataclasses.asdict(s)})
-    err = stderr()
     if s.nothing_read:
         _nothing_read(s)
     elif fmt is not Format.json:
@@ -182,21 +206,19 @@ def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
         )
         if s.duplicates:
             line += f" ({s.duplicates} added files repeat a text already there)"
-        err.print(line, markup=False)
+        say((line, None))
     if fmt is Format.json:
         return
     for sk in s.skipped:
-        err.print(Text.assemble(("skipped ", "yellow"), safe(sk.path), ": ", safe(sk.reason)))
+        say(("skipped ", "yellow"), (sk.path, None), (": " + sk.reason, None))
     if quiet:
         return
     for ig in s.ignored if not s.nothing_read else []:
-        err.print(Text(f"passed over {_files(ig.files, ig.what)}: {ig.reason}", style="dim"))
+        say((f"passed over {_files(ig.files, ig.what)}: {ig.reason}", "dim"))
     for w in s.warnings[:20]:
-        err.print(Text.assemble(("warning ", "yellow"), safe(w)))
+        say(("warning ", "yellow"), (w, None))
     if len(s.warnings) > 20:
-        err.print(
-            f"… {len(s.warnings) - 20} more warnings (see them all with --json)", markup=False
-        )
+        say((f"… {len(s.warnings) - 20} more warnings (see them all with --json)", None))
 
 
 def _files(n: int, what: str = "files") -> str:
@@ -268,6 +290,8 @@ def _cell(value: Any) -> Any:
 
 def marked(text: str, spans: list[tuple[int, int]]) -> Text:
     """`text` with the spans marked, its control characters escaped (spans kept)."""
+    from rich.text import Text
+
     t, at = Text(), 0
     for start, end in sorted(spans):
         if start < at:
@@ -282,6 +306,10 @@ def marked(text: str, spans: list[tuple[int, int]]) -> Text:
 def _search_table(res: SearchResult) -> None:
     if not res.results:
         return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     fitted = stdout_is_terminal()
     with_source = any(r.source for r in res.results)
     table = Table(expand=fitted, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
@@ -352,6 +380,8 @@ def explanation(res: Explanation, query: str, fmt: Format) -> None:
             }
         )
         return
+    from rich.text import Text
+
     lines = [
         Text.assemble(("query     ", "dim"), safe(query)),
         Text.assemble(("operators ", "dim"), _operators_line(res)),
@@ -390,6 +420,8 @@ _GROUP_WORDS = {"all": "all of", "any": "any of", "not": "none of"}
 
 
 def _tree_lines(n: Node, depth: int) -> list[Text]:
+    from rich.text import Text
+
     pad = "  " * depth
     if n.children:
         head = Text.assemble(pad, (_GROUP_WORDS.get(n.op, n.op), "bold"), (f"  {n.role}", "dim"))
@@ -435,6 +467,10 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]]) -> None:
     if not stdout_is_terminal():
         _plain_article(a, spans)
         return
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     head = Table.grid(padding=(0, 2))
     head.add_column(style="dim", no_wrap=True)
     head.add_column(overflow="fold")
@@ -464,6 +500,8 @@ def _plain_article(a: Article, spans: list[tuple[int, int]]) -> None:
 
 
 def _paragraphs(body: str, spans: list[tuple[int, int]]) -> list[Text]:
+    from rich.text import Text
+
     parts, start = [], 0
     for para in body.split("\n\n"):
         end = start + len(para)
@@ -478,6 +516,9 @@ def stats(s: Stats, fmt: Format) -> None:
     if fmt is not Format.table:
         _emit_json({"schema": JSON_SCHEMA_VERSION, **dataclasses.asdict(s)})
         return
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
     grid.add_column()
@@ -495,6 +536,9 @@ def stats(s: Stats, fmt: Format) -> None:
 
 
 def _month_bars(by_month: dict[str, int], room: int) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     top = max(by_month.values()) or 1
     room = max(10, room)
     bars = Table.grid(padding=(0, 1))

@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from dateutil import parser as dateparser
-
 from conflictcli.errors import QueryError
 
 FIELDS = ("title", "body", "source", "date", "id")
@@ -110,6 +108,8 @@ def read_days(
 
 def _parse(text: str, option: str, dayfirst: bool, default: dt.datetime) -> dt.datetime:
     try:
+        from dateutil import parser as dateparser  # only when a date must be read
+
         return dateparser.parse(text, default=default, dayfirst=dayfirst)
     except (ValueError, OverflowError) as e:
         raise QueryError(

@@ -1,0 +1,55 @@
+"""A fast command line: each command imports only what it uses. Whoosh loads for
+search and ingest, Rich only to draw for a terminal, dateutil only to read a date."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE
+
+HEAVY = ("whoosh", "rich", "dateutil")
+PROBE = """
+import json, sys
+sys.argv = ["conflict", *json.loads(sys.argv[1])]
+from conflictcli import cli
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def loaded(*args: str) -> list[str]:
+    code = PROBE.format(heavy=repr(HEAVY))
+    p = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(list(args))],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    return list(json.loads(p.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args, allowed",
+    [
+        (["--help"], set()),
+        (["search", "--help"], set()),
+        (["stats", "--json"], set()),
+        (["show", str(SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt")], set()),
+        (["show", str(SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"), "--json"], set()),
+        (["search", "Belgorod", "--json"], {"whoosh"}),
+        (["search", "Belgorod", "--since", "2024-03", "--jsonl"], {"whoosh", "dateutil"}),
+    ],
+)
+def test_commands_load_only_what_they_use(
+    sample_archive: Path, args: list[str], allowed: set[str]
+) -> None:
+    got = set(
+        loaded(*args, "--index", str(sample_archive)) if args[-1] != "--help" else loaded(*args)
+    )
+    assert got <= allowed, f"{args} loaded {sorted(got - allowed)}"
