@@ -140,6 +140,13 @@ def ingest(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
     ] = False,
+    rehash: Annotated[
+        bool,
+        typer.Option(
+            "--rehash",
+            help="Read and hash every file, even those whose size and time are unchanged.",
+        ),
+    ] = False,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -153,7 +160,7 @@ def ingest(
     from conflictcli.ingest import ingest as run_ingest  # Whoosh loads for ingest and search
 
     with output.IngestProgress(enabled=not quiet) as progress:
-        summary = run_ingest(_location(index), paths, prune=prune, progress=progress)
+        summary = run_ingest(_location(index), paths, prune=prune, progress=progress, rehash=rehash)
     output.ingest_summary(summary, _format(json), quiet)
     if summary.nothing_read:
         raise typer.Exit(ExitCode.NOT_FOUND)

@@ -10,6 +10,7 @@ first and the catalogue after it, so an interrupted run leaves the archive as it
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -61,10 +62,15 @@ class IngestSummary:
 
 
 def ingest(
-    location: Path, paths: list[Path], prune: bool = False, progress: Progress | None = None
+    location: Path,
+    paths: list[Path],
+    prune: bool = False,
+    progress: Progress | None = None,
+    rehash: bool = False,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
-    before the paths are known to exist)."""
+    before the paths are known to exist). A known file whose size and modification
+    time are unchanged is not read at all, unless `rehash`."""
     t0 = time.perf_counter()
     files, ignored = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
@@ -73,7 +79,7 @@ def ingest(
     made = None if Archive.exists(location) else _first_missing(location)
     archive = Archive.open(location, create=True)
     try:
-        summary = _ingest(archive, files, roots, prune, progress or _NoProgress())
+        summary = _ingest(archive, files, roots, prune, progress or _NoProgress(), rehash)
     finally:
         archive.close()
     summary.ignored = ignored
@@ -102,7 +108,12 @@ def _unmake(location: Path, made: Path, existed: bool) -> None:
 
 
 def _ingest(
-    archive: Archive, files: list[Path], roots: list[Path], prune: bool, progress: Progress
+    archive: Archive,
+    files: list[str],
+    roots: list[Path],
+    prune: bool,
+    progress: Progress,
+    rehash: bool,
 ) -> IngestSummary:
     t0 = time.perf_counter()
     started = now_iso()
@@ -117,7 +128,7 @@ def _ingest(
             if archive.engine.doc_count() == 0 and store.article_count() > 0:
                 _rebuild_lost_index(store, writer, summary)
             for path in files:
-                _ingest_file(path, known.get(str(path)), store, writer, sidecars, summary)
+                _ingest_file(path, known.get(path), store, writer, sidecars, summary, rehash)
                 progress.advance()
             if prune:
                 _prune(roots, known, store, writer, summary)
@@ -140,22 +151,29 @@ def _rebuild_lost_index(store: Store, writer: IndexWriter, summary: IngestSummar
 
 
 def _ingest_file(
-    path: Path,
-    known_sha: str | None,
+    name: str,
+    known: FileRecord | None,
     store: Store,
     writer: IndexWriter,
     sidecars: Sidecars,
     summary: IngestSummary,
+    rehash: bool = False,
 ) -> None:
+    known_sha = known.sha256 if known else None
     try:
+        stat = os.stat(name)
+        if known and not rehash and (stat.st_size, stat.st_mtime) == (known.size, known.mtime):
+            summary.unchanged += 1  # the same size and time: not read again
+            return
+        path = Path(name)
         data = path.read_bytes()
-        stat = path.stat()
     except OSError as e:
-        summary.skipped.append(Skipped(str(path), f"cannot read: {e.strerror}"))
+        summary.skipped.append(Skipped(name, f"cannot read: {e.strerror}"))
         return
     sha = hashlib.sha256(data).hexdigest()
     if sha == known_sha:
         summary.unchanged += 1
+        store.touch_file(FileRecord(str(path), sha, stat.st_size, stat.st_mtime))
         return
     try:
         articles = read(path, data, sidecars)
@@ -183,7 +201,7 @@ def _ingest_file(
 
 def _prune(
     roots: list[Path],
-    known: dict[str, str],
+    known: dict[str, FileRecord],
     store: Store,
     writer: IndexWriter,
     summary: IngestSummary,

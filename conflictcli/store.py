@@ -13,9 +13,8 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from conflictcli.articles import Article
 
@@ -60,8 +59,7 @@ CREATE TABLE IF NOT EXISTS runs (
 ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body"
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):  # a tuple: a million of them are made on every ingest
     path: str
     sha256: str
     size: int
@@ -107,9 +105,10 @@ class Store:
             self.conn.execute("ROLLBACK")
 
     # -- files ----------------------------------------------------------------------
-    def all_files(self) -> dict[str, str]:
-        """Every known path with its content hash."""
-        return dict(self.conn.execute("SELECT path, sha256 FROM files"))
+    def all_files(self) -> dict[str, FileRecord]:
+        """Every known file: its content hash, size and modification time."""
+        rows = self.conn.execute("SELECT path, sha256, size, mtime FROM files")
+        return {r[0]: FileRecord(*r) for r in rows}
 
     def put_file(self, rec: FileRecord, article_ids: Iterable[str]) -> None:
         self.conn.execute(
@@ -119,6 +118,13 @@ class Store:
         self.conn.execute("DELETE FROM links WHERE path = ?", (rec.path,))
         self.conn.executemany(
             "INSERT OR IGNORE INTO links VALUES (?, ?)", ((rec.path, i) for i in article_ids)
+        )
+
+    def touch_file(self, rec: FileRecord) -> None:
+        """A file whose content is unchanged but whose size or time moved: remember the
+        new stat, so that the next ingest does not read it again."""
+        self.conn.execute(
+            "UPDATE files SET size = ?, mtime = ? WHERE path = ?", (rec.size, rec.mtime, rec.path)
         )
 
     def drop_file(self, path: str) -> list[str]:

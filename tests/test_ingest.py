@@ -210,3 +210,41 @@ def test_killed_between_the_two_commits_is_repaired_by_the_next_ingest(
     assert as_json(run("search", "Fasher", "--json", "--limit", "0"))["total"] == len(
         [p for p in articles_dir.rglob("*.txt") if "Fasher" in p.read_text(encoding="utf-8")]
     )
+
+
+def test_an_unchanged_reingest_reads_no_file(
+    run: Run, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("ingest", str(articles_dir), "--quiet").exit_code == 0
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: reads.append(p) or real(p))
+    s = as_json(run("ingest", str(articles_dir), "--json"))
+    assert s["unchanged"] == 49 and s["added"] == s["updated"] == 0
+    assert [p for p in reads if p.suffix == ".txt"] == []
+    s = as_json(run("ingest", str(articles_dir), "--json", "--rehash"))
+    assert s["unchanged"] == 49 and len([p for p in reads if p.suffix == ".txt"]) == 49
+
+
+def test_a_change_that_keeps_size_and_time_needs_rehash(run: Run, tmp_path: Path) -> None:
+    f = write(tmp_path / "in" / "a.txt", " date 2024-03-27 Strike on Sumy overnight.\n")
+    run("ingest", str(f.parent), "--quiet")
+    st = f.stat()
+    f.write_text(" date 2024-03-27 Strike on Lviv overnight.\n", encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same time
+    assert as_json(run("ingest", str(f.parent), "--json"))["unchanged"] == 1
+    s = as_json(run("ingest", str(f.parent), "--json", "--rehash"))
+    assert s["updated"] == 1
+    assert as_json(run("search", "Lviv", "--json"))["total"] == 1
+
+
+def test_a_touched_file_is_unchanged_and_not_read_next_time(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = write(tmp_path / "in" / "a.txt", " date 2024-03-27 Strike on Sumy overnight.\n")
+    run("ingest", str(f.parent), "--quiet")
+    os.utime(f, (1_700_000_000, 1_700_000_000))
+    assert as_json(run("ingest", str(f.parent), "--json"))["unchanged"] == 1
+    monkeypatch.setattr(Path, "read_bytes", lambda p: (_ for _ in ()).throw(OSError(5, "no")))
+    s = as_json(run("ingest", str(f.parent), "--json"))
+    assert s["unchanged"] == 1 and s["skipped"] == []
