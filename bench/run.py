@@ -1,68 +1,68 @@
 #!/usr/bin/env python
-"""Benchmark of `conflict` on a real corpus, outside the test suite.
+"""The project's speed yardstick: `conflict` against references timed in the same run.
 
-Every figure is the median of --repeat runs (with min and max) and is set against a
-reference timed in the same process run, so that figures from a noisy, shared machine
-can be compared as ratios. See bench/README.md for what each figure means.
+On a generated corpus of N articles (bench/corpus.py: deterministic, in a temporary
+folder) or a folder you have, it times conflict's ingest, re-ingest, search, show, stats
+and --help as whole processes, its peak memory and archive size, and sets each figure
+beside a naive Whoosh writer, SQLite FTS5 (Python's sqlite3) and sqlite-utils (installed
+in the benchmark's own virtual environment), with the project's targets. Every figure is
+the median of --repeat runs with its min–max. See bench/README.md.
 
-    python bench/run.py --repeat 3
-    python bench/run.py --repeat 5 --json --out bench/results/$(date +%F).json
+    python bench/run.py --articles 10000 --repeat 3
+    python bench/run.py --articles 100000 --json --out bench/results/100k.json
+    python bench/run.py --corpus ~/news --no-sqlite-utils
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
+import math
 import os
 import platform
-import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "ukraine-media-2022" / "articles"
-SUFFIXES = frozenset({".txt", ".md"})  # what `conflict ingest` reads from a folder
-REINGEST_TARGET = 0.2  # reingest / first ingest should stay under this
-SCHEMA = 1
+from corpus import DEFAULT_CORPORA
+from queries import QUERIES, Query
+from report import markdown
 
-P = ParamSpec("P")
-T = TypeVar("T")
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+DEFAULT_ARTICLES = 10_000
+DEFAULT_VENV = BENCH / ".venv"
+SCHEMA = 2
+MB = 1e6  # figures are in MB = 10^6 bytes
 
-
-@dataclass(frozen=True)
-class Query:
-    """One search: the query argument, the extra options, and the word the scan looks for."""
-
-    text: str
-    options: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return " ".join((self.text, *self.options))
-
-    @property
-    def scan_word(self) -> str:
-        return str(re.findall(r"\w+", self.text)[0])
-
-
-QUERIES: tuple[Query, ...] = (
-    Query("Belgorod drones"),
-    Query("Kyiv"),
-    Query("Zelensky AND Putin"),
-    Query('"grain deal"'),
-    Query("sanctions", ("--since", "2022-06", "--until", "2022-08")),
-    Query("Ukraine", ("--limit", "0")),
+# name, figure, reference (None: the figure's own value), operator, limit
+TARGETS: tuple[tuple[str, str, str | None, str, float], ...] = (
+    ("ingest ≥ 3× naive Whoosh", "ingest_articles_per_s", "naive_whoosh", ">=", 3.0),
+    ("peak ingest memory ≤ 400 MB", "peak_ingest_memory_mb", None, "<=", 400.0),
+    ("archive ≤ 1.5× raw text", "archive_x_raw_text", None, "<=", 1.5),
+    ("unchanged re-ingest ≥ 20,000 articles/s", "reingest_articles_per_s", None, ">=", 20_000),
+    ("search p50 ≤ 1.5× sqlite-utils", "search_p50_ms", "sqlite_utils", "<=", 1.5),
+    ("search p95 ≤ 2× sqlite-utils", "search_p95_ms", "sqlite_utils", "<=", 2.0),
+    ("show ≤ 1.0× sqlite-utils", "show_ms", "sqlite_utils", "<=", 1.0),
+    ("stats ≤ 1.0× sqlite-utils", "stats_ms", "sqlite_utils", "<=", 1.0),
+    ("--help ≤ 150 ms", "help_ms", None, "<=", 150.0),
 )
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,60 @@ class Child:
     returncode: int
     stdout: str
     stderr: str
-    maxrss_mib: float | None
+    maxrss_mb: float | None
 
 
-# --------------------------------------------------------------------------- helpers
+def _maxrss_mb(ru_maxrss: int) -> float:
+    return ru_maxrss * (1 if sys.platform == "darwin" else 1024) / MB  # bytes vs KiB
 
 
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def run_child(args: Sequence[str]) -> Child:
+    """Run a command to completion; wall time covers start-up, work and exit.
+
+    Peak memory comes from os.wait4, the rusage of this one child (where available). It
+    includes what this process held when it started the child, so this process stays
+    small: everything heavy runs in children (bench/corpus.py, bench/references.py).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        maxrss: float | None = None
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            maxrss = _maxrss_mb(usage.ru_maxrss)
+        else:
+            proc.wait()
+            wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        return Child(
+            wall_s=wall,
+            returncode=proc.returncode,
+            stdout=out.read().decode("utf-8", errors="replace"),
+            stderr=err.read().decode("utf-8", errors="replace"),
+            maxrss_mb=maxrss,
+        )
+
+
+def parse_json(child: Child, what: str) -> Any:
+    try:
+        return json.loads(child.stdout)
+    except json.JSONDecodeError as e:
+        tail = child.stderr.strip()[-2000:]
+        raise SystemExit(
+            f"{what}: exit {child.returncode}, no JSON on stdout ({e}).\n{tail}"
+        ) from e
+
+
+def python_child(script: str, *args: str) -> tuple[Child, dict[str, Any]]:
+    """A bench/ script run by this interpreter, and the JSON object it printed."""
+    child = run_child([sys.executable, str(BENCH / script), *args])
+    data = parse_json(child, f"{script} {args[0] if args else ''}")
+    if child.returncode != 0 or not isinstance(data, dict):
+        raise SystemExit(f"{script} {' '.join(args)}: exit {child.returncode}\n{child.stderr}")
+    return child, data
 
 
 def conflict_command() -> list[str]:
@@ -92,107 +138,41 @@ def conflict_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "conflictcli"]
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    """The files `conflict ingest CORPUS` reads: .txt/.md, hidden files and folders skipped."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(corpus):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(
-            Path(root) / name
-            for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES
-        )
-    return sorted(found)
+def dir_bytes(folder: Path) -> int:
+    """Bytes of every file under FOLDER (apparent sizes, as `du -b`)."""
+    if folder.is_file():
+        return folder.stat().st_size
+    return sum(
+        (Path(root) / name).stat().st_size for root, _, files in os.walk(folder) for name in files
+    )
 
 
-def _maxrss_mib(ru_maxrss: int) -> float:
-    return ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes vs KiB
+# --------------------------------------------------------------------------- numbers
 
 
-def run_child(args: Sequence[str]) -> Child:
-    """Run a command to completion; wall time covers start-up, work and exit.
-
-    Peak memory comes from os.wait4, the rusage of this one child (where available).
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        maxrss: float | None = None
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - t0
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            maxrss = _maxrss_mib(usage.ru_maxrss)
-        else:
-            proc.wait()
-            wall = time.perf_counter() - t0
-        out.seek(0)
-        err.seek(0)
-        return Child(
-            wall_s=wall,
-            returncode=proc.returncode,
-            stdout=out.read().decode("utf-8", errors="replace"),
-            stderr=err.read().decode("utf-8", errors="replace"),
-            maxrss_mib=maxrss,
-        )
-
-
-def parse_json(child: Child, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(child.stdout)
-    except json.JSONDecodeError as e:
-        tail = child.stderr.strip()[-2000:]
-        raise SystemExit(
-            f"{what}: exit {child.returncode}, no JSON on stdout ({e}).\n{tail}"
-        ) from e
-    if not isinstance(data, dict):
-        raise SystemExit(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[float, T]:
-    t0 = time.perf_counter()
-    value = fn(*args, **kwargs)
-    return time.perf_counter() - t0, value
-
-
-def summary(values: Sequence[float]) -> dict[str, Any]:
+def summary(values: Sequence[float]) -> dict[str, Any] | None:
+    """{median, min, max, runs}, or None when nothing was measured."""
+    if not values:
+        return None
     return {
         "median": statistics.median(values),
         "min": min(values),
         "max": max(values),
-        "runs": list(values),
+        "runs": [round(v, 6) for v in values],
     }
 
 
-def ratio(a: float, b: float) -> float | None:
-    return a / b if b > 0 else None
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    xs = sorted(values)
+    k = (len(xs) - 1) * pct / 100
+    lo = math.floor(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-# --------------------------------------------------------------------------- measures
-
-
-def naive_whoosh(files: Sequence[Path], where: Path) -> None:
-    """The reference: one default Whoosh writer, every file's full text, one commit."""
-    from whoosh.analysis import StemmingAnalyzer
-    from whoosh.fields import ID, TEXT, Schema
-    from whoosh.index import create_in
-
-    where.mkdir(parents=True)
-    schema = Schema(id=ID(stored=True), body=TEXT(analyzer=StemmingAnalyzer()))
-    ix = create_in(str(where), schema)
-    writer = ix.writer()
-    for path in files:
-        writer.add_document(id=path.name, body=path.read_text(encoding="utf-8", errors="replace"))
-    writer.commit()
-    ix.close()
-
-
-def scan(files: Sequence[Path], pattern: re.Pattern[str]) -> int:
-    """The grep-like reference: read every file and test it with re.search."""
-    return sum(
-        1 for path in files if pattern.search(path.read_text(encoding="utf-8", errors="replace"))
-    )
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
 
 
 class Checks:
@@ -207,203 +187,447 @@ class Checks:
             progress(f"  CHECK FAILED: {message}")
 
 
-def bench_ingest(
-    cmd: list[str], corpus: Path, files: Sequence[Path], repeat: int, tmp: Path, checks: Checks
-) -> tuple[dict[str, Any], Path]:
-    """First ingest, re-ingest and the naive Whoosh reference, interleaved per round.
+# --------------------------------------------------------------------------- sqlite-utils
 
-    Returns the figures and the archive of the last round, kept for the searches.
-    """
-    first: list[float] = []
-    first_took: list[float] = []
-    again: list[float] = []
-    again_took: list[float] = []
-    naive: list[float] = []
-    rss_first: list[float] = []
-    rss_again: list[float] = []
-    articles: int | None = None
-    archive = tmp
-    for i in range(1, repeat + 1):
-        if i > 1:
-            shutil.rmtree(archive, ignore_errors=True)  # keep only the last archive on disk
-        archive = tmp / f"archive-{i}"
-        args = [*cmd, "ingest", str(corpus), "--index", str(archive), "--quiet", "--json"]
 
-        progress(f"[{i}/{repeat}] first ingest …")
+@dataclass
+class SqliteUtils:
+    """The sqlite-utils command, or why it is missing."""
+
+    exe: str | None
+    version: str | None = None
+    reason: str | None = None
+
+    def __call__(self, *args: str) -> list[str]:
+        assert self.exe is not None
+        return [self.exe, *args]
+
+
+def _venv_exe(venv: Path, name: str) -> Path:
+    return (
+        venv
+        / ("Scripts" if os.name == "nt" else "bin")
+        / (name + (".exe" if os.name == "nt" else ""))
+    )
+
+
+def install_sqlite_utils(venv: Path) -> str | None:
+    """Make VENV (python -m venv) and pip install sqlite-utils into it: None, or what failed."""
+    python = _venv_exe(venv, "python")
+    steps = [] if python.is_file() else [[sys.executable, "-m", "venv", str(venv)]]
+    steps.append(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "sqlite-utils",
+        ]
+    )
+    for step in steps:
+        try:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"could not install: {e}"
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            return "could not install: " + (lines[-1] if lines else f"exit {done.returncode}")
+    return None
+
+
+def find_sqlite_utils(args: argparse.Namespace) -> SqliteUtils:
+    """sqlite-utils from --sqlite-utils, else from the benchmark's own environment (--venv),
+    where it is installed when missing. Never from or into the project's environment."""
+    if args.no_sqlite_utils:
+        return SqliteUtils(None, reason="skipped (--no-sqlite-utils)")
+    if args.sqlite_utils:
+        exe = Path(args.sqlite_utils).expanduser()
+    else:
+        venv: Path = args.venv.expanduser()
+        exe = _venv_exe(venv, "sqlite-utils")
+        if not exe.is_file():
+            progress(f"installing sqlite-utils into the benchmark's own environment {venv} …")
+            failed = install_sqlite_utils(venv)
+            if failed:
+                return SqliteUtils(None, reason=failed)
+    if not exe.is_file():
+        return SqliteUtils(None, reason=f"not found: {exe}")
+    child = run_child([str(exe), "--version"])
+    if child.returncode != 0:
+        return SqliteUtils(None, reason=f"{exe} --version: exit {child.returncode}")
+    return SqliteUtils(str(exe), version=child.stdout.strip().rsplit(" ", 1)[-1])
+
+
+SU_STATS_SQL = (
+    "select substr(date, 1, 7) as month, count(*) as articles, min(date) as first,"
+    " max(date) as last from articles group by month order by month"
+)
+SU_SHOW_SQL = "select * from articles where id = :id"
+
+
+def su_search_args(su: SqliteUtils, db: Path, q: Query) -> list[str]:
+    """The query as sqlite-utils runs it: `search` (FTS5 rank order), or, with a date
+    range, which `search` cannot filter on, `query` with the same SQL plus the dates."""
+    limit = q.sql_limit
+    if q.first_day is None and q.last_day is None:
+        extra = [] if limit is None else ["--limit", str(limit)]
+        cols = ["-c", "id", "-c", "date", "-c", "title", "-c", "path"]
+        return su("search", str(db), "articles", q.match, *cols, *extra)
+    sql = (
+        "select a.id, a.date, a.title, a.path from articles a"
+        " join articles_fts on articles_fts.rowid = a.rowid where articles_fts match :q"
+    )
+    params = ["-p", "q", q.match]
+    if q.first_day:
+        sql += " and a.date >= :since"
+        params += ["-p", "since", q.first_day]
+    if q.last_day:
+        sql += " and a.date <= :until"
+        params += ["-p", "until", q.last_day]
+    sql += " order by articles_fts.rank" + ("" if limit is None else f" limit {limit}")
+    return su("query", str(db), sql, *params)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Bench:
+    cmd: list[str]
+    corpus: Path
+    files: int
+    raw_bytes: int
+    samples: list[str]
+    tmp: Path
+    repeat: int
+    queries: tuple[Query, ...]
+    su: SqliteUtils
+    checks: Checks = field(default_factory=Checks)
+    m: dict[str, list[float]] = field(default_factory=dict)  # measurement name -> runs
+    sample_rows: list[int] = field(default_factory=list)  # their ids in the SQLite tables
+    round_dir: Path | None = None
+    archive: Path | None = None  # of the last ingest round, searched by the query rounds
+    fts5_db: Path | None = None
+    su_db: Path | None = None
+    articles: int | None = None  # in the archive, as ingest reports it
+    totals: dict[int, Any] = field(default_factory=dict)  # per query, from conflict
+    fts5_totals: dict[int, int] = field(default_factory=dict)
+    su_rows: dict[int, int] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # sample path -> conflict id
+
+    def add(self, name: str, value: float | None) -> None:
+        if value is not None:
+            self.m.setdefault(name, []).append(value)
+
+    # ............................................................... ingest
+
+    def ingest_round(self, i: int) -> None:
+        tag = f"[{i}/{self.repeat}]"
+        if self.round_dir is not None:  # keep only the last round's archives on disk
+            shutil.rmtree(self.round_dir, ignore_errors=True)
+        self.su_db = None
+        rnd = self.round_dir = self.tmp / f"round-{i}"
+        rnd.mkdir()
+        self.archive = rnd / "archive"
+        args = [*self.cmd, "ingest", str(self.corpus), "--index", str(self.archive)]
+        args += ["--quiet", "--json"]
+
+        progress(f"{tag} conflict ingest …")
         child = run_child(args)
-        data = parse_json(child, "first ingest")
-        checks.expect(child.returncode == 0, f"first ingest {i}: exit {child.returncode}")
-        checks.expect(data.get("added", 0) > 0, f"first ingest {i}: added {data.get('added')}")
-        first.append(child.wall_s)
-        first_took.append(float(data.get("took_s", 0.0)))
-        articles = data.get("articles")
-        if child.maxrss_mib is not None:
-            rss_first.append(child.maxrss_mib)
+        data = parse_json(child, "conflict ingest")
+        self.checks.expect(child.returncode == 0, f"ingest {i}: exit {child.returncode}")
+        self.checks.expect(data.get("added", 0) > 0, f"ingest {i}: added {data.get('added')}")
+        self.add("conflict_ingest_s", child.wall_s)
+        self.add("conflict_ingest_rss", child.maxrss_mb)
+        self.add("conflict_ingest_took_s", data.get("took_s"))
+        self.articles = data.get("articles")
         progress(
-            f"    {child.wall_s:.1f} s wall; added {data.get('added')}, "
-            f"skipped {len(data.get('skipped', []))}, articles {articles}"
+            f"    {child.wall_s:.1f} s ({self.files / child.wall_s:,.0f} articles/s), "
+            f"peak {child.maxrss_mb or 0:.0f} MB; added {data.get('added')}, "
+            f"skipped {len(data.get('skipped', []))}, articles {self.articles}"
         )
 
-        progress(f"[{i}/{repeat}] re-ingest (nothing changed) …")
+        progress(f"{tag} conflict re-ingest, nothing changed …")
         child = run_child(args)
-        data = parse_json(child, "re-ingest")
-        checks.expect(child.returncode == 0, f"re-ingest {i}: exit {child.returncode}")
-        checks.expect(
-            data.get("unchanged") == len(files),
-            f"re-ingest {i}: unchanged {data.get('unchanged')} != {len(files)} files",
+        data = parse_json(child, "conflict re-ingest")
+        self.checks.expect(child.returncode == 0, f"re-ingest {i}: exit {child.returncode}")
+        self.checks.expect(
+            data.get("unchanged") == self.files,
+            f"re-ingest {i}: unchanged {data.get('unchanged')} != {self.files} files",
         )
-        again.append(child.wall_s)
-        again_took.append(float(data.get("took_s", 0.0)))
-        if child.maxrss_mib is not None:
-            rss_again.append(child.maxrss_mib)
-        progress(f"    {child.wall_s:.2f} s wall; unchanged {data.get('unchanged')}")
+        self.add("conflict_reingest_s", child.wall_s)
+        self.add("conflict_reingest_rss", child.maxrss_mb)
+        self.add("conflict_archive_bytes", dir_bytes(self.archive))
+        progress(f"    {child.wall_s:.2f} s; archive {dir_bytes(self.archive) / MB:.1f} MB")
 
-        progress(f"[{i}/{repeat}] reference: naive Whoosh writer …")
-        gc.collect()
-        secs, _ = timed(naive_whoosh, files, tmp / f"whoosh-{i}")
-        shutil.rmtree(tmp / f"whoosh-{i}", ignore_errors=True)
-        naive.append(secs)
-        progress(f"    {secs:.1f} s")
+        progress(f"{tag} reference: naive Whoosh writer …")
+        child, data = python_child(
+            "references.py", "naive-whoosh", str(self.corpus), str(rnd / "whoosh")
+        )
+        shutil.rmtree(rnd / "whoosh", ignore_errors=True)
+        self.add("naive_whoosh_ingest_s", data["seconds"])
+        self.add("naive_whoosh_ingest_rss", child.maxrss_mb)
+        progress(f"    {data['seconds']:.1f} s")
 
-    fig: dict[str, Any] = {
-        "articles": articles,
-        "first_ingest_s": summary(first),
-        "first_ingest_took_s": summary(first_took),
-        "reingest_s": summary(again),
-        "reingest_took_s": summary(again_took),
-        "reference_naive_whoosh_s": summary(naive),
-        "ratio_reingest_to_first": ratio(statistics.median(again), statistics.median(first)),
-        "reingest_target": REINGEST_TARGET,
-        "ratio_first_to_reference": ratio(statistics.median(first), statistics.median(naive)),
-        "peak_rss_mib": {
-            "first_ingest": summary(rss_first) if rss_first else None,
-            "reingest": summary(rss_again) if rss_again else None,
-        },
-    }
-    return fig, archive
+        progress(f"{tag} reference: SQLite FTS5 (sqlite3) …")
+        (rnd / "fts5").mkdir()
+        self.fts5_db = rnd / "fts5" / "fts5.db"
+        child, data = python_child(
+            "references.py", "fts5-ingest", str(self.corpus), str(self.fts5_db)
+        )
+        self.add("fts5_ingest_s", data["seconds"])
+        self.add("fts5_ingest_rss", child.maxrss_mb)
+        self.add("fts5_archive_bytes", data["db_bytes"])
+        progress(f"    {data['seconds']:.1f} s")
 
+        if self.su.exe is not None:
+            self.su_ingest(tag, rnd)
 
-def bench_search(
-    cmd: list[str], archive: Path, files: Sequence[Path], repeat: int, checks: Checks
-) -> dict[str, Any]:
-    """Each query, `conflict --help` and the scan once per round, for `repeat` rounds."""
-    patterns = {q: re.compile(rf"\b{re.escape(q.scan_word)}\b", re.IGNORECASE) for q in QUERIES}
-    startup: list[float] = []
-    wall: dict[Query, list[float]] = {q: [] for q in QUERIES}
-    took: dict[Query, list[float]] = {q: [] for q in QUERIES}
-    scans: dict[Query, list[float]] = {q: [] for q in QUERIES}
-    totals: dict[Query, int | None] = {}
-    scan_hits: dict[Query, int] = {}
-    for i in range(1, repeat + 1):
-        progress(f"[{i}/{repeat}] searches …")
-        child = run_child([*cmd, "--help"])
-        checks.expect(child.returncode == 0, f"conflict --help: exit {child.returncode}")
-        startup.append(child.wall_s)
-        for q in QUERIES:
-            args = [*cmd, "search", q.text, *q.options, "--json", "--index", str(archive)]
+    def su_ingest(self, tag: str, rnd: Path) -> None:
+        """JSONL of the corpus, `sqlite-utils insert`, `enable-fts`, `create-index` on date:
+        the time of all four, the peak of the largest."""
+        progress(f"{tag} reference: sqlite-utils insert + enable-fts …")
+        (rnd / "sqlite-utils").mkdir()
+        self.su_db = db = rnd / "sqlite-utils" / "articles.db"
+        lines = rnd / "sqlite-utils" / "articles.jsonl"
+        t0 = time.perf_counter()
+        child, _ = python_child("references.py", "jsonl", str(self.corpus), str(lines))
+        rss = [child.maxrss_mb or 0.0]
+        steps = {
+            "insert": self.su("insert", str(db), "articles", str(lines), "--nl", "--pk", "id"),
+            "enable-fts": self.su(
+                "enable-fts", str(db), "articles", "title", "body", "--fts5", "--tokenize", "porter"
+            ),
+            "create-index": self.su("create-index", str(db), "articles", "date"),
+        }
+        parts = {"jsonl": child.wall_s}
+        for name, args in steps.items():
             child = run_child(args)
+            parts[name] = child.wall_s
+            rss.append(child.maxrss_mb or 0.0)
+            if child.returncode != 0:
+                self.checks.expect(
+                    False,
+                    f"sqlite-utils {name}: exit {child.returncode}: {child.stderr.strip()[-300:]}",
+                )
+                self.su = SqliteUtils(None, reason=f"sqlite-utils {name} failed")
+                return
+        total = time.perf_counter() - t0
+        lines.unlink()
+        self.add("sqlite_utils_ingest_s", total)
+        self.add("sqlite_utils_ingest_rss", max(rss))
+        self.add("sqlite_utils_archive_bytes", dir_bytes(db))
+        for name, secs in parts.items():
+            self.add(f"sqlite_utils_ingest_{name}_s", secs)
+        progress(
+            f"    {total:.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()) + ")"
+        )
+
+    # ............................................................... queries
+
+    def query_round(self, i: int) -> None:
+        assert self.archive is not None and self.fts5_db is not None
+        ix = ["--index", str(self.archive)]
+        su_on = self.su.exe is not None and self.su_db is not None
+        progress(f"[{i}/{self.repeat}] --help, {len(self.queries)} searches, show, stats …")
+
+        child = run_child([*self.cmd, "--help"])
+        self.checks.expect(child.returncode == 0, f"conflict --help: exit {child.returncode}")
+        self.add("conflict_help_ms", child.wall_s * 1000)
+        if su_on:
+            self.add("sqlite_utils_help_ms", run_child(self.su("--help")).wall_s * 1000)
+
+        conflict_ms: list[float] = []
+        su_ms: list[float] = []
+        for k, q in enumerate(self.queries):
+            child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix])
             data = parse_json(child, f"search {q.label!r}")
-            checks.expect(
+            self.checks.expect(
                 child.returncode in (0, 1), f"search {q.label!r}: exit {child.returncode}"
             )
-            wall[q].append(child.wall_s)
-            took[q].append(float(data.get("took_ms", 0.0)))
             total = data.get("total")
-            if q in totals and totals[q] != total:
-                checks.expect(False, f"search {q.label!r}: total {total} then {totals[q]}")
-            totals[q] = total
-            secs, hits = timed(scan, files, patterns[q])
-            scans[q].append(secs)
-            scan_hits[q] = hits
+            seen = self.totals.setdefault(k, total)
+            self.checks.expect(seen == total, f"search {q.label!r}: total {total}, before {seen}")
+            conflict_ms.append(child.wall_s * 1000)
+            self.add(f"q{k}_conflict_ms", conflict_ms[-1])
+            if su_on:
+                assert self.su_db is not None
+                child = run_child(su_search_args(self.su, self.su_db, q))
+                self.checks.expect(
+                    child.returncode == 0,
+                    f"sqlite-utils search {q.match!r}: exit {child.returncode}: {child.stderr.strip()[-300:]}",
+                )
+                su_ms.append(child.wall_s * 1000)
+                self.add(f"q{k}_sqlite_utils_ms", su_ms[-1])
+                if i == 1 and child.returncode == 0:
+                    self.su_rows[k] = len(json.loads(child.stdout or "[]"))
+        _, data = python_child(
+            "references.py", "fts5-search", str(self.fts5_db), "--queries", str(len(self.queries))
+        )
+        fts_ms = [row["ms"] for row in data["queries"]]
+        for k, row in enumerate(data["queries"]):
+            self.add(f"q{k}_fts5_ms", row["ms"])
+            self.fts5_totals[k] = row["total"]
+        for name, values in (("conflict", conflict_ms), ("sqlite_utils", su_ms), ("fts5", fts_ms)):
+            if values:
+                self.add(f"{name}_search_p50_ms", percentile(values, 50))
+                self.add(f"{name}_search_p95_ms", percentile(values, 95))
 
-    start_med = statistics.median(startup)
-    rows = []
-    for q in QUERIES:
-        w = statistics.median(wall[q])
-        t = statistics.median(took[q])
-        s = statistics.median(scans[q])
-        rows.append(
+        show_c: list[float] = []
+        show_s: list[float] = []
+        for row, path in enumerate(self.samples):
+            if path not in self.ids:
+                child = run_child([*self.cmd, "show", path, "--json", *ix])
+                self.checks.expect(child.returncode == 0, f"show {path}: exit {child.returncode}")
+                self.ids[path] = parse_json(child, f"show {path}").get("id", path)
+            child = run_child([*self.cmd, "show", self.ids[path], "--json", *ix])
+            self.checks.expect(
+                child.returncode == 0, f"show {self.ids[path]}: exit {child.returncode}"
+            )
+            show_c.append(child.wall_s * 1000)
+            if su_on:
+                assert self.su_db is not None
+                sid = str(self.sample_rows[row])
+                child = run_child(self.su("query", str(self.su_db), SU_SHOW_SQL, "-p", "id", sid))
+                self.checks.expect(
+                    child.returncode == 0 and child.stdout.strip() != "[]",
+                    f"sqlite-utils show {sid}: exit {child.returncode}",
+                )
+                show_s.append(child.wall_s * 1000)
+        if show_c:
+            self.add("conflict_show_ms", statistics.median(show_c))
+        if show_s:
+            self.add("sqlite_utils_show_ms", statistics.median(show_s))
+
+        child = run_child([*self.cmd, "stats", "--json", *ix])
+        data = parse_json(child, "stats")
+        self.checks.expect(child.returncode == 0, f"stats: exit {child.returncode}")
+        self.checks.expect(
+            data.get("articles") == self.articles,
+            f"stats: articles {data.get('articles')} != {self.articles}",
+        )
+        self.add("conflict_stats_ms", child.wall_s * 1000)
+        stats_ms = child.wall_s * 1000
+        if su_on:
+            assert self.su_db is not None
+            child = run_child(self.su("query", str(self.su_db), SU_STATS_SQL))
+            self.checks.expect(
+                child.returncode == 0, f"sqlite-utils stats: exit {child.returncode}"
+            )
+            self.add("sqlite_utils_stats_ms", child.wall_s * 1000)
+        progress(
+            f"    search p50 {percentile(conflict_ms, 50):.0f} ms"
+            + (f" (sqlite-utils {percentile(su_ms, 50):.0f} ms)" if su_ms else "")
+            + f", show {statistics.median(show_c):.0f} ms, stats {stats_ms:.0f} ms"
+        )
+
+    # ............................................................... figures
+
+    def s(self, name: str, scale: float = 1.0, per: float | None = None) -> dict[str, Any] | None:
+        """Summary of a measurement, scaled, or of PER / measurement (a rate)."""
+        runs = self.m.get(name, [])
+        if per is not None:
+            return summary([per / v for v in runs if v > 0])
+        return summary([v * scale for v in runs])
+
+    def figures(self) -> dict[str, dict[str, Any]]:
+        n, mb = float(self.files), self.raw_bytes / MB
+        refs = ("conflict", "naive_whoosh", "fts5", "sqlite_utils")
+
+        def fig(unit: str, better: str, values: dict[str, Any]) -> dict[str, Any]:
+            return {"unit": unit, "better": better, **{r: values.get(r) for r in refs}}
+
+        return {
+            "ingest_articles_per_s": fig(
+                "articles/s", "higher", {r: self.s(f"{r}_ingest_s", per=n) for r in refs}
+            ),
+            "ingest_mb_per_s": fig(
+                "MB/s", "higher", {r: self.s(f"{r}_ingest_s", per=mb) for r in refs}
+            ),
+            "ingest_s": fig("s", "lower", {r: self.s(f"{r}_ingest_s") for r in refs}),
+            "peak_ingest_memory_mb": fig(
+                "MB", "lower", {r: self.s(f"{r}_ingest_rss") for r in refs}
+            ),
+            "archive_mb": fig(
+                "MB", "lower", {r: self.s(f"{r}_archive_bytes", 1 / MB) for r in refs}
+            ),
+            "archive_x_raw_text": fig(
+                "× raw text",
+                "lower",
+                {r: self.s(f"{r}_archive_bytes", 1 / self.raw_bytes) for r in refs},
+            ),
+            "reingest_articles_per_s": fig(
+                "articles/s", "higher", {"conflict": self.s("conflict_reingest_s", per=n)}
+            ),
+            "reingest_peak_memory_mb": fig(
+                "MB", "lower", {"conflict": self.s("conflict_reingest_rss")}
+            ),
+            "search_p50_ms": fig("ms", "lower", {r: self.s(f"{r}_search_p50_ms") for r in refs}),
+            "search_p95_ms": fig("ms", "lower", {r: self.s(f"{r}_search_p95_ms") for r in refs}),
+            "show_ms": fig("ms", "lower", {r: self.s(f"{r}_show_ms") for r in refs}),
+            "stats_ms": fig("ms", "lower", {r: self.s(f"{r}_stats_ms") for r in refs}),
+            "help_ms": fig("ms", "lower", {r: self.s(f"{r}_help_ms") for r in refs}),
+        }
+
+    def query_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for k, q in enumerate(self.queries):
+            c = self.s(f"q{k}_conflict_ms")
+            u = self.s(f"q{k}_sqlite_utils_ms")
+            rows.append(
+                {
+                    "conflict_args": q.conflict_args(),
+                    "fts5_match": q.match,
+                    "since": q.first_day,
+                    "until": q.last_day,
+                    "limit": q.limit,
+                    "total": self.totals.get(k),
+                    "fts5_total": self.fts5_totals.get(k),
+                    "sqlite_utils_rows": self.su_rows.get(k),
+                    "conflict_ms": c,
+                    "sqlite_utils_ms": u,
+                    "fts5_ms": self.s(f"q{k}_fts5_ms"),
+                    "ratio_to_sqlite_utils": ratio(c and c["median"], u and u["median"]),
+                }
+            )
+        return rows
+
+
+def ratios(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """conflict's median over each reference's median, per figure."""
+    out: dict[str, dict[str, float | None]] = {}
+    for name, fig in figures.items():
+        c = fig.get("conflict")
+        out[name] = {
+            ref: ratio(c["median"] if c else None, fig[ref]["median"] if fig.get(ref) else None)
+            for ref in ("naive_whoosh", "fts5", "sqlite_utils")
+            if fig.get(ref) is not None
+        }
+    return out
+
+
+def targets(
+    figures: dict[str, dict[str, Any]], rat: dict[str, dict[str, float | None]]
+) -> list[dict[str, Any]]:
+    out = []
+    for name, figure, ref, op, limit in TARGETS:
+        c = figures[figure].get("conflict")
+        value = rat[figure].get(ref) if ref else (c["median"] if c else None)
+        met = None if value is None else (value >= limit if op == ">=" else value <= limit)
+        out.append(
             {
-                "query": q.label,
-                "args": [q.text, *q.options],
-                "total": totals[q],
-                "wall_s": summary(wall[q]),
-                "took_ms": summary(took[q]),
-                "scan_word": q.scan_word,
-                "scan_files_matching": scan_hits[q],
-                "scan_s": summary(scans[q]),
-                "ratio_wall_to_startup": ratio(w, start_med),
-                "ratio_wall_to_scan": ratio(w, s),
-                "ratio_took_to_scan": ratio(t / 1000, s),
+                "target": name,
+                "figure": figure,
+                "reference": ref,
+                "op": op,
+                "limit": limit,
+                "value": value,
+                "met": met,
             }
         )
-    return {"reference_startup_s": summary(startup), "queries": rows}
-
-
-# --------------------------------------------------------------------------- report
-
-
-def _whoosh_version() -> str:
-    import whoosh
-
-    return ".".join(str(part) for part in whoosh.__version__)
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _span(s: dict[str, Any] | None, digits: int = 2) -> str:
-    if s is None:
-        return "-"
-    return f"{s['median']:.{digits}f} [{s['min']:.{digits}f}–{s['max']:.{digits}f}]"
-
-
-def table(res: dict[str, Any]) -> str:
-    ing = res["ingest"]
-    srch = res["search"]
-    mib = res["corpus_bytes"] / 2**20
-    target = "ok" if (ing["ratio_reingest_to_first"] or 0) < REINGEST_TARGET else "MISSED"
-    lines = [
-        f"conflict benchmark  {res['started']}  ({res['python']}, whoosh {res['whoosh']}, "
-        f"{res['cpus']} CPUs)",
-        f"corpus {res['corpus']}: {res['files']:,} files, {mib:.1f} MiB; "
-        f"archive {ing['articles']:,} articles",
-        f"every figure: median [min–max] of {res['repeat']} runs",
-        "",
-        "INGEST                              seconds (wall)",
-        f"  first_ingest_s                    {_span(ing['first_ingest_s'], 1)}"
-        f"   (own took_s {_span(ing['first_ingest_took_s'], 1)})",
-        f"  reingest_s                        {_span(ing['reingest_s'], 2)}"
-        f"   (own took_s {_span(ing['reingest_took_s'], 2)})",
-        f"  reference_naive_whoosh_s          {_span(ing['reference_naive_whoosh_s'], 1)}",
-        f"  reingest / first_ingest           {_fmt(ing['ratio_reingest_to_first'], 3)}"
-        f"   (target < {REINGEST_TARGET}: {target})",
-        f"  first_ingest / reference          {_fmt(ing['ratio_first_to_reference'], 2)}",
-        f"  peak RSS first ingest, MiB        {_span(ing['peak_rss_mib']['first_ingest'], 0)}",
-        f"  peak RSS re-ingest, MiB           {_span(ing['peak_rss_mib']['reingest'], 0)}",
-        "",
-        f"SEARCH  reference start-up (conflict --help): {_span(srch['reference_startup_s'], 3)} s",
-        f"  {'query':<42} {'total':>6}  {'wall_s':<21} {'took_ms':>8} {'scan_s':>7}"
-        f" {'wall/start':>10} {'wall/scan':>9} {'took/scan':>9}",
-    ]
-    for row in srch["queries"]:
-        total = "-" if row["total"] is None else str(row["total"])
-        lines.append(
-            f"  {row['query']:<42} {total:>6}  {_span(row['wall_s'], 3):<21}"
-            f" {row['took_ms']['median']:>8.1f} {row['scan_s']['median']:>7.3f}"
-            f" {_fmt(row['ratio_wall_to_startup']):>10} {_fmt(row['ratio_wall_to_scan']):>9}"
-            f" {_fmt(row['ratio_took_to_scan'], 3):>9}"
-        )
-    lines.append(
-        "  (scan_s: re.search over every file for the query's first word, in-process; "
-        "took_ms: as the search JSON reports)"
-    )
-    if res["checks_failed"]:
-        lines += ["", "CHECKS FAILED:", *(f"  - {m}" for m in res["checks_failed"])]
-    else:
-        lines += ["", "checks: all passed"]
-    return "\n".join(lines)
+    return out
 
 
 # --------------------------------------------------------------------------- main
@@ -413,76 +637,187 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python bench/run.py",
         description=(
-            "Benchmark conflict's ingest and search on a corpus. Every figure is a median of "
-            "--repeat runs, reported with a ratio to a reference timed in the same run."
+            "The project's speed yardstick: conflict's ingest, search, show, stats and --help "
+            "against naive Whoosh, SQLite FTS5 and sqlite-utils, on a generated corpus of N "
+            "articles or a folder you have. Each figure is a median of --repeat runs."
         ),
     )
+    src = p.add_mutually_exclusive_group()
+    src.add_argument(
+        "--articles",
+        type=int,
+        metavar="N",
+        help=f"generate a corpus of N articles (default: {DEFAULT_ARTICLES:,})",
+    )
+    src.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="a folder of .txt/.md articles instead"
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus (default: 1)")
     p.add_argument(
-        "--corpus",
+        "--source",
+        choices=("auto", "real", "synthetic"),
+        default="auto",
+        help="paragraphs of the real corpora, synthetic words, or real when found (default)",
+    )
+    p.add_argument(
+        "--corpora",
         type=Path,
-        default=DEFAULT_CORPUS,
+        default=DEFAULT_CORPORA,
         metavar="DIR",
-        help=f"folder of article files (default: {DEFAULT_CORPUS})",
+        help=f"real corpora to sample (default: {DEFAULT_CORPORA})",
     )
     p.add_argument(
-        "--repeat", type=int, default=3, metavar="N", help="runs per figure (default: 3)"
+        "--repeat", type=int, default=3, metavar="R", help="runs per figure (default: 3)"
     )
-    p.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
     p.add_argument(
-        "--out", type=Path, metavar="FILE", help="also save the JSON here (e.g. bench/results/)"
+        "--queries",
+        type=int,
+        default=len(QUERIES),
+        metavar="K",
+        help=f"time the first K of the {len(QUERIES)} queries (default: all)",
     )
+    p.add_argument("--no-sqlite-utils", action="store_true", help="skip the sqlite-utils reference")
+    p.add_argument(
+        "--sqlite-utils",
+        metavar="EXE",
+        help="a sqlite-utils executable to use instead of the benchmark's own",
+    )
+    p.add_argument(
+        "--venv",
+        type=Path,
+        default=DEFAULT_VENV,
+        metavar="DIR",
+        help=f"the benchmark's own environment for sqlite-utils (default: {DEFAULT_VENV.relative_to(REPO)})",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON on stdout instead of Markdown")
+    p.add_argument("--out", type=Path, metavar="FILE", help="also save the JSON here")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="also save the Markdown here")
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
+    if not 1 <= args.queries <= len(QUERIES):
+        p.error(f"--queries must be between 1 and {len(QUERIES)}")
+    if args.articles is not None and args.articles < 1:
+        p.error("--articles must be at least 1")
+    if args.corpus is None and args.articles is None:
+        args.articles = DEFAULT_ARTICLES
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    corpus: Path = args.corpus.expanduser()
-    if not corpus.is_dir():
-        print(
-            f"Corpus not found: {corpus}\nPass a folder of .txt/.md articles with --corpus DIR.",
-            file=sys.stderr,
-        )
-        return 2
-    corpus = corpus.resolve()
-    files = corpus_files(corpus)
-    if not files:
-        print(f"No .txt or .md files under {corpus}.", file=sys.stderr)
-        return 2
-
-    cmd = conflict_command()
-    checks = Checks()
+    t_start = time.perf_counter()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    progress(f"conflict: {' '.join(cmd)}; corpus: {corpus} ({len(files):,} files)")
+    cmd = conflict_command()
     with tempfile.TemporaryDirectory(prefix="conflict-bench-") as tmpdir:
-        ingest_fig, archive = bench_ingest(cmd, corpus, files, args.repeat, Path(tmpdir), checks)
-        search_fig = bench_search(cmd, archive, files, args.repeat, checks)
+        tmp = Path(tmpdir)
+        if args.corpus is not None:
+            corpus = args.corpus.expanduser()
+            if not corpus.is_dir():
+                progress(
+                    f"Corpus not found: {corpus}. Pass a folder of .txt/.md articles with --corpus DIR."
+                )
+                return 2
+            corpus = corpus.resolve()
+            corpus_facts: dict[str, Any] = {"kind": "folder", "path": str(corpus)}
+        else:
+            corpus = tmp / "corpus"
+            progress(
+                f"generating {args.articles:,} articles (seed {args.seed}, source {args.source}) …"
+            )
+            _, facts = python_child(
+                "corpus.py", "--articles", str(args.articles), "--seed", str(args.seed),
+                "--source", args.source, "--corpora", str(args.corpora), "--out", str(corpus),
+            )  # fmt: skip
+            corpus_facts = {"kind": "generated", **facts}
+            progress(
+                f"    {facts['source']} source, {facts['bytes'] / MB:.1f} MB in {facts['generate_s']:.1f} s"
+            )
+        _, inv = python_child("references.py", "inventory", str(corpus))
+        if not inv["files"]:
+            progress(f"No .txt or .md files under {corpus}.")
+            return 2
+        corpus_facts.update(articles=inv["files"], bytes=inv["bytes"])
 
+        su = find_sqlite_utils(args)
+        if su.exe is None:
+            progress(f"sqlite-utils reference missing: {su.reason}")
+        progress(f"conflict: {' '.join(cmd)}; corpus: {corpus} ({inv['files']:,} files)")
+        bench = Bench(
+            cmd=cmd,
+            corpus=corpus,
+            files=inv["files"],
+            raw_bytes=inv["bytes"],
+            samples=inv["samples"],
+            sample_rows=inv["sample_rows"],
+            tmp=tmp,
+            repeat=args.repeat,
+            queries=QUERIES[: args.queries],
+            su=su,
+        )
+        for i in range(1, args.repeat + 1):
+            bench.ingest_round(i)
+        for i in range(1, args.repeat + 1):
+            bench.query_round(i)
+        figures = bench.figures()
+        query_rows = bench.query_rows()
+
+    rat = ratios(figures)
     result: dict[str, Any] = {
         "schema": SCHEMA,
         "started": started,
-        "python": f"Python {platform.python_version()}",
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "whoosh": _whoosh_version(),
+        "took_s": round(time.perf_counter() - t_start, 1),
+        "n": bench.files,
+        "machine": {
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "processor": platform.processor() or None,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "whoosh": _whoosh_version(),
+        },
         "command": cmd,
-        "corpus": str(corpus),
-        "files": len(files),
-        "corpus_bytes": sum(f.stat().st_size for f in files),
+        "corpus": corpus_facts,
+        "archive_articles": bench.articles,
         "repeat": args.repeat,
-        "ingest": ingest_fig,
-        "search": search_fig,
-        "checks_failed": checks.failed,
+        "references": {
+            "naive_whoosh": {"available": True},
+            "fts5": {"available": True, "sqlite": sqlite3.sqlite_version},
+            "sqlite_utils": {
+                "available": su.exe is not None,
+                "version": su.version,
+                "reason": su.reason,
+                "exe": su.exe,
+            },
+        },
+        "figures": figures,
+        "ratios": rat,
+        "targets": targets(figures, rat),
+        "queries": query_rows,
+        "checks_failed": bench.checks.failed,
     }
     text = json.dumps(result, indent=2, ensure_ascii=False)
+    table = markdown(result)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
         progress(f"saved {args.out}")
-    print(text if args.json else table(result))
-    return 1 if checks.failed else 0
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table + "\n", encoding="utf-8")
+        progress(f"saved {args.markdown}")
+    print(text if args.json else table)
+    return 1 if bench.checks.failed else 0
+
+
+def _whoosh_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("Whoosh-Reloaded")
+    except Exception:
+        return None
 
 
 if __name__ == "__main__":
