@@ -50,6 +50,17 @@ def _runs(n: int) -> str:
     return "1 run" if n == 1 else f"{n} runs"
 
 
+def _git(g: dict[str, Any]) -> str:
+    if not g.get("commit"):
+        return "not in a git checkout"
+    text = f"commit `{g['commit'][:12]}`"
+    if g.get("pythonpath"):
+        text += f", with PYTHONPATH={g['pythonpath']}"
+    elif g.get("conflictcli_modified"):
+        text += ", conflictcli/ modified in the working tree"
+    return text
+
+
 def _took(seconds: float) -> str:
     m, s = divmod(round(seconds), 60)
     return f"{m} min {s} s" if m else f"{s} s"
@@ -80,6 +91,7 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"- **Date**: {res['started']} (the run took {_took(res['took_s'])})",
         f"- **Machine**: {m['platform']}, {m['cpus']} CPUs; {tools}",
+        f"- **conflict**: {_git(res.get('git') or {})}",
         f"- **Corpus**: {_corpus(res['corpus'])}; the archive holds "
         f"{res['archive_articles'] or 0:,} articles",
         f"- **Runs**: each figure is the median [min–max] of {_runs(res['repeat'])}; a ratio is "

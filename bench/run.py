@@ -317,6 +317,18 @@ class Bench:
     su_rows: dict[int, int] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # sample path -> conflict id
 
+    def json_of(self, child: Child, what: str) -> dict[str, Any]:
+        """The JSON object a conflict command printed; {} and a failed check without one."""
+        try:
+            data = json.loads(child.stdout)
+        except json.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            tail = child.stderr.strip()[-500:]
+            self.checks.expect(False, f"{what}: exit {child.returncode}, no JSON object: {tail}")
+            return {}
+        return data
+
     def add(self, name: str, value: float | None) -> None:
         if value is not None:
             self.m.setdefault(name, []).append(value)
@@ -336,7 +348,7 @@ class Bench:
 
         progress(f"{tag} conflict ingest …")
         child = run_child(args)
-        data = parse_json(child, "conflict ingest")
+        data = self.json_of(child, "conflict ingest")
         self.checks.expect(child.returncode == 0, f"ingest {i}: exit {child.returncode}")
         self.checks.expect(data.get("added", 0) > 0, f"ingest {i}: added {data.get('added')}")
         self.add("conflict_ingest_s", child.wall_s)
@@ -351,7 +363,7 @@ class Bench:
 
         progress(f"{tag} conflict re-ingest, nothing changed …")
         child = run_child(args)
-        data = parse_json(child, "conflict re-ingest")
+        data = self.json_of(child, "conflict re-ingest")
         self.checks.expect(child.returncode == 0, f"re-ingest {i}: exit {child.returncode}")
         self.checks.expect(
             data.get("unchanged") == self.files,
@@ -443,7 +455,7 @@ class Bench:
         su_ms: list[float] = []
         for k, q in enumerate(self.queries):
             child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix])
-            data = parse_json(child, f"search {q.label!r}")
+            data = self.json_of(child, f"search {q.label!r}")
             self.checks.expect(
                 child.returncode in (0, 1), f"search {q.label!r}: exit {child.returncode}"
             )
@@ -481,7 +493,7 @@ class Bench:
             if path not in self.ids:
                 child = run_child([*self.cmd, "show", path, "--json", *ix])
                 self.checks.expect(child.returncode == 0, f"show {path}: exit {child.returncode}")
-                self.ids[path] = parse_json(child, f"show {path}").get("id", path)
+                self.ids[path] = self.json_of(child, f"show {path}").get("id", path)
             child = run_child([*self.cmd, "show", self.ids[path], "--json", *ix])
             self.checks.expect(
                 child.returncode == 0, f"show {self.ids[path]}: exit {child.returncode}"
@@ -502,7 +514,7 @@ class Bench:
             self.add("sqlite_utils_show_ms", statistics.median(show_s))
 
         child = run_child([*self.cmd, "stats", "--json", *ix])
-        data = parse_json(child, "stats")
+        data = self.json_of(child, "stats")
         self.checks.expect(child.returncode == 0, f"stats: exit {child.returncode}")
         self.checks.expect(
             data.get("articles") == self.articles,
@@ -778,6 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "whoosh": _whoosh_version(),
         },
         "command": cmd,
+        "git": _git_state(),
         "corpus": corpus_facts,
         "archive_articles": bench.articles,
         "repeat": args.repeat,
@@ -809,6 +822,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress(f"saved {args.markdown}")
     print(text if args.json else table)
     return 1 if bench.checks.failed else 0
+
+
+def _git_state() -> dict[str, Any]:
+    """The repository's commit, whether conflictcli/ differs from it, and PYTHONPATH (a
+    snapshot of the package put there is what runs)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "conflictcli")
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "conflictcli_modified": None if status is None else bool(status),
+        "pythonpath": os.environ.get("PYTHONPATH"),
+    }
 
 
 def _whoosh_version() -> str | None:
