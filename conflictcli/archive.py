@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
 MIN_PREFIX = 4
+# How the search index is built (analysis.py): an archive whose index was built another
+# way is rebuilt from the catalogue by the next ingest, and refused by search until then.
+INDEX_LAYOUT = 2
 
 
 def default_location() -> Path:
@@ -91,10 +94,27 @@ class Archive:
         """The search index, opened on first use: show and stats answer from the
         catalogue alone."""
         if self._engine is None:
+            self._check_layout()
             from conflictcli.index import WhooshIndex
 
             self._engine = WhooshIndex.open(self.folder / ENGINE_DIR)
         return self._engine
+
+    def _check_layout(self) -> None:
+        layout = self.store.index_layout()
+        if layout < INDEX_LAYOUT:
+            raise DataError(
+                f"The search index in {self.folder} was built by an older version of "
+                f"conflict (index layout {layout}; this version reads layout {INDEX_LAYOUT}).",
+                f"Run 'conflict ingest --rebuild --index {self.folder}' to rebuild it from "
+                "the catalogue (nothing is lost; any later ingest does it too).",
+            )
+        if layout > INDEX_LAYOUT:
+            raise DataError(
+                f"The archive in {self.folder} was built by a newer version of conflict "
+                f"(index layout {layout}).",
+                "Upgrade conflict to search it; show and stats work as they are.",
+            )
 
     @staticmethod
     def exists(folder: Path) -> bool:

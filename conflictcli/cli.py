@@ -129,11 +129,11 @@ def _main(
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             metavar="PATH", help="Files or folders (read recursively).", show_default=False
         ),
-    ],
+    ] = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove articles whose files under PATH are gone.")
     ] = False,
@@ -145,6 +145,13 @@ def ingest(
         typer.Option(
             "--rehash",
             help="Read and hash every file, even those whose size and time are unchanged.",
+        ),
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Build the search index again from the catalogue (PATH may then be left out).",
         ),
     ] = False,
     json: JsonOpt = False,
@@ -159,8 +166,17 @@ def ingest(
     """
     from conflictcli.ingest import ingest as run_ingest  # Whoosh loads for ingest and search
 
+    if not paths and not rebuild:
+        raise UsageError("Give the files or folders to ingest.", "Example: conflict ingest ~/news")
     with output.IngestProgress(enabled=not quiet) as progress:
-        summary = run_ingest(_location(index), paths, prune=prune, progress=progress, rehash=rehash)
+        summary = run_ingest(
+            _location(index),
+            paths or [],
+            prune=prune,
+            progress=progress,
+            rehash=rehash,
+            rebuild=rebuild,
+        )
     output.ingest_summary(summary, _format(json), quiet)
     if summary.nothing_read:
         raise typer.Exit(ExitCode.NOT_FOUND)

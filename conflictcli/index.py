@@ -17,28 +17,15 @@ from typing import Any
 
 from whoosh import collectors, qparser, sorting
 from whoosh import index as windex
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.highlight import Formatter, PinpointFragmenter
 from whoosh.query import DateRange, NullQuery, Query
-from whoosh.support.charset import accent_map
 from whoosh.writing import SegmentWriter
 
+from conflictcli.analysis import NAME_ANALYZER, TEXT_ANALYZER, FastText
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
-
-# Case- and accent-insensitive, English stemming: "Drones" finds "drone", "café" "cafe".
-TEXT_ANALYZER = (
-    RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
-)
-NAME_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 class _DayField(DATETIME):
@@ -89,9 +76,10 @@ class _DayField(DATETIME):
 def _schema(date_field: DATETIME) -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=TEXT_ANALYZER),
+        # case- and accent-insensitive, English stems: "Drones" finds "drone", "café" "cafe"
+        title=FastText(),
         # character offsets stored, so snippets need no re-analysis of the text
-        body=TEXT(analyzer=TEXT_ANALYZER, chars=True),
+        body=FastText(chars=True),
         source=TEXT(analyzer=NAME_ANALYZER),
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
@@ -210,6 +198,13 @@ class WhooshIndex:
         self._ix = ix
 
     @classmethod
+    def create(cls, folder: Path) -> WhooshIndex:
+        """A new, empty index in `folder`, replacing any index there (its files go at
+        the first commit)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(windex.create_in(str(folder), SCHEMA))
+
+    @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
         if windex.exists_in(str(folder)):
             return cls(windex.open_dir(str(folder)))
@@ -237,10 +232,11 @@ class WhooshIndex:
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
-    def writer(self) -> Iterator[IndexWriter]:
+    def writer(self, new: bool = False) -> Iterator[IndexWriter]:
         """A batch of changes, committed at the end, or cancelled on any error. The
         archive is locked for the whole batch; Whoosh's writer (its buffers, a new
-        segment, a merge) is made only when the batch changes something."""
+        segment, a merge) is made only when the batch changes something. `new` starts
+        from an empty index, which replaces the old one when the batch commits."""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
             raise DataError(
@@ -248,6 +244,8 @@ class WhooshIndex:
                 "Wait for it to finish, then run this ingest again.",
             )
         try:
+            if new:
+                self._ix = windex.create_in(self._ix.storage.folder, SCHEMA)
             batch = IndexWriter(self._ix, fresh=self.doc_count() == 0)
             try:
                 yield batch

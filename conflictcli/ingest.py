@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from conflictcli.archive import Archive
+from conflictcli.archive import INDEX_LAYOUT, Archive
+from conflictcli.errors import DataError
 from conflictcli.index import IndexWriter
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
 from conflictcli.store import FileRecord, Store, now_iso
@@ -54,11 +55,12 @@ class IngestSummary:
     duplicates: int = 0  # added files whose text the archive already held
     articles: int = 0  # articles in the archive after the run
     ignored: list[Ignored] = field(default_factory=list)  # passed over in folders
+    reindexed: int = 0  # articles indexed again from the catalogue (a rebuilt index)
 
     @property
     def nothing_read(self) -> bool:
         """No file was read, known or removed: the paths held nothing for the archive."""
-        return not (self.added or self.updated or self.unchanged or self.removed)
+        return not (self.added or self.updated or self.unchanged or self.removed or self.reindexed)
 
 
 def ingest(
@@ -67,10 +69,13 @@ def ingest(
     prune: bool = False,
     progress: Progress | None = None,
     rehash: bool = False,
+    rebuild: bool = False,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
-    time are unchanged is not read at all, unless `rehash`."""
+    time are unchanged is not read at all, unless `rehash`. `rebuild` builds the
+    search index again from the catalogue first (an ingest does it anyway when the
+    index was built by an older version)."""
     t0 = time.perf_counter()
     files, ignored = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
@@ -79,7 +84,8 @@ def ingest(
     made = None if Archive.exists(location) else _first_missing(location)
     archive = Archive.open(location, create=True)
     try:
-        summary = _ingest(archive, files, roots, prune, progress or _NoProgress(), rehash)
+        steps = progress or _NoProgress()
+        summary = _ingest(archive, files, roots, prune, steps, rehash, rebuild)
     finally:
         archive.close()
     summary.ignored = ignored
@@ -114,6 +120,7 @@ def _ingest(
     prune: bool,
     progress: Progress,
     rehash: bool,
+    rebuild: bool,
 ) -> IngestSummary:
     t0 = time.perf_counter()
     started = now_iso()
@@ -121,12 +128,25 @@ def _ingest(
     store = archive.store
     known = store.all_files()
     sidecars = Sidecars()
+    layout = store.index_layout()
+    if layout > INDEX_LAYOUT:
+        raise DataError(
+            f"The archive in {archive.folder} was built by a newer version of conflict "
+            f"(index layout {layout}).",
+            "Upgrade conflict to add to it.",
+        )
+    held = store.article_count()
+    why = None
+    if held and (rebuild or layout < INDEX_LAYOUT):
+        why = "as asked" if rebuild else f"it was built by an older version (layout {layout})"
+    elif held and archive.engine.doc_count() == 0:
+        why = "it was missing"
     progress.start(len(files))
-    with archive.engine.writer() as writer:
+    with archive.engine.writer(new=why is not None) as writer:
         store.begin()
         try:
-            if archive.engine.doc_count() == 0 and store.article_count() > 0:
-                _rebuild_lost_index(store, writer, summary)
+            if why:
+                _rebuild_index(store, writer, summary, why)
             for path in files:
                 _ingest_file(path, known.get(path), store, writer, sidecars, summary, rehash)
                 progress.advance()
@@ -136,6 +156,7 @@ def _ingest(
             summary.articles = store.article_count()
             summary.took_s = round(time.perf_counter() - t0, 3)
             store.record_run(started, _run_record(summary))
+            store.set_index_layout(INDEX_LAYOUT)
         except BaseException:
             store.rollback()
             raise
@@ -143,11 +164,15 @@ def _ingest(
     return summary
 
 
-def _rebuild_lost_index(store: Store, writer: IndexWriter, summary: IngestSummary) -> None:
-    """The index was deleted, or never committed: the catalogue has every text."""
+def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, why: str) -> None:
+    """A new index from the catalogue, which keeps every text: the index was deleted,
+    never committed, built by an older version, or a rebuild was asked for."""
     for article in store.iter_articles():
         writer.add(article)
-    summary.warnings.append("the search index was missing: rebuilt it from the catalogue")
+        summary.reindexed += 1
+    summary.warnings.append(
+        f"rebuilt the search index from the catalogue ({summary.reindexed} articles): {why}"
+    )
 
 
 def _ingest_file(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -155,7 +156,8 @@ class Store:
                 int(a.title_derived),
                 a.source,
                 a.url,
-                a.body,
+                # compressed (zlib): news text takes about a third of its size
+                zlib.compress(a.body.encode("utf-8"), 6),
                 a.words,
                 now_iso(),
             ),
@@ -190,6 +192,8 @@ class Store:
 
     def _article(self, row: tuple[Any, ...]) -> Article:
         aid, date, title, derived, source, url, body = row
+        if isinstance(body, bytes):  # compressed; catalogues made before hold plain text
+            body = zlib.decompress(body).decode("utf-8")
         return Article(
             id=aid,
             date=dt.date.fromisoformat(date) if date else None,
@@ -229,6 +233,16 @@ class Store:
         return int(
             self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]
         )
+
+    # -- layout of the search index ----------------------------------------------------
+    def index_layout(self) -> int:
+        """The layout of the search index beside this catalogue: 1 for archives made
+        before layouts were recorded."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'index_layout'").fetchone()
+        return int(row[0]) if row else 1
+
+    def set_index_layout(self, layout: int) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_layout', ?)", (str(layout),))
 
     # -- runs -----------------------------------------------------------------------
     def record_run(self, started_at: str, summary: dict[str, Any]) -> None:
