@@ -720,6 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     t_start = time.perf_counter()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    git = _git_state()  # now: the code may change while the benchmark runs
     cmd = conflict_command()
     with tempfile.TemporaryDirectory(prefix="conflict-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -790,7 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "whoosh": _whoosh_version(),
         },
         "command": cmd,
-        "git": _git_state(),
+        "git": git,
         "corpus": corpus_facts,
         "archive_articles": bench.articles,
         "repeat": args.repeat,
