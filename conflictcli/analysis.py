@@ -121,5 +121,9 @@ class FastText(TEXT):
         super().__init__(analyzer=TEXT_ANALYZER, chars=chars)
         self._chars = chars
 
-    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(
+        self, value: str | list[Any], **kwargs: Any
+    ) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if isinstance(value, list):  # postings made ahead, in a worker process (ingest)
+            return iter(value)
         return postings(value, self._chars, self.format.field_boost)

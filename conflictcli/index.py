@@ -22,7 +22,7 @@ from whoosh.highlight import Formatter, PinpointFragmenter
 from whoosh.query import DateRange, NullQuery, Query
 from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import NAME_ANALYZER, TEXT_ANALYZER, FastText
+from conflictcli.analysis import NAME_ANALYZER, TEXT_ANALYZER, FastText, postings
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
@@ -377,6 +377,15 @@ class WhooshIndex:
         return hit
 
 
+def analyse(a: Article) -> dict[str, list[Any]]:
+    """The postings of an article's title and body, made ahead of IndexWriter.add (in a
+    worker process, so that analysis runs beside Whoosh's writer)."""
+    return {
+        "title": list(postings(a.title, chars=False)),
+        "body": list(postings(a.body, chars=True)),
+    }
+
+
 class IndexWriter:
     def __init__(self, ix: Any, fresh: bool) -> None:
         self._ix = ix
@@ -397,11 +406,11 @@ class IndexWriter:
         else:
             self._writer.cancel()
 
-    def add(self, a: Article) -> None:
+    def add(self, a: Article, analysed: dict[str, list[Any]] | None = None) -> None:
         doc: dict[str, Any] = {
             "id": a.id,
-            "title": a.title,
-            "body": a.body,
+            "title": analysed["title"] if analysed else a.title,
+            "body": analysed["body"] if analysed else a.body,
             "source": a.source or "",
             "undated": 0 if a.date else 1,
         }

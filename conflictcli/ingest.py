@@ -10,14 +10,20 @@ first and the catalogue after it, so an interrupted run leaves the archive as it
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
+import signal
 import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from conflictcli.archive import INDEX_LAYOUT, Archive
+from conflictcli.articles import Article
 from conflictcli.errors import DataError
 from conflictcli.index import IndexWriter
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
@@ -147,8 +153,15 @@ def _ingest(
         try:
             if why:
                 _rebuild_index(store, writer, summary, why)
-            for path in files:
-                _ingest_file(path, known.get(path), store, writer, sidecars, summary, rehash)
+            todo = []
+            for name in files:
+                if _unchanged(name, known.get(name), rehash):
+                    summary.unchanged += 1
+                    progress.advance()
+                else:
+                    todo.append((name, known.get(name)))
+            for got in _reads(todo, sidecars):
+                _apply(got, known.get(got.name), store, writer, summary)
                 progress.advance()
             if prune:
                 _prune(roots, known, store, writer, summary)
@@ -175,53 +188,137 @@ def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, wh
     )
 
 
-def _ingest_file(
-    name: str,
+@dataclass
+class FileRead:
+    """What reading one file gives: made in a worker process, or in this one."""
+
+    name: str
+    size: int
+    mtime: float
+    sha: str = ""
+    articles: list[Article] = field(default_factory=list)
+    analysed: list[Any] = field(default_factory=list)  # index.analyse() of each article
+    skip: str | None = None  # why the file cannot be read
+    sidecar_warnings: list[str] = field(default_factory=list)
+
+
+def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: bool) -> FileRead:
+    """Read, hash and parse one file; the articles' postings too when `analyse`."""
+    try:
+        stat = os.stat(name)
+        data = Path(name).read_bytes()
+    except OSError as e:
+        return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror}")
+    got = FileRead(name, stat.st_size, stat.st_mtime, hashlib.sha256(data).hexdigest())
+    if got.sha == known_sha:
+        return got  # the same content: nothing to parse
+    try:
+        got.articles = read(Path(name), data, sidecars)
+    except SkipFile as e:
+        got.skip = str(e)
+    if analyse:
+        from conflictcli.index import analyse as analyse_article
+
+        got.analysed = [analyse_article(a) for a in got.articles]
+    got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
+    return got
+
+
+def _apply(
+    got: FileRead,
     known: FileRecord | None,
     store: Store,
     writer: IndexWriter,
-    sidecars: Sidecars,
     summary: IngestSummary,
-    rehash: bool = False,
 ) -> None:
+    """Put what was read of one file into the catalogue and the index."""
     known_sha = known.sha256 if known else None
-    try:
-        stat = os.stat(name)
-        if known and not rehash and (stat.st_size, stat.st_mtime) == (known.size, known.mtime):
-            summary.unchanged += 1  # the same size and time: not read again
-            return
-        path = Path(name)
-        data = path.read_bytes()
-    except OSError as e:
-        summary.skipped.append(Skipped(name, f"cannot read: {e.strerror}"))
+    summary.warnings += [w for w in got.sidecar_warnings if w not in summary.warnings]
+    if got.skip:
+        summary.skipped.append(Skipped(got.name, got.skip))
         return
-    sha = hashlib.sha256(data).hexdigest()
-    if sha == known_sha:
+    record = FileRecord(got.name, got.sha, got.size, got.mtime)
+    if got.sha == known_sha:
         summary.unchanged += 1
-        store.touch_file(FileRecord(str(path), sha, stat.st_size, stat.st_mtime))
+        store.touch_file(record)
         return
-    try:
-        articles = read(path, data, sidecars)
-    except SkipFile as e:
-        summary.skipped.append(Skipped(str(path), str(e)))
-        return
-    old_ids = store.article_ids_of(str(path)) if known_sha else []
-    for a in articles:
-        summary.warnings += [f"{path}: {w}" for w in a.warnings]
+    old_ids = store.article_ids_of(got.name) if known_sha else []
+    for n, a in enumerate(got.articles):
+        summary.warnings += [f"{got.name}: {w}" for w in a.warnings]
         if store.has_article(a.id):
             summary.duplicates += a.id not in old_ids
             continue
         store.put_article(a)
-        writer.add(a)
-    store.put_file(
-        FileRecord(str(path), sha, stat.st_size, stat.st_mtime), [a.id for a in articles]
-    )
+        writer.add(a, got.analysed[n] if got.analysed else None)
+    store.put_file(record, [a.id for a in got.articles])
     orphans = [i for i in old_ids if not store.paths(i)]
     _drop(orphans, store, writer)
     if known_sha:
         summary.updated += 1
     else:
         summary.added += 1
+
+
+def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
+    """The same size and modification time as recorded: the file is not read again."""
+    if known is None or rehash:
+        return False
+    try:
+        stat = os.stat(name)
+    except OSError:
+        return False  # read_file says why
+    return (stat.st_size, stat.st_mtime) == (known.size, known.mtime)
+
+
+def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Iterator[FileRead]:
+    """What each file to read gives, in order. Many files are read, parsed and analysed
+    by worker processes (CONFLICT_WORKERS, default: the cores but one) while this
+    process writes; a bounded window of batches keeps memory flat."""
+    workers = _workers()
+    if workers == 0 or len(todo) < PARALLEL_FROM:
+        for name, known in todo:
+            yield read_file(name, known.sha256 if known else None, sidecars, analyse=False)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+        window: deque[Future[list[FileRead]]] = deque()
+        try:
+            for batch in batches:
+                window.append(
+                    pool.submit(_read_batch, [(n, k.sha256 if k else None) for n, k in batch])
+                )
+                if len(window) >= WINDOW:
+                    yield from window.popleft().result()
+            while window:
+                yield from window.popleft().result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
+BATCH = 64  # files a worker reads at a time
+WINDOW = 8  # batches in flight: what waits in memory is bounded
+_WORKER_SIDECARS: Sidecars | None = None
+
+
+def _workers() -> int:
+    given = os.environ.get("CONFLICT_WORKERS", "").strip()
+    if given.isdigit():
+        return int(given)
+    return max(0, min(8, (os.cpu_count() or 1) - 1))
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+
+
+def _read_batch(batch: list[tuple[str, str | None]]) -> list[FileRead]:
+    global _WORKER_SIDECARS
+    if _WORKER_SIDECARS is None:
+        _WORKER_SIDECARS = Sidecars()
+    return [read_file(name, sha, _WORKER_SIDECARS, analyse=True) for name, sha in batch]
 
 
 def _prune(

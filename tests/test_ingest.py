@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -248,3 +249,34 @@ def test_a_touched_file_is_unchanged_and_not_read_next_time(
     monkeypatch.setattr(Path, "read_bytes", lambda p: (_ for _ in ()).throw(OSError(5, "no")))
     s = as_json(run("ingest", str(f.parent), "--json"))
     assert s["unchanged"] == 1 and s["skipped"] == []
+
+
+def test_worker_processes_build_the_same_archive(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files read, parsed and analysed in worker processes give the archive that one
+    process gives: the same articles, results, snippets, warnings and skipped files."""
+    import conflictcli.ingest as ingest_module
+
+    src = tmp_path / "in"
+    shutil.copytree(SAMPLE, src)
+    (src / "bad.txt").write_bytes(b"\xff\xfe not text")
+    write(src / "meta" / "a.txt", " date 2024-02-01 Shelling of Kupiansk overnight.\n")
+    write(src / "meta" / "metadata.jsonl", '{"file": "a.txt", "source": "Wire"}\nnot json\n')
+    monkeypatch.setattr(ingest_module, "PARALLEL_FROM", 5)
+    outputs = []
+    for workers in ("0", "2"):
+        monkeypatch.setenv("CONFLICT_WORKERS", workers)
+        ix = ["--index", str(tmp_path / f"ix{workers}")]
+        s = as_json(run("ingest", str(src), "--json", *ix))
+        s.pop("took_s")
+        found = run("search", "Belgorod OR Kupiansk OR drones", "--jsonl", "--limit", "0", *ix)
+        rows = [json.loads(line) for line in found.stdout.splitlines()]
+        outputs.append((s, rows, as_json(run("stats", "--json", *ix))["articles"]))
+    (serial, rows0, n0), (parallel, rows1, n1) = outputs
+    assert n0 == n1 == 50
+    assert {k: (serial[k], parallel[k]) for k in serial if serial[k] != parallel[k]} == {}
+    assert serial == parallel
+    assert rows0 == rows1 and any(r["source"] == "Wire" for r in rows0)
+    assert any("not a metadata line" in w for w in serial["warnings"])
+    assert [x["path"] for x in serial["skipped"]] == [str(src / "bad.txt")]
