@@ -342,14 +342,15 @@ def generate(
     return facts
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python bench/corpus.py",
-        description="Write a deterministic benchmark corpus and print facts about it as JSON.",
+def add_corpus_options(p: argparse.ArgumentParser) -> None:
+    """--seed, --source and --corpora, shared with bench/run.py."""
+    p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus (default: 1)")
+    p.add_argument(
+        "--source",
+        choices=("auto", "real", "synthetic"),
+        default="auto",
+        help="paragraphs of the real corpora, synthetic words, or real when found (default)",
     )
-    p.add_argument("--articles", type=int, required=True, metavar="N")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--source", choices=("auto", "real", "synthetic"), default="auto")
     p.add_argument(
         "--corpora",
         type=Path,
@@ -357,6 +358,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help=f"real corpora to sample (default: {DEFAULT_CORPORA})",
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python bench/corpus.py",
+        description="Write a deterministic benchmark corpus and print facts about it as JSON.",
+    )
+    p.add_argument("--articles", type=int, required=True, metavar="N")
+    add_corpus_options(p)
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="an empty folder")
     args = p.parse_args(argv)
     try:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus import DEFAULT_CORPORA
+from corpus import add_corpus_options
 from queries import QUERIES, Query
 from report import markdown
 
@@ -664,20 +664,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     src.add_argument(
         "--corpus", type=Path, metavar="DIR", help="a folder of .txt/.md articles instead"
     )
-    p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus (default: 1)")
-    p.add_argument(
-        "--source",
-        choices=("auto", "real", "synthetic"),
-        default="auto",
-        help="paragraphs of the real corpora, synthetic words, or real when found (default)",
-    )
-    p.add_argument(
-        "--corpora",
-        type=Path,
-        default=DEFAULT_CORPORA,
-        metavar="DIR",
-        help=f"real corpora to sample (default: {DEFAULT_CORPORA})",
-    )
+    add_corpus_options(p)
     p.add_argument(
         "--repeat", type=int, default=3, metavar="R", help="runs per figure (default: 3)"
     )
