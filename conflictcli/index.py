@@ -91,6 +91,7 @@ DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
 SNIPPET_CHARS = 220
+WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
 @dataclass
@@ -395,7 +396,7 @@ class IndexWriter:
     @property
     def _w(self) -> Any:
         if self._writer is None:  # the caller holds the write lock
-            self._writer = SegmentWriter(self._ix, _lk=False, limitmb=256)
+            self._writer = SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
         return self._writer
 
     def finish(self, commit: bool) -> None:
