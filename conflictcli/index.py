@@ -199,13 +199,6 @@ class WhooshIndex:
         self._ix = ix
 
     @classmethod
-    def create(cls, folder: Path) -> WhooshIndex:
-        """A new, empty index in `folder`, replacing any index there (its files go at
-        the first commit)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        return cls(windex.create_in(str(folder), SCHEMA))
-
-    @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
         if windex.exists_in(str(folder)):
             return cls(windex.open_dir(str(folder)))
@@ -291,24 +284,25 @@ class WhooshIndex:
             )
         return _Parsed(q, reading, notes)
 
-    def _selected(self, s: Any, q: Query, req: SearchRequest) -> set[int]:
-        """Every document the query and the filters select: the exact count. Whoosh's
-        own total skips blocks and ignores filters when a limit is given."""
+    def _selected(self, s: Any, q: Query, req: SearchRequest) -> tuple[set[int], set[int] | None]:
+        """Every document the query and the filters select (the exact count: Whoosh's
+        own total skips blocks and ignores filters when a limit is given), and every
+        document the filters allow (None when there is no filter)."""
         docs = set(s.docs_for_query(q))
         date_filter = _date_filter(req)
-        if date_filter is not None and docs:
-            docs &= set(s.docs_for_query(date_filter))
-        return docs
+        if date_filter is None:
+            return docs, None
+        allowed = set(s.docs_for_query(date_filter))
+        return docs & allowed, allowed
 
     def count(self, req: SearchRequest) -> int:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         with self._ix.searcher() as s:
-            return len(self._selected(s, parsed.query, req))
+            return len(self._selected(s, parsed.query, req)[0])
 
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
-        with self._ix.searcher() as s:
-            total = len(self._selected(s, parsed.query, req))
+        total = self.count(req)
         tree = _node(parsed.query, "required")
         if req.since or req.until:
             dates = Node(
@@ -329,7 +323,7 @@ class WhooshIndex:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
-            selected = self._selected(s, parsed.query, req)
+            selected, allowed = self._selected(s, parsed.query, req)
             total = len(selected)
             sort = _sort_facet(req.sort)
             entries = []
@@ -337,24 +331,27 @@ class WhooshIndex:
                 full = _collect(s, parsed.query, want, sort, allow=selected)
                 entries = [(h, False) for h in _snippets_from_offsets(full)]
             if want is not None and total < want and not req.any_terms:
-                entries += self._partial(s, req, parsed.query, selected, want - total, sort)
+                room = want - total
+                entries += self._partial(s, req, parsed.query, selected, allowed, room, sort)
             page = entries[req.offset : want]
             known = texts([h["id"] for h, _ in page])
             hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
         return EngineResult(total=total, hits=hits, notes=parsed.notes)
 
     def _partial(
-        self, s: Any, req: SearchRequest, full_q: Query, full: set[int], room: int, sort: Any
+        self,
+        s: Any,
+        req: SearchRequest,
+        full_q: Query,
+        full: set[int],
+        allowed: set[int] | None,
+        room: int,
+        sort: Any,
     ) -> list[tuple[Any, bool]]:
         """Articles holding only some of the terms, to fill the page after the full ones."""
         some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
-        if some_q == full_q:
+        if some_q == full_q or allowed == set():  # an empty set would read as no filter
             return []
-        allowed = None
-        if req.since or req.until:
-            allowed = set(s.docs_for_query(_date_filter(req)))
-            if not allowed:
-                return []
         more = _collect(s, some_q, room, sort, allow=allowed, mask=full)
         return [(h, True) for h in _snippets_from_offsets(more)]
 

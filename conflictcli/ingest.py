@@ -165,7 +165,6 @@ def _ingest(
                 progress.advance()
             if prune:
                 _prune(roots, known, store, writer, summary)
-            summary.warnings[:0] = sidecars.warnings
             summary.articles = store.article_count()
             summary.took_s = round(time.perf_counter() - t0, 3)
             store.record_run(started, _run_record(summary))
