@@ -29,7 +29,9 @@ ENGINE_DIR = "whoosh"
 MIN_PREFIX = 4
 # How the search index is built (analysis.py): an archive whose index was built another
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
-INDEX_LAYOUT = 2
+# 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
+# of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py
+INDEX_LAYOUT = 3
 
 
 def default_location() -> Path:

@@ -17,12 +17,19 @@ from typing import Any
 
 from whoosh import collectors, qparser, sorting
 from whoosh import index as windex
+from whoosh.analysis import Token
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
-from whoosh.highlight import Formatter, PinpointFragmenter
+from whoosh.highlight import (
+    DEFAULT_CHARLIMIT,
+    FIRST,
+    BasicFragmentScorer,
+    Formatter,
+    PinpointFragmenter,
+    top_fragments,
+)
 from whoosh.query import DateRange, NullQuery, Query
-from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import NAME_ANALYZER, TEXT_ANALYZER, FastText, postings
+from conflictcli.analysis import NAME_ANALYZER, FastText, postings, terms
 from conflictcli.articles import Article
 from conflictcli.errors import DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
@@ -78,8 +85,7 @@ def _schema(date_field: DATETIME) -> Schema:
         id=ID(stored=True, unique=True),
         # case- and accent-insensitive, English stems: "Drones" finds "drone", "café" "cafe"
         title=FastText(),
-        # character offsets stored, so snippets need no re-analysis of the text
-        body=FastText(chars=True),
+        body=FastText(),
         source=TEXT(analyzer=NAME_ANALYZER),
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
@@ -329,7 +335,7 @@ class WhooshIndex:
             entries = []
             if selected:
                 full = _collect(s, parsed.query, want, sort, allow=selected)
-                entries = [(h, False) for h in _snippets_from_offsets(full)]
+                entries = [(h, False) for h in full]
             if want is not None and total < want and not req.any_terms:
                 room = want - total
                 entries += self._partial(s, req, parsed.query, selected, allowed, room, sort)
@@ -353,7 +359,7 @@ class WhooshIndex:
         if some_q == full_q or allowed == set():  # an empty set would read as no filter
             return []
         more = _collect(s, some_q, room, sort, allow=allowed, mask=full)
-        return [(h, True) for h in _snippets_from_offsets(more)]
+        return [(h, True) for h in more]
 
     def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
         """A hit with its snippet; `text` is None when the catalogue lacks the article."""
@@ -366,11 +372,12 @@ class WhooshIndex:
         if text is None:
             return hit
         title, body = text
-        snippet, spans = h.highlights("body", text=body, top=2) or ("", [])
+        matched = h.matched_terms()
+        snippet, spans = _snippet(body, {_text(t) for f, t in matched if f == "body"})
         if not snippet:
             snippet, spans = _lead(body), []
         hit.snippet, hit.highlights = snippet, spans
-        words = {_text(t) for f, t in h.matched_terms() if f in DEFAULT_FIELDS}
+        words = {_text(t) for f, t in matched if f in DEFAULT_FIELDS}
         hit.title_highlights = _spans_of(title, words)
         return hit
 
@@ -379,8 +386,8 @@ def analyse(a: Article) -> dict[str, list[Any]]:
     """The postings of an article's title and body, made ahead of IndexWriter.add (in a
     worker process, so that analysis runs beside Whoosh's writer)."""
     return {
-        "title": list(postings(a.title, chars=False)),
-        "body": list(postings(a.body, chars=True)),
+        "title": list(postings(a.title)),
+        "body": list(postings(a.body)),
     }
 
 
@@ -393,7 +400,9 @@ class IndexWriter:
     @property
     def _w(self) -> Any:
         if self._writer is None:  # the caller holds the write lock
-            self._writer = SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
+            from conflictcli.segment import BulkSegmentWriter
+
+            self._writer = BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
         return self._writer
 
     def finish(self, commit: bool) -> None:
@@ -539,12 +548,26 @@ def _sort_facet(sort: Sort) -> Any:
     return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
 
 
-def _snippets_from_offsets(results: Any) -> Any:
-    """Snippets built from the character offsets stored in the index (no re-analysis
-    of the text), returned as plain text plus the spans of the matched terms."""
-    results.fragmenter = PinpointFragmenter(SNIPPET_CHARS, surround=60, autotrim=True)
-    results.formatter = _SpanFormatter()
-    return results
+_FRAGMENTER = PinpointFragmenter(SNIPPET_CHARS, surround=60, autotrim=True)
+_SCORER = BasicFragmentScorer()
+
+
+def _snippet(body: str, words: set[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The best two fragments of `body` around the matched `words` (index terms), and
+    the spans of those words in it. Whoosh's pinpoint highlighter, fed from a fresh
+    analysis of the text (fast: regular expression and stemmer in C) instead of
+    character offsets stored in the index for every word of every article."""
+    if not words:
+        return "", []
+    stems, spans, first = terms(body)
+    tokens = [
+        Token(text=word, pos=pos, startchar=start, endchar=end)
+        for pos, (word, (start, end)) in enumerate(zip(stems, spans, strict=True), first)
+        if word in words and end <= DEFAULT_CHARLIMIT
+    ]
+    fragments = _FRAGMENTER.fragment_matches(body, tokens)
+    best = top_fragments(fragments, 2, _SCORER, FIRST, minscore=1)
+    return _SpanFormatter().format(best) if best else ("", [])
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:
@@ -559,8 +582,5 @@ def _text(term: bytes | str) -> str:
 
 def _spans_of(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Where in `text` the analysed words stand (stems, case and accents folded)."""
-    return [
-        (tok.startchar, tok.endchar)
-        for tok in TEXT_ANALYZER(text, chars=True, mode="index", removestops=False)
-        if tok.text in words
-    ]
+    stems, spans, _ = terms(text)
+    return [span for word, span in zip(stems, spans, strict=True) if word in words]
