@@ -79,6 +79,9 @@ class Store:
         # Only a new catalogue is written to here, so that opening one to read never
         # waits for an ingest that holds the write lock (WAL lets readers go on).
         if not self._has_schema():
+            # pages of 16 KiB hold compressed bodies of 1-3 KB with less left unused
+            # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
+            self.conn.execute("PRAGMA page_size = 16384")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.executescript(SCHEMA)
             self.conn.execute(
