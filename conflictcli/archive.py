@@ -90,16 +90,18 @@ class Archive:
         self.folder = folder
         self.store = store
         self._engine = engine
+        self._create = False  # opened to write: a lost search index is made anew
 
     @property
     def engine(self) -> WhooshIndex:
         """The search index, opened on first use: show and stats answer from the
         catalogue alone."""
         if self._engine is None:
-            self._check_layout()
+            if not self._create:  # an ingest rebuilds an index of another layout
+                self._check_layout()
             from conflictcli.index import WhooshIndex
 
-            self._engine = WhooshIndex.open(self.folder / ENGINE_DIR)
+            self._engine = WhooshIndex.open(self.folder / ENGINE_DIR, create=self._create)
         return self._engine
 
     def _check_layout(self) -> None:
@@ -118,6 +120,11 @@ class Archive:
                 "Upgrade conflict to search it; show and stats work as they are.",
             )
 
+    def index_present(self) -> bool:
+        """Whether the search index has a table of contents (Whoosh's _MAIN_<n>.toc),
+        told without loading the engine."""
+        return any((self.folder / ENGINE_DIR).glob("_MAIN_*.toc"))
+
     @staticmethod
     def exists(folder: Path) -> bool:
         return (folder.expanduser() / CATALOGUE).exists()
@@ -126,7 +133,8 @@ class Archive:
     def open(cls, folder: Path, create: bool = False) -> Archive:
         folder = folder.expanduser()
         catalogue = folder / CATALOGUE
-        if not catalogue.exists():
+        new = not catalogue.exists()
+        if new:
             if not create:
                 raise ArchiveMissing(str(folder))
             if folder.is_dir() and any(folder.iterdir()):
@@ -138,7 +146,7 @@ class Archive:
             folder.mkdir(parents=True, exist_ok=True)
             store = Store(catalogue)
             engine = None
-            if create:
+            if new:  # an archive that is there loads its engine only when it needs it
                 from conflictcli.index import WhooshIndex
 
                 engine = WhooshIndex.open(folder / ENGINE_DIR, create=True)
@@ -147,7 +155,9 @@ class Archive:
                 f"Cannot open the archive at {folder}: {e}.",
                 "Check that the folder is writable, or choose another with --index.",
             ) from e
-        return cls(folder, store, engine)
+        archive = cls(folder, store, engine)
+        archive._create = create
+        return archive
 
     def close(self) -> None:
         self.store.close()

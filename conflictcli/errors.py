@@ -31,6 +31,14 @@ class DataError(ConflictError):
     """The archive or an input cannot be read or written."""
 
 
+class ArchiveBusy(DataError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Another ingest is writing to this archive.",
+            "Wait for it to finish, then run this ingest again.",
+        )
+
+
 class ArchiveMissing(DataError):
     def __init__(self, where: str) -> None:
         super().__init__(f"No archive at {where}.", "Run 'conflict ingest <folder>' first.")

@@ -31,7 +31,7 @@ from whoosh.query import DateRange, NullQuery, Query
 
 from conflictcli.analysis import NAME_ANALYZER, FastText, postings, terms
 from conflictcli.articles import Article
-from conflictcli.errors import DataError, QueryError
+from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 
@@ -239,10 +239,7 @@ class WhooshIndex:
         from an empty index, which replaces the old one when the batch commits."""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
-            raise DataError(
-                "Another ingest is writing to this archive.",
-                "Wait for it to finish, then run this ingest again.",
-            )
+            raise ArchiveBusy()
         try:
             if new:
                 self._ix = windex.create_in(self._ix.storage.folder, SCHEMA)

@@ -20,14 +20,16 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.errors import DataError
-from conflictcli.index import IndexWriter
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
 from conflictcli.store import FileRecord, Store, now_iso
+
+if TYPE_CHECKING:
+    from conflictcli.index import IndexWriter  # the engine loads only when there is work
 
 
 class Progress(Protocol):
@@ -145,35 +147,50 @@ def _ingest(
     why = None
     if held and (rebuild or layout < INDEX_LAYOUT):
         why = "as asked" if rebuild else f"it was built by an older version (layout {layout})"
-    elif held and archive.engine.doc_count() == 0:
+    elif held and not archive.index_present():
         why = "it was missing"
     progress.start(len(files))
+    todo = []
+    for name in files:
+        if _unchanged(name, known.get(name), rehash):
+            summary.unchanged += 1
+            progress.advance()
+        else:
+            todo.append((name, known.get(name)))
+    if not (todo or prune or why):  # nothing to index: the search engine is not loaded
+        store.begin(wait=False)
+        try:
+            _finish(summary, store, started, t0)
+        except BaseException:
+            store.rollback()
+            raise
+        store.commit()
+        return summary
+    if held and not why and archive.engine.doc_count() == 0:
+        why = "it was missing"
     with archive.engine.writer(new=why is not None) as writer:
         store.begin()
         try:
             if why:
                 _rebuild_index(store, writer, summary, why)
-            todo = []
-            for name in files:
-                if _unchanged(name, known.get(name), rehash):
-                    summary.unchanged += 1
-                    progress.advance()
-                else:
-                    todo.append((name, known.get(name)))
             for got in _reads(todo, sidecars):
                 _apply(got, known.get(got.name), store, writer, summary)
                 progress.advance()
             if prune:
                 _prune(roots, known, store, writer, summary)
-            summary.articles = store.article_count()
-            summary.took_s = round(time.perf_counter() - t0, 3)
-            store.record_run(started, _run_record(summary))
-            store.set_index_layout(INDEX_LAYOUT)
+            _finish(summary, store, started, t0)
         except BaseException:
             store.rollback()
             raise
     store.commit()
     return summary
+
+
+def _finish(summary: IngestSummary, store: Store, started: str, t0: float) -> None:
+    summary.articles = store.article_count()
+    summary.took_s = round(time.perf_counter() - t0, 3)
+    store.record_run(started, _run_record(summary))
+    store.set_index_layout(INDEX_LAYOUT)
 
 
 def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, why: str) -> None:

@@ -157,9 +157,14 @@ def _emit_json(obj: Any) -> None:
 
 # -- ingest -----------------------------------------------------------------------
 class IngestProgress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
+    """A progress bar on stderr, shown only when stderr is a terminal (Rich is not
+    even loaded otherwise)."""
 
     def __init__(self, enabled: bool) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        if not (enabled and sys.stderr.isatty()):
+            return
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -175,22 +180,24 @@ class IngestProgress:
             TimeRemainingColumn(),
             console=stderr(),
             transient=True,
-            disable=not (enabled and sys.stderr.isatty()),
         )
-        self._task: Any = None
 
     def __enter__(self) -> IngestProgress:
-        self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(None, None, None)
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
     def start(self, total: int) -> None:
-        self._task = self._bar.add_task("ingest", total=total)
+        if self._bar is not None:
+            self._task = self._bar.add_task("ingest", total=total)
 
     def advance(self) -> None:
-        self._bar.advance(self._task)
+        if self._bar is not None:
+            self._bar.advance(self._task)
 
 
 def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from conflictcli.articles import Article
+from conflictcli.errors import ArchiveBusy
+
+BUSY_MS = 30_000  # how long a statement waits for another process's write
 
 SCHEMA_VERSION = 1
 
@@ -74,7 +77,7 @@ def now_iso() -> str:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_MS / 1000)
         self.conn.execute("PRAGMA foreign_keys = ON")
         # Only a new catalogue is written to here, so that opening one to read never
         # waits for an ingest that holds the write lock (WAL lets readers go on).
@@ -98,8 +101,21 @@ class Store:
         self.conn.close()
 
     # -- transactions -------------------------------------------------------------
-    def begin(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+    def begin(self, wait: bool = True) -> None:
+        """Start a write transaction; without `wait`, fail at once when another process
+        writes (ArchiveBusy) instead of waiting for it."""
+        if wait:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise ArchiveBusy() from e
+            raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, Run
 
 HEAVY = ("whoosh", "rich", "dateutil")
 PROBE = """
@@ -53,3 +53,10 @@ def test_commands_load_only_what_they_use(
         loaded(*args, "--index", str(sample_archive)) if args[-1] != "--help" else loaded(*args)
     )
     assert got <= allowed, f"{args} loaded {sorted(got - allowed)}"
+
+
+def test_an_unchanged_reingest_loads_no_engine_and_no_rich(run: Run, tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    run("ingest", str(SAMPLE), "--index", archive, "--quiet")
+    assert loaded("ingest", str(SAMPLE), "--index", archive, "--json") == []
+    assert loaded("ingest", str(SAMPLE), "--index", archive) == []
