@@ -11,6 +11,8 @@ the same in a few passes that run in C: one regular expression over the text, on
 
 from __future__ import annotations
 
+import functools
+import re
 import sys
 from array import array
 from collections.abc import Iterator
@@ -68,36 +70,103 @@ TEXT_ANALYZER = (
 )
 NAME_ANALYZER = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
 
-_TOKEN = TEXT_ANALYZER.items[0].expression  # the same compiled expression
 _STOP = frozenset(STOP_WORDS)
 _LITTLE = sys.byteorder == "little"
+# WORD's tokens, found a third faster: after the greedy \w+ an empty \.? can never
+# extend a match, so only a dot followed by word characters does (the same spans on
+# every article of ../shared/corpora; tests/test_analysis.py checks it on any text)
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+
+
+def _lowered(text: str) -> tuple[list[str], list[re.Match[str]]]:
+    """The tokens of `text` lower-cased and accent-folded, and where each stands."""
+    if text.isascii():  # lower case changes no length and no word boundary in ASCII
+        found = list(_WORD.finditer(text.lower()))
+        return [m.group() for m in found], found
+    found = list(_WORD.finditer(text))
+    words = [m.group().lower() for m in found]  # token by token, as Whoosh does
+    return [w if w.isascii() else w.translate(_FOLD) for w in words], found
+
+
+def _words(text: str) -> list[str]:
+    """_lowered() without the spans (ingest needs positions only)."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    words = [w.lower() for w in _WORD.findall(text)]
+    return [w if w.isascii() else w.translate(_FOLD) for w in words]
+
+
+def _kept(words: list[str]) -> list[int]:
+    # StopFilter: at least MIN_LENGTH (2) characters, not a stop word
+    return [n for n, w in enumerate(words) if w[1:] and w not in _STOP]
 
 
 def terms(text: str) -> tuple[list[str], list[tuple[int, int]], int]:
     """The index terms of `text` in order, their character spans, and the position of
     the first: Whoosh's StopFilter gives the first term kept its own position and the
     others the next ones, so stop words inside the text take no position."""
-    found = list(_TOKEN.finditer(text))
-    words = [m.group().lower() for m in found]
-    words = [w if w.isascii() else w.translate(_FOLD) for w in words]
-    keep = [n for n, w in enumerate(words) if len(w) >= MIN_LENGTH and w not in _STOP]
+    words, found = _lowered(text)
+    keep = _kept(words)
     if not keep:
         return [], [], 0
     return stem([words[n] for n in keep]), [found[n].span() for n in keep], keep[0]
 
 
+def spans_of(text: str, stems: set[str]) -> list[tuple[int, int]]:
+    """The character spans of the words of `text` whose index term is one of `stems`:
+    terms() for snippets, three times faster. Only words that can match are read:
+    Porter's stemmer never changes a word's first letter (its second, yes: "ays" ->
+    "ai"), so a word must start with the first letter of a stem, or with a letter
+    outside ASCII that may fold to one."""
+    if not stems:
+        return []
+    starts = frozenset(s[:1] for s in stems)
+    found = list(_starting_with(starts).finditer(text))
+    words = [m.group().lower() for m in found]
+    words = [w if w.isascii() else w.translate(_FOLD) for w in words]
+    maybe = [n for n, w in enumerate(words) if w[:1] in starts and w[1:] and w not in _STOP]
+    got = stem([words[n] for n in maybe])
+    return [found[n].span() for n, term in zip(maybe, got, strict=True) if term in stems]
+
+
+@functools.lru_cache(maxsize=64)
+def _starting_with(starts: frozenset[str]) -> re.Pattern[str]:
+    """_WORD's tokens that start with one of `starts` (either case) or a non-ASCII
+    character. A token starts after no word character and after no word character
+    and a dot (`U.S` is one token): the same tokens as _WORD's scan from the left."""
+    ascii_ = sorted({c for s in starts for c in (s, s.upper()) if c.isascii()})
+    first = f"[{re.escape(''.join(ascii_))}]|[^\\x00-\\x7f]" if ascii_ else "[^\\x00-\\x7f]"
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?={first})\w+(?:\.\w+)*")
+
+
 def postings(text: str, boost: float = 1.0) -> Iterator[tuple[bytes, int, float, bytes]]:
     """What Whoosh makes of `text` through TEXT_ANALYZER and a PackedPositions format:
     (term, frequency, weight, encoded positions), in a few passes that run in C."""
-    stems, _, first = terms(text)
+    words = _words(text)
+    keep = _kept(words)
+    if not keep:
+        return
     seen: dict[str, list[int]] = {}
-    for pos, term in enumerate(stems, first):
-        seen.setdefault(term, []).append(pos)
+    for pos, term in enumerate(stem([words[n] for n in keep]), keep[0]):
+        if term in seen:
+            seen[term].append(pos)
+        else:
+            seen[term] = [pos]
     for term, places in seen.items():
-        yield term.encode("utf-8"), len(places), len(places) * boost, _pack(places)
+        n = len(places)
+        yield term.encode("utf-8"), n, n * boost, _pack(places) if n > 1 else _pack_one(places[0])
 
 
 _WIDTHS = (("B", 0xFF), ("H", 0xFFFF), ("I", 0xFFFFFFFF))
+
+
+def _pack_one(position: int) -> bytes:
+    """_pack([position]), without building an array (most words occur once)."""
+    if position <= 0xFF:
+        return bytes((0, position))
+    if position <= 0xFFFF:
+        return b"\x01" + position.to_bytes(2, "little")
+    return b"\x02" + position.to_bytes(4, "little")
 
 
 def _pack(positions: list[int]) -> bytes:

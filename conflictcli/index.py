@@ -29,7 +29,7 @@ from whoosh.highlight import (
 )
 from whoosh.query import DateRange, NullQuery, Query
 
-from conflictcli.analysis import NAME_ANALYZER, FastText, postings, terms
+from conflictcli.analysis import NAME_ANALYZER, FastText, postings, spans_of
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
@@ -554,13 +554,10 @@ def _snippet(body: str, words: set[str]) -> tuple[str, list[tuple[int, int]]]:
     the spans of those words in it. Whoosh's pinpoint highlighter, fed from a fresh
     analysis of the text (fast: regular expression and stemmer in C) instead of
     character offsets stored in the index for every word of every article."""
-    if not words:
-        return "", []
-    stems, spans, first = terms(body)
     tokens = [
-        Token(text=word, pos=pos, startchar=start, endchar=end)
-        for pos, (word, (start, end)) in enumerate(zip(stems, spans, strict=True), first)
-        if word in words and end <= DEFAULT_CHARLIMIT
+        Token(startchar=start, endchar=end)  # the fragmenter reads only where they are
+        for start, end in spans_of(body, words)
+        if end <= DEFAULT_CHARLIMIT
     ]
     fragments = _FRAGMENTER.fragment_matches(body, tokens)
     best = top_fragments(fragments, 2, _SCORER, FIRST, minscore=1)
@@ -579,5 +576,4 @@ def _text(term: bytes | str) -> str:
 
 def _spans_of(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Where in `text` the analysed words stand (stems, case and accents folded)."""
-    stems, spans, _ = terms(text)
-    return [span for word, span in zip(stems, spans, strict=True) if word in words]
+    return spans_of(text, words)

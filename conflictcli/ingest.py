@@ -26,7 +26,7 @@ from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.errors import DataError
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
-from conflictcli.store import FileRecord, Store, now_iso
+from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 
 if TYPE_CHECKING:
     from conflictcli.index import IndexWriter  # the engine loads only when there is work
@@ -214,6 +214,7 @@ class FileRead:
     sha: str = ""
     articles: list[Article] = field(default_factory=list)
     analysed: list[Any] = field(default_factory=list)  # index.analyse() of each article
+    packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
     skip: str | None = None  # why the file cannot be read
     sidecar_warnings: list[str] = field(default_factory=list)
 
@@ -236,6 +237,7 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         from conflictcli.index import analyse as analyse_article
 
         got.analysed = [analyse_article(a) for a in got.articles]
+        got.packed = [pack(a) for a in got.articles]
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -264,7 +266,7 @@ def _apply(
         if store.has_article(a.id):
             summary.duplicates += a.id not in old_ids
             continue
-        store.put_article(a)
+        store.put_article(a, got.packed[n] if got.packed else None)
         writer.add(a, got.analysed[n] if got.analysed else None)
     store.put_file(record, [a.id for a in got.articles])
     orphans = [i for i in old_ids if not store.paths(i)]

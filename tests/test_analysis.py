@@ -1,0 +1,87 @@
+"""Ingest analyses text in a few C passes (analysis.postings, terms, spans_of);
+queries go through Whoosh's analyzer chain (TEXT_ANALYZER). The two must agree on every
+text, or a word indexed one way is searched another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conflictcli.analysis import TEXT_ANALYZER, FastText, postings, spans_of, terms
+
+from conftest import CORPORA, SAMPLE
+
+# words, dots inside words (U.S., 3.5), accents, Cyrillic, Greek final sigma, Turkish
+# dotted capital I (its lower case is longer), German sharp s, digits, apostrophes
+PIECES = st.sampled_from(
+    ["Kyiv", "Київ", "café", "U.S.", "3.5", "ΟΔΟΣ", "İstanbul", "Straße", "drones", "the",
+     "a", "Su-34", "x", "'", "’", ".", "..", " ", "\n\n", "Ukraine's", "HIMARS", "trimmed",
+     "ǅ", "ﬁre", "Æsir", "ΣΑ'Σ", "ο", "e\u0301", "_", "1st"]
+)  # fmt: skip
+TEXTS = st.one_of(
+    st.text(max_size=80),
+    st.lists(PIECES, max_size=30).map("".join),
+    st.lists(PIECES, max_size=30).map(" ".join),
+)
+
+
+def whoosh_postings(text: str) -> list[tuple[bytes, int, float, bytes]]:
+    fmt = FastText().format
+    return sorted(
+        (t.encode("utf-8"), f, w, v) for t, f, w, v in fmt.word_values(text, TEXT_ANALYZER)
+    )
+
+
+def whoosh_terms(text: str) -> list[tuple[str, tuple[int, int], int]]:
+    return [
+        (t.text, (t.startchar, t.endchar), t.pos)
+        for t in TEXT_ANALYZER(text, positions=True, chars=True, mode="index")
+    ]
+
+
+def check(text: str) -> None:
+    assert sorted(postings(text)) == whoosh_postings(text)
+    stems, spans, first = terms(text)
+    assert [(s, sp, first + n) for n, (s, sp) in enumerate(zip(stems, spans, strict=True))] == (
+        whoosh_terms(text)
+    )
+    for wanted in ({s for s in stems[::3]}, {"drone", "kyiv"}, set()):
+        assert spans_of(text, wanted) == [
+            sp for s, sp in zip(stems, spans, strict=True) if s in wanted
+        ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_fast_analysis_is_whooshs_on_any_text(text: str) -> None:
+    check(text)
+
+
+def test_fast_analysis_is_whooshs_on_the_sample_articles() -> None:
+    for path in SAMPLE.rglob("*.txt"):
+        check(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
+def test_fast_analysis_is_whooshs_on_real_articles() -> None:
+    paths = sorted(CORPORA.rglob("*.txt"))[::50]
+    assert len(paths) > 200
+    for path in paths:
+        check(path.read_text(encoding="utf-8"))
+
+
+def test_one_position_packs_into_two_bytes() -> None:
+    (term, freq, weight, value), *_ = postings("Belgorod")
+    assert (term, freq, weight, value) == (b"belgorod", 1, 1.0, b"\x00\x00")
+    assert FastText().format.decode_positions(value) == [0]
+    long = " ".join(["filler"] * 300 + ["Belgorod"] * 2)
+    got = {t: v for t, _, _, v in postings(long)}
+    assert FastText().format.decode_positions(got[b"belgorod"]) == [300, 301]
+    assert FastText().format.decode_frequency(got[b"filler"]) == 300
+
+
+def test_paths_are_not_needed(tmp_path: Path) -> None:
+    assert postings("") is not None and list(postings("the a of")) == []
