@@ -290,7 +290,7 @@ def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
 
 def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Iterator[FileRead]:
     """What each file to read gives, in order. Many files are read, parsed and analysed
-    by worker processes (CONFLICT_WORKERS, default: the cores but one) while this
+    by worker processes (CONFLICT_WORKERS, default: one per core) while this
     process writes; a bounded window of batches keeps memory flat."""
     workers = _workers()
     if workers == 0 or len(todo) < PARALLEL_FROM:
@@ -325,7 +325,10 @@ def _workers() -> int:
     given = os.environ.get("CONFLICT_WORKERS", "").strip()
     if given.isdigit():
         return int(given)
-    return max(0, min(8, (os.cpu_count() or 1) - 1))
+    # as many workers as cores: this process waits on them part of the time (measured on
+    # 2 cores and 11k articles: one worker 38 s, two 27-33 s, three 32 s)
+    cores = os.cpu_count() or 1
+    return min(8, cores) if cores > 1 else 0
 
 
 def _worker_init() -> None:
