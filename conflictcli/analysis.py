@@ -11,6 +11,10 @@ the same in a few passes that run in C: one regular expression over the text, on
 
 from __future__ import annotations
 
+import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
 import functools
 import re
 import sys

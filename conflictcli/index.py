@@ -7,6 +7,10 @@ stand beside this one without changing the commands or the rendering.
 
 from __future__ import annotations
 
+import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator

@@ -18,6 +18,10 @@ as those of Whoosh's own writer.
 
 from __future__ import annotations
 
+import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
 import heapq
 import pickle
 import tempfile

@@ -60,3 +60,17 @@ def test_an_unchanged_reingest_loads_no_engine_and_no_rich(run: Run, tmp_path: P
     run("ingest", str(SAMPLE), "--index", archive, "--quiet")
     assert loaded("ingest", str(SAMPLE), "--index", archive, "--json") == []
     assert loaded("ingest", str(SAMPLE), "--index", archive) == []
+
+
+def test_whoosh_loads_without_urllib_and_asyncio_and_they_still_import_after() -> None:
+    code = """
+import sys
+import conflictcli.index
+from whoosh.reading import SegmentReader
+print(sorted(m for m in ("urllib.request", "cached_property", "asyncio") if m in sys.modules))
+import cached_property, urllib.request
+print(callable(urllib.request.urlopen), cached_property.cached_property.__module__)
+print(type(SegmentReader.__dict__["deleted_docs_set"]).__name__)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.stdout.split("\n")[:3] == ["[]", "True cached_property", "cached_property"], p.stderr
