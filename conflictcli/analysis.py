@@ -135,12 +135,19 @@ def spans_of(text: str, stems: set[str]) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=64)
 def _starting_with(starts: frozenset[str]) -> re.Pattern[str]:
-    """_WORD's tokens that start with one of `starts` (either case) or a non-ASCII
-    character. A token starts after no word character and after no word character
-    and a dot (`U.S` is one token): the same tokens as _WORD's scan from the left."""
-    ascii_ = sorted({c for s in starts for c in (s, s.upper()) if c.isascii()})
-    first = f"[{re.escape(''.join(ascii_))}]|[^\\x00-\\x7f]" if ascii_ else "[^\\x00-\\x7f]"
-    return re.compile(rf"(?<!\w)(?<!\w\.)(?={first})\w+(?:\.\w+)*")
+    """_WORD's tokens that start with one of `starts` (either case) or with a word
+    character outside ASCII. The first character is one class, so the regular
+    expression engine jumps from candidate to candidate; the look-behinds then check
+    that it starts a token: no word character before it, and no word character and a
+    dot (`U.S` is one token). The same tokens as _WORD's scan from the left."""
+    cases = {c for s in starts for c in (s, s.upper()) if len(c) == 1 and c.isascii()}
+    allowed = sorted(map(ord, cases))
+    ranges, low = [], 0
+    for code in [*allowed, 0x80]:  # the ASCII characters that may not start a token
+        if code > low:
+            ranges.append(f"\\x{low:02x}-\\x{code - 1:02x}")
+        low = code + 1
+    return re.compile(rf"[^\W{''.join(ranges)}](?<!\w\w)(?<!\w\.\w)\w*(?:\.\w+)*")
 
 
 def postings(text: str, boost: float = 1.0) -> Iterator[tuple[bytes, int, float, bytes]]:
