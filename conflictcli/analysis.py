@@ -16,6 +16,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 # isort: split
 
 import functools
+import operator
 import re
 import sys
 from array import array
@@ -184,13 +185,16 @@ def _pack(positions: list[int]) -> bytes:
     """The gaps between positions as an array of the smallest unsigned type that holds
     them, little-endian, after one byte naming the type: 2 bytes for a word that occurs
     once (Whoosh's Positions pickles a list: 13 bytes)."""
-    gaps = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+    gaps = [positions[0], *map(operator.sub, positions[1:], positions)]
     top = max(gaps)
-    code = next(n for n, (_, limit) in enumerate(_WIDTHS) if top <= limit)
+    code = 0 if top <= 0xFF else 1 if top <= 0xFFFF else 2
     packed = array(_WIDTHS[code][0], gaps)
     if not _LITTLE:
         packed.byteswap()
-    return bytes((code,)) + packed.tobytes()
+    return _CODE_BYTES[code] + packed.tobytes()
+
+
+_CODE_BYTES = (b"\x00", b"\x01", b"\x02")
 
 
 def _unpack(value: bytes) -> array:

@@ -23,6 +23,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 # isort: split
 
 import heapq
+import operator
 import pickle
 import tempfile
 import zlib
@@ -219,7 +220,7 @@ def _write_postings(
         lens = [n for n in map(doclens.__getitem__, ids) if n]
         block = _Block(ids, ws, lens, weights[at : at + BLOCK])
         info.add_block(block)
-        gaps = tuple(b - a for a, b in zip((0, *ids), ids, strict=False))
+        gaps = (ids[0], *map(operator.sub, ids[1:], ids))
         cuts = ends[at : at + BLOCK + 1]
         vs = tuple(data_[a:b] for a, b in pairwise(cuts) if b > a)
         data = (gaps, _mini_weights(ws), vs)
