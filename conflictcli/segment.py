@@ -95,9 +95,10 @@ class TermPool:
     def _spill(self) -> None:
         # kept open until cleanup(); deleted by the system when closed
         run = tempfile.TemporaryFile(dir=self._folder, prefix="conflict-", suffix=".run")  # noqa: SIM115
-        dump = pickle.Pickler(run, protocol=pickle.HIGHEST_PROTOCOL).dump
         for record in self._in_memory():
-            dump(record)
+            # a pickle per record: one Pickler for the run would memoize every record,
+            # and the Unpickler reading it back would hold the whole run in memory
+            pickle.dump(record, run, protocol=pickle.HIGHEST_PROTOCOL)
         run.seek(0)
         self._runs.append(run)
         self._fields = {}
@@ -112,10 +113,9 @@ class TermPool:
     @staticmethod
     def _read_run(run: IO[bytes]) -> Iterator[_Record]:
         # our own temporary file, written by this process a moment ago
-        load = pickle.Unpickler(run).load
         while True:
             try:
-                yield load()
+                yield pickle.load(run)
             except EOFError:
                 return
 
@@ -257,7 +257,9 @@ class BulkSegmentWriter(SegmentWriter):
     updates, stored fields, columns, merges and the commit are Whoosh's own."""
 
     def __init__(self, ix: Any, limitmb: float) -> None:
-        super().__init__(ix, _lk=False, limitmb=limitmb)  # the caller holds the lock
+        # the caller holds the lock; a compound segment file would copy the whole new
+        # segment once more at commit, and Whoosh reads loose segment files as well
+        super().__init__(ix, _lk=False, limitmb=limitmb, compound=False)
         if not isinstance(self.codec, W3Codec):
             raise TypeError(f"BulkSegmentWriter writes Whoosh's W3 codec, not {self.codec}")
         for name, f in self.schema.items():
