@@ -158,30 +158,22 @@ def _ingest(
         else:
             todo.append((name, known.get(name)))
     if not (todo or prune or why):  # nothing to index: the search engine is not loaded
-        store.begin(wait=False)
-        try:
+        with store.batch(wait=False):
             _finish(summary, store, started, t0)
-        except BaseException:
-            store.rollback()
-            raise
         store.commit()
         return summary
     if held and not why and archive.engine.doc_count() == 0:
         why = "it was missing"
-    with archive.engine.writer(new=why is not None) as writer:
-        store.begin()
-        try:
-            if why:
-                _rebuild_index(store, writer, summary, why)
-            for got in _reads(todo, sidecars):
-                _apply(got, known.get(got.name), store, writer, summary)
-                progress.advance()
-            if prune:
-                _prune(roots, known, store, writer, summary)
-            _finish(summary, store, started, t0)
-        except BaseException:
-            store.rollback()
-            raise
+    # the index commits when its batch ends, the catalogue after it (store.commit)
+    with archive.engine.writer(new=why is not None) as writer, store.batch():
+        if why:
+            _rebuild_index(store, writer, summary, why)
+        for got in _reads(todo, sidecars):
+            _apply(got, known.get(got.name), store, writer, summary)
+            progress.advance()
+        if prune:
+            _prune(roots, known, store, writer, summary)
+        _finish(summary, store, started, t0)
     store.commit()
     return summary
 

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -110,6 +111,16 @@ class Store:
         self.conn.close()
 
     # -- transactions -------------------------------------------------------------
+    @contextmanager
+    def batch(self, wait: bool = True) -> Iterator[None]:
+        """A write transaction that is rolled back on any error; the caller commits."""
+        self.begin(wait)
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+
     def begin(self, wait: bool = True) -> None:
         """Start a write transaction; without `wait`, fail at once when another process
         writes (ArchiveBusy) instead of waiting for it."""

@@ -131,7 +131,7 @@ def test_a_tiny_run_reports_every_figure(tmp_path: Path) -> None:
     ):
         c = figs[name]["conflict"]
         assert c["min"] <= c["median"] <= c["max"] and c["median"] > 0, name
-        assert len(c["runs"]) == 1, name
+        assert len(c["runs"]) == (5 if name == "help_ms" else 1), name  # HELP_SAMPLES a round
         assert figs[name]["sqlite_utils"] is None, name
     for ref in ("naive_whoosh", "fts5"):
         assert figs["ingest_articles_per_s"][ref]["median"] > 0
