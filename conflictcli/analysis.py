@@ -1,10 +1,11 @@
 """How text becomes index terms: words, lower case, accents folded, stop words out,
 Porter stems; and how their positions are stored.
 
-Two paths give the same terms. Queries and snippets go through a Whoosh analyzer chain
-(TEXT_ANALYZER), one Python call per token. Ingest goes through `postings()`, which does
-the same in a few passes that run in C: one regular expression over the text, one
-`str.translate` per word, and PyStemmer's Porter stemmer over the whole list of words
+Two paths give the same terms. Queries go through a Whoosh analyzer chain
+(TEXT_ANALYZER), one Python call per token. Ingest (`postings()`) and snippets
+(`spans_of()`) do the same in a few passes that run in C: one regular expression over
+the text, `str.translate` for words outside ASCII, and PyStemmer's Porter stemmer over
+the whole list of words
 (Whoosh's own Python stemmer also differs from Porter's algorithm on words such as
 "trimmed" and "cycle"; index layout 2 uses PyStemmer everywhere).
 """
@@ -83,22 +84,15 @@ _LITTLE = sys.byteorder == "little"
 _WORD = re.compile(r"\w+(?:\.\w+)*")
 
 
-def _lowered(text: str) -> tuple[list[str], list[re.Match[str]]]:
-    """The tokens of `text` lower-cased and accent-folded, and where each stands."""
-    if text.isascii():  # lower case changes no length and no word boundary in ASCII
-        found = list(_WORD.finditer(text.lower()))
-        return [m.group() for m in found], found
-    found = list(_WORD.finditer(text))
-    words = [m.group().lower() for m in found]  # token by token, as Whoosh does
-    return [w if w.isascii() else w.translate(_FOLD) for w in words], found
+def _folded(words: list[str]) -> list[str]:
+    return [w if w.isascii() else w.translate(_FOLD) for w in words]
 
 
 def _words(text: str) -> list[str]:
-    """_lowered() without the spans (ingest needs positions only)."""
-    if text.isascii():
+    """The tokens of `text`, lower-cased and accent-folded."""
+    if text.isascii():  # lower case changes no length and no word boundary in ASCII
         return _WORD.findall(text.lower())
-    words = [w.lower() for w in _WORD.findall(text)]
-    return [w if w.isascii() else w.translate(_FOLD) for w in words]
+    return _folded([w.lower() for w in _WORD.findall(text)])  # token by token, as Whoosh
 
 
 def _kept(words: list[str]) -> list[int]:
@@ -106,20 +100,9 @@ def _kept(words: list[str]) -> list[int]:
     return [n for n, w in enumerate(words) if w[1:] and w not in _STOP]
 
 
-def terms(text: str) -> tuple[list[str], list[tuple[int, int]], int]:
-    """The index terms of `text` in order, their character spans, and the position of
-    the first: Whoosh's StopFilter gives the first term kept its own position and the
-    others the next ones, so stop words inside the text take no position."""
-    words, found = _lowered(text)
-    keep = _kept(words)
-    if not keep:
-        return [], [], 0
-    return stem([words[n] for n in keep]), [found[n].span() for n in keep], keep[0]
-
-
 def spans_of(text: str, stems: set[str]) -> list[tuple[int, int]]:
     """The character spans of the words of `text` whose index term is one of `stems`:
-    terms() for snippets, three times faster. Only words that can match are read:
+    for snippets and marks. Only words that can match are read:
     Porter's stemmer never changes a word's first letter (its second, yes: "ays" ->
     "ai"), so a word must start with the first letter of a stem, or with a letter
     outside ASCII that may fold to one."""
@@ -127,8 +110,7 @@ def spans_of(text: str, stems: set[str]) -> list[tuple[int, int]]:
         return []
     starts = frozenset(s[:1] for s in stems)
     found = list(_starting_with(starts).finditer(text))
-    words = [m.group().lower() for m in found]
-    words = [w if w.isascii() else w.translate(_FOLD) for w in words]
+    words = _folded([m.group().lower() for m in found])
     maybe = [n for n, w in enumerate(words) if w[:1] in starts and w[1:] and w not in _STOP]
     got = stem([words[n] for n in maybe])
     return [found[n].span() for n, term in zip(maybe, got, strict=True) if term in stems]
@@ -169,7 +151,8 @@ def postings(text: str, boost: float = 1.0) -> Iterator[tuple[bytes, int, float,
         yield term.encode("utf-8"), n, n * boost, _pack(places) if n > 1 else _pack_one(places[0])
 
 
-_WIDTHS = (("B", 0xFF), ("H", 0xFFFF), ("I", 0xFFFFFFFF))
+_TYPECODES = "BHI"  # unsigned 8, 16 and 32 bits, named by the value's first byte
+_CODE_BYTES = (b"\x00", b"\x01", b"\x02")
 
 
 def _pack_one(position: int) -> bytes:
@@ -188,17 +171,14 @@ def _pack(positions: list[int]) -> bytes:
     gaps = [positions[0], *map(operator.sub, positions[1:], positions)]
     top = max(gaps)
     code = 0 if top <= 0xFF else 1 if top <= 0xFFFF else 2
-    packed = array(_WIDTHS[code][0], gaps)
+    packed = array(_TYPECODES[code], gaps)
     if not _LITTLE:
         packed.byteswap()
     return _CODE_BYTES[code] + packed.tobytes()
 
 
-_CODE_BYTES = (b"\x00", b"\x01", b"\x02")
-
-
 def _unpack(value: bytes) -> array:
-    packed = array(_WIDTHS[value[0]][0])
+    packed = array(_TYPECODES[value[0]])
     packed.frombytes(value[1:])
     if not _LITTLE:
         packed.byteswap()

@@ -8,9 +8,8 @@ ingest of news that is most of the time (a profile: 70% of a 10k-article ingest)
 Here the pool keeps each term's postings together as it goes (an array of document
 numbers, an array of weights, the encoded values end to end and an array of their
 sizes: no object per posting, and nothing the garbage collector has to walk), spills
-sorted runs of whole
-terms to temporary files beside the index when it is full, and at commit writes each
-term's blocks in the layout of Whoosh's W3 codec, a few calls per block of 128 postings
+sorted runs of whole terms to temporary files beside the index when it is full, and at
+commit writes each term's blocks in the layout of Whoosh's W3 codec, a few calls per block of 128 postings
 instead of several per posting. Whoosh reads, searches and merges the segment as its
 own: tests/test_segment.py checks that every term's postings and statistics read back
 as those of Whoosh's own writer.
@@ -29,7 +28,7 @@ import tempfile
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import accumulate, pairwise
+from itertools import accumulate, groupby, pairwise
 from pathlib import Path
 from typing import IO, Any
 
@@ -124,19 +123,12 @@ class TermPool:
         spilled in document order, and heapq.merge keeps the order of its inputs on ties."""
         streams = [self._read_run(r) for r in self._runs] + [self._in_memory()]
         merged = heapq.merge(*streams, key=lambda r: (r[0], r[1]))
-        current: _Record | None = None
-        for rec in merged:
-            if current is not None and (rec[0], rec[1]) == (current[0], current[1]):
-                current[2].extend(rec[2])
-                current[3].extend(rec[3])
-                current[4].extend(rec[4])
-                current[5].extend(rec[5])
-                continue
-            if current is not None:
-                yield current
-            current = rec
-        if current is not None:
-            yield current
+        for _, same in groupby(merged, key=lambda r: (r[0], r[1])):
+            first, *more = same
+            for rec in more:  # the same term in a later run: later documents
+                for whole, part in zip(first[2:], rec[2:], strict=True):
+                    whole.extend(part)
+            yield first
 
     def write(self, fieldwriter: Any, schema: Any, lengths: Any, doccount: int) -> None:
         """Write every term's postings into the new segment's files."""
