@@ -86,11 +86,17 @@ class Stats:
 
 
 class Archive:
-    def __init__(self, folder: Path, store: Store, engine: WhooshIndex | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        store: Store,
+        engine: WhooshIndex | None = None,
+        writing: bool = False,  # opened to write: a lost search index is made anew
+    ) -> None:
         self.folder = folder
         self.store = store
         self._engine = engine
-        self._create = False  # opened to write: a lost search index is made anew
+        self._create = writing
 
     @property
     def engine(self) -> WhooshIndex:
@@ -155,9 +161,7 @@ class Archive:
                 f"Cannot open the archive at {folder}: {e}.",
                 "Check that the folder is writable, or choose another with --index.",
             ) from e
-        archive = cls(folder, store, engine)
-        archive._create = create
-        return archive
+        return cls(folder, store, engine, writing=create)
 
     def close(self) -> None:
         self.store.close()

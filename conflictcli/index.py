@@ -232,7 +232,7 @@ class WhooshIndex:
         q = self.parse(query_text, any_terms=True).query
         with self._ix.searcher() as s:
             words = _matched_words(q, s.reader())
-        return _spans_of(text, words)
+        return spans_of(text, words)
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
@@ -379,7 +379,7 @@ class WhooshIndex:
             snippet, spans = _lead(body), []
         hit.snippet, hit.highlights = snippet, spans
         words = {_text(t) for f, t in matched if f in DEFAULT_FIELDS}
-        hit.title_highlights = _spans_of(title, words)
+        hit.title_highlights = spans_of(title, words)
         return hit
 
 
@@ -576,8 +576,3 @@ def _matched_words(q: Query, reader: Any) -> set[str]:
 
 def _text(term: bytes | str) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else str(term)
-
-
-def _spans_of(text: str, words: set[str]) -> list[tuple[int, int]]:
-    """Where in `text` the analysed words stand (stems, case and accents folded)."""
-    return spans_of(text, words)
