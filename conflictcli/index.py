@@ -12,8 +12,9 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 # isort: split
 
 import datetime as dt
+import heapq
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +32,13 @@ from whoosh.highlight import (
     PinpointFragmenter,
     top_fragments,
 )
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, NullQuery, Query
 
 from conflictcli.analysis import NAME_ANALYZER, FastText, postings, spans_of
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
+from conflictcli.evaluate import Found, Scores, column_values, evaluate
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 
@@ -97,6 +100,7 @@ def _schema(date_field: DATETIME) -> Schema:
 
 
 SCHEMA = _schema(DATETIME(sortable=True))
+Window = Callable[[int], bool] | None  # the date filter: does it let a document through
 DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
@@ -291,21 +295,20 @@ class WhooshIndex:
             )
         return _Parsed(q, reading, notes)
 
-    def _selected(self, s: Any, q: Query, req: SearchRequest) -> tuple[set[int], set[int] | None]:
-        """Every document the query and the filters select (the exact count: Whoosh's
-        own total skips blocks and ignores filters when a limit is given), and every
-        document the filters allow (None when there is no filter)."""
-        docs = set(s.docs_for_query(q))
-        date_filter = _date_filter(req)
-        if date_filter is None:
-            return docs, None
-        allowed = set(s.docs_for_query(date_filter))
-        return docs & allowed, allowed
+    def _matches(self, s: Any, q: Query, req: SearchRequest) -> tuple[Found, Scores, Window]:
+        """Every document the query and the filters select, with its score (the exact
+        count: Whoosh's own total skips blocks and ignores filters when a limit is
+        given), and the date filter (None when there is none)."""
+        found = evaluate(s, q)
+        window = _window(s, req)
+        if window is None:
+            return found, found.scores, None
+        return found, {d: x for d, x in found.scores.items() if window(d)}, window
 
     def count(self, req: SearchRequest) -> int:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         with self._ix.searcher() as s:
-            return len(self._selected(s, parsed.query, req)[0])
+            return len(self._matches(s, parsed.query, req)[1])
 
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
@@ -330,19 +333,24 @@ class WhooshIndex:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
-            selected, allowed = self._selected(s, parsed.query, req)
+            found, selected, window = self._matches(s, parsed.query, req)
             total = len(selected)
-            sort = _sort_facet(req.sort)
-            entries = []
-            if selected:
-                full = _collect(s, parsed.query, want, sort, allow=selected)
-                entries = [(h, False) for h in full]
+            entries = [(d, score, False) for d, score in _ranked(s, selected, want, req.sort)]
+            some = None
             if want is not None and total < want and not req.any_terms:
-                room = want - total
-                entries += self._partial(s, req, parsed.query, selected, allowed, room, sort)
+                some, more = self._partial(s, req, parsed.query, selected, window, want - total)
+                entries += [(d, score, True) for d, score in more]
             page = entries[req.offset : want]
-            known = texts([h["id"] for h, _ in page])
-            hits = [self._hit(h, partial, known.get(h["id"])) for h, partial in page]
+            ids = [s.stored_fields(d)["id"] for d, _, _ in page]
+            known = texts(ids)
+            # the words each article was found by, for its snippet and marks
+            terms = found.terms_of(d for d, _, partial in page if not partial)
+            if some is not None:
+                terms.update(some.terms_of(d for d, _, partial in page if partial))
+            hits = [
+                self._hit(i, score, partial, terms[d], known.get(i))
+                for i, (d, score, partial) in zip(ids, page, strict=True)
+            ]
         return EngineResult(total=total, hits=hits, notes=parsed.notes)
 
     def _partial(
@@ -350,30 +358,37 @@ class WhooshIndex:
         s: Any,
         req: SearchRequest,
         full_q: Query,
-        full: set[int],
-        allowed: set[int] | None,
+        full: Scores,
+        window: Window,
         room: int,
-        sort: Any,
-    ) -> list[tuple[Any, bool]]:
+    ) -> tuple[Found | None, Sequence[tuple[int, float | None]]]:
         """Articles holding only some of the terms, to fill the page after the full ones."""
         some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
-        if some_q == full_q or allowed == set():  # an empty set would read as no filter
-            return []
-        more = _collect(s, some_q, room, sort, allow=allowed, mask=full)
-        return [(h, True) for h in more]
+        if some_q == full_q:
+            return None, []
+        some = evaluate(s, some_q)
+        more = {
+            d: x for d, x in some.scores.items() if d not in full and (window is None or window(d))
+        }
+        return some, _ranked(s, more, room, req.sort)
 
-    def _hit(self, h: Any, partial: bool, text: tuple[str, str] | None) -> Hit:
+    def _hit(
+        self,
+        article_id: str,
+        score: float | None,
+        partial: bool,
+        matched: set[tuple[str, bytes]],
+        text: tuple[str, str] | None,
+    ) -> Hit:
         """A hit with its snippet; `text` is None when the catalogue lacks the article."""
         hit = Hit(
-            id=h["id"],
-            # sorted by date, Whoosh gives the sort key instead of a relevance score
-            score=round(float(h.score), 4) if isinstance(h.score, (int, float)) else None,
+            id=article_id,
+            score=round(score, 4) if score is not None else None,
             partial=partial,
         )
         if text is None:
             return hit
         title, body = text
-        matched = h.matched_terms()
         snippet, spans = _snippet(body, {_text(t) for f, t in matched if f == "body"})
         if not snippet:
             snippet, spans = _lead(body), []
@@ -454,32 +469,67 @@ def _day_range(
     return DateRange(fieldname, start, end, boost=boost)
 
 
-def _collect(
-    s: Any,
-    q: Query,
-    limit: int | None,
-    sort: Any,
-    allow: set[int] | None,
-    mask: set[int] | None = None,
-) -> Any:
-    """Whoosh's search, made exact: the first page is always the start of the whole
-    list. Whoosh's top-N collector skips blocks and swaps matchers for cheaper ones
-    using score bounds that BM25F over several fields does not keep (measured: a
-    `--limit 1` whose hit was the second of `--limit 0`), so neither is used. An
-    `allow` set that is empty must select nothing, where Whoosh reads it as no filter;
-    callers do not pass one."""
-    if sort:
-        c = collectors.SortingCollector(sort, limit=limit)
-    elif limit is None:
-        c = collectors.UnlimitedCollector()
-    else:
-        c = collectors.TopCollector(limit, usequality=False)
-    c.replace = 0  # never swap the matcher (ScoredCollector; harmless elsewhere)
-    wrapped: Any = collectors.TermsCollector(c)
-    if allow is not None or mask:
-        wrapped = collectors.FilterCollector(wrapped, allow, mask or None)
-    s.search_with_collector(q, wrapped)
-    return wrapped.results()
+def _ranked(
+    s: Any, scores: Scores, limit: int | None, sort: Sort
+) -> Sequence[tuple[int, float | None]]:
+    """The first `limit` (None: all) of the matches in the requested order, as Whoosh's
+    collectors order them: by score, a tie going to the lower document number, or by
+    date (undated last) with no score. Every match is ranked, so the first page is
+    always the start of the whole list."""
+    if sort is Sort.relevance:
+        items = scores.items()
+        if limit is None:
+            return sorted(items, key=_by_score, reverse=True)
+        return heapq.nlargest(limit, items, key=_by_score)
+    if not scores or limit == 0:
+        return []
+    c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
+    s.search_with_collector(_Listed(s, scores), c)
+    return [(h.docnum, None) for h in c.results()]
+
+
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    return item[1], -item[0]
+
+
+class _Listed(Query):
+    """Documents already found, given to one of Whoosh's collectors to sort."""
+
+    def __init__(self, s: Any, docs: Scores) -> None:
+        self._ids: dict[int, list[int]] = {}
+        ordered = sorted(docs)
+        for sub, offset in s.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            self._ids[id(sub)] = [d - offset for d in ordered if offset <= d < end]
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        ids = self._ids.get(id(searcher))
+        return ListMatcher(ids) if ids else NullMatcher()
+
+
+def _window(s: Any, req: SearchRequest) -> Window:
+    """--since/--until as a test of a document number, read from the date columns (a
+    range of terms walks one posting list per day in it)."""
+    if not (req.since or req.until):
+        return None
+    date_field, undated_field = s.schema["date"], s.schema["undated"]
+    first = (
+        date_field.to_column_value(dt.datetime.combine(req.since, dt.time.min)) if req.since else 0
+    )
+    last = (
+        date_field.to_column_value(dt.datetime.combine(req.until, dt.time.max))
+        if req.until
+        else None
+    )
+    dated = undated_field.to_column_value(0)
+    dates: list[int] = []
+    undated: list[int] = []
+    for sub, _offset in s.leaf_searchers():  # in document number order
+        dates.extend(column_values(sub, "date"))
+        undated.extend(column_values(sub, "undated"))
+    if last is None:
+        return lambda d: undated[d] == dated and first <= dates[d]
+    return lambda d: undated[d] == dated and first <= dates[d] <= last
 
 
 def _node(q: Query, role: str) -> Node:
@@ -534,12 +584,6 @@ def _merge_fields(nodes: list[Node]) -> list[Node]:
         else:
             out.append(n)
     return out
-
-
-def _date_filter(req: SearchRequest) -> Query | None:
-    if not (req.since or req.until):
-        return None
-    return _day_range("date", req.since, req.until)
 
 
 def _sort_facet(sort: Sort) -> Any:

@@ -1,0 +1,377 @@
+"""Every document a query matches, with the score Whoosh gives it, a term at a time.
+
+Whoosh walks a tree of matchers a document at a time, in Python: for each match every
+node of the tree is asked for its id, its score and the next id (10–20 µs a node). To
+count exactly and rank exactly, `conflict search` cannot let it skip (see index._collect),
+so a query matching 40,000 of 100,000 articles cost a second. Here the same query is
+evaluated the other way round: each term's postings are read a block at a time (arrays
+of ids and weights), scored with BM25F in one pass, and the nodes of the query combine
+whole score tables (intersection, union, exclusion).
+
+Scores are Whoosh's own: the same BM25F formula with the same statistics, the same
+field lengths, boosts applied as its wrapping matchers apply them, and sums taken in
+the order its matcher trees add them (the same trees, built by Whoosh's own functions
+from the same size estimates). tests/test_evaluate.py holds every total, order and score
+to Whoosh's collector on real articles.
+
+What this module does not know (phrases, wildcards, fuzzy terms, ranges, the
+coordination bonus of --any) it hands to Whoosh's matcher for that part of the tree
+alone and reads its matches and scores, so any query gives Whoosh's answer.
+"""
+
+from __future__ import annotations
+
+import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
+import sys
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.query.compound import Or
+from whoosh.scoring import BM25FScorer
+from whoosh.util import make_weighted_tree
+from whoosh.util.numeric import byte_to_length
+
+_LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
+
+Scores = dict[int, float]  # document number in its segment -> score
+
+
+@dataclass
+class _Node:
+    """One node of the query, evaluated on one segment."""
+
+    kind: str  # term | all | any | andnot | not | whoosh
+    docs: Scores
+    kids: list[_Node] = field(default_factory=list)
+    term: tuple[str, bytes] | None = None  # kind term
+    query: Any = None  # kind whoosh: the part Whoosh matched
+    excluded: set[int] | None = None  # kind not, before it is made whole
+
+
+@dataclass
+class _Segment:
+    searcher: Any  # Whoosh's searcher of this segment
+    offset: int  # its first document's number in the whole index
+    root: _Node
+
+
+@dataclass
+class Found:
+    """Every match of a query: global document number -> score, in number order."""
+
+    scores: Scores
+    _segments: list[_Segment]
+
+    def terms_of(self, docnums: Iterable[int]) -> dict[int, set[tuple[str, bytes]]]:
+        """The (field, term) pairs each matching document was found by: the terms of
+        the query's positive parts (not under a NOT) that the document holds, where
+        every part above them matched it too. (Whoosh's TermsCollector asks every term's
+        matcher whether it rests on the document, which also names a word of a part
+        that did not match, such as title:deal for "grain deal" in a title without the
+        phrase, and misses one whose matcher moved past.)"""
+        out: dict[int, set[tuple[str, bytes]]] = {}
+        cursors: dict[tuple[Any, ...], Any] = {}  # postings readers, moving forward
+        for d in sorted(set(docnums)):
+            seg = next(seg for seg in reversed(self._segments) if d >= seg.offset)
+            out[d] = set()
+            _terms_at(seg, seg.root, d - seg.offset, out[d], cursors)
+        return out
+
+
+def evaluate(searcher: Any, q: Any) -> Found:
+    """Every document `q` matches in `searcher`'s index, scored as Whoosh would score it
+    with the searcher's weighting (BM25F)."""
+    scores: Scores = {}
+    segments = []
+    for sub, offset in searcher.leaf_searchers():
+        root = _whole(_Evaluator(sub, searcher).node(q), sub)
+        segments.append(_Segment(sub, offset, root))
+        if offset:
+            scores.update({d + offset: s for d, s in root.docs.items()})
+        else:
+            scores.update(root.docs)
+    return Found(scores, segments)
+
+
+class _Evaluator:
+    def __init__(self, sub: Any, top: Any) -> None:
+        self.sub = sub
+        self.reader = sub.reader()
+        self.weighting = top.weighting
+        # what `conflict search` has always given the matchers: its TermsCollector asks
+        # for the current match, and some matchers (ranges, Or) are built otherwise
+        self.context = sub.context(needs_current=True)
+
+    def node(self, q: Any) -> _Node:
+        kind = type(q)
+        if kind is wq.Term:
+            return self.term(q)
+        if kind is wq.And:
+            return self.compound(q, _intersect)
+        if kind is Or and not q.scale:
+            return self.compound(q, _unite)
+        if kind is wq.AndNot:
+            a, b = self.node(q.a), self.node(q.b)
+            b = _whole(b, self.sub)
+            docs = {d: s for d, s in _whole(a, self.sub).docs.items() if d not in b.docs}
+            return _Node("andnot", docs, [a, b])
+        if kind is wq.Not:
+            child = _whole(self.node(q.query), self.sub)
+            return _Node("not", {}, [child], excluded=set(child.docs))
+        if q is wq.NullQuery or kind is type(wq.NullQuery):
+            return _Node("any", {})
+        return self.whoosh(q)
+
+    def term(self, q: Any) -> _Node:
+        fieldname, reader = q.fieldname, self.reader
+        if fieldname not in reader.schema:
+            return _Node("term", {})
+        try:
+            text = reader.schema[fieldname].to_bytes(q.text)
+        except ValueError:
+            return _Node("term", {})
+        if (fieldname, text) not in reader:
+            return _Node("term", {}, term=(fieldname, text))
+        scorer = self.weighting.scorer(self.sub, fieldname, text)
+        lengths = _lengths(reader, fieldname)
+        read = _postings(reader.postings(fieldname, text))
+        if type(scorer) is not BM25FScorer or read is None or lengths is None:
+            return self.whoosh(q, term=(fieldname, text))
+        ids, weights = read
+        # bm25() of whoosh.scoring, inlined: the same operations in the same order
+        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        k1_1, one_b = k1 + 1, 1 - b
+        docs = {
+            d: idf * ((w * k1_1) / (w + k1 * (one_b + b * lengths[d] / avgfl)))
+            for d, w in zip(ids, weights, strict=True)
+        }
+        if q.boost != 1.0:  # Whoosh's WrappingMatcher
+            boost = q.boost
+            docs = {d: s * boost for d, s in docs.items()}
+        return _Node("term", docs, term=(fieldname, text))
+
+    def compound(self, q: Any, combine: Any) -> _Node:
+        subs = q.subqueries
+        if not subs:
+            return _Node("any", {})
+        if len(subs) == 1:  # Whoosh uses the one part's matcher as it is, boost and all
+            return self.node(subs[0])
+        kids = [self.node(s) for s in subs]
+        reader = self.reader
+        if combine is _unite and not _tree_or(q):
+            return _preloaded_or(kids, q.boost, self.sub)
+        sign = -1 if combine is _intersect else 1
+        weighted = [(sign * s.estimate_size(reader), i) for i, s in enumerate(subs)]
+        # Whoosh's own tree builder, on parts instead of matchers
+        tree = make_weighted_tree(_Pair, [(w, _Part(i)) for w, i in weighted])
+        node = _fold(tree, kids, combine, self.sub)
+        if q.boost != 1.0:
+            boost = q.boost
+            node = _Node(node.kind, {d: s * boost for d, s in node.docs.items()}, node.kids)
+        node.kids = kids
+        return node
+
+    def whoosh(self, q: Any, term: tuple[str, bytes] | None = None) -> _Node:
+        """The part of the query this module does not evaluate: Whoosh's matcher."""
+        m = q.matcher(self.sub, self.context)
+        docs: Scores = {}
+        while m.is_active():
+            docs[m.id()] = m.score()
+            m.next()
+        return _Node("term" if term else "whoosh", docs, term=term, query=q)
+
+
+def _tree_or(q: Any) -> bool:
+    """Whether Whoosh matches this Or with a tree of union matchers (DefaultOr) rather
+    than by adding up scores in an array (PreloadedOr): Or._matcher's own test, where
+    the current match is always needed."""
+    return len(q.subqueries) < q.TOO_MANY_CLAUSES
+
+
+def _preloaded_or(kids: list[_Node], boost: float, sub: Any) -> _Node:
+    docs: Scores = {}
+    for kid in kids:  # ArrayUnionMatcher: a[d] += score * boost, one part after another
+        for d, s in _whole(kid, sub).docs.items():
+            docs[d] = docs.get(d, 0.0) + s * boost
+    return _Node("any", docs, kids)
+
+
+class _Part:
+    """A place in Whoosh's tree of matchers. Of two parts of equal weight, Whoosh's
+    sort asks whether one matcher is less than the other, and a matcher says yes to
+    any matcher of its class: so does a part (the sum can differ in the last bit of a
+    float where the classes differ)."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+
+class _Pair(_Part):
+    def __init__(self, a: _Part, b: _Part) -> None:
+        self.a, self.b = a, b
+
+
+def _fold(tree: _Part, kids: list[_Node], combine: Any, sub: Any) -> _Node:
+    if isinstance(tree, _Pair):
+        return combine(_fold(tree.a, kids, combine, sub), _fold(tree.b, kids, combine, sub), sub)
+    return kids[tree.index]
+
+
+def _intersect(a: _Node, b: _Node, sub: Any) -> _Node:
+    # IntersectionMatcher: a.score() + b.score(). A Not part matches every document
+    # outside it with a score of 1.0 (InverseMatcher), so it is applied as an exclusion
+    # rather than made whole.
+    if a.kind == "not" and b.kind != "not":
+        a, b = b, a
+    if b.kind == "not" and a.kind != "not":
+        excluded, deleted = b.excluded or set(), _deleted(sub)
+        docs = {d: s + 1.0 for d, s in a.docs.items() if d not in excluded and d not in deleted}
+        return _Node("all", docs)
+    a, b = _whole(a, sub), _whole(b, sub)
+    small, large = (a.docs, b.docs) if len(a.docs) <= len(b.docs) else (b.docs, a.docs)
+    if small is a.docs:
+        docs = {d: s + large[d] for d, s in small.items() if d in large}
+    else:
+        docs = {d: large[d] + s for d, s in small.items() if d in large}
+    return _Node("all", docs)
+
+
+def _unite(a: _Node, b: _Node, sub: Any) -> _Node:
+    # UnionMatcher: a.score() + b.score() where both match, else the one that does
+    a, b = _whole(a, sub), _whole(b, sub)
+    docs = dict(a.docs)
+    for d, s in b.docs.items():
+        docs[d] = docs[d] + s if d in docs else s
+    return _Node("any", dict(sorted(docs.items())))
+
+
+def _whole(node: _Node, sub: Any) -> _Node:
+    """A Not part made into what it matches: every live document outside it, 1.0 each."""
+    if node.kind != "not" or node.docs:
+        return node
+    excluded, deleted = node.excluded or set(), _deleted(sub)
+    docs = {d: 1.0 for d in range(sub.doc_count_all()) if d not in excluded and d not in deleted}
+    return _Node("not", docs, node.kids, excluded=node.excluded)
+
+
+def _deleted(sub: Any) -> set[int]:
+    reader = sub.reader()
+    return set(reader.deleted_docs_set) if reader.has_deletions() else set()
+
+
+def _postings(m: Any) -> tuple[list[int], list[float]] | None:
+    """A posting list's document numbers and weights, read a block at a time; None for a
+    matcher this does not know how to read."""
+    drop: set[int] = set()
+    if type(m) is FilterMatcher and m._exclude:  # deleted documents left out
+        drop, m = m._ids, m.child
+    ids: list[int] = []
+    weights: list[float] = []
+    if type(m) is W3LeafMatcher:
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.extend(m._ids)
+            weights.extend(m._weights)
+            m._next_block()
+    else:
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+    if drop:
+        kept = [(d, w) for d, w in zip(ids, weights, strict=True) if d not in drop]
+        ids, weights = [d for d, _ in kept], [w for _, w in kept]
+    return ids, weights
+
+
+def _lengths(reader: Any, fieldname: str) -> list[int] | None:
+    """Every document's length of `fieldname` in one segment, as Whoosh's
+    doc_field_length gives it (one byte per document, decoded)."""
+    try:
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    except AttributeError:
+        return None
+    count = reader.doc_count_all()
+    if column is None:
+        return [1] * count  # doc_field_length's default for a field without lengths
+    raw = array("B", column._dbfile.get(column._basepos, column._count))
+    raw.extend([0] * (count - len(raw)))
+    return [_LENGTH_OF[b] for b in raw]
+
+
+def column_values(sub: Any, fieldname: str) -> array[int] | list[int]:
+    """Every document's value in a numeric column of one segment, undecoded."""
+    column = sub.reader().column_reader(fieldname, translate=False)
+    count = sub.doc_count_all()
+    try:
+        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        values = array(column._typecode, raw)
+        if sys.byteorder == "little":  # Whoosh packs them big-endian ("!")
+            values.byteswap()
+        values.extend([column._default] * (count - len(values)))
+        return values
+    except (AttributeError, TypeError, ValueError):
+        return [column[d] for d in range(count)]
+
+
+def _terms_at(
+    seg: _Segment,
+    node: _Node,
+    d: int,
+    out: set[tuple[str, bytes]],
+    cursors: dict[tuple[Any, ...], Any],
+) -> None:
+    if d not in node.docs or node.kind == "not":
+        return
+    if node.kind == "term" and node.term:
+        out.add(node.term)
+    elif node.kind == "whoosh":
+        out.update(_whoosh_terms(seg, node, d, cursors))
+    elif node.kind == "andnot":
+        _terms_at(seg, node.kids[0], d, out, cursors)
+    else:
+        for kid in node.kids:
+            _terms_at(seg, kid, d, out, cursors)
+
+
+def _whoosh_terms(
+    seg: _Segment, node: _Node, d: int, cursors: dict[tuple[Any, ...], Any]
+) -> Iterator[tuple[str, bytes]]:
+    """The words of a part Whoosh matched that the document holds: the part's terms
+    (its wildcards expanded) outside any NOT, each looked up in its postings. Documents
+    come in ascending order, so one postings reader per term moves forward."""
+    reader = seg.searcher.reader()
+    terms = cursors.get(("terms", id(seg), id(node)))
+    if terms is None:
+        terms = cursors["terms", id(seg), id(node)] = _positive_terms(node.query, reader)
+    for term in terms:
+        key = ("postings", id(seg), term)
+        m = cursors.get(key)
+        if m is None:
+            m = cursors[key] = reader.postings(*term)
+        if m.is_active() and m.id() < d:
+            m.skip_to(d)
+        if m.is_active() and m.id() == d:
+            yield term
+
+
+def _positive_terms(q: Any, reader: Any) -> set[tuple[str, bytes]]:
+    if isinstance(q, wq.Not):
+        return set()
+    if isinstance(q, wq.AndNot):
+        return _positive_terms(q.a, reader)
+    if q.is_leaf():
+        return set(q.existing_terms(reader, phrases=True, expand=True))
+    return set().union(*(_positive_terms(kid, reader) for kid in q.children()))
