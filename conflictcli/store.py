@@ -220,16 +220,22 @@ class Store:
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", chunk
-            )
+            ).fetchall()
+            paths: dict[str, list[str]] = {}
+            for aid, path in self.conn.execute(
+                f"SELECT article_id, path FROM links WHERE article_id IN ({marks}) ORDER BY path",
+                chunk,
+            ):
+                paths.setdefault(aid, []).append(path)
             for row in rows:
-                out[row[0]] = self._article(row)
+                out[row[0]] = self._article(row, paths.get(row[0], []))
         return out
 
     def iter_articles(self) -> Iterator[Article]:
         for row in self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles"):
             yield self._article(row)
 
-    def _article(self, row: tuple[Any, ...]) -> Article:
+    def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
         aid, date, title, derived, source, url, body = row
         if isinstance(body, bytes):  # compressed; catalogues made before hold plain text
             body = zlib.decompress(body).decode("utf-8")
@@ -241,7 +247,7 @@ class Store:
             source=source,
             url=url,
             title_derived=bool(derived),
-            paths=self.paths(aid),
+            paths=self.paths(aid) if paths is None else paths,
         )
 
     def ids_with_prefix(self, prefix: str, limit: int = 20) -> list[str]:

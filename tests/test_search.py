@@ -214,6 +214,17 @@ def test_jsonl_and_csv_carry_the_same_results(search) -> None:  # type: ignore[n
     assert set(rows[0]) >= {"id", "date", "title", "path", "snippet", "partial"}
 
 
+def test_json_puts_the_totals_first_and_one_result_a_line(search) -> None:  # type: ignore[no-untyped-def]
+    out = search("Belgorod", "--json", "--limit", "0").stdout
+    res = json.loads(out)
+    lines = out.splitlines()
+    assert len(lines) == len(res["results"]) + 2 and lines[-1] == "]}"
+    assert json.loads(lines[0] + "]}") == {**res, "results": []}
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == res["results"]
+    empty = search("zzqqxxnotaword", "--json").stdout
+    assert empty.count("\n") == 1 and json.loads(empty)["results"] == []
+
+
 def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[no-untyped-def]
     r = search("Belgorod drones")
     assert r.exit_code == 0
