@@ -208,7 +208,17 @@ class Archive:
         return found
 
     def resolve(self, ref: str) -> Article:
-        """An article by full id, unique id prefix (4+ characters) or file path."""
+        """An article by full id, unique id prefix (4+ characters), file path, or
+        path:ROW for a row of a CSV or a line of a JSON Lines file."""
+        file, _, row = ref.rpartition(":")
+        if file and row.isdigit() and Path(file).expanduser().is_file():
+            where = str(Path(file).expanduser().resolve())
+            for aid in self.store.article_ids_of(where, int(row)):
+                return self.store.articles([aid])[aid]
+            raise NotFound(
+                f"Row {row} of {file} is not in the archive.",
+                f"Run 'conflict show {file}' for its first article, or ingest it again.",
+            )
         as_path = Path(ref).expanduser()
         if as_path.exists():
             for aid in self.store.article_ids_of(str(as_path.resolve())):

@@ -78,6 +78,7 @@ class Article:
     title_derived: bool = True
     paths: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    row: int = 0  # where in its file: 0 the whole file, n row n of a CSV, line n of JSONL
 
     @property
     def paragraphs(self) -> list[str]:
@@ -173,6 +174,38 @@ def derive_title(body: str) -> str:
     return cut + "…"
 
 
+FIELD_LINE = re.compile(r"^(title|source|url)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
+
+
+def _field_lines(rest: str) -> tuple[dict[str, str], str]:
+    """`title:`, `source:` and `url:` lines right after the date line: fields, not body."""
+    fields: dict[str, str] = {}
+    lines = rest.split("\n")
+    n = 0
+    while n < len(lines) and not lines[n].strip():
+        n += 1  # blank lines after the date line
+    while n < len(lines):
+        m = FIELD_LINE.match(lines[n])
+        if not m or m.group(1).lower() in fields:
+            break
+        fields[m.group(1).lower()] = m.group(2)
+        n += 1
+    return (fields, "\n".join(lines[n:])) if fields else ({}, rest)
+
+
+def domain_of(url: str | None) -> str | None:
+    """The outlet a url names: its host without www. (www.bbc.co.uk -> bbc.co.uk)."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") or None
+
+
 def parse_article(
     text: str,
     *,
@@ -186,6 +219,11 @@ def parse_article(
     text has none."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     found, rest, problem = split_header(text)
+    fields, rest = _field_lines(rest)
+    title = title or fields.get("title")
+    source = source or fields.get("source")
+    url = url or fields.get("url")
+    source = source or domain_of(url)
     body = clean_body(rest)
     warnings = []
     if found is None and date is None:

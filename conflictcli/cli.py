@@ -158,7 +158,11 @@ def ingest(
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
-    """Add article files (.txt, .md) to the archive; unchanged files are skipped.
+    """Add articles to the archive: text files, CSV/TSV, JSON Lines/JSON, web pages.
+
+    Reads .txt and .md (a date line, then the text), .csv and .tsv (a row an article),
+    .jsonl and .json (an object an article), .html and .htm (the page's main text), each
+    also compressed (.gz, .bz2, .xz), in any encoding. Unchanged files are skipped.
 
     Exit 1 when the paths held nothing to read (a new archive is then not created).
 

@@ -85,7 +85,7 @@ def ingest(
     search index again from the catalogue first (an ingest does it anyway when the
     index was built by an older version)."""
     t0 = time.perf_counter()
-    files, ignored = discover(paths)
+    found = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
     location = location.expanduser().absolute()
     existed = location.exists()
@@ -93,10 +93,11 @@ def ingest(
     archive = Archive.open(location, create=True)
     try:
         steps = progress or _NoProgress()
-        summary = _ingest(archive, files, roots, prune, steps, rehash, rebuild)
+        summary = _ingest(archive, found.files, roots, prune, steps, rehash, rebuild)
     finally:
         archive.close()
-    summary.ignored = ignored
+    summary.ignored = found.ignored
+    summary.skipped[:0] = [Skipped(path, why) for path, why in found.refused]
     if made is not None and summary.articles == 0:
         _unmake(location, made, existed)  # a new archive that got nothing is not kept
     summary.took_s = round(time.perf_counter() - t0, 3)  # with both commits
@@ -159,6 +160,7 @@ def _ingest(
             todo.append((name, known.get(name)))
     if not (todo or prune or why):  # nothing to index: the search engine is not loaded
         with store.batch(wait=False):
+            store.upgrade()
             _finish(summary, store, started, t0)
         store.commit()
         return summary
@@ -166,6 +168,7 @@ def _ingest(
         why = "it was missing"
     # the index commits when its batch ends, the catalogue after it (store.commit)
     with archive.engine.writer(new=why is not None) as writer, store.batch():
+        store.upgrade()
         if why:
             _rebuild_index(store, writer, summary, why)
         for got in _reads(todo, sidecars):
@@ -208,6 +211,7 @@ class FileRead:
     analysed: list[Any] = field(default_factory=list)  # index.analyse() of each article
     packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
     skip: str | None = None  # why the file cannot be read
+    problems: list[tuple[int, str]] = field(default_factory=list)  # rows that gave nothing
     sidecar_warnings: list[str] = field(default_factory=list)
 
 
@@ -222,7 +226,7 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
     if got.sha == known_sha:
         return got  # the same content: nothing to parse
     try:
-        got.articles = read(Path(name), data, sidecars)
+        got.articles = read(Path(name), data, sidecars, got.problems)
     except SkipFile as e:
         got.skip = str(e)
     if analyse:
@@ -244,6 +248,7 @@ def _apply(
     """Put what was read of one file into the catalogue and the index."""
     known_sha = known.sha256 if known else None
     summary.warnings += [w for w in got.sidecar_warnings if w not in summary.warnings]
+    summary.skipped += [Skipped(f"{got.name}:{row}", why) for row, why in got.problems]
     if got.skip:
         summary.skipped.append(Skipped(got.name, got.skip))
         return
@@ -254,13 +259,14 @@ def _apply(
         return
     old_ids = store.article_ids_of(got.name) if known_sha else []
     for n, a in enumerate(got.articles):
-        summary.warnings += [f"{got.name}: {w}" for w in a.warnings]
+        where = f"{got.name}:{a.row}" if a.row else got.name
+        summary.warnings += [f"{where}: {w}" for w in a.warnings]
         if store.has_article(a.id):
             summary.duplicates += a.id not in old_ids
             continue
         store.put_article(a, got.packed[n] if got.packed else None)
         writer.add(a, got.analysed[n] if got.analysed else None)
-    store.put_file(record, [a.id for a in got.articles])
+    store.put_file(record, [(a.row, a.id) for a in got.articles])
     orphans = [i for i in old_ids if not store.paths(i)]
     _drop(orphans, store, writer)
     if known_sha:

@@ -256,8 +256,8 @@ def _nothing_read(s: IngestSummary) -> None:
     error(
         ConflictError(
             f"Nothing was ingested: {what}.",
-            "Give folders of .txt or .md articles that start with a date line "
-            "(README: The article format).",
+            "Give folders of articles: .txt or .md files that start with a date line, "
+            "CSV, JSON Lines or web pages (README: Input formats).",
         )
     )
 

@@ -23,7 +23,7 @@ from conflictcli.errors import ArchiveBusy
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: links name the row of a CSV or the line of a JSON Lines file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,11 +46,13 @@ CREATE TABLE IF NOT EXISTS files (
     mtime REAL NOT NULL,
     ingested_at TEXT NOT NULL
 );
--- which articles a file holds: one for a text file, many for a future CSV or JSONL
+-- which articles a file holds, and where: row 0 for a whole file, row n for row n of a
+-- CSV (the header is row 1) or line n of a JSON Lines file; shown as path:n
 CREATE TABLE IF NOT EXISTS links (
     path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+    row INTEGER NOT NULL DEFAULT 0,
     article_id TEXT NOT NULL REFERENCES articles(id),
-    PRIMARY KEY (path, article_id)
+    PRIMARY KEY (path, row, article_id)
 );
 CREATE INDEX IF NOT EXISTS links_article ON links(article_id);
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,6 +71,10 @@ class FileRecord(NamedTuple):  # a tuple: a million of them are made on every in
     sha256: str
     size: int
     mtime: float
+
+
+def _place(path: str, row: int) -> str:
+    return f"{path}:{row}" if row else path
 
 
 def now_iso() -> str:
@@ -100,6 +106,35 @@ class Store:
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+        # a catalogue of schema 1 has no rows in its links until an ingest upgrades it
+        self._row = "row" if self._links_have_rows() else "0"
+
+    def _links_have_rows(self) -> bool:
+        return any(r[1] == "row" for r in self.conn.execute("PRAGMA table_info(links)"))
+
+    def upgrade(self) -> None:
+        """Bring a catalogue made by an older version to SCHEMA_VERSION, inside the
+        caller's write transaction."""
+        if self._links_have_rows():
+            return
+        # one statement at a time: executescript() would commit the caller's transaction
+        for statement in [
+            """CREATE TABLE links_2 (
+                path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+                row INTEGER NOT NULL DEFAULT 0,
+                article_id TEXT NOT NULL REFERENCES articles(id),
+                PRIMARY KEY (path, row, article_id))""",
+            "INSERT INTO links_2 (path, row, article_id) SELECT path, 0, article_id FROM links",
+            "DROP TABLE links",
+            "ALTER TABLE links_2 RENAME TO links",
+            "CREATE INDEX IF NOT EXISTS links_article ON links(article_id)",
+        ]:
+            self.conn.execute(statement)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self._row = "row"
 
     def _has_schema(self) -> bool:
         row = self.conn.execute(
@@ -150,14 +185,16 @@ class Store:
         rows = self.conn.execute("SELECT path, sha256, size, mtime FROM files")
         return {r[0]: FileRecord(*r) for r in rows}
 
-    def put_file(self, rec: FileRecord, article_ids: Iterable[str]) -> None:
+    def put_file(self, rec: FileRecord, places: Iterable[tuple[int, str]]) -> None:
+        """A file and the (row, article id) it holds: row 0 for a whole file."""
         self.conn.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
             (rec.path, rec.sha256, rec.size, rec.mtime, now_iso()),
         )
         self.conn.execute("DELETE FROM links WHERE path = ?", (rec.path,))
         self.conn.executemany(
-            "INSERT OR IGNORE INTO links VALUES (?, ?)", ((rec.path, i) for i in article_ids)
+            "INSERT OR IGNORE INTO links (path, row, article_id) VALUES (?, ?, ?)",
+            ((rec.path, row, i) for row, i in places),
         )
 
     def touch_file(self, rec: FileRecord) -> None:
@@ -173,10 +210,13 @@ class Store:
         self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
         return [i for i in ids if not self.paths(i)]
 
-    def article_ids_of(self, path: str) -> list[str]:
-        return [
-            r[0] for r in self.conn.execute("SELECT article_id FROM links WHERE path = ?", (path,))
-        ]
+    def article_ids_of(self, path: str, row: int | None = None) -> list[str]:
+        """The articles a file holds (in row order), or the one at a row of it."""
+        if row is None:
+            sql = f"SELECT article_id FROM links WHERE path = ? ORDER BY {self._row}"
+            return [r[0] for r in self.conn.execute(sql, (path,))]
+        sql = f"SELECT article_id FROM links WHERE path = ? AND {self._row} = ?"
+        return [r[0] for r in self.conn.execute(sql, (path, row))]
 
     # -- articles -------------------------------------------------------------------
     def has_article(self, article_id: str) -> bool:
@@ -206,12 +246,9 @@ class Store:
         self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
 
     def paths(self, article_id: str) -> list[str]:
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT path FROM links WHERE article_id = ? ORDER BY path", (article_id,)
-            )
-        ]
+        """Every place the article came from: a file's path, or path:row."""
+        sql = f"SELECT path, {self._row} FROM links WHERE article_id = ? ORDER BY path, 2"
+        return [_place(p, r) for p, r in self.conn.execute(sql, (article_id,))]
 
     def articles(self, ids: list[str]) -> dict[str, Article]:
         """The articles with these ids (those that exist), each with its paths."""
@@ -222,11 +259,12 @@ class Store:
                 f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", chunk
             ).fetchall()
             paths: dict[str, list[str]] = {}
-            for aid, path in self.conn.execute(
-                f"SELECT article_id, path FROM links WHERE article_id IN ({marks}) ORDER BY path",
+            for aid, path, row in self.conn.execute(
+                f"SELECT article_id, path, {self._row} FROM links"
+                f" WHERE article_id IN ({marks}) ORDER BY path, 3",
                 chunk,
             ):
-                paths.setdefault(aid, []).append(path)
+                paths.setdefault(aid, []).append(_place(path, row))
             for row in rows:
                 out[row[0]] = self._article(row, paths.get(row[0], []))
         return out

@@ -94,16 +94,18 @@ def test_bad_files_are_skipped_and_the_batch_goes_on(run: Run, tmp_path: Path) -
     (src / "binary.txt").write_bytes(b"\x00\x01\x02 date")
     write(src / "empty.txt", "  \n\n")
     write(src / "only-date.txt", " date 2024-03-27\n\nAdvertisement\n")
-    write(src / "notes.csv", "not read: wrong suffix")
+    write(src / "notes.csv", "name,value\nsee,notes\n")
+    write(src / "notes.pdf", "not read: wrong suffix")
     r = run("ingest", str(src), "--json")
     assert r.exit_code == 0, r.stderr
     s = as_json(r)
-    assert s["added"] == 1
+    assert s["added"] == 2  # good.txt, and latin1.txt decoded as what it is
     reasons = {Path(x["path"]).name: x["reason"] for x in s["skipped"]}
-    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.txt", "only-date.txt"}
-    assert "UTF-8" in reasons["latin1.txt"] and "binary" in reasons["binary.txt"]
+    assert set(reasons) == {"binary.txt", "empty.txt", "only-date.txt", "notes.csv"}
+    assert "binary" in reasons["binary.txt"] and "no text column" in reasons["notes.csv"]
+    assert as_json(run("search", "café", "--json"))["total"] == 1
     r = run("ingest", str(src))
-    assert "skipped" in r.stderr and "latin1.txt" in r.stderr and r.stdout == ""
+    assert "skipped" in r.stderr and "binary.txt" in r.stderr and r.stdout == ""
 
 
 def test_a_file_that_turns_bad_keeps_its_article(run: Run, tmp_path: Path) -> None:
@@ -116,7 +118,7 @@ def test_a_file_that_turns_bad_keeps_its_article(run: Run, tmp_path: Path) -> No
 
 
 def test_named_file_with_other_suffix_is_reported(run: Run, tmp_path: Path) -> None:
-    f = write(tmp_path / "x.csv", "a,b\n")
+    f = write(tmp_path / "x.pdf", "a,b\n")
     s = as_json(run("ingest", str(f), "--json"))
     assert s["skipped"][0]["path"] == str(f) and "supported" in s["skipped"][0]["reason"]
 

@@ -287,7 +287,7 @@ def test_an_ingest_that_read_nothing_says_so_and_leaves_no_archive(
         (src / f"x{i}.bin.txt").parent.mkdir(parents=True, exist_ok=True)
         (src / f"x{i}.bin.txt").write_bytes(b"\x00\x01\x02" * 50)
     for i in range(12):
-        write(src / f"table{i}.csv", "a,b\n1,2\n")
+        write(src / f"table{i}.pdf", "a,b\n1,2\n")
     write(src / ".hidden.txt", " date 2024-01-01 hidden\n")
     where = tmp_path / "new" / "archive"
     r = run("ingest", str(src), "--index", str(where))
@@ -295,13 +295,13 @@ def test_an_ingest_that_read_nothing_says_so_and_leaves_no_archive(
     assert not (tmp_path / "new").exists()
     assert "Nothing was ingested" in r.stderr
     assert "3 files could not be read" in r.stderr and "binary" in r.stderr
-    assert "12 files ending in .csv: not a supported format" in r.stderr
+    assert "12 files ending in .pdf: not a supported format" in r.stderr
     assert "1 hidden file or folder: hidden: skipped" in r.stderr
     j = run("ingest", str(src), "--index", str(where), "--json")
     assert j.exit_code == 1 and not where.exists()
     s = as_json(j)
     assert s["articles"] == 0 and len(s["skipped"]) == 3
-    assert {"what": "files ending in .csv", "files": 12, "reason": s["ignored"][0]["reason"]} in s[
+    assert {"what": "files ending in .pdf", "files": 12, "reason": s["ignored"][0]["reason"]} in s[
         "ignored"
     ]
 
@@ -327,9 +327,9 @@ def test_an_ingest_into_an_existing_archive_that_reads_nothing_keeps_it(
 
 def test_ignored_files_are_listed_after_a_normal_ingest(run: Run, tmp_path: Path) -> None:
     write(tmp_path / "in" / "a.txt", " date 2024-01-01 Article on Sumy.\n")
-    write(tmp_path / "in" / "b.csv", "a,b\n")
+    write(tmp_path / "in" / "b.pdf", "a,b\n")
     r = run("ingest", str(tmp_path / "in"))
-    assert r.exit_code == 0 and "passed over 1 file ending in .csv" in r.stderr
+    assert r.exit_code == 0 and "passed over 1 file ending in .pdf" in r.stderr
 
 
 def test_stats_shows_every_month_with_zeros(run: Run, tmp_path: Path) -> None:

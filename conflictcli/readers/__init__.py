@@ -1,79 +1,174 @@
 """Input formats. Each reader turns the bytes of one file into Articles; this module
-finds the files and picks the reader by the file's suffix. A new format (CSV, JSON
-Lines, HTML) is one more module and one more entry in READERS."""
+finds the files and picks the reader by the file's suffix (under a compression suffix:
+`x.csv.gz` is a CSV). A new format is one more module and one more entry in READERS."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from conflictcli.articles import Article
 from conflictcli.errors import UsageError
-from conflictcli.readers import text
-from conflictcli.readers.base import SkipFile
-from conflictcli.readers.sidecar import Sidecars
+from conflictcli.readers import html, records, table, text
+from conflictcli.readers.base import Problems, SkipFile
+from conflictcli.readers.sidecar import SIDECAR_NAME, Sidecars
 
-Reader = Callable[[Path, bytes, Sidecars], list[Article]]
+Reader = Callable[[Path, bytes, Sidecars, Problems], list[Article]]
 
-READERS: dict[str, Reader] = {".txt": text.read, ".md": text.read}
+READERS: dict[str, Reader] = {
+    ".txt": text.read,
+    ".md": text.read,
+    ".csv": table.read,
+    ".tsv": table.read,
+    ".jsonl": records.read_lines,
+    ".ndjson": records.read_lines,
+    ".json": records.read_json,
+    ".html": html.read,
+    ".htm": html.read,
+}
+COMPRESSED: dict[str, Callable[[io.BytesIO], io.BufferedIOBase]] = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
+    ".bz2": lambda raw: bz2.BZ2File(raw),
+    ".xz": lambda raw: lzma.LZMAFile(raw),  # noqa: SIM115 (read in a with block)
+}
+NOT_ARTICLES = {SIDECAR_NAME, "readme.md", "readme.txt", "license.txt", "license.md"}
 
-__all__ = ["READERS", "Ignored", "Sidecars", "SkipFile", "discover", "read"]
+__all__ = ["READERS", "Found", "Ignored", "Problems", "Sidecars", "SkipFile", "discover", "read"]
 
 
 @dataclass
 class Ignored:
     """Files a folder walk passed over, counted by kind, with the reason."""
 
-    what: str  # "files ending in .csv", "hidden files or folders"
+    what: str  # "files ending in .pdf", "hidden files or folders"
     files: int
     reason: str
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[str], list[Ignored]]:
-    """Every readable file named by `paths` (folders are walked recursively, hidden
-    files and folders skipped), absolute, sorted, each once; and what was passed over.
-    Paths are strings: building a Path object for each of a million files costs more
-    than the walk."""
+@dataclass
+class Found:
+    files: list[str]  # to read: absolute, sorted, each once
+    ignored: list[Ignored]  # passed over, counted by kind
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why), one by one
+
+
+def suffix_of(name: str) -> str:
+    """The suffix that picks the reader: `.csv` for x.csv and x.csv.gz."""
+    stem, suffix = os.path.splitext(name.lower())
+    if suffix in COMPRESSED:
+        suffix = os.path.splitext(stem)[1]
+    return suffix
+
+
+def discover(paths: Iterable[Path]) -> Found:
+    """Every readable file named by `paths` (folders walked recursively; hidden files
+    and folders, README and metadata files skipped), and what was passed over. Pipes,
+    sockets and devices are never opened; symbolic links to folders are not followed,
+    so a loop cannot hold the walk. Paths are strings: building a Path object for each
+    of a million files costs more than the walk."""
     found: set[str] = set()
     suffixes: Counter[str] = Counter()
-    hidden = 0
+    hidden = not_articles = 0
+    refused: list[tuple[str, str]] = []
     for given in paths:
         p = Path(given).expanduser()
         if not p.exists():
             raise UsageError(f"Path not found: {given}", "Check the path and run the ingest again.")
         p = p.resolve()
-        if p.is_file():
-            found.add(str(p))  # named explicitly: read it whatever its suffix, or report it
+        if not p.is_dir():
+            why = _not_a_file(p)
+            if why:
+                refused.append((str(p), why))
+            else:  # named explicitly: read it whatever its suffix, or report it
+                found.add(str(p))
             continue
-        for root, dirs, files in os.walk(p):
-            hidden += sum(d.startswith(".") for d in dirs)
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                suffix = os.path.splitext(name)[1].lower()
+        folders = [str(p)]
+        while folders:
+            folder = folders.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as e:
+                refused.append((folder, f"cannot list this folder: {e.strerror}"))
+                continue
+            for entry in entries:
+                name = entry.name
                 if name.startswith("."):
                     hidden += 1
-                elif suffix in READERS:
-                    found.add(os.path.join(root, name))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_symlink() and entry.is_dir():
+                    refused.append((entry.path, "a link to a folder: not followed"))
+                elif name.lower() in NOT_ARTICLES:
+                    not_articles += 1
+                elif suffix_of(name) not in READERS:
+                    suffixes[os.path.splitext(name.lower())[1]] += 1
+                elif not entry.is_file():  # a pipe, socket or device (or a broken link)
+                    refused.append((entry.path, _not_a_file(Path(entry.path)) or "not a file"))
                 else:
-                    suffixes[suffix] += 1
+                    found.add(entry.path)
     ignored = [
         Ignored(f"files ending in {s}" if s else "files without a suffix", n, _unsupported())
         for s, n in sorted(suffixes.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     if hidden:
         ignored.append(Ignored("hidden files or folders", hidden, "hidden: skipped"))
-    return sorted(found), ignored
+    if not_articles:
+        reason = "notes about the articles, not articles (name one to read it)"
+        ignored.append(Ignored("README, LICENSE and metadata files", not_articles, reason))
+    return Found(sorted(found), ignored, refused)
+
+
+def _not_a_file(p: Path) -> str | None:
+    """Why `p` is not read as a file (never opened to find out), or None."""
+    try:
+        mode = os.stat(p).st_mode
+    except OSError as e:
+        return f"cannot read: {e.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return f"{kind}: never opened"
 
 
 def _unsupported() -> str:
-    return f"not a supported format (reads {', '.join(sorted(READERS))})"
+    return f"not a supported format (reads {', '.join(sorted(READERS))}, also compressed)"
 
 
-def read(path: Path, data: bytes, sidecars: Sidecars) -> list[Article]:
-    reader = READERS.get(path.suffix.lower())
+MAX_EXPANDED = 1 << 30  # 1 GiB: a compressed file that grows past it is refused
+
+
+def read(
+    path: Path, data: bytes, sidecars: Sidecars, problems: Problems | None = None
+) -> list[Article]:
+    """The articles in one file's bytes; rows or lines that give none are added to
+    `problems` (row, reason), and a file that gives none raises SkipFile."""
+    name = path.name.lower()
+    reader = READERS.get(suffix_of(name))
     if reader is None:
         raise SkipFile(_unsupported())
-    return reader(path, data, sidecars)
+    opener = COMPRESSED.get(os.path.splitext(name)[1])
+    if opener is not None:
+        try:
+            with opener(io.BytesIO(data)) as f:
+                data = f.read(MAX_EXPANDED + 1)
+        except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
+            raise SkipFile(f"cannot decompress: {e}") from e
+        if len(data) > MAX_EXPANDED:
+            raise SkipFile(f"expands past {MAX_EXPANDED >> 30} GiB: not read")
+    return reader(path, data, sidecars, problems if problems is not None else [])

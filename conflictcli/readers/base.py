@@ -1,16 +1,137 @@
-"""What every reader shares."""
+"""What every reader shares: text out of bytes in any encoding, and an article out of
+the fields a row or a record carries."""
 
 from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Mapping
+
+from conflictcli.articles import Article, clean_body, content_id, derive_title, domain_of
 
 
 class SkipFile(Exception):
     """This file cannot be read as articles; the message says why. The batch goes on."""
 
 
+Problems = list[tuple[int, str]]  # (row or line, why it gave no article): the rest goes on
+
+_BOMS = [  # longest first: a UTF-32 LE mark starts like a UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
 def decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise SkipFile("binary file (has NUL bytes)")
+    """The text of a file in any encoding: UTF-8 (the common case, read at once), a
+    byte-order mark's, or what charset-normalizer finds (cp1252, latin-1, KOI8-R,
+    UTF-16 without a mark, ...). A file that is no text is skipped with the reason."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise SkipFile(f"starts as {encoding} but is not (bad byte at {e.start})") from e
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise SkipFile(f"not UTF-8 text (bad byte at offset {e.start}); convert it to UTF-8") from e
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _detected(data)
+    if "\x00" in text[:8192]:
+        raise SkipFile("binary file (has NUL bytes)")
+    return text
+
+
+def _detected(data: bytes) -> str:
+    from charset_normalizer import from_bytes  # only for files that are not UTF-8
+
+    matches = list(from_bytes(data[: 1 << 20]))  # a megabyte tells the encoding
+    if not matches or matches[0].encoding is None:
+        raise SkipFile("binary file, or text in an encoding that cannot be told")
+    # A short Western European text reads equally well as cp1250 and cp1252 (è or č);
+    # on a tie, the encoding that Western news sites and Windows wrote wins.
+    top = matches[0]
+    tied = [m for m in matches if (m.chaos, m.coherence) == (top.chaos, top.coherence)]
+    best = next((m for m in tied if m.encoding == "cp1252"), top)
+    try:
+        return data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise SkipFile(f"looks like {best.encoding} but does not decode as it: {e}") from e
+
+
+# -- articles from fields ------------------------------------------------------------
+# Column and key names recognised without flags, lower case (issue 7 of the project)
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "article", "articles", "article_content", "maintext"),
+    "title": ("title", "headline", "headlines", "article_title"),
+    "date": ("date", "published", "date_publish", "publish_date", "pubdate", "datetime"),
+    "url": ("url", "link"),
+    "source": ("source", "outlet", "publisher", "source_domain"),
+}
+
+
+def recognise(names: list[str]) -> dict[str, str]:
+    """Which of `names` (columns, keys) holds each field: the first name, in the order
+    of FIELD_NAMES, that matches one of them whatever its case and spaces."""
+    by_lower: dict[str, str] = {}
+    for name in names:
+        by_lower.setdefault(name.strip().lower(), name)
+    found = {}
+    for field_, candidates in FIELD_NAMES.items():
+        for candidate in candidates:
+            if candidate in by_lower:
+                found[field_] = by_lower[candidate]
+                break
+    return found
+
+
+def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
+    """An article from the recognised fields of a row or record (field -> value).
+    Raises ValueError with the reason when there is no text."""
+    body = clean_body(_text(fields.get("text")).replace("\r\n", "\n").replace("\r", "\n"))
+    if not body:
+        raise ValueError("no text")
+    title = " ".join(_text(fields.get("title")).split())
+    url = _text(fields.get("url")).strip() or None
+    source = " ".join(_text(fields.get("source")).split()) or domain_of(url)
+    raw_date = _text(fields.get("date")).strip()
+    date = read_date(raw_date) if raw_date else None
+    warnings = []
+    if date is None:
+        why = f"unreadable date {raw_date[:40]!r}" if raw_date else "no date"
+        warnings.append(f"{why}: indexed with an unknown date")
+    return Article(
+        id=content_id(date, body),
+        date=date,
+        title=title or derive_title(body),
+        body=body,
+        source=source or None,
+        url=url,
+        title_derived=not title,
+        warnings=warnings,
+        row=row,
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):  # a text given as a list of paragraphs
+        return "\n\n".join(_text(v) for v in value)
+    return str(value)
+
+
+def read_date(text: str) -> dt.date | None:
+    """A date in any form python-dateutil reads (2022-08-01T16:23:25Z, 2022/06/23,
+    June 23, 2022), as the day written: no time zone is applied."""
+    from dateutil import parser as dateparser
+
+    try:
+        when = dateparser.parse(text, default=dt.datetime(1900, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    if when.year == 1900 and "1900" not in text:
+        return None  # no year given
+    return when.date()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from conflictcli.articles import Article, parse_article
-from conflictcli.readers.base import SkipFile, decode
+from conflictcli.readers.base import Problems, SkipFile, decode
 from conflictcli.readers.sidecar import Sidecars
 
 
-def read(path: Path, data: bytes, sidecars: Sidecars) -> list[Article]:
+def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
     text = decode(data)
     if not text.strip():
         raise SkipFile("empty file")

@@ -1,0 +1,45 @@
+"""Saved web pages (.html, .htm): the article's main text without navigation, ads and
+footers, with its title, date and site from the page's metadata, as trafilatura (the
+field's standard main-text extractor) finds them. Loaded only when a page is read."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from conflictcli.articles import Article
+from conflictcli.readers.base import Problems, SkipFile, decode, from_fields
+from conflictcli.readers.sidecar import Sidecars
+
+
+def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
+    page = decode(data)
+    if not page.strip():
+        raise SkipFile("empty file")
+    import trafilatura
+
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # its notes are not ours to show
+    doc = trafilatura.bare_extraction(
+        page, with_metadata=True, include_comments=False, include_tables=False
+    )
+    found = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    title = " ".join(str(found.get("title") or "").split())
+    lines = [line.strip() for line in str(found.get("text") or "").split("\n") if line.strip()]
+    if lines and title and lines[0] == title:  # the headline, repeated as the first line
+        lines = lines[1:]
+    if not lines:
+        raise SkipFile("no article text found in the page")
+    fields = {
+        "text": "\n\n".join(lines),
+        "title": title,
+        "date": found.get("date") or "",
+        "url": found.get("url") or "",
+        "source": found.get("sitename") or found.get("hostname") or "",
+    }
+    meta = sidecars.lookup(path)
+    fields.update({k: v for k, v in meta.items() if k in ("title", "source", "url")})
+    article = from_fields(fields)
+    if article.date is None and "date" in meta:
+        article = from_fields({**fields, "date": meta["date"].isoformat()})
+    return [article]

@@ -1,0 +1,67 @@
+"""CSV and TSV: one article per row, its columns recognised by their usual names.
+
+The delimiter is the csv sniffer's (comma, tab, semicolon or bar), quoted fields may
+span lines and be of any size, and the first row names the columns. Rows are numbered
+as a spreadsheet numbers them: the header is row 1, the first article row 2, so
+`file.csv:2` is the first article."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from conflictcli.articles import Article
+from conflictcli.readers.base import Problems, SkipFile, decode, from_fields, recognise
+from conflictcli.readers.sidecar import Sidecars
+
+csv.field_size_limit(1 << 30)  # a whole article in a cell is larger than the default
+DELIMITERS = ",\t;|"
+
+
+def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
+    text = decode(data).lstrip("\ufeff")
+    if not text.strip():
+        raise SkipFile("empty file")
+    dialect = _dialect(text, tab=path.suffix.lower() == ".tsv")
+    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(rows)
+    except csv.Error as e:
+        raise SkipFile(f"not a readable CSV: {e}") from e
+    columns = recognise(header)
+    if "text" not in columns:
+        shown = ", ".join(repr(h) for h in header[:12])
+        raise SkipFile(
+            f"no text column among {shown}; name it text, body, content, article or maintext"
+        )
+    at = {name: header.index(col) for name, col in columns.items()}
+    out = []
+    n = 1
+    while True:
+        n += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            problems.append((n, f"not a CSV row: {e}"))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        fields = {name: row[i] if i < len(row) else "" for name, i in at.items()}
+        try:
+            out.append(from_fields(fields, row=n))
+        except ValueError as e:
+            problems.append((n, str(e)))
+    return out
+
+
+def _dialect(text: str, tab: bool) -> type[csv.Dialect] | csv.Dialect:
+    if tab:
+        return csv.excel_tab
+    sample = text[: 64 * 1024]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:
+        return csv.excel

@@ -1,0 +1,311 @@
+"""Real-world inputs: CSV and TSV, JSON Lines and JSON, compressed files, other
+encodings, metadata lines, and what is not a file. Every file here is written by the
+test; the original CSVs of ../shared/corpora are ingested by test_large_corpus.py and
+the acceptance script."""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Run, as_json, write
+
+KYIV = "Air defence units shot down drones over Kyiv overnight, the city administration said."
+KURSK = "Eleven drones were shot down over the Kursk region, the regional governor said on Sunday."
+
+
+def ingest(run: Run, *paths: Path) -> dict[str, Any]:
+    r = run("ingest", *map(str, paths), "--json")
+    assert r.exit_code in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr
+    return as_json(r)  # type: ignore[no-any-return]
+
+
+def show(run: Run, ref: str) -> dict[str, Any]:
+    r = run("show", ref, "--json")
+    assert r.exit_code == 0, r.stderr
+    return as_json(r)  # type: ignore[no-any-return]
+
+
+def only(run: Run, query: str) -> dict[str, Any]:
+    res = as_json(run("search", query, "--json"))
+    assert res["total"] == 1, (query, res["total"])
+    return show(run, res["results"][0]["id"])
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+# -- CSV and TSV -------------------------------------------------------------------------
+def test_a_csv_is_one_article_per_row_with_its_fields(run: Run, tmp_path: Path) -> None:
+    long_text = "Kharkiv power plant repairs went on. " * 5000  # past csv's default field limit
+    f = write(
+        tmp_path / "scrape.csv",
+        csv_text(
+            [
+                ["Date", "URL", "Title", "Text"],
+                ["2022-08-01T16:23:25Z", "https://www.example.com/kyiv", "Drones over Kyiv", KYIV],
+                [
+                    "June 23, 2022",
+                    "https://news.example.org/kursk",
+                    "Kursk",
+                    KURSK + "\n\nA second paragraph.",
+                ],
+                ["2022/06/24", "", "Kharkiv", long_text],
+            ]
+        ),
+    )
+    s = ingest(run, f)
+    assert s["added"] == 1 and s["articles"] == 3 and not s["skipped"]
+    kyiv = only(run, "Kyiv drones")
+    assert (kyiv["title"], kyiv["date"], kyiv["url"]) == (
+        "Drones over Kyiv",
+        "2022-08-01",
+        "https://www.example.com/kyiv",
+    )
+    assert kyiv["source"] == "example.com"  # taken from the url
+    assert kyiv["paths"] == [f"{f}:2"]  # the header is row 1
+    kursk = only(run, "Kursk governor")
+    assert kursk["date"] == "2022-06-23" and kursk["body"].endswith("A second paragraph.")
+    assert show(run, f"{f}:3")["id"] == kursk["id"]
+    assert only(run, "Kharkiv")["date"] == "2022-06-24"
+    missing = run("show", f"{f}:9")
+    assert missing.exit_code != 0 and "Row 9" in missing.stderr
+
+
+def test_delimiters_tsv_and_other_column_names(run: Run, tmp_path: Path) -> None:
+    semi = write(
+        tmp_path / "a.csv",
+        csv_text([["published", "headlines", "articles"], ["2022-03-01", "Kyiv", KYIV]], ";"),
+    )
+    tsv = write(
+        tmp_path / "b.tsv",
+        csv_text([["pubdate", "outlet", "maintext"], ["2022-03-02", "Reuters", KURSK]], "\t"),
+    )
+    s = ingest(run, semi, tsv)
+    assert s["articles"] == 2
+    assert only(run, "Kyiv")["title"] == "Kyiv"
+    kursk = only(run, "Kursk")
+    assert kursk["source"] == "Reuters" and kursk["date"] == "2022-03-02"
+
+
+def test_bad_rows_are_listed_and_the_rest_goes_on(run: Run, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "rows.csv",
+        csv_text(
+            [
+                ["date", "title", "text"],
+                ["2022-03-01", "Kyiv", KYIV],
+                ["2022-03-02", "empty", "   "],
+                ["not a date", "Kursk", KURSK],
+            ]
+        ),
+    )
+    s = ingest(run, f)
+    assert s["articles"] == 2
+    assert {"path": f"{f}:3", "reason": "no text"} in s["skipped"]
+    assert any(f"{f}:4" in w and "unreadable date" in w for w in s["warnings"])
+    assert only(run, "Kursk")["date"] is None
+    none = write(tmp_path / "other" / "x.csv", "name,value\na,b\n")
+    s = ingest(run, none)
+    assert "no text column" in s["skipped"][0]["reason"] and "'name'" in s["skipped"][0]["reason"]
+
+
+def test_the_same_text_as_a_file_and_as_a_row_is_one_article(run: Run, tmp_path: Path) -> None:
+    txt = write(tmp_path / "in" / "a.txt", f" date 2024-08-11 {KURSK}\n")
+    rows = write(
+        tmp_path / "in" / "b.csv",
+        csv_text([["date", "title", "text"], ["2024-08-11", "Kursk", KURSK]]),
+    )
+    s = ingest(run, tmp_path / "in")
+    assert s["articles"] == 1
+    assert set(only(run, "Kursk")["paths"]) == {str(txt), f"{rows}:2"}
+
+
+# -- JSON Lines and JSON ------------------------------------------------------------------
+def news_please(i: int) -> dict[str, Any]:
+    return {
+        "title": f"Power cut in Zhytomyr, day {i}",
+        "maintext": f"Engineers in Zhytomyr restored power to {100 + i} homes after a strike.",
+        "date_publish": f"2023-10-{i + 1:02d} 07:15:00",
+        "url": f"https://example.net/zhytomyr/{i}",
+        "source_domain": "example.net",
+        "authors": ["A. Writer"],
+        "language": "en",
+    }
+
+
+def test_json_lines_with_a_broken_line_and_its_gzip_copy(run: Run, tmp_path: Path) -> None:
+    lines = [json.dumps(news_please(i)) for i in range(5)]
+    lines.insert(3, '{"title": "cut off mid-line')
+    f = write(tmp_path / "in" / "crawl.jsonl", "\n".join(lines) + "\n")
+    (tmp_path / "in" / "copy.jsonl.gz").write_bytes(gzip.compress(f.read_bytes()))
+    s = ingest(run, tmp_path / "in")
+    assert s["articles"] == 5 and s["added"] == 2
+    broken = [x for x in s["skipped"] if x["path"].endswith("crawl.jsonl:4")]
+    assert broken and "not a JSON line" in broken[0]["reason"]
+    day2 = only(run, '"homes" 102')
+    assert (day2["source"], day2["date"], day2["url"]) == (
+        "example.net",
+        "2023-10-03",
+        "https://example.net/zhytomyr/2",
+    )
+    assert sorted(day2["paths"]) == [
+        f"{tmp_path}/in/copy.jsonl.gz:3",
+        f"{tmp_path}/in/crawl.jsonl:3",
+    ]
+
+
+def test_a_json_array(run: Run, tmp_path: Path) -> None:
+    f = write(tmp_path / "a.json", json.dumps([news_please(0), {"title": "no text"}, "junk"]))
+    s = ingest(run, f)
+    assert s["articles"] == 1
+    assert {x["path"] for x in s["skipped"]} == {f"{f}:2", f"{f}:3"}
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_files_are_read_as_what_they_hold(run: Run, tmp_path: Path, suffix: str) -> None:
+    pack = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    (tmp_path / f"a.txt{suffix}").write_bytes(pack(f" date 2024-08-11 {KURSK}\n".encode()))
+    (tmp_path / f"b.csv{suffix}").write_bytes(
+        pack(csv_text([["date", "text"], ["2022-03-01", KYIV]]).encode())
+    )
+    (tmp_path / f"broken.txt{suffix}").write_bytes(b"not compressed at all")
+    s = ingest(run, tmp_path)
+    assert s["articles"] == 2
+    assert [x["path"] for x in s["skipped"]] == [str(tmp_path / f"broken.txt{suffix}")]
+    assert "decompress" in s["skipped"][0]["reason"]
+
+
+# -- encodings ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        (
+            "cp1252",
+            "Le maire de Kramatorsk a déclaré que l'école numéro 3 était fermée après la frappe.",
+        ),
+        (
+            "latin-1",
+            "Le café près de la gare de Kramatorsk était resté ouvert, selon la préfecture.",
+        ),
+        (
+            "koi8-r",
+            "Власти Белгородской области сообщили об обстреле села Головчино, пострадали двое.",
+        ),
+        ("utf-16", "Officials in Sloviansk said the café on Vokzalna street reopened on Monday."),
+        (
+            "utf-16-le",
+            "Officials in Sloviansk said the café on Vokzalna street reopened on Monday.",
+        ),
+        ("utf-32", "Officials in Sloviansk said the café on Vokzalna street reopened on Monday."),
+        (
+            "utf-8-sig",
+            "Officials in Sloviansk said the café on Vokzalna street reopened on Monday.",
+        ),
+    ],
+)
+def test_encodings_are_detected(run: Run, tmp_path: Path, encoding: str, text: str) -> None:
+    f = tmp_path / "a.txt"
+    f.write_bytes(f" date 2023-06-11 {text}\n".encode(encoding))
+    s = ingest(run, f)
+    assert s["articles"] == 1, s
+    assert show(run, str(f))["body"] == text
+
+
+# -- metadata lines ----------------------------------------------------------------------
+def test_title_source_and_url_lines_after_the_date_are_fields(run: Run, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "a.txt",
+        f" date 2024-08-11\ntitle: Drones over Kursk\nurl: https://www.bbc.co.uk/news/1\n\n{KURSK}\n",
+    )
+    ingest(run, f)
+    a = show(run, str(f))
+    assert (a["title"], a["url"], a["source"]) == (
+        "Drones over Kursk",
+        "https://www.bbc.co.uk/news/1",
+        "bbc.co.uk",
+    )
+    assert a["body"] == KURSK
+    g = write(
+        tmp_path / "b.txt",
+        f" date 2024-08-12\nsource: Reuters\n\nTitle: not a field here. {KYIV}\n",
+    )
+    ingest(run, g)
+    b = show(run, str(g))
+    assert b["source"] == "Reuters" and b["body"].startswith("Title: not a field here.")
+
+
+# -- what is not a file ------------------------------------------------------------------
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_fifo_is_skipped_never_opened(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write(src / "a.txt", f" date 2024-08-11 {KURSK}\n")
+    os.mkfifo(src / "pipe.txt")
+    env = {**os.environ, "CONFLICT_INDEX": str(tmp_path / "ix")}
+    cmd = [sys.executable, "-m", "conflictcli", "ingest", str(src), "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    s = json.loads(done.stdout)
+    assert s["articles"] == 1
+    assert {"path": str(src / "pipe.txt"), "reason": "a named pipe (FIFO): never opened"} in s[
+        "skipped"
+    ]
+    named = subprocess.run(
+        [*cmd[:-2], str(src / "pipe.txt"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert "never opened" in named.stdout
+
+
+def test_a_link_loop_and_readme_files(run: Run, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write(src / "a.txt", f" date 2024-08-11 {KURSK}\n")
+    write(src / "README.md", "# About these articles\n")
+    (src / "loop").symlink_to(src)
+    s = ingest(run, src)
+    assert s["articles"] == 1
+    assert any(
+        x["path"] == str(src / "loop") and "not followed" in x["reason"] for x in s["skipped"]
+    )
+    assert any("README" in x["what"] for x in s["ignored"])
+
+
+# -- web pages ---------------------------------------------------------------------------
+PAGE = """<!doctype html><html><head><title>Ferry resumes on the Dnipro | Example News</title>
+<meta property="article:published_time" content="2023-07-04T09:00:00Z">
+<meta name="author" content="B. Reporter"></head>
+<body><nav>Home | World | Sport | Subscribe</nav><article><h1>Ferry resumes on the Dnipro</h1>
+<p>A river ferry between Nikopol and the opposite bank resumed service on Tuesday.</p>
+<p>The crossing had been closed for weeks because of shelling near the power plant.</p>
+<p>Passengers said the trip took forty minutes and that the boat was full.</p></article>
+<footer>Cookie settings. Advertise with us. All rights reserved.</footer></body></html>"""
+
+
+def test_a_web_page_gives_its_main_text_title_and_date(run: Run, tmp_path: Path) -> None:
+    f = write(tmp_path / "page.html", PAGE)
+    write(tmp_path / "nav.htm", "<html><head><title>Nothing</title></head><body></body></html>")
+    s = ingest(run, tmp_path)
+    assert s["articles"] == 1
+    assert [x["path"] for x in s["skipped"]] == [str(tmp_path / "nav.htm")]
+    page = show(run, str(f))
+    assert page["title"] == "Ferry resumes on the Dnipro" and page["date"] == "2023-07-04"
+    assert page["body"].startswith("A river ferry") and page["body"].count("\n\n") == 2
+    assert "Cookie" not in page["body"] and "Subscribe" not in page["body"]
