@@ -103,6 +103,20 @@ def test_delimiters_tsv_and_other_column_names(run: Run, tmp_path: Path) -> None
     assert kursk["source"] == "Reuters" and kursk["date"] == "2022-03-02"
 
 
+def test_quoted_quotes_and_commas_in_fields(run: Run, tmp_path: Path) -> None:
+    """The sniffer's guess of doublequote is not trusted (it broke the Guardian's CSV)."""
+    quoted = 'The governor said "eleven drones, maybe twelve" were downed, near "Kursk".'
+    rows = [["published", "headlines", "articles"]]
+    rows += [
+        [f"2022-03-{n:02d}", f'"Quoted", {n}', f"{quoted} Row {n}.\n\nMore."] for n in range(1, 30)
+    ]
+    f = write(tmp_path / "q.csv", csv_text(rows))
+    s = ingest(run, f)
+    assert s["articles"] == 29 and not s["skipped"] and not s["warnings"]
+    a = show(run, f"{f}:5")
+    assert a["body"] == f"{quoted} Row 4.\n\nMore." and a["title"] == '"Quoted", 4'
+
+
 def test_bad_rows_are_listed_and_the_rest_goes_on(run: Run, tmp_path: Path) -> None:
     f = write(
         tmp_path / "rows.csv",
