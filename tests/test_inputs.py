@@ -105,16 +105,17 @@ def test_delimiters_tsv_and_other_column_names(run: Run, tmp_path: Path) -> None
 
 def test_quoted_quotes_and_commas_in_fields(run: Run, tmp_path: Path) -> None:
     """The sniffer's guess of doublequote is not trusted (it broke the Guardian's CSV)."""
-    quoted = 'The governor said "eleven drones, maybe twelve" were downed, near "Kursk".'
+    quoted = 'The governor said "eleven drones, maybe twelve" were downed near "Kursk"'
+    plain = "Shelling was reported near Kharkiv overnight. " * 50  # 2 KB, no quotes
     rows = [["published", "headlines", "articles"]]
-    rows += [
-        [f"2022-03-{n:02d}", f'"Quoted", {n}', f"{quoted} Row {n}.\n\nMore."] for n in range(1, 30)
-    ]
+    rows += [[f"2022-03-{n % 28 + 1:02d}", f"Plain {n}", f"{plain} {n}"] for n in range(40)]
+    # quoted quotes, one right before a line end, after the 64 KB the sniffer reads
+    rows += [[f"2022-04-{n:02d}", f'"Quoted", {n}', f"{quoted}\n\nRow {n}."] for n in range(1, 6)]
     f = write(tmp_path / "q.csv", csv_text(rows))
     s = ingest(run, f)
-    assert s["articles"] == 29 and not s["skipped"] and not s["warnings"]
-    a = show(run, f"{f}:5")
-    assert a["body"] == f"{quoted} Row 4.\n\nMore." and a["title"] == '"Quoted", 4'
+    assert s["articles"] == 45 and not s["skipped"] and not s["warnings"]
+    a = show(run, f"{f}:45")
+    assert a["body"] == f"{quoted}\n\nRow 4." and a["title"] == '"Quoted", 4'
 
 
 def test_bad_rows_are_listed_and_the_rest_goes_on(run: Run, tmp_path: Path) -> None:
