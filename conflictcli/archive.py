@@ -30,8 +30,9 @@ MIN_PREFIX = 4
 # How the search index is built (analysis.py): an archive whose index was built another
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
 # 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
-# of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py
-INDEX_LAYOUT = 3
+# of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
+# 4: the outlet as one exact term (--source)
+INDEX_LAYOUT = 4
 
 
 def default_location() -> Path:
@@ -83,6 +84,14 @@ class Stats:
     index_bytes: int
     last_ingest: str | None
     location: str
+
+
+@dataclass
+class Source:
+    source: str | None  # None: the articles that name no outlet
+    articles: int
+    first_date: str | None
+    last_date: str | None
 
 
 class Archive:
@@ -243,6 +252,9 @@ class Archive:
                 "Give more characters of the id.",
             )
         return self.store.articles(ids)[ids[0]]
+
+    def sources(self) -> list[Source]:
+        return [Source(*row) for row in self.store.sources()]
 
     def stats(self) -> Stats:
         first, last = self.store.date_range()

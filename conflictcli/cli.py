@@ -205,6 +205,15 @@ def search(
         str | None,
         typer.Option(metavar="DATE", help="Up to this date, inclusive (the whole day or month)."),
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="NAME",
+            help="Only articles of this outlet (any case; repeat for several). "
+            "'conflict sources' lists them.",
+        ),
+    ] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the results.")] = Sort.relevance,
     limit: Annotated[
         int,
@@ -252,6 +261,7 @@ def search(
         sort=sort,
         limit=limit,
         offset=offset,
+        sources=tuple(source or ()),
     )
     archive = _open(index)
     if explain:
@@ -298,6 +308,18 @@ def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt =
     Example: conflict stats --json
     """
     output.stats(_open(index).stats(), _format(json))
+
+
+@app.command()
+def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
+    """List the outlets with their article counts and date spans, the largest first.
+
+    The source of an article is its file's metadata, or the domain of its url. Use a
+    name with 'conflict search --source NAME'.
+
+    Example: conflict sources --json
+    """
+    output.sources(_open(index).sources(), _format(json))
 
 
 def main() -> None:

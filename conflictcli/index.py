@@ -33,13 +33,13 @@ from whoosh.highlight import (
     top_fragments,
 )
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query import DateRange, NullQuery, Query
+from whoosh.query import DateRange, NullQuery, Or, Query, Term
 
 from conflictcli.analysis import NAME_ANALYZER, FastText, postings, spans_of
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.evaluate import Found, Scores, column_values, evaluate
-from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
+from conflictcli.query import Reading, SearchRequest, Sort, outlet_key, read_days, read_query
 
 
 class _DayField(DATETIME):
@@ -94,6 +94,7 @@ def _schema(date_field: DATETIME) -> Schema:
         title=FastText(),
         body=FastText(),
         source=TEXT(analyzer=NAME_ANALYZER),
+        outlet=ID(),  # the whole source, case folded: what --source matches exactly
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
     )
@@ -437,6 +438,8 @@ class IndexWriter:
             "source": a.source or "",
             "undated": 0 if a.date else 1,
         }
+        if a.source:
+            doc["outlet"] = outlet_key(a.source)
         if a.date:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         if self._fresh:
@@ -508,8 +511,20 @@ class _Listed(Query):
 
 
 def _window(s: Any, req: SearchRequest) -> Window:
-    """--since/--until as a test of a document number, read from the date columns (a
-    range of terms walks one posting list per day in it)."""
+    """The filters (--since/--until, --source) as a test of a document number. Dates are
+    read from the date columns (a range of terms walks one posting list per day in it);
+    outlets are exact terms, looked up apart so that they do not change the scores."""
+    dates = _dates(s, req)
+    if not req.sources:
+        return dates
+    terms = [Term("outlet", outlet_key(name)) for name in req.sources]
+    outlets = set(evaluate(s, Or(terms) if len(terms) > 1 else terms[0]).scores)
+    if dates is None:
+        return outlets.__contains__
+    return lambda d: d in outlets and dates(d)
+
+
+def _dates(s: Any, req: SearchRequest) -> Window:
     if not (req.since or req.until):
         return None
     date_field, undated_field = s.schema["date"], s.schema["undated"]

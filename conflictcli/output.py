@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from conflictcli.archive import Result, SearchResult, Stats
+    from conflictcli.archive import Result, SearchResult, Source, Stats
     from conflictcli.articles import Article
     from conflictcli.index import Explanation, Node
     from conflictcli.ingest import IngestSummary
@@ -536,6 +536,28 @@ def _paragraphs(body: str, spans: list[tuple[int, int]]) -> list[Text]:
 
 
 # -- stats ------------------------------------------------------------------------
+def sources(rows: list[Source], fmt: Format) -> None:
+    if fmt is not Format.table:
+        _emit_json_rows(
+            {"schema": JSON_SCHEMA_VERSION, "sources_count": len(rows)},
+            "sources",
+            (dataclasses.asdict(r) for r in rows),
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("source")
+    table.add_column("articles", justify="right")
+    table.add_column("first")
+    table.add_column("last")
+    for r in rows:
+        name = Text(safe(r.source)) if r.source is not None else Text("(none named)", "dim")
+        table.add_row(name, f"{r.articles:,}", r.first_date or "—", r.last_date or "—")
+    emit(table)
+
+
 def stats(s: Stats, fmt: Format) -> None:
     if fmt is not Format.table:
         _emit_json({"schema": JSON_SCHEMA_VERSION, **dataclasses.asdict(s)})

@@ -40,7 +40,13 @@ class SearchRequest:
     limit: int = 10  # 0 = every full match
     offset: int = 0
     dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
+    sources: tuple[str, ...] = ()  # --source: only articles of these outlets (any case)
     notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
+
+
+def outlet_key(source: str | None) -> str:
+    """How an outlet is matched by --source: case and spacing do not count."""
+    return " ".join((source or "").split()).casefold()
 
 
 def build_request(

@@ -312,6 +312,16 @@ class Store:
         )
         return {m: n for m, n in rows}
 
+    def sources(self) -> list[tuple[str | None, int, str | None, str | None]]:
+        """Every outlet (None: articles that name none) with its article count and its
+        first and last date, the largest first. Spellings that differ only in case are
+        one outlet, as --source matches them, shown as the first in sort order."""
+        rows = self.conn.execute(
+            "SELECT min(source), count(*), min(date), max(date) FROM articles"
+            " GROUP BY lower(source) ORDER BY count(*) DESC, min(source)"
+        )
+        return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+
     def undated_count(self) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]

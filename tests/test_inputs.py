@@ -324,3 +324,39 @@ def test_a_web_page_gives_its_main_text_title_and_date(run: Run, tmp_path: Path)
     assert page["title"] == "Ferry resumes on the Dnipro" and page["date"] == "2023-07-04"
     assert page["body"].startswith("A river ferry") and page["body"].count("\n\n") == 2
     assert "Cookie" not in page["body"] and "Subscribe" not in page["body"]
+
+
+# -- sources -----------------------------------------------------------------------------
+def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
+    outlets = ["Reuters", "reuters ", "BBC", "", "Fox News", "Reuters", ""]
+    rows = [["date", "source", "url", "text"]]
+    for n, outlet in enumerate(outlets):
+        url = f"https://www.example.com/{n}" if n == 3 else ""
+        rows.append(
+            [f"2022-03-{n + 1:02d}", outlet, url, f"Drones hit a depot near Kyiv, report {n}."]
+        )
+    f = write(tmp_path / "s.csv", csv_text(rows))
+    assert ingest(run, f)["articles"] == 7
+    everything = as_json(run("search", "drones", "--json", "--limit", "0"))
+    scores = {x["id"]: x["score"] for x in everything["results"]}
+
+    def ids(*args: str) -> list[str]:
+        res = as_json(run("search", "drones", *args, "--json", "--limit", "0"))
+        assert res["total"] == len(res["results"])
+        assert all(scores[x["id"]] == x["score"] for x in res["results"])  # same ranking
+        return [x["id"] for x in res["results"]]
+
+    assert len(ids("--source", "REUTERS")) == 3  # any case, spaces folded
+    assert len(ids("--source", "reuters", "--source", "bbc")) == 4
+    assert len(ids("--source", "fox news")) == 1 and ids("--source", "fox") == []
+    assert len(ids("--source", "example.com")) == 1  # taken from the url
+    assert len(ids("--source", "reuters", "--since", "2022-03-02")) == 2
+    count = as_json(run("search", "drones", "--source", "reuters", "--json", "--limit", "1"))
+    assert count["total"] == 3 and len(count["results"]) == 1
+    listed = as_json(run("sources", "--json"))
+    got = {x["source"]: (x["articles"], x["first_date"], x["last_date"]) for x in listed["sources"]}
+    assert sum(n for n, _, _ in got.values()) == 7 and listed["sources_count"] == 5
+    assert got["Reuters"] == (3, "2022-03-01", "2022-03-06")  # "reuters " is the same outlet
+    assert got[None] == (1, "2022-03-07", "2022-03-07") and got["example.com"][0] == 1
+    table = run("sources").stdout
+    assert "(none named)" in table and "Fox News" in table
