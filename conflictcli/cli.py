@@ -140,6 +140,15 @@ def ingest(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
     ] = False,
+    map_: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            metavar="FIELD=COLUMN,...",
+            help="Name the CSV columns or JSON keys that hold text, title, date, url, source "
+            "when their names are not the usual ones (text=story,date=when).",
+        ),
+    ] = None,
     rehash: Annotated[
         bool,
         typer.Option(
@@ -180,10 +189,31 @@ def ingest(
             progress=progress,
             rehash=rehash,
             rebuild=rebuild,
+            columns=_columns(map_),
         )
     output.ingest_summary(summary, _format(json), quiet)
     if summary.nothing_read:
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _columns(given: str | None) -> dict[str, str]:
+    """--map text=story,date=when as {field: column}."""
+    from conflictcli.readers.base import FIELD_NAMES
+
+    out: dict[str, str] = {}
+    for part in (given or "").split(","):
+        if not part.strip():
+            continue
+        field_, eq, column = part.partition("=")
+        field_ = field_.strip().lower()
+        if not eq or field_ not in FIELD_NAMES or not column.strip():
+            raise UsageError(
+                f"--map {part.strip()!r} is not FIELD=COLUMN with a field among "
+                f"{', '.join(FIELD_NAMES)}.",
+                "Example: --map text=story,date=published_at",
+            )
+        out[field_] = column.strip()
+    return out
 
 
 @app.command()

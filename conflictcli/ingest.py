@@ -78,6 +78,7 @@ def ingest(
     progress: Progress | None = None,
     rehash: bool = False,
     rebuild: bool = False,
+    columns: dict[str, str] | None = None,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
@@ -93,7 +94,8 @@ def ingest(
     archive = Archive.open(location, create=True)
     try:
         steps = progress or _NoProgress()
-        summary = _ingest(archive, found.files, roots, prune, steps, rehash, rebuild)
+        sidecars = Sidecars(columns)
+        summary = _ingest(archive, found.files, roots, prune, steps, rehash, rebuild, sidecars)
     finally:
         archive.close()
     summary.ignored = found.ignored
@@ -130,13 +132,13 @@ def _ingest(
     progress: Progress,
     rehash: bool,
     rebuild: bool,
+    sidecars: Sidecars,
 ) -> IngestSummary:
     t0 = time.perf_counter()
     started = now_iso()
     summary = IngestSummary()
     store = archive.store
     known = store.all_files()
-    sidecars = Sidecars()
     layout = store.index_layout()
     if layout > INDEX_LAYOUT:
         raise DataError(
@@ -302,7 +304,11 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
         try:
             for batch in batches:
                 window.append(
-                    pool.submit(_read_batch, [(n, k.sha256 if k else None) for n, k in batch])
+                    pool.submit(
+                        _read_batch,
+                        [(n, k.sha256 if k else None) for n, k in batch],
+                        sidecars.columns,
+                    )
                 )
                 if len(window) >= WINDOW:
                     yield from window.popleft().result()
@@ -333,10 +339,10 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
 
 
-def _read_batch(batch: list[tuple[str, str | None]]) -> list[FileRead]:
+def _read_batch(batch: list[tuple[str, str | None]], columns: dict[str, str]) -> list[FileRead]:
     global _WORKER_SIDECARS
     if _WORKER_SIDECARS is None:
-        _WORKER_SIDECARS = Sidecars()
+        _WORKER_SIDECARS = Sidecars(columns)
     return [read_file(name, sha, _WORKER_SIDECARS, analyse=True) for name, sha in batch]
 
 

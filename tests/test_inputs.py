@@ -360,3 +360,26 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     assert got[None] == (1, "2022-03-07", "2022-03-07") and got["example.com"][0] == 1
     table = run("sources").stdout
     assert "(none named)" in table and "Fox News" in table
+
+
+def test_map_names_unusual_columns_and_keys(run: Run, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "odd.csv",
+        csv_text([["when", "story", "site"], ["2022-03-01", KYIV, "Kyiv Independent"]]),
+    )
+    s = ingest(run, f)
+    assert s["articles"] == 0 and "no text column" in s["skipped"][0]["reason"]
+    s = as_json(run("ingest", str(f), "--map", "text=story,date=when,source=site", "--json"))
+    assert s["articles"] == 1
+    a = only(run, "Kyiv")
+    assert (a["date"], a["source"]) == ("2022-03-01", "Kyiv Independent")
+    g = write(tmp_path / "odd.jsonl", json.dumps({"story": KURSK, "when": "2022-03-02"}) + "\n")
+    assert (
+        as_json(run("ingest", str(g), "--map", "TEXT=Story, date=when", "--json"))["articles"] == 2
+    )
+    assert only(run, "Kursk")["date"] == "2022-03-02"
+    bad = run("ingest", str(f), "--map", "body=story")
+    assert bad.exit_code == 2 and "FIELD=COLUMN" in bad.stderr and "Traceback" not in bad.stderr
+    h = write(tmp_path / "other.csv", csv_text([["text"], [KYIV + " Again."]]))
+    s = as_json(run("ingest", str(h), "--map", "text=story", "--json"))
+    assert "--map text=story: no such column" in s["skipped"][0]["reason"]

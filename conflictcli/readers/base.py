@@ -72,14 +72,22 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def recognise(names: list[str]) -> dict[str, str]:
-    """Which of `names` (columns, keys) holds each field: the first name, in the order
-    of FIELD_NAMES, that matches one of them whatever its case and spaces."""
+def recognise(names: list[str], given: dict[str, str] | None = None) -> dict[str, str]:
+    """Which of `names` (columns, keys) holds each field: the one `given` (--map), or
+    the first name, in the order of FIELD_NAMES, that matches one of them whatever its
+    case and spaces. A given name that is not among `names` raises SkipFile."""
     by_lower: dict[str, str] = {}
     for name in names:
         by_lower.setdefault(name.strip().lower(), name)
     found = {}
+    for field_, name in (given or {}).items():
+        if name.strip().lower() not in by_lower:
+            shown = ", ".join(repr(n) for n in names[:12])
+            raise SkipFile(f"--map {field_}={name}: no such column (it has {shown})")
+        found[field_] = by_lower[name.strip().lower()]
     for field_, candidates in FIELD_NAMES.items():
+        if field_ in found:
+            continue
         for candidate in candidates:
             if candidate in by_lower:
                 found[field_] = by_lower[candidate]

@@ -26,7 +26,7 @@ def read_lines(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) 
         except json.JSONDecodeError as e:
             problems.append((n, f"not a JSON line: {e.msg} (column {e.colno})"))
             continue
-        _add(obj, n, out, problems)
+        _add(obj, n, out, problems, sidecars.columns)
     if not out and not problems:
         raise SkipFile("empty file")
     return out
@@ -45,15 +45,19 @@ def read_json(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -
     items = doc if isinstance(doc, list) else [doc]
     out: list[Article] = []
     for n, obj in enumerate(items, 1):
-        _add(obj, n, out, problems)
+        _add(obj, n, out, problems, sidecars.columns)
     return out
 
 
-def _add(obj: Any, n: int, out: list[Article], problems: Problems) -> None:
+def _add(obj: Any, n: int, out: list[Article], problems: Problems, given: dict[str, str]) -> None:
     if not isinstance(obj, Mapping):
         problems.append((n, f"a JSON {type(obj).__name__}, not an object"))
         return
-    keys = recognise([k for k in obj if isinstance(k, str)])
+    try:
+        keys = recognise([k for k in obj if isinstance(k, str)], given)
+    except SkipFile as e:  # a --map key this object lacks
+        problems.append((n, str(e)))
+        return
     if "text" not in keys:
         problems.append((n, "no text: name it text, body, content, article or maintext"))
         return

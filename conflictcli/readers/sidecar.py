@@ -15,9 +15,13 @@ SIDECAR_NAME = "metadata.jsonl"
 
 
 class Sidecars:
-    def __init__(self) -> None:
+    """What is known about the files beyond their bytes: metadata.jsonl files, and the
+    columns the user named with --map (field -> column or key)."""
+
+    def __init__(self, columns: dict[str, str] | None = None) -> None:
         self._by_folder: dict[Path, dict[Path, dict[str, Any]]] = {}
         self.warnings: list[str] = []
+        self.columns = dict(columns or {})
 
     def lookup(self, path: Path) -> dict[str, Any]:
         """The known metadata for one article file, as parse_article keywords."""

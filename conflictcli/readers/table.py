@@ -29,7 +29,7 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
         header = next(rows)
     except csv.Error as e:
         raise SkipFile(f"not a readable CSV: {e}") from e
-    columns = recognise(header)
+    columns = recognise(header, sidecars.columns)
     if "text" not in columns:
         shown = ", ".join(repr(h) for h in header[:12])
         raise SkipFile(
