@@ -517,11 +517,20 @@ def _window(s: Any, req: SearchRequest) -> Window:
     dates = _dates(s, req)
     if not req.sources:
         return dates
-    terms = [Term("outlet", outlet_key(name)) for name in req.sources]
-    outlets = set(evaluate(s, Or(terms) if len(terms) > 1 else terms[0]).scores)
+    terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
+    outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
     if dates is None:
         return outlets.__contains__
     return lambda d: d in outlets and dates(d)
+
+
+def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
+    """The outlets in the index that --source names: the same name in any case, and for
+    a domain its subdomains too (kremlin.ru: en.kremlin.ru, as urls name outlets)."""
+    wanted = {outlet_key(n) for n in names}
+    domains = tuple("." + w for w in wanted if "." in w and " " not in w)
+    known = (_text(t) for t in s.reader().lexicon("outlet"))
+    return [o for o in known if o in wanted or (domains and o.endswith(domains))]
 
 
 def _dates(s: Any, req: SearchRequest) -> Window:

@@ -331,7 +331,7 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     outlets = ["Reuters", "reuters ", "BBC", "", "Fox News", "Reuters", ""]
     rows = [["date", "source", "url", "text"]]
     for n, outlet in enumerate(outlets):
-        url = f"https://www.example.com/{n}" if n == 3 else ""
+        url = f"https://en.example.com/{n}" if n == 3 else ""
         rows.append(
             [f"2022-03-{n + 1:02d}", outlet, url, f"Drones hit a depot near Kyiv, report {n}."]
         )
@@ -349,7 +349,9 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     assert len(ids("--source", "REUTERS")) == 3  # any case, spaces folded
     assert len(ids("--source", "reuters", "--source", "bbc")) == 4
     assert len(ids("--source", "fox news")) == 1 and ids("--source", "fox") == []
-    assert len(ids("--source", "example.com")) == 1  # taken from the url
+    assert len(ids("--source", "en.example.com")) == 1  # taken from the url
+    assert len(ids("--source", "example.com")) == 1  # a domain finds its subdomains
+    assert ids("--source", "ample.com") == []
     assert len(ids("--source", "reuters", "--since", "2022-03-02")) == 2
     count = as_json(run("search", "drones", "--source", "reuters", "--json", "--limit", "1"))
     assert count["total"] == 3 and len(count["results"]) == 1
@@ -357,7 +359,7 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     got = {x["source"]: (x["articles"], x["first_date"], x["last_date"]) for x in listed["sources"]}
     assert sum(n for n, _, _ in got.values()) == 7 and listed["sources_count"] == 5
     assert got["Reuters"] == (3, "2022-03-01", "2022-03-06")  # "reuters " is the same outlet
-    assert got[None] == (1, "2022-03-07", "2022-03-07") and got["example.com"][0] == 1
+    assert got[None] == (1, "2022-03-07", "2022-03-07") and got["en.example.com"][0] == 1
     table = run("sources").stdout
     assert "(none named)" in table and "Fox News" in table
 
