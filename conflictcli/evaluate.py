@@ -109,6 +109,7 @@ class _Evaluator:
         # what `conflict search` has always given the matchers: its TermsCollector asks
         # for the current match, and some matchers (ranges, Or) are built otherwise
         self.context = sub.context(needs_current=True)
+        self._lengths: dict[str, list[int] | None] = {}  # field -> lengths, read once
 
     def node(self, q: Any) -> _Node:
         kind = type(q)
@@ -141,7 +142,9 @@ class _Evaluator:
         if (fieldname, text) not in reader:
             return _Node("term", {}, term=(fieldname, text))
         scorer = self.weighting.scorer(self.sub, fieldname, text)
-        lengths = _lengths(reader, fieldname)
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = _lengths(reader, fieldname)
+        lengths = self._lengths[fieldname]
         read = _postings(reader.postings(fieldname, text))
         if type(scorer) is not BM25FScorer or read is None or lengths is None:
             return self.whoosh(q, term=(fieldname, text))
