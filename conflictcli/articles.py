@@ -193,6 +193,11 @@ def _field_lines(rest: str) -> tuple[dict[str, str], str]:
     return (fields, "\n".join(lines[n:])) if fields else ({}, rest)
 
 
+def outlet_key(source: str | None) -> str:
+    """How an outlet is matched by --source: case and spacing do not count."""
+    return " ".join((source or "").split()).casefold()
+
+
 def domain_of(url: str | None) -> str | None:
     """The outlet a url names: its host without www. (www.bbc.co.uk -> bbc.co.uk)."""
     if not url:

@@ -27,10 +27,10 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, NullQuery, Or, Query, Term
 
 from conflictcli.analysis import NAME_ANALYZER, FastText, postings, spans_of
-from conflictcli.articles import Article
+from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.evaluate import Found, Scores, column_values, evaluate
-from conflictcli.query import Reading, SearchRequest, Sort, outlet_key, read_days, read_query
+from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 
 class _DayField(DATETIME):

@@ -44,11 +44,6 @@ class SearchRequest:
     notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
 
 
-def outlet_key(source: str | None) -> str:
-    """How an outlet is matched by --source: case and spacing do not count."""
-    return " ".join((source or "").split()).casefold()
-
-
 def build_request(
     text: str,
     since: str | None = None,

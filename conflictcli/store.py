@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from conflictcli.articles import Article
+from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
@@ -315,12 +315,20 @@ class Store:
     def sources(self) -> list[tuple[str | None, int, str | None, str | None]]:
         """Every outlet (None: articles that name none) with its article count and its
         first and last date, the largest first. Spellings that differ only in case are
-        one outlet, as --source matches them, shown as the first in sort order."""
+        one outlet, as --source matches them (outlet_key), shown as the most common."""
         rows = self.conn.execute(
-            "SELECT min(source), count(*), min(date), max(date) FROM articles"
-            " GROUP BY lower(source) ORDER BY count(*) DESC, min(source)"
+            "SELECT source, count(*), min(date), max(date) FROM articles GROUP BY source"
         )
-        return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+        merged: dict[str | None, list[Any]] = {}  # key -> [spellings by count, n, first, last]
+        for source, n, first, last in rows:
+            key = outlet_key(source) if source is not None else None
+            have = merged.setdefault(key, [[], 0, first, last])
+            have[0].append((-n, source))
+            have[1] += n
+            have[2] = min((d for d in (have[2], first) if d), default=None)
+            have[3] = max((d for d in (have[3], last) if d), default=None)
+        out = [(min(names)[1], n, first, last) for names, n, first, last in merged.values()]
+        return sorted(out, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
 
     def undated_count(self) -> int:
         return int(

@@ -328,7 +328,7 @@ def test_a_web_page_gives_its_main_text_title_and_date(run: Run, tmp_path: Path)
 
 # -- sources -----------------------------------------------------------------------------
 def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
-    outlets = ["Reuters", "reuters ", "BBC", "", "Fox News", "Reuters", ""]
+    outlets = ["Reuters", "reuters ", "BBC", "", "Fox News", "Reuters", "", "ТАСС", "тасс"]
     rows = [["date", "source", "url", "text"]]
     for n, outlet in enumerate(outlets):
         url = f"https://en.example.com/{n}" if n == 3 else ""
@@ -336,7 +336,7 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
             [f"2022-03-{n + 1:02d}", outlet, url, f"Drones hit a depot near Kyiv, report {n}."]
         )
     f = write(tmp_path / "s.csv", csv_text(rows))
-    assert ingest(run, f)["articles"] == 7
+    assert ingest(run, f)["articles"] == 9
     everything = as_json(run("search", "drones", "--json", "--limit", "0"))
     scores = {x["id"]: x["score"] for x in everything["results"]}
 
@@ -357,7 +357,8 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     assert count["total"] == 3 and len(count["results"]) == 1
     listed = as_json(run("sources", "--json"))
     got = {x["source"]: (x["articles"], x["first_date"], x["last_date"]) for x in listed["sources"]}
-    assert sum(n for n, _, _ in got.values()) == 7 and listed["sources_count"] == 5
+    assert sum(n for n, _, _ in got.values()) == 9 and listed["sources_count"] == 6
+    assert got["ТАСС"][0] == 2 and len(ids("--source", "Тасс")) == 2  # any case, any script
     assert got["Reuters"] == (3, "2022-03-01", "2022-03-06")  # "reuters " is the same outlet
     assert got[None] == (1, "2022-03-07", "2022-03-07") and got["en.example.com"][0] == 1
     table = run("sources").stdout
