@@ -121,7 +121,7 @@ class EngineResult:
 class Node:
     """One part of a query as the engine reads it (for --explain): a group (`all`,
     `any`, `not`) of parts, or a leaf (`term`, `phrase`, `pattern`, `fuzzy`, `dates`,
-    `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
+    `sources`, `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
 
     op: str
     text: str = ""
@@ -273,6 +273,11 @@ class WhooshIndex:
             )
             tree = Node(
                 "all", children=[*tree.children, dates] if tree.op == "all" else [tree, dates]
+            )
+        if req.sources:  # whole outlet names, any case; a domain finds its subdomains
+            outlets = Node("sources", ", ".join(req.sources), ["source"])
+            tree = Node(
+                "all", children=[*tree.children, outlets] if tree.op == "all" else [tree, outlets]
             )
         return Explanation(tree, parsed.reading, total, parsed.notes)
 

@@ -363,6 +363,11 @@ def test_source_filter_and_the_sources_list(run: Run, tmp_path: Path) -> None:
     assert got[None] == (1, "2022-03-07", "2022-03-07") and got["en.example.com"][0] == 1
     table = run("sources").stdout
     assert "(none named)" in table and "Fox News" in table
+    explained = as_json(run("search", "drones", "--source", "reuters", "--explain", "--json"))
+    assert explained["total"] == 3
+    assert {"op": "sources", "role": "required", "text": "reuters", "fields": ["source"]} in (
+        explained["parsed"]["children"]
+    )
 
 
 def test_map_names_unusual_columns_and_keys(run: Run, tmp_path: Path) -> None:
