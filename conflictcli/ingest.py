@@ -231,6 +231,11 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         got.articles = read(Path(name), data, sidecars, got.problems)
     except SkipFile as e:
         got.skip = str(e)
+    except Exception as e:  # a parser (csv, lxml, a decoder) choked on what the file holds
+        if os.environ.get("CONFLICT_DEBUG"):
+            raise
+        got.articles, got.problems = [], []
+        got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     if analyse:
         from conflictcli.index import analyse as analyse_article
 

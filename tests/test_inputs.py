@@ -391,3 +391,28 @@ def test_map_names_unusual_columns_and_keys(run: Run, tmp_path: Path) -> None:
     h = write(tmp_path / "other.csv", csv_text([["text"], [KYIV + " Again."]]))
     s = as_json(run("ingest", str(h), "--map", "text=story", "--json"))
     assert "--map text=story: no such column" in s["skipped"][0]["reason"]
+
+
+def test_a_reader_that_fails_skips_its_file_not_the_batch(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictcli import readers
+
+    def choke(path: Path, data: bytes, sidecars: Any, problems: Any) -> list[Any]:
+        raise RecursionError("maximum recursion depth exceeded")  # as lxml on a deep page
+
+    monkeypatch.setitem(readers.READERS, ".html", choke)
+    write(tmp_path / "in" / "a.txt", f" date 2024-08-11 {KURSK}\n")
+    write(tmp_path / "in" / "deep.html", "<div>" * 10 + "text")
+    s = ingest(run, tmp_path / "in")
+    assert s["articles"] == 1
+    assert s["skipped"] == [
+        {
+            "path": str(tmp_path / "in" / "deep.html"),
+            "reason": "could not be read (RecursionError: maximum recursion depth exceeded); "
+            "CONFLICT_DEBUG=1 shows where",
+        }
+    ]
+    monkeypatch.setenv("CONFLICT_DEBUG", "1")
+    write(tmp_path / "in" / "deep2.html", "<div>" * 10 + "text")
+    assert isinstance(run("ingest", str(tmp_path / "in")).exception, RecursionError)
