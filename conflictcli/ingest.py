@@ -60,7 +60,7 @@ class IngestSummary:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     took_s: float = 0.0
-    duplicates: int = 0  # added files whose text the archive already held
+    duplicates: int = 0  # texts read (files, rows, lines) that the archive already held
     articles: int = 0  # articles in the archive after the run
     ignored: list[Ignored] = field(default_factory=list)  # passed over in folders
     reindexed: int = 0  # articles indexed again from the catalogue (a rebuilt index)

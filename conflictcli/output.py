@@ -228,7 +228,8 @@ def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
             f" — {s.articles} articles in the archive"
         )
         if s.duplicates:
-            line += f" ({s.duplicates} added files repeat a text already there)"
+            texts = "1 text read was" if s.duplicates == 1 else f"{s.duplicates} texts read were"
+            line += f" ({texts} already there: one article, one more place)"
         say((line, None))
     if fmt is Format.json:
         return
