@@ -373,17 +373,19 @@ def _search_notes(res: SearchResult, fmt: Format) -> None:
     full = len(res.results) - partial
     if fmt is not Format.table:
         if partial:
-            note(
-                f"{partial} partial matches (holding some of the terms) follow the {res.total} full ones."
-            )
+            some = "1 partial match" if partial == 1 else f"{partial} partial matches"
+            if res.total == 0:
+                full_ones = "no full one (no article holds every term)"
+            else:
+                full_ones = "the 1 full one" if res.total == 1 else f"the {res.total} full ones"
+            verb = "follows" if partial == 1 else "follow"
+            note(f"{some} (holding some of the terms) {verb} {full_ones}.")
         return
     first, last = res.offset + 1, res.offset + len(res.results)
     if partial:
         shown = f"{first}–{res.offset + full} of {res.total}" if full else f"0 of {res.total}"
-        note(
-            f"showing {shown}, then {partial} partial matches holding some of the terms "
-            f"({res.took_ms:.0f} ms)"
-        )
+        some = "1 partial match" if partial == 1 else f"{partial} partial matches"
+        note(f"showing {shown}, then {some} holding some of the terms ({res.took_ms:.0f} ms)")
     else:
         note(f"showing {first}–{last} of {res.total} ({res.took_ms:.0f} ms)")
 

@@ -225,6 +225,13 @@ def test_json_puts_the_totals_first_and_one_result_a_line(search) -> None:  # ty
     assert empty.count("\n") == 1 and json.loads(empty)["results"] == []
 
 
+def test_partial_notes_read_right_for_none_one_and_many(search) -> None:  # type: ignore[no-untyped-def]
+    none = search("Belgorod zzqqxxnotaword", "--json", "--limit", "2").stderr
+    assert "2 partial matches (holding some of the terms) follow no full one" in none
+    one = search("Belgorod zzqqxxnotaword", "--json", "--limit", "1").stderr
+    assert "1 partial match (holding some of the terms) follows no full one" in one
+
+
 def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[no-untyped-def]
     r = search("Belgorod drones")
     assert r.exit_code == 0
