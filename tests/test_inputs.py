@@ -185,6 +185,17 @@ def test_json_lines_with_a_broken_line_and_its_gzip_copy(run: Run, tmp_path: Pat
     ]
 
 
+def test_a_line_nested_too_deep_is_one_bad_line(run: Run, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    f = write(
+        tmp_path / "d.jsonl",
+        "\n".join([json.dumps(news_please(1)), deep, json.dumps(news_please(2))]),
+    )
+    s = ingest(run, f)
+    assert s["articles"] == 2
+    assert s["skipped"] == [{"path": f"{f}:2", "reason": "JSON nested too deep to read"}]
+
+
 def test_a_json_array(run: Run, tmp_path: Path) -> None:
     f = write(tmp_path / "a.json", json.dumps([news_please(0), {"title": "no text"}, "junk"]))
     s = ingest(run, f)

@@ -26,6 +26,9 @@ def read_lines(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) 
         except json.JSONDecodeError as e:
             problems.append((n, f"not a JSON line: {e.msg} (column {e.colno})"))
             continue
+        except RecursionError:
+            problems.append((n, "JSON nested too deep to read"))
+            continue
         _add(obj, n, out, problems, sidecars.columns)
     if not out and not problems:
         raise SkipFile("empty file")
