@@ -75,6 +75,7 @@ class Article:
     body: str
     source: str | None = None
     url: str | None = None
+    author: str | None = None
     title_derived: bool = True
     paths: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -470,6 +470,7 @@ def article_record(a: Article) -> dict[str, Any]:
         "title": a.title,
         "source": a.source,
         "url": a.url,
+        "author": a.author,
         "path": a.paths[0] if a.paths else None,
         "score": None,
         "snippet": " ".join(a.body.split())[:220],
@@ -482,6 +483,7 @@ def article_record(a: Article) -> dict[str, Any]:
 def _header(a: Article) -> list[tuple[str, str]]:
     rows = [("date", a.date.isoformat() if a.date else "unknown")]
     rows += [("source", a.source)] if a.source else []
+    rows += [("author", a.author)] if a.author else []
     rows += [("url", a.url)] if a.url else []
     rows += [("path", p) for p in a.paths]
     return [*rows, ("id", a.id), ("words", str(a.words))]

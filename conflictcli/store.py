@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     body TEXT NOT NULL,
     words INTEGER NOT NULL,
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    author TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS files (
@@ -63,7 +64,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body"
+ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}"
 
 
 class FileRecord(NamedTuple):  # a tuple: a million of them are made on every ingest
@@ -109,13 +110,22 @@ class Store:
 
         # a catalogue of schema 1 has no rows in its links until an ingest upgrades it
         self._row = "row" if self._links_have_rows() else "0"
+        self._columns = ARTICLE_COLUMNS.format(
+            author="author" if self._has_column("articles", "author") else "NULL"
+        )
 
     def _links_have_rows(self) -> bool:
-        return any(r[1] == "row" for r in self.conn.execute("PRAGMA table_info(links)"))
+        return self._has_column("links", "row")
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(r[1] == column for r in self.conn.execute(f"PRAGMA table_info({table})"))
 
     def upgrade(self) -> None:
         """Bring a catalogue made by an older version to SCHEMA_VERSION, inside the
         caller's write transaction."""
+        if not self._has_column("articles", "author"):
+            self.conn.execute("ALTER TABLE articles ADD COLUMN author TEXT")
+            self._columns = ARTICLE_COLUMNS.format(author="author")
         if self._links_have_rows():
             return
         # one statement at a time: executescript() would commit the caller's transaction
@@ -228,7 +238,9 @@ class Store:
     def put_article(self, a: Article, packed: Packed | None = None) -> None:
         body, words = packed or pack(a)
         self.conn.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles"
+            " (id, date, title, title_derived, source, url, body, words, added_at, author)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
                 a.date.isoformat() if a.date else None,
@@ -239,6 +251,7 @@ class Store:
                 body,
                 words,
                 now_iso(),
+                a.author,
             ),
         )
 
@@ -256,7 +269,7 @@ class Store:
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", chunk
+                f"SELECT {self._columns} FROM articles WHERE id IN ({marks})", chunk
             ).fetchall()
             paths: dict[str, list[str]] = {}
             for aid, path, row in self.conn.execute(
@@ -270,11 +283,11 @@ class Store:
         return out
 
     def iter_articles(self) -> Iterator[Article]:
-        for row in self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles"):
+        for row in self.conn.execute(f"SELECT {self._columns} FROM articles"):
             yield self._article(row)
 
     def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
-        aid, date, title, derived, source, url, body = row
+        aid, date, title, derived, source, url, body, author = row
         if isinstance(body, bytes):  # compressed; catalogues made before hold plain text
             body = zlib.decompress(body).decode("utf-8")
         return Article(
@@ -284,6 +297,7 @@ class Store:
             body=body,
             source=source,
             url=url,
+            author=author,
             title_derived=bool(derived),
             paths=self.paths(aid) if paths is None else paths,
         )

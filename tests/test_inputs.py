@@ -174,6 +174,7 @@ def test_json_lines_with_a_broken_line_and_its_gzip_copy(run: Run, tmp_path: Pat
     broken = [x for x in s["skipped"] if x["path"].endswith("crawl.jsonl:4")]
     assert broken and "not a JSON line" in broken[0]["reason"]
     day2 = only(run, '"homes" 102')
+    assert day2["author"] == "A. Writer"
     assert (day2["source"], day2["date"], day2["url"]) == (
         "example.net",
         "2023-10-03",
@@ -333,6 +334,7 @@ def test_a_web_page_gives_its_main_text_title_and_date(run: Run, tmp_path: Path)
     assert [x["path"] for x in s["skipped"]] == [str(tmp_path / "nav.htm")]
     page = show(run, str(f))
     assert page["title"] == "Ferry resumes on the Dnipro" and page["date"] == "2023-07-04"
+    assert page["author"] == "B Reporter"  # as trafilatura reads the meta tag
     assert page["body"].startswith("A river ferry") and page["body"].count("\n\n") == 2
     assert "Cookie" not in page["body"] and "Subscribe" not in page["body"]
 

@@ -69,6 +69,7 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "date": ("date", "published", "date_publish", "publish_date", "pubdate", "datetime"),
     "url": ("url", "link"),
     "source": ("source", "outlet", "publisher", "source_domain"),
+    "author": ("author", "authors", "byline"),
 }
 
 
@@ -103,6 +104,10 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
         raise ValueError("no text")
     title = " ".join(_text(fields.get("title")).split())
     url = _text(fields.get("url")).strip() or None
+    names = fields.get("author")
+    if isinstance(names, list):  # news-please's authors
+        names = ", ".join(str(n) for n in names if n)
+    author = " ".join(_text(names).split()) or None
     source = " ".join(_text(fields.get("source")).split()) or domain_of(url)
     raw_date = _text(fields.get("date")).strip()
     date = read_date(raw_date) if raw_date else None
@@ -117,6 +122,7 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
         body=body,
         source=source or None,
         url=url,
+        author=author,
         title_derived=not title,
         warnings=warnings,
         row=row,

@@ -36,6 +36,7 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
         "date": found.get("date") or "",
         "url": found.get("url") or "",
         "source": found.get("sitename") or found.get("hostname") or "",
+        "author": found.get("author") or "",
     }
     meta = sidecars.lookup(path)
     fields.update({k: v for k, v in meta.items() if k in ("title", "source", "url")})
