@@ -221,6 +221,14 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
     """Read, hash and parse one file; the articles' postings too when `analyse`."""
     try:
         stat = os.stat(name)
+        if stat.st_size > MAX_FILE_BYTES:
+            return FileRead(
+                name,
+                stat.st_size,
+                stat.st_mtime,
+                skip=f"{stat.st_size >> 20:,} MiB, more than the {MAX_FILE_BYTES >> 20:,} MiB read at once: "
+                "files are read whole for now; split it into smaller files",
+            )
         data = Path(name).read_bytes()
     except OSError as e:
         return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror}")
@@ -325,6 +333,7 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
 
 
 PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
+MAX_FILE_BYTES = 1 << 30  # a larger file is skipped with the reason (files are read whole)
 BATCH = 64  # files a worker reads at a time
 WINDOW = 8  # batches in flight: what waits in memory is bounded
 _WORKER_SIDECARS: Sidecars | None = None

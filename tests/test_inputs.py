@@ -429,3 +429,19 @@ def test_a_reader_that_fails_skips_its_file_not_the_batch(
     monkeypatch.setenv("CONFLICT_DEBUG", "1")
     write(tmp_path / "in" / "deep2.html", "<div>" * 10 + "text")
     assert isinstance(run("ingest", str(tmp_path / "in")).exception, RecursionError)
+
+
+def test_a_file_too_large_to_read_whole_is_skipped_with_the_reason(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictcli import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "MAX_FILE_BYTES", 1000)
+    write(tmp_path / "in" / "a.txt", f" date 2024-08-11 {KURSK}\n")
+    big = write(
+        tmp_path / "in" / "big.csv", csv_text([["date", "text"]] + [["2022-03-01", KYIV]] * 40)
+    )
+    s = ingest(run, tmp_path / "in")
+    assert s["articles"] == 1
+    assert s["skipped"][0]["path"] == str(big)
+    assert "files are read whole for now; split it" in s["skipped"][0]["reason"]
