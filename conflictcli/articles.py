@@ -175,11 +175,12 @@ def derive_title(body: str) -> str:
     return cut + "…"
 
 
-FIELD_LINE = re.compile(r"^(title|source|url)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
+FIELD_LINE = re.compile(r"^(title|source|url|author)\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 
 
 def _field_lines(rest: str) -> tuple[dict[str, str], str]:
-    """`title:`, `source:` and `url:` lines right after the date line: fields, not body."""
+    """`title:`, `source:`, `url:` and `author:` lines right after the date line: fields,
+    not body."""
     fields: dict[str, str] = {}
     lines = rest.split("\n")
     n = 0
@@ -219,6 +220,7 @@ def parse_article(
     source: str | None = None,
     url: str | None = None,
     date: dt.date | None = None,
+    author: str | None = None,
 ) -> Article:
     """Turn a file's text into an Article. Keyword arguments are metadata known from
     elsewhere (a sidecar file): a title given is used as is, a date only when the
@@ -229,6 +231,7 @@ def parse_article(
     title = title or fields.get("title")
     source = source or fields.get("source")
     url = url or fields.get("url")
+    author = author or fields.get("author")
     source = source or domain_of(url)
     body = clean_body(rest)
     warnings = []
@@ -243,6 +246,7 @@ def parse_article(
         body=body,
         source=source,
         url=url,
+        author=author,
         title_derived=derived,
         warnings=warnings,
     )

@@ -258,7 +258,8 @@ def test_encodings_are_detected(run: Run, tmp_path: Path, encoding: str, text: s
 def test_title_source_and_url_lines_after_the_date_are_fields(run: Run, tmp_path: Path) -> None:
     f = write(
         tmp_path / "a.txt",
-        f" date 2024-08-11\ntitle: Drones over Kursk\nurl: https://www.bbc.co.uk/news/1\n\n{KURSK}\n",
+        f" date 2024-08-11\ntitle: Drones over Kursk\nurl: https://www.bbc.co.uk/news/1\n"
+        f"author: C. Correspondent\n\n{KURSK}\n",
     )
     ingest(run, f)
     a = show(run, str(f))
@@ -267,7 +268,7 @@ def test_title_source_and_url_lines_after_the_date_are_fields(run: Run, tmp_path
         "https://www.bbc.co.uk/news/1",
         "bbc.co.uk",
     )
-    assert a["body"] == KURSK
+    assert a["body"] == KURSK and a["author"] == "C. Correspondent"
     g = write(
         tmp_path / "b.txt",
         f" date 2024-08-12\nsource: Reuters\n\nTitle: not a field here. {KYIV}\n",

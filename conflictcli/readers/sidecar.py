@@ -54,7 +54,7 @@ class Sidecars:
 
 def _keywords(obj: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in ("title", "source", "url"):
+    for key in ("title", "source", "url", "author"):
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
             out[key] = " ".join(value.split())
