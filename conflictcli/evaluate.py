@@ -65,7 +65,7 @@ class _Segment:
 
 @dataclass
 class Found:
-    """Every match of a query: global document number -> score, in number order."""
+    """Every match of a query: global document number -> score."""
 
     scores: Scores
     _segments: list[_Segment]
@@ -142,13 +142,12 @@ class _Evaluator:
         if (fieldname, text) not in reader:
             return _Node("term", {}, term=(fieldname, text))
         scorer = self.weighting.scorer(self.sub, fieldname, text)
-        if fieldname not in self._lengths:
+        if type(scorer) is BM25FScorer and fieldname not in self._lengths:
             self._lengths[fieldname] = _lengths(reader, fieldname)
-        lengths = self._lengths[fieldname]
-        read = _postings(reader.postings(fieldname, text))
-        if type(scorer) is not BM25FScorer or read is None or lengths is None:
+        lengths = self._lengths.get(fieldname)
+        if type(scorer) is not BM25FScorer or lengths is None:
             return self.whoosh(q, term=(fieldname, text))
-        ids, weights = read
+        ids, weights = _postings(reader.postings(fieldname, text))
         # bm25() of whoosh.scoring, inlined: the same operations in the same order
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         k1_1, one_b = k1 + 1, 1 - b
@@ -242,12 +241,9 @@ def _intersect(a: _Node, b: _Node, sub: Any) -> _Node:
         docs = {d: s + 1.0 for d, s in a.docs.items() if d not in excluded and d not in deleted}
         return _Node("all", docs)
     a, b = _whole(a, sub), _whole(b, sub)
+    # the smaller table is walked; a float sum is the same in either order
     small, large = (a.docs, b.docs) if len(a.docs) <= len(b.docs) else (b.docs, a.docs)
-    if small is a.docs:
-        docs = {d: s + large[d] for d, s in small.items() if d in large}
-    else:
-        docs = {d: large[d] + s for d, s in small.items() if d in large}
-    return _Node("all", docs)
+    return _Node("all", {d: s + large[d] for d, s in small.items() if d in large})
 
 
 def _unite(a: _Node, b: _Node, sub: Any) -> _Node:
@@ -256,7 +252,7 @@ def _unite(a: _Node, b: _Node, sub: Any) -> _Node:
     docs = dict(a.docs)
     for d, s in b.docs.items():
         docs[d] = docs[d] + s if d in docs else s
-    return _Node("any", dict(sorted(docs.items())))
+    return _Node("any", docs)
 
 
 def _whole(node: _Node, sub: Any) -> _Node:
@@ -273,9 +269,9 @@ def _deleted(sub: Any) -> set[int]:
     return set(reader.deleted_docs_set) if reader.has_deletions() else set()
 
 
-def _postings(m: Any) -> tuple[list[int], list[float]] | None:
-    """A posting list's document numbers and weights, read a block at a time; None for a
-    matcher this does not know how to read."""
+def _postings(m: Any) -> tuple[list[int], list[float]]:
+    """A posting list's document numbers and weights, read a block at a time (one by
+    one for postings inlined in the term's entry)."""
     drop: set[int] = set()
     if type(m) is FilterMatcher and m._exclude:  # deleted documents left out
         drop, m = m._ids, m.child

@@ -92,7 +92,7 @@ def _schema(date_field: DATETIME) -> Schema:
 
 
 SCHEMA = _schema(DATETIME(sortable=True))
-Window = Callable[[int], bool] | None  # the date filter: does it let a document through
+Window = Callable[[int], bool] | None  # the filters: do they let a document through
 DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
@@ -248,7 +248,7 @@ class WhooshIndex:
     def _matches(self, s: Any, q: Query, req: SearchRequest) -> tuple[Found, Scores, Window]:
         """Every document the query and the filters select, with its score (the exact
         count: Whoosh's own total skips blocks and ignores filters when a limit is
-        given), and the date filter (None when there is none)."""
+        given), and the filters (None when there are none)."""
         found = evaluate(s, q)
         window = _window(s, req)
         if window is None:
@@ -438,7 +438,7 @@ def _ranked(
         if limit is None:
             return sorted(items, key=_by_score, reverse=True)
         return heapq.nlargest(limit, items, key=_by_score)
-    if not scores or limit == 0:
+    if not scores:
         return []
     c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
     s.search_with_collector(_Listed(s, scores), c)
@@ -497,7 +497,7 @@ def _dates(s: Any, req: SearchRequest) -> Window:
     last = (
         date_field.to_column_value(dt.datetime.combine(req.until, dt.time.max))
         if req.until
-        else None
+        else float("inf")
     )
     dated = undated_field.to_column_value(0)
     dates: list[int] = []
@@ -505,8 +505,6 @@ def _dates(s: Any, req: SearchRequest) -> Window:
     for sub, _offset in s.leaf_searchers():  # in document number order
         dates.extend(column_values(sub, "date"))
         undated.extend(column_values(sub, "undated"))
-    if last is None:
-        return lambda d: undated[d] == dated and first <= dates[d]
     return lambda d: undated[d] == dated and first <= dates[d] <= last
 
 
