@@ -104,15 +104,21 @@ def _looks_like_date_end(token: str) -> bool:
 def _read_date(tokens: list[str]) -> dt.date | None:
     if not _looks_like_date_end(tokens[-1]):
         return None
-    candidate = " ".join(tokens).strip(" ,")
-    try:
-        from dateutil import parser as dateparser  # only when a date must be read
+    return read_date(" ".join(tokens).strip(" ,"))
 
-        when = dateparser.parse(candidate, default=dt.datetime(1900, 1, 1))
+
+def read_date(text: str) -> dt.date | None:
+    """A date in any form python-dateutil reads (2022-08-01T16:23:25Z, 2022/06/23,
+    June 23, 2022), as the day written: no time zone is applied. None without a year:
+    not a date we can trust."""
+    from dateutil import parser as dateparser  # only when a date must be read
+
+    try:
+        when = dateparser.parse(text, default=dt.datetime(1900, 1, 1))
     except (ValueError, OverflowError):
         return None
-    if when.year == 1900 and "1900" not in candidate:
-        return None  # no year given: not a date we can trust
+    if when.year == 1900 and "1900" not in text:
+        return None
     return when.date()
 
 

@@ -4,10 +4,16 @@ the fields a row or a record carries."""
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 from collections.abc import Mapping
 
-from conflictcli.articles import Article, clean_body, content_id, derive_title, domain_of
+from conflictcli.articles import (
+    Article,
+    clean_body,
+    content_id,
+    derive_title,
+    domain_of,
+    read_date,
+)
 
 
 class SkipFile(Exception):
@@ -135,17 +141,3 @@ def _text(value: object) -> str:
     if isinstance(value, list):  # a text given as a list of paragraphs
         return "\n\n".join(_text(v) for v in value)
     return str(value)
-
-
-def read_date(text: str) -> dt.date | None:
-    """A date in any form python-dateutil reads (2022-08-01T16:23:25Z, 2022/06/23,
-    June 23, 2022), as the day written: no time zone is applied."""
-    from dateutil import parser as dateparser
-
-    try:
-        when = dateparser.parse(text, default=dt.datetime(1900, 1, 1))
-    except (ValueError, OverflowError):
-        return None
-    if when.year == 1900 and "1900" not in text:
-        return None  # no year given
-    return when.date()
