@@ -31,8 +31,8 @@ MIN_PREFIX = 4
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
 # 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
 # of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
-# 4: the outlet as one exact term (--source)
-INDEX_LAYOUT = 4
+# 4: the outlet as one exact term (--source); 5: the story of each article (stories.py)
+INDEX_LAYOUT = 5
 
 
 def default_location() -> Path:

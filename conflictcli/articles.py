@@ -80,6 +80,7 @@ class Article:
     paths: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     row: int = 0  # where in its file: 0 the whole file, n row n of a CSV, line n of JSONL
+    cluster: str | None = None  # its story: the id of the story's first article
 
     @property
     def paragraphs(self) -> list[str]:

@@ -12,6 +12,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 # isort: split
 
 import datetime as dt
+import hashlib
 import heapq
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -88,6 +89,8 @@ def _schema(date_field: DATETIME) -> Schema:
         outlet=ID(),  # the whole source, case folded: what --source matches exactly
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
+        # the story (articles.cluster) as a number: how results are collapsed
+        story=NUMERIC(int, bits=64, signed=True, sortable=True),
     )
 
 
@@ -396,6 +399,7 @@ class IndexWriter:
             doc["outlet"] = outlet_key(a.source)
         if a.date:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+        doc["story"] = story_number(a.cluster or a.id)
         if self._fresh:
             self._w.add_document(**doc)
         else:
@@ -403,6 +407,18 @@ class IndexWriter:
 
     def delete(self, article_id: str) -> None:
         self._w.delete_by_term("id", article_id)
+
+
+def story_number(cluster: str) -> int:
+    """A story's id (16 hex digits: the id of its first article) as a signed 64-bit
+    number; any other id is hashed to one."""
+    try:
+        if len(cluster) == 16:
+            return int(cluster, 16) - (1 << 63)
+    except ValueError:
+        pass
+    digest = hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _raise_parse_errors(q: Query) -> None:

@@ -27,6 +27,7 @@ from conflictcli.articles import Article
 from conflictcli.errors import DataError
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
+from conflictcli.stories import Stories
 
 if TYPE_CHECKING:
     from conflictcli.index import IndexWriter  # the engine loads only when there is work
@@ -171,10 +172,16 @@ def _ingest(
     # the index commits when its batch ends, the catalogue after it (store.commit)
     with archive.engine.writer(new=why is not None) as writer, store.batch():
         store.upgrade()
+        stories = Stories(store)
+        made = stories.prepare()
+        if made:
+            summary.warnings.append(
+                f"grouped the {made} articles held from before into stories (near-duplicates)"
+            )
         if why:
             _rebuild_index(store, writer, summary, why)
         for got in _reads(todo, sidecars):
-            _apply(got, known.get(got.name), store, writer, summary)
+            _apply(got, known.get(got.name), store, writer, summary, stories)
             progress.advance()
         if prune:
             _prune(roots, known, store, writer, summary)
@@ -212,6 +219,7 @@ class FileRead:
     articles: list[Article] = field(default_factory=list)
     analysed: list[Any] = field(default_factory=list)  # index.analyse() of each article
     packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
+    bands: list[list[int]] = field(default_factory=list)  # stories.bands() of each article
     skip: str | None = None  # why the file cannot be read
     problems: list[tuple[int, str]] = field(default_factory=list)  # rows that gave nothing
     sidecar_warnings: list[str] = field(default_factory=list)
@@ -246,9 +254,11 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     if analyse:
         from conflictcli.index import analyse as analyse_article
+        from conflictcli.stories import bands
 
         got.analysed = [analyse_article(a) for a in got.articles]
         got.packed = [pack(a) for a in got.articles]
+        got.bands = bands([a.body for a in got.articles])
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -259,8 +269,10 @@ def _apply(
     store: Store,
     writer: IndexWriter,
     summary: IngestSummary,
+    stories: Stories,
 ) -> None:
-    """Put what was read of one file into the catalogue and the index."""
+    """Put what was read of one file into the catalogue and the index, each new
+    article in its story."""
     known_sha = known.sha256 if known else None
     summary.warnings += [w for w in got.sidecar_warnings if w not in summary.warnings]
     summary.skipped += [Skipped(f"{got.name}:{row}", why) for row, why in got.problems]
@@ -279,6 +291,7 @@ def _apply(
         if store.has_article(a.id):
             summary.duplicates += a.id not in old_ids
             continue
+        a.cluster = stories.story_of(a.id, a.body, got.bands[n] if got.bands else None)
         store.put_article(a, got.packed[n] if got.packed else None)
         writer.add(a, got.analysed[n] if got.analysed else None)
     store.put_file(record, [(a.row, a.id) for a in got.articles])

@@ -23,7 +23,9 @@ from conflictcli.errors import ArchiveBusy
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
 
-SCHEMA_VERSION = 2  # 2: links name the row of a CSV or the line of a JSON Lines file
+# 2: links name the row of a CSV or the line of a JSON Lines file; 3: stories (clusters
+# of near-duplicate articles) and the bands that find them
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +39,8 @@ CREATE TABLE IF NOT EXISTS articles (
     body TEXT NOT NULL,
     words INTEGER NOT NULL,
     added_at TEXT NOT NULL,
-    author TEXT
+    author TEXT,
+    cluster TEXT  -- the story: the id of its first article (stories.py), NULL until made
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS files (
@@ -64,7 +67,19 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}"
+# the story of each article, and the MinHash bands of each story's first article: how a
+# new copy finds its story (stories.py); added to older catalogues by upgrade()
+STORIES = [
+    "CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster)",
+    """CREATE TABLE IF NOT EXISTS bands (
+        key INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS bands_article ON bands(article_id)",
+]
+
+ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
 
 
 class FileRecord(NamedTuple):  # a tuple: a million of them are made on every ingest
@@ -103,15 +118,20 @@ class Store:
             # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
             self.conn.execute("PRAGMA page_size = 16384")
             self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.executescript(SCHEMA)
+            self.conn.executescript(SCHEMA + ";\n".join(STORIES))
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
 
         # a catalogue of schema 1 has no rows in its links until an ingest upgrades it
         self._row = "row" if self._links_have_rows() else "0"
-        self._columns = ARTICLE_COLUMNS.format(
-            author="author" if self._has_column("articles", "author") else "NULL"
+        self._columns = self._article_columns()
+
+    def _article_columns(self) -> str:
+        has = set(r[1] for r in self.conn.execute("PRAGMA table_info(articles)"))
+        return ARTICLE_COLUMNS.format(
+            author="author" if "author" in has else "NULL",
+            cluster="cluster" if "cluster" in has else "NULL",
         )
 
     def _links_have_rows(self) -> bool:
@@ -125,7 +145,12 @@ class Store:
         caller's write transaction."""
         if not self._has_column("articles", "author"):
             self.conn.execute("ALTER TABLE articles ADD COLUMN author TEXT")
-            self._columns = ARTICLE_COLUMNS.format(author="author")
+        if not self._has_column("articles", "cluster"):  # stories are made by the ingest
+            self.conn.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
+            for statement in STORIES:
+                self.conn.execute(statement)
+        self._columns = self._article_columns()
+        self._set_schema_version()
         if self._links_have_rows():
             return
         # one statement at a time: executescript() would commit the caller's transaction
@@ -141,10 +166,12 @@ class Store:
             "CREATE INDEX IF NOT EXISTS links_article ON links(article_id)",
         ]:
             self.conn.execute(statement)
+        self._row = "row"
+
+    def _set_schema_version(self) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
-        self._row = "row"
 
     def _has_schema(self) -> bool:
         row = self.conn.execute(
@@ -239,8 +266,8 @@ class Store:
         body, words = packed or pack(a)
         self.conn.execute(
             "INSERT OR REPLACE INTO articles"
-            " (id, date, title, title_derived, source, url, body, words, added_at, author)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " (id, date, title, title_derived, source, url, body, words, added_at, author,"
+            " cluster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
                 a.date.isoformat() if a.date else None,
@@ -252,11 +279,88 @@ class Store:
                 words,
                 now_iso(),
                 a.author,
+                a.cluster,
             ),
         )
 
     def drop_articles(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
         self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
+        self.conn.executemany("DELETE FROM bands WHERE article_id = ?", ((i,) for i in ids))
+
+    # -- stories (near-duplicates, stories.py) --------------------------------------------
+    def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
+        """The first articles of stories that share a band with these keys, those that
+        share the most first."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT article_id FROM bands WHERE key IN ({marks})"
+            " GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
+            [*keys, limit],
+        )
+        return [r[0] for r in rows]
+
+    def put_bands(self, article_id: str, keys: list[int]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO bands (key, article_id) VALUES (?, ?)",
+            ((k, article_id) for k in keys),
+        )
+
+    def set_cluster(self, article_id: str, cluster: str) -> None:
+        self.conn.execute("UPDATE articles SET cluster = ? WHERE id = ?", (cluster, article_id))
+
+    def unclustered(self) -> list[str]:
+        """Articles not yet in a story (held before stories were made), oldest first."""
+        sql = "SELECT id FROM articles WHERE cluster IS NULL ORDER BY added_at, rowid"
+        return [r[0] for r in self.conn.execute(sql)]
+
+    def story_leaders(self) -> list[str]:
+        """The articles whose bands the catalogue keeps: each story's first article."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT article_id FROM bands")]
+
+    def clear_bands(self) -> None:
+        self.conn.execute("DELETE FROM bands")
+
+    def bodies(self, ids: list[str]) -> dict[str, str]:
+        """The texts of these articles (those that exist)."""
+        out: dict[str, str] = {}
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            marks = ",".join("?" * len(chunk))
+            for aid, body in self.conn.execute(
+                f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
+            ):
+                out[aid] = zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else body
+        return out
+
+    def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
+        """The members of a story: (id, date, source, title), in the order they came."""
+        rows = self.conn.execute(
+            "SELECT id, date, source, title FROM articles WHERE cluster = ?"
+            " ORDER BY added_at, rowid",
+            (cluster,),
+        )
+        return [tuple(r) for r in rows]
+
+    def largest_stories(self, limit: int) -> list[tuple[str, int, str | None, str | None]]:
+        """The stories with more than one article, the largest first: (cluster,
+        articles, first date, last date)."""
+        rows = self.conn.execute(
+            "SELECT cluster, count(*) AS n, min(date), max(date) FROM articles"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1"
+            " ORDER BY n DESC, cluster LIMIT ?",
+            (limit,),
+        )
+        return [tuple(r) for r in rows]
+
+    def story_counts(self) -> tuple[int, int]:
+        """Stories with more than one article, and the articles they hold."""
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM articles"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1)"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def paths(self, article_id: str) -> list[str]:
         """Every place the article came from: a file's path, or path:row."""
@@ -287,7 +391,7 @@ class Store:
             yield self._article(row)
 
     def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
-        aid, date, title, derived, source, url, body, author = row
+        aid, date, title, derived, source, url, body, author, cluster = row
         if isinstance(body, bytes):  # compressed; catalogues made before hold plain text
             body = zlib.decompress(body).decode("utf-8")
         return Article(
@@ -298,6 +402,7 @@ class Store:
             source=source,
             url=url,
             author=author,
+            cluster=cluster,
             title_derived=bool(derived),
             paths=self.paths(aid) if paths is None else paths,
         )
@@ -348,6 +453,13 @@ class Store:
         return int(
             self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]
         )
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- layout of the search index ----------------------------------------------------
     def index_layout(self) -> int:

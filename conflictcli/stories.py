@@ -1,0 +1,150 @@
+"""Stories: near-duplicate articles (wire copies, the same report with a new headline, a
+trimmed last paragraph or an added byline) grouped into one cluster at ingest.
+
+How two texts are compared: as sets of word 5-shingles (every run of five words, lower
+case, punctuation dropped), by their Jaccard similarity (shared shingles over all
+shingles). An article joins a story when its similarity to the story's first article
+(the one that opened it) is at least THRESHOLD; otherwise it opens a story of its own.
+Comparing with the first article only keeps a story from drifting: every member is
+close to the same text, never a chain of small edits away from it.
+
+Candidates are found without comparing every pair: a MinHash signature of each text
+(datasketch, 64 permutations) is cut into BANDS bands of ROWS values, and the catalogue
+keeps the bands of each story's first article (store.py, table `bands`); a new text
+that shares a band with one is a candidate (about 0.97 likely at similarity 0.8, 0.5 at
+0.7, under 0.03 at 0.5), and every candidate is then compared exactly, on its text. The
+catalogue records SCHEME: bands made another way are made again by the next ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from conflictcli.store import Store
+
+THRESHOLD = 0.7  # Jaccard similarity of word 5-shingles to the story's first article
+SHINGLE = 5  # words in a shingle
+NUM_PERM = 64  # MinHash permutations
+BANDS, ROWS = 8, 8  # LSH: BANDS * ROWS == NUM_PERM (datasketch's choice for 0.7 and 64)
+SEED = 1
+# what the stored bands depend on: bands of another scheme are made again
+SCHEME = f"datasketch affine32 seed {SEED}; {SHINGLE}-word shingles; {BANDS}x{ROWS}"
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> NDArray[np.uint64]:
+    """The text's word shingles, each as a 32-bit hash, sorted and unique (a text
+    shorter than a shingle is one shingle of all its words)."""
+    import numpy as np
+
+    words = np.fromiter(
+        (zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(text.casefold())),
+        dtype=np.uint64,
+    )
+    if not len(words):
+        return words
+    n = max(1, len(words) - SHINGLE + 1)
+    h = np.zeros(n, dtype=np.uint64)
+    for i in range(min(SHINGLE, len(words))):  # FNV-style, wrapping at 64 bits
+        h = h * np.uint64(0x100000001B3) + words[i : i + n]
+    return np.unique(h >> np.uint64(32))
+
+
+def similarity(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> float:
+    """Jaccard similarity of two shingle sets (0 when either is empty)."""
+    import numpy as np
+
+    if not len(a) or not len(b):
+        return 0.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)
+
+
+def bands(texts: Iterable[str]) -> list[list[int]]:
+    """The LSH band keys of each text (BANDS signed 64-bit integers, as SQLite keeps
+    them), from its MinHash signature; a text with no words has none."""
+    from datasketch import MinHash  # numpy and datasketch load only where texts are banded
+
+    sets = [shingles(text).tolist() for text in texts]
+    signatures = MinHash.generator(
+        (s for s in sets if s), num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32"
+    )
+    out: list[list[int]] = []
+    for got in sets:
+        if not got:
+            out.append([])
+            continue
+        values = next(signatures).hashvalues
+        keys = []
+        for band in range(BANDS):
+            raw = bytes([band]) + values[band * ROWS : (band + 1) * ROWS].tobytes()
+            digest = hashlib.blake2b(raw, digest_size=8).digest()
+            keys.append(int.from_bytes(digest, "big", signed=True))
+        out.append(keys)
+    return out
+
+
+class Stories:
+    """Gives each new article its story, in the order articles come in, against the
+    bands the catalogue keeps (one write transaction: the caller's)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._seen: dict[str, NDArray[np.uint64]] = {}  # shingles of recent first articles
+
+    def prepare(self) -> int:
+        """Bands made another way (another SCHEME) are made again; articles held from
+        before stories existed get theirs, oldest first. Returns how many got one."""
+        if self.store.meta("stories") != SCHEME:
+            leaders = self.store.story_leaders()
+            self.store.clear_bands()
+            for chunk in _chunks(leaders):
+                texts = self.store.bodies(chunk)
+                for aid, keys in zip(chunk, bands(texts[i] for i in chunk), strict=True):
+                    self.store.put_bands(aid, keys)
+            self.store.set_meta("stories", SCHEME)
+        made = 0
+        for chunk in _chunks(self.store.unclustered()):
+            texts = self.store.bodies(chunk)
+            for aid, keys in zip(chunk, bands(texts[i] for i in chunk), strict=True):
+                self.store.set_cluster(aid, self.story_of(aid, texts[aid], keys))
+                made += 1
+        return made
+
+    def story_of(self, article_id: str, body: str, keys: list[int] | None = None) -> str:
+        """The story the article joins (the id of its first article), or its own id when
+        it opens one: then its bands are kept for the copies to come."""
+        if keys is None:
+            keys = bands([body])[0]
+        candidates = [c for c in self.store.story_candidates(keys) if c != article_id]
+        best, best_sim = None, THRESHOLD
+        if candidates:
+            mine = shingles(body)
+            missing = [c for c in candidates if c not in self._seen]
+            for aid, text in self.store.bodies(missing).items():
+                if len(self._seen) >= 1000:
+                    self._seen.clear()
+                self._seen[aid] = shingles(text)
+            for c in candidates:
+                got = self._seen.get(c)
+                sim = similarity(mine, got) if got is not None else 0.0
+                if sim >= best_sim and (best is None or sim > best_sim):
+                    best, best_sim = c, sim
+        if best is not None:
+            return best
+        self.store.put_bands(article_id, keys)
+        return article_id
+
+
+def _chunks(ids: list[str], size: int = 256) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
