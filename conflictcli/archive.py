@@ -61,6 +61,8 @@ class Result:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     title_highlights: list[tuple[int, int]] = field(default_factory=list)
     partial: bool = False
+    cluster: str | None = None  # its story: the id of the story's first article
+    similar: int | None = None  # collapsed: the other matches of its story, left out
 
 
 @dataclass
@@ -72,6 +74,7 @@ class SearchResult:
     took_ms: float
     results: list[Result]
     notes: list[str] = field(default_factory=list)  # how the query and dates were read
+    collapsed: bool = False  # one result per story
 
 
 @dataclass
@@ -84,6 +87,35 @@ class Stats:
     index_bytes: int
     last_ingest: str | None
     location: str
+
+
+@dataclass
+class Member:
+    """An article of a story, as lists of stories show it."""
+
+    id: str
+    date: str | None
+    source: str | None
+    title: str
+
+
+@dataclass
+class Story:
+    """Near-duplicate articles (stories.py): `id` is its first article's."""
+
+    id: str
+    articles: int
+    first_date: str | None
+    last_date: str | None
+    members: list[Member]  # the first article first
+
+
+@dataclass
+class Stories:
+    stories: int  # stories of more than one article, in the whole archive
+    articles: int  # the articles they hold
+    threshold: float
+    largest: list[Story]
 
 
 @dataclass
@@ -204,11 +236,15 @@ class Archive:
                     highlights=h.highlights,
                     title_highlights=h.title_highlights,
                     partial=h.partial,
+                    cluster=a.cluster,
+                    similar=h.similar,
                 )
             )
         took = round((time.perf_counter() - t0) * 1000, 1)
         notes = [*req.notes, *found.notes]
-        return SearchResult(req.text, found.total, req.offset, req.limit, took, results, notes)
+        return SearchResult(
+            req.text, found.total, req.offset, req.limit, took, results, notes, req.collapse
+        )
 
     def explain(self, req: SearchRequest) -> Explanation:
         """How the engine reads a request, and how many articles it selects."""
@@ -252,6 +288,23 @@ class Archive:
                 "Give more characters of the id.",
             )
         return self.store.articles(ids)[ids[0]]
+
+    def story(self, a: Article) -> list[Member]:
+        """The other articles of the article's story, the first one first."""
+        if not a.cluster:
+            return []
+        return [Member(*m) for m in self.store.story(a.cluster) if m[0] != a.id]
+
+    def stories(self, limit: int) -> Stories:
+        """The largest stories (more than one article), each with its members."""
+        from conflictcli.stories import THRESHOLD
+
+        count, held = self.store.story_counts()
+        largest = [
+            Story(cid, n, first, last, [Member(*m) for m in self.store.story(cid)])
+            for cid, n, first, last in self.store.largest_stories(limit)
+        ]
+        return Stories(count, held, THRESHOLD, largest)
 
     def sources(self) -> list[Source]:
         return [Source(*row) for row in self.store.sources()]

@@ -268,6 +268,22 @@ def search(
             "and how many articles it selects, instead of the results.",
         ),
     ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Show every copy of a story in the table (by default near-duplicates are "
+            "one line, '+N similar').",
+        ),
+    ] = False,
+    collapse: Annotated[
+        bool,
+        typer.Option(
+            "--collapse",
+            help="One result per story in --json, --jsonl and --csv too, with 'similar' "
+            "(by default they list every article, each with its 'cluster').",
+        ),
+    ] = False,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
@@ -282,6 +298,8 @@ def search(
     Example: conflict search "Belgorod drones" --since 2024-03 --sort newest
     """
     fmt = _format(json, jsonl, csv)
+    if every and collapse:
+        raise UsageError("Use --all or --collapse, not both.")
     req = build_request(
         query,
         since,
@@ -292,6 +310,7 @@ def search(
         limit=limit,
         offset=offset,
         sources=tuple(source or ()),
+        collapse=collapse or (fmt is Format.table and not every),
     )
     archive = _open(index)
     if explain:
@@ -328,7 +347,28 @@ def show(
     archive = _open(index)
     art = archive.resolve(ref)
     spans = archive.engine.mark(art.body, highlight) if highlight else []
-    output.article(art, fmt, spans)
+    output.article(art, fmt, spans, archive.story(art))
+
+
+@app.command()
+def dupes(
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many stories.")
+    ] = 20,
+    json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """List the largest stories: near-duplicate articles (wire copies, a new headline,
+    a trimmed or added paragraph) grouped at ingest.
+
+    An article joins a story when at least 70% of its word 5-shingles are shared with
+    the story's first article (Jaccard similarity). Search shows a story as one line,
+    '+N similar'; 'conflict show ID' lists its articles.
+
+    Example: conflict dupes -n 5
+    """
+    output.stories(_open(index).stories(limit), _format(json))
 
 
 @app.command()

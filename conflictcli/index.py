@@ -111,6 +111,7 @@ class Hit:
     snippet: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     title_highlights: list[tuple[int, int]] = field(default_factory=list)
+    similar: int | None = None  # collapsed: the other matches of its story, left out
 
 
 @dataclass
@@ -293,10 +294,16 @@ class WhooshIndex:
         with self._ix.searcher() as s:
             found, selected, window = self._matches(s, parsed.query, req)
             total = len(selected)
-            entries = [(d, score, False) for d, score in _ranked(s, selected, want, req.sort)]
+            stories = _Stories(s) if req.collapse else None
+            lines = total if stories is None else stories.count(selected)
+            entries = [
+                (d, score, False) for d, score in _ranked(s, selected, want, req.sort, stories)
+            ]
             some = None
-            if want is not None and total < want and not req.any_terms:
-                some, more = self._partial(s, req, parsed.query, selected, window, want - total)
+            if want is not None and lines < want and not req.any_terms:
+                some, more = self._partial(
+                    s, req, parsed.query, selected, window, want - lines, stories
+                )
                 entries += [(d, score, True) for d, score in more]
             page = entries[req.offset : want]
             ids = [s.stored_fields(d)["id"] for d, _, _ in page]
@@ -309,6 +316,9 @@ class WhooshIndex:
                 self._hit(i, score, partial, terms[d], known.get(i))
                 for i, (d, score, partial) in zip(ids, page, strict=True)
             ]
+            if stories is not None:
+                for hit, (d, _, _) in zip(hits, page, strict=True):
+                    hit.similar = stories.others(d)
         return EngineResult(total=total, hits=hits, notes=parsed.notes)
 
     def _partial(
@@ -319,8 +329,10 @@ class WhooshIndex:
         full: Scores,
         window: Window,
         room: int,
+        stories: _Stories | None,
     ) -> tuple[Found | None, Sequence[tuple[int, float | None]]]:
-        """Articles holding only some of the terms, to fill the page after the full ones."""
+        """Articles holding only some of the terms, to fill the page after the full ones
+        (collapsed: of stories that no full match is in)."""
         some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
         if some_q == full_q:
             return None, []
@@ -328,7 +340,9 @@ class WhooshIndex:
         more = {
             d: x for d, x in some.scores.items() if d not in full and (window is None or window(d))
         }
-        return some, _ranked(s, more, room, req.sort)
+        if stories is not None:
+            more = stories.count_more(more)
+        return some, _ranked(s, more, room, req.sort, stories)
 
     def _hit(
         self,
@@ -443,12 +457,28 @@ def _day_range(
 
 
 def _ranked(
-    s: Any, scores: Scores, limit: int | None, sort: Sort
+    s: Any, scores: Scores, limit: int | None, sort: Sort, stories: _Stories | None = None
 ) -> Sequence[tuple[int, float | None]]:
     """The first `limit` (None: all) of the matches in the requested order, as Whoosh's
     collectors order them: by score, a tie going to the lower document number, or by
     date (undated last) with no score. Every match is ranked, so the first page is
-    always the start of the whole list."""
+    always the start of the whole list. With `stories`, each story's first match only."""
+    if stories is None:
+        return _ranked_all(s, scores, limit, sort)
+    if limit is None:
+        return stories.firsts(_ranked_all(s, scores, None, sort))
+    want: int | None = limit
+    while True:  # rank more until `limit` stories are in, or every match is
+        ranked = _ranked_all(s, scores, want, sort)
+        firsts = stories.firsts(ranked)
+        if want is None or len(firsts) >= limit or len(ranked) < want:
+            return firsts[:limit]
+        want = want * 4 if want * 4 < len(scores) else None
+
+
+def _ranked_all(
+    s: Any, scores: Scores, limit: int | None, sort: Sort
+) -> Sequence[tuple[int, float | None]]:
     if sort is Sort.relevance:
         items = scores.items()
         if limit is None:
@@ -459,6 +489,47 @@ def _ranked(
     c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
     s.search_with_collector(_Listed(s, scores), c)
     return [(h.docnum, None) for h in c.results()]
+
+
+class _Stories:
+    """The story of every document (the `story` column), for collapsed results: a
+    story is shown once, at its best-ranked match, with the number of its other
+    matches."""
+
+    def __init__(self, s: Any) -> None:
+        self._of: list[int] = []
+        for sub, _offset in s.leaf_searchers():  # in document number order
+            self._of.extend(column_values(sub, "story"))
+        self._matches: dict[int, int] = {}  # story -> how many of the matches it holds
+
+    def count(self, docs: Scores) -> int:
+        """How many stories the documents fall in (remembering how many each holds)."""
+        of = self._of
+        for d in docs:
+            story = of[d]
+            self._matches[story] = self._matches.get(story, 0) + 1
+        return len(self._matches)
+
+    def count_more(self, docs: Scores) -> Scores:
+        """Of further documents (partial matches), those whose stories are not counted
+        yet; their stories are counted from them."""
+        of, before = self._of, set(self._matches)
+        left = {d: x for d, x in docs.items() if of[d] not in before}
+        self.count(left)
+        return left
+
+    def firsts(self, ranked: Sequence[tuple[int, float | None]]) -> list[tuple[int, float | None]]:
+        seen: set[int] = set()
+        out = []
+        for d, score in ranked:
+            story = self._of[d]
+            if story not in seen:
+                seen.add(story)
+                out.append((d, score))
+        return out
+
+    def others(self, d: int) -> int:
+        return self._matches.get(self._of[d], 1) - 1
 
 
 def _by_score(item: tuple[int, float]) -> tuple[float, int]:

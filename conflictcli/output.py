@@ -24,14 +24,14 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from conflictcli.archive import Result, SearchResult, Source, Stats
+    from conflictcli.archive import Member, Result, SearchResult, Source, Stats, Stories
     from conflictcli.articles import Article
     from conflictcli.index import Explanation, Node
     from conflictcli.ingest import IngestSummary
 
 JSON_SCHEMA_VERSION = 1
 MARK = "bold black on yellow"
-RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "score", "snippet"]
+RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"]
 
 
 class Format(str, Enum):
@@ -269,6 +269,8 @@ def result_record(r: Result) -> dict[str, Any]:
     rec["highlights"] = [list(span) for span in r.highlights]
     if r.partial:
         rec["partial"] = True
+    if r.similar is not None:  # collapsed: one result per story
+        rec["similar"] = r.similar
     return rec
 
 
@@ -293,10 +295,12 @@ def search_results(res: SearchResult, fmt: Format) -> None:
             sys.stdout.write(json.dumps(result_record(r), ensure_ascii=False) + "\n")
     elif fmt is Format.csv:
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow([*RESULT_FIELDS, "partial"])
+        w.writerow([*RESULT_FIELDS, "partial", *(["similar"] if res.collapsed else [])])
         for r in res.results:
             w.writerow(
-                [_cell(getattr(r, k)) for k in RESULT_FIELDS] + ["true" if r.partial else "false"]
+                [_cell(getattr(r, k)) for k in RESULT_FIELDS]
+                + ["true" if r.partial else "false"]
+                + ([r.similar] if res.collapsed else [])
             )
     else:
         _search_table(res)
@@ -356,6 +360,8 @@ def _search_table(res: SearchResult) -> None:
             cells.append(Text(safe(r.source or "")))
         title = marked(r.title, r.title_highlights)
         title.stylize("bold")
+        if r.similar:
+            title.append(f"  +{r.similar} similar", style="not bold dim")
         cells += [title, marked(r.snippet, r.highlights)]
         table.add_row(*cells, style="dim" if r.partial else None)
     emit(table)
@@ -388,6 +394,10 @@ def _search_notes(res: SearchResult, fmt: Format) -> None:
         note(f"showing {shown}, then {some} holding some of the terms ({res.took_ms:.0f} ms)")
     else:
         note(f"showing {first}–{last} of {res.total} ({res.took_ms:.0f} ms)")
+    folded = sum(r.similar or 0 for r in res.results)
+    if folded:
+        copies = "1 similar article is" if folded == 1 else f"{folded} similar articles are"
+        note(f"{copies} folded into the stories shown (--all shows every copy)")
 
 
 # -- explain ----------------------------------------------------------------------
@@ -462,7 +472,7 @@ def _tree_lines(n: Node, depth: int) -> list[Text]:
 
 
 # -- show -------------------------------------------------------------------------
-def article_record(a: Article) -> dict[str, Any]:
+def article_record(a: Article, story: list[Member] | None = None) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA_VERSION,
         "id": a.id,
@@ -476,25 +486,38 @@ def article_record(a: Article) -> dict[str, Any]:
         "snippet": " ".join(a.body.split())[:220],
         "paths": a.paths,
         "words": a.words,
+        "cluster": a.cluster,
+        "similar": [dataclasses.asdict(m) for m in story or []],
         "body": a.body,
     }
 
 
-def _header(a: Article) -> list[tuple[str, str]]:
+SHOW_SIMILAR = 10  # the other articles of a story that `show` lists
+
+
+def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
     rows = [("date", a.date.isoformat() if a.date else "unknown")]
     rows += [("source", a.source)] if a.source else []
     rows += [("author", a.author)] if a.author else []
     rows += [("url", a.url)] if a.url else []
     rows += [("path", p) for p in a.paths]
-    return [*rows, ("id", a.id), ("words", str(a.words))]
+    rows += [("id", a.id), ("words", str(a.words))]
+    rows += [("similar", _member(m)) for m in story[:SHOW_SIMILAR]]
+    if len(story) > SHOW_SIMILAR:
+        rows.append(("similar", f"… {len(story) - SHOW_SIMILAR} more (show --json lists all)"))
+    return rows
 
 
-def article(a: Article, fmt: Format, spans: list[tuple[int, int]]) -> None:
+def _member(m: Member) -> str:
+    return "  ".join(part for part in (m.id[:8], m.date or "undated", m.source, m.title) if part)
+
+
+def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[Member]) -> None:
     if fmt is not Format.table:
-        _emit_json(article_record(a))
+        _emit_json(article_record(a, story))
         return
     if not stdout_is_terminal():
-        _plain_article(a, spans)
+        _plain_article(a, spans, story)
         return
     from rich.console import Group
     from rich.table import Table
@@ -503,16 +526,16 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]]) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="dim", no_wrap=True)
     head.add_column(overflow="fold")
-    for label, value in _header(a):
+    for label, value in _header(a, story):
         head.add_row(label, Text(safe(value)))
     emit(Text(safe(a.title), style="bold"), head, Text(), Group(*_paragraphs(a.body, spans)))
 
 
-def _plain_article(a: Article, spans: list[tuple[int, int]]) -> None:
+def _plain_article(a: Article, spans: list[tuple[int, int]], story: list[Member]) -> None:
     """Into a pipe or a file: the header, then the body exactly as stored (control
     characters escaped), never wrapped or padded; marks only with --color always."""
     out = [safe(a.title)]
-    out += [f"{label:<6}  {safe(value)}" for label, value in _header(a)]
+    out += [f"{label:<7} {safe(value)}" for label, value in _header(a, story)]
     body, at = [], 0
     if colored_pipe():
         for start, end in sorted(spans):
@@ -538,6 +561,54 @@ def _paragraphs(body: str, spans: list[tuple[int, int]]) -> list[Text]:
         parts += [marked(para, local), Text()]
         start = end + 2
     return parts[:-1]
+
+
+# -- stories ----------------------------------------------------------------------
+def stories(got: Stories, fmt: Format) -> None:
+    if fmt is not Format.table:
+        _emit_json_rows(
+            {
+                "schema": JSON_SCHEMA_VERSION,
+                "stories_count": got.stories,
+                "articles": got.articles,
+                "threshold": got.threshold,
+            },
+            "stories",
+            (dataclasses.asdict(st) for st in got.largest),
+        )
+        return
+    if not got.largest:
+        note("No near-duplicate stories: every article stands alone.")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("story", no_wrap=True)
+    table.add_column("articles", justify="right")
+    table.add_column("first", no_wrap=True)
+    table.add_column("last", no_wrap=True)
+    table.add_column("sources", overflow="fold", max_width=30)
+    table.add_column("title (of the first article)", overflow="fold")
+    for st in got.largest:
+        outlets = list(dict.fromkeys(m.source for m in st.members if m.source))
+        table.add_row(
+            st.id[:8],
+            f"{st.articles:,}",
+            st.first_date or "—",
+            st.last_date or "—",
+            Text(
+                safe(", ".join(outlets[:3]) + (f" +{len(outlets) - 3}" if len(outlets) > 3 else ""))
+            ),
+            Text(safe(st.members[0].title if st.members else "")),
+        )
+    emit(table)
+    held = "1 story holds" if got.stories == 1 else f"{got.stories:,} stories hold"
+    note(
+        f"{held} {got.articles:,} articles that are near-duplicates "
+        f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
+        "'conflict show ID' lists a story's articles"
+    )
 
 
 # -- stats ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ class SearchRequest:
     offset: int = 0
     dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
     sources: tuple[str, ...] = ()  # --source: only articles of these outlets (any case)
+    collapse: bool = False  # one result per story (stories.py): limit and offset count stories
     notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
 
 

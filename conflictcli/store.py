@@ -71,12 +71,13 @@ CREATE TABLE IF NOT EXISTS runs (
 # new copy finds its story (stories.py); added to older catalogues by upgrade()
 STORIES = [
     "CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster)",
+    # `article` is the first 8 hex digits of the article's id as a number: a band row
+    # takes about 12 bytes (a text id would make it 25)
     """CREATE TABLE IF NOT EXISTS bands (
         key INTEGER NOT NULL,
-        article_id TEXT NOT NULL,
-        PRIMARY KEY (key, article_id)
+        article INTEGER NOT NULL,
+        PRIMARY KEY (key, article)
     ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS bands_article ON bands(article_id)",
 ]
 
 ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
@@ -87,6 +88,15 @@ class FileRecord(NamedTuple):  # a tuple: a million of them are made on every in
     sha256: str
     size: int
     mtime: float
+
+
+def _prefix(article_id: str) -> int:
+    """The first 8 hex digits of an id as a signed 32-bit number (bands.article)."""
+    try:
+        n = int(article_id[:8], 16)
+    except ValueError:  # ids are hex; any other is one number, its stories still compared
+        n = 0
+    return n - (1 << 32) if n >= 1 << 31 else n
 
 
 def _place(path: str, row: int) -> str:
@@ -285,8 +295,23 @@ class Store:
 
     def drop_articles(self, ids: Iterable[str]) -> None:
         ids = list(ids)
+        leaders = [i for i in ids if self._opens_story(i)]
+        if leaders:  # their bands go too, found from their texts
+            from conflictcli.stories import bands
+
+            texts = self.bodies(leaders)
+            for aid, keys in zip(leaders, bands(texts[i] for i in leaders), strict=True):
+                self.conn.executemany(
+                    "DELETE FROM bands WHERE key = ? AND article = ?",
+                    ((k, _prefix(aid)) for k in keys),
+                )
         self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
-        self.conn.executemany("DELETE FROM bands WHERE article_id = ?", ((i,) for i in ids))
+
+    def _opens_story(self, article_id: str) -> bool:
+        row = self.conn.execute(
+            "SELECT cluster = id FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return bool(row and row[0])
 
     # -- stories (near-duplicates, stories.py) --------------------------------------------
     def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
@@ -295,17 +320,28 @@ class Store:
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(
-            f"SELECT article_id FROM bands WHERE key IN ({marks})"
-            " GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
+        prefixes = self.conn.execute(
+            f"SELECT article FROM bands WHERE key IN ({marks})"
+            " GROUP BY article ORDER BY count(*) DESC, article LIMIT ?",
             [*keys, limit],
-        )
-        return [r[0] for r in rows]
+        ).fetchall()
+        out = []
+        for (p,) in prefixes:  # the first articles of stories whose ids start so
+            low = f"{p & 0xFFFFFFFF:08x}"
+            high = low + "g"  # after every id that starts with `low`
+            out += [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM articles WHERE id >= ? AND id < ? AND cluster = id",
+                    (low, high),
+                )
+            ]
+        return out
 
     def put_bands(self, article_id: str, keys: list[int]) -> None:
         self.conn.executemany(
-            "INSERT OR IGNORE INTO bands (key, article_id) VALUES (?, ?)",
-            ((k, article_id) for k in keys),
+            "INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
+            ((k, _prefix(article_id)) for k in keys),
         )
 
     def set_cluster(self, article_id: str, cluster: str) -> None:
@@ -318,7 +354,7 @@ class Store:
 
     def story_leaders(self) -> list[str]:
         """The articles whose bands the catalogue keeps: each story's first article."""
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT article_id FROM bands")]
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE cluster = id")]
 
     def clear_bands(self) -> None:
         self.conn.execute("DELETE FROM bands")
@@ -331,21 +367,28 @@ class Store:
             for aid, body in self.conn.execute(
                 f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
             ):
-                out[aid] = zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else body
+                out[aid] = (
+                    zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else body
+                )
         return out
 
     def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
-        """The members of a story: (id, date, source, title), in the order they came."""
+        """The members of a story: (id, date, source, title), in the order they came
+        (the first article first)."""
+        if not self._has_column("articles", "cluster"):
+            return []
         rows = self.conn.execute(
             "SELECT id, date, source, title FROM articles WHERE cluster = ?"
-            " ORDER BY added_at, rowid",
-            (cluster,),
+            " ORDER BY id != ?, added_at, rowid",
+            (cluster, cluster),
         )
         return [tuple(r) for r in rows]
 
     def largest_stories(self, limit: int) -> list[tuple[str, int, str | None, str | None]]:
         """The stories with more than one article, the largest first: (cluster,
         articles, first date, last date)."""
+        if not self._has_column("articles", "cluster"):
+            return []
         rows = self.conn.execute(
             "SELECT cluster, count(*) AS n, min(date), max(date) FROM articles"
             " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1"
@@ -356,6 +399,8 @@ class Store:
 
     def story_counts(self) -> tuple[int, int]:
         """Stories with more than one article, and the articles they hold."""
+        if not self._has_column("articles", "cluster"):
+            return 0, 0
         row = self.conn.execute(
             "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM articles"
             " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1)"

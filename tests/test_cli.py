@@ -51,7 +51,7 @@ def test_archive_location_env_option_and_default(run: Run, tmp_path: Path, isola
     assert (isolated / "catalogue.sqlite").exists()
     other = tmp_path / "other-archive"
     run("ingest", str(SAMPLE / "ukraine"), "--quiet", "--index", str(other))
-    assert as_json(run("stats", "--json", "--index", str(other)))["articles"] == 6
+    assert as_json(run("stats", "--json", "--index", str(other)))["articles"] == 7
     env_less = {"CONFLICT_INDEX": None}
     r = run("ingest", str(SAMPLE / "ukraine"), "--quiet", env=env_less)
     assert r.exit_code == 0

@@ -185,7 +185,7 @@ def test_a_lost_search_index_is_rebuilt_from_the_catalogue(run: Run, isolated: P
         lost.exit_code == 1 and "search index" in lost.stderr and "conflict ingest" in lost.stderr
     )
     s = as_json(run("ingest", str(SAMPLE / "ukraine"), "--json"))
-    assert s["unchanged"] == 6 and any("rebuilt" in w for w in s["warnings"])
+    assert s["unchanged"] == 7 and any("rebuilt" in w for w in s["warnings"])
     assert as_json(run("search", "Belgorod", "--json", "--limit", "0")) | {"took_ms": 0} == (
         before | {"took_ms": 0}
     )
@@ -223,10 +223,10 @@ def test_an_unchanged_reingest_reads_no_file(
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda p: reads.append(p) or real(p))
     s = as_json(run("ingest", str(articles_dir), "--json"))
-    assert s["unchanged"] == 49 and s["added"] == s["updated"] == 0
+    assert s["unchanged"] == 50 and s["added"] == s["updated"] == 0
     assert [p for p in reads if p.suffix == ".txt"] == []
     s = as_json(run("ingest", str(articles_dir), "--json", "--rehash"))
-    assert s["unchanged"] == 49 and len([p for p in reads if p.suffix == ".txt"]) == 49
+    assert s["unchanged"] == 50 and len([p for p in reads if p.suffix == ".txt"]) == 50
 
 
 def test_a_change_that_keeps_size_and_time_needs_rehash(run: Run, tmp_path: Path) -> None:
@@ -276,7 +276,7 @@ def test_worker_processes_build_the_same_archive(
         rows = [json.loads(line) for line in found.stdout.splitlines()]
         outputs.append((s, rows, as_json(run("stats", "--json", *ix))["articles"]))
     (serial, rows0, n0), (parallel, rows1, n1) = outputs
-    assert n0 == n1 == 50
+    assert n0 == n1 == 51
     assert {k: (serial[k], parallel[k]) for k in serial if serial[k] != parallel[k]} == {}
     assert serial == parallel
     assert rows0 == rows1 and any(r["source"] == "Wire" for r in rows0)

@@ -33,7 +33,8 @@ def test_json_fields_are_documented() -> None:
         "source", "url", "path", "score", "snippet", "highlights", "partial", "paths", "body",
         "articles", "first_date", "last_date", "by_month", "index_bytes", "last_ingest",
         "ignored", "what", "files", "reason", "operator_words", "read_as", "notes", "parsed",
-        "op", "role", "children", "text", "fields", "first", "last",
+        "op", "role", "children", "text", "fields", "first", "last", "cluster", "similar",
+        "stories_count", "threshold", "stories", "members",
     ]:  # fmt: skip
         assert f'"{key}"' in README or f"`{key}`" in README, key
 
@@ -51,17 +52,19 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     ix = ["--index", str(sample_archive)]
     real = {
         "ingest": as_json(run("ingest", str(SAMPLE), "--json", *ix)),
-        "search": as_json(run("search", "Belgorod drones", "--json", "-n", "6", *ix)),
+        "search": as_json(run("search", "Belgorod drones", "--json", "-n", "7", *ix)),
         "stats": as_json(run("stats", "--json", *ix)),
         "show": as_json(
             run("show", str(SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"), "--json", *ix)
         ),
+        "dupes": as_json(run("dupes", "--json", *ix)),
     }
     examples = {
         "ingest": next(x for x in readme_json() if "added" in x),
         "search": next(x for x in readme_json() if "results" in x),
         "stats": next(x for x in readme_json() if "by_month" in x),
         "show": next(x for x in readme_json() if "body" in x),
+        "dupes": next(x for x in readme_json() if "stories_count" in x),
     }
     for name, example in examples.items():
         assert set(example) == set(real[name]), name
@@ -69,6 +72,7 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     real_results = real["search"]["results"]
     assert set(full) == set(real_results[0]) and "partial" not in full
     assert set(partial) == set(real_results[-1]) and partial["partial"] is True
+    assert examples["dupes"] == real["dupes"]  # the sample's one story, as it is
     assert set(examples["ingest"]["skipped"][0]) == {"path", "reason"}
     assert set(examples["ingest"]["ignored"][0]) == set(real["ingest"]["ignored"][0])
 

@@ -233,12 +233,12 @@ def test_partial_notes_read_right_for_none_one_and_many(search) -> None:  # type
 
 
 def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[no-untyped-def]
-    r = search("Belgorod drones")
+    r = search("Belgorod drones", "--all")  # every copy of a story: a line an article
     assert r.exit_code == 0
     assert "Belgorod" in r.stdout and "date" in r.stdout
     n = len(files_matching(r"\bbelgorod", r"\bdrones?\b"))
     assert f"showing 1–{n} of {n}, then {10 - n} partial matches" in r.stderr
-    full = search("Belgorod drones", "--limit", "3")
+    full = search("Belgorod drones", "--limit", "3", "--all")
     assert re.search(rf"showing 1–3 of {n} \(\d+ ms\)", full.stderr)
     assert "showing" not in r.stdout
     # into a pipe nothing is wrapped: one line a result, whole, no trailing spaces

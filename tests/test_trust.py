@@ -252,7 +252,7 @@ def test_stats_and_tables_are_not_cut_into_a_pipe(run: Run, ix: list[str], tmp_p
     assert run("ingest", str(SAMPLE / "other"), "--index", str(long_name), "--quiet").exit_code == 0
     out = run("stats", "--index", str(long_name), env={"COLUMNS": "40"}).stdout
     assert str(long_name) in out.splitlines()[-1] or str(long_name) in out
-    table = run("search", "Belgorod", "--limit", "20", *ix, env={"COLUMNS": "40"}).stdout
+    table = run("search", "Belgorod", "--limit", "20", "--all", *ix, env={"COLUMNS": "40"}).stdout
     rows = [line for line in table.splitlines() if re.match(r"\s*\d+\s+\d{4}-", line)]
     assert len(rows) == as_json(run("search", "Belgorod", "--limit", "20", "--json", *ix))["total"]
 

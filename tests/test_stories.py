@@ -1,0 +1,273 @@
+"""Near-duplicate stories: copies of one report grouped at ingest, shown once in the
+table, listed with their story in machine output, and counted as articles always.
+
+Texts are written here from a word list (seeded), so that how much two of them share is
+known; an independent oracle (plain Python sets of five-word runs) says which copies
+must join a story."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conflictcli.stories import THRESHOLD
+
+from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
+
+WORDS = [
+    "drone",
+    "strike",
+    "city",
+    "region",
+    "governor",
+    "said",
+    "forces",
+    "army",
+    "village",
+    "front",
+    "shelling",
+    "power",
+    "station",
+    "bridge",
+    "convoy",
+    "officials",
+    "reported",
+    "attack",
+    "missile",
+    "defence",
+    "troops",
+    "border",
+    "night",
+    "morning",
+    "residents",
+    "damage",
+    "fire",
+    "engineers",
+    "supply",
+    "hospital",
+    "ministry",
+    "talks",
+    "aid",
+    "weapons",
+    "artillery",
+    "river",
+    "port",
+    "grain",
+    "ship",
+    "tanker",
+    "rail",
+    "depot",
+    "fuel",
+    "refinery",
+    "market",
+    "school",
+]
+
+
+def text(seed: int, paragraphs: int = 6, words: int = 45) -> list[str]:
+    """Paragraphs of words drawn from WORDS with a seed: two seeds share few 5-word runs."""
+    rnd = random.Random(seed)
+    return [" ".join(rnd.choice(WORDS) for _ in range(words)) + "." for _ in range(paragraphs)]
+
+
+def article(date: str, paras: list[str], title: str | None = None) -> str:
+    head = f" date {date}\n" + (f"title: {title}\n" if title else "")
+    return head + "\n" + "\n\n".join(paras) + "\n"
+
+
+def oracle(a: str, b: str) -> float:
+    """Jaccard similarity of word 5-shingles, written plainly (not stories.py's code)."""
+
+    def runs(t: str) -> set[tuple[str, ...]]:
+        w = re.findall(r"\w+", t.casefold())
+        return {tuple(w[i : i + 5]) for i in range(max(1, len(w) - 4))}
+
+    x, y = runs(a), runs(b)
+    return len(x & y) / len(x | y)
+
+
+@pytest.fixture
+def wire(tmp_path: Path) -> Path:
+    """One report, three copies of it as outlets carry them, and two other reports."""
+    base = text(1)
+    d = tmp_path / "wire"
+    write(d / "a-original.txt", article("2024-03-27", base))
+    retitled = [*base, "Reporting by the news desk."]  # the same text alone is the same article
+    write(d / "b-retitled.txt", article("2024-03-27", retitled, "Drone cuts power, governor says"))
+    write(d / "c-trimmed.txt", article("2024-03-27", base[:-1]))
+    write(d / "d-byline.txt", article("2024-03-28", ["By our correspondent", *base]))
+    write(d / "e-other.txt", article("2024-03-27", text(2)))
+    write(d / "f-other.txt", article("2024-03-29", text(3)))
+    return d
+
+
+def _all(run: Run, *args: str) -> list[dict[str, Any]]:
+    r = run("search", *args, "--jsonl", "--limit", "0")
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_copies_of_a_report_are_one_story_and_other_reports_stand_alone(
+    run: Run, wire: Path
+) -> None:
+    assert run("ingest", str(wire), "--quiet").exit_code == 0
+    got = as_json(run("dupes", "--json"))
+    assert got["stories_count"] == 1 and got["articles"] == 4
+    assert got["threshold"] == THRESHOLD
+    (story,) = got["stories"]
+    members = {Path(as_json(run("show", m["id"], "--json"))["path"]).name for m in story["members"]}
+    assert members == {"a-original.txt", "b-retitled.txt", "c-trimmed.txt", "d-byline.txt"}
+    first = as_json(run("show", story["members"][0]["id"], "--json"))
+    assert Path(first["path"]).name == "a-original.txt"  # the one that came first opens it
+    assert story["id"] == first["id"] == first["cluster"]
+    assert story["first_date"] == "2024-03-27" and story["last_date"] == "2024-03-28"
+    for name in ("e-other.txt", "f-other.txt"):
+        alone = as_json(run("show", str(wire / name), "--json"))
+        assert alone["cluster"] == alone["id"] and alone["similar"] == []
+
+
+@pytest.mark.parametrize("changed", [10, 30, 40, 45, 50, 55, 70, 90])
+def test_a_copy_joins_exactly_when_its_similarity_reaches_the_threshold(
+    run: Run, tmp_path: Path, changed: int
+) -> None:
+    """A copy whose last `changed` of 270 words are other words (similarity 0.94 to
+    0.49 by the oracle): it joins the story if and only if the oracle's similarity is
+    at least THRESHOLD."""
+    words, other = " ".join(text(7)).split(), " ".join(text(8)).split()
+    base = [" ".join(words)]
+    copy = [" ".join(words[: len(words) - changed] + other[:changed])]
+    write(tmp_path / "in" / "a.txt", article("2024-01-01", base))
+    write(tmp_path / "in" / "b.txt", article("2024-01-02", copy))
+    assert run("ingest", str(tmp_path / "in"), "--quiet").exit_code == 0
+    a = as_json(run("show", str(tmp_path / "in" / "a.txt"), "--json"))
+    b = as_json(run("show", str(tmp_path / "in" / "b.txt"), "--json"))
+    joined = b["cluster"] == a["id"]
+    assert joined == (oracle(a["body"], b["body"]) >= THRESHOLD), oracle(a["body"], b["body"])
+
+
+def test_the_table_shows_a_story_once_and_machine_output_lists_every_copy(
+    run: Run, wire: Path
+) -> None:
+    run("ingest", str(wire), "--quiet")
+    word = text(1)[0].split()[0]  # in the report and its copies
+    table = run("search", f'"{" ".join(text(1)[2].split()[:6])}"')
+    assert table.exit_code == 0, table.stderr
+    assert "+3 similar" in table.stdout and table.stdout.count("\n 1 ") + 1 >= 1
+    assert "3 similar articles are folded" in table.stderr
+    every = run("search", f'"{" ".join(text(1)[2].split()[:6])}"', "--all")
+    assert "similar" not in every.stdout and len(every.stdout.strip().splitlines()) >= 6
+    listed = _all(run, f'"{" ".join(text(1)[2].split()[:6])}"')
+    assert len(listed) == 4 and len({r["cluster"] for r in listed}) == 1
+    assert all("similar" not in r for r in listed)
+    collapsed = _all(run, f'"{" ".join(text(1)[2].split()[:6])}"', "--collapse")
+    assert [r["similar"] for r in collapsed] == [3]
+    rows = list(
+        csv.DictReader(io.StringIO(run("search", word, "--csv", "--collapse", "-n", "0").stdout))
+    )
+    assert rows and all(r["similar"].isdigit() for r in rows)
+    assert (
+        sum(1 + int(r["similar"]) for r in rows) == as_json(run("search", word, "--json"))["total"]
+    )
+
+
+def test_collapsed_pages_put_together_are_the_whole_collapsed_list(
+    run: Run, tmp_path: Path
+) -> None:
+    """Many stories of several copies: every limit and offset page of the collapsed
+    list is a slice of the whole, one line a story, and the lines count every match."""
+    rnd = random.Random(5)
+    d = tmp_path / "many"
+    for story in range(12):
+        base = text(100 + story, paragraphs=4)
+        for copy in range(rnd.randint(1, 4)):
+            paras = base if copy == 0 else [f"Reported by desk {copy}.", *base[: 3 + copy % 2]]
+            write(d / f"s{story:02d}-{copy}.txt", article(f"2024-02-{1 + story:02d}", paras))
+    assert run("ingest", str(d), "--quiet").exit_code == 0
+    queries = [
+        ("drone", []),
+        ("strike OR fire", []),
+        ("army NOT grain", []),
+        ("port", ["--sort", "newest"]),
+        ("drone", ["--since", "2024-02-06"]),
+    ]
+    for q, extra in queries:
+        query = " ".join([q, *extra])
+        whole = _all(run, q, *extra, "--collapse")
+        total = as_json(run("search", q, *extra, "--json"))["total"]
+        assert sum(1 + r["similar"] for r in whole) == total, query
+        assert len({r["cluster"] for r in whole}) == len(whole), query
+        assert len(_all(run, q, *extra)) == total, query
+        ids = [r["id"] for r in whole]
+        for limit in (1, 2, 3, 5):
+            for offset in (0, 1, 4, 7):
+                args = ["--json", "--collapse", "-n", str(limit), "--offset", str(offset)]
+                page = as_json(run("search", q, *extra, *args))
+                full = [r["id"] for r in page["results"] if not r.get("partial")]
+                assert full == ids[offset : offset + limit], (query, limit, offset)
+                assert page["total"] == total
+
+
+def test_a_later_copy_joins_the_story_of_an_earlier_ingest(run: Run, tmp_path: Path) -> None:
+    base = text(11)
+    write(tmp_path / "day1" / "a.txt", article("2024-05-01", base))
+    write(tmp_path / "day1" / "x.txt", article("2024-05-01", text(12)))
+    assert run("ingest", str(tmp_path / "day1"), "--quiet").exit_code == 0
+    write(tmp_path / "day2" / "b.txt", article("2024-05-02", [*base[:-1], "Updated at noon."]))
+    assert run("ingest", str(tmp_path / "day2"), "--quiet").exit_code == 0
+    a = as_json(run("show", str(tmp_path / "day1" / "a.txt"), "--json"))
+    b = as_json(run("show", str(tmp_path / "day2" / "b.txt"), "--json"))
+    assert b["cluster"] == a["id"]
+    assert [m["id"] for m in a["similar"]] == [b["id"]]
+    assert [m["id"] for m in b["similar"]] == [a["id"]]  # the first article first
+    plain = run("show", b["id"])
+    assert f"similar {a['id'][:8]}  2024-05-01" in plain.stdout
+
+
+def test_removing_the_first_article_keeps_the_rest_of_its_story(run: Run, tmp_path: Path) -> None:
+    base = text(21)
+    d = tmp_path / "in"
+    write(d / "a.txt", article("2024-06-01", base))
+    write(d / "b.txt", article("2024-06-02", base[:-1]))
+    write(d / "c.txt", article("2024-06-03", ["Byline.", *base]))
+    run("ingest", str(d), "--quiet")
+    (d / "a.txt").unlink()
+    assert run("ingest", str(d), "--prune", "--quiet").exit_code == 0
+    b = as_json(run("show", str(d / "b.txt"), "--json"))
+    c = as_json(run("show", str(d / "c.txt"), "--json"))
+    assert b["cluster"] == c["cluster"] and [m["id"] for m in b["similar"]] == [c["id"]]
+    assert as_json(run("dupes", "--json"))["articles"] == 2
+
+
+@needs_corpus(UKRAINE_MEDIA)
+def test_every_story_of_a_real_corpus_is_close_to_its_first_article(
+    ukraine_media: Corpus,
+) -> None:
+    """On ukraine-media-2022: stories exist; every member is at least THRESHOLD similar
+    to its story's first article by the oracle; a collapsed list counts every match."""
+    got = as_json(ukraine_media.run("dupes", "--json", "-n", "1000"))
+    assert got["stories_count"] >= 10
+    assert got["articles"] == sum(s["articles"] for s in got["stories"])
+    for story in got["stories"]:
+        ids = [m["id"] for m in story["members"]]
+        assert len(ids) == story["articles"] and ids[0] == story["id"]
+        first = as_json(ukraine_media.run("show", ids[0], "--json"))["body"]
+        for other in ids[1:]:
+            body = as_json(ukraine_media.run("show", other, "--json"))["body"]
+            assert oracle(first, body) >= THRESHOLD, (story["id"], other)
+    for words, extra in [
+        ("Kherson", []),
+        ("Lysychansk", []),
+        ("Dugin OR Darya", []),
+        ("drone", ["--since", "2022-10"]),
+    ]:
+        q = " ".join([words, *extra])
+        total = ukraine_media.search(words, *extra)["total"]
+        collapsed = ukraine_media.search_all(words, *extra, "--collapse")
+        assert sum(1 + r["similar"] for r in collapsed) == total, q
+        assert len(ukraine_media.search_all(words, *extra)) == total, q
