@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.errors import DataError
-from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read
+from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read, stream, streams
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
     def advance(self) -> None: ...
+    def rows(self, name: str, rows: int, done: int, size: int) -> None: ...
 
 
 class _NoProgress:
@@ -43,6 +44,9 @@ class _NoProgress:
         pass
 
     def advance(self) -> None:
+        pass
+
+    def rows(self, name: str, rows: int, done: int, size: int) -> None:
         pass
 
 
@@ -154,14 +158,16 @@ def _ingest(
     elif held and not archive.index_present():
         why = "it was missing"
     progress.start(len(files))
-    todo = []
+    todo, large = [], []
     for name in files:
         if _unchanged(name, known.get(name), rehash):
             summary.unchanged += 1
             progress.advance()
+        elif streams(name, _size(name)):
+            large.append(name)
         else:
             todo.append((name, known.get(name)))
-    if not (todo or prune or why):  # nothing to index: the search engine is not loaded
+    if not (todo or large or prune or why):  # nothing to index: the engine is not loaded
         with store.batch(wait=False):
             store.upgrade()
             _finish(summary, store, started, t0)
@@ -182,6 +188,9 @@ def _ingest(
             _rebuild_index(store, writer, summary, why)
         for got in _reads(todo, sidecars):
             _apply(got, known.get(got.name), store, writer, summary, stories)
+            progress.advance()
+        for name in large:
+            _stream(name, known.get(name), store, writer, summary, stories, sidecars, progress)
             progress.advance()
         if prune:
             _prune(roots, known, store, writer, summary)
@@ -235,7 +244,8 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
                 stat.st_size,
                 stat.st_mtime,
                 skip=f"{stat.st_size >> 20:,} MiB, more than the {MAX_FILE_BYTES >> 20:,} MiB read at once: "
-                "files are read whole for now; split it into smaller files",
+                "files of this format are read whole; split it, or make it CSV or JSON Lines "
+                "(they are read a row at a time, at any size)",
             )
         data = Path(name).read_bytes()
     except OSError as e:
@@ -303,6 +313,145 @@ def _apply(
         summary.added += 1
 
 
+def _size(name: str) -> int:
+    try:
+        return os.stat(name).st_size
+    except OSError:
+        return 0  # read_file says why
+
+
+def _stream(
+    name: str,
+    known: FileRecord | None,
+    store: Store,
+    writer: IndexWriter,
+    summary: IngestSummary,
+    stories: Stories,
+    sidecars: Sidecars,
+    progress: Progress,
+) -> None:
+    """A large CSV or JSON Lines file, a batch of rows at a time: its rows are parsed
+    here as the file is read, analysed by worker processes, and written as they come,
+    so memory stays flat whatever the size. A file that stops reading part way (a
+    broken compressed stream) keeps the rows before the break, and is read again by
+    the next ingest."""
+    problems: list[tuple[int, str]] = []
+    try:
+        stat = os.stat(name)
+        got = stream(Path(name), sidecars, problems)
+    except OSError as e:
+        summary.skipped.append(Skipped(name, f"cannot read: {e.strerror}"))
+        return
+    except SkipFile as e:
+        summary.skipped.append(Skipped(name, str(e)))
+        return
+    old_ids = set(store.article_ids_of(name)) if known else set()
+    # size -1 until the end is reached: a run that stops part way reads it again
+    store.put_file(FileRecord(name, "", -1, stat.st_mtime), [])
+    stopped, last, read_rows = None, 0, 0
+    try:
+        for batch in _analysed(got.articles):
+            for a, analysed, packed, keys in batch:
+                last = a.row
+                summary.warnings += [f"{name}:{a.row}: {w}" for w in a.warnings]
+                if store.has_article(a.id):
+                    summary.duplicates += a.id not in old_ids
+                    continue
+                a.cluster = stories.story_of(a.id, a.body, keys)
+                store.put_article(a, packed)
+                writer.add(a, analysed)
+            store.add_links(name, [(a.row, a.id) for a, _, _, _ in batch])
+            read_rows += len(batch)
+            progress.rows(Path(name).name, read_rows, got.raw.done, stat.st_size)
+    except SkipFile as e:
+        stopped = str(e)
+    summary.skipped += [Skipped(f"{name}:{row}", why) for row, why in problems]
+    if stopped is not None:
+        summary.skipped.append(
+            Skipped(
+                f"{name}:{last + 1}",
+                f"stopped reading: {stopped}; the {read_rows:,} articles before it are in, "
+                "and the next ingest reads the file again",
+            )
+        )
+    else:  # read to the end: known by its hash and size from now on
+        store.touch_file(FileRecord(name, got.sha256(), stat.st_size, stat.st_mtime))
+    _drop([i for i in old_ids if not store.paths(i)], store, writer)
+    if known and stopped is None and got.sha256() == known.sha256:
+        summary.unchanged += 1  # touched, not changed: read again to know it
+    elif known:
+        summary.updated += 1
+    else:
+        summary.added += 1
+
+
+STREAM_BATCH = 256  # rows of a large file analysed at a time
+
+
+def _analysed(
+    articles: Iterator[Article],
+) -> Iterator[list[tuple[Article, Any, Packed, list[int]]]]:
+    """Batches of articles with their postings, packed bodies and story bands, made by
+    worker processes (a bounded window of batches in flight), or here without them.
+    When the file stops reading part way (SkipFile), every article read before is
+    yielded first."""
+    batches = _batched(articles, STREAM_BATCH)
+    workers = _workers()
+    if workers == 0:
+        for batch in batches:
+            yield _analyse_batch(batch)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    stopped: SkipFile | None = None
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+        window: deque[Future[list[tuple[Article, Any, Packed, list[int]]]]] = deque()
+        try:
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except SkipFile as e:
+                    stopped = e
+                    break
+                window.append(pool.submit(_analyse_batch, batch))
+                if len(window) >= WINDOW:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    if stopped is not None:
+        raise stopped
+
+
+def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
+    """Lists of `size` articles; those read before the source stops (SkipFile) are
+    yielded before it is raised."""
+    batch: list[Article] = []
+    try:
+        for a in articles:
+            batch.append(a)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except SkipFile:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, list[int]]]:
+    from conflictcli.index import analyse
+    from conflictcli.stories import bands
+
+    keys = bands([a.body for a in batch])
+    return [(a, analyse(a), pack(a), k) for a, k in zip(batch, keys, strict=True)]
+
+
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
     """The same size and modification time as recorded: the file is not read again."""
     if known is None or rehash:
@@ -346,7 +495,7 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
 
 
 PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
-MAX_FILE_BYTES = 1 << 30  # a larger file is skipped with the reason (files are read whole)
+MAX_FILE_BYTES = 1 << 30  # a larger file read whole (not CSV, JSON Lines) is skipped
 BATCH = 64  # files a worker reads at a time
 WINDOW = 8  # batches in flight: what waits in memory is bounded
 _WORKER_SIDECARS: Sidecars | None = None

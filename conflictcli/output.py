@@ -190,7 +190,7 @@ class IngestProgress:
         )
 
         self._bar = Progress(
-            TextColumn("ingesting"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -209,11 +209,20 @@ class IngestProgress:
 
     def start(self, total: int) -> None:
         if self._bar is not None:
-            self._task = self._bar.add_task("ingest", total=total)
+            self._task = self._bar.add_task("ingesting", total=total)
 
     def advance(self) -> None:
         if self._bar is not None:
-            self._bar.advance(self._task)
+            self._bar.update(self._task, advance=1, description="ingesting")
+
+    def rows(self, name: str, rows: int, done: int, size: int) -> None:
+        """A large file read a batch of rows at a time: the rows so far, and how far
+        into the file they reach."""
+        if self._bar is not None:
+            share = f" ({done * 100 // size}% of the file)" if size > 0 else ""
+            self._bar.update(
+                self._task, description=f"ingesting {safe(name)}: {rows:,} rows{share}"
+            )
 
 
 def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:

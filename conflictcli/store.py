@@ -244,11 +244,20 @@ class Store:
             ((rec.path, row, i) for row, i in places),
         )
 
+    def add_links(self, path: str, places: Iterable[tuple[int, str]]) -> None:
+        """More (row, article id) of a file put before: a large file, as it streams."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO links (path, row, article_id) VALUES (?, ?, ?)",
+            ((path, row, i) for row, i in places),
+        )
+
     def touch_file(self, rec: FileRecord) -> None:
-        """A file whose content is unchanged but whose size or time moved: remember the
-        new stat, so that the next ingest does not read it again."""
+        """A file whose content is unchanged but whose size or time moved, or a large
+        file read to its end: remember its hash and stat, so that the next ingest does
+        not read it again."""
         self.conn.execute(
-            "UPDATE files SET size = ?, mtime = ? WHERE path = ?", (rec.size, rec.mtime, rec.path)
+            "UPDATE files SET sha256 = ?, size = ?, mtime = ? WHERE path = ?",
+            (rec.sha256, rec.size, rec.mtime, rec.path),
         )
 
     def drop_file(self, path: str) -> list[str]:

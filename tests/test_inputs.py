@@ -440,9 +440,123 @@ def test_a_file_too_large_to_read_whole_is_skipped_with_the_reason(
     monkeypatch.setattr(ingest_module, "MAX_FILE_BYTES", 1000)
     write(tmp_path / "in" / "a.txt", f" date 2024-08-11 {KURSK}\n")
     big = write(
-        tmp_path / "in" / "big.csv", csv_text([["date", "text"]] + [["2022-03-01", KYIV]] * 40)
+        tmp_path / "in" / "big.json", json.dumps([{"date": "2022-03-01", "text": KYIV}] * 40)
     )
     s = ingest(run, tmp_path / "in")
     assert s["articles"] == 1
     assert s["skipped"][0]["path"] == str(big)
-    assert "files are read whole for now; split it" in s["skipped"][0]["reason"]
+    assert "read whole; split it, or make it CSV or JSON Lines" in s["skipped"][0]["reason"]
+
+
+# -- large files stream ---------------------------------------------------------------------
+@pytest.fixture
+def streaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CSV, TSV and JSON Lines file is read as a large one is: a row at a time."""
+    from conflictcli import readers
+
+    monkeypatch.setattr(readers, "STREAM_FROM", 0)
+
+
+def _catalogue(ix: Path) -> tuple[list[Any], list[Any], list[Any]]:
+    import sqlite3
+
+    db = sqlite3.connect(ix / "catalogue.sqlite")
+    arts = db.execute(
+        "SELECT id, date, title, source, url, author, cluster FROM articles ORDER BY id"
+    ).fetchall()
+    links = db.execute("SELECT path, row, article_id FROM links ORDER BY 1, 2, 3").fetchall()
+    files = db.execute("SELECT path, sha256, size FROM files ORDER BY path").fetchall()
+    db.close()
+    return arts, links, files
+
+
+def _inputs(folder: Path) -> Path:
+    rows = [["date", "title", "text", "url"]]
+    rows += [
+        [f"2022-03-{1 + i % 28:02d}", f"Day {i}", f"{KYIV} Report {i}.", f"https://e.x/{i}"]
+        for i in range(600)
+    ]
+    rows[5] = ["2022-03-05", "empty", "  ", ""]  # no text: a problem at row 6
+    rows.insert(9, [])  # a blank line
+    write(folder / "a.csv", csv_text(rows))
+    (folder / "b.csv.gz").write_bytes(gzip.compress(csv_text(rows[:300]).encode()))
+    write(folder / "c.tsv", csv_text([["date", "text"], ["2022-04-01", KURSK]], "\t"))
+    lines = [json.dumps(news_please(i)) for i in range(20)]
+    lines.insert(7, '{"broken": ')
+    write(folder / "d.jsonl", "\n".join(lines) + "\n")
+    write(folder / "e.csv", "name,value\na,b\n")  # no text column
+    return folder
+
+
+def test_large_files_stream_into_the_same_archive_as_files_read_whole(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = _inputs(tmp_path / "in")
+    whole = ingest(run, src, "--index", str(tmp_path / "whole"))
+    from conflictcli import readers
+
+    monkeypatch.setattr(readers, "STREAM_FROM", 0)
+    streamed = ingest(run, src, "--index", str(tmp_path / "streamed"))
+    for s in (whole, streamed):
+        s.pop("took_s")
+    assert streamed == whole and whole["articles"] == 1 + 600 - 1 + 20
+    assert {"path": f"{src}/a.csv:6", "reason": "no text"} in streamed["skipped"]
+    assert any(x["path"] == f"{src}/d.jsonl:8" for x in streamed["skipped"])
+    assert any("no text column" in x["reason"] for x in streamed["skipped"])
+    assert _catalogue(tmp_path / "whole") == _catalogue(tmp_path / "streamed")
+    again = ingest(run, src, "--index", str(tmp_path / "streamed"))
+    assert again["unchanged"] == 4 and again["articles"] == whole["articles"]  # not e.csv
+
+
+def test_a_stream_that_breaks_keeps_the_rows_before_and_is_read_again(
+    run: Run, tmp_path: Path, streaming: None
+) -> None:
+    import random
+
+    rnd = random.Random(3)
+    words = [f"w{n}" for n in range(5000)]
+    rows = [["date", "text"]] + [
+        [f"2022-05-{1 + i % 28:02d}", f"{KURSK} {' '.join(rnd.choices(words, k=150))}."]
+        for i in range(2000)
+    ]  # 1.8 MB: the stream breaks after its start (which tells the encoding) is read
+    whole = gzip.compress(csv_text(rows).encode())
+    f = tmp_path / "in" / "feed.csv.gz"
+    f.parent.mkdir()
+    f.write_bytes(whole[: len(whole) * 2 // 3])  # cut off: the stream ends part way
+    s = ingest(run, f)
+    stop = [x for x in s["skipped"] if "stopped reading" in x["reason"]]
+    assert len(stop) == 1 and stop[0]["path"].startswith(f"{f}:")
+    kept = s["articles"]
+    assert 256 <= kept < 2000 and f"the {kept:,} articles before it are in" in stop[0]["reason"]
+    assert as_json(run("search", "Kursk", "--json"))["total"] == kept
+    f.write_bytes(whole)  # the whole file now: read again, not taken as unchanged
+    s = ingest(run, f)
+    assert s["articles"] == 2000 and s["updated"] == 1 and not s["skipped"]
+    assert ingest(run, f)["unchanged"] == 1
+
+
+def test_the_progress_of_a_large_file_moves_by_rows(tmp_path: Path, streaming: None) -> None:
+    from conflictcli.ingest import ingest as ingest_paths
+
+    rows = [["date", "text"]] + [["2022-06-01", f"{KYIV} Line {i}."] for i in range(700)]
+    f = write(tmp_path / "in" / "big.csv", csv_text(rows))
+
+    class Seen:
+        def __init__(self) -> None:
+            self.seen: list[tuple[int, int]] = []
+
+        def start(self, total: int) -> None:
+            pass
+
+        def advance(self) -> None:
+            pass
+
+        def rows(self, name: str, rows: int, done: int, size: int) -> None:
+            assert name == "big.csv" and size == f.stat().st_size
+            self.seen.append((rows, done))
+
+    seen = Seen()
+    ingest_paths(tmp_path / "ix", [f], progress=seen)
+    counts = [r for r, _ in seen.seen]
+    assert counts == sorted(counts) and counts[-1] == 700 and len(counts) >= 3
+    assert seen.seen[-1][1] == f.stat().st_size

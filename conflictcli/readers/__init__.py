@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import lzma
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 from conflictcli.articles import Article
 from conflictcli.errors import UsageError
 from conflictcli.readers import html, records, table, text
-from conflictcli.readers.base import Problems, SkipFile
+from conflictcli.readers.base import Problems, SkipFile, encoding_of
 from conflictcli.readers.sidecar import SIDECAR_NAME, Sidecars
 
 Reader = Callable[[Path, bytes, Sidecars, Problems], list[Article]]
@@ -34,7 +36,7 @@ READERS: dict[str, Reader] = {
     ".html": html.read,
     ".htm": html.read,
 }
-COMPRESSED: dict[str, Callable[[io.BytesIO], io.BufferedIOBase]] = {
+COMPRESSED: dict[str, Callable[[Any], io.BufferedIOBase]] = {
     ".gz": lambda raw: gzip.GzipFile(fileobj=raw),
     ".bz2": lambda raw: bz2.BZ2File(raw),
     ".xz": lambda raw: lzma.LZMAFile(raw),  # noqa: SIM115 (read in a with block)
@@ -172,3 +174,84 @@ def read(
         if len(data) > MAX_EXPANDED:
             raise SkipFile(f"expands past {MAX_EXPANDED >> 30} GiB: not read")
     return reader(path, data, sidecars, problems if problems is not None else [])
+
+
+# -- large files, read as a stream -------------------------------------------------------
+STREAMED = {".csv", ".tsv", ".jsonl", ".ndjson"}  # formats read a row or a line at a time
+STREAM_FROM = 32 << 20  # files this large (on disk) stream: memory stays flat
+HEAD = 256 << 10  # the start of a streamed file, which tells its encoding and delimiter
+
+
+def streams(name: str, size: int) -> bool:
+    """Whether a file is read as a stream (a row at a time) rather than whole."""
+    return size >= STREAM_FROM and suffix_of(name.lower()) in STREAMED
+
+
+class _Hashing(io.RawIOBase):
+    """A file read through a SHA-256 of its bytes."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self._f = f
+        self.sha = hashlib.sha256()
+        self.done = 0  # bytes read so far
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        got = self._f.readinto(buffer)  # type: ignore[attr-defined]
+        if got:
+            self.sha.update(memoryview(buffer)[:got])
+            self.done += got
+        return got or 0
+
+
+@dataclass
+class Stream:
+    """A large file's articles as they are read; `sha256()` and `done` are the file's
+    hash and the bytes read so far (the whole file's once the articles are all out)."""
+
+    articles: Iterator[Article]
+    raw: _Hashing
+
+    def sha256(self) -> str:
+        return self.raw.sha.hexdigest()
+
+
+def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
+    """Open a large CSV/TSV or JSON Lines file (compressed too) to read it a row at a
+    time. Raises SkipFile when it cannot be read (before any article); a row that
+    gives none is added to `problems`. The caller closes nothing: the file closes when
+    the articles are all read, or when the Stream is dropped."""
+    name = path.name.lower()
+    raw = _Hashing(open(path, "rb"))  # noqa: SIM115 (closed with the stream)
+    opener = COMPRESSED.get(os.path.splitext(name)[1])
+    binary: Any = opener(raw) if opener else raw
+    buffered = io.BufferedReader(binary, HEAD)
+    try:
+        head = buffered.peek(HEAD)[:HEAD]
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
+        raise SkipFile(f"cannot decompress: {e}") from e
+    if not head.strip():
+        raise SkipFile("empty file")
+    encoding = encoding_of(head)
+    # a byte that does not decode becomes U+FFFD: a large file is not read twice
+    lines = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if suffix_of(name) in (".csv", ".tsv"):
+        got = table.articles(path, _lines(lines), sample, sidecars, problems)
+    else:
+        got = records.articles(_lines(lines), sidecars, problems)
+    return Stream(got, raw)
+
+
+def _lines(f: io.TextIOWrapper) -> Iterator[str]:
+    try:
+        first = True
+        for line in f:
+            yield line.lstrip("\ufeff") if first else line
+            first = False
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
+        raise SkipFile(f"cannot decompress: {e}") from e
+    finally:
+        f.close()

@@ -51,6 +51,14 @@ def decode(data: bytes) -> str:
 
 
 def _detected(data: bytes) -> str:
+    encoding = _detect(data)
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise SkipFile(f"looks like {encoding} but does not decode as it: {e}") from e
+
+
+def _detect(data: bytes) -> str:
     from charset_normalizer import from_bytes  # only for files that are not UTF-8
 
     matches = list(from_bytes(data[: 1 << 20]))  # a megabyte tells the encoding
@@ -60,11 +68,22 @@ def _detected(data: bytes) -> str:
     # on a tie, the encoding that Western news sites and Windows wrote wins.
     top = matches[0]
     tied = [m for m in matches if (m.chaos, m.coherence) == (top.chaos, top.coherence)]
-    best = next((m for m in tied if m.encoding == "cp1252"), top)
+    return str(next((m for m in tied if m.encoding == "cp1252"), top).encoding)
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding of a file that is read as a stream, from its first bytes: a byte-order mark's, UTF-8 if they are (a character cut at the end
+    aside), or what charset-normalizer finds."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head[:8192]:
+        raise SkipFile("binary file (has NUL bytes)")
     try:
-        return data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError) as e:
-        raise SkipFile(f"looks like {best.encoding} but does not decode as it: {e}") from e
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return _detect(head)
 
 
 # -- articles from fields ------------------------------------------------------------

@@ -5,8 +5,9 @@ the file goes on. Lines and array items are numbered from 1."""
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,15 @@ from conflictcli.readers.sidecar import Sidecars
 
 def read_lines(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
     text = decode(data).lstrip("\ufeff")
-    out: list[Article] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    out = list(articles(io.StringIO(text), sidecars, problems))
+    if not out and not problems:
+        raise SkipFile("empty file")
+    return out
+
+
+def articles(lines: Iterable[str], sidecars: Sidecars, problems: Problems) -> Iterator[Article]:
+    """The articles of JSON Lines, as they are read (a file of any size streams)."""
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -29,10 +37,9 @@ def read_lines(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) 
         except RecursionError:
             problems.append((n, "JSON nested too deep to read"))
             continue
-        _add(obj, n, out, problems, sidecars.columns)
-    if not out and not problems:
-        raise SkipFile("empty file")
-    return out
+        got: list[Article] = []
+        _add(obj, n, got, problems, sidecars.columns)
+        yield from got
 
 
 def read_json(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from conflictcli.articles import Article
@@ -23,8 +24,17 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
     text = decode(data).lstrip("\ufeff")
     if not text.strip():
         raise SkipFile("empty file")
-    dialect = _dialect(text, tab=path.suffix.lower() == ".tsv")
-    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    return list(articles(path, io.StringIO(text, newline=""), text, sidecars, problems))
+
+
+def articles(
+    path: Path, lines: Iterable[str], sample: str, sidecars: Sidecars, problems: Problems
+) -> Iterator[Article]:
+    """The articles of a CSV's lines, as they are read (a file of any size streams);
+    `sample`, the start of the text, tells the delimiter. Raises SkipFile before the
+    first article when the header names no text column."""
+    dialect = _dialect(sample, tab=".tsv" in path.suffixes[-2:])
+    rows = csv.reader(lines, dialect)
     try:
         header = next(rows)
     except csv.Error as e:
@@ -36,7 +46,10 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
             f"no text column among {shown}; name it text, body, content, article or maintext"
         )
     at = {name: header.index(col) for name, col in columns.items()}
-    out = []
+    return _rows(rows, at, problems)
+
+
+def _rows(rows: Iterator[list[str]], at: dict[str, int], problems: Problems) -> Iterator[Article]:
     n = 1
     while True:
         n += 1
@@ -51,10 +64,11 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
             continue  # a blank line
         fields = {name: row[i] if i < len(row) else "" for name, i in at.items()}
         try:
-            out.append(from_fields(fields, row=n))
+            article = from_fields(fields, row=n)
         except ValueError as e:
             problems.append((n, str(e)))
-    return out
+            continue
+        yield article
 
 
 def _dialect(text: str, tab: bool) -> type[csv.Dialect]:
