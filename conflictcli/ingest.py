@@ -385,7 +385,7 @@ def _stream(
         summary.added += 1
 
 
-STREAM_BATCH = 256  # rows of a large file analysed at a time
+STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH files)
 
 
 def _analysed(
