@@ -133,10 +133,20 @@ def _starting_with(starts: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"[^\W{''.join(ranges)}](?<!\w\w)(?<!\w\.\w)\w*(?:\.\w+)*")
 
 
-def postings(text: str, boost: float = 1.0) -> Iterator[tuple[bytes, int, float, bytes]]:
+def words(text: str) -> list[str]:
+    """The words of `text` as the index reads them (its tokens, lower case, accents
+    folded, stop words kept): what postings() stems, and stories.py shingles."""
+    return _words(text)
+
+
+def postings(
+    text: str, boost: float = 1.0, words: list[str] | None = None
+) -> Iterator[tuple[bytes, int, float, bytes]]:
     """What Whoosh makes of `text` through TEXT_ANALYZER and a PackedPositions format:
-    (term, frequency, weight, encoded positions), in a few passes that run in C."""
-    words = _words(text)
+    (term, frequency, weight, encoded positions), in a few passes that run in C.
+    `words`: the text's words (words()), when they are at hand."""
+    if words is None:
+        words = _words(text)
     keep = _kept(words)
     if not keep:
         return

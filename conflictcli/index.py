@@ -373,12 +373,13 @@ class WhooshIndex:
         return hit
 
 
-def analyse(a: Article) -> dict[str, list[Any]]:
+def analyse(a: Article, body_words: list[str] | None = None) -> dict[str, list[Any]]:
     """The postings of an article's title and body, made ahead of IndexWriter.add (in a
-    worker process, so that analysis runs beside Whoosh's writer)."""
+    worker process, so that analysis runs beside Whoosh's writer); `body_words`, the
+    body's words (analysis.words), when they are at hand."""
     return {
         "title": list(postings(a.title)),
-        "body": list(postings(a.body)),
+        "body": list(postings(a.body, words=body_words)),
     }
 
 

@@ -263,12 +263,16 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         got.articles, got.problems = [], []
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     if analyse:
+        from conflictcli.analysis import words
         from conflictcli.index import analyse as analyse_article
         from conflictcli.stories import bands
 
-        got.analysed = [analyse_article(a) for a in got.articles]
+        body_words = [words(a.body) for a in got.articles]  # tokenized once, for both
+        got.analysed = [
+            analyse_article(a, w) for a, w in zip(got.articles, body_words, strict=True)
+        ]
         got.packed = [pack(a) for a in got.articles]
-        got.bands = bands([a.body for a in got.articles])
+        got.bands = bands([a.body for a in got.articles], body_words)
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -445,11 +449,13 @@ def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
 
 
 def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, list[int]]]:
+    from conflictcli.analysis import words
     from conflictcli.index import analyse
     from conflictcli.stories import bands
 
-    keys = bands([a.body for a in batch])
-    return [(a, analyse(a), pack(a), k) for a, k in zip(batch, keys, strict=True)]
+    body_words = [words(a.body) for a in batch]  # tokenized once, for both
+    keys = bands([a.body for a in batch], body_words)
+    return [(a, analyse(a, w), pack(a), k) for a, w, k in zip(batch, body_words, keys, strict=True)]
 
 
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:

@@ -1,8 +1,8 @@
 """Stories: near-duplicate articles (wire copies, the same report with a new headline, a
 trimmed last paragraph or an added byline) grouped into one cluster at ingest.
 
-How two texts are compared: as sets of word 5-shingles (every run of five words, lower
-case, punctuation dropped), by their Jaccard similarity (shared shingles over all
+How two texts are compared: as sets of word 5-shingles (every run of five words as the
+index reads them: lower case, accents folded, punctuation dropped, stop words kept), by their Jaccard similarity (shared shingles over all
 shingles). An article joins a story when its similarity to the story's first article
 (the one that opened it) is at least THRESHOLD; otherwise it opens a story of its own.
 Comparing with the first article only keeps a story from drifting: every member is
@@ -22,10 +22,11 @@ SCHEME: bands made another way are made again by the next ingest.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
+
+from conflictcli.analysis import words as analysis_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,33 +40,33 @@ NUM_PERM = 64  # MinHash permutations
 BANDS, ROWS = 16, 4  # LSH: BANDS * ROWS == NUM_PERM
 SEED = 1
 # what the stored bands depend on: bands of another scheme are made again
-SCHEME = f"datasketch affine32 seed {SEED}; {SHINGLE}-word shingles; {BANDS}x{ROWS}; 32-bit; fmix64"
-
-_WORD = re.compile(r"\w+")
+SCHEME = f"datasketch affine32 seed {SEED}; {SHINGLE}-word shingles of index words; {BANDS}x{ROWS}; 32-bit"
 
 
-def shingles(text: str) -> NDArray[np.uint64]:
+def shingles(text: str, words: list[str] | None = None) -> NDArray[np.uint64]:
     """The text's word shingles, each as a 32-bit hash, sorted and unique (a text
-    shorter than a shingle is one shingle of all its words)."""
+    shorter than a shingle is one shingle of all its words). `words`, the text's words
+    as the index reads them (analysis.words), when they are at hand."""
     import numpy as np
 
-    words = np.fromiter(
-        (zlib.crc32(w.encode("utf-8")) for w in _WORD.findall(text.casefold())),
-        dtype=np.uint64,
-    )
-    if not len(words):
-        return words
-    n = max(1, len(words) - SHINGLE + 1)
+    if words is None:
+        words = analysis_words(text)
+    hashes = {w: zlib.crc32(w.encode("utf-8")) for w in set(words)}  # each word once
+    hashed = np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+    if not len(hashed):
+        return hashed
+    n = max(1, len(hashed) - SHINGLE + 1)
     h = np.zeros(n, dtype=np.uint64)
-    for i in range(min(SHINGLE, len(words))):  # FNV-style, wrapping at 64 bits
-        h = h * np.uint64(0x100000001B3) + words[i : i + n]
+    for i in range(min(SHINGLE, len(hashed))):  # FNV-style, wrapping at 64 bits
+        h = h * np.uint64(0x100000001B3) + hashed[i : i + n]
     # MurmurHash3's finaliser: every word moves the top bits, which are kept
     h ^= h >> np.uint64(33)
     h *= np.uint64(0xFF51AFD7ED558CCD)
     h ^= h >> np.uint64(33)
     h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
-    return np.unique(h >> np.uint64(32))
+    h = np.sort(h >> np.uint64(32))
+    return h[np.concatenate(([True], h[1:] != h[:-1]))]  # unique (np.unique is slower)
 
 
 def similarity(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> float:
@@ -78,13 +79,15 @@ def similarity(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def bands(texts: Iterable[str]) -> list[list[int]]:
+def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> list[list[int]]:
     """The LSH band keys of each text (BANDS signed 32-bit integers: SQLite keeps them
     in 4 bytes, and a key shared by chance only adds a candidate), from its MinHash
-    signature; a text with no words has none."""
+    signature; a text with no words has none. `words`: each text's, when at hand."""
     from datasketch import MinHash  # numpy and datasketch load only where texts are banded
 
-    sets = [shingles(text).tolist() for text in texts]
+    texts = list(texts)
+    given = list(words) if words is not None else [None] * len(texts)
+    sets = [shingles(text, w).tolist() for text, w in zip(texts, given, strict=True)]
     signatures = MinHash.generator(
         (s for s in sets if s), num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32"
     )

@@ -12,6 +12,7 @@ import io
 import json
 import random
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,13 @@ def article(date: str, paras: list[str], title: str | None = None) -> str:
 
 
 def oracle(a: str, b: str) -> float:
-    """Jaccard similarity of word 5-shingles, written plainly (not stories.py's code)."""
+    """Jaccard similarity of word 5-shingles, written plainly (not stories.py's code):
+    words as the index reads them, lower case with accents taken off (U.S. one word)."""
 
     def runs(t: str) -> set[tuple[str, ...]]:
-        w = re.findall(r"\w+", t.casefold())
+        plain = unicodedata.normalize("NFKD", t.lower())
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        w = re.findall(r"\w+(?:\.\w+)*", plain)
         return {tuple(w[i : i + 5]) for i in range(max(1, len(w) - 4))}
 
     x, y = runs(a), runs(b)
