@@ -26,8 +26,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from conflictcli.analysis import words as analysis_words
-
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -50,7 +48,9 @@ def shingles(text: str, words: list[str] | None = None) -> NDArray[np.uint64]:
     import numpy as np
 
     if words is None:
-        words = analysis_words(text)
+        from conflictcli.analysis import words as index_words  # Whoosh: only when needed
+
+        words = index_words(text)
     hashes = {w: zlib.crc32(w.encode("utf-8")) for w in set(words)}  # each word once
     hashed = np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     if not len(hashed):
