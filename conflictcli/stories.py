@@ -51,7 +51,8 @@ def shingles(text: str, words: list[str] | None = None) -> NDArray[np.uint64]:
         from conflictcli.analysis import words as index_words  # Whoosh: only when needed
 
         words = index_words(text)
-    hashes = {w: zlib.crc32(w.encode("utf-8")) for w in set(words)}  # each word once
+    distinct = list(set(words))  # each word hashed once, in loops that run in C
+    hashes = dict(zip(distinct, map(zlib.crc32, map(str.encode, distinct)), strict=True))
     hashed = np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     if not len(hashed):
         return hashed
