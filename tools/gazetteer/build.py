@@ -222,6 +222,22 @@ class GeoNames:
 # ----------------------------------------------------------------- morphology
 
 
+def _case_choices(pieces: list[str], forms_of: list, numbers: tuple[str, ...]):
+    """For each (case, number) that every inflected piece has: the choices for each
+    piece (a piece that is not inflected stays as it is)."""
+    for key in itertools.product(CASES, numbers):
+        choices = []
+        for piece, forms in zip(pieces, forms_of, strict=True):
+            if forms is None:
+                choices.append([piece])
+            elif key in forms:
+                choices.append(sorted(forms[key]))
+            else:
+                break
+        else:
+            yield key, choices
+
+
 class Inflector:
     def __init__(self) -> None:
         import pymorphy3
@@ -295,18 +311,9 @@ class Inflector:
             parses = self._nominative_parses(lang, token.split("-")[0])
             seen_noun = bool(parses) and all(p.tag.POS == "NOUN" for p in parses)
         out = set()
-        for key in itertools.product(CASES, numbers):
-            choices = []
-            for token, forms in zip(tokens, per_token, strict=True):
-                if forms is None:
-                    choices.append([token])
-                elif key in forms:
-                    choices.append(sorted(forms[key]))
-                else:
-                    break
-            else:
-                for combo in itertools.islice(itertools.product(*choices), 16):
-                    out.add(" ".join(combo))
+        for _key, choices in _case_choices(tokens, per_token, numbers):
+            for combo in itertools.islice(itertools.product(*choices), 16):
+                out.add(" ".join(combo))
         return out
 
     def _token_forms(self, lang: str, token: str, numbers: tuple[str, ...]) -> dict | None:
@@ -325,17 +332,8 @@ class Inflector:
         if all(forms is None for forms in part_forms):
             return None
         result: dict[tuple[str, str], set[str]] = {}
-        for key in itertools.product(CASES, numbers):
-            choices = []
-            for part, forms in zip(parts, part_forms, strict=True):
-                if forms is None:
-                    choices.append([part])
-                elif key in forms:
-                    choices.append(sorted(forms[key]))
-                else:
-                    break
-            else:
-                result[key] = {"-".join(combo) for combo in itertools.product(*choices)}
+        for key, choices in _case_choices(parts, part_forms, numbers):
+            result[key] = {"-".join(combo) for combo in itertools.product(*choices)}
         return result
 
     def _is_plural(self, lang: str, tokens: list[str]) -> bool:
