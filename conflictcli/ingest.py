@@ -9,6 +9,7 @@ first and the catalogue after it, so an interrupted run leaves the archive as it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -16,11 +17,11 @@ import shutil
 import signal
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
@@ -163,7 +164,7 @@ def _ingest(
         if _unchanged(name, known.get(name), rehash):
             summary.unchanged += 1
             progress.advance()
-        elif streams(name, _size(name)):
+        elif streams(name):
             large.append(name)
         else:
             todo.append((name, known.get(name)))
@@ -317,13 +318,6 @@ def _apply(
         summary.added += 1
 
 
-def _size(name: str) -> int:
-    try:
-        return os.stat(name).st_size
-    except OSError:
-        return 0  # read_file says why
-
-
 def _stream(
     name: str,
     known: FileRecord | None,
@@ -405,29 +399,7 @@ def _analysed(
         for batch in batches:
             yield _analyse_batch(batch)
         return
-    ctx = multiprocessing.get_context("spawn")
-    stopped: SkipFile | None = None
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        window: deque[Future[list[tuple[Article, Any, Packed, list[int]]]]] = deque()
-        try:
-            while True:
-                try:
-                    batch = next(batches)
-                except StopIteration:
-                    break
-                except SkipFile as e:
-                    stopped = e
-                    break
-                window.append(pool.submit(_analyse_batch, batch))
-                if len(window) >= WINDOW:
-                    yield window.popleft().result()
-            while window:
-                yield window.popleft().result()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    if stopped is not None:
-        raise stopped
+    yield from _in_workers(_analyse_batch, batches, workers)
 
 
 def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
@@ -478,26 +450,46 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
         for name, known in todo:
             yield read_file(name, known.sha256 if known else None, sidecars, analyse=False)
         return
+    batches = [
+        [(n, k.sha256 if k else None) for n, k in todo[i : i + BATCH]]
+        for i in range(0, len(todo), BATCH)
+    ]
+    read_batch = functools.partial(_read_batch, columns=sidecars.columns)
+    for got in _in_workers(read_batch, iter(batches), workers):
+        yield from got
+
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], workers: int) -> Iterator[R]:
+    """`fn` of each job, in order, run by worker processes with a bounded window of jobs
+    in flight (memory stays flat). When the jobs stop with SkipFile (a large file that
+    breaks part way), the results of the jobs given before come first."""
     ctx = multiprocessing.get_context("spawn")
+    stopped: SkipFile | None = None
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
-        window: deque[Future[list[FileRead]]] = deque()
+        window: deque[Future[R]] = deque()
         try:
-            for batch in batches:
-                window.append(
-                    pool.submit(
-                        _read_batch,
-                        [(n, k.sha256 if k else None) for n, k in batch],
-                        sidecars.columns,
-                    )
-                )
+            while True:
+                try:
+                    job = next(jobs)
+                except StopIteration:
+                    break
+                except SkipFile as e:
+                    stopped = e
+                    break
+                window.append(pool.submit(fn, job))
                 if len(window) >= WINDOW:
-                    yield from window.popleft().result()
+                    yield window.popleft().result()
             while window:
-                yield from window.popleft().result()
+                yield window.popleft().result()
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+    if stopped is not None:
+        raise stopped
 
 
 PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
@@ -521,7 +513,9 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
 
 
-def _read_batch(batch: list[tuple[str, str | None]], columns: dict[str, str]) -> list[FileRead]:
+def _read_batch(
+    batch: list[tuple[str, str | None]], columns: dict[str, str] | None
+) -> list[FileRead]:
     global _WORKER_SIDECARS
     if _WORKER_SIDECARS is None:
         _WORKER_SIDECARS = Sidecars(columns)

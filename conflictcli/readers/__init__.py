@@ -182,9 +182,15 @@ STREAM_FROM = 32 << 20  # files this large (on disk) stream: memory stays flat
 HEAD = 256 << 10  # the start of a streamed file, which tells its encoding and delimiter
 
 
-def streams(name: str, size: int) -> bool:
-    """Whether a file is read as a stream (a row at a time) rather than whole."""
-    return size >= STREAM_FROM and suffix_of(name.lower()) in STREAMED
+def streams(name: str) -> bool:
+    """Whether a file is read as a stream (a row at a time) rather than whole: only
+    CSV, TSV and JSON Lines files are looked at on disk."""
+    if suffix_of(name.lower()) not in STREAMED:
+        return False
+    try:
+        return os.stat(name).st_size >= STREAM_FROM
+    except OSError:
+        return False  # read_file says why
 
 
 class _Hashing(io.RawIOBase):
