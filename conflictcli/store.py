@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS runs (
 STORIES = [
     "CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster)",
     # `article` is the first 8 hex digits of the article's id as a number: a band row
-    # takes about 12 bytes (a text id would make it 25)
+    # takes about 16 bytes (measured on ukraine-media; a text id would add 13 more)
     """CREATE TABLE IF NOT EXISTS bands (
         key INTEGER NOT NULL,
         article INTEGER NOT NULL,
