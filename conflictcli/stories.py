@@ -9,7 +9,7 @@ Comparing with the first article only keeps a story from drifting: every member 
 close to the same text, never a chain of small edits away from it.
 
 Candidates are found without comparing every pair: a MinHash signature of each text
-(datasketch, 64 permutations) is cut into BANDS bands of ROWS values, and the catalogue
+(64 permutations, datasketch's affine32 scheme made in numpy) is cut into BANDS bands of ROWS values, and the catalogue
 keeps the bands of each story's first article (store.py, table `bands`). A new text
 that shares a band with one is a candidate: with 16 bands of 4, a text of similarity
 0.7 to it is one 98.8% of the time, 0.8 99.98%, 0.5 64%, 0.3 12%. Every candidate is
@@ -21,6 +21,7 @@ SCHEME: bands made another way are made again by the next ingest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
@@ -84,20 +85,15 @@ def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> lis
     """The LSH band keys of each text (BANDS signed 32-bit integers: SQLite keeps them
     in 4 bytes, and a key shared by chance only adds a candidate), from its MinHash
     signature; a text with no words has none. `words`: each text's, when at hand."""
-    from datasketch import MinHash  # numpy and datasketch load only where texts are banded
-
     texts = list(texts)
     given = list(words) if words is not None else [None] * len(texts)
-    sets = [shingles(text, w).tolist() for text, w in zip(texts, given, strict=True)]
-    signatures = MinHash.generator(
-        (s for s in sets if s), num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32"
-    )
     out: list[list[int]] = []
-    for got in sets:
-        if not got:
+    for text, w in zip(texts, given, strict=True):
+        got = shingles(text, w)
+        if not len(got):
             out.append([])
             continue
-        values = next(signatures).hashvalues
+        values = signature(got)
         keys = []
         for band in range(BANDS):
             raw = bytes([band]) + values[band * ROWS : (band + 1) * ROWS].tobytes()
@@ -105,6 +101,38 @@ def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> lis
             keys.append(int.from_bytes(digest[:4], "big", signed=True))
         out.append(keys)
     return out
+
+
+def signature(hashed: NDArray[np.uint64]) -> NDArray[np.uint32]:
+    """The MinHash signature of a set of 32-bit hashes: NUM_PERM values, each the least
+    of one affine permutation of the set. The same values as datasketch's MinHash with
+    num_perm=NUM_PERM, seed=SEED, scheme="affine32" and hashfunc=int (the test holds
+    them to it), made in one pass over a set by numpy: datasketch made two MinHash
+    objects an article and takes over a second to import (scipy) in every process."""
+    import numpy as np
+
+    a, b = _permutations()
+    with np.errstate(over="ignore"):  # the wrap-around is the modulo 2^32
+        h = hashed.astype(np.uint32)
+        h ^= h >> np.uint32(16)  # MurmurHash3's 32-bit finaliser: datasketch's pre-mix
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> np.uint32(16)
+        permuted: NDArray[np.uint32] = h[:, None] * a + b
+    return permuted.min(axis=0)
+
+
+@functools.cache
+def _permutations() -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    """datasketch's affine32 permutations for SEED: odd multipliers a and offsets b,
+    drawn from numpy's RandomState (whose stream numpy keeps stable)."""
+    import numpy as np
+
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 class Stories:

@@ -1,5 +1,6 @@
 """A fast command line: each command imports only what it uses. Whoosh loads for
-search and ingest, Rich only to draw for a terminal, dateutil only to read a date."""
+search and ingest, Rich only to draw for a terminal, dateutil only to read a date, numpy
+only to find near-duplicate stories at ingest, and datasketch never (tests only)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, Run
 
-HEAVY = ("whoosh", "rich", "dateutil")
+HEAVY = ("whoosh", "rich", "dateutil", "numpy", "datasketch", "scipy")
 PROBE = """
 import json, sys
 sys.argv = ["conflict", *json.loads(sys.argv[1])]
@@ -60,6 +61,12 @@ def test_an_unchanged_reingest_loads_no_engine_and_no_rich(run: Run, tmp_path: P
     run("ingest", str(SAMPLE), "--index", archive, "--quiet")
     assert loaded("ingest", str(SAMPLE), "--index", archive, "--json") == []
     assert loaded("ingest", str(SAMPLE), "--index", archive) == []
+
+
+def test_a_first_ingest_finds_stories_without_datasketch(tmp_path: Path) -> None:
+    got = set(loaded("ingest", str(SAMPLE), "--index", str(tmp_path / "a"), "--json"))
+    assert "numpy" in got  # the test can see the stories' imports
+    assert got <= {"whoosh", "dateutil", "numpy"}, sorted(got)
 
 
 def test_whoosh_loads_without_urllib_and_asyncio_and_they_still_import_after() -> None:

@@ -16,9 +16,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conflictcli.stories import THRESHOLD
+from conflictcli.stories import NUM_PERM, SEED, THRESHOLD, signature
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
 
@@ -276,3 +279,17 @@ def test_every_story_of_a_real_corpus_is_close_to_its_first_article(
         collapsed = ukraine_media.search_all(words, *extra, "--collapse")
         assert sum(1 + r["similar"] for r in collapsed) == total, q
         assert len(ukraine_media.search_all(words, *extra)) == total, q
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(0, (1 << 32) - 1), min_size=1, max_size=3000))
+def test_signatures_are_datasketchs_affine32_minhash(hashes: set[int]) -> None:
+    """stories.signature is datasketch's MinHash (num_perm, seed, affine32) made in one
+    numpy pass: the stored bands depend on it, so any difference is a new SCHEME."""
+    datasketch = pytest.importorskip("datasketch", reason="datasketch is a test dependency")
+    values = sorted(hashes)
+    m = datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
+    m.update_batch(values)
+    got = signature(np.array(values, dtype=np.uint64))
+    assert got.dtype == np.uint32
+    assert got.tolist() == m.hashvalues.tolist()
