@@ -108,10 +108,18 @@ def _read_date(tokens: list[str]) -> dt.date | None:
     return read_date(" ".join(tokens).strip(" ,"))
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def read_date(text: str) -> dt.date | None:
     """A date in any form python-dateutil reads (2022-08-01T16:23:25Z, 2022/06/23,
     June 23, 2022), as the day written: no time zone is applied. None without a year:
     not a date we can trust."""
+    if _ISO_DAY.match(text):  # the seed format's own: read as dateutil reads it, 50x faster
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None  # 2024-02-30: dateutil refuses it too
     from dateutil import parser as dateparser  # only when a date must be read
 
     try:

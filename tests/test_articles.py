@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conflictcli.articles import content_id, derive_title, parse_article
+from conflictcli.articles import content_id, derive_title, parse_article, read_date
 
 D = dt.date(2024, 3, 27)
 
@@ -91,3 +93,23 @@ def test_id_depends_on_text_not_whitespace() -> None:
     assert a.id == b.id != c.id
     assert a.id == content_id(D, "Body text. Two.")
     assert len(a.id) == 16
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+        st.dates().map(dt.date.isoformat),
+    )
+)
+def test_an_iso_day_reads_as_dateutil_reads_it(text: str) -> None:
+    """read_date's fast path for YYYY-MM-DD gives what dateutil gives (2024-02-30,
+    0000-01-01 and month 13 are no date to either)."""
+    from dateutil import parser as dateparser
+
+    try:
+        when = dateparser.parse(text, default=dt.datetime(1900, 1, 1)).date()
+        expected = None if when.year == 1900 and "1900" not in text else when
+    except (ValueError, OverflowError):
+        expected = None
+    assert read_date(text) == expected
