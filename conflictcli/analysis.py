@@ -22,6 +22,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from itertools import accumulate
 from typing import Any
 
@@ -100,7 +101,7 @@ def _kept(words: list[str]) -> list[int]:
     return [n for n, w in enumerate(words) if w[1:] and w not in _STOP]
 
 
-def spans_of(text: str, stems: set[str]) -> list[tuple[int, int]]:
+def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
     """The character spans of the words of `text` whose index term is one of `stems`:
     for snippets and marks. Only words that can match are read:
     Porter's stemmer never changes a word's first letter (its second, yes: "ays" ->

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conflictcli import workers
 from conflictcli.articles import Article
 from conflictcli.errors import ArchiveMissing, DataError, NotFound
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
-    from conflictcli.index import Explanation, WhooshIndex
+    from conflictcli.index import Explanation, Hit, WhooshIndex
 
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
@@ -209,37 +210,12 @@ class Archive:
 
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
-        fetched: dict[str, Article] = {}
-
-        def texts(ids: list[str]) -> dict[str, tuple[str, str]]:  # for snippets and marks
-            fetched.update(self.store.articles(ids))
-            return {i: (a.title, a.body) for i, a in fetched.items()}
-
-        found = self.engine.search(req, texts)
-        missing = [h.id for h in found.hits if h.id not in fetched]
-        meta = fetched | self.store.articles(missing)
-        results = []
-        for h in found.hits:
-            a = meta.get(h.id)
-            if a is None:  # in the index but not the catalogue: an interrupted ingest
-                continue
-            results.append(
-                Result(
-                    id=a.id,
-                    date=_iso(a.date),
-                    title=a.title,
-                    source=a.source,
-                    url=a.url,
-                    path=a.paths[0] if a.paths else None,
-                    score=h.score,
-                    snippet=h.snippet,
-                    highlights=h.highlights,
-                    title_highlights=h.title_highlights,
-                    partial=h.partial,
-                    cluster=a.cluster,
-                    similar=h.similar,
-                )
-            )
+        found = self.engine.search(req)
+        n = workers.count() if len(found.hits) >= PARALLEL_HITS and workers.can_fork() else 0
+        if n:
+            results = _results_in_workers(self.store.path, found.hits, n)
+        else:
+            results = _results(self.store, found.hits)
         took = round((time.perf_counter() - t0) * 1000, 1)
         notes = [*req.notes, *found.notes]
         return SearchResult(
@@ -339,3 +315,64 @@ def _every_month(counts: dict[str, int]) -> dict[str, int]:
 
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+PARALLEL_HITS = 1000  # a page this long has its snippets cut by worker processes
+CHUNK = 200  # hits a worker takes at a time
+_WORKER_STORE: Store | None = None  # the catalogue as a worker process opened it
+
+
+def _results(store: Store, hits: list[Hit]) -> list[Result]:
+    """The page's results: each article's fields from the catalogue, with its snippet
+    and marks cut from its text. A hit the catalogue lacks (an ingest that stopped
+    between the two) is left out."""
+    from conflictcli.index import mark
+
+    articles = store.articles([h.id for h in hits])
+    results = []
+    for h in hits:
+        a = articles.get(h.id)
+        if a is None:
+            continue
+        mark(h, a.title, a.body)
+        results.append(
+            Result(
+                id=a.id,
+                date=_iso(a.date),
+                title=a.title,
+                source=a.source,
+                url=a.url,
+                path=a.paths[0] if a.paths else None,
+                score=h.score,
+                snippet=h.snippet,
+                highlights=h.highlights,
+                title_highlights=h.title_highlights,
+                partial=h.partial,
+                cluster=a.cluster,
+                similar=h.similar,
+            )
+        )
+    return results
+
+
+def _results_in_workers(catalogue: Path, hits: list[Hit], n: int) -> list[Result]:
+    """_results, a chunk of the page at a time, in `n` worker processes forked from this
+    one (the snippets of 20,000 results take seconds), in the order of the page. Each
+    worker opens the catalogue for itself: a connection is never shared across a fork."""
+    import multiprocessing
+
+    chunks = [hits[i : i + CHUNK] for i in range(0, len(hits), CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(n, initializer=_worker_start, initargs=(catalogue,)) as pool:
+        return [r for part in pool.imap(_worker_results, chunks) for r in part]
+
+
+def _worker_start(catalogue: Path) -> None:
+    global _WORKER_STORE
+    workers.init()
+    _WORKER_STORE = Store(catalogue)
+
+
+def _worker_results(hits: list[Hit]) -> list[Result]:
+    assert _WORKER_STORE is not None
+    return _results(_WORKER_STORE, hits)

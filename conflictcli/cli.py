@@ -7,16 +7,18 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from conflictcli import __version__, output
-from conflictcli.archive import Archive, default_location
 from conflictcli.errors import ConflictError, ExitCode, UsageError
 from conflictcli.output import Color, Format
 from conflictcli.query import Sort, build_request
+
+if TYPE_CHECKING:
+    from conflictcli.archive import Archive
 
 
 class ConflictGroup(TyperGroup):
@@ -101,10 +103,14 @@ def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Forma
 
 
 def _location(index: Path | None) -> Path:
+    from conflictcli.archive import default_location  # the catalogue loads only to run
+
     return index or default_location()
 
 
 def _open(index: Path | None) -> Archive:
+    from conflictcli.archive import Archive
+
     return Archive.open(_location(index))
 
 

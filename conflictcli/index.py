@@ -16,6 +16,7 @@ import hashlib
 import heapq
 import re
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,31 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     title_highlights: list[tuple[int, int]] = field(default_factory=list)
     similar: int | None = None  # collapsed: the other matches of its story, left out
+    # the index terms it was found by: in its body (the snippet), in title or body (marks)
+    body_words: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+
+def _hit(
+    article_id: str, score: float | None, partial: bool, matched: set[tuple[str, bytes]]
+) -> Hit:
+    return Hit(
+        id=article_id,
+        score=round(score, 4) if score is not None else None,
+        partial=partial,
+        body_words=frozenset(_text(t) for f, t in matched if f == "body"),
+        words=frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
+    )
+
+
+def mark(hit: Hit, title: str, body: str) -> None:
+    """The hit's snippet (or the lead of its body) and the spans of its words in the
+    snippet and the title, cut from its text."""
+    snippet, spans = _snippet(body, hit.body_words)
+    if not snippet:
+        snippet, spans = _lead(body), []
+    hit.snippet, hit.highlights = snippet, spans
+    hit.title_highlights = spans_of(title, hit.words)
 
 
 @dataclass
@@ -288,10 +314,9 @@ class WhooshIndex:
             )
         return Explanation(tree, parsed.reading, total, parsed.notes)
 
-    def search(
-        self, req: SearchRequest, texts: Callable[[list[str]], dict[str, tuple[str, str]]]
-    ) -> EngineResult:
-        """Run a request. `texts` gives (title, body) for ids, for snippets and marks."""
+    def search(self, req: SearchRequest) -> EngineResult:
+        """Run a request: the total and the page of hits, each with the words it was found
+        by; its snippet and marks are cut from its text by mark()."""
         parsed = self.parse(req.text, req.any_terms, req.dayfirst)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
@@ -310,13 +335,12 @@ class WhooshIndex:
                 entries += [(d, score, True) for d, score in more]
             page = entries[req.offset : want]
             ids = [s.stored_fields(d)["id"] for d, _, _ in page]
-            known = texts(ids)
             # the words each article was found by, for its snippet and marks
             terms = found.terms_of(d for d, _, partial in page if not partial)
             if some is not None:
                 terms.update(some.terms_of(d for d, _, partial in page if partial))
             hits = [
-                self._hit(i, score, partial, terms[d], known.get(i))
+                _hit(i, score, partial, terms[d])
                 for i, (d, score, partial) in zip(ids, page, strict=True)
             ]
             if stories is not None:
@@ -346,31 +370,6 @@ class WhooshIndex:
         if stories is not None:
             more = stories.count_more(more)
         return some, _ranked(s, more, room, req.sort, stories)
-
-    def _hit(
-        self,
-        article_id: str,
-        score: float | None,
-        partial: bool,
-        matched: set[tuple[str, bytes]],
-        text: tuple[str, str] | None,
-    ) -> Hit:
-        """A hit with its snippet; `text` is None when the catalogue lacks the article."""
-        hit = Hit(
-            id=article_id,
-            score=round(score, 4) if score is not None else None,
-            partial=partial,
-        )
-        if text is None:
-            return hit
-        title, body = text
-        snippet, spans = _snippet(body, {_text(t) for f, t in matched if f == "body"})
-        if not snippet:
-            snippet, spans = _lead(body), []
-        hit.snippet, hit.highlights = snippet, spans
-        words = {_text(t) for f, t in matched if f in DEFAULT_FIELDS}
-        hit.title_highlights = spans_of(title, words)
-        return hit
 
 
 def analyse(a: Article, body_words: list[str] | None = None) -> dict[str, list[Any]]:
@@ -667,7 +666,7 @@ Span = tuple[int, int]
 Fragment = tuple[int, int, list[Span]]  # start, end, the matched spans in it
 
 
-def _snippet(body: str, words: set[str]) -> tuple[str, list[Span]]:
+def _snippet(body: str, words: AbstractSet[str]) -> tuple[str, list[Span]]:
     """The best two fragments of `body` around the matched `words` (index terms), and
     the spans of those words in it. Whoosh's pinpoint highlighter (PinpointFragmenter
     with autotrim, top_fragments with BasicFragmentScorer, in the order of the text),

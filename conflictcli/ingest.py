@@ -14,7 +14,6 @@ import hashlib
 import multiprocessing
 import os
 import shutil
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from conflictcli import workers
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.errors import DataError
@@ -394,12 +394,12 @@ def _analysed(
     When the file stops reading part way (SkipFile), every article read before is
     yielded first."""
     batches = _batched(articles, STREAM_BATCH)
-    workers = _workers()
-    if workers == 0:
+    n = workers.count()
+    if n == 0:
         for batch in batches:
             yield _analyse_batch(batch)
         return
-    yield from _in_workers(_analyse_batch, batches, workers)
+    yield from _in_workers(_analyse_batch, batches, n)
 
 
 def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
@@ -445,8 +445,8 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
     """What each file to read gives, in order. Many files are read, parsed and analysed
     by worker processes (CONFLICT_WORKERS, default: one per core) while this
     process writes; a bounded window of batches keeps memory flat."""
-    workers = _workers()
-    if workers == 0 or len(todo) < PARALLEL_FROM:
+    n = workers.count()
+    if n == 0 or len(todo) < PARALLEL_FROM:
         for name, known in todo:
             yield read_file(name, known.sha256 if known else None, sidecars, analyse=False)
         return
@@ -455,7 +455,7 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
         for i in range(0, len(todo), BATCH)
     ]
     read_batch = functools.partial(_read_batch, columns=sidecars.columns)
-    for got in _in_workers(read_batch, iter(batches), workers):
+    for got in _in_workers(read_batch, iter(batches), n):
         yield from got
 
 
@@ -463,13 +463,13 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
-def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], workers: int) -> Iterator[R]:
+def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
     """`fn` of each job, in order, run by worker processes with a bounded window of jobs
     in flight (memory stays flat). When the jobs stop with SkipFile (a large file that
     breaks part way), the results of the jobs given before come first."""
     ctx = multiprocessing.get_context("spawn")
     stopped: SkipFile | None = None
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=workers.init) as pool:
         window: deque[Future[R]] = deque()
         try:
             while True:
@@ -497,20 +497,6 @@ MAX_FILE_BYTES = 1 << 30  # a larger file read whole (not CSV, JSON Lines) is sk
 BATCH = 64  # files a worker reads at a time
 WINDOW = 8  # batches in flight: what waits in memory is bounded
 _WORKER_SIDECARS: Sidecars | None = None
-
-
-def _workers() -> int:
-    given = os.environ.get("CONFLICT_WORKERS", "").strip()
-    if given.isdigit():
-        return int(given)
-    # as many workers as cores: this process waits on them part of the time (measured on
-    # 2 cores and 11k articles: one worker 38 s, two 27-33 s, three 32 s)
-    cores = os.cpu_count() or 1
-    return min(8, cores) if cores > 1 else 0
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
 
 
 def _read_batch(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conflictcli import archive, workers
 from conflictcli.archive import Archive
 from conflictcli.query import SearchRequest
 
@@ -297,3 +298,23 @@ def test_titles_carry_marks_for_the_table(sample_archive: Path) -> None:
     ]
     assert marked and all(m <= {"kursk", "drone", "drones"} for m in marked)
     archive.close()
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="worker processes fork only on Linux")
+def test_a_long_page_cut_by_worker_processes_is_the_page_cut_here(
+    run: Run, sample_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of PARALLEL_HITS results or more get their snippets in forked workers: the
+    same results, in the same order, as when this process cuts them."""
+    args = ("search", "drone OR Ukraine OR Russia", "--limit", "0", "--index", str(sample_archive))
+
+    def page(n: str) -> list[dict[str, object]]:
+        monkeypatch.setenv("CONFLICT_WORKERS", n)
+        return list(as_json(run(*args, "--json"))["results"])
+
+    here = page("0")
+    monkeypatch.setattr(archive, "PARALLEL_HITS", 1)
+    monkeypatch.setattr(archive, "CHUNK", 3)  # several chunks, back in order
+    forked = page("2")
+    assert len(here) > 3 * 3
+    assert forked == here
