@@ -157,6 +157,7 @@ class TermPool:
 
 BLOCK = 128  # postings per block, as W3Codec's default blocklimit
 COMPRESSION = 3  # zlib level, as W3Codec's default
+COMPRESS_FROM = 64  # bytes of a block's pickle below which it is stored uncompressed
 
 
 class _Block:
@@ -197,7 +198,7 @@ def _write_postings(
 ) -> W3TermInfo:
     """One term's postings in W3Codec's layout (W3PostingsWriter): a magic tag, then
     blocks of 128, each its length (negative for the last), a pickled info tuple and
-    the zlib-compressed pickle of (id gaps, weights, values). The pickles use protocol
+    the pickle of (id gaps, weights, values), zlib-compressed unless small. The pickles use protocol
     5 where Whoosh uses 2, which writes every bytes value as a call to _codecs.encode:
     the same tuples, a third smaller, and read by the same `loads`."""
     info = W3TermInfo()
@@ -215,13 +216,18 @@ def _write_postings(
         gaps = (ids[0], *map(operator.sub, ids[1:], ids))
         cuts = ends[at : at + BLOCK + 1]
         vs = tuple(data_[a:b] for a, b in pairwise(cuts) if b > a)
-        data = (gaps, _mini_weights(ws), vs)
-        databytes = zlib.compress(pickle.dumps(data, 5), COMPRESSION)
+        databytes = pickle.dumps((gaps, _mini_weights(ws), vs), 5)
+        # a small pickle is stored as it is: zlib would make it no smaller, and setting
+        # up a compressor for each of a million rare words is most of an ingest's writing
+        # (Whoosh's own writer means to do the same; each block says how it is stored)
+        level = COMPRESSION if len(databytes) >= COMPRESS_FROM else 0
+        if level:
+            databytes = zlib.compress(databytes, level)
         head = (
             len(ids),
             int(ids[-1]),
             block.top,
-            COMPRESSION,
+            level,
             length_to_byte(block.min_length()),
             length_to_byte(block.max_length()),
         )
