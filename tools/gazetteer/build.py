@@ -103,7 +103,9 @@ def read_source(path: Path) -> list[dict]:
                 "uk": split_list(row["uk"]),
                 "ru": split_list(row["ru"]),
                 "country": row["country"].upper(),
-                "extra": split_list(row["extra"]),
+                "extra": [t for t in split_list(row["extra"]) if not t.startswith("-")],
+                # "-Human": a spelling never to add (an ordinary word another source gives)
+                "never": [t[1:] for t in split_list(row["extra"]) if t.startswith("-")],
                 "ambiguous": row["ambiguous"].strip(),
                 "geonameid": row["geonameid"].strip(),
                 "note": row["note"].strip(),
@@ -463,6 +465,9 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
                             clean(form).casefold().replace("ё", "е")
                         )
         stats["inflected"] += len(variants) - before
+        for text in row["never"]:
+            if variants.pop(clean(text).casefold(), None) is None:
+                sys.exit(f"names.tsv: {row['id']}: -{text} is no spelling the sources give")
         entries.append({"row": row, "variants": variants, "derived": derived, "ru_words": ru_words})
 
     # Ambiguity: hand-marked, shared with another entry, or an ordinary word.
