@@ -33,6 +33,8 @@ from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
     StopFilter,
+    Token,
+    Tokenizer,
 )
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import TEXT
@@ -68,32 +70,77 @@ class PorterFilter(Filter):
             yield t
 
 
-TEXT_ANALYZER = (
-    RegexTokenizer(WORD)
-    | LowercaseFilter()
-    | CharsetFilter(accent_map)
-    | StopFilter(minsize=MIN_LENGTH)
-    | PorterFilter()
-)
-NAME_ANALYZER = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
-
 _STOP = frozenset(STOP_WORDS)
 _LITTLE = sys.byteorder == "little"
 # WORD's tokens, found a third faster: after the greedy \w+ an empty \.? can never
 # extend a match, so only a dot followed by word characters does (the same spans on
-# every article of ../shared/corpora; tests/test_analysis.py checks it on any text)
+# every article of ../shared/corpora; tests/test_analysis.py checks it on any text).
 _WORD = re.compile(r"\w+(?:\.\w+)*")
+# The same tokens, each with the hyphen or space after it when a digit follows: a
+# letter-digit name may be written there (Su-34, Leopard 2). _tokens() takes it off.
+_TOKEN = re.compile(r"\w+(?:\.\w+)*(?:[- ](?=\d))?")
+
+
+@functools.cache
+def _spaced() -> frozenset[str]:
+    """The designations the gazetteer lists with a space before their number (Leopard 2,
+    PzH 2000), joined as the index keeps them: only these are joined across a space,
+    which elsewhere parts a word from a number ("in 2022")."""
+    from conflictcli.names import entries  # the package's data file, read once
+
+    out = set()
+    for e in entries():
+        if e["kind"] == "designation":
+            for v in e["variants"]:
+                for left, right in re.findall(r"(?<!\w)([^\W\d_]+) (\d\w*)", v):
+                    out.add(_folded([(left + right).lower()])[0])
+    return frozenset(out)
+
+
+def _tokens(raw: list[str]) -> tuple[list[str], dict[int, str]]:
+    """Tokens as _TOKEN finds them -> the words (separators off) and the letter-digit
+    names among them: the index of a name's second part -> the two parts joined. A name
+    is letters, then a hyphen (or a space, for the names of _spaced()), then a word that
+    starts with a digit: Su-34 -> su34, Х-101 -> х101, F-16s -> f16s."""
+    if "-\n" not in (flat := "\n".join(raw)) and " \n" not in flat:
+        return raw, {}  # no token ends with a separator (test in C: most texts)
+    words = raw[:]
+    ends = [i for i, w in enumerate(raw) if w[-1] in "- "]
+    for i in ends:
+        words[i] = raw[i][:-1]
+    joins = {}
+    for i in ends:
+        left, right = words[i], words[i + 1]  # a digit follows: so does a token
+        name = left + right
+        if left.isalpha() and (raw[i][-1] == "-" or _lower(name) in _spaced()):
+            joins[i + 1] = name
+    return words, joins
+
+
+def _lower(word: str) -> str:
+    return _folded([word.lower()])[0]
 
 
 def _folded(words: list[str]) -> list[str]:
     return [w if w.isascii() else w.translate(_FOLD) for w in words]
 
 
+Scanned = tuple[list[str], dict[int, str]]
+
+
+def scan(text: str) -> Scanned:
+    """The words of `text` as the index reads them (its tokens, lower case, accents
+    folded, stop words kept), and its letter-digit names (_tokens): what postings()
+    indexes, and stories.py shingles (the words)."""
+    if text.isascii():  # lower case changes no length and no word boundary in ASCII
+        return _tokens(_TOKEN.findall(text.lower()))
+    words, joins = _tokens(_TOKEN.findall(text))  # token by token, as Whoosh
+    return _folded([w.lower() for w in words]), {i: _lower(n) for i, n in joins.items()}
+
+
 def _words(text: str) -> list[str]:
     """The tokens of `text`, lower-cased and accent-folded."""
-    if text.isascii():  # lower case changes no length and no word boundary in ASCII
-        return _WORD.findall(text.lower())
-    return _folded([w.lower() for w in _WORD.findall(text)])  # token by token, as Whoosh
+    return scan(text)[0]
 
 
 def _kept(words: list[str]) -> list[int]:
@@ -101,12 +148,109 @@ def _kept(words: list[str]) -> list[int]:
     return [n for n, w in enumerate(words) if w[1:] and w not in _STOP]
 
 
+class WordTokenizer(Tokenizer):
+    """Whoosh tokenizer: RegexTokenizer(WORD)'s tokens, and after the second part of each
+    letter-digit name (_tokens) the name joined, marked for JoinStopFilter, which
+    places it (t.join: "left" and "right" for the parts, "joined" for the name)."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        if not tokenize:
+            yield from RegexTokenizer(WORD)(
+                value, positions, chars, keeporiginal, removestops, start_pos, start_char,
+                tokenize, mode, **kwargs,
+            )  # fmt: skip
+            return
+        matches = list(_TOKEN.finditer(value))
+        words, joins = _tokens([m.group(0) for m in matches])
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (m, word) in enumerate(zip(matches, words, strict=True)):
+            pieces = [
+                ("left" if pos + 1 in joins else "right" if pos in joins else "", word, m.start())
+            ]
+            if pos in joins:
+                pieces.append(("joined", joins[pos], matches[pos - 1].start()))
+            for kind, text, first in pieces:
+                t.text, t.join, t.boost, t.stopped = text, kind, 1.0, False
+                if keeporiginal:
+                    t.original = text
+                if positions:
+                    t.pos = start_pos + pos
+                if chars:
+                    t.startchar, t.endchar = start_char + first, start_char + m.start() + len(word)
+                yield t
+
+
+class JoinStopFilter(StopFilter):
+    """StopFilter(minsize=MIN_LENGTH) for WordTokenizer's tokens. Indexing, a joined name
+    takes the position of its last part that is kept (none kept: it is left out), so the
+    positions of all other words stay as they were. In a query the name stands alone
+    in place of its parts (Su-34 looks for su34, not for su and 34)."""
+
+    def __init__(self) -> None:
+        super().__init__(minsize=MIN_LENGTH)
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        stoplist, minsize = self.stops, self.min
+        pos = None  # the position of the last word kept (renumbered, as StopFilter does)
+        part = None  # the position of the last kept part of the name being read
+        for t in tokens:
+            kind = getattr(t, "join", "")
+            query = t.mode == "query"
+            if kind == "joined" and not query:
+                if part is not None:
+                    if t.positions:
+                        t.pos = part
+                    t.stopped = False
+                    yield t
+                continue
+            if kind in ("left", "right") and query:
+                continue  # the joined name stands for them
+            if kind == "left":
+                part = None
+            if len(t.text) >= minsize and t.text not in stoplist:
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                    if kind in ("left", "right"):
+                        part = pos
+                elif kind in ("left", "right"):
+                    part = 0
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
+
+
+TEXT_ANALYZER = (
+    WordTokenizer()
+    | LowercaseFilter()
+    | CharsetFilter(accent_map)
+    | JoinStopFilter()
+    | PorterFilter()
+)
+NAME_ANALYZER = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
 def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
     """The character spans of the words of `text` whose index term is one of `stems`:
     for snippets and marks. Only words that can match are read:
     Porter's stemmer never changes a word's first letter (its second, yes: "ays" ->
     "ai"), so a word must start with the first letter of a stem, or with a letter
-    outside ASCII that may fold to one."""
+    outside ASCII that may fold to one. A letter-digit name (su34) is looked for as
+    the index joined it too: Su-34, and Leopard 2 where the gazetteer lists it so."""
     if not stems:
         return []
     starts = frozenset(s[:1] for s in stems)
@@ -114,7 +258,24 @@ def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
     words = _folded([m.group().lower() for m in found])
     maybe = [n for n, w in enumerate(words) if w[:1] in starts and w[1:] and w not in _STOP]
     got = stem([words[n] for n in maybe])
-    return [found[n].span() for n, term in zip(maybe, got, strict=True) if term in stems]
+    spans = [found[n].span() for n, term in zip(maybe, got, strict=True) if term in stems]
+    if any(c.isdigit() for s in stems for c in s):
+        names = [
+            m
+            for m in _NAME_SPAN.finditer(text)
+            if m.group(2) == "-" or _lower(m.group(1) + m.group(3)) in _spaced()
+        ]
+        terms = stem([_lower(m.group(1) + m.group(3)) for m in names])
+        joined = [m.span() for m, term in zip(names, terms, strict=True) if term in stems]
+        if joined:
+            inside = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in joined)]
+            spans = sorted(inside + joined)
+    return spans
+
+
+# a letter-digit name as _tokens() joins it: letters starting a token, a hyphen or a
+# space, a token starting with a digit
+_NAME_SPAN = re.compile(r"(?<!\w)(?<!\w\.)([^\W\d_]+)([- ])(\d\w*(?:\.\w+)*)")
 
 
 @functools.lru_cache(maxsize=64)
@@ -134,20 +295,40 @@ def _starting_with(starts: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"[^\W{''.join(ranges)}](?<!\w\w)(?<!\w\.\w)\w*(?:\.\w+)*")
 
 
+def query_terms(text: str) -> tuple[str, ...]:
+    """The index terms a query looks for in `text`, as TEXT_ANALYZER reads a query (stop
+    words out, stems, a letter-digit name in place of its parts), made the fast way."""
+    return query_terms_of([text])[0]
+
+
+def query_terms_of(texts: list[str]) -> list[tuple[str, ...]]:
+    """query_terms() of each text, stemmed in one call."""
+    seqs = []
+    for text in texts:
+        words, joins = scan(text)
+        seqs.append(
+            [
+                joins.get(n, w)
+                for n, w in enumerate(words)
+                if n in joins or (n + 1 not in joins and w[1:] and w not in _STOP)
+            ]
+        )
+    stems = iter(stem([w for seq in seqs for w in seq]))
+    return [tuple(next(stems) for _ in seq) for seq in seqs]
+
+
 def words(text: str) -> list[str]:
-    """The words of `text` as the index reads them (its tokens, lower case, accents
-    folded, stop words kept): what postings() stems, and stories.py shingles."""
+    """The words of `text` as the index reads them (scan())."""
     return _words(text)
 
 
 def postings(
-    text: str, boost: float = 1.0, words: list[str] | None = None
+    text: str, boost: float = 1.0, scanned: Scanned | None = None
 ) -> Iterator[tuple[bytes, int, float, bytes]]:
     """What Whoosh makes of `text` through TEXT_ANALYZER and a PackedPositions format:
     (term, frequency, weight, encoded positions), in a few passes that run in C.
-    `words`: the text's words (words()), when they are at hand."""
-    if words is None:
-        words = _words(text)
+    `scanned`: scan(text), when it is at hand."""
+    words, joins = scanned if scanned is not None else scan(text)
     keep = _kept(words)
     if not keep:
         return
@@ -157,6 +338,14 @@ def postings(
             seen[term].append(pos)
         else:
             seen[term] = [pos]
+    if joins:  # each name at the position of its last part kept (none kept: left out)
+        rank = {n: k for k, n in enumerate(keep)}
+        for i, term in zip(joins, stem(list(joins.values())), strict=True):
+            k = rank.get(i, rank.get(i - 1))
+            if k is not None:
+                places = seen.setdefault(term, [])
+                places.append(keep[0] + k)
+                places.sort()
     for term, places in seen.items():
         n = len(places)
         yield term.encode("utf-8"), n, n * boost, _pack(places) if n > 1 else _pack_one(places[0])

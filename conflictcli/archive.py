@@ -32,8 +32,9 @@ MIN_PREFIX = 4
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
 # 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
 # of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
-# 4: the outlet as one exact term (--source); 5: the story of each article (stories.py)
-INDEX_LAYOUT = 5
+# 4: the outlet as one exact term (--source); 5: the story of each article (stories.py);
+# 6: letter-digit names also as one term (Su-34 -> su34, analysis.py)
+INDEX_LAYOUT = 6
 
 
 def default_location() -> Path:
@@ -147,9 +148,14 @@ class Archive:
         if self._engine is None:
             if not self._create:  # an ingest rebuilds an index of another layout
                 self._check_layout()
+            from conflictcli import names
             from conflictcli.index import WhooshIndex
 
             self._engine = WhooshIndex.open(self.folder / ENGINE_DIR, create=self._create)
+            # the spellings of names as the last ingest stored them, unless the package's
+            # gazetteer changed since (then it is read whole: the same names, slower)
+            if self.store.meta("names") == names.signature(f"layout {INDEX_LAYOUT}"):
+                self._engine.names = names.StoredNames(self.store)
         return self._engine
 
     def _check_layout(self) -> None:

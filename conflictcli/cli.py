@@ -233,6 +233,13 @@ def search(
     any_terms: Annotated[
         bool, typer.Option("--any", help="Rank articles holding any of the terms.")
     ] = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Names as typed: no other spellings (Kiev finds Kiev, not Kyiv or Київ).",
+        ),
+    ] = False,
     since: Annotated[
         str | None,
         typer.Option(metavar="DATE", help="From this date on (2024-03-27, 2024-03, 'March 2024')."),
@@ -299,7 +306,8 @@ def search(
     """Search the archive; every term is required unless --any is given.
 
     AND, OR and NOT (upper case) are operators between terms; a query that reads as a
-    sentence is searched as words, and a note on stderr says how it was read.
+    sentence is searched as words, and a note on stderr says how it was read. A known
+    name finds every spelling of it (Kiev, Kyiv, Київ, Киев); --exact turns that off.
 
     Example: conflict search "Belgorod drones" --since 2024-03 --sort newest
     """
@@ -312,6 +320,7 @@ def search(
         until,
         dayfirst,
         any_terms=any_terms,
+        exact=exact,
         sort=sort,
         limit=limit,
         offset=offset,

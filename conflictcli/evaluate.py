@@ -39,6 +39,8 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from conflictcli.names import Spellings
+
 _LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
 
 Scores = dict[int, float]  # document number in its segment -> score
@@ -117,7 +119,7 @@ class _Evaluator:
             return self.term(q)
         if kind is wq.And:
             return self.compound(q, _intersect)
-        if kind is Or and not q.scale:
+        if (kind is Or or kind is Spellings) and not q.scale:
             return self.compound(q, _unite)
         if kind is wq.AndNot:
             a, b = self.node(q.a), self.node(q.b)

@@ -29,7 +29,8 @@ from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, NullQuery, Or, Query, Term
 
-from conflictcli.analysis import NAME_ANALYZER, FastText, postings, spans_of
+from conflictcli import names
+from conflictcli.analysis import NAME_ANALYZER, FastText, Scanned, postings, spans_of
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.evaluate import Found, Scores, column_values, evaluate
@@ -178,6 +179,7 @@ class _Parsed:
     query: Query
     reading: Reading
     notes: list[str]
+    names: list[names.Match] = field(default_factory=list)  # the names expanded
 
 
 _SPACE = re.compile(r"\s+")
@@ -194,6 +196,7 @@ def _lead(body: str) -> str:
 class WhooshIndex:
     def __init__(self, ix: Any) -> None:
         self._ix = ix
+        self.names: names.Names | None = None  # where names are looked up (None: read whole)
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
@@ -255,12 +258,17 @@ class WhooshIndex:
         p.replace_plugin(qparser.OperatorsPlugin(AndNot=None, AndMaybe=None, Require=None))
         return p
 
-    def parse(self, text: str, any_terms: bool = False, dayfirst: bool = False) -> _Parsed:
-        """The engine query for what the user typed, read as query.read_query says."""
+    def parse(
+        self, text: str, any_terms: bool = False, dayfirst: bool = False, exact: bool = False
+    ) -> _Parsed:
+        """The engine query for what the user typed, read as query.read_query says, each
+        known name expanded to its every spelling (names.py) unless `exact`."""
         reading = read_query(text)
         notes = list(reading.notes)
         # a date in double quotes is one value, not a phrase of words
         engine_text = _QUOTED_DATE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", reading.text)
+        if not exact:
+            engine_text = names.join_designations(engine_text, self.names)
         try:
             raw = self._parser(any_terms, dayfirst, notes).parse(engine_text, normalize=False)
         except QueryError:
@@ -276,7 +284,12 @@ class WhooshIndex:
                 f"The query {text!r} has nothing to search for.",
                 "Use names or words: only operators or very common words (the, of, and) were given.",
             )
-        return _Parsed(q, reading, notes)
+        matches: list[names.Match] = []
+        if not exact:
+            expanded = names.expand(q, self.names)
+            q, matches = expanded.query, expanded.matches
+            notes += expanded.notes()
+        return _Parsed(q, reading, notes, matches)
 
     def _matches(self, s: Any, q: Query, req: SearchRequest) -> tuple[Found, Scores, Window]:
         """Every document the query and the filters select, with its score (the exact
@@ -289,12 +302,12 @@ class WhooshIndex:
         return found, {d: x for d, x in found.scores.items() if window(d)}, window
 
     def count(self, req: SearchRequest) -> int:
-        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         with self._ix.searcher() as s:
             return len(self._matches(s, parsed.query, req)[1])
 
     def explain(self, req: SearchRequest) -> Explanation:
-        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         total = self.count(req)
         tree = _node(parsed.query, "required")
         if req.since or req.until:
@@ -317,7 +330,7 @@ class WhooshIndex:
     def search(self, req: SearchRequest) -> EngineResult:
         """Run a request: the total and the page of hits, each with the words it was found
         by; its snippet and marks are cut from its text by mark()."""
-        parsed = self.parse(req.text, req.any_terms, req.dayfirst)
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
             found, selected, window = self._matches(s, parsed.query, req)
@@ -360,7 +373,7 @@ class WhooshIndex:
     ) -> tuple[Found | None, Sequence[tuple[int, float | None]]]:
         """Articles holding only some of the terms, to fill the page after the full ones
         (collapsed: of stories that no full match is in)."""
-        some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst).query
+        some_q = self.parse(req.text, any_terms=True, dayfirst=req.dayfirst, exact=req.exact).query
         if some_q == full_q:
             return None, []
         some = evaluate(s, some_q)
@@ -372,13 +385,13 @@ class WhooshIndex:
         return some, _ranked(s, more, room, req.sort, stories)
 
 
-def analyse(a: Article, body_words: list[str] | None = None) -> dict[str, list[Any]]:
+def analyse(a: Article, body: Scanned | None = None) -> dict[str, list[Any]]:
     """The postings of an article's title and body, made ahead of IndexWriter.add (in a
-    worker process, so that analysis runs beside Whoosh's writer); `body_words`, the
-    body's words (analysis.words), when they are at hand."""
+    worker process, so that analysis runs beside Whoosh's writer); `body`, the body
+    as analysis.scan() reads it, when it is at hand."""
     return {
         "title": list(postings(a.title)),
-        "body": list(postings(a.body, words=body_words)),
+        "body": list(postings(a.body, scanned=body)),
     }
 
 
@@ -605,6 +618,9 @@ def _node(q: Query, role: str) -> Node:
         return Node("all", role=role, children=[_node(q.a, role), _node(q.b, "excluded")])
     if name == "Not":
         return Node("not", role="excluded", children=[_node(q.query, "excluded")])
+    if isinstance(q, names.Spellings):
+        kids = _merge_fields([_node(c, "optional") for c in q.subqueries])
+        return Node("name", q.name, role=role, children=kids)
     if name in ("And", "Or"):
         inner = "optional" if name == "Or" and role == "required" else role
         kids = _merge_fields([_node(c, inner) for c in q.subqueries])
@@ -644,6 +660,11 @@ def _merge_fields(nodes: list[Node]) -> list[Node]:
     """title:x OR body:x is the word x looked for in the title and the body: one node."""
     out: list[Node] = []
     for n in nodes:
+        if n.op == "name":  # one name's spellings in the title and in the body: one node
+            name = next((o for o in out if (o.op, o.text) == ("name", n.text)), None)
+            if name is not None:
+                name.children = _merge_fields([*name.children, *n.children])
+                continue
         same = next((o for o in out if not o.children and (o.op, o.text) == (n.op, n.text)), None)
         if same is not None and not n.children and n.op != "dates":
             same.fields += [f for f in n.fields if f not in same.fields]

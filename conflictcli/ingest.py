@@ -195,9 +195,21 @@ def _ingest(
             progress.advance()
         if prune:
             _prune(roots, known, store, writer, summary)
+        _store_names(store)
         _finish(summary, store, started, t0)
     store.commit()
     return summary
+
+
+def _store_names(store: Store) -> None:
+    """The gazetteer as the search reads it (names.StoredNames), made again when the
+    package's gazetteer or the analyzer changed since it was stored."""
+    from conflictcli import names
+
+    signature = names.signature(f"layout {INDEX_LAYOUT}")
+    if store.meta("names") != signature:
+        keys, entries = names.gazetteer().records()
+        store.put_names(signature, keys, entries)
 
 
 def _finish(summary: IngestSummary, store: Store, started: str, t0: float) -> None:
@@ -264,16 +276,14 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         got.articles, got.problems = [], []
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     if analyse:
-        from conflictcli.analysis import words
+        from conflictcli.analysis import scan
         from conflictcli.index import analyse as analyse_article
         from conflictcli.stories import bands
 
-        body_words = [words(a.body) for a in got.articles]  # tokenized once, for both
-        got.analysed = [
-            analyse_article(a, w) for a, w in zip(got.articles, body_words, strict=True)
-        ]
+        bodies = [scan(a.body) for a in got.articles]  # tokenized once, for both
+        got.analysed = [analyse_article(a, b) for a, b in zip(got.articles, bodies, strict=True)]
         got.packed = [pack(a) for a in got.articles]
-        got.bands = bands([a.body for a in got.articles], body_words)
+        got.bands = bands([a.body for a in got.articles], [w for w, _ in bodies])
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -421,13 +431,13 @@ def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
 
 
 def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, list[int]]]:
-    from conflictcli.analysis import words
+    from conflictcli.analysis import scan
     from conflictcli.index import analyse
     from conflictcli.stories import bands
 
-    body_words = [words(a.body) for a in batch]  # tokenized once, for both
-    keys = bands([a.body for a in batch], body_words)
-    return [(a, analyse(a, w), pack(a), k) for a, w, k in zip(batch, body_words, keys, strict=True)]
+    bodies = [scan(a.body) for a in batch]  # tokenized once, for both
+    keys = bands([a.body for a in batch], [w for w, _ in bodies])
+    return [(a, analyse(a, b), pack(a), k) for a, b, k in zip(batch, bodies, keys, strict=True)]
 
 
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:

@@ -456,13 +456,15 @@ def node_record(n: Node) -> dict[str, Any]:
     if n.op == "dates":
         rec.update(first=n.first, last=n.last)
     elif n.children:
+        if n.op == "name":
+            rec["name"] = n.text
         rec["children"] = [node_record(c) for c in n.children]
     else:
         rec.update(text=n.text, fields=n.fields)
     return rec
 
 
-_GROUP_WORDS = {"all": "all of", "any": "any of", "not": "none of"}
+_GROUP_WORDS = {"all": "all of", "any": "any of", "not": "none of", "name": "any spelling of"}
 
 
 def _tree_lines(n: Node, depth: int) -> list[Text]:
@@ -470,7 +472,8 @@ def _tree_lines(n: Node, depth: int) -> list[Text]:
 
     pad = "  " * depth
     if n.children:
-        head = Text.assemble(pad, (_GROUP_WORDS.get(n.op, n.op), "bold"), (f"  {n.role}", "dim"))
+        group = _GROUP_WORDS.get(n.op, n.op) + (f" {safe(n.text)}" if n.op == "name" else "")
+        head = Text.assemble(pad, (group, "bold"), (f"  {n.role}", "dim"))
         return [head, *(line for c in n.children for line in _tree_lines(c, depth + 1))]
     if n.op == "dates":
         what = f"date {n.first or '…'} to {n.last or '…'} (inclusive)"

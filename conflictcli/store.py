@@ -80,6 +80,13 @@ STORIES = [
     ) WITHOUT ROWID""",
 ]
 
+# the gazetteer as the search reads it (names.py): made by an ingest, so that a search
+# looks up only the spellings its query holds instead of reading every one of them
+NAMES = [
+    "CREATE TABLE IF NOT EXISTS name_keys (key TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS name_entries (id TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID",
+]
+
 ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
 
 
@@ -514,6 +521,29 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- names (the gazetteer as the search reads it) ----------------------------------
+    def put_names(
+        self, signature: str, keys: Iterable[tuple[str, str]], entries: Iterable[tuple[str, str]]
+    ) -> None:
+        """The gazetteer's spellings and entries (names.Gazetteer.records()), in place of
+        those held, in the caller's write transaction."""
+        for statement in NAMES:
+            self.conn.execute(statement)
+        self.conn.execute("DELETE FROM name_keys")
+        self.conn.execute("DELETE FROM name_entries")
+        self.conn.executemany("INSERT INTO name_keys VALUES (?, ?)", keys)
+        self.conn.executemany("INSERT INTO name_entries VALUES (?, ?)", entries)
+        self.set_meta("names", signature)
+
+    def name_records(self, table: str, keys: list[str]) -> dict[str, str]:
+        """The records of these spellings (`name_keys`) or entries (`name_entries`)."""
+        assert table in ("name_keys", "name_entries")
+        marks = ",".join("?" * len(keys))
+        sql = f"SELECT key, record FROM {table} WHERE key IN ({marks})"
+        if table == "name_entries":
+            sql = f"SELECT id, record FROM {table} WHERE id IN ({marks})"
+        return dict(self.conn.execute(sql, keys).fetchall())
 
     # -- layout of the search index ----------------------------------------------------
     def index_layout(self) -> int:

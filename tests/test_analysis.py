@@ -47,7 +47,16 @@ def check(text: str) -> None:
     stems = [s for s, _, _ in theirs]
     # the spans of every term, and of some of them, as Whoosh's chain gives them
     for wanted in (set(stems), set(stems[::3]), {"drone", "kyiv"}, set()):
-        assert spans_of(text, wanted) == [sp for s, sp, _ in theirs if s in wanted]
+        assert spans_of(text, wanted) == marks([sp for s, sp, _ in theirs if s in wanted])
+
+
+def marks(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in text order, without those inside another (the parts of Su-34 inside it)."""
+    return sorted(
+        (a, b)
+        for a, b in set(spans)
+        if not any((x, y) != (a, b) and x <= a and b <= y for x, y in spans)
+    )
 
 
 @settings(max_examples=400, deadline=None)

@@ -114,12 +114,13 @@ def test_operator_words_out_of_place_are_words(
 
 
 def test_explain_shows_the_query_as_read(run: Run, ix: list[str]) -> None:
-    args = ["Kyiv OR (Belgorod NOT drones)", "--since", "2024-01", "--explain"]
+    # --exact: names as typed (their spellings are tests/test_names.py's)
+    args = ["Kyiv OR (Belgorod NOT drones)", "--since", "2024-01", "--exact", "--explain"]
     r = run("search", *args, "--json", *ix)
     assert r.exit_code == 0, r.stderr
     e = as_json(r)
     assert e["read_as"] == "operators" and e["operator_words"] == ["OR", "NOT"]
-    assert e["total"] == len(full_ids(run, ix, *args[:3]))
+    assert e["total"] == len(full_ids(run, ix, *args[:4]))
     top = e["parsed"]
     assert top["op"] == "all" and top["children"][1] == {
         "op": "dates", "role": "required", "first": "2024-01-01", "last": None,
@@ -137,7 +138,14 @@ def test_explain_shows_the_query_as_read(run: Run, ix: list[str]) -> None:
 
 def test_explain_says_a_sentence_was_read_as_words(run: Run, ix: list[str]) -> None:
     e = as_json(
-        run("search", "Zelensky says Ukraine will NOT give up Donbas", "--explain", "--json", *ix)
+        run(
+            "search",
+            "Zelensky says Ukraine will NOT give up Donbas",
+            "--exact",
+            "--explain",
+            "--json",
+            *ix,
+        )
     )
     assert e["read_as"] == "words" and e["operator_words"] == ["NOT"]
     texts = {c["text"] for c in e["parsed"]["children"]}

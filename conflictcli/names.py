@@ -1,0 +1,320 @@
+"""Names across spellings and scripts: the gazetteer shipped with the package
+(data/gazetteer.jsonl, built by hand with tools/gazetteer/), each spelling read as a
+query reads it, and the expansion of the names in a parsed query into every spelling
+of them (Kiev -> Kyiv, Київ, Киеве, ...). The index stays literal: `--exact` searches
+for the spelling typed alone.
+
+A spelling that two entries share (Pokrovsk: the Donetsk Oblast city, and Engels's old
+name) follows the more prominent entry, the first of KINDS whose canonical name holds
+the spelling, else the first of KINDS; a spelling marked ambiguous in the gazetteer
+(Antonov: the aircraft maker, and a surname) is expanded too. Either way the search
+says so in a note, and `--explain` shows what it was read as."""
+
+from __future__ import annotations
+
+import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
+import copy
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from whoosh.query import BinaryQuery, CompoundQuery, Not, Or, Phrase, Term, WrappingQuery
+
+from conflictcli.analysis import query_terms, query_terms_of
+
+if TYPE_CHECKING:
+    from conflictcli.store import Store
+
+# which entry a spelling that several share follows, when no canonical name holds it
+KINDS = ("person", "org", "place", "region", "designation")
+FIELDS = ("title", "body")  # where names are expanded: the words of the text
+DATA = Path(__file__).parent / "data" / "gazetteer.jsonl"  # package data (pyproject.toml)
+
+
+@functools.cache
+def entries() -> list[dict[str, Any]]:
+    """The gazetteer's entries, as the data file holds them."""
+    text = DATA.read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+Key = tuple[str, ...]  # a spelling as the index terms a query looks for
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    kind: str
+    name: str  # canonical
+    note: str | None
+    forms: tuple[Key, ...]  # every spelling, as few as find them all
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a spelling in a query was read."""
+
+    typed: str  # the spelling, as index terms joined by spaces
+    name: Name
+    ambiguous: bool  # the gazetteer marks it: it also names something else
+    others: tuple[str, ...] = ()  # the canonical names of other entries it spells
+
+    def note(self) -> str | None:
+        if self.others:
+            also = ", ".join(self.others)
+            return (
+                f"'{self.typed}' is read as {self.name.name}; it is also a spelling of "
+                f"{also}. Use --exact to search for the spelling alone."
+            )
+        if self.ambiguous:
+            why = f" ({self.name.note})" if self.name.note else ""
+            return (
+                f"'{self.typed}' is read as {self.name.name}, whose spelling it also is{why}; "
+                "use --exact to search for the spelling alone."
+            )
+        return None
+
+
+class Gazetteer:
+    """Each spelling of the gazetteer, read as a query reads it, and its entries."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._names: dict[str, Name] = {}
+        self._by_key: dict[Key, list[str]] = {}
+        self._ambiguous: set[tuple[Key, str]] = set()
+        read = iter(query_terms_of([v for row in rows for v in row["variants"]]))
+        for row in rows:
+            keys: list[Key] = []
+            ambiguous = set(row.get("ambiguous", []))
+            plain = {v.lower() for v in row["variants"] if "'" not in v}
+            for variant in row["variants"]:
+                key = next(read)
+                if "'" in variant and variant.replace("'", "").lower() in plain:
+                    continue  # Khar'kov: two words to the index, and Kharkov is there
+                if variant in ambiguous:
+                    self._ambiguous.add((key, row["id"]))
+                if key and key not in keys:
+                    keys.append(key)
+                    self._by_key.setdefault(key, []).append(row["id"])
+            singles = {k[0] for k in keys if len(k) == 1}
+            forms = [k for k in keys if len(k) == 1 or not singles.intersection(k)]
+            if row["kind"] == "designation":  # Shahed-136 is also written Shahed 136
+                spaced = [_LETTERS_DIGITS.sub(r"\1 \2", v) for v in row["variants"]]
+                for parts in query_terms_of(spaced):
+                    if len(parts) > 1 and parts not in forms and not singles.intersection(parts):
+                        forms.append(parts)
+            self._names[row["id"]] = Name(
+                row["id"], row["kind"], row["name"], row.get("note"), tuple(forms)
+            )
+        for key, ids in self._by_key.items():
+            if len(ids) > 1:  # a spelling of several names: the most prominent first
+                ids.sort(key=lambda i: self._prominence(key, self._names[i]))
+
+    @staticmethod
+    def _prominence(key: Key, name: Name) -> tuple[int, int, str]:
+        holds = set(key) <= set(query_terms(name.name))
+        rank = KINDS.index(name.kind) if name.kind in KINDS else len(KINDS)
+        return (0 if holds else 1, rank, name.id)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def records(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """Each spelling and each entry as a JSON record, for the catalogue (StoredNames)."""
+        keys = [
+            (
+                " ".join(key),
+                json.dumps(
+                    {
+                        "ids": ids,
+                        "kinds": [self._names[i].kind for i in ids],
+                        "ambiguous": [i for i in ids if (key, i) in self._ambiguous],
+                    },
+                    ensure_ascii=False,
+                ),
+            )
+            for key, ids in self._by_key.items()
+        ]
+        names = [
+            (
+                n.id,
+                json.dumps(
+                    {"kind": n.kind, "name": n.name, "note": n.note, "forms": n.forms},
+                    ensure_ascii=False,
+                ),
+            )
+            for n in self._names.values()
+        ]
+        return keys, names
+
+    def lookup(self, key: Key) -> Match | None:
+        ids = self._by_key.get(key)
+        if not ids:
+            return None
+        first = self._names[ids[0]]
+        others = tuple(self._names[i].name for i in ids[1:])
+        return Match(" ".join(key), first, (key, first.id) in self._ambiguous, others)
+
+    def lookup_many(self, keys: list[Key]) -> dict[Key, Match]:
+        return {k: m for k in keys if (m := self.lookup(k)) is not None}
+
+    def designation(self, words: str) -> bool:
+        """Whether `words` (letters, then a number: "Su 34") spell a designation."""
+        key = query_terms(re.sub(r"\s+", "-", words.strip()))
+        return any(self._names[i].kind == "designation" for i in self._by_key.get(key, []))
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """The gazetteer read whole (about 0.15 s: every spelling through the analyzer)."""
+    return Gazetteer(entries())
+
+
+def signature(analyzer: str) -> str:
+    """What the stored spellings depend on: the data file and the analyzer's version."""
+    return f"{hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]} {analyzer}"
+
+
+class StoredNames:
+    """The gazetteer as an ingest stored it in the catalogue (Gazetteer.records()): a
+    search looks up the few spellings its query holds, in a millisecond."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def lookup(self, key: Key) -> Match | None:
+        return self.lookup_many([key]).get(key)
+
+    def lookup_many(self, keys: list[Key]) -> dict[Key, Match]:
+        """The names of these spellings, in two queries whatever their number."""
+        typed = {" ".join(k): k for k in keys}
+        found = {
+            typed[t]: json.loads(r)
+            for t, r in self._store.name_records("name_keys", list(typed)).items()
+        }
+        ids = sorted({i for record in found.values() for i in record["ids"]})
+        entries = {
+            i: json.loads(r) for i, r in self._store.name_records("name_entries", ids).items()
+        }
+        out = {}
+        for key, record in found.items():
+            first, *more = record["ids"]
+            others = tuple(entries[i]["name"] for i in more if i in entries)
+            ambiguous = first in record["ambiguous"]
+            out[key] = Match(" ".join(key), _name(first, entries[first]), ambiguous, others)
+        return out
+
+    def designation(self, words: str) -> bool:
+        typed = " ".join(query_terms(re.sub(r"\s+", "-", words.strip())))
+        got = self._store.name_records("name_keys", [typed]).get(typed)
+        return got is not None and "designation" in json.loads(got)["kinds"]
+
+
+def _name(id_: str, record: dict[str, Any]) -> Name:
+    forms = tuple(tuple(f) for f in record["forms"])
+    return Name(id_, record["kind"], record["name"], record["note"], forms)
+
+
+class Names(Protocol):
+    """Where spellings are looked up: the gazetteer read whole, or as stored."""
+
+    def lookup_many(self, keys: list[Key]) -> dict[Key, Match]: ...
+
+    def designation(self, words: str) -> bool: ...
+
+
+@dataclass
+class Expanded:
+    query: Any  # the Whoosh query, names expanded
+    matches: list[Match] = field(default_factory=list)  # one per name, in query order
+
+    def notes(self) -> list[str]:
+        return [n for m in self.matches if (n := m.note()) is not None]
+
+
+class Spellings(Or):
+    """Every spelling of one name: an Or, scored as any Or; `name` for --explain."""
+
+    def __init__(self, subqueries: list[Any], boost: float = 1.0, name: str = "") -> None:
+        super().__init__(subqueries, boost=boost)
+        self.name = name
+
+
+def expand(q: Any, names: Names | None = None) -> Expanded:
+    """`q` with each word and phrase of the text fields that is a known name replaced by
+    the name's every spelling, in the same field with the same boost."""
+    gaz = names if names is not None else gazetteer()
+    keys = [k for leaf in q.leaves() if (k := _key(leaf)) is not None]
+    if not keys:
+        return Expanded(q)
+    known = gaz.lookup_many(keys)
+    found: dict[str, Match] = {}
+
+    def one(leaf: Any) -> Any:
+        key = _key(leaf)
+        match = known.get(key) if key is not None else None
+        if match is None:
+            return leaf
+        found.setdefault(match.typed, match)
+        f, boost = leaf.fieldname, leaf.boost
+        parts = [
+            Term(f, form[0], boost=boost) if len(form) == 1 else Phrase(f, list(form), boost=boost)
+            for form in match.name.forms
+        ]
+        return Spellings(parts, name=match.name.name)
+
+    return Expanded(_rewrite(q, one), list(found.values()))
+
+
+def _key(leaf: Any) -> Key | None:
+    """A word or phrase of the text fields, as the spelling it may be."""
+    if isinstance(leaf, Term) and leaf.fieldname in FIELDS:
+        return (_text(leaf.text),)
+    if isinstance(leaf, Phrase) and leaf.fieldname in FIELDS:
+        return tuple(_text(w) for w in leaf.words)
+    return None
+
+
+def _rewrite(q: Any, fn: Callable[[Any], Any]) -> Any:
+    """`q` with `fn` applied to each leaf; every other part copied as it is (Whoosh's own
+    apply() drops an Or's scale, which --any's coordination bonus lives in)."""
+    if q.is_leaf():
+        return fn(q)
+    new = copy.copy(q)
+    if isinstance(q, CompoundQuery):
+        new.subqueries = [_rewrite(c, fn) for c in q.subqueries]
+    elif isinstance(q, BinaryQuery):
+        new.a, new.b = _rewrite(q.a, fn), _rewrite(q.b, fn)
+    elif isinstance(q, Not):
+        new.query = _rewrite(q.query, fn)
+    elif isinstance(q, WrappingQuery):
+        new.child = _rewrite(q.child, fn)
+    return new
+
+
+def _text(t: bytes | str) -> str:
+    return t.decode("utf-8") if isinstance(t, bytes) else str(t)
+
+
+_LETTERS_DIGITS = re.compile(r"(?<![\w\-])([^\W\d_]+)-(\d)")
+_SPACED_NUMBER = re.compile(r"(?<![\w\-'])([^\W\d_]+)\s+(\d[\w\-]*)(?![\w\-])")
+
+
+def join_designations(text: str, names: Names | None = None) -> str:
+    """A query's designations written with a space (Su 34, Shahed 136) joined with a
+    hyphen, as the analyzer reads one name (su34)."""
+    gaz = names if names is not None else gazetteer()
+
+    def joined(m: re.Match[str]) -> str:
+        words = f"{m.group(1)} {m.group(2)}"
+        return f"{m.group(1)}-{m.group(2)}" if gaz.designation(words) else m.group(0)
+
+    return _SPACED_NUMBER.sub(joined, text)

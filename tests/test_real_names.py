@@ -1,0 +1,46 @@
+"""Names on a real corpus (ukraine-media-2022): a search for any one spelling finds at
+least the articles that hold any spelling of the name, counted here independently with
+a regular expression over the files, and its first ten results all mention the name."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import UKRAINE_MEDIA, Corpus, invoke, needs_corpus
+
+NAMES = {
+    "Kyiv": (["Kyiv", "Kiev", "Київ", "Киев"], r"kyiv|kiev"),
+    "Kharkiv": (["Kharkiv", "Kharkov"], r"kharkiv|kharkov"),
+    "Odesa": (["Odesa", "Odessa"], r"odesa|odessa"),
+    "Zelensky": (["Zelensky", "Zelenskiy", "Зеленский"], r"zelensky|zelenskyy|zelenskiy|zelenskyi"),
+    "Bakhmut": (["Bakhmut", "Artemivsk"], r"bakhmut|artemivsk|artemovsk|artyomovsk"),
+    "T-72": (["T-72", "T72"], r"t-?72"),
+    "HIMARS": (["HIMARS"], r"himars"),
+}
+
+
+@needs_corpus(UKRAINE_MEDIA)
+@pytest.mark.parametrize("canon", sorted(NAMES))
+def test_every_spelling_finds_every_article_of_the_name(ukraine_media: Corpus, canon: str) -> None:
+    spellings, pattern = NAMES[canon]
+    holds = re.compile(rf"(?<!\w)({pattern})(?!\w)", re.IGNORECASE)
+    texts = {str(p.resolve()): p.read_text(encoding="utf-8") for p in ukraine_media.files}
+    want = sum(1 for t in texts.values() if holds.search(t))
+    assert want > 0
+    mentions = re.compile(rf"(?<!\w)({pattern})(?![0-9])", re.IGNORECASE)
+    for spelling in spellings:
+        r = invoke("search", spelling, "--json", "--index", ukraine_media.ix)
+        assert r.exit_code == 0, r.stderr
+        got = json.loads(r.stdout)
+        assert got["total"] >= want, (spelling, got["total"], want)
+        top = [x for x in got["results"] if not x.get("partial")]
+        assert len(top) == min(10, got["total"])
+        for x in top:
+            assert mentions.search(texts[str(Path(x["path"]).resolve())] + " " + x["title"]), (
+                spelling,
+                x["path"],
+            )
