@@ -119,7 +119,9 @@ class _Evaluator:
             return self.term(q)
         if kind is wq.And:
             return self.compound(q, _intersect)
-        if (kind is Or or kind is Spellings) and not q.scale:
+        if kind is Spellings:
+            return self.spellings(q)
+        if kind is Or and not q.scale:
             return self.compound(q, _unite)
         if kind is wq.AndNot:
             a, b = self.node(q.a), self.node(q.b)
@@ -161,6 +163,42 @@ class _Evaluator:
             boost = q.boost
             docs = {d: s * boost for d, s in docs.items()}
         return _Node("term", docs, term=(fieldname, text))
+
+    def spellings(self, q: Any) -> _Node:
+        """Every spelling of one name in one field, scored as one word (as Lucene's
+        SynonymQuery does): a document's frequency is the sum of its spellings', and
+        the rarity (idf) that of the most frequent spelling. Scored as an Or, a rare
+        spelling (X-101 for Kh-101) would outweigh the usual one, and an article that
+        writes the name two ways would count it twice. A phrase among the spellings
+        adds its own score."""
+        terms = [c for c in q.subqueries if type(c) is wq.Term]
+        kids = [self.term(t) for t in terms]
+        scored = [k for k in kids if k.docs]
+        docs: Scores = {}
+        if scored:
+            fieldname = terms[0].fieldname
+            scorers = [self.weighting.scorer(self.sub, *k.term) for k in scored]  # type: ignore[misc]
+            first = scorers[0]
+            lengths = self._lengths.get(fieldname)
+            if type(first) is not BM25FScorer or lengths is None:
+                return self.compound(q, _unite)  # another weighting: an Or, as Whoosh scores it
+            idf, avgfl, b, k1 = min(s.idf for s in scorers), first.avgfl, first.B, first.K1
+            tf: dict[int, float] = {}
+            for k in scored:
+                ids, weights = _postings(self.reader.postings(*k.term))  # type: ignore[misc]
+                for d, w in zip(ids, weights, strict=True):
+                    tf[d] = tf.get(d, 0.0) + w
+            k1_1, one_b, boost = k1 + 1, 1 - b, terms[0].boost
+            docs = {
+                d: boost * idf * ((w * k1_1) / (w + k1 * (one_b + b * lengths[d] / avgfl)))
+                for d, w in tf.items()
+            }
+        for other in (c for c in q.subqueries if type(c) is not wq.Term):
+            kid = _whole(self.node(other), self.sub)
+            kids.append(kid)
+            for d, x in kid.docs.items():
+                docs[d] = docs.get(d, 0.0) + x
+        return _Node("any", docs, kids)
 
     def compound(self, q: Any, combine: Any) -> _Node:
         subs = q.subqueries
