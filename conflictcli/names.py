@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 # which entry a spelling that several share follows, when no canonical name holds it
 KINDS = ("person", "org", "place", "region", "designation")
 FIELDS = ("title", "body")  # where names are expanded: the words of the text
+RECORDS = 2  # how StoredNames' records are written (Gazetteer.records)
+DESIGNATION_ID = "weapon:"  # the ids of designations start so (tools/gazetteer/README.md)
 DATA = Path(__file__).parent / "data" / "gazetteer.jsonl"  # package data (pyproject.toml)
 
 
@@ -130,19 +132,9 @@ class Gazetteer:
     def records(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Each spelling and each entry as a JSON record, for the catalogue (StoredNames)."""
         keys = [
-            (
-                " ".join(key),
-                json.dumps(
-                    {
-                        "ids": ids,
-                        "kinds": [self._names[i].kind for i in ids],
-                        "ambiguous": [i for i in ids if (key, i) in self._ambiguous],
-                    },
-                    ensure_ascii=False,
-                ),
-            )
+            (" ".join(key), " ".join(("!" if (key, i) in self._ambiguous else "") + i for i in ids))
             for key, ids in self._by_key.items()
-        ]
+        ]  # the ids the spelling names, the most prominent first; "!": marked ambiguous
         names = [
             (
                 n.id,
@@ -180,7 +172,7 @@ def gazetteer() -> Gazetteer:
 
 def signature(analyzer: str) -> str:
     """What the stored spellings depend on: the data file and the analyzer's version."""
-    return f"{hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]} {analyzer}"
+    return f"{hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]} {analyzer} records {RECORDS}"
 
 
 class StoredNames:
@@ -197,25 +189,25 @@ class StoredNames:
         """The names of these spellings, in two queries whatever their number."""
         typed = {" ".join(k): k for k in keys}
         found = {
-            typed[t]: json.loads(r)
+            typed[t]: r.split()
             for t, r in self._store.name_records("name_keys", list(typed)).items()
         }
-        ids = sorted({i for record in found.values() for i in record["ids"]})
+        ids = sorted({i.lstrip("!") for record in found.values() for i in record})
         entries = {
             i: json.loads(r) for i, r in self._store.name_records("name_entries", ids).items()
         }
         out = {}
         for key, record in found.items():
-            first, *more = record["ids"]
+            first, *more = (i.lstrip("!") for i in record)
             others = tuple(entries[i]["name"] for i in more if i in entries)
-            ambiguous = first in record["ambiguous"]
+            ambiguous = record[0].startswith("!")
             out[key] = Match(" ".join(key), _name(first, entries[first]), ambiguous, others)
         return out
 
     def designation(self, words: str) -> bool:
         typed = " ".join(query_terms(re.sub(r"\s+", "-", words.strip())))
-        got = self._store.name_records("name_keys", [typed]).get(typed)
-        return got is not None and "designation" in json.loads(got)["kinds"]
+        got = self._store.name_records("name_keys", [typed]).get(typed, "")
+        return any(i.lstrip("!").startswith(DESIGNATION_ID) for i in got.split())
 
 
 def _name(id_: str, record: dict[str, Any]) -> Name:
