@@ -7,15 +7,15 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from conflictcli import __version__, output
+from conflictcli import __version__
+from conflictcli.choices import Color, Format, Sort
 from conflictcli.errors import ConflictError, ExitCode, UsageError
-from conflictcli.output import Color, Format
-from conflictcli.query import Sort, build_request
 
 if TYPE_CHECKING:
     from conflictcli.archive import Archive
@@ -31,21 +31,21 @@ class ConflictGroup(TyperGroup):
             return value
         except ConflictError as e:
             _debug_traceback()
-            output.error(e)
+            _output().error(e)
             ctx.exit(e.code)
         except BrokenPipeError:
             # the reader went away (`| head`): that is not an error; stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(ExitCode.OK)
         except KeyboardInterrupt:
-            output.note("Interrupted; the archive is as it was before this command.")
+            _output().note("Interrupted; the archive is as it was before this command.")
             ctx.exit(ExitCode.INTERRUPTED)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # Typer's own usage errors and exits keep their messages and codes
         except Exception as e:
             if os.environ.get("CONFLICT_DEBUG"):
                 raise
-            output.error(
+            _output().error(
                 ConflictError(
                     f"Unexpected {type(e).__name__}: {e}",
                     "This is a bug in conflict: run again with CONFLICT_DEBUG=1 and report the traceback.",
@@ -84,11 +84,17 @@ IndexOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+
+
+def _use_color(mode: Color) -> None:
+    _output().use_color(mode)
+
+
 ColorOpt = Annotated[
     Color,
     typer.Option(
         "--color",
-        callback=output.use_color,
+        callback=_use_color,
         is_eager=True,
         help="Colour and marks: auto (on a terminal, unless NO_COLOR is set), always, never.",
     ),
@@ -100,6 +106,13 @@ def _format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Forma
     if len(chosen) > 1:
         raise UsageError("Use just one of --json, --jsonl or --csv.")
     return chosen[0] if chosen else Format.table
+
+
+def _output() -> ModuleType:
+    """Rendering (output.py), loaded when something is shown: not for --help."""
+    from conflictcli import output
+
+    return output
 
 
 def _location(index: Path | None) -> Path:
@@ -187,7 +200,7 @@ def ingest(
 
     if not paths and not rebuild:
         raise UsageError("Give the files or folders to ingest.", "Example: conflict ingest ~/news")
-    with output.IngestProgress(enabled=not quiet) as progress:
+    with _output().IngestProgress(enabled=not quiet) as progress:
         summary = run_ingest(
             _location(index),
             paths or [],
@@ -197,7 +210,7 @@ def ingest(
             rebuild=rebuild,
             columns=_columns(map_),
         )
-    output.ingest_summary(summary, _format(json), quiet)
+    _output().ingest_summary(summary, _format(json), quiet)
     if summary.nothing_read:
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -314,6 +327,8 @@ def search(
     fmt = _format(json, jsonl, csv)
     if every and collapse:
         raise UsageError("Use --all or --collapse, not both.")
+    from conflictcli.query import build_request  # the query is read only to search
+
     req = build_request(
         query,
         since,
@@ -331,10 +346,10 @@ def search(
     if explain:
         if fmt not in (Format.table, Format.json):
             raise UsageError("--explain prints a table or, with --json, JSON.")
-        output.explanation(archive.explain(req), query, fmt)
+        _output().explanation(archive.explain(req), query, fmt)
         return
     result = archive.search(req)
-    output.search_results(result, fmt)
+    _output().search_results(result, fmt)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -362,7 +377,7 @@ def show(
     archive = _open(index)
     art = archive.resolve(ref)
     spans = archive.engine.mark(art.body, highlight) if highlight else []
-    output.article(art, fmt, spans, archive.story(art))
+    _output().article(art, fmt, spans, archive.story(art))
 
 
 @app.command()
@@ -383,7 +398,7 @@ def dupes(
 
     Example: conflict dupes -n 5
     """
-    output.stories(_open(index).stories(limit), _format(json))
+    _output().stories(_open(index).stories(limit), _format(json))
 
 
 @app.command()
@@ -392,7 +407,7 @@ def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt =
 
     Example: conflict stats --json
     """
-    output.stats(_open(index).stats(), _format(json))
+    _output().stats(_open(index).stats(), _format(json))
 
 
 @app.command()
@@ -404,7 +419,7 @@ def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt
 
     Example: conflict sources --json
     """
-    output.sources(_open(index).sources(), _format(json))
+    _output().sources(_open(index).sources(), _format(json))
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
+from conflictcli.choices import Color, Format
 from conflictcli.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -32,19 +32,6 @@ if TYPE_CHECKING:
 JSON_SCHEMA_VERSION = 1
 MARK = "bold black on yellow"
 RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"]
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-class Color(str, Enum):
-    auto = "auto"  # colour on a terminal, unless NO_COLOR is set
-    always = "always"
-    never = "never"
 
 
 _color = Color.auto

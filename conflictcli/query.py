@@ -15,19 +15,13 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, replace
-from enum import Enum
 
+from conflictcli.choices import Sort
 from conflictcli.errors import QueryError
 
 FIELDS = ("title", "body", "source", "date", "id")
 OPERATORS = ("AND", "OR", "NOT")
 SENTENCE_WORDS = 6  # an operator word among this many plain words reads as prose
-
-
-class Sort(str, Enum):
-    relevance = "relevance"
-    newest = "newest"
-    oldest = "oldest"
 
 
 @dataclass(frozen=True)

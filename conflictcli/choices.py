@@ -1,0 +1,25 @@
+"""The fixed choices of command-line options, apart from the modules that act on them:
+the command line reads them at start-up without loading rendering or query reading."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class Color(str, Enum):
+    auto = "auto"  # colour on a terminal, unless NO_COLOR is set
+    always = "always"
+    never = "never"
+
+
+class Sort(str, Enum):
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
