@@ -303,9 +303,9 @@ _SPACED_NUMBER = re.compile(r"(?<![\w\-'])([^\W\d_]+)\s+(\d[\w\-]*)(?![\w\-])")
 def join_designations(text: str, names: Names | None = None) -> str:
     """A query's designations written with a space (Su 34, Shahed 136) joined with a
     hyphen, as the analyzer reads one name (su34)."""
-    gaz = names if names is not None else gazetteer()
 
     def joined(m: re.Match[str]) -> str:
+        gaz = names if names is not None else gazetteer()  # read only when needed
         words = f"{m.group(1)} {m.group(2)}"
         return f"{m.group(1)}-{m.group(2)}" if gaz.designation(words) else m.group(0)
 
