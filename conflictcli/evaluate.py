@@ -168,27 +168,40 @@ class _Evaluator:
         """Every spelling of one name in one field, scored as one word (as Lucene's
         SynonymQuery does): a document's frequency is the sum of its spellings', and
         the rarity (idf) that of the most frequent spelling. Scored as an Or, a rare
-        spelling (X-101 for Kh-101) would outweigh the usual one, and an article that
-        writes the name two ways would count it twice. A phrase among the spellings
-        adds its own score."""
-        terms = [c for c in q.subqueries if type(c) is wq.Term]
-        kids = [self.term(t) for t in terms]
-        scored = [k for k in kids if k.docs]
-        docs: Scores = {}
-        if scored:
-            fieldname = terms[0].fieldname
-            scorers = [self.weighting.scorer(self.sub, *k.term) for k in scored]  # type: ignore[misc]
-            first = scorers[0]
-            lengths = self._lengths.get(fieldname)
-            if type(first) is not BM25FScorer or lengths is None:
+        spelling would weigh more than the usual one, and an article that writes the
+        name two ways would count it twice. A phrase among the spellings adds its own
+        score. Each spelling's postings are read once."""
+        reader, kids = self.reader, []
+        tf: dict[int, float] = {}
+        scorers = []
+        fieldname, boost = "", 1.0
+        for t in (c for c in q.subqueries if type(c) is wq.Term):
+            fieldname, boost = t.fieldname, t.boost
+            try:
+                text = reader.schema[fieldname].to_bytes(t.text)
+            except (KeyError, ValueError):
+                continue
+            if (fieldname, text) not in reader:
+                kids.append(_Node("term", {}, term=(fieldname, text)))
+                continue
+            scorer = self.weighting.scorer(self.sub, fieldname, text)
+            if type(scorer) is not BM25FScorer:
                 return self.compound(q, _unite)  # another weighting: an Or, as Whoosh scores it
+            scorers.append(scorer)
+            ids, weights = _postings(reader.postings(fieldname, text))
+            for d, w in zip(ids, weights, strict=True):
+                tf[d] = tf.get(d, 0.0) + w
+            kids.append(_Node("term", dict.fromkeys(ids, 0.0), term=(fieldname, text)))
+        docs: Scores = {}
+        if scorers:
+            if fieldname not in self._lengths:
+                self._lengths[fieldname] = _lengths(reader, fieldname)
+            lengths = self._lengths[fieldname]
+            if lengths is None:
+                return self.compound(q, _unite)
+            first = scorers[0]
             idf, avgfl, b, k1 = min(s.idf for s in scorers), first.avgfl, first.B, first.K1
-            tf: dict[int, float] = {}
-            for k in scored:
-                ids, weights = _postings(self.reader.postings(*k.term))  # type: ignore[misc]
-                for d, w in zip(ids, weights, strict=True):
-                    tf[d] = tf.get(d, 0.0) + w
-            k1_1, one_b, boost = k1 + 1, 1 - b, terms[0].boost
+            k1_1, one_b = k1 + 1, 1 - b
             docs = {
                 d: boost * idf * ((w * k1_1) / (w + k1 * (one_b + b * lengths[d] / avgfl)))
                 for d, w in tf.items()
