@@ -126,9 +126,6 @@ class Gazetteer:
         rank = KINDS.index(name.kind) if name.kind in KINDS else len(KINDS)
         return (0 if holds else 1, rank, name.id)
 
-    def __len__(self) -> int:
-        return len(self._names)
-
     def records(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Each spelling and each entry as a JSON record, for the catalogue (StoredNames)."""
         keys = [
@@ -181,9 +178,6 @@ class StoredNames:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-
-    def lookup(self, key: Key) -> Match | None:
-        return self.lookup_many([key]).get(key)
 
     def lookup_many(self, keys: list[Key]) -> dict[Key, Match]:
         """The names of these spellings, in two queries whatever their number."""
