@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from conftest import UKRAINE_MEDIA, Corpus, invoke, needs_corpus
+from conftest import CORPORA, UKRAINE_MEDIA, Corpus, invoke, needs_corpus
 
 NAMES = {
     "Kyiv": (["Kyiv", "Kiev", "Київ", "Киев"], r"kyiv|kiev"),
@@ -44,3 +45,35 @@ def test_every_spelling_finds_every_article_of_the_name(ukraine_media: Corpus, c
                 spelling,
                 x["path"],
             )
+
+
+@needs_corpus(UKRAINE_MEDIA)
+def test_no_spelling_is_an_ordinary_word_of_the_news() -> None:
+    """A one-word spelling that the index reads as a word the news writes in lower case
+    (Human for Uman, Torez read as 'tore') turns a search for the word into a search
+    for the name. Every such spelling is removed from the gazetteer (`-Spelling` in
+    tools/gazetteer/names.tsv) or marked ambiguous, as Patriot is."""
+    from conflictcli.analysis import query_terms, stem
+    from conflictcli.names import entries
+
+    marked = {query_terms(v) for e in entries() for v in e["ambiguous"]}
+    keys = {
+        k[0]
+        for e in entries()
+        for v in e["variants"]
+        if len(k := query_terms(v)) == 1 and k[0].isascii() and k not in marked
+    }
+    lower: Counter[str] = Counter()
+    upper: Counter[str] = Counter()
+    for p in (CORPORA / UKRAINE_MEDIA / "articles").glob("*.txt"):
+        for w in re.findall(r"\b[A-Za-z]+\b", p.read_text(encoding="utf-8")):
+            (lower if w.islower() else upper)[w.lower()] += 1
+    words = sorted(set(lower) | set(upper))
+    as_word: Counter[str] = Counter()
+    as_name: Counter[str] = Counter()
+    for w, s in zip(words, stem(words), strict=True):
+        if s in keys:
+            as_word[s] += lower[w]
+            as_name[s] += upper[w]
+    ordinary = sorted(s for s in as_word if as_word[s] > max(5, as_name[s]))
+    assert ordinary == []
