@@ -276,14 +276,10 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
         got.articles, got.problems = [], []
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     if analyse:
-        from conflictcli.analysis import scan
-        from conflictcli.index import analyse as analyse_article
-        from conflictcli.stories import bands
-
-        bodies = [scan(a.body) for a in got.articles]  # tokenized once, for both
-        got.analysed = [analyse_article(a, b) for a, b in zip(got.articles, bodies, strict=True)]
-        got.packed = [pack(a) for a in got.articles]
-        got.bands = bands([a.body for a in got.articles], [w for w, _ in bodies])
+        for _, analysed, packed, keys in _analyse_batch(got.articles):
+            got.analysed.append(analysed)
+            got.packed.append(packed)
+            got.bands.append(keys)
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -431,6 +427,7 @@ def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
 
 
 def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, list[int]]]:
+    """Each article with its postings, packed body and story bands (a worker's work)."""
     from conflictcli.analysis import scan
     from conflictcli.index import analyse
     from conflictcli.stories import bands
