@@ -167,6 +167,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(entries())
 
 
+@functools.cache
 def signature(analyzer: str) -> str:
     """What the stored spellings depend on: the data file and the analyzer's version."""
     return f"{hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]} {analyzer} records {RECORDS}"
