@@ -179,7 +179,6 @@ class _Parsed:
     query: Query
     reading: Reading
     notes: list[str]
-    names: list[names.Match] = field(default_factory=list)  # the names expanded
 
 
 _SPACE = re.compile(r"\s+")
@@ -284,12 +283,11 @@ class WhooshIndex:
                 f"The query {text!r} has nothing to search for.",
                 "Use names or words: only operators or very common words (the, of, and) were given.",
             )
-        matches: list[names.Match] = []
         if not exact:
             expanded = names.expand(q, self.names)
-            q, matches = expanded.query, expanded.matches
+            q = expanded.query
             notes += expanded.notes()
-        return _Parsed(q, reading, notes, matches)
+        return _Parsed(q, reading, notes)
 
     def _matches(self, s: Any, q: Query, req: SearchRequest) -> tuple[Found, Scores, Window]:
         """Every document the query and the filters select, with its score (the exact
