@@ -253,13 +253,13 @@ def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
     the index joined it too: Su-34, and Leopard 2 where the gazetteer lists it so."""
     if not stems:
         return []
-    starts = frozenset(s[:1] for s in stems)
-    found = list(_starting_with(starts).finditer(text))
-    words = _folded([m.group().lower() for m in found])
-    maybe = [n for n, w in enumerate(words) if w[:1] in starts and w[1:] and w not in _STOP]
-    got = stem([words[n] for n in maybe])
-    spans = [found[n].span() for n, term in zip(maybe, got, strict=True) if term in stems]
-    if any(c.isdigit() for s in stems for c in s):
+    found = list(_starting_with(frozenset(s[:1] for s in stems)).finditer(text))
+    try:  # most words were met before
+        spans = [m.span() for m in found if _TERM_OF[m.group()] in stems]
+    except KeyError:
+        terms = _terms_as_written([m.group() for m in found])
+        spans = [m.span() for m, term in zip(found, terms, strict=True) if term in stems]
+    if _has_digit(frozenset(stems)):
         names = [
             m
             for m in _NAME_SPAN.finditer(text)
@@ -271,6 +271,33 @@ def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
             inside = [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in joined)]
             spans = sorted(inside + joined)
     return spans
+
+
+@functools.lru_cache(maxsize=64)
+def _has_digit(stems: frozenset[str]) -> bool:
+    return any(c.isdigit() for s in stems for c in s)
+
+
+_TERM_OF: dict[str, str] = {}  # a word as written -> its index term ("": none)
+_TERMS_KEPT = 200_000  # words _TERM_OF remembers before it starts again
+
+
+def _terms_as_written(words: list[str]) -> list[str]:
+    """The index term of each word as the text writes it ("" for a stop word or a
+    single letter, which are not indexed), remembered: the words of one result set's
+    snippets repeat (a name, the query's words), and stemming each anew was most of
+    the time of a long page."""
+    memo = _TERM_OF
+    new = [w for w in set(words) if w not in memo]
+    if new:
+        if len(memo) + len(new) > _TERMS_KEPT:
+            memo.clear()
+        low = _folded([w.lower() for w in new])
+        kept = [n for n, w in enumerate(low) if w[1:] and w not in _STOP]
+        for n, term in zip(kept, stem([low[n] for n in kept]), strict=True):
+            memo[new[n]] = term
+        memo.update((w, "") for w in new if w not in memo)
+    return [memo[w] for w in words]
 
 
 # a letter-digit name as _tokens() joins it: letters starting a token, a hyphen or a

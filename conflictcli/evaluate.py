@@ -80,11 +80,13 @@ class Found:
         that did not match, such as title:deal for "grain deal" in a title without the
         phrase, and misses one whose matcher moved past.)"""
         out: dict[int, set[tuple[str, bytes]]] = {}
-        cursors: dict[tuple[Any, ...], Any] = {}  # postings readers, moving forward
-        for d in sorted(set(docnums)):
-            seg = next(seg for seg in reversed(self._segments) if d >= seg.offset)
-            out[d] = set()
-            _terms_at(seg, seg.root, d - seg.offset, out[d], cursors)
+        wanted = sorted(set(docnums))
+        for seg in reversed(self._segments):
+            here = [d - seg.offset for d in wanted if d >= seg.offset]
+            wanted = wanted[: len(wanted) - len(here)]
+            found: dict[int, set[tuple[str, bytes]]] = {d: set() for d in here}
+            _terms_in(seg, seg.root, here, found, {})
+            out.update((d + seg.offset, terms) for d, terms in found.items())
         return out
 
 
@@ -378,24 +380,33 @@ def column_values(sub: Any, fieldname: str) -> array[int] | list[int]:
         return [column[d] for d in range(count)]
 
 
-def _terms_at(
+def _terms_in(
     seg: _Segment,
     node: _Node,
-    d: int,
-    out: set[tuple[str, bytes]],
+    docs: list[int],
+    out: dict[int, set[tuple[str, bytes]]],
     cursors: dict[tuple[Any, ...], Any],
 ) -> None:
-    if d not in node.docs or node.kind == "not":
+    """Add to out[d] the terms of `node` that document d (of `docs`, in ascending order)
+    was found by: the query tree is walked once for the whole page, each node keeping
+    the documents it matched."""
+    if node.kind == "not":
+        return
+    matched = node.docs
+    docs = [d for d in docs if d in matched]
+    if not docs:
         return
     if node.kind == "term" and node.term:
-        out.add(node.term)
+        for d in docs:
+            out[d].add(node.term)
     elif node.kind == "whoosh":
-        out.update(_whoosh_terms(seg, node, d, cursors))
+        for d in docs:
+            out[d].update(_whoosh_terms(seg, node, d, cursors))
     elif node.kind == "andnot":
-        _terms_at(seg, node.kids[0], d, out, cursors)
+        _terms_in(seg, node.kids[0], docs, out, cursors)
     else:
         for kid in node.kids:
-            _terms_at(seg, kid, d, out, cursors)
+            _terms_in(seg, kid, docs, out, cursors)
 
 
 def _whoosh_terms(
@@ -403,13 +414,13 @@ def _whoosh_terms(
 ) -> Iterator[tuple[str, bytes]]:
     """The words of a part Whoosh matched that the document holds: the part's terms
     (its wildcards expanded) outside any NOT, each looked up in its postings. Documents
-    come in ascending order, so one postings reader per term moves forward."""
+    come in ascending order, so one postings reader per part and term moves forward."""
     reader = seg.searcher.reader()
     terms = cursors.get(("terms", id(seg), id(node)))
     if terms is None:
         terms = cursors["terms", id(seg), id(node)] = _positive_terms(node.query, reader)
     for term in terms:
-        key = ("postings", id(seg), term)
+        key = ("postings", id(seg), id(node), term)  # each part reads the page in order
         m = cursors.get(key)
         if m is None:
             m = cursors[key] = reader.postings(*term)

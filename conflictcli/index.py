@@ -123,14 +123,27 @@ class Hit:
 
 
 def _hit(
-    article_id: str, score: float | None, partial: bool, matched: set[tuple[str, bytes]]
+    article_id: str,
+    score: float | None,
+    partial: bool,
+    matched: set[tuple[str, bytes]],
+    known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]],
 ) -> Hit:
+    """A hit, found by the (field, term) pairs `matched`. The words of a page's hits
+    are read once per distinct set (`known`): most hits share a few."""
+    key = frozenset(matched)
+    words = known.get(key)
+    if words is None:
+        words = known[key] = (
+            frozenset(_text(t) for f, t in matched if f == "body"),
+            frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
+        )
     return Hit(
         id=article_id,
         score=round(score, 4) if score is not None else None,
         partial=partial,
-        body_words=frozenset(_text(t) for f, t in matched if f == "body"),
-        words=frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
+        body_words=words[0],
+        words=words[1],
     )
 
 
@@ -350,8 +363,9 @@ class WhooshIndex:
             terms = found.terms_of(d for d, _, partial in page if not partial)
             if some is not None:
                 terms.update(some.terms_of(d for d, _, partial in page if partial))
+            known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]] = {}
             hits = [
-                _hit(i, score, partial, terms[d])
+                _hit(i, score, partial, terms[d], known)
                 for i, (d, score, partial) in zip(ids, page, strict=True)
             ]
             if stories is not None:
