@@ -33,8 +33,9 @@ MIN_PREFIX = 4
 # 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
 # of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
 # 4: the outlet as one exact term (--source); 5: the story of each article (stories.py);
-# 6: letter-digit names also as one term (Su-34 -> su34, analysis.py)
-INDEX_LAYOUT = 6
+# 6: letter-digit names also as one term (Su-34 -> su34, analysis.py); 7: the id also
+# as a number in a column (index.id_number), read in one pass for a long page
+INDEX_LAYOUT = 7
 
 
 def default_location() -> Path:

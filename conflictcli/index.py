@@ -96,6 +96,9 @@ def _schema(date_field: DATETIME) -> Schema:
         # field adds 16 terms a document: the index of ukraine-media grew 30 -> 53 MB):
         # how results are collapsed
         story=COLUMN(NumericColumn("q")),
+        # the id again, as a number in a column (id_number): a page of 20,000 results
+        # reads its ids in one pass instead of one stored record each (0.2 s)
+        key=COLUMN(NumericColumn("q")),
     )
 
 
@@ -358,7 +361,7 @@ class WhooshIndex:
                 )
                 entries += [(d, score, True) for d, score in more]
             page = entries[req.offset : want]
-            ids = [s.stored_fields(d)["id"] for d, _, _ in page]
+            ids = _ids(s, [d for d, _, _ in page])
             # the words each article was found by, for its snippet and marks
             terms = found.terms_of(d for d, _, partial in page if not partial)
             if some is not None:
@@ -442,6 +445,7 @@ class IndexWriter:
         if a.date:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["story"] = story_number(a.cluster or a.id)
+        doc["key"] = id_number(a.id)
         if self._fresh:
             self._w.add_document(**doc)
         else:
@@ -461,6 +465,36 @@ def story_number(cluster: str) -> int:
         pass
     digest = hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+NO_KEY = -(1 << 63)  # id_number of an id that is not 16 hex digits: read its stored field
+
+
+def id_number(article_id: str) -> int:
+    """An article's id (16 hex digits) as a signed 64-bit number, NO_KEY for any other."""
+    if len(article_id) == 16 and not article_id.strip(_HEX):  # int() takes "0x", "_", " "
+        return int(article_id, 16) - (1 << 63)
+    return NO_KEY
+
+
+_HEX = "0123456789abcdef"
+
+
+def _ids(s: Any, docnums: list[int]) -> list[str]:
+    """The article ids of these documents: from the key column in one pass for a long
+    page, from the stored fields for a short one (or an id that is not a key)."""
+    if len(docnums) < BULK_IDS:
+        return [s.stored_fields(d)["id"] for d in docnums]
+    keys: list[int] = []
+    for sub, _ in s.leaf_searchers():
+        keys.extend(column_values(sub, "key"))
+    return [
+        s.stored_fields(d)["id"] if (k := keys[d]) == NO_KEY else f"{k + (1 << 63):016x}"
+        for d in docnums
+    ]
+
+
+BULK_IDS = 500  # a page this long reads the whole key column
 
 
 def _raise_parse_errors(q: Query) -> None:

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conflictcli import archive, workers
 from conflictcli.archive import Archive
@@ -318,3 +320,29 @@ def test_a_long_page_cut_by_worker_processes_is_the_page_cut_here(
     forked = page("2")
     assert len(here) > 3 * 3
     assert forked == here
+
+
+def test_a_long_page_reads_the_same_ids_from_the_key_column(
+    run: Run, sample_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of BULK_IDS results or more reads its ids from the key column in one pass:
+    the same ids, in the same order, as from the stored fields."""
+    from conflictcli import index
+
+    args = ("search", "drone OR Ukraine OR Russia", "--limit", "0", "--json")
+    stored = as_json(run(*args, "--index", str(sample_archive)))["results"]
+    monkeypatch.setattr(index, "BULK_IDS", 1)
+    keyed = as_json(run(*args, "--index", str(sample_archive)))["results"]
+    assert len(stored) > 3 and [r["id"] for r in keyed] == [r["id"] for r in stored]
+
+
+@given(st.text(max_size=20) | st.from_regex(r"[0-9a-f]{16}", fullmatch=True))
+def test_an_id_is_a_key_only_when_it_reads_back_the_same(article_id: str) -> None:
+    from conflictcli.index import NO_KEY, id_number
+
+    key = id_number(article_id)
+    if key != NO_KEY:
+        assert f"{key + (1 << 63):016x}" == article_id
+    else:
+        hex16 = len(article_id) == 16 and set(article_id) <= set("0123456789abcdef")
+        assert not hex16 or article_id == "0" * 16
