@@ -29,6 +29,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
@@ -39,6 +40,7 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from conflictcli.analysis import PackedPositions
 from conflictcli.names import Spellings
 
 _LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
@@ -135,7 +137,38 @@ class _Evaluator:
             return _Node("not", {}, [child], excluded=set(child.docs))
         if q is wq.NullQuery or kind is type(wq.NullQuery):
             return _Node("any", {})
+        if kind is wq.Phrase and q.slop == 1:
+            return self.phrase(q)
         return self.whoosh(q)
+
+    def phrase(self, q: Any) -> _Node:
+        """A phrase: the documents that hold its words one after another, scored as
+        Whoosh's matcher scores it (SpanNear2 over an intersection of the words: their
+        scores added in the tree make_binary_tree builds, times the phrase's boost). The
+        positions of the candidates are compared as whole arrays, where Whoosh steps
+        through spans one document at a time (a place's spellings: 27 s -> 1 s)."""
+        fieldname, reader = q.fieldname, self.reader
+        if fieldname not in reader.schema:
+            return self.whoosh(q)
+        field = reader.schema[fieldname]
+        if not isinstance(field.format, PackedPositions):
+            return self.whoosh(q)
+        try:
+            words = [field.to_bytes(w) for w in q.words]
+        except ValueError:
+            return _Node("phrase", {})
+        if any((fieldname, w) not in reader for w in words):
+            return _Node("phrase", {})  # Whoosh's shortcut: a word the index lacks
+        kids = [self.term(wq.Term(fieldname, w)) for w in words]
+        if any(k.kind != "term" or k.term is None for k in kids):
+            return self.whoosh(q)
+        both = set(kids[0].docs)
+        for k in kids[1:]:
+            both.intersection_update(k.docs)
+        found = _phrase_docs(reader, fieldname, field.format, words, both)
+        boost = q.boost
+        docs = {d: _tree_sum([k.docs[d] for k in kids]) * boost for d in found}
+        return _Node("phrase", docs, kids)
 
     def term(self, q: Any) -> _Node:
         fieldname, reader = q.fieldname, self.reader
@@ -324,6 +357,68 @@ def _deleted(sub: Any) -> set[int]:
     return set(reader.deleted_docs_set) if reader.has_deletions() else set()
 
 
+def _tree_sum(scores: list[float]) -> float:
+    """The sum of the scores in the order of make_binary_tree's matchers."""
+    if len(scores) == 1:
+        return scores[0]
+    half = len(scores) // 2
+    return _tree_sum(scores[:half]) + _tree_sum(scores[half:])
+
+
+def _phrase_docs(
+    reader: Any, fieldname: str, format_: PackedPositions, words: list[bytes], docs: set[int]
+) -> list[int]:
+    """Of `docs` (each holds every word), those where the words stand one after another:
+    a start p with word i at p + i for every i."""
+    if not docs:
+        return []
+    decode = format_.decode_positions
+    positions = [_positions(reader.postings(fieldname, w), docs, decode) for w in words]
+    found = []
+    for d in sorted(docs):
+        starts = set(positions[0][d])
+        for i, at in enumerate(positions[1:], 1):
+            starts.intersection_update([p - i for p in at[d]])
+            if not starts:
+                break
+        if starts:
+            found.append(d)
+    return found
+
+
+def _positions(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
+    """The positions of a word in these documents (a posting list read a block at a
+    time, its values decoded only where a document is wanted)."""
+    if type(m) is FilterMatcher:  # deleted documents are not among `docs`
+        m = m.child
+    out: dict[int, list[int]] = {}
+    if type(m) is W3LeafMatcher:
+        while m.is_active():
+            _read_ids(m)
+            ids = m._ids
+            if not docs.isdisjoint(ids):
+                m._read_values()
+                for d, value in zip(ids, m._values, strict=True):
+                    if d in docs:
+                        out[d] = decode(value)
+            m._next_block()
+    else:
+        while m.is_active():
+            if (d := m.id()) in docs:
+                out[d] = list(m.value_as("positions"))
+            m.next()
+    return out
+
+
+def _read_ids(m: W3LeafMatcher) -> None:
+    """W3LeafMatcher._read_ids, the gaps added up in C (Whoosh's delta_decode is a
+    Python generator: most of the time of reading a long posting list)."""
+    if m._data is None:
+        m._read_data()
+    ids = m._data[0]
+    m._ids = ids if m._byteids else tuple(accumulate(ids))
+
+
 def _postings(m: Any) -> tuple[list[int], list[float]]:
     """A posting list's document numbers and weights, read a block at a time (one by
     one for postings inlined in the term's entry)."""
@@ -334,7 +429,7 @@ def _postings(m: Any) -> tuple[list[int], list[float]]:
     weights: list[float] = []
     if type(m) is W3LeafMatcher:
         while m.is_active():
-            m._read_ids()
+            _read_ids(m)
             m._read_weights()
             ids.extend(m._ids)
             weights.extend(m._weights)
@@ -399,6 +494,10 @@ def _terms_in(
     if node.kind == "term" and node.term:
         for d in docs:
             out[d].add(node.term)
+    elif node.kind == "phrase":  # a document that holds the phrase holds each word
+        words = [k.term for k in node.kids if k.term]
+        for d in docs:
+            out[d].update(words)
     elif node.kind == "whoosh":
         for d in docs:
             out[d].update(_whoosh_terms(seg, node, d, cursors))
