@@ -221,10 +221,20 @@ def _finish(summary: IngestSummary, store: Store, started: str, t0: float) -> No
 
 def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, why: str) -> None:
     """A new index from the catalogue, which keeps every text: the index was deleted,
-    never committed, built by an older version, or a rebuild was asked for."""
-    for article in store.iter_articles():
-        writer.add(article)
-        summary.reindexed += 1
+    never committed, built by an older version, or a rebuild was asked for. The texts
+    are analysed by worker processes, as an ingest's are."""
+    sent: deque[list[Article]] = deque()  # the batches given to the workers, in order
+
+    def batches() -> Iterator[list[Article]]:
+        for batch in _batched(store.iter_articles(), STREAM_BATCH):
+            sent.append(batch)
+            yield batch
+
+    n = workers.count()
+    for analysed in _in_workers(_index_batch, batches(), n) if n else map(_index_batch, batches()):
+        for article, postings in zip(sent.popleft(), analysed, strict=True):
+            writer.add(article, postings)
+            summary.reindexed += 1
     summary.warnings.append(
         f"rebuilt the search index from the catalogue ({summary.reindexed} articles): {why}"
     )
@@ -435,6 +445,14 @@ def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, lis
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
     keys = bands([a.body for a in batch], [w for w, _ in bodies])
     return [(a, analyse(a, b), pack(a), k) for a, b, k in zip(batch, bodies, keys, strict=True)]
+
+
+def _index_batch(batch: list[Article]) -> list[dict[str, list[Any]]]:
+    """The postings of each article (a worker's work when the index is rebuilt)."""
+    from conflictcli.analysis import scan
+    from conflictcli.index import analyse
+
+    return [analyse(a, scan(a.body)) for a in batch]
 
 
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
