@@ -421,6 +421,8 @@ class PackedPositions(Positions):
         return _pack(poslist)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
+        if valuestring[0] == 0:  # gaps of one byte each (most words): read as they are
+            return list(accumulate(valuestring[1:]))
         return list(accumulate(_unpack(valuestring)))
 
     def decode_frequency(self, valuestring: bytes) -> int:

@@ -129,6 +129,22 @@ class Source:
     last_date: str | None
 
 
+@dataclass
+class Place:
+    place: str  # its canonical name in the gazetteer
+    id: str
+    kind: str  # place or region
+    articles: int  # of those the query selects, how many name it
+
+
+@dataclass
+class Places:
+    query: str  # "" for every article
+    total: int  # the articles the query and filters select
+    places: list[Place]  # the most named first; none that no article names
+    notes: list[str] = field(default_factory=list)
+
+
 class Archive:
     def __init__(
         self,
@@ -234,6 +250,16 @@ class Archive:
         found = self.engine.explain(req)
         found.notes[:0] = req.notes
         return found
+
+    def places(self, req: SearchRequest, limit: int = 0) -> Places:
+        """The places the articles of a request name most (`limit` 0: every one named)."""
+        total, counts, notes = self.engine.places(req)
+        named = [
+            Place(name.name, name.id, name.kind, n)
+            for name, n in sorted(counts, key=lambda c: (-c[1], c[0].name))
+            if n
+        ]
+        return Places(req.text, total, named[:limit] if limit else named, [*req.notes, *notes])
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters), file path, or

@@ -84,6 +84,15 @@ IndexOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+PlaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--place",
+        metavar="NAME",
+        help="Only articles that name this place, in any spelling (Kiev, Kyiv, Київ; "
+        "repeat for any of several). 'conflict places' lists them.",
+    ),
+]
 
 
 def _use_color(mode: Color) -> None:
@@ -270,6 +279,7 @@ def search(
             "'conflict sources' lists them.",
         ),
     ] = None,
+    place: PlaceOpt = None,
     sort: Annotated[Sort, typer.Option(help="Order of the results.")] = Sort.relevance,
     limit: Annotated[
         int,
@@ -340,6 +350,7 @@ def search(
         limit=limit,
         offset=offset,
         sources=tuple(source or ()),
+        places=tuple(place or ()),
         collapse=collapse or (fmt is Format.table and not every),
     )
     archive = _open(index)
@@ -420,6 +431,62 @@ def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt
     Example: conflict sources --json
     """
     _output().sources(_open(index).sources(), _format(json))
+
+
+@app.command()
+def places(
+    query: Annotated[
+        str,
+        typer.Argument(metavar="[QUERY]", help="Count in the articles that match (default: all)."),
+    ] = "",
+    any_terms: Annotated[
+        bool, typer.Option("--any", help="Articles holding any of the terms.")
+    ] = False,
+    since: Annotated[str | None, typer.Option(metavar="DATE", help="From this date on.")] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Up to this date, inclusive.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", metavar="NAME", help="Only articles of this outlet."),
+    ] = None,
+    place: PlaceOpt = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many places; 0 for all.")
+    ] = 20,
+    dayfirst: Annotated[
+        bool, typer.Option("--dayfirst", help="Read 02/03/2022 as 2 March.")
+    ] = False,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """List the places of the gazetteer most named in the matching articles, with how
+    many articles name each (in any spelling: Kiev, Kyiv, Київ count as Kyiv).
+
+    An article counts once for every place it names, so the counts add up to more than
+    the articles. 'conflict search --place NAME' lists the articles of one.
+
+    Example: conflict places "drone attack" --since 2023 -n 10
+    """
+    fmt = _format(json, jsonl, csv)
+    from conflictcli.query import build_request
+
+    req = build_request(
+        query,
+        since,
+        until,
+        dayfirst,
+        any_terms=any_terms,
+        sources=tuple(source or ()),
+        places=tuple(place or ()),
+    )
+    got = _open(index).places(req, limit)
+    _output().places(got, fmt)
+    if not got.places:
+        raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 def main() -> None:

@@ -357,6 +357,49 @@ def _deleted(sub: Any) -> set[int]:
     return set(reader.deleted_docs_set) if reader.has_deletions() else set()
 
 
+class Mentions:
+    """The documents that hold any of some words or phrases (in the given fields), with
+    no scores: what a facet counts. Each word's postings are read once per searcher,
+    however many lists of forms name it."""
+
+    def __init__(self, searcher: Any, fields: tuple[str, ...]) -> None:
+        self._segments = list(searcher.leaf_searchers())
+        self._fields = fields
+        self._ids: dict[tuple[int, str, bytes], frozenset[int]] = {}
+
+    def docs(self, forms: list[tuple[str, ...]]) -> set[int]:
+        found: set[int] = set()
+        for n, (sub, offset) in enumerate(self._segments):
+            reader = sub.reader()
+            here: set[int] = set()
+            for fieldname in self._fields:
+                field = reader.schema[fieldname]
+                for form in forms:
+                    try:
+                        words = [field.to_bytes(w) for w in form]
+                    except ValueError:
+                        continue
+                    held = [self._held(n, reader, fieldname, w) for w in words]
+                    if len(held) == 1:
+                        here.update(held[0])
+                        continue
+                    both = set(held[0]).intersection(*held[1:])
+                    both.difference_update(here)  # already found: no need to look
+                    if both:
+                        here.update(_phrase_docs(reader, fieldname, field.format, words, both))
+            found.update(d + offset for d in here)
+        return found
+
+    def _held(self, n: int, reader: Any, fieldname: str, word: bytes) -> frozenset[int]:
+        key = (n, fieldname, word)
+        ids = self._ids.get(key)
+        if ids is None:
+            has = (fieldname, word) in reader
+            ids = frozenset(_postings(reader.postings(fieldname, word))[0]) if has else frozenset()
+            self._ids[key] = ids
+        return ids
+
+
 def _tree_sum(scores: list[float]) -> float:
     """The sum of the scores in the order of make_binary_tree's matchers."""
     if len(scores) == 1:

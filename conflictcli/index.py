@@ -33,7 +33,7 @@ from conflictcli import names
 from conflictcli.analysis import NAME_ANALYZER, FastText, Scanned, postings, spans_of
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
-from conflictcli.evaluate import Found, Scores, column_values, evaluate
+from conflictcli.evaluate import Found, Mentions, Scores, column_values, evaluate
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 
@@ -171,7 +171,7 @@ class EngineResult:
 class Node:
     """One part of a query as the engine reads it (for --explain): a group (`all`,
     `any`, `not`) of parts, or a leaf (`term`, `phrase`, `pattern`, `fuzzy`, `dates`,
-    `sources`, `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
+    `sources`, `places`, `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
 
     op: str
     text: str = ""
@@ -187,6 +187,15 @@ class Explanation:
     tree: Node
     reading: Reading  # how the text was read: operators or words
     total: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Places:
+    """What --place names: the places, and every spelling read as one of them."""
+
+    places: list[str] = field(default_factory=list)  # their canonical names
+    forms: list[names.Key] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -305,20 +314,38 @@ class WhooshIndex:
             notes += expanded.notes()
         return _Parsed(q, reading, notes)
 
-    def _matches(self, s: Any, q: Query, req: SearchRequest) -> tuple[Found, Scores, Window]:
+    def _places(self, req: SearchRequest) -> _Places:
+        """The places --place names, as the spellings an article must write one of."""
+        if not req.places:
+            return _Places()
+        found = _Places()
+        for typed in req.places:
+            match = names.place(typed, self.names)
+            found.places.append(match.name.name)
+            found.forms += [
+                f for f in names.own_forms(match.name, self.names) if f not in found.forms
+            ]
+            if match.others or match.ambiguous:
+                found.notes.append(f"--place {typed!r} is read as {match.name.name}.")
+        return found
+
+    def _matches(
+        self, s: Any, q: Query, req: SearchRequest, places: _Places
+    ) -> tuple[Found, Scores, Window]:
         """Every document the query and the filters select, with its score (the exact
         count: Whoosh's own total skips blocks and ignores filters when a limit is
         given), and the filters (None when there are none)."""
         found = evaluate(s, q)
-        window = _window(s, req)
+        window = _window(s, req, places)
         if window is None:
             return found, found.scores, None
         return found, {d: x for d, x in found.scores.items() if window(d)}, window
 
     def count(self, req: SearchRequest) -> int:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
+        places = self._places(req)
         with self._ix.searcher() as s:
-            return len(self._matches(s, parsed.query, req)[1])
+            return len(self._matches(s, parsed.query, req, places)[1])
 
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
@@ -339,15 +366,44 @@ class WhooshIndex:
             tree = Node(
                 "all", children=[*tree.children, outlets] if tree.op == "all" else [tree, outlets]
             )
-        return Explanation(tree, parsed.reading, total, parsed.notes)
+        if req.places:  # any spelling of any of them, in title or body
+            where = Node("places", ", ".join(self._places(req).places), list(DEFAULT_FIELDS))
+            tree = Node(
+                "all", children=[*tree.children, where] if tree.op == "all" else [tree, where]
+            )
+        return Explanation(tree, parsed.reading, total, parsed.notes + self._places(req).notes)
+
+    def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
+        """How many articles the request selects (every article, for an empty query),
+        how many of them name each place of the gazetteer, and how the query was read.
+        A place is named by any spelling read as it (names.own_forms): the articles
+        that --place finds."""
+        places = self._places(req)
+        notes = list(places.notes)
+        with self._ix.searcher() as s:
+            if req.text.strip():
+                parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
+                notes[:0] = parsed.notes
+                selected = set(self._matches(s, parsed.query, req, places)[1])
+            else:
+                window = _window(s, req, places)
+                live = s.reader().all_doc_ids()
+                selected = set(live) if window is None else {d for d in live if window(d)}
+            mentions = Mentions(s, names.FIELDS)
+            counts = [
+                (name, len(selected.intersection(mentions.docs(forms))))
+                for name, forms in names.place_forms()
+            ]
+        return len(selected), counts, notes
 
     def search(self, req: SearchRequest) -> EngineResult:
         """Run a request: the total and the page of hits, each with the words it was found
         by; its snippet and marks are cut from its text by mark()."""
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
+        places = self._places(req)
         want = None if req.limit == 0 else req.offset + req.limit
         with self._ix.searcher() as s:
-            found, selected, window = self._matches(s, parsed.query, req)
+            found, selected, window = self._matches(s, parsed.query, req, places)
             total = len(selected)
             stories = _Stories(s) if req.collapse else None
             lines = total if stories is None else stories.count(selected)
@@ -374,7 +430,7 @@ class WhooshIndex:
             if stories is not None:
                 for hit, (d, _, _) in zip(hits, page, strict=True):
                     hit.similar = stories.others(d)
-        return EngineResult(total=total, hits=hits, notes=parsed.notes)
+        return EngineResult(total=total, hits=hits, notes=parsed.notes + places.notes)
 
     def _partial(
         self,
@@ -613,18 +669,24 @@ class _Listed(Query):
         return ListMatcher(ids) if ids else NullMatcher()
 
 
-def _window(s: Any, req: SearchRequest) -> Window:
-    """The filters (--since/--until, --source) as a test of a document number. Dates are
-    read from the date columns (a range of terms walks one posting list per day in it);
-    outlets are exact terms, looked up apart so that they do not change the scores."""
-    dates = _dates(s, req)
-    if not req.sources:
-        return dates
-    terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
-    outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
-    if dates is None:
-        return outlets.__contains__
-    return lambda d: d in outlets and dates(d)
+def _window(s: Any, req: SearchRequest, places: _Places | None = None) -> Window:
+    """The filters (--since/--until, --source, --place) as a test of a document number.
+    Dates are read from the date columns (a range of terms walks one posting list per
+    day in it); outlets are exact terms and places their spellings, looked up apart so
+    that they do not change the scores."""
+    tests = [t for t in (_dates(s, req),) if t is not None]
+    if req.sources:
+        terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
+        outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
+        tests.append(outlets.__contains__)
+    if places is not None and places.places:  # a place may have no spelling of its own
+        named = evaluate(s, names.mentions(places.forms)).scores if places.forms else {}
+        tests.append(set(named).__contains__)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda d: all(t(d) for t in tests)
 
 
 def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from whoosh.query import BinaryQuery, CompoundQuery, Not, Or, Phrase, Term, WrappingQuery
 
 from conflictcli.analysis import query_terms, query_terms_of
+from conflictcli.errors import QueryError
 
 if TYPE_CHECKING:
     from conflictcli.store import Store
@@ -143,6 +144,9 @@ class Gazetteer:
             for n in self._names.values()
         ]
         return keys, names
+
+    def names(self) -> list[Name]:
+        return list(self._names.values())
 
     def lookup(self, key: Key) -> Match | None:
         ids = self._by_key.get(key)
@@ -259,6 +263,58 @@ def expand(q: Any, names: Names | None = None) -> Expanded:
         return Spellings(parts, name=match.name.name)
 
     return Expanded(_rewrite(q, one), list(found.values()))
+
+
+PLACE_KINDS = ("place", "region")  # the entries the places facet counts
+
+
+def place(typed: str, names: Names | None = None) -> Match:
+    """The place (or region) that --place `typed` names, in any of its spellings."""
+    gaz = names if names is not None else gazetteer()
+    key = query_terms(typed)
+    match = gaz.lookup_many([key]).get(key) if key else None
+    if match is None:
+        raise QueryError(
+            f"No place called {typed!r} in the gazetteer.",
+            "Run 'conflict places' to list the places it knows, or search for the words.",
+        )
+    if match.name.kind not in PLACE_KINDS:
+        raise QueryError(
+            f"{typed!r} is {match.name.name}, a {match.name.kind}, not a place.",
+            f"Search for it instead: conflict search {typed!r}",
+        )
+    return match
+
+
+def places() -> list[Name]:
+    """Every place and region of the gazetteer, in its order."""
+    return [n for n in gazetteer().names() if n.kind in PLACE_KINDS]
+
+
+@functools.cache
+def place_forms() -> list[tuple[Name, list[Key]]]:
+    """Every place and region of the gazetteer with the spellings read as it."""
+    return [(n, own_forms(n)) for n in places()]
+
+
+def own_forms(name: Name, names: Names | None = None) -> list[Key]:
+    """The spellings of `name` that are read as it: one it shares with a more prominent
+    entry (Pokrovsk: the Donetsk Oblast city, not Engels) belongs to that entry, so that
+    no article counts for two places by one word."""
+    gaz = names if names is not None else gazetteer()
+    known = gaz.lookup_many(list(name.forms))
+    return [f for f in name.forms if (m := known.get(f)) is None or m.name.id == name.id]
+
+
+def mentions(forms: list[Key]) -> Any:
+    """A query for the articles that write any of these spellings, in title or body."""
+    return Or(
+        [
+            Term(f, form[0]) if len(form) == 1 else Phrase(f, list(form))
+            for form in forms
+            for f in FIELDS
+        ]
+    )
 
 
 def _key(leaf: Any) -> Key | None:

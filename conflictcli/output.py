@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from conflictcli.archive import Member, Result, SearchResult, Source, Stats, Stories
+    from conflictcli.archive import (
+        Member,
+        Places,
+        Result,
+        SearchResult,
+        Source,
+        Stats,
+        Stories,
+    )
     from conflictcli.articles import Article
     from conflictcli.index import Explanation, Node
     from conflictcli.ingest import IngestSummary
@@ -608,6 +616,52 @@ def stories(got: Stories, fmt: Format) -> None:
         f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
         "'conflict show ID' lists a story's articles"
     )
+
+
+# -- places -----------------------------------------------------------------------
+def places(got: Places, fmt: Format) -> None:
+    for n in got.notes:
+        note(n)
+    rows = [dataclasses.asdict(p) for p in got.places]
+    if fmt is Format.json:
+        head = {"schema": JSON_SCHEMA_VERSION, "query": got.query, "total": got.total}
+        _emit_json_rows(head, "places", rows)
+    elif fmt is Format.jsonl:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(PLACE_FIELDS)
+        w.writerows([_cell(row[k]) for k in PLACE_FIELDS] for row in rows)
+    else:
+        _places_table(got)
+    if not got.places:
+        note("These articles name no place of the gazetteer.")
+
+
+PLACE_FIELDS = ("place", "id", "kind", "articles")
+
+
+def _places_table(got: Places) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("place")
+    table.add_column("kind", style="dim")
+    table.add_column("articles", justify="right")
+    table.add_column("share", justify="right", style="dim")
+    for p in got.places:
+        share = f"{p.articles / got.total:.0%}" if got.total else ""
+        table.add_row(Text(safe(p.place)), p.kind, f"{p.articles:,}", share)
+    if got.places:
+        emit(table)
+    of = (
+        f"the {got.total:,} articles that match"
+        if got.query.strip()
+        else f"all {got.total:,} articles"
+    )
+    note(f"Places named in {of}: an article counts once for each place it names, in any spelling.")
 
 
 # -- stats ------------------------------------------------------------------------
