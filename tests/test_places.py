@@ -91,9 +91,7 @@ def test_a_place_filter_changes_no_score(run: Run, sample_archive: Path) -> None
     ix = str(sample_archive)
     every = {
         x["id"]: x["score"]
-        for x in as_json(run("search", "drone", "--limit", "0", "--json", "--index", ix))[
-            "results"
-        ]
+        for x in as_json(run("search", "drone", "--limit", "0", "--json", "--index", ix))["results"]
     }
     kept = as_json(
         run("search", "drone", "--place", "Kyiv", "--limit", "0", "--json", "--index", ix)
