@@ -49,6 +49,44 @@ _STEMMER.maxCacheSize = 100_000
 _FOLD = {**accent_map}  # str.translate table; it maps no lower-case ASCII letter elsewhere
 
 
+_RUSSIAN = Stemmer.Stemmer("russian")
+_UKRAINIAN_LETTERS = frozenset("іїєґ")
+# Ukrainian case endings the Russian stemmer leaves (обстрілів, ракетами is Russian too),
+# longest first
+_UKRAINIAN_ENDINGS = ("ами", "ями", "ові", "еві", "єві", "ого", "ому", "ими", "іми", "ів",
+                      "їв", "ій", "ої", "ою", "ею", "єю", "ам", "ям", "ах", "ях", "ом", "ем",
+                      "а", "я", "у", "ю", "і", "ї", "е", "є", "о", "и", "ь")  # fmt: skip
+MIN_CYRILLIC_KEY = 3  # a shorter common stem joins words that are not one word's forms
+
+
+def cyrillic_key(word: str) -> str | None:
+    """What the inflected forms of a Cyrillic word (lower case, as indexed) share: its
+    Russian Snowball stem, and for a Ukrainian word (і, ї, є or ґ in it) that stem
+    without a Ukrainian case ending (обстрілів, обстріли -> обстріл). Both only cut
+    endings (and read ё as е), so every form starts with one of cyrillic_prefixes(key).
+    None for a word that is not Cyrillic or whose key is too short to tell words
+    apart."""
+    if not word or not all("\u0400" <= c <= "\u04ff" for c in word):
+        return None
+    key = _RUSSIAN.stemWord(word)
+    if not _UKRAINIAN_LETTERS.isdisjoint(word):
+        for ending in _UKRAINIAN_ENDINGS:
+            if key.endswith(ending) and len(key) - len(ending) >= MIN_CYRILLIC_KEY:
+                key = key[: -len(ending)]
+                break
+    return key if len(key) >= MIN_CYRILLIC_KEY else None
+
+
+def cyrillic_prefixes(key: str) -> list[str]:
+    """What every word of a cyrillic_key starts with: the key, where the stemmer read no
+    ё as е; else the key up to its first е, then е or ё (ёлка and елка are one word to
+    Snowball, so their key is елк)."""
+    first = key.find("е")
+    if first < 0:
+        return [key]
+    return [key[:first] + "е", key[:first] + "ё"]
+
+
 def stem(words: list[str]) -> list[str]:
     return list(_STEMMER.stemWords(words))
 

@@ -14,6 +14,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -210,6 +211,18 @@ _SPACE = re.compile(r"\s+")
 _QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
+
+
+def _words_from(reader: Any, fieldname: str, prefix: str) -> list[str]:
+    """The words of a field that start with `prefix`, as the index holds them."""
+    if fieldname not in reader.schema:
+        return []
+    found = reader.expand_prefix(fieldname, prefix)
+    return [_text(t) for t in itertools.islice(found, MAX_PREFIX_WORDS)]
+
+
 def _lead(body: str) -> str:
     flat = " ".join(body.split())
     if len(flat) <= SNIPPET_CHARS:
@@ -312,6 +325,9 @@ class WhooshIndex:
             expanded = names.expand(q, self.names)
             q = expanded.query
             notes += expanded.notes()
+            if _CYRILLIC.search(text):
+                with self._ix.reader() as r:
+                    q = names.inflect(q, lambda f, prefix: _words_from(r, f, prefix))
         return _Parsed(q, reading, notes)
 
     def _places(self, req: SearchRequest) -> _Places:

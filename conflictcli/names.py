@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from whoosh.query import BinaryQuery, CompoundQuery, Not, Or, Phrase, Term, WrappingQuery
 
-from conflictcli.analysis import query_terms, query_terms_of
+from conflictcli.analysis import cyrillic_key, cyrillic_prefixes, query_terms, query_terms_of
 from conflictcli.errors import QueryError
 
 if TYPE_CHECKING:
@@ -317,6 +317,34 @@ def mentions(forms: list[Key]) -> Any:
     )
 
 
+class Lexicon(Protocol):
+    """The words an index holds in a field that start with a prefix."""
+
+    def __call__(self, fieldname: str, prefix: str) -> list[str]: ...
+
+
+def inflect(q: Any, words: Lexicon) -> Any:
+    """`q` with each Cyrillic word of the text fields that is not a name replaced by
+    every form of it the index holds (обстрел: обстрелы, обстрелов, обстрелами; the
+    forms share analysis.cyrillic_key), scored as one word, as a name's spellings are."""
+
+    def one(leaf: Any) -> Any:
+        if not isinstance(leaf, Term) or leaf.fieldname not in FIELDS:
+            return leaf
+        typed = _text(leaf.text)
+        key = cyrillic_key(typed)
+        if key is None:
+            return leaf
+        held = (w for start in cyrillic_prefixes(key) for w in words(leaf.fieldname, start))
+        forms = sorted({typed, *(w for w in held if cyrillic_key(w) == key)})
+        if len(forms) == 1:
+            return leaf
+        f, boost = leaf.fieldname, leaf.boost
+        return Spellings([Term(f, w, boost=boost) for w in forms], name=f"{typed} (its forms)")
+
+    return _rewrite(q, one, keep=Spellings)  # a name's spellings are its forms already
+
+
 def _key(leaf: Any) -> Key | None:
     """A word or phrase of the text fields, as the spelling it may be."""
     if isinstance(leaf, Term) and leaf.fieldname in FIELDS:
@@ -326,20 +354,23 @@ def _key(leaf: Any) -> Key | None:
     return None
 
 
-def _rewrite(q: Any, fn: Callable[[Any], Any]) -> Any:
-    """`q` with `fn` applied to each leaf; every other part copied as it is (Whoosh's own
-    apply() drops an Or's scale, which --any's coordination bonus lives in)."""
+def _rewrite(q: Any, fn: Callable[[Any], Any], keep: type | None = None) -> Any:
+    """`q` with `fn` applied to each leaf outside the parts of type `keep`; every other
+    part copied as it is (Whoosh's own apply() drops an Or's scale, which --any's
+    coordination bonus lives in)."""
+    if keep is not None and isinstance(q, keep):
+        return q
     if q.is_leaf():
         return fn(q)
     new = copy.copy(q)
     if isinstance(q, CompoundQuery):
-        new.subqueries = [_rewrite(c, fn) for c in q.subqueries]
+        new.subqueries = [_rewrite(c, fn, keep) for c in q.subqueries]
     elif isinstance(q, BinaryQuery):
-        new.a, new.b = _rewrite(q.a, fn), _rewrite(q.b, fn)
+        new.a, new.b = _rewrite(q.a, fn, keep), _rewrite(q.b, fn, keep)
     elif isinstance(q, Not):
-        new.query = _rewrite(q.query, fn)
+        new.query = _rewrite(q.query, fn, keep)
     elif isinstance(q, WrappingQuery):
-        new.child = _rewrite(q.child, fn)
+        new.child = _rewrite(q.child, fn, keep)
     return new
 
 

@@ -239,3 +239,72 @@ def test_a_name_is_found_in_a_long_text_by_its_joined_form_only_where_it_is_one(
     assert query_terms("in 2022") == ("2022",)
     assert query_terms("Leopard 2") == ("leopard2",)
     assert re.fullmatch(r"\w+", query_terms("Tu-22M3")[0])
+
+
+# -- Cyrillic words that are not names: their inflected forms ---------------------------
+CYRILLIC = {
+    "a.txt": "Обстрелы продолжались всю ночь, сообщили власти.",
+    "b.txt": "После обстрелов жители спустились в укрытия.",
+    "c.txt": "Власти сообщили об обстреле склада.",
+    "d.txt": "Обстріли тривали до ранку, повідомила адміністрація.",
+    "e.txt": "Жертвами обстрілів стали троє людей.",
+    "f.txt": "The shelling went on all night; обстрелянный склад сгорел.",
+}
+
+
+@pytest.fixture(scope="module")
+def cyrillic(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("cyrillic")
+    for name, text in CYRILLIC.items():
+        write(folder / "texts" / name, f" date 2023-05-01\n{text}\n")
+    ix = str(folder / "ix")
+    from conftest import invoke
+
+    assert invoke("ingest", str(folder / "texts"), "--index", ix, "--quiet").exit_code == 0
+    return ix
+
+
+def files_found(run: Run, ix: str, *args: str) -> set[str]:
+    r = run("search", *args, "--limit", "0", "--json", "--index", ix)
+    return {Path(x["path"]).name for x in json.loads(r.stdout)["results"]} if r.stdout else set()
+
+
+@pytest.mark.parametrize("typed", ["обстрел", "обстрелы", "Обстрелов", "обстреле", "ОБСТРЕЛАМИ"])
+def test_a_russian_word_finds_its_every_form(run: Run, cyrillic: str, typed: str) -> None:
+    assert files_found(run, cyrillic, typed) == {"a.txt", "b.txt", "c.txt"}
+
+
+@pytest.mark.parametrize("typed", ["обстріл", "обстріли", "обстрілів", "обстрілами"])
+def test_a_ukrainian_word_finds_its_every_form(run: Run, cyrillic: str, typed: str) -> None:
+    assert files_found(run, cyrillic, typed) == {"d.txt", "e.txt"}
+
+
+def test_exact_turns_the_forms_off_and_marks_show_the_form_found(run: Run, cyrillic: str) -> None:
+    assert files_found(run, cyrillic, "обстрелов", "--exact") == {"b.txt"}
+    res = found(run, cyrillic, "обстрел")
+    marked = {x["snippet"][a:b].lower() for x in res["results"] for a, b in x["highlights"]}
+    assert marked == {"обстрелы", "обстрелов", "обстреле"}
+    # a derived word with another stem is not a form of it
+    assert "f.txt" not in files_found(run, cyrillic, "обстрел")
+
+
+def test_a_cyrillic_name_keeps_its_spellings_and_latin_words_are_untouched(
+    run: Run, archive: str, cyrillic: str
+) -> None:
+    assert found(run, archive, "Київ")["total"] == found(run, archive, "Kyiv")["total"]
+    assert (
+        files_found(run, cyrillic, "shelling")
+        == files_found(run, cyrillic, "shelling", "--exact")
+        == {"f.txt"}
+    )
+
+
+@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ", min_size=1, max_size=14))
+def test_a_cyrillic_key_starts_the_word(word: str) -> None:
+    from conflictcli.analysis import MIN_CYRILLIC_KEY, cyrillic_key, cyrillic_prefixes
+
+    key = cyrillic_key(word)
+    if key is not None:
+        assert len(key) >= MIN_CYRILLIC_KEY
+        assert any(word.startswith(p) for p in cyrillic_prefixes(key))
+    assert cyrillic_key(word + "x") is None
