@@ -84,6 +84,32 @@ IndexOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+AnyOpt = Annotated[
+    bool, typer.Option("--any", help="Match articles holding any of the terms, ranked by how many.")
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="From this date on (2024-03-27, 2024-03, 'March 2024')."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="Up to this date, inclusive (the whole day or month)."),
+]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="NAME",
+        help="Only articles of this outlet (any case; repeat for several). "
+        "'conflict sources' lists them.",
+    ),
+]
+DayfirstOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
+    ),
+]
 PlaceOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -252,9 +278,7 @@ def search(
             metavar="QUERY", help='Words, "phrases", AND/OR/NOT, wild*, field:value, term~.'
         ),
     ],
-    any_terms: Annotated[
-        bool, typer.Option("--any", help="Rank articles holding any of the terms.")
-    ] = False,
+    any_terms: AnyOpt = False,
     exact: Annotated[
         bool,
         typer.Option(
@@ -262,23 +286,9 @@ def search(
             help="Names as typed: no other spellings (Kiev finds Kiev, not Kyiv or Київ).",
         ),
     ] = False,
-    since: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="From this date on (2024-03-27, 2024-03, 'March 2024')."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(metavar="DATE", help="Up to this date, inclusive (the whole day or month)."),
-    ] = None,
-    source: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--source",
-            metavar="NAME",
-            help="Only articles of this outlet (any case; repeat for several). "
-            "'conflict sources' lists them.",
-        ),
-    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
     place: PlaceOpt = None,
     sort: Annotated[Sort, typer.Option(help="Order of the results.")] = Sort.relevance,
     limit: Annotated[
@@ -290,12 +300,7 @@ def search(
     offset: Annotated[
         int, typer.Option(min=0, metavar="N", help="Skip this many results first.")
     ] = 0,
-    dayfirst: Annotated[
-        bool,
-        typer.Option(
-            "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
-        ),
-    ] = False,
+    dayfirst: DayfirstOpt = False,
     explain: Annotated[
         bool,
         typer.Option(
@@ -439,24 +444,15 @@ def places(
         str,
         typer.Argument(metavar="[QUERY]", help="Count in the articles that match (default: all)."),
     ] = "",
-    any_terms: Annotated[
-        bool, typer.Option("--any", help="Articles holding any of the terms.")
-    ] = False,
-    since: Annotated[str | None, typer.Option(metavar="DATE", help="From this date on.")] = None,
-    until: Annotated[
-        str | None, typer.Option(metavar="DATE", help="Up to this date, inclusive.")
-    ] = None,
-    source: Annotated[
-        list[str] | None,
-        typer.Option("--source", metavar="NAME", help="Only articles of this outlet."),
-    ] = None,
+    any_terms: AnyOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
     place: PlaceOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many places; 0 for all.")
     ] = 20,
-    dayfirst: Annotated[
-        bool, typer.Option("--dayfirst", help="Read 02/03/2022 as 2 March.")
-    ] = False,
+    dayfirst: DayfirstOpt = False,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
