@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
-from conflictcli.articles import Article
+from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveMissing, DataError, NotFound
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
@@ -145,6 +145,42 @@ class Places:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Group:
+    key: str | None  # None: the articles with no value (no source, no date)
+    count: int
+
+
+@dataclass
+class Count:
+    query: str
+    count: int  # what search totals for the same request
+    by: str | None = None
+    groups: list[Group] = field(default_factory=list)  # they sum to count
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Bucket:
+    period: str
+    count: int
+
+
+@dataclass
+class Timeline:
+    query: str
+    by: str
+    buckets: list[Bucket]  # every period of the span, empty ones as 0
+    undated: int  # matching articles with no date: in no bucket, counted here
+    peaks: list[str]  # the periods well above the typical level (timeline.peaks)
+    first: str | None  # the first and last day the query is mentioned
+    last: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+COUNT_BY = ("source", "month", "year")
+
+
 class Archive:
     def __init__(
         self,
@@ -260,6 +296,87 @@ class Archive:
             if n
         ]
         return Places(req.text, total, named[:limit] if limit else named, [*req.notes, *notes])
+
+    def _facts(self, req: SearchRequest) -> tuple[list[tuple[str | None, str | None]], list[str]]:
+        """The date and the source of every article the request selects (an article
+        the catalogue lacks, after an ingest that stopped between the two, as neither)."""
+        ids, notes = self.engine.matching(req)
+        held = self.store.dates_and_sources(ids)
+        return [held.get(i, (None, None)) for i in ids], [*req.notes, *notes]
+
+    def count(self, req: SearchRequest, by: str | None = None) -> Count:
+        """How many articles the request selects, grouped `by` source, month or year
+        (the largest source first; periods in order, the undated last)."""
+        if by is None:
+            return Count(req.text, self.engine.count(req), notes=list(req.notes))
+        facts, notes = self._facts(req)
+        tally: dict[str | None, int] = {}
+        if by == "source":
+            spelled: dict[str | None, dict[str, int]] = {}  # outlet -> its spellings
+            for _, source in facts:
+                key = outlet_key(source) if source is not None else None
+                tally[key] = tally.get(key, 0) + 1
+                if source is not None:
+                    spelled.setdefault(key, {}).setdefault(source, 0)
+                    spelled[key][source] += 1
+            order = sorted(tally, key=lambda k: (-tally[k], k is None, k or ""))
+            groups = [
+                Group(
+                    max(spelled[k], key=spelled[k].__getitem__) if k is not None else None, tally[k]
+                )
+                for k in order
+            ]
+        else:
+            size = 7 if by == "month" else 4
+            for date, _ in facts:
+                key = date[:size] if date else None
+                tally[key] = tally.get(key, 0) + 1
+            groups = [Group(k, tally[k]) for k in sorted(tally, key=lambda k: (k is None, k or ""))]
+        return Count(req.text, len(facts), by, groups, notes)
+
+    def timeline(self, reqs: list[SearchRequest], by: str | None = None) -> list[Timeline]:
+        """Each request's articles counted per period, over one span of periods for
+        all (from the first to the last matching day of any), empty periods as 0."""
+        from conflictcli import timeline as tl
+
+        days: list[list[dt.date]] = []
+        undated: list[int] = []
+        notes: list[list[str]] = []
+        for req in reqs:
+            facts, said = self._facts(req)
+            dated = [dt.date.fromisoformat(d) for d, _ in facts if d]
+            days.append(dated)
+            undated.append(len(facts) - len(dated))
+            notes.append(said)
+        every = [d for dated in days for d in dated]
+        if not every:
+            by = by or "month"
+            return [
+                Timeline(r.text, by, [], u, [], None, None, n)
+                for r, u, n in zip(reqs, undated, notes, strict=True)
+            ]
+        first, last = min(every), max(every)
+        by = by or tl.default_by(first, last)
+        span = tl.periods(first, last, by)
+        out = []
+        for req, dated, u, said in zip(reqs, days, undated, notes, strict=True):
+            tally = dict.fromkeys(span, 0)
+            for d in dated:
+                tally[tl.period_of(d, by)] += 1
+            counts = list(tally.values())
+            out.append(
+                Timeline(
+                    req.text,
+                    by,
+                    [Bucket(p, n) for p, n in tally.items()],
+                    u,
+                    [span[i] for i in tl.peaks(counts)],
+                    _iso(min(dated)) if dated else None,
+                    _iso(max(dated)) if dated else None,
+                    said,
+                )
+            )
+        return out
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters), file path, or

@@ -23,3 +23,16 @@ class Sort(str, Enum):
     relevance = "relevance"
     newest = "newest"
     oldest = "oldest"
+
+
+class CountBy(str, Enum):
+    source = "source"
+    month = "month"
+    year = "year"
+
+
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"

@@ -14,11 +14,12 @@ import typer
 from typer.core import TyperGroup
 
 from conflictcli import __version__
-from conflictcli.choices import Color, Format, Sort
+from conflictcli.choices import Color, CountBy, Format, Period, Sort
 from conflictcli.errors import ConflictError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from conflictcli.archive import Archive
+    from conflictcli.query import SearchRequest
 
 
 class ConflictGroup(TyperGroup):
@@ -108,6 +109,20 @@ DayfirstOpt = Annotated[
     bool,
     typer.Option(
         "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
+    ),
+]
+ExactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exact", help="Names as typed: no other spellings (Kiev finds Kiev, not Kyiv or Київ)."
+    ),
+]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Print how the query is read (terms, fields, dates, what is required) "
+        "and how many articles it selects, instead of the results.",
     ),
 ]
 PlaceOpt = Annotated[
@@ -279,13 +294,7 @@ def search(
         ),
     ],
     any_terms: AnyOpt = False,
-    exact: Annotated[
-        bool,
-        typer.Option(
-            "--exact",
-            help="Names as typed: no other spellings (Kiev finds Kiev, not Kyiv or Київ).",
-        ),
-    ] = False,
+    exact: ExactOpt = False,
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
@@ -301,14 +310,7 @@ def search(
         int, typer.Option(min=0, metavar="N", help="Skip this many results first.")
     ] = 0,
     dayfirst: DayfirstOpt = False,
-    explain: Annotated[
-        bool,
-        typer.Option(
-            "--explain",
-            help="Print how the query is read (terms, fields, dates, what is required) "
-            "and how many articles it selects, instead of the results.",
-        ),
-    ] = False,
+    explain: ExplainOpt = False,
     every: Annotated[
         bool,
         typer.Option(
@@ -436,6 +438,125 @@ def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt
     Example: conflict sources --json
     """
     _output().sources(_open(index).sources(), _format(json))
+
+
+@app.command()
+def count(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="As for search.")],
+    by: Annotated[
+        CountBy | None,
+        typer.Option(help="Count per outlet, month or year (the undated apart)."),
+    ] = None,
+    any_terms: AnyOpt = False,
+    exact: ExactOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    place: PlaceOpt = None,
+    dayfirst: DayfirstOpt = False,
+    explain: ExplainOpt = False,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Print how many articles match: the number 'search --limit 0' totals.
+
+    With --by, the count per outlet, month or year; the groups add up to the count.
+
+    Example: conflict count Kherson --by month --since 2022
+    """
+    fmt = _format(json, jsonl, csv)
+    req = _request(query, since, until, dayfirst, any_terms, exact, source, place)
+    archive = _open(index)
+    if explain:
+        _explain(archive, req, query, fmt)
+        return
+    got = archive.count(req, by.value if by else None)
+    _output().count(got, fmt)
+    if not got.count:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
+def timeline(
+    queries: Annotated[
+        list[str], typer.Argument(metavar="QUERY...", help="One or more queries, as for search.")
+    ],
+    by: Annotated[
+        Period | None,
+        typer.Option(
+            help="The period of a bar (default: days up to two months of dates, weeks up "
+            "to a year, months up to fifteen years, else years)."
+        ),
+    ] = None,
+    any_terms: AnyOpt = False,
+    exact: ExactOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    place: PlaceOpt = None,
+    dayfirst: DayfirstOpt = False,
+    explain: ExplainOpt = False,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Chart how many articles match per day, week, month or year, with the first and
+    last mention; several queries side by side, one column each.
+
+    Every period of the span is shown, the empty ones as 0; articles with no date are
+    counted apart ('undated'). A peak (▲) is a period with at least 3 articles and more
+    than the median plus three spreads (1.4826 × the median absolute deviation, or the
+    square root of the mean where that is 0).
+
+    Example: conflict timeline Belgorod Kursk --by week --since 2024-01
+    """
+    fmt = _format(json, jsonl, csv)
+    reqs = [_request(q, since, until, dayfirst, any_terms, exact, source, place) for q in queries]
+    archive = _open(index)
+    if explain:
+        if len(reqs) > 1:
+            raise UsageError("--explain reads one query at a time.")
+        _explain(archive, reqs[0], queries[0], fmt)
+        return
+    got = archive.timeline(reqs, by.value if by else None)
+    _output().timelines(got, fmt)
+    if not any(t.first or t.undated for t in got):
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _request(
+    query: str,
+    since: str | None,
+    until: str | None,
+    dayfirst: bool,
+    any_terms: bool,
+    exact: bool,
+    source: list[str] | None,
+    place: list[str] | None,
+) -> SearchRequest:
+    from conflictcli.query import build_request  # the query is read only to run
+
+    return build_request(
+        query,
+        since,
+        until,
+        dayfirst,
+        any_terms=any_terms,
+        exact=exact,
+        sources=tuple(source or ()),
+        places=tuple(place or ()),
+    )
+
+
+def _explain(archive: Archive, req: SearchRequest, query: str, fmt: Format) -> None:
+    if fmt not in (Format.table, Format.json):
+        raise UsageError("--explain prints a table or, with --json, JSON.")
+    _output().explanation(archive.explain(req), query, fmt)
 
 
 @app.command()

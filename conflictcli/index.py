@@ -363,6 +363,15 @@ class WhooshIndex:
         with self._ix.searcher() as s:
             return len(self._matches(s, parsed.query, req, places)[1])
 
+    def matching(self, req: SearchRequest) -> tuple[list[str], list[str]]:
+        """The ids of every article the request selects (as many as search's total), in
+        index order, and how the query was read."""
+        parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
+        places = self._places(req)
+        with self._ix.searcher() as s:
+            selected = self._matches(s, parsed.query, req, places)[1]
+            return _ids(s, sorted(selected)), parsed.notes + places.notes
+
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         total = self.count(req)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.archive import (
+        Count,
         Member,
         Places,
         Result,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         Source,
         Stats,
         Stories,
+        Timeline,
     )
     from conflictcli.articles import Article
     from conflictcli.index import Explanation, Node
@@ -616,6 +618,116 @@ def stories(got: Stories, fmt: Format) -> None:
         f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
         "'conflict show ID' lists a story's articles"
     )
+
+
+# -- count and timeline -----------------------------------------------------------
+def count(got: Count, fmt: Format) -> None:
+    for n in got.notes:
+        note(n)
+    rows = [dataclasses.asdict(g) for g in got.groups]
+    if fmt is Format.json:
+        head = {"query": got.query, "count": got.count}
+        _emit_json({**head, "by": got.by, "groups": rows} if got.by else head)
+    elif fmt is Format.jsonl:
+        for row in rows if got.by else [{"query": got.query, "count": got.count}]:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        if got.by:
+            w.writerow([got.by, "count"])
+            w.writerows([_cell(g.key), g.count] for g in got.groups)
+        else:
+            w.writerows([["query", "count"], [_cell(got.query), got.count]])
+    elif not got.by:
+        sys.stdout.write(f"{got.count}\n")  # the number alone, as wc -l and rg -c print it
+    else:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        table.add_column(got.by)
+        table.add_column("articles", justify="right")
+        table.add_column("share", justify="right", style="dim")
+        none = "(no date)" if got.by != "source" else "(none named)"
+        for g in got.groups:
+            key = Text(safe(g.key)) if g.key is not None else Text(none, "dim")
+            share = f"{g.count / got.count:.0%}" if got.count else ""
+            table.add_row(key, f"{g.count:,}", share)
+        emit(table)
+        note(f"{got.count:,} articles match {got.query!r}")
+
+
+def timelines(got: list[Timeline], fmt: Format) -> None:
+    for t in got:
+        for n in t.notes:
+            note(f"{t.query}: {n}" if len(got) > 1 else n)
+    records = [_timeline_record(t) for t in got]
+    if fmt is Format.json:
+        _emit_json(records[0] if len(records) == 1 else records)
+    elif fmt is Format.jsonl:
+        for r in records:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["period", *(_cell(t.query) for t in got)])
+        for i, b in enumerate(got[0].buckets):
+            w.writerow([b.period, *(t.buckets[i].count for t in got)])
+        w.writerow(["undated", *(t.undated for t in got)])
+    else:
+        _timeline_table(got)
+
+
+def _timeline_record(t: Timeline) -> dict[str, Any]:
+    return {
+        "query": t.query,
+        "by": t.by,
+        "buckets": [dataclasses.asdict(b) for b in t.buckets],
+        "undated": t.undated,
+        "peaks": t.peaks,
+        "first": t.first,
+        "last": t.last,
+    }
+
+
+def _timeline_table(got: list[Timeline]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column(got[0].by)
+    for t in got:
+        table.add_column(Text(safe(t.query)), justify="right")
+    top = max((b.count for t in got for b in t.buckets), default=0) or 1
+    one = len(got) == 1
+    if one:
+        table.add_column("")
+    room = max(10, (stdout().width - 30) if stdout_is_terminal() else BAR_ROOM_PIPED)
+    peaks = [set(t.peaks) for t in got]
+    for i, b in enumerate(got[0].buckets):
+        cells: list[Any] = []
+        for t, marked in zip(got, peaks, strict=True):
+            n = t.buckets[i].count
+            cells.append(
+                Text(
+                    f"{n:,}" + (" ▲" if b.period in marked else "  "),
+                    "bold" if b.period in marked else "",
+                )
+            )
+        if one:
+            n = b.count
+            cells.append(Text("█" * max(1, round(n / top * room)) if n else "", style="cyan"))
+        table.add_row(b.period, *cells)
+    table.add_row(
+        Text("undated", "dim"), *(f"{t.undated:,}  " for t in got), *([""] if one else [])
+    )
+    if got[0].buckets:
+        emit(table)
+    for t in got:
+        span = f"first mention {t.first}, last {t.last}" if t.first else "no dated mention"
+        peaks_said = f"; peaks (▲): {', '.join(t.peaks)}" if t.peaks else ""
+        note(
+            f"{t.query}: {sum(b.count for b in t.buckets) + t.undated:,} articles, {span}{peaks_said}"
+        )
 
 
 # -- places -----------------------------------------------------------------------

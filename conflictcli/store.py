@@ -447,6 +447,15 @@ class Store:
                 out[row[0]] = self._article(row, paths.get(row[0], []))
         return out
 
+    def dates_and_sources(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The date (YYYY-MM-DD) and the source of each of these articles that exists."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, date, source FROM articles WHERE id IN ({marks})"
+            out.update((aid, (date, source)) for aid, date, source in self.conn.execute(sql, chunk))
+        return out
+
     def iter_articles(self) -> Iterator[Article]:
         for row in self.conn.execute(f"SELECT {self._columns} FROM articles"):
             yield self._article(row)

@@ -34,7 +34,8 @@ def test_json_fields_are_documented() -> None:
         "articles", "first_date", "last_date", "by_month", "index_bytes", "last_ingest",
         "ignored", "what", "files", "reason", "operator_words", "read_as", "notes", "parsed",
         "op", "role", "children", "text", "fields", "first", "last", "cluster", "similar",
-        "stories_count", "threshold", "stories", "members",
+        "stories_count", "threshold", "stories", "members", "count", "by", "groups", "key",
+        "buckets", "period", "undated", "peaks", "places", "place", "kind",
     ]:  # fmt: skip
         assert f'"{key}"' in README or f"`{key}`" in README, key
 
@@ -86,3 +87,20 @@ def test_readme_explain_example_is_real_output(run: Run, sample_archive: Path) -
 def test_readme_exit_codes_name_what_this_tool_does() -> None:
     for case in ("a page past the last result", "an ingest that read nothing", "--since` after"):
         assert case in README
+
+
+def test_readme_count_timeline_and_places_examples_are_real_output(
+    run: Run, sample_archive: Path
+) -> None:
+    ix = ["--index", str(sample_archive)]
+    real = [
+        as_json(run("count", "Kyiv", "--by", "year", "--json", *ix)),
+        as_json(run("timeline", "Kyiv", "--by", "year", "--json", *ix)),
+        as_json(run("places", "drone", "-n", "2", "--json", *ix)),
+    ]
+    for example in real:
+        assert example in readme_json(), example
+    assert {"query": "Kyiv", "count": real[0]["count"]} == as_json(
+        run("count", "Kyiv", "--json", *ix)
+    )
+    assert f'{{"query": "Kyiv", "count": {real[0]["count"]}}}' in README

@@ -1,0 +1,169 @@
+"""Analyst commands that count: `count` is what `search --limit 0` totals, its groups
+add up to it, and a timeline's buckets plus its undated articles add up to it too, under
+every filter and period, on sample_data, on a real corpus and on generated dates."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conflictcli import timeline as tl
+
+from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
+
+QUERIES = ["drone", "attack OR strike", "Russia NOT Kyiv", '"air defence"', "Kyiv"]
+FILTERS = [[], ["--since", "2024-01"], ["--until", "2023-12", "--place", "Kyiv"]]
+
+
+def search_total(run: Run, ix: str, *args: str) -> int:
+    r = run("search", *args, "--limit", "0", "--json", "--index", ix)
+    return int(json.loads(r.stdout)["total"]) if r.stdout else 0
+
+
+def checked(run: Run, ix: str, query: str, filters: list[str]) -> int:
+    """Every count of the query agrees with search's total; returns it."""
+    total = search_total(run, ix, query, *filters)
+    got = as_json(run("count", query, *filters, "--json", "--index", ix))
+    assert got == {"query": query, "count": total}, (query, filters)
+    for by in ("source", "month", "year"):
+        grouped = as_json(run("count", query, *filters, "--by", by, "--json", "--index", ix))
+        assert grouped["count"] == total and grouped["by"] == by
+        assert sum(g["count"] for g in grouped["groups"]) == total, (query, filters, by)
+        keys = [g["key"] for g in grouped["groups"]]
+        assert len(set(keys)) == len(keys)
+    for by in tl.PERIODS:
+        t = as_json(run("timeline", query, *filters, "--by", by, "--json", "--index", ix))
+        periods = [b["period"] for b in t["buckets"]]
+        assert sum(b["count"] for b in t["buckets"]) + t["undated"] == total, (query, by)
+        assert len(set(periods)) == len(periods) and periods == sorted(periods)
+        assert set(t["peaks"]) <= set(periods) and t["by"] == by
+        if total and periods:
+            assert t["buckets"][0]["count"] > 0 and t["buckets"][-1]["count"] > 0
+    return total
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "since", "until-place"])
+def test_counts_agree_with_search_on_sample_data(
+    run: Run, sample_archive: Path, query: str, filters: list[str]
+) -> None:
+    checked(run, str(sample_archive), query, filters)
+
+
+def test_count_prints_the_number_alone_and_exits_1_on_none(run: Run, sample_archive: Path) -> None:
+    r = run("count", "drone", "--index", str(sample_archive))
+    assert r.exit_code == 0 and r.stdout.strip() == str(
+        search_total(run, str(sample_archive), "drone")
+    )
+    r = run("count", "zzyzxq", "--index", str(sample_archive))
+    assert r.exit_code == 1 and r.stdout.strip() == "0"
+
+
+def test_count_csv_and_timeline_csv_carry_the_json_numbers(run: Run, sample_archive: Path) -> None:
+    ix = str(sample_archive)
+    grouped = as_json(run("count", "drone", "--by", "month", "--json", "--index", ix))
+    rows = list(
+        csv.reader(
+            io.StringIO(run("count", "drone", "--by", "month", "--csv", "--index", ix).stdout)
+        )
+    )
+    assert rows[0] == ["month", "count"]
+    assert [[g["key"] or "", str(g["count"])] for g in grouped["groups"]] == rows[1:]
+    two = as_json(run("timeline", "drone", "Kyiv", "--by", "month", "--json", "--index", ix))
+    assert isinstance(two, list) and [t["query"] for t in two] == ["drone", "Kyiv"]
+    assert [b["period"] for b in two[0]["buckets"]] == [b["period"] for b in two[1]["buckets"]]
+    table = list(
+        csv.reader(
+            io.StringIO(
+                run("timeline", "drone", "Kyiv", "--by", "month", "--csv", "--index", ix).stdout
+            )
+        )
+    )
+    assert table[0] == ["period", "drone", "Kyiv"]
+    assert table[-1] == ["undated", str(two[0]["undated"]), str(two[1]["undated"])]
+    for row, b0, b1 in zip(table[1:-1], two[0]["buckets"], two[1]["buckets"], strict=True):
+        assert row == [b0["period"], str(b0["count"]), str(b1["count"])]
+
+
+def test_empty_periods_show_as_zero_and_undated_articles_are_counted_apart(
+    run: Run, tmp_path: Path
+) -> None:
+    folder = tmp_path / "texts"
+    for day in ("2024-01-03", "2024-03-20", "2024-03-21"):
+        write(folder / f"{day}.txt", f" date {day}\nShelling of the bridge went on.\n")
+    write(folder / "undated.txt", "Shelling of the bridge, no date given.\n")
+    ix = str(tmp_path / "ix")
+    assert run("ingest", str(folder), "--index", ix, "--quiet").exit_code == 0
+    t = as_json(run("timeline", "shelling", "--by", "month", "--json", "--index", ix))
+    assert [(b["period"], b["count"]) for b in t["buckets"]] == [
+        ("2024-01", 1),
+        ("2024-02", 0),
+        ("2024-03", 2),
+    ]
+    assert t["undated"] == 1 and (t["first"], t["last"]) == ("2024-01-03", "2024-03-21")
+    assert as_json(run("timeline", "shelling", "--json", "--index", ix))["by"] == "week"
+    grouped = as_json(run("count", "shelling", "--by", "year", "--json", "--index", ix))
+    assert grouped["groups"] == [{"key": "2024", "count": 3}, {"key": None, "count": 1}]
+
+
+def test_explain_works_for_count_and_timeline(run: Run, sample_archive: Path) -> None:
+    for cmd in ("count", "timeline"):
+        r = run(cmd, "drone", "--explain", "--json", "--index", str(sample_archive))
+        assert as_json(r)["total"] == search_total(run, str(sample_archive), "drone")
+    r = run("timeline", "drone", "Kyiv", "--explain", "--index", str(sample_archive))
+    assert r.exit_code == 2 and "one query at a time" in r.stderr
+
+
+# -- periods and peaks ---------------------------------------------------------------
+DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+@given(st.lists(DAYS, min_size=1, max_size=30), st.sampled_from(tl.PERIODS))
+def test_every_day_falls_in_one_period_of_the_span(days: list[dt.date], by: str) -> None:
+    span = tl.periods(min(days), max(days), by)
+    assert len(set(span)) == len(span) and span == sorted(span)
+    assert span[0] == tl.period_of(min(days), by) and span[-1] == tl.period_of(max(days), by)
+    assert all(tl.period_of(d, by) in span for d in days)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=500), max_size=60))
+def test_a_peak_stands_above_the_typical_level(counts: list[int]) -> None:
+    found = tl.peaks(counts)
+    for i in found:
+        assert counts[i] >= tl.PEAK_MIN
+        assert counts[i] > sorted(counts)[len(counts) // 2]  # above the median
+    if len(counts) >= 3 and len(set(counts)) == 1:
+        assert found == []
+
+
+def test_a_spike_is_a_peak_and_a_steady_level_is_not() -> None:
+    assert tl.peaks([4, 5, 4, 6, 5, 40, 5, 4]) == [5]
+    assert tl.peaks([10, 11, 9, 10, 12, 10]) == []
+
+
+# -- ukraine-media-2022 --------------------------------------------------------------
+@needs_corpus(UKRAINE_MEDIA)
+@pytest.mark.parametrize("query", ["Kherson", "grain deal", "Zelensky NOT Putin"])
+def test_counts_agree_with_search_on_a_real_corpus(
+    run: Run, ukraine_media: Corpus, query: str
+) -> None:
+    total = checked(run, ukraine_media.ix, query, [])
+    assert total > 0
+    checked(run, ukraine_media.ix, query, ["--since", "2022-06", "--until", "2022-09"])
+    by_source = as_json(
+        run("count", query, "--by", "source", "--json", "--index", ukraine_media.ix)
+    )
+    meta = ukraine_media.meta
+    hits = ukraine_media.search_all(query)
+    want: dict[Any, int] = {}
+    for h in hits:
+        want[meta[h["path"]]["source"]] = want.get(meta[h["path"]]["source"], 0) + 1
+    assert sorted(g["count"] for g in by_source["groups"]) == sorted(want.values())
