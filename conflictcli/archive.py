@@ -12,7 +12,8 @@ import os
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -378,6 +379,30 @@ class Archive:
             )
         return out
 
+    def export(self, req: SearchRequest | None) -> tuple[int, Iterator[tuple[Result, str]]]:
+        """Every article the request selects (None: the whole archive, in the order it
+        was added), each as its search result with its body, in the order of search
+        --limit 0: how many there are, and the rows, read EXPORT_CHUNK at a time so
+        that memory stays flat however many match."""
+        if req is None:
+            return self.store.article_count(), self._every_article()
+        found = self.engine.search(replace(req, limit=0, offset=0, collapse=False))
+        hits = found.hits
+
+        def rows() -> Iterator[tuple[Result, str]]:
+            for first in range(0, len(hits), EXPORT_CHUNK):
+                yield from _rows(self.store, hits[first : first + EXPORT_CHUNK])
+
+        return found.total, rows()
+
+    def _every_article(self) -> Iterator[tuple[Result, str]]:
+        from conflictcli.index import Hit, mark
+
+        for a in self.store.iter_articles():
+            hit = Hit(id=a.id, score=None)
+            mark(hit, a.title, a.body)
+            yield _result(a, hit), a.body
+
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters), file path, or
         path:ROW for a row of a CSV or a line of a JSON Lines file."""
@@ -467,6 +492,7 @@ def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+EXPORT_CHUNK = 500  # articles an export reads from the catalogue at a time
 PARALLEL_HITS = 1000  # a page this long has its snippets cut by worker processes
 CHUNK = 200  # hits a worker takes at a time
 # what a forked worker inherits: the catalogue it opened, the page it cuts snippets for
@@ -478,33 +504,40 @@ def _results(store: Store, hits: list[Hit]) -> list[Result]:
     """The page's results: each article's fields from the catalogue, with its snippet
     and marks cut from its text. A hit the catalogue lacks (an ingest that stopped
     between the two) is left out."""
+    return [r for r, _ in _rows(store, hits)]
+
+
+def _rows(store: Store, hits: list[Hit]) -> list[tuple[Result, str]]:
+    """_results, each with the article's body."""
     from conflictcli.index import mark
 
     articles = store.articles([h.id for h in hits])
-    results = []
+    rows = []
     for h in hits:
         a = articles.get(h.id)
         if a is None:
             continue
         mark(h, a.title, a.body)
-        results.append(
-            Result(
-                id=a.id,
-                date=_iso(a.date),
-                title=a.title,
-                source=a.source,
-                url=a.url,
-                path=a.paths[0] if a.paths else None,
-                score=h.score,
-                snippet=h.snippet,
-                highlights=h.highlights,
-                title_highlights=h.title_highlights,
-                partial=h.partial,
-                cluster=a.cluster,
-                similar=h.similar,
-            )
-        )
-    return results
+        rows.append((_result(a, h), a.body))
+    return rows
+
+
+def _result(a: Article, h: Hit) -> Result:
+    return Result(
+        id=a.id,
+        date=_iso(a.date),
+        title=a.title,
+        source=a.source,
+        url=a.url,
+        path=a.paths[0] if a.paths else None,
+        score=h.score,
+        snippet=h.snippet,
+        highlights=h.highlights,
+        title_highlights=h.title_highlights,
+        partial=h.partial,
+        cluster=a.cluster,
+        similar=h.similar,
+    )
 
 
 def _results_in_workers(catalogue: Path, hits: list[Hit], n: int) -> list[Result]:

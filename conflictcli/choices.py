@@ -36,3 +36,9 @@ class Period(str, Enum):
     week = "week"
     month = "month"
     year = "year"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    md = "md"

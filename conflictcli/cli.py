@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from conflictcli import __version__
-from conflictcli.choices import Color, CountBy, Format, Period, Sort
+from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort
 from conflictcli.errors import ConflictError, ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -527,6 +527,102 @@ def timeline(
     _output().timelines(got, fmt)
     if not any(t.first or t.undated for t in got):
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
+def export(
+    query: Annotated[
+        str,
+        typer.Argument(metavar="[QUERY]", help="As for search; leave out with --all."),
+    ] = "",
+    every: Annotated[
+        bool, typer.Option("--all", help="Every article of the archive (no query).")
+    ] = False,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="JSON Lines, CSV or Markdown.")
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
+    ] = None,
+    fields: Annotated[
+        str | None,
+        typer.Option(
+            metavar="A,B",
+            help="Only these fields, in this order (default: id, date, title, source, url, "
+            "path, cluster, score, snippet, highlights, body).",
+        ),
+    ] = None,
+    any_terms: AnyOpt = False,
+    exact: ExactOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    place: PlaceOpt = None,
+    dayfirst: DayfirstOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Write every matching article, with its full text, as JSON Lines, CSV or Markdown:
+    no cap, in the order of 'search --limit 0', read a few hundred at a time.
+
+    A progress bar shows on stderr when it is a terminal. With -o the file appears
+    complete or not at all (written beside it, then renamed).
+
+    Example: conflict export Kherson --since 2022-11 -f csv -o kherson.csv
+    """
+    out = _output()
+    chosen = _export_fields(fields, out.EXPORT_FIELDS)
+    if every and (query.strip() or since or until or source or place):
+        raise UsageError("--all exports the whole archive: give no query or filter with it.")
+    if not every and not query.strip():
+        raise UsageError(
+            "Give a query, or --all for every article.",
+            "Example: conflict export --all -o all.jsonl",
+        )
+    req = (
+        None if every else _request(query, since, until, dayfirst, any_terms, exact, source, place)
+    )
+    archive = _open(index)
+    total, rows = archive.export(req)
+    if output is None:
+        written = out.export(total, rows, fmt.value, chosen, sys.stdout)
+    else:
+        written = _write_file(output, lambda f: out.export(total, rows, fmt.value, chosen, f))
+        out.note(f"wrote {written:,} articles to {output}")
+    if not written:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _export_fields(given: str | None, known: list[str]) -> list[str]:
+    """The fields --fields names (comma-separated), in its order; all by default."""
+    if given is None:
+        return list(known)
+    wanted = [f.strip().lower() for f in given.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in known]
+    if unknown or not wanted:
+        raise UsageError(
+            f"--fields {given!r}: {', '.join(unknown) or 'no field'} is not a field to export.",
+            f"Choose among {', '.join(known)}.",
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def _write_file(path: Path, write: Any) -> int:
+    """`write(file)` into a file beside `path`, renamed to it once complete."""
+    path = path.expanduser()
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("w", encoding="utf-8", newline="") as f:
+            written = write(f)
+        os.replace(part, path)
+    except OSError as e:
+        raise UsageError(
+            f"Cannot write {path}: {e.strerror or e}.", "Choose another file with -o."
+        ) from e
+    finally:
+        part.unlink(missing_ok=True)
+    return int(written)
 
 
 def _request(

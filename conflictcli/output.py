@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from conflictcli.choices import Color, Format
 from conflictcli.errors import ConflictError
@@ -173,9 +173,10 @@ class IngestProgress:
     """A progress bar on stderr, shown only when stderr is a terminal (Rich is not
     even loaded otherwise)."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, what: str = "ingesting") -> None:
         self._bar: Any = None
         self._task: Any = None
+        self._what = what
         if not (enabled and sys.stderr.isatty()):
             return
         from rich.progress import (
@@ -206,11 +207,11 @@ class IngestProgress:
 
     def start(self, total: int) -> None:
         if self._bar is not None:
-            self._task = self._bar.add_task("ingesting", total=total)
+            self._task = self._bar.add_task(self._what, total=total)
 
     def advance(self) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, description="ingesting")
+            self._bar.update(self._task, advance=1, description=self._what)
 
     def rows(self, name: str, rows: int, done: int, size: int) -> None:
         """A large file read a batch of rows at a time: the rows so far, and how far
@@ -618,6 +619,61 @@ def stories(got: Stories, fmt: Format) -> None:
         f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
         "'conflict show ID' lists a story's articles"
     )
+
+
+# -- export -----------------------------------------------------------------------
+EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body"]
+
+
+def export(
+    total: int, rows: Iterable[tuple[Result, str]], fmt: str, fields: list[str], out: IO[str]
+) -> int:
+    """Write every row to `out` as JSON Lines, CSV (with a header) or Markdown, with a
+    progress bar on stderr (a terminal only); returns how many were written. Text meant
+    for a terminal has its control characters escaped; JSON escapes them itself."""
+    to_terminal = out is sys.stdout and stdout_is_terminal()
+    clean = safe if to_terminal else str
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(fields)
+    n = 0
+    with IngestProgress(True, "exporting") as bar:
+        bar.start(total)
+        for r, body in rows:
+            rec = {**result_record(r), "body": body}
+            if fmt == "jsonl":
+                out.write(json.dumps({k: rec[k] for k in fields}, ensure_ascii=False) + "\n")
+            elif writer is not None:
+                writer.writerow([_csv_value(rec[k], clean) for k in fields])
+            else:
+                out.write(_markdown(rec, fields, clean))
+            n += 1
+            bar.advance()
+    return n
+
+
+def _csv_value(value: Any, clean: Any) -> Any:
+    if isinstance(value, list):
+        return json.dumps(value)
+    return _cell(clean(value) if isinstance(value, str) else value)
+
+
+def _markdown(rec: dict[str, Any], fields: list[str], clean: Any) -> str:
+    """One article as Markdown: its title as a heading, the other fields as a list,
+    the body as its paragraphs."""
+    parts = [f"## {clean(rec['title'])}\n\n"] if "title" in fields else []
+    facts = [
+        f"- {k}: {clean(str(rec[k]))}"
+        for k in fields
+        if k not in ("title", "body", "snippet", "highlights") and rec[k] is not None
+    ]
+    if facts:
+        parts.append("\n".join(facts) + "\n\n")
+    if "snippet" in fields and rec["snippet"]:
+        parts.append(f"> {clean(rec['snippet'])}\n\n")
+    if "body" in fields:
+        parts.append(clean(rec["body"]).rstrip() + "\n\n")
+    return "".join(parts) + "---\n\n"
 
 
 # -- count and timeline -----------------------------------------------------------

@@ -167,3 +167,61 @@ def test_counts_agree_with_search_on_a_real_corpus(
     for h in hits:
         want[meta[h["path"]]["source"]] = want.get(meta[h["path"]]["source"], 0) + 1
     assert sorted(g["count"] for g in by_source["groups"]) == sorted(want.values())
+
+
+# -- export --------------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["drone", "Russia NOT Kyiv", '"air defence"'])
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "since", "until-place"])
+def test_export_writes_every_match_with_its_body(
+    run: Run, sample_archive: Path, query: str, filters: list[str]
+) -> None:
+    ix = str(sample_archive)
+    listed = as_json(run("search", query, *filters, "--limit", "0", "--json", "--index", ix))
+    r = run("export", query, *filters, "--index", ix)
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["id"] for x in rows] == [x["id"] for x in listed["results"]], (query, filters)
+    assert (
+        len(rows)
+        == listed["total"]
+        == as_json(run("count", query, *filters, "--json", "--index", ix))["count"]
+    )
+    assert all(x["body"] and set(x) == {*listed["results"][0], "body"} for x in rows) or not rows
+    table = list(
+        csv.DictReader(
+            io.StringIO(run("export", query, *filters, "-f", "csv", "--index", ix).stdout)
+        )
+    )
+    assert [x["id"] for x in table] == [x["id"] for x in rows]
+    assert [x["body"] for x in table] == [x["body"] for x in rows]
+    md = run("export", query, *filters, "-f", "md", "--index", ix).stdout
+    assert md.count("\n---\n") == len(rows)
+
+
+def test_export_all_fields_and_a_file(run: Run, sample_archive: Path, tmp_path: Path) -> None:
+    ix = str(sample_archive)
+    held = as_json(run("stats", "--json", "--index", ix))["articles"]
+    every = run("export", "--all", "--fields", "id,date", "--index", ix).stdout.splitlines()
+    assert len(every) == held and all(set(json.loads(x)) == {"id", "date"} for x in every)
+    assert len({json.loads(x)["id"] for x in every}) == held
+    target = tmp_path / "out.csv"
+    r = run(
+        "export", "drone", "-f", "csv", "--fields", "title,id", "-o", str(target), "--index", ix
+    )
+    assert r.exit_code == 0 and not r.stdout and "wrote" in r.stderr
+    rows = list(csv.reader(target.open(encoding="utf-8")))
+    assert rows[0] == ["title", "id"] and len(rows) - 1 == search_total(run, ix, "drone")
+    assert not list(tmp_path.glob("*.part"))
+    bad = run("export", "drone", "--fields", "id,nope", "--index", ix)
+    assert bad.exit_code == 2 and "nope" in bad.stderr and "Traceback" not in bad.stderr
+    assert run("export", "--index", ix).exit_code == 2
+    assert run("export", "zzyzxq", "--index", ix).exit_code == 1
+
+
+def test_a_csv_cell_never_runs_as_a_formula(run: Run, tmp_path: Path) -> None:
+    write(tmp_path / "t" / "a.txt", ' date 2024-01-01\n=HYPERLINK("http://x") shelling report.\n')
+    ix = str(tmp_path / "ix")
+    assert run("ingest", str(tmp_path / "t"), "--index", ix, "--quiet").exit_code == 0
+    rows = list(
+        csv.DictReader(io.StringIO(run("export", "shelling", "-f", "csv", "--index", ix).stdout))
+    )
+    assert rows[0]["title"].startswith("'=") and rows[0]["body"].startswith("'=")
