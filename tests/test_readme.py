@@ -104,3 +104,18 @@ def test_readme_count_timeline_and_places_examples_are_real_output(
         run("count", "Kyiv", "--json", *ix)
     )
     assert f'{{"query": "Kyiv", "count": {real[0]["count"]}}}' in README
+
+
+def test_readme_export_example_is_real_output(
+    run: Run, sample_archive: Path, tmp_path: Path
+) -> None:
+    ix = ["--index", str(sample_archive)]
+    r = run(
+        "export", "drone", "--since", "2024-03", "-f", "csv", "-o", str(tmp_path / "d.csv"), *ix
+    )
+    assert f"wrote {r.stderr.split()[1]} articles to drone.csv" in README
+    dates = [
+        json.loads(x)["date"]
+        for x in run("export", "drone", "--fields", "id,date,title", *ix).stdout.splitlines()
+    ]
+    assert "jq -r .date | head -3\n" + "\n".join(dates[:3]) + "\n```" in README
