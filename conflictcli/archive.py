@@ -379,6 +379,18 @@ class Archive:
             )
         return out
 
+    def similar(self, ref: str, limit: int = 10) -> tuple[Article, SearchResult]:
+        """The articles most like the one `ref` names (as show resolves it), leaving
+        out the article and the other copies of its story (near-duplicates: show lists
+        them)."""
+        t0 = time.perf_counter()
+        a = self.resolve(ref)
+        leave_out = {a.id, *(m.id for m in self.story(a))}
+        found = self.engine.similar(f"{a.title}\n\n{a.body}", leave_out, limit)
+        results = _results(self.store, found.hits)
+        took = round((time.perf_counter() - t0) * 1000, 1)
+        return a, SearchResult(f"similar to {a.id}", len(results), 0, limit, took, results, [])
+
     def export(self, req: SearchRequest | None) -> tuple[int, Iterator[tuple[Result, str]]]:
         """Every article the request selects (None: the whole archive, in the order it
         was added), each as its search result with its body, in the order of search

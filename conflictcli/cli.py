@@ -530,6 +530,36 @@ def timeline(
 
 
 @app.command()
+def similar(
+    ref: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="An article: id, unique id prefix, path, or path:ROW."),
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many articles.")
+    ] = 10,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """List the articles most like one: those that share most of its key terms (the 15
+    words that set it apart from the archive), as the search table or JSON.
+
+    The article itself and the other copies of its story (near-duplicates, which
+    'conflict show ID' lists) are left out.
+
+    Example: conflict similar 3f2a9c1e -n 5
+    """
+    fmt = _format(json, jsonl, csv)
+    a, got = _open(index).similar(ref, limit)
+    _output().similar(a.id, got, fmt)
+    if not got.results:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
 def export(
     query: Annotated[
         str,

@@ -363,6 +363,26 @@ class WhooshIndex:
         with self._ix.searcher() as s:
             return len(self._matches(s, parsed.query, req, places)[1])
 
+    def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
+        """The articles most like `text`: Whoosh's more-like-this, an Or of the text's
+        SIMILAR_TERMS key terms (Bo1 model) weighted by their weight, ranked as a
+        search; the articles of `leave_out` (ids) are left out."""
+        from whoosh.query import Or
+
+        with self._ix.searcher() as s:
+            keys = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS)
+            if not keys:
+                return EngineResult(total=0, hits=[])
+            found = evaluate(s, Or([Term("body", w, boost=weight) for w, weight in keys]))
+            ranked = _ranked(s, found.scores, limit + len(leave_out), Sort.relevance)
+            ids = _ids(s, [d for d, _ in ranked])
+            page = [(i, d, x) for i, (d, x) in zip(ids, ranked, strict=True) if i not in leave_out]
+            page = page[:limit]
+            terms = found.terms_of(d for _, d, _ in page)
+            known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]] = {}
+            hits = [_hit(i, x, False, terms[d], known) for i, d, x in page]
+        return EngineResult(total=len(hits), hits=hits)
+
     def matching(self, req: SearchRequest) -> tuple[list[str], list[str]]:
         """The ids of every article the request selects (as many as search's total), in
         index order, and how the query was read."""
@@ -576,6 +596,7 @@ def _ids(s: Any, docnums: list[int]) -> list[str]:
 
 
 BULK_IDS = 500  # a page this long reads the whole key column
+SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 
 
 def _raise_parse_errors(q: Query) -> None:

@@ -621,6 +621,19 @@ def stories(got: Stories, fmt: Format) -> None:
     )
 
 
+# -- similar ----------------------------------------------------------------------
+def similar(article_id: str, res: SearchResult, fmt: Format) -> None:
+    if fmt is Format.json:
+        records = (result_record(r) for r in res.results)
+        _emit_json_rows({"schema": JSON_SCHEMA_VERSION, "id": article_id}, "results", records)
+    elif fmt is Format.table:
+        _search_table(res)
+        if not res.results:
+            note(f"No other article shares the key terms of {article_id}.")
+    else:
+        search_results(res, fmt)
+
+
 # -- export -----------------------------------------------------------------------
 EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body"]
 

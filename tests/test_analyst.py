@@ -225,3 +225,24 @@ def test_a_csv_cell_never_runs_as_a_formula(run: Run, tmp_path: Path) -> None:
         csv.DictReader(io.StringIO(run("export", "shelling", "-f", "csv", "--index", ix).stdout))
     )
     assert rows[0]["title"].startswith("'=") and rows[0]["body"].startswith("'=")
+
+
+# -- similar -------------------------------------------------------------------------
+def test_similar_lists_other_articles_on_the_subject(run: Run, sample_archive: Path) -> None:
+    ix = str(sample_archive)
+    first = as_json(run("search", "Belgorod drones", "--json", "--index", ix))["results"][0]
+    shown = as_json(run("show", first["id"], "--json", "--index", ix))
+    copies = {m["id"] for m in shown.get("similar") or []}
+    got = as_json(run("similar", first["id"], "--json", "-n", "5", "--index", ix))
+    assert got["id"] == first["id"] and 3 <= len(got["results"]) <= 5
+    ids = [x["id"] for x in got["results"]]
+    assert first["id"] not in ids and not copies & set(ids) and len(set(ids)) == len(ids)
+    assert all(set(x) == set(first) - {"partial"} for x in got["results"])
+    scores = [x["score"] for x in got["results"]]
+    assert scores == sorted(scores, reverse=True)
+    # each was found by words of the article, marked in its snippet
+    assert all(x["highlights"] for x in got["results"])
+    prefix = run("similar", first["id"][:8], "--json", "-n", "5", "--index", ix)
+    assert [x["id"] for x in as_json(prefix)["results"]] == ids
+    missing = run("similar", "ffffffffffff", "--index", ix)
+    assert missing.exit_code == 1 and "Traceback" not in missing.stderr
