@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,10 +16,12 @@ from typer.core import TyperGroup
 
 from conflictcli import __version__
 from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort
-from conflictcli.errors import ConflictError, ExitCode, UsageError
+from conflictcli.errors import ConflictError, ExitCode, QueryError, UsageError
 
 if TYPE_CHECKING:
-    from conflictcli.archive import Archive
+    from collections.abc import Iterator
+
+    from conflictcli.archive import Archive, SearchResult
     from conflictcli.query import SearchRequest
 
 
@@ -292,7 +295,19 @@ def search(
         typer.Argument(
             metavar="QUERY", help='Words, "phrases", AND/OR/NOT, wild*, field:value, term~.'
         ),
-    ],
+    ] = "",
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Run each query of FILE (one a line; '#' starts a comment line; - reads "
+            "stdin) instead of QUERY, with the same options.",
+        ),
+    ] = None,
+    count_only: Annotated[
+        bool, typer.Option("--count", help="With --from-file: one row per query, its count.")
+    ] = False,
     any_terms: AnyOpt = False,
     exact: ExactOpt = False,
     since: SinceOpt = None,
@@ -344,6 +359,40 @@ def search(
     fmt = _format(json, jsonl, csv)
     if every and collapse:
         raise UsageError("Use --all or --collapse, not both.")
+    if from_file is not None or count_only:
+        if from_file is None or query:
+            raise UsageError("Give a QUERY, or --from-file FILE (with --count if you like).")
+        if explain:
+            raise UsageError("--explain reads one query at a time.")
+        lines = _query_lines(from_file)
+        reqs = [
+            replace(
+                _request(q, since, until, dayfirst, any_terms, exact, source, place),
+                sort=sort,
+                limit=limit,
+                offset=offset,
+                collapse=collapse or (fmt is Format.table and not every),
+            )
+            for _, q in lines
+        ]
+        archive, out = _open(index), _output()
+        failed: list[ConflictError] = []
+
+        def each() -> Iterator[tuple[str, SearchResult | int]]:
+            for (n, q), req in zip(lines, reqs, strict=True):
+                try:
+                    yield q, archive.count(req).count if count_only else archive.search(req)
+                except QueryError as e:  # one bad line never stops the rest
+                    failed.append(QueryError(f"{from_file}, line {n}: {e.message}", e.hint))
+
+        out.batch(each(), fmt, count_only)
+        for e in failed:
+            out.error(e)
+        if failed:
+            raise typer.Exit(ExitCode.USAGE)
+        return
+    if not query.strip():
+        raise UsageError("Give a query.", 'Example: conflict search "Belgorod drones"')
     from conflictcli.query import build_request  # the query is read only to search
 
     req = build_request(
@@ -653,6 +702,24 @@ def _write_file(path: Path, write: Any) -> int:
     finally:
         part.unlink(missing_ok=True)
     return int(written)
+
+
+def _query_lines(path: Path) -> list[tuple[int, str]]:
+    """The queries of a file, each with its line number: blank lines and lines that
+    start with # left out."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.expanduser().read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        raise UsageError(
+            f"Cannot read the queries in {path}: {why}.",
+            "Give a UTF-8 text file, one query a line.",
+        ) from e
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
+    found = [(n, q) for n, q in lines if q and not q.startswith("#")]
+    if not found:
+        raise UsageError(f"{path} holds no query.", "Write one query a line; '#' starts a comment.")
+    return found
 
 
 def _request(

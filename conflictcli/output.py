@@ -281,22 +281,26 @@ def result_record(r: Result) -> dict[str, Any]:
     return rec
 
 
+def _search_head(res: SearchResult) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "query": res.query,
+        "total": res.total,
+        "offset": res.offset,
+        "limit": res.limit,
+        "took_ms": res.took_ms,
+    }
+
+
+def _search_record(res: SearchResult) -> dict[str, Any]:
+    return {**_search_head(res), "results": [result_record(r) for r in res.results]}
+
+
 def search_results(res: SearchResult, fmt: Format) -> None:
     for n in res.notes:
         note(n)
     if fmt is Format.json:
-        _emit_json_rows(
-            {
-                "schema": JSON_SCHEMA_VERSION,
-                "query": res.query,
-                "total": res.total,
-                "offset": res.offset,
-                "limit": res.limit,
-                "took_ms": res.took_ms,
-            },
-            "results",
-            (result_record(r) for r in res.results),
-        )
+        _emit_json_rows(_search_head(res), "results", (result_record(r) for r in res.results))
     elif fmt is Format.jsonl:
         for r in res.results:
             sys.stdout.write(json.dumps(result_record(r), ensure_ascii=False) + "\n")
@@ -619,6 +623,77 @@ def stories(got: Stories, fmt: Format) -> None:
         f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
         "'conflict show ID' lists a story's articles"
     )
+
+
+# -- batches of queries -------------------------------------------------------------
+def batch(got: Iterable[tuple[str, SearchResult | int]], fmt: Format, count_only: bool) -> None:
+    """The queries of a file, in turn: one row each with its count (--count), or each
+    query's results, a hit of --jsonl and --csv carrying the query it matched."""
+    if count_only:
+        rows = [(q, n) for q, n in got if isinstance(n, int)]
+        if fmt is Format.json:
+            _emit_json_rows(
+                {"schema": JSON_SCHEMA_VERSION},
+                "queries",
+                ({"query": q, "count": n} for q, n in rows),
+            )
+        elif fmt is Format.jsonl:
+            for q, n in rows:
+                sys.stdout.write(json.dumps({"query": q, "count": n}, ensure_ascii=False) + "\n")
+        elif fmt is Format.csv:
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(["query", "count"])
+            w.writerows([_cell(q), n] for q, n in rows)
+        else:
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table(box=None, header_style="bold", pad_edge=False)
+            table.add_column("query")
+            table.add_column("count", justify="right")
+            for q, n in rows:
+                table.add_row(Text(safe(q)), f"{n:,}")
+            emit(table)
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n") if fmt is Format.csv else None
+    if writer is not None:
+        writer.writerow(["query", *RESULT_FIELDS, "partial"])
+    first = True
+    for q, res in got:
+        if isinstance(res, int):
+            continue
+        for said in res.notes:
+            note(f"{q}: {said}")
+        if fmt is Format.jsonl:
+            for r in res.results:
+                sys.stdout.write(
+                    json.dumps({"query": q, **result_record(r)}, ensure_ascii=False) + "\n"
+                )
+        elif writer is not None:
+            for r in res.results:
+                writer.writerow(
+                    [
+                        _cell(q),
+                        *(_cell(getattr(r, k)) for k in RESULT_FIELDS),
+                        "true" if r.partial else "false",
+                    ]
+                )
+        elif fmt is Format.json:
+            sys.stdout.write(
+                ("[" if first else ",\n") + json.dumps(_search_record(res), ensure_ascii=False)
+            )
+        else:
+            emit(_heading(q, res))
+            _search_table(res)
+        first = False
+    if fmt is Format.json:
+        sys.stdout.write(("[" if first else "") + "]\n")
+
+
+def _heading(query: str, res: SearchResult) -> Any:
+    from rich.text import Text
+
+    return Text(f"{safe(query)}: {res.total:,} articles", style="bold")
 
 
 # -- similar ----------------------------------------------------------------------

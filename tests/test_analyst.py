@@ -246,3 +246,46 @@ def test_similar_lists_other_articles_on_the_subject(run: Run, sample_archive: P
     assert [x["id"] for x in as_json(prefix)["results"]] == ids
     missing = run("similar", "ffffffffffff", "--index", ix)
     assert missing.exit_code == 1 and "Traceback" not in missing.stderr
+
+
+# -- batches of queries ----------------------------------------------------------------
+def test_a_file_of_queries_gives_one_count_each(
+    run: Run, sample_archive: Path, tmp_path: Path
+) -> None:
+    ix = str(sample_archive)
+    queries = ["Kyiv", "drone", "Belgorod drones", '"air defence"']
+    listed = tmp_path / "q.txt"
+    listed.write_text("# my watch words\n\n" + "\n".join(queries) + "\n# the end\n", "utf-8")
+    got = as_json(run("search", "--from-file", str(listed), "--count", "--json", "--index", ix))
+    assert [(x["query"], x["count"]) for x in got["queries"]] == [
+        (q, search_total(run, ix, q)) for q in queries
+    ]
+    table = run("search", "--from-file", str(listed), "--count", "--index", ix).stdout
+    assert "Kyiv" in table and "watch words" not in table
+    rows = run(
+        "search", "--from-file", str(listed), "--jsonl", "--limit", "0", "--index", ix
+    ).stdout
+    hits = [json.loads(x) for x in rows.splitlines()]
+    for q in queries:
+        assert [h["id"] for h in hits if h["query"] == q] == [
+            x["id"]
+            for x in as_json(run("search", q, "--json", "--limit", "0", "--index", ix))["results"]
+        ]
+
+
+def test_a_bad_line_is_named_and_the_rest_still_run(
+    run: Run, sample_archive: Path, tmp_path: Path
+) -> None:
+    listed = tmp_path / "q.txt"
+    listed.write_text("Kyiv\nNOT\ndrone\n", "utf-8")
+    r = run(
+        "search", "--from-file", str(listed), "--count", "--csv", "--index", str(sample_archive)
+    )
+    assert r.exit_code == 2 and f"{listed}, line 2" in r.stderr and "Traceback" not in r.stderr
+    assert [row[0] for row in csv.reader(io.StringIO(r.stdout))] == ["query", "Kyiv", "drone"]
+    missing = run(
+        "search", "--from-file", str(tmp_path / "none.txt"), "--index", str(sample_archive)
+    )
+    assert missing.exit_code == 2 and "none.txt" in missing.stderr
+    both = run("search", "Kyiv", "--from-file", str(listed), "--index", str(sample_archive))
+    assert both.exit_code == 2
