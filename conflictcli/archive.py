@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
 from conflictcli.articles import Article, outlet_key
-from conflictcli.errors import ArchiveMissing, DataError, NotFound
+from conflictcli.errors import ArchiveMissing, DataError, NotFound, UsageError
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
@@ -180,6 +180,15 @@ class Timeline:
 
 
 COUNT_BY = ("source", "month", "year")
+
+
+@dataclass
+class Watch:
+    name: str
+    query: str
+    filters: dict[str, Any]  # as typed: query, since, until, sources, places, any, exact
+    created: str
+    last_run: str | None
 
 
 class Archive:
@@ -414,6 +423,45 @@ class Archive:
             hit = Hit(id=a.id, score=None)
             mark(hit, a.title, a.body)
             yield _result(a, hit), a.body
+
+    # -- watchlists: saved searches that show what is new since they last ran --------
+    def watch_add(self, name: str, req: SearchRequest, filters: dict[str, Any]) -> None:
+        """Save a search as a watch; what it finds today counts as shown, so that its
+        first run shows the articles ingested after this."""
+        import json
+
+        if not name.strip() or name != name.strip():
+            raise UsageError(f"{name!r} is no name for a watch.", "Use a word, such as: kherson")
+        ids, _ = self.engine.matching(req)  # reads the query: a bad one is refused now
+        saved = json.dumps({"query": req.text, **filters}, ensure_ascii=False)
+        if not self.store.add_watch(name, req.text, saved, ids):
+            raise UsageError(
+                f"A watch named {name!r} exists.", f"Remove it first: conflict watch rm {name}"
+            )
+
+    def watches(self) -> list[Watch]:
+        import json
+
+        return [
+            Watch(name, query, json.loads(filters), created, last_run)
+            for name, query, filters, created, last_run in self.store.watches()
+        ]
+
+    def watch_rm(self, name: str) -> None:
+        if not self.store.remove_watch(name):
+            raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
+
+    def watch_run(self, watch: Watch, req: SearchRequest, peek: bool) -> SearchResult:
+        """The watch's matches that it has not shown yet, in the order of its search;
+        marked as shown unless `peek`."""
+        t0 = time.perf_counter()
+        found = self.engine.search(replace(req, limit=0, offset=0, collapse=False))
+        new = set(self.store.unseen(watch.name, [h.id for h in found.hits]))
+        results = _results(self.store, [h for h in found.hits if h.id in new])
+        if not peek:
+            self.store.watched(watch.name, [r.id for r in results])
+        took = round((time.perf_counter() - t0) * 1000, 1)
+        return SearchResult(watch.query, len(results), 0, 0, took, results, found.notes)
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix (4+ characters), file path, or

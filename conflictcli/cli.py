@@ -704,6 +704,106 @@ def _write_file(path: Path, write: Any) -> int:
     return int(written)
 
 
+watch_app = typer.Typer(
+    name="watch",
+    help="Saved searches that show what is new since they last ran.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+app.add_typer(watch_app)
+
+
+@watch_app.command("add")
+def watch_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A name for the watch.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="As for search.")],
+    any_terms: AnyOpt = False,
+    exact: ExactOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    place: PlaceOpt = None,
+    dayfirst: DayfirstOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Save a search as a watch. What it finds now counts as seen: its first run shows
+    the articles ingested after this. Stored in the archive, so it moves with it.
+
+    Example: conflict watch add kherson "Kherson bridge" --source Reuters
+    """
+    req = _request(query, since, until, dayfirst, any_terms, exact, source, place)
+    filters = {
+        "since": since,
+        "until": until,
+        "sources": list(source or ()),
+        "places": list(place or ()),
+        "any": any_terms,
+        "exact": exact,
+        "dayfirst": dayfirst,
+    }
+    _open(index).watch_add(name, req, filters)
+    _output().note(f"watching {query!r} as {name!r}; 'conflict watch run {name}' shows what is new")
+
+
+@watch_app.command("list")
+def watch_list(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
+    """List the watches: name, query, filters, when each last ran."""
+    _output().watches(_open(index).watches(), _format(json))
+
+
+@watch_app.command("rm")
+def watch_rm(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The watch to remove.")],
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Remove a watch, and its record of what it has shown."""
+    _open(index).watch_rm(name)
+
+
+@watch_app.command("run")
+def watch_run(
+    name: Annotated[
+        str | None, typer.Argument(metavar="[NAME]", help="One watch (default: every one).")
+    ] = None,
+    peek: Annotated[
+        bool, typer.Option("--peek", help="Show what is new without marking it seen.")
+    ] = False,
+    json: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+    csv: CsvOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Show the articles each watch finds that it has not shown before (those ingested
+    since it last ran), then mark them seen. Into a pipe or a file it prints JSON Lines,
+    one article a line with the 'watch' it belongs to: fit for cron and jq.
+
+    Example: conflict watch run kherson --peek
+    """
+    fmt = _format(json, jsonl, csv)
+    out = _output()
+    if fmt is Format.table and not out.stdout_is_terminal():
+        fmt = Format.jsonl
+    archive = _open(index)
+    watches = archive.watches()
+    if name is not None:
+        watches = [w for w in watches if w.name == name]
+        if not watches:
+            raise UsageError(f"No watch named {name!r}.", "'conflict watch list' lists them.")
+    ran = []
+    for w in watches:
+        f = w.filters
+        req = _request(
+            w.query, f.get("since"), f.get("until"), bool(f.get("dayfirst")),
+            bool(f.get("any")), bool(f.get("exact")), f.get("sources"), f.get("places"),
+        )  # fmt: skip
+        ran.append((w.name, archive.watch_run(w, req, peek)))
+    out.watch_runs(ran, fmt)
+
+
 def _query_lines(path: Path) -> list[tuple[int, str]]:
     """The queries of a file, each with its line number: blank lines and lines that
     start with # left out."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Stats,
         Stories,
         Timeline,
+        Watch,
     )
     from conflictcli.articles import Article
     from conflictcli.index import Explanation, Node
@@ -694,6 +695,75 @@ def _heading(query: str, res: SearchResult) -> Any:
     from rich.text import Text
 
     return Text(f"{safe(query)}: {res.total:,} articles", style="bold")
+
+
+# -- watchlists ---------------------------------------------------------------------
+def watches(got: list[Watch], fmt: Format) -> None:
+    if fmt is not Format.table:
+        _emit_json_rows(
+            {"schema": JSON_SCHEMA_VERSION}, "watches", (dataclasses.asdict(w) for w in got)
+        )
+        return
+    if not got:
+        note("No watches yet: 'conflict watch add NAME QUERY' makes one.")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("name", "query", "filters", "last run"):
+        table.add_column(column)
+    for w in got:
+        filters = ", ".join(
+            f"{k} {', '.join(v) if isinstance(v, list) else v}"
+            for k, v in w.filters.items()
+            if k != "query" and v
+        )
+        table.add_row(
+            Text(safe(w.name)), Text(safe(w.query)), Text(safe(filters)), w.last_run or "never"
+        )
+    emit(table)
+
+
+def watch_runs(ran: list[tuple[str, SearchResult]], fmt: Format) -> None:
+    """What each watch found that is new: JSON Lines and CSV rows carry the watch's
+    name, --json gives one object per watch, the table one section per watch."""
+    if fmt is Format.jsonl:
+        for name, res in ran:
+            for r in res.results:
+                sys.stdout.write(
+                    json.dumps({"watch": name, **result_record(r)}, ensure_ascii=False) + "\n"
+                )
+    elif fmt is Format.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["watch", *RESULT_FIELDS])
+        for name, res in ran:
+            w.writerows(
+                [_cell(name), *(_cell(getattr(r, k)) for k in RESULT_FIELDS)] for r in res.results
+            )
+    elif fmt is Format.json:
+        _emit_json_rows(
+            {"schema": JSON_SCHEMA_VERSION},
+            "watches",
+            (
+                {
+                    "watch": name,
+                    "query": res.query,
+                    "new": res.total,
+                    "results": [result_record(r) for r in res.results],
+                }
+                for name, res in ran
+            ),
+        )
+    else:
+        from rich.text import Text
+
+        for name, res in ran:
+            emit(Text(f"{safe(name)} ({safe(res.query)}): {res.total:,} new", style="bold"))
+            _search_table(res)
+    for name, res in ran:
+        for said in res.notes:
+            note(f"{name}: {said}")
 
 
 # -- similar ----------------------------------------------------------------------

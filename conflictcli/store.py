@@ -87,6 +87,14 @@ NAMES = [
     "CREATE TABLE IF NOT EXISTS name_entries (id TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID",
 ]
 
+# watchlists (archive.watch_*): saved searches, and the articles each has shown
+WATCHES = [
+    "CREATE TABLE IF NOT EXISTS watches (name TEXT PRIMARY KEY, query TEXT NOT NULL,"
+    " filters TEXT NOT NULL, created TEXT NOT NULL, last_run TEXT)",
+    "CREATE TABLE IF NOT EXISTS watch_seen (name TEXT NOT NULL, article_id TEXT NOT NULL,"
+    " PRIMARY KEY (name, article_id)) WITHOUT ROWID",
+]
+
 ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
 
 
@@ -530,6 +538,64 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- watchlists -------------------------------------------------------------------
+    def _watch_tables(self) -> None:  # made by the first watch, in its transaction
+        for statement in WATCHES:
+            self.conn.execute(statement)
+
+    def watches(self) -> list[tuple[str, str, str, str, str | None]]:
+        """Every watch: name, query, filters (JSON), created, last run; by name."""
+        if not self._has_table("watches"):
+            return []
+        sql = "SELECT name, query, filters, created, last_run FROM watches ORDER BY name"
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(sql)]
+
+    def add_watch(self, name: str, query: str, filters: str, seen: list[str]) -> bool:
+        """A new watch, the articles `seen` marked as shown; False if the name is taken."""
+        with self.batch():
+            self._watch_tables()
+            got = self.conn.execute(
+                "INSERT OR IGNORE INTO watches VALUES (?, ?, ?, ?, NULL)",
+                (name, query, filters, now_iso()),
+            )
+            if got.rowcount:
+                self._mark_seen(name, seen)
+        self.commit()
+        return bool(got.rowcount)
+
+    def remove_watch(self, name: str) -> bool:
+        if not self._has_table("watches"):
+            return False
+        with self.batch():
+            self.conn.execute("DELETE FROM watch_seen WHERE name = ?", (name,))
+            gone = self.conn.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
+        self.commit()
+        return bool(gone)
+
+    def unseen(self, name: str, ids: list[str]) -> list[str]:
+        """Of these articles, those the watch has not shown, in the same order."""
+        seen = {
+            r[0]
+            for r in self.conn.execute("SELECT article_id FROM watch_seen WHERE name = ?", (name,))
+        }
+        return [i for i in ids if i not in seen]
+
+    def watched(self, name: str, shown: list[str]) -> None:
+        """The watch ran and showed these articles."""
+        with self.batch():
+            self._mark_seen(name, shown)
+            self.conn.execute("UPDATE watches SET last_run = ? WHERE name = ?", (now_iso(), name))
+        self.commit()
+
+    def _mark_seen(self, name: str, ids: list[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO watch_seen VALUES (?, ?)", ((name, i) for i in ids)
+        )
+
+    def _has_table(self, table: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.conn.execute(sql, (table,)).fetchone() is not None
 
     # -- names (the gazetteer as the search reads it) ----------------------------------
     def put_names(

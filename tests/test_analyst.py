@@ -289,3 +289,46 @@ def test_a_bad_line_is_named_and_the_rest_still_run(
     assert missing.exit_code == 2 and "none.txt" in missing.stderr
     both = run("search", "Kyiv", "--from-file", str(listed), "--index", str(sample_archive))
     assert both.exit_code == 2
+
+
+# -- watchlists ----------------------------------------------------------------------
+def test_a_watch_shows_only_what_is_new_since_it_last_ran(
+    run: Run, articles_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    ix = str(tmp_path / "ix")
+    assert run("ingest", str(articles_dir), "--index", ix, "--quiet").exit_code == 0
+    assert run("watch", "add", "kyiv", "Kyiv", "--since", "2024-01", "--index", ix).exit_code == 0
+    assert run("watch", "add", "belgorod", "Belgorod", "--index", ix).exit_code == 0
+    dup = run("watch", "add", "kyiv", "drone", "--index", ix)
+    assert dup.exit_code == 2 and "exists" in dup.stderr
+    assert run("watch", "run", "--index", ix).stdout == ""  # what was there counts as seen
+    write(articles_dir / "new" / "a.txt", " date 2024-09-01\nA drone hit a block in Kyiv.\n")
+    write(articles_dir / "new" / "b.txt", " date 2023-01-05\nAn old report from Kyiv.\n")
+    write(articles_dir / "new" / "c.txt", " date 2024-09-02\nBelgorod was shelled again.\n")
+    assert run("ingest", str(articles_dir), "--index", ix, "--quiet").exit_code == 0
+    peek = [
+        json.loads(x)
+        for x in run("watch", "run", "kyiv", "--peek", "--index", ix).stdout.splitlines()
+    ]
+    assert [(x["watch"], x["date"]) for x in peek] == [("kyiv", "2024-09-01")]  # --since holds
+    first = [json.loads(x) for x in run("watch", "run", "--index", ix).stdout.splitlines()]
+    assert sorted((x["watch"], x["date"]) for x in first) == [
+        ("belgorod", "2024-09-02"),
+        ("kyiv", "2024-09-01"),
+    ]
+    assert run("watch", "run", "--index", ix).stdout == ""
+    moved = tmp_path / "moved"
+    shutil.copytree(ix, moved)  # the watches live in the archive and move with it
+    listed = as_json(run("watch", "list", "--json", "--index", str(moved)))["watches"]
+    assert [(w["name"], w["query"], w["last_run"] is not None) for w in listed] == [
+        ("belgorod", "Belgorod", True),
+        ("kyiv", "Kyiv", True),
+    ]
+    assert listed[1]["filters"]["since"] == "2024-01"
+    assert run("watch", "rm", "kyiv", "--index", ix).exit_code == 0
+    assert run("watch", "rm", "kyiv", "--index", ix).exit_code == 1
+    assert run("watch", "run", "kyiv", "--index", ix).exit_code == 2
+    bad = run("watch", "add", "x", "NOT", "--index", ix)
+    assert bad.exit_code == 2 and "Traceback" not in bad.stderr
