@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from conflictcli import __version__
 from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort
-from conflictcli.errors import ConflictError, ExitCode, QueryError, UsageError
+from conflictcli.errors import ConflictError, ExitCode, NotFound, QueryError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -792,7 +792,7 @@ def watch_run(
     if name is not None:
         watches = [w for w in watches if w.name == name]
         if not watches:
-            raise UsageError(f"No watch named {name!r}.", "'conflict watch list' lists them.")
+            raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
     ran = []
     for w in watches:
         f = w.filters

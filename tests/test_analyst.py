@@ -329,6 +329,6 @@ def test_a_watch_shows_only_what_is_new_since_it_last_ran(
     assert listed[1]["filters"]["since"] == "2024-01"
     assert run("watch", "rm", "kyiv", "--index", ix).exit_code == 0
     assert run("watch", "rm", "kyiv", "--index", ix).exit_code == 1
-    assert run("watch", "run", "kyiv", "--index", ix).exit_code == 2
+    assert run("watch", "run", "kyiv", "--index", ix).exit_code == 1
     bad = run("watch", "add", "x", "NOT", "--index", ix)
     assert bad.exit_code == 2 and "Traceback" not in bad.stderr
