@@ -278,6 +278,8 @@ class Archive:
         self.store.close()
 
     def search(self, req: SearchRequest) -> SearchResult:
+        if req.within:
+            return self._search_within(req)
         t0 = time.perf_counter()
         found = self.engine.search(req)
         n = workers.count() if len(found.hits) >= PARALLEL_HITS and workers.can_fork() else 0
@@ -290,6 +292,47 @@ class Archive:
         return SearchResult(
             req.text, found.total, req.offset, req.limit, took, results, notes, req.collapse
         )
+
+    def _search_within(self, req: SearchRequest) -> SearchResult:
+        """A search whose every full match is kept only where one sentence (or
+        paragraph) of its title or body holds each required part of the query; the
+        snippet is that sentence. The total counts those kept."""
+        from conflictcli import within
+        from conflictcli.analysis import spans_of
+        from conflictcli.index import mark
+
+        assert req.within is not None
+        t0 = time.perf_counter()
+        every = replace(req, limit=0, offset=0, collapse=False, any_terms=False)
+        found = self.engine.search(every)
+        wanted = within.merged(
+            within.needs(self.engine.parse(req.text, dayfirst=req.dayfirst, exact=req.exact).query)
+        )
+        kept: list[Result] = []
+        for first in range(0, len(found.hits), EXPORT_CHUNK):
+            chunk = found.hits[first : first + EXPORT_CHUNK]
+            articles = self.store.articles([h.id for h in chunk])
+            for h in chunk:
+                a = articles.get(h.id)
+                if a is None:
+                    continue
+                unit = None
+                # the body first (its sentence is the snippet), then a title of its own
+                for text in (a.body,) if a.title_derived else (a.body, a.title):
+                    unit = within.first_unit(text, req.within, wanted)
+                    if unit is not None:
+                        break
+                if unit is None:
+                    continue
+                mark(h, a.title, a.body)  # the marks of the title
+                r = _result(a, h)
+                r.snippet = " ".join(text[unit[0] : unit[1]].split())
+                r.highlights = spans_of(r.snippet, h.words)
+                kept.append(r)
+        page = kept[req.offset : req.offset + req.limit] if req.limit else kept[req.offset :]
+        took = round((time.perf_counter() - t0) * 1000, 1)
+        notes = [*req.notes, *found.notes]
+        return SearchResult(req.text, len(kept), req.offset, req.limit, took, page, notes, False)
 
     def explain(self, req: SearchRequest) -> Explanation:
         """How the engine reads a request, and how many articles it selects."""

@@ -42,3 +42,8 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     md = "md"
+
+
+class Within(str, Enum):
+    sentence = "sentence"
+    paragraph = "paragraph"

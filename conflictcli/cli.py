@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from conflictcli import __version__
-from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort
+from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort, Within
 from conflictcli.errors import ConflictError, ExitCode, NotFound, QueryError, UsageError
 
 if TYPE_CHECKING:
@@ -308,6 +308,13 @@ def search(
     count_only: Annotated[
         bool, typer.Option("--count", help="With --from-file: one row per query, its count.")
     ] = False,
+    within: Annotated[
+        Within | None,
+        typer.Option(
+            help="Only articles where one sentence (or paragraph) holds every term; the "
+            "snippet is that sentence."
+        ),
+    ] = None,
     any_terms: AnyOpt = False,
     exact: ExactOpt = False,
     since: SinceOpt = None,
@@ -372,6 +379,7 @@ def search(
                 limit=limit,
                 offset=offset,
                 collapse=collapse or (fmt is Format.table and not every),
+                within=within.value if within else None,
             )
             for _, q in lines
         ]
@@ -408,6 +416,7 @@ def search(
         sources=tuple(source or ()),
         places=tuple(place or ()),
         collapse=collapse or (fmt is Format.table and not every),
+        within=within.value if within else None,
     )
     archive = _open(index)
     if explain:

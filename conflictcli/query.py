@@ -36,6 +36,7 @@ class SearchRequest:
     dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
     sources: tuple[str, ...] = ()  # --source: only articles of these outlets (any case)
     places: tuple[str, ...] = ()  # --place: only articles that name one of these places
+    within: str | None = None  # --within sentence|paragraph: every term in one of them
     collapse: bool = False  # one result per story (stories.py): limit and offset count stories
     exact: bool = False  # names as typed: no other spellings (names.py)
     notes: tuple[str, ...] = ()  # how the dates were read, said back to the user

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -332,3 +333,89 @@ def test_a_watch_shows_only_what_is_new_since_it_last_ran(
     assert run("watch", "run", "kyiv", "--index", ix).exit_code == 1
     bad = run("watch", "add", "x", "NOT", "--index", ix)
     assert bad.exit_code == 2 and "Traceback" not in bad.stderr
+
+
+# -- same sentence, same paragraph ---------------------------------------------------------
+WITHIN = {
+    "a.txt": "Drones hit Belgorod overnight, Mr. Gladkov said. Power was cut.",
+    "b.txt": "Belgorod was quiet on Monday. Drones flew over Kursk instead.",
+    "c.txt": "Belgorod mourned.\n\nDrones were seen near the border.",
+    "d.txt": "Gen. J. Smith said U.S. officials saw drones over Kiev. Nothing more.",
+}
+
+
+@pytest.fixture(scope="module")
+def within_archive(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from conftest import invoke
+
+    folder = tmp_path_factory.mktemp("within")
+    for name, text in WITHIN.items():
+        write(folder / "texts" / name, f" date 2024-03-0{len(name)}\n{text}\n")
+    ix = str(folder / "ix")
+    assert invoke("ingest", str(folder / "texts"), "--index", ix, "--quiet").exit_code == 0
+    return ix
+
+
+def within_found(run: Run, ix: str, *args: str) -> dict[str, str]:
+    got = as_json(run("search", *args, "--limit", "0", "--json", "--index", ix))
+    assert got["total"] == len(got["results"])
+    return {Path(x["path"]).name: x["snippet"] for x in got["results"]}
+
+
+def test_within_a_sentence_keeps_articles_where_one_sentence_holds_every_term(
+    run: Run, within_archive: str
+) -> None:
+    ix = within_archive
+    assert set(within_found(run, ix, "Belgorod drones")) == {"a.txt", "b.txt", "c.txt"}
+    one = within_found(run, ix, "Belgorod drones", "--within", "sentence")
+    assert one == {"a.txt": "Drones hit Belgorod overnight, Mr. Gladkov said."}
+    assert set(within_found(run, ix, "Belgorod drones", "--within", "paragraph")) == {
+        "a.txt",
+        "b.txt",
+    }
+    # a name in any spelling; "Gen.", "J." and "U.S." end no sentence
+    kyiv = within_found(run, ix, "Kyiv drones", "--within", "sentence")
+    assert kyiv == {"d.txt": "Gen. J. Smith said U.S. officials saw drones over Kiev."}
+
+
+def test_within_pages_and_marks_agree(run: Run, within_archive: str) -> None:
+    ix = within_archive
+    every = as_json(
+        run("search", "drones", "--within", "sentence", "--limit", "0", "--json", "--index", ix)
+    )
+    page = as_json(
+        run(
+            "search",
+            "drones",
+            "--within",
+            "sentence",
+            "-n",
+            "2",
+            "--offset",
+            "1",
+            "--json",
+            "--index",
+            ix,
+        )
+    )
+    assert page["total"] == every["total"] == 4
+    assert [x["id"] for x in page["results"]] == [x["id"] for x in every["results"]][1:3]
+    for x in every["results"]:
+        assert {x["snippet"][a:b].lower() for a, b in x["highlights"]} == {"drones"}
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Mr.", "Gen.", "U.S.", "J.", "troops", "said", "Kyiv", "10"]),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_sentences_cover_the_text_in_order(words: list[str]) -> None:
+    from conflictcli import within
+
+    text = " ".join(words) + ". Next one here. And a third?"
+    spans = within.units(text, "sentence")
+    assert spans == sorted(spans) and all(a < b for a, b in spans)
+    assert all(text[b1:a2].strip() == "" for (_, b1), (a2, _) in itertools.pairwise(spans))
+    assert text[spans[-1][0] : spans[-1][1]] == "And a third?"
