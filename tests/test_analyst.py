@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -419,3 +420,38 @@ def test_sentences_cover_the_text_in_order(words: list[str]) -> None:
     assert spans == sorted(spans) and all(a < b for a, b in spans)
     assert all(text[b1:a2].strip() == "" for (_, b1), (a2, _) in itertools.pairwise(spans))
     assert text[spans[-1][0] : spans[-1][1]] == "And a third?"
+
+
+@needs_corpus(UKRAINE_MEDIA)
+def test_export_similar_and_within_on_a_real_corpus(
+    run: Run, ukraine_media: Corpus, tmp_path: Path
+) -> None:
+    ix = ukraine_media.ix
+    total = search_total(run, ix, "Kherson")
+    rows = run("export", "Kherson", "--fields", "id,body", "--index", ix).stdout.splitlines()
+    assert len(rows) == total > 100 and all(json.loads(x)["body"] for x in rows)
+    target = tmp_path / "k.csv"
+    assert run("export", "Kherson", "-f", "csv", "-o", str(target), "--index", ix).exit_code == 0
+    assert len(list(csv.DictReader(target.open(encoding="utf-8", newline="")))) == total
+    both = search_total(run, ix, "Kherson bridge")
+    one = as_json(
+        run(
+            "search",
+            "Kherson bridge",
+            "--within",
+            "sentence",
+            "--limit",
+            "0",
+            "--json",
+            "--index",
+            ix,
+        )
+    )
+    assert 0 < one["total"] < both
+    for x in one["results"]:
+        words = {w.lower() for w in re.findall(r"\w+", x["snippet"])}
+        assert "bridge" in words or "bridges" in words
+        assert any(w.startswith(("kherson", "херсон")) for w in words), x["snippet"]
+    first = as_json(run("search", "Kherson bridge", "--json", "--index", ix))["results"][0]["id"]
+    similar = as_json(run("similar", first, "--json", "--index", ix))["results"]
+    assert len(similar) >= 3 and first not in {x["id"] for x in similar}
