@@ -157,7 +157,7 @@ class Count:
     query: str
     count: int  # what search totals for the same request
     by: str | None = None
-    groups: list[Group] = field(default_factory=list)  # they sum to count
+    groups: list[Group] = field(default_factory=list)  # they sum to count (not by place)
     notes: list[str] = field(default_factory=list)
 
 
@@ -179,7 +179,7 @@ class Timeline:
     notes: list[str] = field(default_factory=list)
 
 
-COUNT_BY = ("source", "month", "year")
+COUNT_BY = ("source", "month", "year", "place")
 
 
 @dataclass
@@ -359,9 +359,15 @@ class Archive:
 
     def count(self, req: SearchRequest, by: str | None = None) -> Count:
         """How many articles the request selects, grouped `by` source, month or year
-        (the largest source first; periods in order, the undated last)."""
+        (the largest source first; periods in order, the undated last), or by the
+        places they name (the most named first; an article counts for each of its
+        places, and not at all without one)."""
         if by is None:
             return Count(req.text, self.engine.count(req), notes=list(req.notes))
+        if by == "place":  # an article names any number of places: these groups overlap
+            named = self.places(req)
+            groups = [Group(p.place, p.articles) for p in named.places]
+            return Count(req.text, named.total, by, groups, named.notes)
         facts, notes = self._facts(req)
         tally: dict[str | None, int] = {}
         if by == "source":

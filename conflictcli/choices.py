@@ -29,6 +29,7 @@ class CountBy(str, Enum):
     source = "source"
     month = "month"
     year = "year"
+    place = "place"
 
 
 class Period(str, Enum):

@@ -503,7 +503,10 @@ def count(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="As for search.")],
     by: Annotated[
         CountBy | None,
-        typer.Option(help="Count per outlet, month or year (the undated apart)."),
+        typer.Option(
+            help="Count per outlet, month or year (the undated apart), or per place named "
+            "(an article counts for each of its places)."
+        ),
     ] = None,
     any_terms: AnyOpt = False,
     exact: ExactOpt = False,
@@ -521,7 +524,8 @@ def count(
 ) -> None:
     """Print how many articles match: the number 'search --limit 0' totals.
 
-    With --by, the count per outlet, month or year; the groups add up to the count.
+    With --by, the count per outlet, month or year (the groups add up to the count), or
+    per place of the gazetteer named (they overlap: see 'conflict places').
 
     Example: conflict count Kherson --by month --since 2022
     """

@@ -862,7 +862,7 @@ def count(got: Count, fmt: Format) -> None:
         table.add_column(got.by)
         table.add_column("articles", justify="right")
         table.add_column("share", justify="right", style="dim")
-        none = "(no date)" if got.by != "source" else "(none named)"
+        none = "(none named)" if got.by == "source" else "(no date)"
         for g in got.groups:
             key = Text(safe(g.key)) if g.key is not None else Text(none, "dim")
             share = f"{g.count / got.count:.0%}" if got.count else ""

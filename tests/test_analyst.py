@@ -455,3 +455,13 @@ def test_export_similar_and_within_on_a_real_corpus(
     first = as_json(run("search", "Kherson bridge", "--json", "--index", ix))["results"][0]["id"]
     similar = as_json(run("similar", first, "--json", "--index", ix))["results"]
     assert len(similar) >= 3 and first not in {x["id"] for x in similar}
+
+
+def test_count_by_place_is_the_places_facet(run: Run, sample_archive: Path) -> None:
+    ix = str(sample_archive)
+    grouped = as_json(run("count", "drone", "--by", "place", "--json", "--index", ix))
+    facet = as_json(run("places", "drone", "-n", "0", "--json", "--index", ix))
+    assert grouped["count"] == facet["total"] == search_total(run, ix, "drone")
+    assert [(g["key"], g["count"]) for g in grouped["groups"]] == [
+        (p["place"], p["articles"]) for p in facet["places"]
+    ]
