@@ -119,3 +119,31 @@ def test_readme_export_example_is_real_output(
         for x in run("export", "drone", "--fields", "id,date,title", *ix).stdout.splitlines()
     ]
     assert "jq -r .date | head -3\n" + "\n".join(dates[:3]) + "\n```" in README
+
+
+def test_readme_similar_within_batch_and_watch_examples_are_real_output(
+    run: Run, sample_archive: Path, tmp_path: Path
+) -> None:
+    ix = ["--index", str(sample_archive)]
+    titles = [
+        json.loads(x)["title"]
+        for x in run("similar", "be705dc1", "-n", "3", "--jsonl", *ix).stdout.splitlines()
+    ]
+    assert "jq -r .title     # on sample_data\n" + "\n".join(titles) + "\n```" in README
+    snippets = [
+        json.loads(x)["snippet"]
+        for x in run(
+            "search", "Belgorod drones", "--within", "sentence", "--jsonl", *ix
+        ).stdout.splitlines()
+    ]
+    assert "jq -r .snippet | head -1\n" + snippets[0] + "\n```" in README
+    queries = tmp_path / "q.txt"
+    queries.write_text("Kyiv\n# a comment\ndrone\n", "utf-8")
+    table = run("search", "--from-file", str(queries), "--count", *ix).stdout
+    assert "--from-file - --count\n" + table + "```" in README
+    copy = tmp_path / "ix"
+    import shutil
+
+    shutil.copytree(sample_archive, copy)
+    added = run("watch", "add", "kyiv", "Kyiv", "--since", "2024-01", "--index", str(copy))
+    assert "conflict watch add kyiv Kyiv --since 2024-01\n" + added.stderr in README
