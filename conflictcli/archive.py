@@ -179,9 +179,6 @@ class Timeline:
     notes: list[str] = field(default_factory=list)
 
 
-COUNT_BY = ("source", "month", "year", "place")
-
-
 @dataclass
 class Watch:
     name: str

@@ -395,6 +395,7 @@ class WhooshIndex:
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         total = self.count(req)
+        places = self._places(req)
         tree = _node(parsed.query, "required")
         if req.since or req.until:
             dates = Node(
@@ -412,11 +413,11 @@ class WhooshIndex:
                 "all", children=[*tree.children, outlets] if tree.op == "all" else [tree, outlets]
             )
         if req.places:  # any spelling of any of them, in title or body
-            where = Node("places", ", ".join(self._places(req).places), list(DEFAULT_FIELDS))
+            where = Node("places", ", ".join(places.places), list(DEFAULT_FIELDS))
             tree = Node(
                 "all", children=[*tree.children, where] if tree.op == "all" else [tree, where]
             )
-        return Explanation(tree, parsed.reading, total, parsed.notes + self._places(req).notes)
+        return Explanation(tree, parsed.reading, total, parsed.notes + places.notes)
 
     def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
         """How many articles the request selects (every article, for an empty query),
