@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 import Stemmer
 from whoosh.analysis import (
@@ -393,10 +393,17 @@ def postings(
     """What Whoosh makes of `text` through TEXT_ANALYZER and a PackedPositions format:
     (term, frequency, weight, encoded positions), in a few passes that run in C.
     `scanned`: scan(text), when it is at hand."""
+    for term, places in _term_positions(text, scanned).items():
+        n = len(places)
+        yield term.encode("utf-8"), n, n * boost, _pack(places) if n > 1 else _pack_one(places[0])
+
+
+def _term_positions(text: str, scanned: Scanned | None) -> dict[str, list[int]]:
+    """Each term of `text` with its positions, as TEXT_ANALYZER gives them."""
     words, joins = scanned if scanned is not None else scan(text)
     keep = _kept(words)
     if not keep:
-        return
+        return {}
     seen: dict[str, list[int]] = {}
     for pos, term in enumerate(stem([words[n] for n in keep]), keep[0]):
         if term in seen:
@@ -411,11 +418,96 @@ def postings(
                 places = seen.setdefault(term, [])
                 places.append(keep[0] + k)
                 places.sort()
-    for term, places in seen.items():
-        n = len(places)
-        yield term.encode("utf-8"), n, n * boost, _pack(places) if n > 1 else _pack_one(places[0])
+    return seen
 
 
+class Batch:
+    """The postings of a batch of documents (numbered 0, 1, ... in the batch), grouped
+    by field and term, made by a worker process: the writer takes in each term of the
+    batch at once (segment.TermPool.add_batch) instead of each posting of each document,
+    and it crosses between processes as a few flat arrays instead of a tuple per
+    posting. A posting's weight is its frequency (no field or document boosts)."""
+
+    def __init__(self) -> None:
+        self.docs = 0
+        # per field: term -> (documents, encoded values), then frozen into flat columns
+        self._open: dict[str, dict[str, tuple[list[int], list[int], list[bytes]]]] = {}
+        self.lengths: dict[str, array] = {}  # per field, each document's length
+        self.fields: dict[str, Columns] = {}
+
+    def add(self, fields: dict[str, tuple[str, Scanned | None]]) -> int:
+        """One document: each field's text, and scan() of it when it is at hand (the
+        same postings as postings() of each); returns its number in the batch."""
+        doc = self.docs
+        self.docs += 1
+        one, pack, pack_one = _ONE_BYTE, _pack, _pack_one
+        for name, (text, scanned) in fields.items():
+            terms = self._open.setdefault(name, {})
+            get = terms.get
+            length = 0
+            for term, places in _term_positions(text, scanned).items():
+                n = len(places)
+                if n > 1:
+                    value = pack(places)
+                else:
+                    value = one[places[0]] if places[0] <= 0xFF else pack_one(places[0])
+                e = get(term)
+                if e is None:
+                    terms[term] = ([doc], [n], [value])
+                else:
+                    e[0].append(doc)
+                    e[1].append(n)
+                    e[2].append(value)
+                length += n
+            lengths = self.lengths.setdefault(name, array("I"))
+            lengths.extend([0] * (doc - len(lengths)))
+            lengths.append(length)
+        return doc
+
+    def freeze(self) -> Batch:
+        """Flat columns in place of the lists (what is sent back from a worker)."""
+        for name, terms in self._open.items():
+            self.lengths[name].extend([0] * (self.docs - len(self.lengths[name])))
+            got = terms.values()
+            counts = array("I", [len(d) for d, _, _ in got])
+            docs = array("I", [n for d, _, _ in got for n in d])
+            weights = array("d", [w for _, ws, _ in got for w in ws])
+            values = [v for _, _, vs in got for v in vs]
+            sizes = array("I", map(len, values))
+            words = [t.encode("utf-8") for t in terms]
+            self.fields[name] = Columns(words, counts, docs, weights, b"".join(values), sizes)
+        self._open = {}
+        return self
+
+
+class InBatch(NamedTuple):
+    """Document `doc` of `batch`: an article's postings made ahead (IndexWriter.add)."""
+
+    batch: Batch
+    doc: int
+
+
+class Columns:
+    """A field's postings in a Batch: each term, how many postings it has, then the
+    postings of every term end to end: document, weight, encoded value (its size
+    apart)."""
+
+    __slots__ = ("counts", "docs", "sizes", "terms", "values", "weights")
+
+    def __init__(
+        self,
+        terms: list[bytes],
+        counts: array,
+        docs: array,
+        weights: array,
+        values: bytes,
+        sizes: array,
+    ) -> None:
+        self.terms, self.counts, self.docs = terms, counts, docs
+        self.weights, self.values, self.sizes = weights, values, sizes
+
+
+_ONE_BYTE = [bytes((0, p)) for p in range(256)]  # _pack_one() of the first positions
 _TYPECODES = "BHI"  # unsigned 8, 16 and 32 bits, named by the value's first byte
 _CODE_BYTES = (b"\x00", b"\x01", b"\x02")
 

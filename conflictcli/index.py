@@ -21,7 +21,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import collectors, qparser, sorting
 from whoosh import index as windex
@@ -31,11 +31,21 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, NullQuery, Or, Query, Term
 
 from conflictcli import names
-from conflictcli.analysis import NAME_ANALYZER, FastText, Scanned, postings, spans_of
+from conflictcli.analysis import (
+    NAME_ANALYZER,
+    Batch,
+    FastText,
+    InBatch,
+    Scanned,
+    spans_of,
+)
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.evaluate import Found, Mentions, Scores, column_values, evaluate
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
+
+if TYPE_CHECKING:
+    from conflictcli.segment import Mapper
 
 
 class _DayField(DATETIME):
@@ -502,14 +512,12 @@ class WhooshIndex:
         return some, _ranked(s, more, room, req.sort, stories)
 
 
-def analyse(a: Article, body: Scanned | None = None) -> dict[str, list[Any]]:
+def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
     """The postings of an article's title and body, made ahead of IndexWriter.add (in a
-    worker process, so that analysis runs beside Whoosh's writer); `body`, the body
-    as analysis.scan() reads it, when it is at hand."""
-    return {
-        "title": list(postings(a.title)),
-        "body": list(postings(a.body, scanned=body)),
-    }
+    worker process, so that analysis runs beside Whoosh's writer) into `batch`; `body`,
+    the body as analysis.scan() reads it, when it is at hand."""
+    doc = batch.add({"title": (a.title, None), "body": (a.body, body)})
+    return InBatch(batch, doc)
 
 
 class IndexWriter:
@@ -517,6 +525,7 @@ class IndexWriter:
         self._ix = ix
         self._fresh = fresh  # nothing to replace: plain adds are faster
         self._writer: Any = None
+        self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
 
     @property
     def _w(self) -> Any:
@@ -524,6 +533,7 @@ class IndexWriter:
             from conflictcli.segment import BulkSegmentWriter
 
             self._writer = BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
+            self._writer.mapper = self.mapper
         return self._writer
 
     def finish(self, commit: bool) -> None:
@@ -534,11 +544,11 @@ class IndexWriter:
         else:
             self._writer.cancel()
 
-    def add(self, a: Article, analysed: dict[str, list[Any]] | None = None) -> None:
+    def add(self, a: Article, analysed: InBatch | None = None) -> None:
         doc: dict[str, Any] = {
             "id": a.id,
-            "title": analysed["title"] if analysed else a.title,
-            "body": analysed["body"] if analysed else a.body,
+            "title": analysed or a.title,
+            "body": analysed or a.body,
             "source": a.source or "",
             "undated": 0 if a.date else 1,
         }

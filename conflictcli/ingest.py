@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -31,6 +32,7 @@ from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
 if TYPE_CHECKING:
+    from conflictcli.analysis import InBatch
     from conflictcli.index import IndexWriter  # the engine loads only when there is work
 
 
@@ -185,6 +187,8 @@ def _ingest(
             summary.warnings.append(
                 f"grouped the {made} articles held from before into stories (near-duplicates)"
             )
+        if n := workers.count():  # they encode a large new segment's postings
+            writer.mapper = functools.partial(_in_workers, n=n)
         if why:
             _rebuild_index(store, writer, summary, why)
         for got in _reads(todo, sidecars):
@@ -249,7 +253,7 @@ class FileRead:
     mtime: float
     sha: str = ""
     articles: list[Article] = field(default_factory=list)
-    analysed: list[Any] = field(default_factory=list)  # index.analyse() of each article
+    analysed: list[InBatch] = field(default_factory=list)  # index.analyse() of each article
     packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
     bands: list[list[int]] = field(default_factory=list)  # stories.bands() of each article
     skip: str | None = None  # why the file cannot be read
@@ -257,8 +261,8 @@ class FileRead:
     sidecar_warnings: list[str] = field(default_factory=list)
 
 
-def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: bool) -> FileRead:
-    """Read, hash and parse one file; the articles' postings too when `analyse`."""
+def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
+    """Read, hash and parse one file."""
     try:
         stat = os.stat(name)
         if stat.st_size > MAX_FILE_BYTES:
@@ -285,11 +289,6 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars, analyse: boo
             raise
         got.articles, got.problems = [], []
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
-    if analyse:
-        for _, analysed, packed, keys in _analyse_batch(got.articles):
-            got.analysed.append(analysed)
-            got.packed.append(packed)
-            got.bands.append(keys)
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
 
@@ -436,23 +435,33 @@ def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def _analyse_batch(batch: list[Article]) -> list[tuple[Article, Any, Packed, list[int]]]:
-    """Each article with its postings, packed body and story bands (a worker's work)."""
-    from conflictcli.analysis import scan
+def _analyse_batch(batch: list[Article]) -> list[tuple[Article, InBatch, Packed, list[int]]]:
+    """Each article with its postings (one Batch for all), packed body and story bands
+    (a worker's work)."""
+    from conflictcli.analysis import Batch, scan
     from conflictcli.index import analyse
     from conflictcli.stories import bands
 
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
     keys = bands([a.body for a in batch], [w for w, _ in bodies])
-    return [(a, analyse(a, b), pack(a), k) for a, b, k in zip(batch, bodies, keys, strict=True)]
+    postings = Batch()
+    done = [
+        (a, analyse(postings, a, b), pack(a), k)
+        for a, b, k in zip(batch, bodies, keys, strict=True)
+    ]
+    postings.freeze()
+    return done
 
 
-def _index_batch(batch: list[Article]) -> list[dict[str, list[Any]]]:
+def _index_batch(batch: list[Article]) -> list[InBatch]:
     """The postings of each article (a worker's work when the index is rebuilt)."""
-    from conflictcli.analysis import scan
+    from conflictcli.analysis import Batch, scan
     from conflictcli.index import analyse
 
-    return [analyse(a, scan(a.body)) for a in batch]
+    postings = Batch()
+    done = [analyse(postings, a, scan(a.body)) for a in batch]
+    postings.freeze()
+    return done
 
 
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
@@ -473,7 +482,7 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
     n = workers.count()
     if n == 0 or len(todo) < PARALLEL_FROM:
         for name, known in todo:
-            yield read_file(name, known.sha256 if known else None, sidecars, analyse=False)
+            yield read_file(name, known.sha256 if known else None, sidecars)
         return
     batches = [
         [(n, k.sha256 if k else None) for n, k in todo[i : i + BATCH]]
@@ -530,7 +539,15 @@ def _read_batch(
     global _WORKER_SIDECARS
     if _WORKER_SIDECARS is None:
         _WORKER_SIDECARS = Sidecars(columns)
-    return [read_file(name, sha, _WORKER_SIDECARS, analyse=True) for name, sha in batch]
+    got = [read_file(name, sha, _WORKER_SIDECARS) for name, sha in batch]
+    # the articles of all the files analysed together: one batch of postings
+    done = iter(_analyse_batch([a for g in got for a in g.articles]))
+    for g in got:
+        for _, analysed, packed, keys in itertools.islice(done, len(g.articles)):
+            g.analysed.append(analysed)
+            g.packed.append(packed)
+            g.bands.append(keys)
+    return got
 
 
 def _prune(

@@ -22,20 +22,24 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 # isort: split
 
 import heapq
+import io
 import operator
 import pickle
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import accumulate, groupby, pairwise
+from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import IO, Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
+
+from conflictcli.analysis import Batch, Columns, InBatch
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -55,6 +59,46 @@ class TermPool:
         self._size = 0
         self._fields: dict[str, dict[bytes, _Postings]] = {}
         self._runs: list[IO[bytes]] = []
+        # per field, the batch whose documents are being added and where each went (its
+        # number in the batch, its number here): its postings are taken in whole when
+        # the next batch comes, or anything else is added to the field, or at writing
+        self._pending: dict[str, tuple[Batch, list[tuple[int, int]]]] = {}
+
+    def add_from(self, fieldname: str, batch: Batch, doc: int, docnum: int) -> None:
+        """Document `doc` of `batch` is document `docnum` here."""
+        pending = self._pending.get(fieldname)
+        if pending is None or pending[0] is not batch:
+            self._settle(fieldname)
+            pending = self._pending[fieldname] = (batch, [])
+        pending[1].append((doc, docnum))
+
+    def _settle(self, fieldname: str | None = None) -> None:
+        """The pending batch's postings of one field, or of all."""
+        for name in [fieldname] if fieldname else list(self._pending):
+            if name in self._pending:
+                batch, pairs = self._pending.pop(name)
+                cols = batch.fields.get(name)
+                if cols is not None:
+                    self._add_columns(name, _placed(cols, pairs, batch.docs))
+
+    def _add_columns(self, fieldname: str, cols: Columns) -> None:
+        """A batch's postings for one field, a term at a time."""
+        terms = self._fields.setdefault(fieldname, {})
+        get = terms.get
+        size = _POSTING_COST * len(cols.docs) + len(cols.values)
+        docs, weights, values, sizes = cols.docs, cols.weights, cols.values, cols.sizes
+        offsets = list(accumulate(cols.counts, initial=0))
+        ends = list(accumulate(sizes, initial=0))
+        for tbytes, a, b in zip(cols.terms, offsets, offsets[1:], strict=False):
+            e = get(tbytes)
+            if e is None:
+                e = terms[tbytes] = (array("I"), array("d"), bytearray(), array("I"))
+                size += _TERM_COST + len(tbytes)
+            e[0].extend(docs[a:b])
+            e[1].extend(weights[a:b])
+            e[2].extend(values[ends[a] : ends[b]])
+            e[3].extend(sizes[a:b])
+        self._grow(size)
 
     def add_field(
         self,
@@ -64,6 +108,8 @@ class TermPool:
         boost: float = 1.0,
     ) -> int:
         """Add one document's postings for one field; returns the sum of frequencies."""
+        if fieldname in self._pending:
+            self._settle(fieldname)
         terms = self._fields.setdefault(fieldname, {})
         get = terms.get
         length = size = 0
@@ -121,6 +167,7 @@ class TermPool:
     def records(self) -> Iterator[_Record]:
         """Every term in (field, term) order, its postings in document order: runs were
         spilled in document order, and heapq.merge keeps the order of its inputs on ties."""
+        self._settle()  # before the runs are listed: it can spill one more
         streams = [self._read_run(r) for r in self._runs] + [self._in_memory()]
         merged = heapq.merge(*streams, key=lambda r: (r[0], r[1]))
         for _, same in groupby(merged, key=lambda r: (r[0], r[1])):
@@ -130,62 +177,123 @@ class TermPool:
                     whole.extend(part)
             yield first
 
-    def write(self, fieldwriter: Any, schema: Any, lengths: Any, doccount: int) -> None:
-        """Write every term's postings into the new segment's files."""
+    def write(
+        self,
+        fieldwriter: Any,
+        schema: Any,
+        lengths: Any,
+        doccount: int,
+        mapper: Mapper | None = None,
+    ) -> None:
+        """Write every term's postings into the new segment's files: encoded a chunk of
+        terms at a time by `mapper` (worker processes: `fn` of each job, in order), or
+        here, and written in order."""
+        postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+
+        def jobs() -> Iterator[_Job]:
+            for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
+                if schema[fieldname].scorable:  # a length of 0 reads back as None
+                    length_of = lengths.doc_field_length
+                    doclens = array("I", (length_of(d, fieldname) or 0 for d in range(doccount)))
+                else:
+                    doclens = array("I", bytes(4 * doccount))
+                yield from _chunks(fieldname, records, doclens)
+
         field_now = None
-        doclens = array("I")
-        for fieldname, tbytes, docs, weights, values, sizes in self.records():
+        for fieldname, blob, infos in (mapper or map)(encode, jobs()):
             if fieldname != field_now:
                 if field_now is not None:
                     fieldwriter.finish_field()
                 fieldwriter.start_field(fieldname, schema[fieldname])
                 field_now = fieldname
-                length_of = lengths.doc_field_length
-                # a length of 0 reads back as None
-                doclens = array("I", (length_of(d, fieldname) or 0 for d in range(doccount)))
-            info = _write_postings(fieldwriter._postfile, docs, weights, values, sizes, doclens)
-            fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+            prefix = pack_ushort(fieldwriter._fieldid)
+            start = postfile.tell()
+            postfile.write(blob)
+            for tbytes, info in infos:
+                offset, length = info.extent()
+                info.set_extent(start + offset, length)
+                tindex.add(prefix + tbytes, info.to_bytes())
         if field_now is not None:
             fieldwriter.finish_field()
 
     def cleanup(self) -> None:
+        self._pending = {}
         for run in self._runs:
             run.close()
         self._runs = []
         self._fields = {}
 
 
+def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
+    """A batch's postings for one field, numbered as its documents were placed: in one
+    shift when every document went in, in order (an ingest's batches); one posting at a
+    time when some were left out (an article already in the archive)."""
+    base = pairs[0][1] - pairs[0][0]
+    if len(pairs) == count and all(num - doc == base for doc, num in pairs):
+        if base == 0:
+            return cols
+        docs = array("I", map(base.__add__, cols.docs))
+        return Columns(cols.terms, cols.counts, docs, cols.weights, cols.values, cols.sizes)
+    where = dict(pairs)
+    terms: list[bytes] = []
+    counts, docs, sizes, weights = array("I"), array("I"), array("I"), array("d")
+    values = bytearray()
+    ends = list(accumulate(cols.sizes, initial=0))
+    at = 0
+    for tbytes, count_ in zip(cols.terms, cols.counts, strict=True):
+        kept = 0
+        for p in range(at, at + count_):
+            num = where.get(cols.docs[p])
+            if num is not None:
+                docs.append(num)
+                weights.append(cols.weights[p])
+                values += cols.values[ends[p] : ends[p + 1]]
+                sizes.append(cols.sizes[p])
+                kept += 1
+        if kept:
+            terms.append(tbytes)
+            counts.append(kept)
+        at += count_
+    return Columns(terms, counts, docs, weights, bytes(values), sizes)
+
+
+Mapper = Callable[[Callable[[Any], Any], Iterator[Any]], Iterator[Any]]
+_Job = tuple[str, list[tuple[bytes, array, array, bytearray, array, array]]]
+CHUNK = 100_000  # postings encoded at a time (a job for a worker process)
+PARALLEL_FROM = 2_000  # documents in a segment from which workers encode its postings
+
+
+def _chunks(fieldname: str, records: Iterator[_Record], doclens: array) -> Iterator[_Job]:
+    """A field's terms with their postings, in jobs of about CHUNK postings; each
+    posting with the length of its document's field."""
+    terms: list[tuple[bytes, array, array, bytearray, array, array]] = []
+    held = 0
+    for _, tbytes, docs, weights, values, sizes in records:
+        lens = array("I", map(doclens.__getitem__, docs))
+        terms.append((tbytes, docs, weights, values, sizes, lens))
+        held += len(docs)
+        if held >= CHUNK:
+            yield fieldname, terms
+            terms, held = [], 0
+    if terms:
+        yield fieldname, terms
+
+
+def encode(job: _Job) -> tuple[str, bytes, list[tuple[bytes, W3TermInfo]]]:
+    """The postings of a chunk of a field's terms as they are written end to end, and
+    each term's information, its extent counted from the start of the chunk."""
+    fieldname, terms = job
+    out = StructFile(io.BytesIO())
+    infos = [
+        (tbytes, _write_postings(out, docs, weights, values, sizes, lens))
+        for tbytes, docs, weights, values, sizes, lens in terms
+    ]
+    return fieldname, out.file.getvalue(), infos
+
+
 BLOCK = 128  # postings per block, as W3Codec's default blocklimit
 COMPRESSION = 3  # zlib level, as W3Codec's default
 COMPRESS_FROM = 64  # bytes of a block's pickle below which it is stored uncompressed
-
-
-class _Block:
-    """One block's figures, as W3TermInfo.add_block reads them from Whoosh's writer."""
-
-    def __init__(self, ids: array, weights: array, lens: list[int], raw: array) -> None:
-        self.ids, self._weights = ids, weights
-        self.lens = lens
-        top = max(raw)
-        self.top = top if top > 0 else 0
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def min_id(self) -> int:
-        return int(self.ids[0])
-
-    def max_id(self) -> int:
-        return int(self.ids[-1])
-
-    def min_length(self) -> int | None:
-        return min(self.lens) if self.lens else None
-
-    def max_length(self) -> int:
-        return max(self.lens) if self.lens else 0
-
-    def max_weight(self) -> float:
-        return self.top
 
 
 def _write_postings(
@@ -194,28 +302,41 @@ def _write_postings(
     weights: array,
     values: bytearray,
     sizes: array,
-    doclens: array,
+    lens: array,
 ) -> W3TermInfo:
     """One term's postings in W3Codec's layout (W3PostingsWriter): a magic tag, then
     blocks of 128, each its length (negative for the last), a pickled info tuple and
     the pickle of (id gaps, weights, values), zlib-compressed unless small. The pickles use protocol
     5 where Whoosh uses 2, which writes every bytes value as a call to _codecs.encode:
-    the same tuples, a third smaller, and read by the same `loads`."""
+    the same tuples, a third smaller, and read by the same `loads`. `lens`: the length
+    of the field in each posting's document."""
     info = W3TermInfo()
     start = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
+    write, write_int = postfile.write, postfile.write_int
+    write(WHOOSH3_HEADER_MAGIC)
     total = len(docs)
     data_ = bytes(values)
-    ends = list(accumulate(sizes, initial=0))
+    ends = list(accumulate(sizes, initial=0)) if data_ else []
+    # the term's figures, block by block as W3TermInfo.add_block sums them
+    wsum, minlength, maxlength, maxweight = info._weight, None, 0, 0
     for at in range(0, total, BLOCK):
         ids = docs[at : at + BLOCK]
-        ws = array("f", weights[at : at + BLOCK])  # W3 keeps weights as 32-bit floats
-        lens = [n for n in map(doclens.__getitem__, ids) if n]
-        block = _Block(ids, ws, lens, weights[at : at + BLOCK])
-        info.add_block(block)
+        raw = weights[at : at + BLOCK]
+        ws = array("f", raw)  # W3 keeps weights as 32-bit floats
+        wsum += sum(ws)
+        top = max(raw)
+        top = top if top > 0 else 0
+        lens_ = [n for n in lens[at : at + BLOCK] if n]
+        low, high = (min(lens_), max(lens_)) if lens_ else (None, 0)
+        minlength = low if minlength is None else min(minlength, low)
+        maxlength = max(maxlength, high)
+        maxweight = max(maxweight, top)
         gaps = (ids[0], *map(operator.sub, ids[1:], ids))
-        cuts = ends[at : at + BLOCK + 1]
-        vs = tuple(data_[a:b] for a, b in pairwise(cuts) if b > a)
+        if data_:
+            cuts = ends[at : at + BLOCK + 1]
+            vs = tuple(map(data_.__getitem__, map(slice, cuts, cuts[1:])))
+        else:  # a field without values (no positions)
+            vs = ()
         databytes = pickle.dumps((gaps, _mini_weights(ws), vs), 5)
         # a small pickle is stored as it is: zlib would make it no smaller, and setting
         # up a compressor for each of a million rare words is most of an ingest's writing
@@ -223,19 +344,15 @@ def _write_postings(
         level = COMPRESSION if len(databytes) >= COMPRESS_FROM else 0
         if level:
             databytes = zlib.compress(databytes, level)
-        head = (
-            len(ids),
-            int(ids[-1]),
-            block.top,
-            level,
-            length_to_byte(block.min_length()),
-            length_to_byte(block.max_length()),
-        )
+        head = (len(ids), ids[-1], top, level, length_to_byte(low), length_to_byte(high))
         infobytes = pickle.dumps(head, 5)
         size = len(infobytes) + len(databytes)
-        postfile.write_int(-size if at + BLOCK >= total else size)
-        postfile.write(infobytes)
-        postfile.write(databytes)
+        write_int(-size if at + BLOCK >= total else size)
+        write(infobytes)
+        write(databytes)
+    info._weight, info._df = wsum, total
+    info._minlength, info._maxlength, info._maxweight = minlength, maxlength, maxweight
+    info._minid, info._maxid = docs[0], docs[-1]
     info.set_extent(start, postfile.tell() - start)
     return info
 
@@ -264,6 +381,7 @@ class BulkSegmentWriter(SegmentWriter):
             if f.vector or f.separate_spelling():
                 raise TypeError(f"field {name!r}: vectors and spelling are not written here")
         self.pool = TermPool(Path(ix.storage.folder), limitmb)
+        self.mapper: Mapper | None = None  # worker processes to encode the postings
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document without vectors and spelling (the schema has none),
@@ -281,7 +399,10 @@ class BulkSegmentWriter(SegmentWriter):
                     continue
                 f = schema[name]
                 length = 0
-                if f.indexed:
+                if isinstance(value, InBatch):  # postings made ahead, with a batch's
+                    self.pool.add_from(name, value.batch, value.doc, docnum)
+                    length = value.batch.lengths[name][value.doc]
+                elif f.indexed:
                     boost = self._field_boost(fields, name, docboost)
                     length = self.pool.add_field(name, docnum, f.index(value), boost)
                     if not f.scorable:
@@ -300,7 +421,9 @@ class BulkSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
-            self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum)
+            # a small segment is written faster than worker processes start
+            mapper = self.mapper if self.docnum >= PARALLEL_FROM else None
+            self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum, mapper)
         finally:
             lengths.close()
         self.fieldwriter.close()
