@@ -10,14 +10,25 @@
 Together that is a sixth of every search's start-up. While those two Whoosh modules
 load, stand-in modules answer for the two names; they are removed right after, so any
 later import gets the real modules. Import this module before any `whoosh` import.
+
+Whoosh also keeps parts of an index as Python pickles (its table of contents, block
+headers and blocks of postings, stored fields), and unpickling can call any function it
+names: an index folder that someone sent could run code on opening. Every pickle that
+Whoosh reads goes through `safe_load`, which builds the plain values and the few Whoosh
+classes an index is made of and refuses any other class or function
+(pickle.UnpicklingError); the schema is never read from the index (conflict passes its
+own), and tables of contents of older Whoosh versions are not read at all.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import io
+import pickle
 import sys
 import types
+from typing import IO, Any
 
 
 def _load() -> None:
@@ -44,4 +55,57 @@ def _load() -> None:
                 del sys.modules[name]
 
 
+_PLAIN = "int long float bool str unicode bytes bytearray set frozenset list dict tuple object"
+# what an index of ours pickles: its segments (with their field lengths and deleted
+# documents), and plain values; protocol 2 writes bytes as _codecs.encode calls
+_ALLOWED = {
+    ("whoosh.codec.whoosh3", "W3Segment"),
+    ("whoosh.codec.whoosh3", "W3Codec"),
+    ("collections", "defaultdict"),
+    ("collections", "OrderedDict"),
+    ("copyreg", "_reconstructor"),
+    ("copy_reg", "_reconstructor"),
+    ("_codecs", "encode"),
+    ("array", "array"),
+    ("array", "_array_reconstructor"),
+} | {(module, name) for module in ("builtins", "__builtin__") for name in _PLAIN.split()}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"the index holds a pickled {module}.{name}, which conflict never writes "
+            "and does not load"
+        )
+
+
+def safe_load(file: IO[bytes]) -> Any:
+    """pickle.load, for the classes and values an index of ours holds only."""
+    return _Unpickler(file).load()
+
+
+def safe_loads(data: bytes) -> Any:
+    """pickle.loads, for the classes and values an index of ours holds only."""
+    return _Unpickler(io.BytesIO(data)).load()
+
+
+def _restrict() -> None:
+    """Every place where Whoosh unpickles what it reads from an index: safe_load."""
+    import whoosh.codec.whoosh3
+    import whoosh.columns
+    import whoosh.filedb.structfile
+    import whoosh.index
+
+    whoosh.filedb.structfile.load_pickle = safe_load
+    whoosh.codec.whoosh3.loads = safe_loads
+    whoosh.columns.loads = safe_loads
+    whoosh.index.pickle = types.SimpleNamespace(
+        loads=safe_loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError
+    )
+    whoosh.index.toc_loaders.clear()  # older formats, read by other code paths
+
+
 _load()
+_restrict()

@@ -13,13 +13,14 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
 from conflictcli.articles import Article, outlet_key
-from conflictcli.errors import ArchiveMissing, DataError, NotFound, UsageError
+from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError, NotFound, UsageError
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that
 
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
+WRITER_LOCK = "writer.lock"  # who writes: "PID start-time", while they hold it
 MIN_PREFIX = 4
 # How the search index is built (analysis.py): an archive whose index was built another
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
@@ -35,8 +37,9 @@ MIN_PREFIX = 4
 # of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
 # 4: the outlet as one exact term (--source); 5: the story of each article (stories.py);
 # 6: letter-digit names also as one term (Su-34 -> su34, analysis.py); 7: the id also
-# as a number in a column (index.id_number), read in one pass for a long page
-INDEX_LAYOUT = 7
+# as a number in a column (index.id_number), read in one pass for a long page; 8: a
+# marker beside the index (index.MARKER): no index folder without it is opened
+INDEX_LAYOUT = 8
 
 
 def default_location() -> Path:
@@ -218,13 +221,56 @@ class Archive:
                 self._engine.names = names.StoredNames(self.store)
         return self._engine
 
+    @contextmanager
+    def writing(self, wait: float) -> Iterator[None]:
+        """The archive to oneself for a write (an ingest): waits up to `wait` seconds for
+        another writer, then ArchiveBusy naming it. The lock is the system's (flock) on
+        WRITER_LOCK, so a writer that dies, even by kill -9, leaves nothing held."""
+        try:
+            import fcntl
+        except ImportError:  # not on this system: Whoosh's and SQLite's own locks remain
+            yield
+            return
+        path = self.folder / WRITER_LOCK
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + max(wait, 0)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ArchiveBusy(*_holder(path)) from None
+                    time.sleep(0.1)
+            os.ftruncate(fd, 0)
+            os.pwrite(
+                fd, f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}\n".encode(), 0
+            )
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # and with it the lock
+
+    def new_engine(self) -> WhooshIndex:
+        """A new, empty search index in place of the one there, which is not read (an
+        index to be built again from the catalogue)."""
+        from conflictcli.index import WhooshIndex
+
+        names = self._engine.names if self._engine is not None else None
+        self._engine = WhooshIndex.create(self.folder / ENGINE_DIR)
+        self._engine.names = names
+        return self._engine
+
     def _check_layout(self) -> None:
         layout = self.store.index_layout()
         if layout < INDEX_LAYOUT:
             raise DataError(
                 f"The search index in {self.folder} was built by an older version of "
                 f"conflict (index layout {layout}; this version reads layout {INDEX_LAYOUT}).",
-                f"Run 'conflict ingest --rebuild --index {self.folder}' to rebuild it from "
+                f"Run 'conflict reindex --index {self.folder}' to rebuild it from "
                 "the catalogue (nothing is lost; any later ingest does it too).",
             )
         if layout > INDEX_LAYOUT:
@@ -579,6 +625,15 @@ class Archive:
             last_ingest=self.store.last_run(),
             location=str(self.folder),
         )
+
+
+def _holder(path: Path) -> tuple[int | None, dt.datetime | None]:
+    """The process that holds the writer's lock, and since when, as it wrote them."""
+    try:
+        pid, since = path.read_text(encoding="ascii").split()
+        return int(pid), dt.datetime.fromisoformat(since)
+    except (OSError, ValueError):
+        return None, None
 
 
 def _every_month(counts: dict[str, int]) -> dict[str, int]:

@@ -86,6 +86,14 @@ IndexOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        metavar="SECONDS",
+        help="Wait this long for another ingest writing to the archive (0: fail at once).",
+    ),
+]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
 AnyOpt = Annotated[
@@ -235,6 +243,7 @@ def ingest(
             help="Build the search index again from the catalogue (PATH may then be left out).",
         ),
     ] = False,
+    wait: WaitOpt = 60.0,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -262,10 +271,33 @@ def ingest(
             rehash=rehash,
             rebuild=rebuild,
             columns=_columns(map_),
+            wait=wait,
         )
     _output().ingest_summary(summary, _format(json), quiet)
     if summary.nothing_read:
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
+def reindex(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    wait: WaitOpt = 60.0,
+    json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Build the search index again from the catalogue alone; the old index is not read.
+
+    For an archive from someone else (see README, "Archives from elsewhere"), or one
+    whose index is damaged. The catalogue keeps every text, so nothing is lost.
+
+    Example: conflict reindex --index ~/from-a-colleague
+    """
+    from conflictcli.ingest import reindex as run_reindex
+
+    with _output().IngestProgress(enabled=not quiet) as progress:
+        summary = run_reindex(_location(index), progress=progress, wait=wait)
+    _output().ingest_summary(summary, _format(json), quiet)
 
 
 def _columns(given: str | None) -> dict[str, str]:

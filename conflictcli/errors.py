@@ -6,6 +6,7 @@ Every message names what went wrong and the next step; the CLI turns these into
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import IntEnum
 
 
@@ -32,10 +33,12 @@ class DataError(ConflictError):
 
 
 class ArchiveBusy(DataError):
-    def __init__(self) -> None:
+    def __init__(self, pid: int | None = None, since: dt.datetime | None = None) -> None:
+        who = f"ingest by PID {pid}" if pid else "another ingest is writing"
+        when = f" since {since:%H:%M}" if since else ""
         super().__init__(
-            "Another ingest is writing to this archive.",
-            "Wait for it to finish, then run this ingest again.",
+            f"archive is busy: {who}{when}.",
+            "Wait for it to finish, or give --wait SECONDS to wait longer (0: fail at once).",
         )
 
 

@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import heapq
 import itertools
+import json
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -28,7 +30,7 @@ from whoosh import index as windex
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query import DateRange, NullQuery, Or, Query, Term
+from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
 
 from conflictcli import names
 from conflictcli.analysis import (
@@ -119,6 +121,7 @@ DEFAULT_FIELDS = ["title", "body"]
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
 SNIPPET_CHARS = 220
+MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand for
 WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
@@ -244,18 +247,46 @@ class WhooshIndex:
     def __init__(self, ix: Any) -> None:
         self._ix = ix
         self.names: names.Names | None = None  # where names are looked up (None: read whole)
+        self.replaced: str | None = None  # why the index there before was not opened
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
-        if windex.exists_in(str(folder)):
-            return cls(windex.open_dir(str(folder)))
+        """The index in `folder`. One that conflict did not make (no marker, see
+        `made_here`) or cannot read is refused, or with `create` (an ingest, which then
+        rebuilds it from the catalogue) replaced by a new one, unread."""
+        if any(folder.glob("_MAIN_*.toc")):  # not exists_in(): it reads the pickled schema
+            why = made_here(folder)
+            if why is None:
+                try:
+                    return cls(windex.open_dir(str(folder), schema=SCHEMA))
+                except Exception as e:  # whatever a damaged or hostile index holds
+                    if os.environ.get("CONFLICT_DEBUG"):
+                        raise
+                    why = f"cannot be read ({type(e).__name__}: {e})"
+            if not create:
+                raise DataError(
+                    f"The search index in {folder} {why}.",
+                    f"Run 'conflict reindex --index {folder.parent}' to build it again from "
+                    "the catalogue (the old index is not read).",
+                )
+            fresh = cls.create(folder)
+            fresh.replaced = why
+            return fresh
         if not create:
             raise DataError(
                 f"The search index in {folder} is missing.",
                 "Run 'conflict ingest <folder>' again to rebuild it.",
             )
+        return cls.create(folder)
+
+    @classmethod
+    def create(cls, folder: Path) -> WhooshIndex:
+        """A new, empty index in `folder`, marked as conflict's; an index there before
+        is dropped without being read."""
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(windex.create_in(str(folder), SCHEMA))
+        ix = windex.create_in(str(folder), SCHEMA)
+        _mark(folder)
+        return cls(ix)
 
     def doc_count(self) -> int:
         """Documents in the index, deleted ones included until a merge drops them: read
@@ -284,6 +315,7 @@ class WhooshIndex:
         try:
             if new:
                 self._ix = windex.create_in(self._ix.storage.folder, SCHEMA)
+                _mark(Path(self._ix.storage.folder))
             batch = IndexWriter(self._ix, fresh=self.doc_count() == 0)
             try:
                 yield batch
@@ -338,7 +370,28 @@ class WhooshIndex:
             if _CYRILLIC.search(text):
                 with self._ix.reader() as r:
                     q = names.inflect(q, lambda f, prefix: _words_from(r, f, prefix))
+        self._bound_expansions(q, text)
         return _Parsed(q, reading, notes)
+
+    def _bound_expansions(self, q: Query, text: str) -> None:
+        """A wildcard or fuzzy term stands for the words of the index it matches; one that
+        matches more than MAX_EXPANSION is refused (QueryError) rather than searched
+        (`?*` would be every word: minutes of work, and a count of little meaning)."""
+        patterns = [n for n in q.leaves() if isinstance(n, PatternQuery | FuzzyTerm)]
+        if not patterns:
+            return
+        with self._ix.reader() as r:
+            for node in patterns:
+                words = sum(1 for _ in itertools.islice(node._btexts(r), MAX_EXPANSION + 1))
+                if words > MAX_EXPANSION:
+                    shown = (
+                        f"{_text(node.text)}~" if isinstance(node, FuzzyTerm) else _text(node.text)
+                    )
+                    raise QueryError(
+                        f"{shown!r} in the query {text!r} matches more than "
+                        f"{MAX_EXPANSION:,} different words in the archive.",
+                        "Give more letters before a * or ?, or search for the words themselves.",
+                    )
 
     def _places(self, req: SearchRequest) -> _Places:
         """The places --place names, as the spellings an article must write one of."""
@@ -565,6 +618,39 @@ class IndexWriter:
 
     def delete(self, article_id: str) -> None:
         self._w.delete_by_term("id", article_id)
+
+
+MARKER = "conflict-index.json"  # beside Whoosh's files: made by conflict, and which layout
+
+
+def _mark(folder: Path) -> None:
+    from conflictcli.archive import INDEX_LAYOUT
+
+    tmp = folder / f"{MARKER}.part"
+    tmp.write_text(json.dumps({"made_by": "conflict", "index_layout": INDEX_LAYOUT}) + "\n")
+    tmp.replace(folder / MARKER)
+
+
+def made_here(folder: Path) -> str | None:
+    """Why the index in `folder` is not one conflict made, or None: conflict writes a
+    marker beside every index it creates, and opens no index folder without one (Whoosh
+    keeps parts of an index as pickles, and unpickling what someone else made can run
+    code; see _whoosh.py for the other guard)."""
+    from conflictcli.archive import INDEX_LAYOUT
+
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"was not made by this version of conflict (it has no {MARKER})"
+    except (OSError, ValueError) as e:
+        return f"has a marker that cannot be read ({MARKER}: {e})"
+    if not isinstance(marker, dict) or marker.get("made_by") != "conflict":
+        return f"was not made by conflict ({MARKER} does not say so)"
+    if marker.get("index_layout") != INDEX_LAYOUT:
+        return (
+            f"was made by another version of conflict (index layout {marker.get('index_layout')!r})"
+        )
+    return None
 
 
 def story_number(cluster: str) -> int:

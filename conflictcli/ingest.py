@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from conflictcli import workers
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
-from conflictcli.errors import DataError
+from conflictcli.errors import ArchiveMissing, DataError
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read, stream, streams
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
@@ -79,6 +79,9 @@ class IngestSummary:
         return not (self.added or self.updated or self.unchanged or self.removed or self.reindexed)
 
 
+WAIT = 60.0  # seconds an ingest waits for another one writing to the archive
+
+
 def ingest(
     location: Path,
     paths: list[Path],
@@ -87,12 +90,14 @@ def ingest(
     rehash: bool = False,
     rebuild: bool = False,
     columns: dict[str, str] | None = None,
+    wait: float = WAIT,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
     time are unchanged is not read at all, unless `rehash`. `rebuild` builds the
     search index again from the catalogue first (an ingest does it anyway when the
-    index was built by an older version)."""
+    index was built by an older version). Another ingest writing to the archive is
+    waited for, up to `wait` seconds (ArchiveBusy after that)."""
     t0 = time.perf_counter()
     found = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
@@ -103,7 +108,8 @@ def ingest(
     try:
         steps = progress or _NoProgress()
         sidecars = Sidecars(columns)
-        summary = _ingest(archive, found.files, roots, prune, steps, rehash, rebuild, sidecars)
+        with archive.writing(wait):
+            summary = _ingest(archive, found.files, roots, prune, steps, rehash, rebuild, sidecars)
     finally:
         archive.close()
     summary.ignored = found.ignored
@@ -111,6 +117,25 @@ def ingest(
     if made is not None and summary.articles == 0:
         _unmake(location, made, existed)  # a new archive that got nothing is not kept
     summary.took_s = round(time.perf_counter() - t0, 3)  # with both commits
+    return summary
+
+
+def reindex(location: Path, progress: Progress | None = None, wait: float = WAIT) -> IngestSummary:
+    """Build the search index of the archive at `location` again from its catalogue,
+    without reading the index there (an archive from elsewhere, a damaged index)."""
+    t0 = time.perf_counter()
+    location = location.expanduser().absolute()
+    if not Archive.exists(location):
+        raise ArchiveMissing(str(location))
+    archive = Archive.open(location, create=True)
+    try:
+        with archive.writing(wait):
+            summary = _ingest(
+                archive, [], [], False, progress or _NoProgress(), False, True, Sidecars()
+            )
+    finally:
+        archive.close()
+    summary.took_s = round(time.perf_counter() - t0, 3)
     return summary
 
 
@@ -176,10 +201,14 @@ def _ingest(
             _finish(summary, store, started, t0)
         store.commit()
         return summary
-    if held and not why and archive.engine.doc_count() == 0:
+    if held and not why and archive.engine.replaced:
+        why = f"the one there {archive.engine.replaced}"
+    elif held and not why and archive.engine.doc_count() == 0:
         why = "it was missing"
+    # a rebuild never reads the index there before
+    engine = archive.new_engine() if why else archive.engine
     # the index commits when its batch ends, the catalogue after it (store.commit)
-    with archive.engine.writer(new=why is not None) as writer, store.batch():
+    with engine.writer() as writer, store.batch():
         store.upgrade()
         stories = Stories(store)
         made = stories.prepare()

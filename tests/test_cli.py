@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -110,14 +114,63 @@ def test_unexpected_errors_are_reported_as_bugs(
 def test_search_reads_while_an_ingest_writes(run: Run, isolated: Path) -> None:
     run("ingest", str(SAMPLE), "--quiet")
     writer = Archive.open(isolated)
-    with writer.engine.writer():
-        writer.store.begin()  # an ingest in the middle of its batch holds both locks
+    with writer.writing(wait=0), writer.engine.writer():
+        writer.store.begin()  # an ingest in the middle of its batch holds every lock
         found = run("search", "Belgorod", "--json")
         assert found.exit_code == 0 and as_json(found)["total"] > 0
-        second = run("ingest", str(SAMPLE))
-        assert second.exit_code == 1 and "Another ingest is writing" in second.stderr
+        t0 = time.monotonic()
+        second = run("ingest", str(SAMPLE), "--wait", "0.5")
+        assert time.monotonic() - t0 >= 0.5  # it waited, then gave up
+        assert second.exit_code == 1 and "Traceback" not in second.stderr
+        assert f"archive is busy: ingest by PID {os.getpid()} since " in second.stderr
+        assert "--wait SECONDS" in second.stderr
         writer.store.rollback()
     writer.close()
+
+
+def test_a_second_ingest_waits_for_the_first(run: Run, isolated: Path) -> None:
+    run("ingest", str(SAMPLE), "--quiet")
+    writer = Archive.open(isolated)
+    held = threading.Event()
+
+    def first() -> None:
+        with writer.writing(wait=0):
+            held.set()
+            time.sleep(1.5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait()
+    t0 = time.monotonic()
+    second = run("ingest", str(SAMPLE), "--wait", "30", "--json")
+    thread.join()
+    writer.close()
+    assert second.exit_code == 0 and time.monotonic() - t0 >= 1.0
+    assert as_json(second)["unchanged"] == 50
+
+
+def test_a_lock_left_by_a_killed_ingest_is_not_waited_for(run: Run, isolated: Path) -> None:
+    run("ingest", str(SAMPLE), "--quiet")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from conflictcli.archive import Archive\n"
+            "a = Archive.open(Path(sys.argv[1]))\n"
+            "with a.writing(wait=0):\n    print('held', flush=True); time.sleep(60)",
+            str(isolated),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    busy = run("ingest", str(SAMPLE), "--wait", "0")
+    assert busy.exit_code == 1 and f"ingest by PID {holder.pid}" in busy.stderr
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    t0 = time.monotonic()
+    after = run("ingest", str(SAMPLE), "--wait", "0", "--json")
+    assert after.exit_code == 0 and time.monotonic() - t0 < 30
 
 
 def test_version(run: Run) -> None:

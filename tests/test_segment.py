@@ -54,7 +54,7 @@ def _build(
     for doc in docs:
         w.add_document(**doc)
     w.commit()
-    return windex.open_dir(str(folder))
+    return windex.open_dir(str(folder), schema=SCHEMA)
 
 
 def _read_back(ix: Any) -> list[tuple[Any, ...]]:
@@ -160,7 +160,9 @@ def test_many_small_ingests_merge_into_the_same_results(run: Run, tmp_path: Path
     run("ingest", str(tree), "--index", str(one), "--json")
     for n in range(8):
         run("ingest", str(tree / f"step{n}"), "--index", str(many), "--json")
-    assert len(windex.open_dir(str(many / "whoosh"))._segments()) < 8  # some were merged
+    assert (
+        len(windex.open_dir(str(many / "whoosh"), schema=SCHEMA)._segments()) < 8
+    )  # some were merged
     for q in ["Belgorod drones", "Kharkiv", '"grain corridor"', "attack OR strike"]:
         a = as_json(run("search", q, "--limit", "0", "--json", "--index", str(one)))
         b = as_json(run("search", q, "--limit", "0", "--json", "--index", str(many)))

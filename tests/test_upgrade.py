@@ -36,7 +36,7 @@ def test_search_refuses_an_old_index_and_names_the_rebuild(run: Run, old: list[s
     r = run("search", "Mali", *old)
     assert r.exit_code == 1
     assert "built by an older version of conflict" in r.stderr
-    assert f"conflict ingest --rebuild --index {old[1]}" in r.stderr
+    assert f"conflict reindex --index {old[1]}" in r.stderr
     assert "Traceback" not in r.stderr
 
 
