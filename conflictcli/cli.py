@@ -519,6 +519,35 @@ def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt =
 
 
 @app.command()
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair", help="Fix what can be fixed from the catalogue, which keeps every text."
+        ),
+    ] = False,
+    wait: WaitOpt = 60.0,
+    json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Check that the catalogue and the search index agree, and can be read.
+
+    The same articles in both, each indexed once with its date; every file record
+    pointing at articles that exist; versions this conflict knows. Exit 0 when all
+    is well (or repaired), 1 when a problem remains.
+
+    Example: conflict check --repair
+    """
+    from conflictcli.check import check as run_check
+
+    report = run_check(_location(index), repair=repair, wait=wait)
+    _output().check_report(report, _format(json))
+    if not report.ok:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+@app.command()
 def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
     """List the outlets with their article counts and date spans, the largest first.
 

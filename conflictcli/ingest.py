@@ -130,13 +130,17 @@ def reindex(location: Path, progress: Progress | None = None, wait: float = WAIT
     archive = Archive.open(location, create=True)
     try:
         with archive.writing(wait):
-            summary = _ingest(
-                archive, [], [], False, progress or _NoProgress(), False, True, Sidecars()
-            )
+            summary = rebuild_index(archive, progress)
     finally:
         archive.close()
     summary.took_s = round(time.perf_counter() - t0, 3)
     return summary
+
+
+def rebuild_index(archive: Archive, progress: Progress | None = None) -> IngestSummary:
+    """The search index of `archive` built again from the catalogue (the caller holds
+    archive.writing())."""
+    return _ingest(archive, [], [], False, progress or _NoProgress(), False, True, Sidecars())
 
 
 def _first_missing(location: Path) -> Path:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         Watch,
     )
     from conflictcli.articles import Article
+    from conflictcli.check import CheckReport
     from conflictcli.index import Explanation, Node
     from conflictcli.ingest import IngestSummary
 
@@ -1011,6 +1012,32 @@ def sources(rows: list[Source], fmt: Format) -> None:
         name = Text(safe(r.source)) if r.source is not None else Text("(none named)", "dim")
         table.add_row(name, f"{r.articles:,}", r.first_date or "—", r.last_date or "—")
     emit(table)
+
+
+def check_report(report: CheckReport, fmt: Format) -> None:
+    from conflictcli.check import as_dict
+
+    if fmt is not Format.table:
+        _emit_json({"schema": JSON_SCHEMA_VERSION, **as_dict(report)})
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    indexed = f"{report.indexed:,}" if report.indexed >= 0 else "cannot be read"
+    head = Text(
+        f"{report.articles:,} articles in the catalogue, {indexed} in the search index "
+        f"(catalogue schema {report.catalogue_schema}, index layout {report.index_layout})"
+    )
+    if not report.problems:
+        emit(head, Text("catalogue and index agree", style="green"))
+        return
+    table = Table(box=None, pad_edge=False)
+    for name in ("problem", "count", "first of them", "repair" if report.repaired else "--repair"):
+        table.add_column(name, overflow="fold")
+    for p in report.problems:
+        done = "done" if p.repaired else ("not done" if report.repaired else p.repair)
+        table.add_row(p.kind, f"{p.count:,}", safe(", ".join(p.examples)), done)
+    emit(head, table)
 
 
 def stats(s: Stats, fmt: Format) -> None:

@@ -166,3 +166,75 @@ def test_a_wildcard_that_stands_for_too_many_words_is_refused(run: Run, archive:
     assert r.exit_code == 2 and "matches more than 1,000 different words" in r.stderr
     ok = as_json(run("search", "drone*", "--json", "--limit", "0", "--index", str(archive)))
     assert ok["total"] == len(ok["results"]) > 0
+
+
+def _damage(folder: Path) -> dict[str, str]:
+    """Break the agreement of catalogue and index in each way `check` looks for."""
+    import datetime as dt
+
+    from conflictcli.archive import Archive
+    from conflictcli.articles import Article
+
+    a = Archive.open(folder)
+    ids = [i for (i,) in a.store.conn.execute("SELECT id FROM articles ORDER BY id")]
+    gone, twice, redated = ids[0], ids[1], ids[2]
+    with a.engine.writer() as w:
+        w.delete(gone)  # in the catalogue, not in the index
+        w.add(Article(id="feedfacefeedface", date=None, title="Stray", body="A stray text."))
+        extra = a.store.articles([twice])[twice]
+        w._w.add_document(  # a second document for an id (add, not update)
+            id=twice, title=extra.title, body=extra.body, source="", undated=1
+        )
+    a.store.conn.execute("PRAGMA foreign_keys = OFF")  # as another tool may have it
+    a.store.begin()
+    a.store.conn.execute("UPDATE articles SET date = '1999-01-01' WHERE id = ?", (redated,))
+    a.store.conn.execute(
+        "INSERT INTO links (path, row, article_id) SELECT path, 0, 'deadbeefdeadbeef' FROM files LIMIT 1"
+    )
+    a.store.commit()
+    a.close()
+    assert dt.date(1999, 1, 1)
+    return {
+        "not_indexed": gone,
+        "not_in_catalogue": "feedfacefeedface",
+        "indexed_twice": twice,
+        "dates_differ": redated,
+    }
+
+
+def test_check_finds_each_disagreement_and_repair_mends_it(run: Run, archive: Path) -> None:
+    r = run("check", "--json", "--index", str(archive))
+    assert r.exit_code == 0 and as_json(r)["ok"] and as_json(r)["problems"] == []
+    assert as_json(r)["articles"] == as_json(r)["indexed"] == 50
+    before = {
+        q: as_json(run("search", q, "--limit", "0", "--json", "--index", str(archive)))
+        for q in ["Belgorod", "drones", "Kharkiv OR Kherson"]
+    }
+    damaged = _damage(archive)
+    r = run("check", "--json", "--index", str(archive))
+    report = as_json(r)
+    assert r.exit_code == 1 and not report["ok"]
+    found = {p["kind"]: p for p in report["problems"]}
+    assert set(found) == {*damaged, "links_to_missing_articles"}
+    for kind, article_id in damaged.items():
+        assert found[kind]["count"] == 1 and found[kind]["examples"] == [article_id]
+    human = run("check", "--index", str(archive))
+    assert human.exit_code == 1 and "indexed_twice" in human.stdout
+    r = run("check", "--repair", "--json", "--index", str(archive))
+    assert r.exit_code == 0 and as_json(r)["repaired"]
+    assert all(p["repaired"] for p in as_json(r)["problems"])
+    r = run("check", "--json", "--index", str(archive))
+    assert r.exit_code == 0 and as_json(r)["problems"] == [] and as_json(r)["indexed"] == 50
+    for q, was in before.items():
+        now = as_json(run("search", q, "--limit", "0", "--json", "--index", str(archive)))
+        assert now["total"] == len(now["results"]) == was["total"]
+
+
+def test_check_repairs_an_index_it_cannot_read(run: Run, archive: Path) -> None:
+    (archive / "whoosh" / MARKER).unlink()
+    r = run("check", "--json", "--index", str(archive))
+    assert r.exit_code == 1
+    assert [p["kind"] for p in as_json(r)["problems"]] == ["index_unreadable"]
+    r = run("check", "--repair", "--json", "--index", str(archive))
+    assert r.exit_code == 0 and as_json(r)["indexed"] == 50
+    assert run("check", "--index", str(archive)).exit_code == 0
