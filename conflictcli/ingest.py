@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +141,25 @@ def rebuild_index(archive: Archive, progress: Progress | None = None) -> IngestS
     """The search index of `archive` built again from the catalogue (the caller holds
     archive.writing())."""
     return _ingest(archive, [], [], False, progress or _NoProgress(), False, True, Sidecars())
+
+
+MAX_ARTICLE_CHARS = 4_000_000  # a longer text is not an article (a dump, a book, junk)
+
+
+def _bounded(articles: Iterable[Article], problems: list[tuple[int, str]]) -> Iterator[Article]:
+    """The articles short enough to index; each one too long becomes a problem of its
+    row (0: the whole file). Analysing a text takes some 30 times its size in memory."""
+    for a in articles:
+        if len(a.body) + len(a.title) > MAX_ARTICLE_CHARS:
+            problems.append(
+                (
+                    a.row,
+                    f"{len(a.body):,} characters of text, more than the {MAX_ARTICLE_CHARS:,} "
+                    "an article may hold: not indexed (split it into articles)",
+                )
+            )
+        else:
+            yield a
 
 
 def _first_missing(location: Path) -> Path:
@@ -307,6 +326,14 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
                 "files of this format are read whole; split it, or make it CSV or JSON Lines "
                 "(they are read a row at a time, at any size)",
             )
+        if name.lower().endswith((".txt", ".md")) and stat.st_size > 4 * MAX_ARTICLE_CHARS:
+            return FileRead(
+                name,
+                stat.st_size,
+                stat.st_mtime,
+                skip=f"{stat.st_size >> 20:,} MiB: more text than the {MAX_ARTICLE_CHARS:,} "
+                "characters an article may hold; not read (split it into articles)",
+            )
         data = Path(name).read_bytes()
     except OSError as e:
         return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror}")
@@ -314,7 +341,9 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
     if got.sha == known_sha:
         return got  # the same content: nothing to parse
     try:
-        got.articles = read(Path(name), data, sidecars, got.problems)
+        got.articles = list(_bounded(read(Path(name), data, sidecars, got.problems), got.problems))
+        if not got.articles and got.problems and got.problems[-1][0] == 0:
+            got.skip = got.problems.pop()[1]  # a whole file too long to be an article
     except SkipFile as e:
         got.skip = str(e)
     except Exception as e:  # a parser (csv, lxml, a decoder) choked on what the file holds
@@ -396,7 +425,7 @@ def _stream(
     store.put_file(FileRecord(name, "", -1, stat.st_mtime), [])
     stopped, last, read_rows = None, 0, 0
     try:
-        for batch in _analysed(got.articles):
+        for batch in _analysed(_bounded(got.articles, problems)):
             for a, analysed, packed, keys in batch:
                 last = a.row
                 summary.warnings += [f"{name}:{a.row}: {w}" for w in a.warnings]

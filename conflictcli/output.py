@@ -320,12 +320,18 @@ def search_results(res: SearchResult, fmt: Format) -> None:
     _search_notes(res, fmt)
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, terminal: bool | None = None) -> Any:
     """A CSV cell never runs as a formula in a spreadsheet: text that starts with
-    = + - @ (or a tab or carriage return) gets a leading apostrophe."""
+    = + - @ (or a tab or carriage return) gets a leading apostrophe. On a terminal
+    (`terminal`, or stdout when None) its control characters are escaped (safe());
+    into a pipe or file it is the text as it is."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if not isinstance(value, str):
+        return value
+    if terminal if terminal is not None else stdout_is_terminal():
+        value = safe(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -789,9 +795,11 @@ def export(
 ) -> int:
     """Write every row to `out` as JSON Lines, CSV (with a header) or Markdown, with a
     progress bar on stderr (a terminal only); returns how many were written. Text meant
-    for a terminal has its control characters escaped; JSON escapes them itself."""
+    for a terminal, and Markdown anywhere, has its control characters escaped; JSON
+    escapes them itself."""
     to_terminal = out is sys.stdout and stdout_is_terminal()
-    clean = safe if to_terminal else str
+    # Markdown is for reading, wherever it goes; CSV into a file keeps the text as it is
+    clean = safe if to_terminal or fmt == "md" else str
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(fields)
@@ -814,7 +822,7 @@ def export(
 def _csv_value(value: Any, clean: Any) -> Any:
     if isinstance(value, list):
         return json.dumps(value)
-    return _cell(clean(value) if isinstance(value, str) else value)
+    return _cell(clean(value) if isinstance(value, str) else value, terminal=False)
 
 
 def _markdown(rec: dict[str, Any], fields: list[str], clean: Any) -> str:

@@ -238,3 +238,139 @@ def test_check_repairs_an_index_it_cannot_read(run: Run, archive: Path) -> None:
     r = run("check", "--repair", "--json", "--index", str(archive))
     assert r.exit_code == 0 and as_json(r)["indexed"] == 50
     assert run("check", "--index", str(archive)).exit_code == 0
+
+
+def _hostile_files(h: Path) -> dict[str, str]:
+    """A folder of the files a scrape or a stranger leaves behind; each bad one with a
+    word its reason must hold."""
+    import gzip
+
+    def w(name: str | bytes, data: bytes) -> None:
+        path = os.path.join(os.fsencode(h), os.fsencode(name))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+    w("good-1.txt", b" date 2023-04-02 Shelling hit a school in Vovchansk, officials said.")
+    w("good-2.txt", b" date 2023-04-03 Ferry traffic resumed in Izmail after the strikes.")
+    w("zero.txt", b"")
+    w("spaces.txt", b"   \n\n   \n")
+    w("nul.txt", b" date 2023-04-07 A report\x00 with NUL bytes from Avdiivka.")
+    w("binary.txt", bytes(range(256)) * 64)
+    w("feb30.txt", b" date 2024-02-30 A report from Huliaipole about the front.")
+    w("y99999.txt", b" date 99999-01-01 A report from Orikhiv.")
+    w("zeros.txt", b" date 0000-00-00 A report from Marinka.")
+    w(
+        "mid-invalid.txt",
+        b" date 2023-04-04 Text about Vuhledar \xff\xfe\xfa" + b" and more text." * 20_000,
+    )
+    w("too-long.txt", b" date 2023-04-05 " + b"Chasiv Yar " * 1_600_000)  # 17.6 MB
+    w(
+        "long-row.csv",
+        b"text,date\n" + b"Siversk " * 600_000 + b",2023-05-01\nA report from Siversk,2023-05-02\n",
+    )
+    rows = b"".join(b'{"text": "Report %d from Bakhmut"}\n' % n for n in range(2000))
+    whole = gzip.compress(rows)
+    w("truncated.jsonl.gz", whole[: len(whole) // 2])
+    w(
+        "ragged.csv",
+        b"title,text,date\nOne,Report from Toretsk one,2023-05-01\nTwo\n"
+        b"Three,Report from Toretsk three,2023-05-03,extra,cols\n",
+    )
+    w("header-only.csv", b"title,text,date\n")
+    w("broken.jsonl", b'{"text": "Report from Lysychansk", "date": "2023-05-05"}\n{broken\n')
+    w(
+        "nested.html",
+        b"<html><body>" + b"<div>" * 5000 + b"<p>Lyman.</p>" + b"</div>" * 5000 + b"</body></html>",
+    )
+    w("d/" * 60 + "deep.txt", b" date 2023-04-08 A deep report from Bilohorivka.")
+    w("new\nline.txt", b" date 2023-04-09 A report from Pokrovsk.")
+    w(b"bad-\xff-name.txt", b" date 2023-04-10 A report from Kurakhove.")
+    os.symlink(".", h / "loop")
+    for n in range(300):  # many tiny files (the harness takes 100,000)
+        w(
+            f"tiny/{n:04d}.txt",
+            f" date 2023-07-01 Tiny report number {n} from Kostiantynivka.".encode(),
+        )
+    return {
+        "zero.txt": "empty",
+        "spaces.txt": "empty",
+        "nul.txt": "NUL",
+        "binary.txt": "binary",
+        "too-long.txt": "an article may hold",
+        "long-row.csv:2": "an article may hold",
+        "truncated.jsonl.gz": "decompress",
+        "ragged.csv:3": "no text",
+        "broken.jsonl:2": "JSON",
+        "bad-\\xff-name.txt": "UTF-8",
+        "loop": "not followed",
+    }
+
+
+def test_hostile_files_each_get_a_reason_and_the_rest_goes_in(run: Run, tmp_path: Path) -> None:
+    h = tmp_path / "hostile"
+    h.mkdir()
+    bad = _hostile_files(h)
+    r = run("ingest", str(h), "--index", str(tmp_path / "ix"), "--json")
+    assert r.exit_code == 0 and "Traceback" not in r.stderr
+    summary = as_json(r)
+    reasons = {s["path"].removeprefix(f"{h}/"): s["reason"] for s in summary["skipped"]}
+    for name, word in bad.items():
+        assert word.lower() in reasons.get(name, "").lower(), (name, reasons.get(name))
+    warned = " ".join(summary["warnings"])
+    for date in ("2024-02-30", "99999-01-01", "0000-00-00"):
+        assert f"unreadable date '{date}'" in warned
+    ix = str(tmp_path / "ix")
+    for q, n in [
+        ("Vovchansk", 1), ("Izmail", 1), ("Toretsk", 2), ("Siversk", 1), ("Lysychansk", 1),
+        ("Bilohorivka", 1), ("Pokrovsk", 1), ("Vuhledar", 1), ("Kostiantynivka", 300),
+    ]:  # fmt: skip
+        got = as_json(run("search", q, "--json", "--limit", "0", "--index", ix))
+        assert got["total"] == len(got["results"]) == n, q
+    # what was kept of a file: the same text back
+    show = as_json(run("show", str(h / "mid-invalid.txt"), "--json", "--index", ix))
+    assert (
+        show["body"].startswith("Text about Vuhledar") and show["body"].count("more text") == 20_000
+    )
+
+
+def test_text_from_articles_never_drives_the_terminal(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    from conflictcli import output
+
+    t = tmp_path / "t"
+    write(t / "a.txt", " date 2023-06-01 Report from Kupiansk [link=file:///etc/passwd]click[/link]"
+          " \x1b]0;TITLE\x07 \x1b[2J \x9b31m \u202egnirts end.")  # fmt: skip
+    write(t / "b.txt", ' date 2023-06-02 =HYPERLINK("http://example.org","open") from Kupiansk.')
+    ix = str(tmp_path / "ix")
+    run("ingest", str(t), "--index", ix, "--quiet")
+    commands = [
+        ["search", "Kupiansk"],
+        ["show", str(t / "a.txt")],
+        ["export", "Kupiansk", "--format", "md"],
+        ["export", "Kupiansk", "--format", "csv"],
+        ["search", "Kupiansk", "--csv"],
+        ["similar", str(t / "b.txt")],
+        ["timeline", "Kupiansk"],
+    ]
+    for terminal in (False, True):  # into a pipe, and onto a terminal
+        monkeypatch.setattr(output, "stdout_is_terminal", lambda terminal=terminal: terminal)
+        for cmd in commands:
+            out = run(*cmd, "--index", ix).stdout
+            human = cmd[-1] not in ("csv",) and cmd[-1] != "--csv"
+            if human or terminal:
+                for c in ("\x1b", "\x07", "\x9b", "\u202e"):
+                    assert c not in out, (cmd, terminal, repr(c))
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: False)
+    # JSON and CSV into a pipe carry the text as it is
+    got = as_json(run("show", str(t / "a.txt"), "--json", "--index", ix))
+    assert "\x1b]0;TITLE\x07" in got["body"] and "[link=file:///etc/passwd]" in got["body"]
+    rows = list(csv.reader(io.StringIO(run("search", "Kupiansk", "--csv", "--index", ix).stdout)))
+    assert any("\x1b[2J" in cell for row in rows for cell in row)
+    cells = [cell for row in rows for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

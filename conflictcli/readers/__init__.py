@@ -85,6 +85,9 @@ def discover(paths: Iterable[Path]) -> Found:
         if not p.exists():
             raise UsageError(f"Path not found: {given}", "Check the path and run the ingest again.")
         p = p.resolve()
+        if not _utf8(str(p)):
+            refused.append((shown_path(str(p)), BAD_NAME))
+            continue
         if not p.is_dir():
             why = _not_a_file(p)
             if why:
@@ -104,6 +107,8 @@ def discover(paths: Iterable[Path]) -> Found:
                 name = entry.name
                 if name.startswith("."):
                     hidden += 1
+                elif not _utf8(name):  # the catalogue and every output keep names as text
+                    refused.append((shown_path(entry.path), BAD_NAME))
                 elif entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.is_symlink() and entry.is_dir():
@@ -126,6 +131,23 @@ def discover(paths: Iterable[Path]) -> Found:
         reason = "notes about the articles, not articles (name one to read it)"
         ignored.append(Ignored("README, LICENSE and metadata files", not_articles, reason))
     return Found(sorted(found), ignored, refused)
+
+
+BAD_NAME = "its name is not valid UTF-8 (shown with \\x escapes): rename it to read it"
+
+
+def _utf8(name: str) -> bool:
+    """Whether a name the system gave (undecodable bytes as surrogates) is text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: str) -> str:
+    """A path as text, its undecodable bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _not_a_file(p: Path) -> str | None:
