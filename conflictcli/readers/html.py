@@ -11,6 +11,11 @@ from conflictcli.articles import Article
 from conflictcli.readers.base import Problems, SkipFile, decode, from_fields
 from conflictcli.readers.sidecar import Sidecars
 
+# the date a page's metadata gives, from 1900 (htmldate's own floor is 1995: a saved
+# page of 1994 lost its date); a date guessed from the text keeps htmldate's defaults,
+# where a year in a sentence is more often history than the day of the article
+DATE_PARAMS = {"original_date": True, "extensive_search": False, "min_date": "1900-01-01"}
+
 
 def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
     page = decode(data)
@@ -21,9 +26,17 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # its notes are not ours to show
     doc = trafilatura.bare_extraction(
-        page, with_metadata=True, include_comments=False, include_tables=False
+        page,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params=DATE_PARAMS,
     )
     found = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    if not found.get("date"):  # none in the page's metadata: its text and markup, as usual
+        from htmldate import find_date
+
+        found["date"] = find_date(page, original_date=True, extensive_search=True) or ""
     title = " ".join(str(found.get("title") or "").split())
     lines = [line.strip() for line in str(found.get("text") or "").split("\n") if line.strip()]
     if lines and title and lines[0] == title:  # the headline, repeated as the first line
