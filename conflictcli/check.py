@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conflictcli.archive import ENGINE_DIR, INDEX_LAYOUT, Archive
-from conflictcli.errors import ArchiveMissing, ConflictError
+from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError
 from conflictcli.store import SCHEMA_VERSION
 
 EXAMPLES = 10  # ids shown for each kind of problem
@@ -47,7 +47,7 @@ class CheckReport:
         return all(p.repaired for p in self.problems)
 
 
-def check(location: Path, repair: bool = False, wait: float = 60.0) -> CheckReport:
+def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckReport:
     location = location.expanduser().absolute()
     if not Archive.exists(location):
         raise ArchiveMissing(str(location))

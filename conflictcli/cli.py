@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from conflictcli import __version__
 from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort, Within
-from conflictcli.errors import ConflictError, ExitCode, NotFound, QueryError, UsageError
+from conflictcli.errors import WAIT_S, ConflictError, ExitCode, NotFound, QueryError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -243,7 +243,7 @@ def ingest(
             help="Build the search index again from the catalogue (PATH may then be left out).",
         ),
     ] = False,
-    wait: WaitOpt = 60.0,
+    wait: WaitOpt = WAIT_S,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -281,7 +281,7 @@ def ingest(
 @app.command()
 def reindex(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    wait: WaitOpt = 60.0,
+    wait: WaitOpt = WAIT_S,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -526,7 +526,7 @@ def check(
             "--repair", help="Fix what can be fixed from the catalogue, which keeps every text."
         ),
     ] = False,
-    wait: WaitOpt = 60.0,
+    wait: WaitOpt = WAIT_S,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,

@@ -32,6 +32,9 @@ class DataError(ConflictError):
     """The archive or an input cannot be read or written."""
 
 
+WAIT_S = 60.0  # how long a write (ingest, reindex, check --repair) waits for another
+
+
 class ArchiveBusy(DataError):
     def __init__(self, pid: int | None = None, since: dt.datetime | None = None) -> None:
         who = f"ingest by PID {pid}" if pid else "another ingest is writing"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from conflictcli import workers
 from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
-from conflictcli.errors import ArchiveMissing, DataError
+from conflictcli.errors import WAIT_S, ArchiveMissing, DataError
 from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read, stream, streams
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
@@ -79,9 +79,6 @@ class IngestSummary:
         return not (self.added or self.updated or self.unchanged or self.removed or self.reindexed)
 
 
-WAIT = 60.0  # seconds an ingest waits for another one writing to the archive
-
-
 def ingest(
     location: Path,
     paths: list[Path],
@@ -90,7 +87,7 @@ def ingest(
     rehash: bool = False,
     rebuild: bool = False,
     columns: dict[str, str] | None = None,
-    wait: float = WAIT,
+    wait: float = WAIT_S,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
@@ -120,7 +117,9 @@ def ingest(
     return summary
 
 
-def reindex(location: Path, progress: Progress | None = None, wait: float = WAIT) -> IngestSummary:
+def reindex(
+    location: Path, progress: Progress | None = None, wait: float = WAIT_S
+) -> IngestSummary:
     """Build the search index of the archive at `location` again from its catalogue,
     without reading the index there (an archive from elsewhere, a damaged index)."""
     t0 = time.perf_counter()
