@@ -374,3 +374,21 @@ def test_text_from_articles_never_drives_the_terminal(
     cells = [cell for row in rows for cell in row]
     assert any("HYPERLINK" in cell for cell in cells)
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
+def test_the_crash_harness_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/crash.py in small: ingests killed with SIGKILL mid-way, in every input
+    format; each archive opens and agrees with itself, and the ingest run again gets
+    what an uninterrupted one gets. (The harness itself runs 50 trials.)"""
+    import sys
+
+    from conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    import crash
+
+    report = crash.run(trials=2, n=180, seed=3, corpora=crash.DEFAULT_CORPORA, keep=False)
+    shutil.rmtree(report["work"], ignore_errors=True)
+    assert report["trials"] == 2 and report["articles"] == 180
+    assert report["trials_with_losses"] == 0, report["rows"]

@@ -1,0 +1,247 @@
+#!/usr/bin/env python
+"""The crash harness: kill `conflict ingest` with SIGKILL at random moments and check
+that nothing is lost. Outside the test suite (tests/test_reliability.py runs a small
+version); run by hand:
+
+    python bench/crash.py --trials 50 --articles 3000        # prints a Markdown report
+    python bench/crash.py --trials 5 --articles 600 --json
+
+A corpus of N articles (bench/corpus.py: paragraphs of ../shared/corpora recombined, or
+synthetic words) is written in every input format conflict reads: .txt, .md, CSV, TSV,
+JSON Lines, a JSON array, gzip- and bz2-compressed files, saved web pages. One
+uninterrupted ingest gives the reference: its article count and the totals of a fixed
+set of queries. Each trial ingests a tenth of the corpus (committed), starts an ingest
+of all of it, kills it with SIGKILL after a random fraction of the reference's time,
+and checks the archive: it opens; `conflict check` finds the catalogue and the index
+in agreement; `stats`, `search` and `show` agree on what is in it; it holds at least
+what was committed before the kill. Then the ingest runs again, and must reach the
+reference's count and totals. Every failed check is counted as lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import csv
+import gzip
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import DEFAULT_CORPORA, corpus_files, generate, split_article
+
+QUERIES = ["Zelensky", "grain", "Mariupol", '"nuclear power plant"', "Kharkiv OR Kherson"]
+FORMATS = ["txt", "md", "csv", "tsv", "jsonl", "json", "txt.gz", "jsonl.bz2", "html"]
+
+
+def write_formats(texts: list[str], out: Path) -> None:
+    """The articles spread over every input format, 20 rows to a table or lines file."""
+    groups: dict[str, list[tuple[str | None, str]]] = {f: [] for f in FORMATS}
+    for n, text in enumerate(texts):
+        groups[FORMATS[n % len(FORMATS)]].append(split_article(text))
+    for fmt, items in groups.items():
+        folder = out / fmt.replace(".", "-")
+        folder.mkdir(parents=True)
+        if fmt in ("txt", "md", "txt.gz", "html"):
+            for n, (date, body) in enumerate(items):
+                if fmt == "html":
+                    import html
+
+                    paras = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n"))
+                    meta = f'<meta property="article:published_time" content="{date}">'
+                    data = (
+                        f"<html><head>{meta}</head><body><article>{paras}</article></body></html>"
+                    )
+                    (folder / f"{n:05d}.html").write_text(data, encoding="utf-8")
+                    continue
+                data = f" date {date or ''}\n{body}\n".encode()
+                if fmt == "txt.gz":
+                    (folder / f"{n:05d}.txt.gz").write_bytes(gzip.compress(data))
+                else:
+                    (folder / f"{n:05d}.{fmt}").write_bytes(data)
+            continue
+        for k in range(0, len(items), 20):
+            rows = [{"text": body, "date": date} for date, body in items[k : k + 20]]
+            name = folder / f"{k // 20:04d}"
+            if fmt in ("csv", "tsv"):
+                buf = io.StringIO()
+                w = csv.DictWriter(buf, ["text", "date"], delimiter="," if fmt == "csv" else "\t")
+                w.writeheader()
+                w.writerows(rows)
+                name.with_suffix(f".{fmt}").write_text(buf.getvalue(), encoding="utf-8")
+            elif fmt == "json":
+                name.with_suffix(".json").write_text(json.dumps(rows), encoding="utf-8")
+            else:
+                lines = "".join(json.dumps(r) + "\n" for r in rows).encode()
+                data = bz2.compress(lines) if fmt.endswith("bz2") else lines
+                Path(f"{name}.{fmt}").write_bytes(data)
+
+
+def conflict(
+    args: list[str], archive: Path, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CONFLICT_INDEX=str(archive))
+    return subprocess.run(
+        ["conflict", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def as_json(r: subprocess.CompletedProcess[str]) -> Any:
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return None
+
+
+def totals(archive: Path) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for q in QUERIES:
+        got = as_json(conflict(["search", q, "--json", "--limit", "0"], archive)) or {}
+        out[q] = got.get("total") if got.get("total") == len(got.get("results", [])) else None
+    return out
+
+
+def articles(archive: Path) -> int:
+    return int((as_json(conflict(["stats", "--json"], archive)) or {}).get("articles", -1))
+
+
+def inspect(archive: Path, before: int, first: Path) -> list[str]:
+    """What is wrong with the archive after a kill (empty: nothing)."""
+    wrong = []
+    held = articles(archive)
+    if held < before:
+        wrong.append(f"{held} articles after the kill; {before} were committed before it")
+    checked = conflict(["check", "--json"], archive)
+    report = as_json(checked) or {}
+    if checked.returncode != 0 or not report.get("ok"):
+        kinds = [p.get("kind") for p in report.get("problems", [])]
+        wrong.append(f"check: rc={checked.returncode} {kinds or checked.stderr.strip()[:200]}")
+    if report.get("indexed") not in (None, held):
+        wrong.append(f"stats says {held} articles, the index holds {report.get('indexed')}")
+    for q, n in totals(archive).items():
+        if n is None:
+            wrong.append(f"search {q!r}: total and list disagree")
+    some = next(iter(sorted(first.rglob("*.txt"))), None)
+    if some is not None and conflict(["show", str(some)], archive).returncode != 0:
+        wrong.append(f"show {some.name}: not found")
+    return wrong
+
+
+def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="conflict-crash-"))
+    plain = work / "plain"
+    generate(plain, n, seed=seed, corpora=corpora)
+    texts = [p.read_text(encoding="utf-8") for p in corpus_files(plain)]
+    corpus = work / "corpus"
+    write_formats(texts, corpus)
+    first = corpus / "txt"  # the part ingested (and committed) before each trial
+    ref = work / "ref"
+    t0 = time.perf_counter()
+    made = conflict(["ingest", str(corpus), "--quiet"], ref)
+    span = time.perf_counter() - t0
+    if made.returncode != 0:
+        raise SystemExit(f"the reference ingest failed: {made.stderr}")
+    want_articles, want_totals = articles(ref), totals(ref)
+    rng = random.Random(seed)
+    rows = []
+    for k in range(trials):
+        ix = work / f"trial{k}"
+        conflict(["ingest", str(first), "--quiet"], ix)
+        before = articles(ix)
+        at = rng.uniform(0.05, 0.95)
+        p = subprocess.Popen(
+            ["conflict", "ingest", str(corpus), "--quiet"],
+            env=dict(os.environ, CONFLICT_INDEX=str(ix)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(span * at)
+        landed = p.poll() is None
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        after = articles(ix)
+        wrong = inspect(ix, before, first)
+        again = conflict(["ingest", str(corpus), "--quiet"], ix)
+        if again.returncode != 0:
+            wrong.append(
+                f"the ingest run again: rc={again.returncode} {again.stderr.strip()[:200]}"
+            )
+        if articles(ix) != want_articles:
+            wrong.append(f"run again: {articles(ix)} articles, want {want_articles}")
+        if totals(ix) != want_totals:
+            wrong.append(f"run again: totals {totals(ix)}, want {want_totals}")
+        rows.append(
+            {
+                "trial": k,
+                "at": round(at, 2),
+                "landed": landed,
+                "before": before,
+                "after_kill": after,
+                "wrong": wrong,
+            }
+        )
+        print(
+            f"trial {k}: kill at {at:.0%} {'mid-ingest' if landed else 'after the end'}, "
+            f"{before} -> {after} articles, {len(wrong)} problems",
+            file=sys.stderr,
+        )
+        if not keep:
+            subprocess.run(["rm", "-rf", str(ix)], check=False)
+    return {
+        "articles": want_articles,
+        "formats": FORMATS,
+        "reference_ingest_s": round(span, 1),
+        "trials": trials,
+        "landed_mid_ingest": sum(r["landed"] for r in rows),
+        "kept_progress": sum(r["after_kill"] > r["before"] for r in rows),
+        "trials_with_losses": sum(bool(r["wrong"]) for r in rows),
+        "rows": rows,
+        "work": str(work),
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"- corpus: {report['articles']:,} articles in {len(report['formats'])} formats "
+        f"({', '.join(report['formats'])}); reference ingest {report['reference_ingest_s']} s",
+        f"- trials: {report['trials']}; kills that landed mid-ingest: "
+        f"{report['landed_mid_ingest']}; kills after which the archive held more than "
+        f"before the ingest (progress kept): {report['kept_progress']}",
+        f"- trials with anything lost or inconsistent: **{report['trials_with_losses']}**",
+        "",
+        "| trial | kill at | mid-ingest | articles before | after the kill | problems |",
+        "|---:|---:|:---:|---:|---:|---|",
+    ]
+    for r in report["rows"]:
+        lines.append(
+            f"| {r['trial']} | {r['at']:.0%} | {'yes' if r['landed'] else 'no'} | {r['before']:,} "
+            f"| {r['after_kill']:,} | {'; '.join(r['wrong']) or '–'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trials", type=int, default=50)
+    p.add_argument("--articles", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--keep", action="store_true", help="keep each trial's archive")
+    a = p.parse_args()
+    report = run(a.trials, a.articles, a.seed, a.corpora, a.keep)
+    print(json.dumps(report, indent=1) if a.json else markdown(report))
+    return 1 if report["trials_with_losses"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
