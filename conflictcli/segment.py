@@ -259,20 +259,22 @@ def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
 
 Mapper = Callable[[Callable[[Any], Any], Iterator[Any]], Iterator[Any]]
 _Job = tuple[str, list[tuple[bytes, array, array, bytearray, array, array]]]
-CHUNK = 100_000  # postings encoded at a time (a job for a worker process)
+CHUNK = 100_000  # postings encoded at a time (a job for a worker process) ...
+CHUNK_TERMS = 10_000  # ... or terms: each comes back as an object (W3TermInfo)
 PARALLEL_FROM = 2_000  # documents in a segment from which workers encode its postings
 
 
 def _chunks(fieldname: str, records: Iterator[_Record], doclens: array) -> Iterator[_Job]:
-    """A field's terms with their postings, in jobs of about CHUNK postings; each
-    posting with the length of its document's field."""
+    """A field's terms with their postings, in jobs of about CHUNK postings or
+    CHUNK_TERMS terms (a field of one-posting terms, such as the ids, would send
+    100,000 terms a job); each posting with the length of its document's field."""
     terms: list[tuple[bytes, array, array, bytearray, array, array]] = []
     held = 0
     for _, tbytes, docs, weights, values, sizes in records:
         lens = array("I", map(doclens.__getitem__, docs))
         terms.append((tbytes, docs, weights, values, sizes, lens))
         held += len(docs)
-        if held >= CHUNK:
+        if held >= CHUNK or len(terms) >= CHUNK_TERMS:
             yield fieldname, terms
             terms, held = [], 0
     if terms:

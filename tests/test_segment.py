@@ -97,7 +97,8 @@ def test_postings_encoded_by_worker_processes_read_back_the_same(
     """At commit, worker processes encode the postings a chunk of terms at a time
     (segment.encode); written in order, they read back as Whoosh's own writer's."""
     monkeypatch.setattr(segment, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(segment, "CHUNK", 500)  # many chunks, in every field
+    monkeypatch.setattr(segment, "CHUNK", 500)  # many chunks, in every field,
+    monkeypatch.setattr(segment, "CHUNK_TERMS", 40)  # cut by postings or by terms
     mapper = functools.partial(_in_workers, n=2)
     _assert_same(tmp_path, _documents(SAMPLE, 1000), 128, mapper=mapper)
 
