@@ -166,8 +166,11 @@ _ITEMS = re.compile(
     re.VERBOSE,
 )
 _PLAIN = re.compile(r"^[\w'’.,;!\-–]+$")
-_NAME_COLON = re.compile(r"(\w+):")
+_NAME_COLON = re.compile(r"(?<!\w)(\w+):")  # from a word's start: linear on long words
 _TRAILING_QUESTION = re.compile(r"(?<=\w\w)\?+$")
+
+
+MAX_QUERY_CHARS = 5_000  # longer is not a query (reading one takes time that grows as its square)
 
 
 def read_query(text: str) -> Reading:
@@ -180,6 +183,12 @@ def read_query(text: str) -> Reading:
       among SENTENCE_WORDS or more plain words of its bracket group, or a whole query
       in upper case with words side by side. Then they are words.
     """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"The query is {len(text):,} characters long, more than the {MAX_QUERY_CHARS:,} "
+            f"a query may hold (it starts {text[:40]!r}).",
+            "Search for its key words or a sentence of it; many queries go in with --from-file.",
+        )
     items = _scan(text)
     notes = _read_colons(items, text)
     notes += _read_questions(items)
