@@ -424,13 +424,14 @@ def _term_positions(text: str, scanned: Scanned | None) -> dict[str, list[int]]:
 class Batch:
     """The postings of a batch of documents (numbered 0, 1, ... in the batch), grouped
     by field and term, made by a worker process: the writer takes in each term of the
-    batch at once (segment.TermPool.add_batch) instead of each posting of each document,
+    batch at once (segment.TermPool.add_from) instead of each posting of each document,
     and it crosses between processes as a few flat arrays instead of a tuple per
     posting. A posting's weight is its frequency (no field or document boosts)."""
 
     def __init__(self) -> None:
         self.docs = 0
-        # per field: term -> (documents, encoded values), then frozen into flat columns
+        # per field: term -> (documents, frequencies, encoded positions), then frozen
+        # into flat columns
         self._open: dict[str, dict[str, tuple[list[int], list[int], list[bytes]]]] = {}
         self.lengths: dict[str, array] = {}  # per field, each document's length
         self.fields: dict[str, Columns] = {}
@@ -440,17 +441,14 @@ class Batch:
         same postings as postings() of each); returns its number in the batch."""
         doc = self.docs
         self.docs += 1
-        one, pack, pack_one = _ONE_BYTE, _pack, _pack_one
+        pack, pack_one = _pack, _pack_one
         for name, (text, scanned) in fields.items():
             terms = self._open.setdefault(name, {})
             get = terms.get
             length = 0
             for term, places in _term_positions(text, scanned).items():
                 n = len(places)
-                if n > 1:
-                    value = pack(places)
-                else:
-                    value = one[places[0]] if places[0] <= 0xFF else pack_one(places[0])
+                value = pack(places) if n > 1 else pack_one(places[0])
                 e = get(term)
                 if e is None:
                     terms[term] = ([doc], [n], [value])
@@ -515,7 +513,7 @@ _CODE_BYTES = (b"\x00", b"\x01", b"\x02")
 def _pack_one(position: int) -> bytes:
     """_pack([position]), without building an array (most words occur once)."""
     if position <= 0xFF:
-        return bytes((0, position))
+        return _ONE_BYTE[position]
     if position <= 0xFFFF:
         return b"\x01" + position.to_bytes(2, "little")
     return b"\x02" + position.to_bytes(4, "little")

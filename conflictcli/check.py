@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conflictcli.archive import ENGINE_DIR, INDEX_LAYOUT, Archive
+from conflictcli.archive import INDEX_LAYOUT, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError
 from conflictcli.store import SCHEMA_VERSION
 
@@ -41,6 +41,7 @@ class CheckReport:
     index_layout: int
     problems: list[Problem] = field(default_factory=list)
     repaired: bool = False  # --repair was asked for
+    ids: dict[str, list[str]] = field(default_factory=dict)  # every id of each kind
 
     @property
     def ok(self) -> bool:
@@ -96,6 +97,7 @@ def _check(archive: Archive) -> CheckReport:
     ):
         if ids:
             add(Problem(kind, len(ids), ids[:EXAMPLES], repair))
+            report.ids[kind] = ids
     dangling = store.conn.execute(
         "SELECT path, article_id FROM links WHERE article_id NOT IN (SELECT id FROM articles)"
     ).fetchall()
@@ -113,14 +115,8 @@ def _check(archive: Archive) -> CheckReport:
 
 
 def _unreadable(archive: Archive) -> str | None:
-    from conflictcli.index import made_here
-
-    folder = archive.folder / ENGINE_DIR
-    if not any(folder.glob("_MAIN_*.toc")):
-        return "the search index is missing"
-    why = made_here(folder)
-    if why:
-        return f"the search index {why}"
+    """Why the index cannot be opened (missing, not conflict's, damaged), or None:
+    what a search would say (WhooshIndex.open)."""
     try:
         archive.engine.doc_count()
     except ConflictError as e:
@@ -162,19 +158,20 @@ def _repair(archive: Archive, report: CheckReport) -> None:
         for p in report.problems:
             p.repaired = p.kind in ("index_layout", "index_unreadable")
         fresh = _check(archive)
-        report.indexed = fresh.indexed
+        report.indexed, report.ids = fresh.indexed, fresh.ids
         report.problems += [p for p in fresh.problems if p.kind not in kinds]
         kinds = {p.kind: p for p in report.problems if not p.repaired}
         if not kinds:
             return
     store = archive.store
-    ids = _all_ids(archive, kinds)
+    again = sorted(
+        {i for k in ("not_indexed", "indexed_twice", "dates_differ") for i in report.ids.get(k, [])}
+    )
     with archive.engine.writer() as writer, store.batch():
-        for i in ids["drop"]:
+        for i in report.ids.get("not_in_catalogue", []):
             writer.delete(i)
-        again = ids["again"]
-        articles = store.articles(sorted(again))
-        for i in sorted(again):
+        articles = store.articles(again)
+        for i in again:
             writer.delete(i)  # every document with the id (an update drops only one)
             writer.add(articles[i])
         dangling = kinds.get("links_to_missing_articles")
@@ -189,20 +186,6 @@ def _repair(archive: Archive, report: CheckReport) -> None:
     store.commit()
     for p in kinds.values():
         p.repaired = True
-
-
-def _all_ids(archive: Archive, kinds: dict[str, Problem]) -> dict[str, set[str]]:
-    """Every id to drop from the index, and every id to index (again), not only the
-    examples the report shows."""
-    if not ({"not_indexed", "not_in_catalogue", "indexed_twice", "dates_differ"} & set(kinds)):
-        return {"drop": set(), "again": set()}
-    known = {i: d for i, d in archive.store.conn.execute("SELECT id, date FROM articles")}
-    indexed = _indexed(archive)
-    drop = set(indexed) - set(known)
-    again = (set(known) - set(indexed)) | {
-        i for i, dates in indexed.items() if i in known and (len(dates) > 1 or dates[0] != known[i])
-    }
-    return {"drop": drop, "again": again}
 
 
 def as_dict(report: CheckReport) -> dict[str, Any]:

@@ -304,18 +304,15 @@ class WhooshIndex:
 
     # -- writing -------------------------------------------------------------------
     @contextmanager
-    def writer(self, new: bool = False) -> Iterator[IndexWriter]:
+    def writer(self) -> Iterator[IndexWriter]:
         """A batch of changes, committed at the end, or cancelled on any error. The
         archive is locked for the whole batch; Whoosh's writer (its buffers, a new
-        segment, a merge) is made only when the batch changes something. `new` starts
-        from an empty index, which replaces the old one when the batch commits."""
+        segment, a merge) is made only when the batch changes something. (An index
+        built anew starts from WhooshIndex.create.)"""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
             raise ArchiveBusy()
         try:
-            if new:
-                self._ix = windex.create_in(self._ix.storage.folder, SCHEMA)
-                _mark(Path(self._ix.storage.folder))
             batch = IndexWriter(self._ix, fresh=self.doc_count() == 0)
             try:
                 yield batch

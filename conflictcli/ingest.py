@@ -149,11 +149,12 @@ def _bounded(articles: Iterable[Article], problems: list[tuple[int, str]]) -> It
     """The articles short enough to index; each one too long becomes a problem of its
     row (0: the whole file). Analysing a text takes some 30 times its size in memory."""
     for a in articles:
-        if len(a.body) + len(a.title) > MAX_ARTICLE_CHARS:
+        chars = len(a.body) + len(a.title)
+        if chars > MAX_ARTICLE_CHARS:
             problems.append(
                 (
                     a.row,
-                    f"{len(a.body):,} characters of text, more than the {MAX_ARTICLE_CHARS:,} "
+                    f"{chars:,} characters of text, more than the {MAX_ARTICLE_CHARS:,} "
                     "an article may hold: not indexed (split it into articles)",
                 )
             )
