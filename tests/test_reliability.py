@@ -262,7 +262,10 @@ def _hostile_files(h: Path) -> dict[str, str]:
     w("zeros.txt", b" date 0000-00-00 A report from Marinka.")
     w(
         "mid-invalid.txt",
-        b" date 2023-04-04 Text about Vuhledar \xff\xfe\xfa" + b" and more text." * 20_000,
+        b" date 2023-04-04 Text about Vuhledar"
+        + b" and more text." * 10_000
+        + b" \xff\xfe\xfa"  # in the middle of 300 KB
+        + b" and more text." * 10_000,
     )
     w("too-long.txt", b" date 2023-04-05 " + b"Chasiv Yar " * 1_600_000)  # 17.6 MB
     w(
