@@ -14,8 +14,10 @@ set of queries. Each trial ingests a tenth of the corpus (committed), starts an 
 of all of it, kills it with SIGKILL after a random fraction of the reference's time,
 and checks the archive: it opens; `conflict check` finds the catalogue and the index
 in agreement; `stats`, `search` and `show` agree on what is in it; it holds at least
-what was committed before the kill. Then the ingest runs again, and must reach the
-reference's count and totals. Every failed check is counted as lost.
+what was committed before the kill (the articles ingested before, and every checkpoint
+the killed ingest made: it commits every 1,000 articles, `--checkpoint N` for every N).
+Then the ingest runs again, and must reach the reference's count and totals. Every
+failed check is counted as lost.
 """
 
 from __future__ import annotations
@@ -237,7 +239,10 @@ def main() -> int:
     p.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.add_argument("--keep", action="store_true", help="keep each trial's archive")
+    p.add_argument("--checkpoint", type=int, help="articles between checkpoints (default 1,000)")
     a = p.parse_args()
+    if a.checkpoint:
+        os.environ["CONFLICT_CHECKPOINT"] = str(a.checkpoint)
     report = run(a.trials, a.articles, a.seed, a.corpora, a.keep)
     print(json.dumps(report, indent=1) if a.json else markdown(report))
     return 1 if report["trials_with_losses"] else 0

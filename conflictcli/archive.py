@@ -31,6 +31,7 @@ CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
 WRITER_LOCK = "writer.lock"  # who writes: "PID start-time", while they hold it
 MIN_PREFIX = 4
+SYNCED = "index_generation"  # in the catalogue: the index commit it last committed with
 # How the search index is built (analysis.py): an archive whose index was built another
 # way is rebuilt from the catalogue by the next ingest, and refused by search until then.
 # 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
@@ -263,6 +264,18 @@ class Archive:
         self._engine = WhooshIndex.create(self.folder / ENGINE_DIR)
         self._engine.names = names
         return self._engine
+
+    def in_sync(self) -> bool:
+        """Whether the catalogue's last commit followed the index's last commit: then
+        the two hold the same articles. A run that died between the two commits (the
+        index commits first) leaves them apart until the next ingest puts them right
+        (check.reconcile)."""
+        return self.store.meta(SYNCED) == str(self.engine.generation())
+
+    def synced(self) -> None:
+        """Record, in the catalogue's open transaction, that it commits with the
+        index as it is now (after the index's commit)."""
+        self.store.set_meta(SYNCED, str(self.engine.generation()))
 
     def _check_layout(self) -> None:
         layout = self.store.index_layout()

@@ -183,9 +183,23 @@ def _repair(archive: Archive, report: CheckReport) -> None:
             store.conn.execute(
                 "DELETE FROM links WHERE article_id NOT IN (SELECT id FROM articles)"
             )
+    archive.synced()  # after the index's commit, in the catalogue's transaction
     store.commit()
     for p in kinds.values():
         p.repaired = True
+
+
+def reconcile(archive: Archive) -> list[Problem]:
+    """The index put right by the catalogue, for an ingest that finds the two apart
+    (Archive.in_sync: a run died between their commits); the caller holds
+    archive.writing(). What was found, all of it repaired."""
+    report = _check(archive)
+    _repair(archive, report)
+    if not report.problems:
+        with archive.store.batch():
+            archive.synced()
+        archive.store.commit()
+    return report.problems
 
 
 def as_dict(report: CheckReport) -> dict[str, Any]:

@@ -42,7 +42,10 @@ class ConflictGroup(TyperGroup):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(ExitCode.OK)
         except KeyboardInterrupt:
-            _output().note("Interrupted; the archive is as it was before this command.")
+            _output().note(
+                "Interrupted. The archive holds what was committed before: an ingest commits "
+                "every 1,000 articles or 30 seconds; run it again to go on from there."
+            )
             ctx.exit(ExitCode.INTERRUPTED)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # Typer's own usage errors and exits keep their messages and codes

@@ -303,17 +303,22 @@ class WhooshIndex:
         return spans_of(text, words)
 
     # -- writing -------------------------------------------------------------------
+    def generation(self) -> int:
+        """The number of the index's latest commit (its table of contents)."""
+        return int(self._ix.latest_generation())
+
     @contextmanager
-    def writer(self) -> Iterator[IndexWriter]:
-        """A batch of changes, committed at the end, or cancelled on any error. The
-        archive is locked for the whole batch; Whoosh's writer (its buffers, a new
-        segment, a merge) is made only when the batch changes something. (An index
-        built anew starts from WhooshIndex.create.)"""
+    def writer(self, checkpoints: bool = False) -> Iterator[IndexWriter]:
+        """A batch of changes, committed at the end, or cancelled on any error (what
+        checkpoints committed stays: see IndexWriter). The archive is locked for the
+        whole batch; Whoosh's writer (its buffers, a new segment, a merge) is made only
+        when the batch changes something. (An index built anew starts from
+        WhooshIndex.create.)"""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
             raise ArchiveBusy()
         try:
-            batch = IndexWriter(self._ix, fresh=self.doc_count() == 0)
+            batch = IndexWriter(self._ix, checkpoints)
             try:
                 yield batch
             except BaseException:
@@ -571,28 +576,76 @@ def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
 
 
 class IndexWriter:
-    def __init__(self, ix: Any, fresh: bool) -> None:
+    """A batch of changes to the index, written as one new segment at finish().
+
+    With `checkpoints`, the changes since the last checkpoint() are written a second
+    time, into a small segment of their own, which checkpoint() commits: a search sees
+    them at once, and a run that dies keeps them. The batch's own segment goes on
+    holding every change, and at finish() takes the place of those small ones in one
+    commit (searching many small segments is slow, and merging them would read every
+    posting back). Every article added is one the index lacks: the ingest makes sure
+    of it first (Archive.in_sync), so no add has to look for an older copy."""
+
+    def __init__(self, ix: Any, checkpoints: bool = False) -> None:
         self._ix = ix
-        self._fresh = fresh  # nothing to replace: plain adds are faster
-        self._writer: Any = None
+        self._checkpoints = checkpoints
+        self._writer: Any = None  # the batch's segment
+        self._stretch: Any = None  # the changes since the last checkpoint
+        self.pending = 0  # changes (adds, deletes) since the last checkpoint
         self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
+
+    def _new(self) -> Any:
+        from conflictcli.segment import BulkSegmentWriter
+
+        return BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
 
     @property
     def _w(self) -> Any:
         if self._writer is None:  # the caller holds the write lock
-            from conflictcli.segment import BulkSegmentWriter
-
-            self._writer = BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
+            self._writer = self._new()
             self._writer.mapper = self.mapper
         return self._writer
 
+    def _stretch_writer(self) -> Any:
+        """The writer of the changes since the last checkpoint; the batch's writer,
+        made first, keeps the documents' stored fields, lengths and columns, and takes
+        their postings from this one at the checkpoint (TermPool.absorb)."""
+        if self._stretch is None:
+            batch = self._w
+            self._stretch = self._new()
+            self._stretch.keep = [batch.newsegment]  # its files, open, are not cleaned up
+            self._stretch.inline = True  # a segment that lives until finish(): quick to write
+            self._stretch.hand_over = (batch.pool, batch.docnum)
+        return self._stretch
+
     def finish(self, commit: bool) -> None:
+        stretch, self._stretch = self._stretch, None
+        if stretch is not None:
+            if commit:  # its postings, not written as a segment of their own
+                pool, base = stretch.hand_over
+                pool.absorb(stretch.pool.records(), base)
+            stretch.cancel()
         if self._writer is None:
             return
-        if commit:
-            self._writer.commit()
-        else:
+        if not commit:
             self._writer.cancel()
+            return
+        # after the checkpoints' commits; the segments it lists are those it found,
+        # with its own deletes: the checkpoints' segments are left out, and deleted
+        self._writer.generation = max(self._writer.generation, self.generation() + 1)
+        self._writer.commit()
+
+    def checkpoint(self) -> bool:
+        """Commit the changes since the last checkpoint; False when there were none."""
+        stretch, self._stretch = self._stretch, None
+        self.pending = 0
+        if stretch is None:
+            return False
+        stretch.commit(merge=False)
+        return True
+
+    def generation(self) -> int:
+        return int(self._ix.latest_generation())
 
     def add(self, a: Article, analysed: InBatch | None = None) -> None:
         doc: dict[str, Any] = {
@@ -608,13 +661,19 @@ class IndexWriter:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["story"] = story_number(a.cluster or a.id)
         doc["key"] = id_number(a.id)
-        if self._fresh:
-            self._w.add_document(**doc)
-        else:
-            self._w.update_document(**doc)
+        if self._checkpoints:
+            stretch = self._stretch_writer()
+            stretch.add_document(**doc)
+            self._w.given = stretch.lengths
+        self._w.add_document(**doc)
+        self.pending += 1
 
     def delete(self, article_id: str) -> None:
+        """Every document with the id (Whoosh's update_document drops only one)."""
         self._w.delete_by_term("id", article_id)
+        if self._checkpoints:
+            self._stretch_writer().delete_by_term("id", article_id)
+        self.pending += 1
 
 
 MARKER = "conflict-index.json"  # beside Whoosh's files: made by conflict, and which layout

@@ -3,8 +3,11 @@
 Incremental by content hash: an unchanged file is skipped, a changed one replaced, and
 with `prune` the articles of files that are gone are removed. A file that cannot be
 read is reported and skipped; the batch goes on, and nothing already in the archive is
-touched by a file that fails. Both stores are written in one batch: the index commits
-first and the catalogue after it, so an interrupted run leaves the archive as it was.
+touched by a file that fails. Both stores commit at checkpoints on the way (every
+CHECKPOINT_ARTICLES articles or CHECKPOINT_S seconds) and at the end, the index first
+and the catalogue after it: a run that dies keeps what it committed, and the next one
+goes on from there. A run that dies between the two commits leaves the index ahead
+of the catalogue; the next ingest puts it right before anything else (check.reconcile).
 """
 
 from __future__ import annotations
@@ -228,33 +231,102 @@ def _ingest(
         why = f"the one there {archive.engine.replaced}"
     elif held and not why and archive.engine.doc_count() == 0:
         why = "it was missing"
-    # a rebuild never reads the index there before
-    engine = archive.new_engine() if why else archive.engine
-    # the index commits when its batch ends, the catalogue after it (store.commit)
-    with engine.writer() as writer, store.batch():
-        store.upgrade()
+    if why:  # a rebuild never reads the index there before, and commits on its own
+        _rebuild_index(archive, summary, why)
+    elif held and not archive.in_sync():
+        _reconcile(archive, summary)
+    # the index commits when its batch ends, the catalogue after it (store.commit), and
+    # both at each checkpoint on the way
+    with archive.engine.writer(checkpoints=True) as writer, store.batch():
+        _prepare(store, summary)
         stories = Stories(store)
-        made = stories.prepare()
-        if made:
-            summary.warnings.append(
-                f"grouped the {made} articles held from before into stories (near-duplicates)"
-            )
         if n := workers.count():  # they encode a large new segment's postings
             writer.mapper = functools.partial(_in_workers, n=n)
-        if why:
-            _rebuild_index(store, writer, summary, why)
+        checkpoint = Checkpoints(archive, writer)
         for got in _reads(todo, sidecars):
             _apply(got, known.get(got.name), store, writer, summary, stories)
             progress.advance()
+            checkpoint.due()
         for name in large:
-            _stream(name, known.get(name), store, writer, summary, stories, sidecars, progress)
+            _stream(
+                name,
+                known.get(name),
+                store,
+                writer,
+                summary,
+                stories,
+                sidecars,
+                progress,
+                checkpoint,
+            )
             progress.advance()
+            checkpoint.due()
         if prune:
             _prune(roots, known, store, writer, summary)
         _store_names(store)
         _finish(summary, store, started, t0)
+    archive.synced()
     store.commit()
     return summary
+
+
+CHECKPOINT_ARTICLES = 1_000  # an ingest commits at least every this many changes ...
+CHECKPOINT_S = 30.0  # ... or this many seconds, whichever comes first
+
+
+class Checkpoints:
+    """An ingest's commits along the way: after a file read whole, or a batch of rows
+    of a large file, once CHECKPOINT_ARTICLES articles were added or removed, or
+    CHECKPOINT_S seconds passed, since the last. The index commits the changes since
+    the last checkpoint, then the catalogue commits with the index as it is now: a
+    run that dies keeps everything up to its last checkpoint, and the next one reads
+    only what is not in yet (a file whose record committed is known; a large file is
+    read again, and only its rows not in yet are analysed)."""
+
+    def __init__(self, archive: Archive, writer: IndexWriter) -> None:
+        self.archive, self.writer = archive, writer
+        self.since = time.monotonic()
+        self.made = 0
+        given = os.environ.get("CONFLICT_CHECKPOINT", "").strip()
+        self.every = int(given) if given.isdigit() and int(given) else CHECKPOINT_ARTICLES
+
+    def due(self) -> None:
+        changes = self.writer.pending
+        if changes >= self.every or (changes and time.monotonic() - self.since >= CHECKPOINT_S):
+            self.now()
+
+    def now(self) -> None:
+        store = self.archive.store
+        if self.writer.checkpoint():
+            store.set_index_layout(INDEX_LAYOUT)
+            self.archive.synced()
+            store.commit()
+            store.begin()
+            self.made += 1
+        self.since = time.monotonic()
+
+
+def _prepare(store: Store, summary: IngestSummary) -> None:
+    """The catalogue brought to this version, and the articles held from before
+    stories existed put in theirs (once: later calls find nothing to do)."""
+    store.upgrade()
+    made = Stories(store).prepare()
+    if made:
+        summary.warnings.append(
+            f"grouped the {made} articles held from before into stories (near-duplicates)"
+        )
+
+
+def _reconcile(archive: Archive, summary: IngestSummary) -> None:
+    """The index put right by the catalogue after a run that died between their two
+    commits (before anything else is written)."""
+    from conflictcli.check import reconcile
+
+    for p in reconcile(archive):
+        summary.warnings.append(
+            f"the index and the catalogue disagreed ({p.kind.replace('_', ' ')}: {p.count} "
+            f"articles), after an ingest that stopped part way; repaired: {p.repair}"
+        )
 
 
 def _store_names(store: Store) -> None:
@@ -275,10 +347,13 @@ def _finish(summary: IngestSummary, store: Store, started: str, t0: float) -> No
     store.set_index_layout(INDEX_LAYOUT)
 
 
-def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, why: str) -> None:
+def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
     """A new index from the catalogue, which keeps every text: the index was deleted,
     never committed, built by an older version, or a rebuild was asked for. The texts
-    are analysed by worker processes, as an ingest's are."""
+    are analysed by worker processes, as an ingest's are. It commits before the
+    ingest goes on (with no checkpoint on the way: an index that holds part of the
+    catalogue is never committed)."""
+    store = archive.store
     sent: deque[list[Article]] = deque()  # the batches given to the workers, in order
 
     def batches() -> Iterator[list[Article]]:
@@ -287,10 +362,19 @@ def _rebuild_index(store: Store, writer: IndexWriter, summary: IngestSummary, wh
             yield batch
 
     n = workers.count()
-    for analysed in _in_workers(_index_batch, batches(), n) if n else map(_index_batch, batches()):
-        for article, postings in zip(sent.popleft(), analysed, strict=True):
-            writer.add(article, postings)
-            summary.reindexed += 1
+    with archive.new_engine().writer() as writer, store.batch():
+        _prepare(store, summary)
+        if n:
+            writer.mapper = functools.partial(_in_workers, n=n)
+        for analysed in (
+            _in_workers(_index_batch, batches(), n) if n else map(_index_batch, batches())
+        ):
+            for article, postings in zip(sent.popleft(), analysed, strict=True):
+                writer.add(article, postings)
+                summary.reindexed += 1
+        store.set_index_layout(INDEX_LAYOUT)
+    archive.synced()
+    store.commit()
     summary.warnings.append(
         f"rebuilt the search index from the catalogue ({summary.reindexed} articles): {why}"
     )
@@ -404,12 +488,14 @@ def _stream(
     stories: Stories,
     sidecars: Sidecars,
     progress: Progress,
+    checkpoint: Checkpoints,
 ) -> None:
     """A large CSV or JSON Lines file, a batch of rows at a time: its rows are parsed
     here as the file is read, analysed by worker processes, and written as they come,
-    so memory stays flat whatever the size. A file that stops reading part way (a
-    broken compressed stream) keeps the rows before the break, and is read again by
-    the next ingest."""
+    so memory stays flat whatever the size; checkpoints are made between batches. A
+    file that stops reading part way (a broken compressed stream, a run that died) keeps
+    the rows before the break, and is read again by the next ingest, which analyses
+    only the rows that are not in yet."""
     problems: list[tuple[int, str]] = []
     try:
         stat = os.stat(name)
@@ -424,10 +510,23 @@ def _stream(
     # size -1 until the end is reached: a run that stops part way reads it again
     store.put_file(FileRecord(name, "", -1, stat.st_mtime), [])
     stopped, last, read_rows = None, 0, 0
+
+    def not_held(articles: Iterator[Article]) -> Iterator[Article]:
+        """The rows whose article the archive lacks; those it holds (read before a run
+        stopped, or copies of others) are linked to the file again, not analysed."""
+        nonlocal last, read_rows
+        for a in articles:
+            if store.has_article(a.id):
+                summary.duplicates += a.id not in old_ids
+                store.add_links(name, [(a.row, a.id)])
+                last, read_rows = a.row, read_rows + 1
+                continue
+            yield a
+
     try:
-        for batch in _analysed(_bounded(got.articles, problems)):
+        for batch in _analysed(not_held(_bounded(got.articles, problems))):
             for a, analysed, packed, keys in batch:
-                last = a.row
+                last = max(last, a.row)
                 summary.warnings += [f"{name}:{a.row}: {w}" for w in a.warnings]
                 if store.has_article(a.id):
                     summary.duplicates += a.id not in old_ids
@@ -438,6 +537,7 @@ def _stream(
             store.add_links(name, [(a.row, a.id) for a, _, _, _ in batch])
             read_rows += len(batch)
             progress.rows(Path(name).name, read_rows, got.raw.done, stat.st_size)
+            checkpoint.due()
     except SkipFile as e:
         stopped = str(e)
     summary.skipped += [Skipped(f"{name}:{row}", why) for row, why in problems]

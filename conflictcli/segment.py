@@ -25,7 +25,9 @@ import heapq
 import io
 import operator
 import pickle
+import struct
 import tempfile
+import types
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -63,6 +65,29 @@ class TermPool:
         # number in the batch, its number here): its postings are taken in whole when
         # the next batch comes, or anything else is added to the field, or at writing
         self._pending: dict[str, tuple[Batch, list[tuple[int, int]]]] = {}
+
+    def absorb(self, records: Iterable[_Record], base: int) -> None:
+        """Another pool's postings, in (field, term) order, its documents 0, 1, ...
+        being base, base + 1, ... here, after every document held here: each term's
+        arrays are taken as they are, or added to the end of the term's here."""
+        size = 0
+        for fieldname, group in groupby(records, key=operator.itemgetter(0)):
+            terms = self._fields.setdefault(fieldname, {})
+            get = terms.get
+            for _, tbytes, docs, weights, values, sizes in group:
+                if base:
+                    docs = array("I", map(base.__add__, docs))
+                e = get(tbytes)
+                if e is None:
+                    terms[tbytes] = (docs, weights, values, sizes)
+                    size += _TERM_COST + len(tbytes)
+                else:
+                    e[0].extend(docs)
+                    e[1].extend(weights)
+                    e[2].extend(values)
+                    e[3].extend(sizes)
+                size += _POSTING_COST * len(docs) + len(values)
+        self._grow(size)
 
     def add_from(self, fieldname: str, batch: Batch, doc: int, docnum: int) -> None:
         """Document `doc` of `batch` is document `docnum` here."""
@@ -165,17 +190,11 @@ class TermPool:
                 return
 
     def records(self) -> Iterator[_Record]:
-        """Every term in (field, term) order, its postings in document order: runs were
-        spilled in document order, and heapq.merge keeps the order of its inputs on ties."""
+        """Every term in (field, term) order, its postings in document order."""
         self._settle()  # before the runs are listed: it can spill one more
-        streams = [self._read_run(r) for r in self._runs] + [self._in_memory()]
-        merged = heapq.merge(*streams, key=lambda r: (r[0], r[1]))
-        for _, same in groupby(merged, key=lambda r: (r[0], r[1])):
-            first, *more = same
-            for rec in more:  # the same term in a later run: later documents
-                for whole, part in zip(first[2:], rec[2:], strict=True):
-                    whole.extend(part)
-            yield first
+        if not self._runs:
+            return self._in_memory()
+        return _joined([*(self._read_run(r) for r in self._runs), self._in_memory()])
 
     def write(
         self,
@@ -192,11 +211,7 @@ class TermPool:
 
         def jobs() -> Iterator[_Job]:
             for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
-                if schema[fieldname].scorable:  # a length of 0 reads back as None
-                    length_of = lengths.doc_field_length
-                    doclens = array("I", (length_of(d, fieldname) or 0 for d in range(doccount)))
-                else:
-                    doclens = array("I", bytes(4 * doccount))
+                doclens = _doclens(schema, lengths, fieldname, doccount)
                 yield from _chunks(fieldname, records, doclens)
 
         field_now = None
@@ -216,12 +231,97 @@ class TermPool:
         if field_now is not None:
             fieldwriter.finish_field()
 
+    def write_inline(
+        self,
+        fieldwriter: Any,
+        schema: Any,
+        lengths: Any,
+        doccount: int,
+        hand_over: tuple[TermPool, int] | None = None,
+    ) -> None:
+        """Write every term's postings into the term index itself, as W3Codec's
+        inlined postings (a ListMatcher reads them): no blocks, no compression, a few
+        calls a term. For a checkpoint's small segment, which lives until the end of
+        its ingest: it costs a tenth of a blocked one to write, and is slower to
+        search and larger on disk. `hand_over`: the pool that takes the postings
+        afterwards (TermPool.absorb), and the number its first document has there."""
+        tindex = fieldwriter._tindex
+        kept: list[_Record] = []
+        for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
+            doclens = _doclens(schema, lengths, fieldname, doccount)
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            prefix = pack_ushort(fieldwriter._fieldid)
+            add = tindex.add
+            for record in records:
+                _, tbytes, docs, weights, values, sizes = record
+                add(prefix + tbytes, _inlined(docs, weights, values, sizes, doclens))
+                if hand_over is not None:
+                    kept.append(record)
+            fieldwriter.finish_field()
+        if hand_over is not None:
+            hand_over[0].absorb(kept, hand_over[1])
+
     def cleanup(self) -> None:
         self._pending = {}
         for run in self._runs:
             run.close()
         self._runs = []
         self._fields = {}
+
+
+def _key(record: _Record) -> tuple[str, bytes]:
+    return record[0], record[1]
+
+
+def _joined(streams: list[Iterator[_Record]]) -> Iterator[_Record]:
+    """Sorted streams of records merged in (field, term) order, each term once: the
+    postings of a term in several streams end to end, in the order of the streams
+    (heapq.merge keeps it on ties), which is the order of their documents."""
+    for _, same in groupby(heapq.merge(*streams, key=_key), key=_key):
+        first, *more = same
+        for rec in more:  # the same term in a later stream: later documents
+            for whole, part in zip(first[2:], rec[2:], strict=True):
+                whole.extend(part)
+        yield first
+
+
+def _doclens(schema: Any, lengths: Any, fieldname: str, doccount: int) -> array:
+    """Each document's length of the field (0 for a field that is not scored)."""
+    if schema[fieldname].scorable:  # a length of 0 reads back as None
+        length_of = lengths.doc_field_length
+        return array("I", (length_of(d, fieldname) or 0 for d in range(doccount)))
+    return array("I", bytes(4 * doccount))
+
+
+_INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's fixed part
+
+
+def _inlined(docs: array, weights: array, values: bytearray, sizes: array, doclens: array) -> bytes:
+    """W3TermInfo(...).to_bytes() of a term whose postings are inlined: its figures,
+    then the pickle of (ids, weights, values), as W3TermInfo.from_bytes reads them.
+    The ids and weights are arrays (a ListMatcher only indexes them), the weights
+    32-bit as in blocks."""
+    ws = array("f", weights)
+    lens = array("I", map(doclens.__getitem__, docs))  # none is 0 in a scored field
+    top = max(ws)
+    if values:
+        ends = list(accumulate(sizes, initial=0))
+        vs: tuple[bytes | None, ...] = tuple(
+            map(bytes(values).__getitem__, map(slice, ends, ends[1:]))
+        )
+    else:  # a field without values (no positions)
+        vs = (None,) * len(docs)
+    head = _INFO.pack(
+        1,
+        sum(ws),
+        len(docs),
+        length_to_byte(min(lens)),
+        length_to_byte(max(lens)),
+        top if top > 0 else 0,
+        docs[0],
+        docs[-1],
+    )
+    return head + pickle.dumps((docs, ws, vs), 5)
 
 
 def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
@@ -384,6 +484,14 @@ class BulkSegmentWriter(SegmentWriter):
                 raise TypeError(f"field {name!r}: vectors and spelling are not written here")
         self.pool = TermPool(Path(ix.storage.folder), limitmb)
         self.mapper: Mapper | None = None  # worker processes to encode the postings
+        self.keep: list[Any] = []  # segments another writer is writing: files kept
+        self.inline = False  # postings inlined in the term index (write_inline)
+        self.hand_over: tuple[TermPool, int] | None = None  # who takes them then
+        # another writer's lengths of the document being added (add_document): this
+        # one keeps the document's stored fields, lengths and columns, and takes its
+        # postings later from the other's pool (TermPool.absorb)
+        self.given: dict[str, int] | None = None
+        self.lengths: dict[str, int] = {}  # of the last document added
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document without vectors and spelling (the schema has none),
@@ -393,6 +501,7 @@ class BulkSegmentWriter(SegmentWriter):
         names = sorted(n for n in fields if not n.startswith("_"))
         self._check_fields(schema, names)
         docboost = self._doc_boost(fields)
+        given, self.lengths = self.given, {}
         pdw.start_doc(docnum)
         try:
             for name in names:
@@ -401,7 +510,9 @@ class BulkSegmentWriter(SegmentWriter):
                     continue
                 f = schema[name]
                 length = 0
-                if isinstance(value, InBatch):  # postings made ahead, with a batch's
+                if given is not None:
+                    length = given.get(name, 0)
+                elif isinstance(value, InBatch):  # postings made ahead, with a batch's
                     self.pool.add_from(name, value.batch, value.doc, docnum)
                     length = value.batch.lengths[name][value.doc]
                 elif f.indexed:
@@ -409,6 +520,7 @@ class BulkSegmentWriter(SegmentWriter):
                     length = self.pool.add_field(name, docnum, f.index(value), boost)
                     if not f.scorable:
                         length = 0
+                self.lengths[name] = length
                 pdw.add_field(name, f, value if f.stored else None, length)
                 if f.column_type:
                     pdw.add_column_value(name, f.column_type, f.to_column_value(value))
@@ -419,13 +531,31 @@ class BulkSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """SegmentWriter._commit_toc: the new table of contents, then the files of no
+        segment in it are deleted, except those of the segments in `keep`."""
+        from whoosh.index import TOC, clean_files
+
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        clean_files(self.storage, self.indexname, self.generation, [*segments, *self.keep])
+
+    def _finish(self) -> None:
+        if self.keep:  # Whoosh's temporary folder is one per index: the other's too
+            self._tempstorage = types.SimpleNamespace(destroy=lambda: None)
+        super()._finish()
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
             # a small segment is written faster than worker processes start
-            mapper = self.mapper if self.docnum >= PARALLEL_FROM else None
-            self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum, mapper)
+            if self.inline:
+                self.pool.write_inline(
+                    self.fieldwriter, self.schema, lengths, self.docnum, self.hand_over
+                )
+            else:
+                mapper = self.mapper if self.docnum >= PARALLEL_FROM else None
+                self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum, mapper)
         finally:
             lengths.close()
         self.fieldwriter.close()

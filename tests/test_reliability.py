@@ -389,6 +389,7 @@ def test_the_crash_harness_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("CONFLICT_CHECKPOINT", "20")  # kills land between checkpoints
     import crash
 
     report = crash.run(trials=2, n=180, seed=3, corpora=crash.DEFAULT_CORPORA, keep=False)

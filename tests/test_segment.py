@@ -44,25 +44,39 @@ def _documents(folder: Path, limit: int) -> list[dict[str, Any]]:
 
 
 def _build(
-    folder: Path, docs: list[dict[str, Any]], bulk: bool, limitmb: float, mapper: Any = None
+    folder: Path,
+    docs: list[dict[str, Any]],
+    bulk: bool,
+    limitmb: float,
+    mapper: Any = None,
+    inline: bool = False,
 ) -> Any:
     folder.mkdir()
     ix = windex.create_in(str(folder), SCHEMA)
     w = BulkSegmentWriter(ix, limitmb) if bulk else SegmentWriter(ix, _lk=False, limitmb=128)
     if mapper:
         w.mapper = mapper
+    if inline:
+        w.inline = True
     for doc in docs:
         w.add_document(**doc)
     w.commit()
     return windex.open_dir(str(folder), schema=SCHEMA)
 
 
+_WHERE = ("_offset", "_length", "_inlined")  # where the postings are: in blocks, or inlined
+
+
 def _read_back(ix: Any) -> list[tuple[Any, ...]]:
     with ix.reader() as r:
         out = []
         for (fieldname, term), info in r._terms.items():
-            stats = {k: v for k, v in vars(info).items() if k not in ("_offset", "_length")}
-            out.append((fieldname, term, stats, list(r.postings(fieldname, term).all_items())))
+            stats = {k: v for k, v in vars(info).items() if k not in _WHERE}
+            m, postings = r.postings(fieldname, term), []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value() or None))
+                m.next()
+            out.append((fieldname, term, stats, postings))
         lengths = [
             (f, d, r.doc_field_length(d, f)) for f in SCHEMA.names() for d in range(r.doc_count())
         ]
@@ -101,6 +115,16 @@ def test_postings_encoded_by_worker_processes_read_back_the_same(
     monkeypatch.setattr(segment, "CHUNK_TERMS", 40)  # cut by postings or by terms
     mapper = functools.partial(_in_workers, n=2)
     _assert_same(tmp_path, _documents(SAMPLE, 1000), 128, mapper=mapper)
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.05])
+def test_inlined_postings_read_back_as_whooshs_own_writer(tmp_path: Path, limitmb: float) -> None:
+    """A checkpoint's segment keeps each term's postings in the term index itself
+    (TermPool.write_inline): the same terms, statistics, postings and weights."""
+    docs = _documents(SAMPLE, 1000)
+    theirs = _read_back(_build(tmp_path / "whoosh", docs, bulk=False, limitmb=128))
+    ours = _read_back(_build(tmp_path / "inline", docs, bulk=True, limitmb=limitmb, inline=True))
+    assert ours == theirs
 
 
 def test_long_postings_lists_span_many_blocks(tmp_path: Path) -> None:
