@@ -15,7 +15,7 @@ of all of it, kills it with SIGKILL after a random fraction of the reference's t
 and checks the archive: it opens; `conflict check` finds the catalogue and the index
 in agreement; `stats`, `search` and `show` agree on what is in it; it holds at least
 what was committed before the kill (the articles ingested before, and every checkpoint
-the killed ingest made: it commits every 1,000 articles, `--checkpoint N` for every N).
+the killed ingest made: it commits every 500 articles, `--checkpoint N` for every N).
 Then the ingest runs again, and must reach the reference's count and totals. Every
 failed check is counted as lost.
 """

@@ -633,7 +633,9 @@ class IndexWriter:
         # after the checkpoints' commits; the segments it lists are those it found,
         # with its own deletes: the checkpoints' segments are left out, and deleted
         self._writer.generation = max(self._writer.generation, self.generation() + 1)
-        self._writer.commit()
+        from conflictcli.segment import merge_small
+
+        self._writer.commit(mergetype=merge_small)
 
     def checkpoint(self) -> bool:
         """Commit the changes since the last checkpoint; False when there were none."""

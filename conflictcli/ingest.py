@@ -270,7 +270,7 @@ def _ingest(
     return summary
 
 
-CHECKPOINT_ARTICLES = 1_000  # an ingest commits at least every this many changes ...
+CHECKPOINT_ARTICLES = 500  # an ingest commits at least every this many changes ...
 CHECKPOINT_S = 30.0  # ... or this many seconds, whichever comes first
 
 

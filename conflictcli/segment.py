@@ -224,10 +224,10 @@ class TermPool:
             prefix = pack_ushort(fieldwriter._fieldid)
             start = postfile.tell()
             postfile.write(blob)
-            for tbytes, info in infos:
+            for _, info in infos:
                 offset, length = info.extent()
                 info.set_extent(start + offset, length)
-                tindex.add(prefix + tbytes, info.to_bytes())
+            _add_terms(tindex, [(prefix + tbytes, info.to_bytes()) for tbytes, info in infos])
         if field_now is not None:
             fieldwriter.finish_field()
 
@@ -251,12 +251,13 @@ class TermPool:
             doclens = _doclens(schema, lengths, fieldname, doccount)
             fieldwriter.start_field(fieldname, schema[fieldname])
             prefix = pack_ushort(fieldwriter._fieldid)
-            add = tindex.add
+            terms = []
             for record in records:
                 _, tbytes, docs, weights, values, sizes = record
-                add(prefix + tbytes, _inlined(docs, weights, values, sizes, doclens))
+                terms.append((prefix + tbytes, _inlined(docs, weights, values, sizes, doclens)))
                 if hand_over is not None:
                     kept.append(record)
+            _add_terms(tindex, terms)
             fieldwriter.finish_field()
         if hand_over is not None:
             hand_over[0].absorb(kept, hand_over[1])
@@ -267,6 +268,39 @@ class TermPool:
             run.close()
         self._runs = []
         self._fields = {}
+
+
+_LENGTHS = struct.Struct("!ii")  # a key's and its value's size, before them
+
+
+def _add_terms(tindex: Any, items: list[tuple[bytes, bytes]]) -> None:
+    """OrderedHashWriter.add of each (key, value), keys in increasing order, in one
+    write: the same file, without three writes and two tell() calls a term."""
+    if not items:
+        return
+    if items[0][0] <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{items[0][0]!r}")
+    dbfile, hashfn, buckets, pack = tindex.dbfile, tindex.hashfn, tindex.buckets, _LENGTHS.pack
+    pos = dbfile.tell()
+    parts: list[bytes] = []
+    where: list[int] = []
+    for key, value in items:
+        where.append(pos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        parts += (pack(len(key), len(value)), key, value)
+        pos += 8 + len(key) + len(value)
+    dbfile.write(b"".join(parts))
+    index = tindex.index  # a GrowableArray: its array widens when a position outgrows it
+    try:
+        more = array(index.array.typecode, where) if isinstance(index.array, array) else None
+    except OverflowError:
+        more = None
+    if more is None:
+        index.extend(where)
+    else:
+        index.array.extend(more)
+    tindex.lastkey = items[-1][0]
 
 
 def _key(record: _Record) -> tuple[str, bytes]:
@@ -553,9 +587,33 @@ class BulkSegmentWriter(SegmentWriter):
                 self.pool.write_inline(
                     self.fieldwriter, self.schema, lengths, self.docnum, self.hand_over
                 )
+                # marked as such: a later commit merges it (merge_small), should this
+                # writer's ingest stop before its own segment takes this one's place
+                self.storage.create_file(f"{self.newsegment.segment_id()}.{INLINED}").close()
             else:
                 mapper = self.mapper if self.docnum >= PARALLEL_FROM else None
                 self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum, mapper)
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+INLINED = "inlined"  # the empty file that marks a segment of inlined postings
+
+
+def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """A merge policy: Whoosh's MERGE_SMALL, and every segment of inlined postings
+    (one a checkpoint wrote for an ingest that then stopped) merged into the new one."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    names = set(writer.storage.list())
+    inlined = [s for s in segments if f"{s.segment_id()}.{INLINED}" in names]
+    kept: list[Any] = MERGE_SMALL(writer, [s for s in segments if s not in inlined])
+    for seg in inlined:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return kept

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as windex
 
 from conflictcli import ingest as ingest_module
 from conflictcli import readers
+from conflictcli.index import SCHEMA
 from conflictcli.ingest import ingest
 
 from conftest import Run, as_json
@@ -62,6 +64,7 @@ def test_an_interrupted_ingest_keeps_its_checkpoints_and_goes_on(
         r = run("ingest", str(articles_dir), "--quiet")
     assert r.exit_code == 130 and "commits every" in r.stderr
     held = _agrees(run, Path(os.environ["CONFLICT_INDEX"]))
+    assert len(list((Path(os.environ["CONFLICT_INDEX"]) / "whoosh").glob("*.inlined"))) == 4
     # 29 files went in, one article each: the checkpoints after 7, 14, 21 and 28
     assert held == 28
 
@@ -73,6 +76,9 @@ def test_an_interrupted_ingest_keeps_its_checkpoints_and_goes_on(
     assert len([p for p in reads if p.suffix == ".txt"]) == 22  # the rest were known
     index = Path(os.environ["CONFLICT_INDEX"])
     assert _snapshot(run, index) == _snapshot(run, whole)
+    # the stopped run's checkpoint segments were merged into the new one
+    assert not list((index / "whoosh").glob("*.inlined"))
+    assert len(windex.open_dir(str(index / "whoosh"), schema=SCHEMA)._segments()) <= 2
 
 
 def _rows_file(path: Path, n: int) -> Path:
