@@ -72,8 +72,8 @@ def test_fast_analysis_is_whooshs_on_the_sample_articles() -> None:
 
 @pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
 def test_fast_analysis_is_whooshs_on_real_articles() -> None:
-    paths = sorted(CORPORA.rglob("*.txt"))[::50]
-    assert len(paths) > 200
+    paths = sorted(CORPORA.rglob("*.txt"))[::100]  # every corpus, every outlet's habits
+    assert len(paths) > 100
     for path in paths:
         check(path.read_text(encoding="utf-8"))
 
