@@ -123,3 +123,19 @@ UKRAINE_MEDIA = "ukraine-media-2022"
 def ukraine_media(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     """ukraine-media-2022 (11,081 articles) ingested once for every module that needs it."""
     return ingest_corpus(tmp_path_factory, UKRAINE_MEDIA)
+
+
+def interrupt_at_read(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """Ctrl-C as an ingest in this process starts to read its n-th file."""
+    from conflictcli import ingest as ingest_module
+
+    real_read = ingest_module.read
+    calls = {"n": 0}
+
+    def read_then_interrupt(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "read", read_then_interrupt)

@@ -17,7 +17,7 @@ from conflictcli import readers
 from conflictcli.index import SCHEMA
 from conflictcli.ingest import ingest
 
-from conftest import Run, as_json
+from conftest import Run, as_json, interrupt_at_read
 
 QUERIES = ["Kyiv", "Belgorod drones", "El Fasher", "*"]
 
@@ -50,17 +50,8 @@ def test_an_interrupted_ingest_keeps_its_checkpoints_and_goes_on(
     whole = tmp_path / "whole"
     assert run("ingest", str(articles_dir), "--quiet", "--index", str(whole)).exit_code == 0
     monkeypatch.setenv("CONFLICT_CHECKPOINT", "7")
-    real_read = ingest_module.read
-    calls = {"n": 0}
-
-    def read_then_interrupt(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 30:
-            raise KeyboardInterrupt
-        return real_read(*args, **kwargs)
-
     with monkeypatch.context() as m:
-        m.setattr(ingest_module, "read", read_then_interrupt)
+        interrupt_at_read(m, 30)
         r = run("ingest", str(articles_dir), "--quiet")
     assert r.exit_code == 130 and "commits every" in r.stderr
     held = _agrees(run, Path(os.environ["CONFLICT_INDEX"]))

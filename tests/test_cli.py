@@ -15,7 +15,7 @@ import pytest
 from conflictcli import __version__
 from conflictcli.archive import Archive
 
-from conftest import ROOT, SAMPLE, Run, as_json, write
+from conftest import ROOT, SAMPLE, Run, as_json, interrupt_at_read, write
 
 COMMANDS = ["ingest", "search", "show", "stats"]
 
@@ -74,19 +74,8 @@ def test_interrupted_ingest_leaves_the_archive_as_it_was(
 ) -> None:
     run("ingest", str(SAMPLE / "other"), "--quiet")
     before = as_json(run("stats", "--json"))
-    from conflictcli import ingest as ingest_module
-
-    real_read = ingest_module.read
-    calls = {"n": 0}
-
-    def read_then_interrupt(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real_read(*args, **kwargs)
-
     with monkeypatch.context() as m:
-        m.setattr(ingest_module, "read", read_then_interrupt)
+        interrupt_at_read(m, 3)
         r = run("ingest", str(SAMPLE), "--quiet")
     assert r.exit_code == 130 and "Interrupted" in r.stderr
     after = as_json(run("stats", "--json"))
