@@ -578,13 +578,15 @@ def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
 class IndexWriter:
     """A batch of changes to the index, written as one new segment at finish().
 
-    With `checkpoints`, the changes since the last checkpoint() are written a second
-    time, into a small segment of their own, which checkpoint() commits: a search sees
-    them at once, and a run that dies keeps them. The batch's own segment goes on
-    holding every change, and at finish() takes the place of those small ones in one
-    commit (searching many small segments is slow, and merging them would read every
-    posting back). Every article added is one the index lacks: the ingest makes sure
-    of it first (Archive.in_sync), so no add has to look for an older copy."""
+    With `checkpoints`, the changes since the last checkpoint() also go to a second
+    writer, whose small segment checkpoint() commits: a search sees them at once, and
+    a run that dies keeps them. That segment's postings are inlined (quick to write,
+    slow to search), and its pool of postings passes to the batch's writer, which
+    keeps every document's stored fields, lengths and columns as they come. At
+    finish() the batch's segment, written in blocks as usual, takes the place of the
+    small ones in one commit: no posting is analysed twice or read back. Every
+    article added is one the index lacks: the ingest makes sure of it first
+    (Archive.in_sync), so no add has to look for an older copy."""
 
     def __init__(self, ix: Any, checkpoints: bool = False) -> None:
         self._ix = ix
