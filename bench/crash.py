@@ -16,14 +16,16 @@ and checks the archive: it opens; `conflict check` finds the catalogue and the i
 in agreement; `stats`, `search` and `show` agree on what is in it; it holds at least
 what was committed before the kill (the articles ingested before, and every checkpoint
 the killed ingest made: it commits every 500 articles, `--checkpoint N` for every N).
-Then the ingest runs again, and must reach the reference's count and totals. Every
-failed check is counted as lost.
+Then the ingest runs again, and must reach the reference's count and totals. The killed
+ingest's worker processes must have ended within seconds. Every failed check is counted
+as lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import bz2
+import contextlib
 import csv
 import gzip
 import io
@@ -138,6 +140,41 @@ def inspect(archive: Path, before: int, first: Path) -> list[str]:
     return wrong
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux: read from /proc; elsewhere none)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def outlived(pids: list[int], wait: float = 5.0) -> list[int]:
+    """Those of `pids` still running after `wait` seconds (a zombie has ended);
+    they are killed, so that one trial's leftovers do not slow the next."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":
+                alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for pid in alive:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return alive
+
+
 def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="conflict-crash-"))
     plain = work / "plain"
@@ -168,10 +205,14 @@ def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, 
         )
         time.sleep(span * at)
         landed = p.poll() is None
+        kids = children(p.pid)  # its worker processes
         p.send_signal(signal.SIGKILL)
         p.wait()
         after = articles(ix)
         wrong = inspect(ix, before, first)
+        left = outlived(kids)
+        if left:
+            wrong.append(f"{len(left)} worker processes outlived the killed ingest")
         again = conflict(["ingest", str(corpus), "--quiet"], ix)
         if again.returncode != 0:
             wrong.append(

@@ -727,16 +727,16 @@ def _results_in_workers(catalogue: Path, hits: list[Hit], n: int) -> list[Result
     context = multiprocessing.get_context("fork")
     _WORKER_HITS = hits
     try:
-        with context.Pool(n, initializer=_worker_start, initargs=(catalogue,)) as pool:
+        with context.Pool(n, initializer=_worker_start, initargs=(catalogue, os.getpid())) as pool:
             chunks = pool.imap(_worker_results, range(0, len(hits), CHUNK))
             return [Result(*fields) for part in chunks for fields in part]
     finally:
         _WORKER_HITS = []
 
 
-def _worker_start(catalogue: Path) -> None:
+def _worker_start(catalogue: Path, parent: int) -> None:
     global _WORKER_STORE
-    workers.init()
+    workers.init(parent)
     _WORKER_STORE = Store(catalogue)
 
 

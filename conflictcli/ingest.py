@@ -665,7 +665,9 @@ def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
     breaks part way), the results of the jobs given before come first."""
     ctx = multiprocessing.get_context("spawn")
     stopped: SkipFile | None = None
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=workers.init) as pool:
+    with ProcessPoolExecutor(
+        n, mp_context=ctx, initializer=workers.init, initargs=(os.getpid(),)
+    ) as pool:
         window: deque[Future[R]] = deque()
         try:
             while True:

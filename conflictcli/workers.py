@@ -29,6 +29,23 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux")
 
 
-def init() -> None:
-    """Run first in every worker: Ctrl-C is the main process's to handle."""
+def init(parent: int) -> None:
+    """Run first in every worker: Ctrl-C is the main process's to handle, and a worker
+    whose main process is gone (killed, even by kill -9) ends within a second. (Its
+    pool's queue would keep it waiting for work forever: every worker holds both ends
+    of the queue's pipe, so it never reads an end of file.) `parent`: the main
+    process's id, as it gave it: it can be gone before this runs."""
+    import threading
+    import time
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="conflict-orphan-watch", daemon=True).start()
+
+
+ORPHAN_CHECK_S = 0.5  # how often a worker looks for its main process

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +160,51 @@ def test_an_index_left_ahead_of_the_catalogue_is_put_right_first(
     assert any("disagreed" in w for w in s["warnings"])
     index = Path(os.environ["CONFLICT_INDEX"])
     assert _agrees(run, index) == s["articles"] == 50
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_no_worker_process_outlives_a_killed_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 of an ingest: its worker processes end within seconds (before, they
+    waited on their pool's queue for ever, 60 MB each)."""
+    from conftest import ROOT, write
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import crash
+
+    folder = tmp_path / "many"
+    for n in range(400):
+        write(
+            folder / f"{n:04d}.txt", f" date 2024-01-{1 + n % 28:02d}\n" + f"Shelling {n}. " * 300
+        )
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "conflictcli",
+            "ingest",
+            str(folder),
+            "--index",
+            str(tmp_path / "ix"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, CONFLICT_WORKERS="2"),
+    )
+    kids: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(kids) < 2 and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        kids = [k for k in crash.children(p.pid) if b"spawn_main" in _cmdline(k)]
+    assert len(kids) == 2, "the ingest ended before its workers started"
+    p.kill()
+    p.wait()
+    assert crash.outlived(kids, wait=10) == []
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
