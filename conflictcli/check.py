@@ -6,7 +6,9 @@ the same dates; every file record points at articles that exist; the versions of
 both are ones this conflict knows. `repair` fixes what can be fixed from the
 catalogue: it indexes what the index lacks, drops what the catalogue lacks, indexes
 again what differs, builds the whole index again when it cannot be read, and drops
-links to articles that are gone (their files are read again by the next ingest).
+links to articles that are gone (their files are read again by the next ingest). An
+ingest that finds the two apart after a run that died between their commits runs the
+same check and repair first (`reconcile`).
 """
 
 from __future__ import annotations
