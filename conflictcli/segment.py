@@ -242,8 +242,8 @@ class TermPool:
         """Write every term's postings into the term index itself, as W3Codec's
         inlined postings (a ListMatcher reads them): no blocks, no compression, a few
         calls a term. For a checkpoint's small segment, which lives until the end of
-        its ingest: it costs a tenth of a blocked one to write, and is slower to
-        search and larger on disk. `hand_over`: the pool that takes the postings
+        its ingest: about half the time of a blocked one to write (0.5 against 0.9 s
+        for 500 articles), slower to search and larger on disk. `hand_over`: the pool that takes the postings
         afterwards (TermPool.absorb), and the number its first document has there."""
         tindex = fieldwriter._tindex
         kept: list[_Record] = []
@@ -333,10 +333,15 @@ _INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's fixed part
 def _inlined(docs: array, weights: array, values: bytearray, sizes: array, doclens: array) -> bytes:
     """W3TermInfo(...).to_bytes() of a term whose postings are inlined: its figures,
     then the pickle of (ids, weights, values), as W3TermInfo.from_bytes reads them.
-    The ids and weights are arrays (a ListMatcher only indexes them), the weights
-    32-bit as in blocks."""
-    ws = array("f", weights)
-    lens = array("I", map(doclens.__getitem__, docs))  # none is 0 in a scored field
+    The weights are 32-bit, as in blocks."""
+    if len(docs) == 1:  # most terms of a checkpoint's few hundred articles
+        doc = docs[0]
+        w = _F32.unpack(_F32.pack(weights[0]))[0]
+        n = length_to_byte(doclens[doc])
+        head = _INFO.pack(1, w, 1, n, n, w if w > 0 else 0, doc, doc)
+        return head + pickle.dumps(((doc,), (w,), (bytes(values) if values else None,)), 5)
+    ws = tuple(array("f", weights))
+    lens = [n for n in map(doclens.__getitem__, docs) if n]
     top = max(ws)
     if values:
         ends = list(accumulate(sizes, initial=0))
@@ -349,13 +354,16 @@ def _inlined(docs: array, weights: array, values: bytearray, sizes: array, docle
         1,
         sum(ws),
         len(docs),
-        length_to_byte(min(lens)),
-        length_to_byte(max(lens)),
+        length_to_byte(min(lens)) if lens else 0,
+        length_to_byte(max(lens)) if lens else 0,
         top if top > 0 else 0,
         docs[0],
         docs[-1],
     )
-    return head + pickle.dumps((docs, ws, vs), 5)
+    return head + pickle.dumps((tuple(docs), ws, vs), 5)
+
+
+_F32 = struct.Struct("f")  # a weight as a 32-bit float keeps it
 
 
 def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
