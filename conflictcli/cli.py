@@ -44,7 +44,7 @@ class ConflictGroup(TyperGroup):
         except KeyboardInterrupt:
             _output().note(
                 "Interrupted. The archive holds what was committed before: an ingest commits "
-                "every 500 articles or 30 seconds; run it again to go on from there."
+                "as it goes (checkpoints); run it again to go on from there."
             )
             ctx.exit(ExitCode.INTERRUPTED)
         except (typer.Exit, typer.Abort, typer.TyperException):

@@ -634,7 +634,8 @@ class IndexWriter:
             return
         # after the checkpoints' commits; the segments it lists are those it found,
         # with its own deletes: the checkpoints' segments are left out, and deleted
-        self._writer.generation = max(self._writer.generation, self.generation() + 1)
+        latest = int(self._ix.latest_generation())
+        self._writer.generation = max(self._writer.generation, latest + 1)
         from conflictcli.segment import merge_small
 
         self._writer.commit(mergetype=merge_small)
@@ -647,9 +648,6 @@ class IndexWriter:
             return False
         stretch.commit(merge=False)
         return True
-
-    def generation(self) -> int:
-        return int(self._ix.latest_generation())
 
     def add(self, a: Article, analysed: InBatch | None = None) -> None:
         doc: dict[str, Any] = {

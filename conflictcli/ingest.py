@@ -286,7 +286,6 @@ class Checkpoints:
     def __init__(self, archive: Archive, writer: IndexWriter) -> None:
         self.archive, self.writer = archive, writer
         self.since = time.monotonic()
-        self.made = 0
         given = os.environ.get("CONFLICT_CHECKPOINT", "").strip()
         self.every = int(given) if given.isdigit() and int(given) else CHECKPOINT_ARTICLES
 
@@ -302,7 +301,6 @@ class Checkpoints:
             self.archive.synced()
             store.commit()
             store.begin()
-            self.made += 1
         self.since = time.monotonic()
 
 
