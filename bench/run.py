@@ -225,8 +225,8 @@ def _venv_exe(venv: Path, name: str) -> Path:
     )
 
 
-def install_sqlite_utils(venv: Path) -> str | None:
-    """Make VENV (python -m venv) and pip install sqlite-utils into it: None, or what failed."""
+def install_into(venv: Path, packages: Sequence[str]) -> str | None:
+    """Make VENV (python -m venv) and pip install `packages` into it: None, or what failed."""
     python = _venv_exe(venv, "python")
     steps = [] if python.is_file() else [[sys.executable, "-m", "venv", str(venv)]]
     steps.append(
@@ -237,7 +237,7 @@ def install_sqlite_utils(venv: Path) -> str | None:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            "sqlite-utils",
+            *packages,
         ]
     )
     for step in steps:
@@ -263,7 +263,7 @@ def find_sqlite_utils(args: argparse.Namespace) -> SqliteUtils:
         exe = _venv_exe(venv, "sqlite-utils")
         if not exe.is_file():
             progress(f"installing sqlite-utils into the benchmark's own environment {venv} …")
-            failed = install_sqlite_utils(venv)
+            failed = install_into(venv, ["sqlite-utils"])
             if failed:
                 return SqliteUtils(None, reason=failed)
     if not exe.is_file():
