@@ -240,7 +240,7 @@ class Item:
     file: str
     paraphrase: str
     headline: str
-    path: Path
+    paths: set[str]  # the article's file, and any other copy of it (`also`)
 
 
 def read_items(corpora: Path, first: int | None = None) -> list[Item]:
@@ -257,15 +257,15 @@ def read_items(corpora: Path, first: int | None = None) -> list[Item]:
                     if line.strip():
                         entry = json.loads(line)
                         titles[corpus][entry["file"]] = entry.get("title") or ""
-            path = (corpora / corpus / row["file"]).resolve()
-            items.append(
-                Item(corpus, row["file"], row["query"], titles[corpus].get(row["file"], ""), path)
-            )
+            files = [f"{corpus}/{row['file']}", *(row.get("also") or "").split()]
+            paths = {str((corpora / f).resolve()) for f in files}
+            headline = titles[corpus].get(row["file"], "")
+            items.append(Item(corpus, row["file"], row["query"], headline, paths))
     return items[:first] if first is not None else items
 
 
-def _rank(found: Sequence[str], target: str) -> int | None:
-    return found.index(target) + 1 if target in found else None
+def _rank(found: Sequence[str], targets: set[str]) -> int | None:
+    return next((n for n, path in enumerate(found, 1) if path in targets), None)
 
 
 def _scores(ranks: Sequence[int | None]) -> dict[str, float]:
@@ -320,7 +320,8 @@ def fts5_known(
 
 def known_items(cmd: list[str], corpora: Path, work: Path, first: int | None) -> dict[str, Any]:
     items = read_items(corpora, first)
-    folders = sorted({corpora / i.corpus / "articles" for i in items})
+    named = {Path(p).relative_to(corpora.resolve()).parts[0] for i in items for p in i.paths}
+    folders = sorted(corpora / c / "articles" for c in named)
     archive = work / "known-archive"
     t0 = time.perf_counter()
     for folder in folders:
@@ -344,7 +345,7 @@ def known_items(cmd: list[str], corpora: Path, work: Path, first: int | None) ->
         entry: dict[str, Any] = {"corpus": item.corpus, "file": item.file, "query": item.paraphrase}
         for name, run in systems.items():
             for kind in sets:
-                entry[f"{name} {kind} rank"] = _rank(run[f"{kind}:{n}"], str(item.path))
+                entry[f"{name} {kind} rank"] = _rank(run[f"{kind}:{n}"], item.paths)
         per_item.append(entry)
     for name in systems:
         for kind in sets:

@@ -25,6 +25,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 
+import heapq
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from conflictcli import ranking
 from conflictcli.analysis import PackedPositions
 from conflictcli.names import Spellings
 
@@ -398,6 +400,86 @@ class Mentions:
             ids = frozenset(_postings(reader.postings(fieldname, word))[0]) if has else frozenset()
             self._ids[key] = ids
         return ids
+
+
+def nearness(searcher: Any, q: Any, scores: Scores) -> Scores:
+    """`scores` with ranking.proximity's bonus added to the best ranking.PROXIMITY_DEPTH
+    (a new table; the rest as they were): the query's words, each name with all its
+    spellings as one word, read from the body's positions of those articles only."""
+    groups = _word_groups(q)
+    if len(groups) < 2 or not scores:
+        return scores
+    top = heapq.nlargest(ranking.PROXIMITY_DEPTH, scores.items(), key=_by_score)
+    wanted = sorted(d for d, _ in top)
+    idf: dict[bytes, float] = {}
+    positions: dict[int, list[tuple[float, list[int]]]] = {d: [] for d in wanted}
+    for sub, offset in searcher.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        here = {d - offset for d in wanted if offset <= d < end}
+        reader = sub.reader()
+        if not here or "body" not in reader.schema:
+            continue
+        field = reader.schema["body"]
+        if not isinstance(field.format, PackedPositions):
+            continue
+        for group in groups:
+            at: dict[int, list[int]] = {}
+            weights = []
+            for word in group:
+                if word not in idf:
+                    idf[word] = ranking.WEIGHTING.idf(searcher, "body", word)
+                weights.append(idf[word])
+                if ("body", word) in reader:
+                    m = reader.postings("body", word)
+                    for d, ps in _positions(m, here, field.format.decode_positions).items():
+                        at[d] = sorted(at[d] + ps) if d in at else ps
+            for d, ps in at.items():
+                positions[d + offset].append((min(weights), ps))
+    out = dict(scores)
+    for d, held in positions.items():
+        if len(held) > 1:
+            out[d] = scores[d] + ranking.proximity(held)
+    return out
+
+
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    return item[1], -item[0]  # as index._ranked orders: a tie to the lower number
+
+
+def _word_groups(q: Any) -> list[tuple[bytes, ...]]:
+    """The words the query looks for in the body, outside any NOT: each a tuple of its
+    spellings (one for a plain word), in the order of the query."""
+    groups: list[tuple[bytes, ...]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, Spellings):
+            words = tuple(
+                _bytes(t.text)
+                for t in node.subqueries
+                if type(t) is wq.Term and t.fieldname == "body"
+            )
+            if words and words not in groups:
+                groups.append(words)
+            return
+        if type(node) is wq.Term:
+            if node.fieldname == "body" and (word := (_bytes(node.text),)) not in groups:
+                groups.append(word)
+            return
+        if isinstance(node, wq.CompoundQuery):
+            for kid in node.subqueries:
+                walk(kid)
+
+    walk(q)
+    return groups
+
+
+def _bytes(text: bytes | str) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
 def _tree_sum(scores: list[float]) -> float:

@@ -32,7 +32,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
 
-from conflictcli import names
+from conflictcli import names, ranking
 from conflictcli.analysis import (
     NAME_ANALYZER,
     Batch,
@@ -43,7 +43,7 @@ from conflictcli.analysis import (
 )
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
-from conflictcli.evaluate import Found, Mentions, Scores, column_values, evaluate
+from conflictcli.evaluate import Found, Mentions, Scores, column_values, evaluate, nearness
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 if TYPE_CHECKING:
@@ -118,8 +118,6 @@ def _schema(date_field: DATETIME) -> Schema:
 SCHEMA = _schema(DATETIME(sortable=True))
 Window = Callable[[int], bool] | None  # the filters: do they let a document through
 DEFAULT_FIELDS = ["title", "body"]
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
-ANY_BONUS = 0.9  # OrGroup factor: an article holding more of the terms ranks higher
 SNIPPET_CHARS = 220
 MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand for
 WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
@@ -298,7 +296,7 @@ class WhooshIndex:
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the words the query looks for (any of them)."""
         q = self.parse(query_text, any_terms=True).query
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             words = _matched_words(q, s.reader())
         return spans_of(text, words)
 
@@ -329,10 +327,19 @@ class WhooshIndex:
             lock.release()
 
     # -- searching -----------------------------------------------------------------
+    def _searcher(self) -> Any:
+        """A searcher that ranks as ranking.py says."""
+        return self._ix.searcher(weighting=ranking.WEIGHTING)
+
     def _parser(self, any_terms: bool, dayfirst: bool, notes: list[str]) -> qparser.QueryParser:
-        group = qparser.OrGroup.factory(ANY_BONUS) if any_terms else qparser.AndGroup
+        # --any is a plain Or: Whoosh 2.7's matchers ignore an Or's coordination scale (the
+        # factor 0.9 given here before changed no ranking), and one measured on TIME in
+        # bench/relevance.py's way moved MAP by 0.002 at best
+        group = qparser.OrGroup if any_terms else qparser.AndGroup
         schema = _schema(_DayField(dayfirst, notes))
-        p = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
+        p = qparser.MultifieldParser(
+            DEFAULT_FIELDS, schema, fieldboosts=ranking.FIELD_BOOSTS, group=group
+        )
         p.add_plugin(qparser.FuzzyTermPlugin())
         p.add_plugin(qparser.GtLtPlugin())
         # AND, OR and NOT only: ANDNOT, ANDMAYBE and REQUIRE are words, as users expect
@@ -425,7 +432,7 @@ class WhooshIndex:
     def count(self, req: SearchRequest) -> int:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         places = self._places(req)
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             return len(self._matches(s, parsed.query, req, places)[1])
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
@@ -434,7 +441,7 @@ class WhooshIndex:
         search; the articles of `leave_out` (ids) are left out."""
         from whoosh.query import Or
 
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             keys = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS)
             if not keys:
                 return EngineResult(total=0, hits=[])
@@ -453,7 +460,7 @@ class WhooshIndex:
         index order, and how the query was read."""
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         places = self._places(req)
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             selected = self._matches(s, parsed.query, req, places)[1]
             return _ids(s, sorted(selected)), parsed.notes + places.notes
 
@@ -491,7 +498,7 @@ class WhooshIndex:
         that --place finds."""
         places = self._places(req)
         notes = list(places.notes)
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             if req.text.strip():
                 parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
                 notes[:0] = parsed.notes
@@ -513,9 +520,11 @@ class WhooshIndex:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         places = self._places(req)
         want = None if req.limit == 0 else req.offset + req.limit
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             found, selected, window = self._matches(s, parsed.query, req, places)
             total = len(selected)
+            if req.sort is Sort.relevance:  # the query's words close together rank higher
+                selected = nearness(s, parsed.query, selected)
             stories = _Stories(s) if req.collapse else None
             lines = total if stories is None else stories.count(selected)
             entries = [
@@ -564,6 +573,8 @@ class WhooshIndex:
         }
         if stories is not None:
             more = stories.count_more(more)
+        if req.sort is Sort.relevance:
+            more = nearness(s, some_q, more)
         return some, _ranked(s, more, room, req.sort, stories)
 
 
