@@ -243,10 +243,10 @@ class Item:
     paths: set[str]  # the article's file, and any other copy of it (`also`)
 
 
-def read_items(corpora: Path, first: int | None = None) -> list[Item]:
+def read_items(corpora: Path, first: int | None = None, source: Path = KNOWN_ITEMS) -> list[Item]:
     items = []
     titles: dict[str, dict[str, str]] = {}
-    with KNOWN_ITEMS.open(encoding="utf-8") as f:
+    with source.open(encoding="utf-8") as f:
         lines = (line for line in f if not line.startswith("#"))
         for row in csv.DictReader(lines, delimiter="\t"):
             corpus = row["corpus"]
@@ -318,8 +318,10 @@ def fts5_known(
     return out
 
 
-def known_items(cmd: list[str], corpora: Path, work: Path, first: int | None) -> dict[str, Any]:
-    items = read_items(corpora, first)
+def known_items(
+    cmd: list[str], corpora: Path, work: Path, first: int | None, source: Path = KNOWN_ITEMS
+) -> dict[str, Any]:
+    items = read_items(corpora, first, source)
     named = {Path(p).relative_to(corpora.resolve()).parts[0] for i in items for p in i.paths}
     folders = sorted(corpora / c / "articles" for c in named)
     archive = work / "known-archive"
@@ -424,6 +426,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--corpora", type=Path, default=shared / "corpora")
     p.add_argument("--queries", type=int, default=None, help="only the first K judged questions")
     p.add_argument("--items", type=int, default=None, help="only the first K known items")
+    p.add_argument("--items-file", type=Path, default=KNOWN_ITEMS, help="the known items (TSV)")
     p.add_argument("--no-references", action="store_true", help="no bm25s; built-in measures")
     p.add_argument("--no-known-items", action="store_true")
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV)
@@ -471,10 +474,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "losses": losses(col, measured, ANY, loss_ref),
             },
         }
-        items_file_ok = KNOWN_ITEMS.is_file() and args.corpora.is_dir()
+        items_file_ok = args.items_file.is_file() and args.corpora.is_dir()
         if not args.no_known_items and items_file_ok:
             progress("known items …")
-            result["known_items"] = known_items(cmd, args.corpora, work, args.items)
+            result["known_items"] = known_items(
+                cmd, args.corpora, work, args.items, args.items_file
+            )
         result["took_s"] = time.perf_counter() - started
     text = markdown(result)
     if args.out:
