@@ -100,7 +100,7 @@ WaitOpt = Annotated[
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
 AnyOpt = Annotated[
-    bool, typer.Option("--any", help="Match articles holding any of the terms, ranked by how many.")
+    bool, typer.Option("--any", help="Match articles holding any of the terms (OR), best first.")
 ]
 SinceOpt = Annotated[
     str | None,

@@ -332,9 +332,10 @@ class WhooshIndex:
         return self._ix.searcher(weighting=ranking.WEIGHTING)
 
     def _parser(self, any_terms: bool, dayfirst: bool, notes: list[str]) -> qparser.QueryParser:
-        # --any is a plain Or: Whoosh 2.7's matchers ignore an Or's coordination scale (the
-        # factor 0.9 given here before changed no ranking), and one measured on TIME in
-        # bench/relevance.py's way moved MAP by 0.002 at best
+        # --any is a plain Or. The coordination factor given here before (0.9) never
+        # changed a score: Whoosh 2.7's CoordMatcher alters only the quality estimates
+        # its collector skips blocks by, and every match is scored here. One applied to
+        # the scores moved TIME's MAP by +0.002 at best (bench/relevance.py's queries)
         group = qparser.OrGroup if any_terms else qparser.AndGroup
         schema = _schema(_DayField(dayfirst, notes))
         p = qparser.MultifieldParser(
