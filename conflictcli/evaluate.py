@@ -25,6 +25,7 @@ import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 
+import bisect
 import heapq
 import sys
 from array import array
@@ -431,7 +432,7 @@ def nearness(searcher: Any, q: Any, scores: Scores) -> Scores:
                 weights.append(idf[word])
                 if ("body", word) in reader:
                     m = reader.postings("body", word)
-                    for d, ps in _positions(m, here, field.format.decode_positions).items():
+                    for d, ps in _positions_of_few(m, here, field.format.decode_positions).items():
                         at[d] = sorted(at[d] + ps) if d in at else ps
             for d, ps in at.items():
                 positions[d + offset].append((min(weights), ps))
@@ -532,6 +533,31 @@ def _positions(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
             if (d := m.id()) in docs:
                 out[d] = list(m.value_as("positions"))
             m.next()
+    return out
+
+
+def _positions_of_few(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
+    """_positions() for a few documents of a long posting list: the blocks that hold
+    none of them are skipped by their largest id (from the block's header) without
+    reading their ids or values."""
+    if type(m) is FilterMatcher:  # deleted documents are not among `docs`
+        m = m.child
+    if type(m) is not W3LeafMatcher:
+        return _positions(m, docs, decode)
+    out: dict[int, list[int]] = {}
+    for d in sorted(docs):
+        while m.is_active() and d > m.block_max_id():
+            m._next_block()
+        if not m.is_active():
+            break
+        if m._ids is None:
+            _read_ids(m)
+        ids = m._ids
+        i = bisect.bisect_left(ids, d)
+        if i < len(ids) and ids[i] == d:
+            if m._values is None:
+                m._read_values()
+            out[d] = decode(m._values[i])
     return out
 
 
