@@ -243,7 +243,7 @@ def _ingest(
         if n := workers.count():  # they encode a large new segment's postings
             writer.mapper = functools.partial(_in_workers, n=n)
         checkpoint = Checkpoints(archive, writer)
-        for got in _reads(todo, sidecars):
+        for got in _reads(todo, sidecars, store.dictionary):
             _apply(got, known.get(got.name), store, writer, summary, stories)
             progress.advance()
             checkpoint.due()
@@ -522,7 +522,7 @@ def _stream(
             yield a
 
     try:
-        for batch in _analysed(not_held(_bounded(got.articles, problems))):
+        for batch in _analysed(not_held(_bounded(got.articles, problems)), store.dictionary):
             for a, analysed, packed, keys in batch:
                 last = max(last, a.row)
                 summary.warnings += [f"{name}:{a.row}: {w}" for w in a.warnings]
@@ -562,19 +562,24 @@ STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH f
 
 
 def _analysed(
-    articles: Iterator[Article],
+    articles: Iterator[Article], zdict: Callable[[], bytes | None]
 ) -> Iterator[list[tuple[Article, Any, Packed, list[int]]]]:
     """Batches of articles with their postings, packed bodies and story bands, made by
     worker processes (a bounded window of batches in flight), or here without them.
     When the file stops reading part way (SkipFile), every article read before is
-    yielded first."""
+    yielded first. Bodies are packed with the catalogue's dictionary of the moment a
+    batch is handed out (`zdict()`: made after the first articles, store.Dictionary)."""
     batches = _batched(articles, STREAM_BATCH)
     n = workers.count()
     if n == 0:
         for batch in batches:
-            yield _analyse_batch(batch)
+            yield _analyse_batch(batch, zdict())
         return
-    yield from _in_workers(_analyse_batch, batches, n)
+    yield from _in_workers(_analyse_job, ((b, zdict()) for b in batches), n)
+
+
+def _analyse_job(job: tuple[list[Article], bytes | None]) -> list[Any]:
+    return _analyse_batch(*job)
 
 
 def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
@@ -595,7 +600,9 @@ def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def _analyse_batch(batch: list[Article]) -> list[tuple[Article, InBatch, Packed, list[int]]]:
+def _analyse_batch(
+    batch: list[Article], zdict: bytes | None = None
+) -> list[tuple[Article, InBatch, Packed, list[int]]]:
     """Each article with its postings (one Batch for all), packed body and story bands
     (a worker's work)."""
     from conflictcli.analysis import Batch, scan
@@ -606,7 +613,7 @@ def _analyse_batch(batch: list[Article]) -> list[tuple[Article, InBatch, Packed,
     keys = bands([a.body for a in batch], [w for w, _ in bodies])
     postings = Batch()
     done = [
-        (a, analyse(postings, a, b), pack(a), k)
+        (a, analyse(postings, a, b), pack(a, zdict), k)
         for a, b, k in zip(batch, bodies, keys, strict=True)
     ]
     postings.freeze()
@@ -635,10 +642,15 @@ def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
     return (stat.st_size, stat.st_mtime) == (known.size, known.mtime)
 
 
-def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Iterator[FileRead]:
+def _reads(
+    todo: list[tuple[str, FileRecord | None]],
+    sidecars: Sidecars,
+    zdict: Callable[[], bytes | None] = lambda: None,
+) -> Iterator[FileRead]:
     """What each file to read gives, in order. Many files are read, parsed and analysed
     by worker processes (CONFLICT_WORKERS, default: one per core) while this
-    process writes; a bounded window of batches keeps memory flat."""
+    process writes; a bounded window of batches keeps memory flat. A batch's bodies
+    are packed with the dictionary of the moment it is handed out (`zdict()`)."""
     n = workers.count()
     if n == 0 or len(todo) < PARALLEL_FROM:
         for name, known in todo:
@@ -649,7 +661,7 @@ def _reads(todo: list[tuple[str, FileRecord | None]], sidecars: Sidecars) -> Ite
         for i in range(0, len(todo), BATCH)
     ]
     read_batch = functools.partial(_read_batch, columns=sidecars.columns)
-    for got in _in_workers(read_batch, iter(batches), n):
+    for got in _in_workers(read_batch, ((b, zdict()) for b in batches), n):
         yield from got
 
 
@@ -696,14 +708,15 @@ _WORKER_SIDECARS: Sidecars | None = None
 
 
 def _read_batch(
-    batch: list[tuple[str, str | None]], columns: dict[str, str] | None
+    job: tuple[list[tuple[str, str | None]], bytes | None], columns: dict[str, str] | None
 ) -> list[FileRead]:
     global _WORKER_SIDECARS
+    batch, zdict = job
     if _WORKER_SIDECARS is None:
         _WORKER_SIDECARS = Sidecars(columns)
     got = [read_file(name, sha, _WORKER_SIDECARS) for name, sha in batch]
     # the articles of all the files analysed together: one batch of postings
-    done = iter(_analyse_batch([a for g in got for a in g.articles]))
+    done = iter(_analyse_batch([a for g in got for a in g.articles], zdict))
     for g in got:
         for _, analysed, packed, keys in itertools.islice(done, len(g.articles)):
             g.analysed.append(analysed)

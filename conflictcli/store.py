@@ -10,6 +10,7 @@ and rank; the catalogue is the record of what the archive contains.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sqlite3
 import zlib
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from conflictcli.articles import Article, outlet_key
-from conflictcli.errors import ArchiveBusy
+from conflictcli.errors import ArchiveBusy, DataError
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
 
@@ -125,16 +126,58 @@ def now_iso() -> str:
 Packed = tuple[bytes, int]
 
 
-def pack(a: Article) -> Packed:
+def pack(a: Article, zdict: bytes | None = None) -> Packed:
     """The body as the catalogue stores it, compressed (zlib: news text takes about
-    half its size), and its word count; made in a worker process at ingest."""
-    return zlib.compress(a.body.encode("utf-8"), 6), a.words
+    half its size; with the archive's dictionary, see Dictionary, a sixth less again),
+    and its word count; made in a worker process at ingest."""
+    data = a.body.encode("utf-8")
+    if zdict is None:
+        return zlib.compress(data, ZLIB_LEVEL), a.words
+    primed = _PRIMED.get(zdict)
+    if primed is None:  # the dictionary read into a compressor once; each body a copy
+        _PRIMED.clear()
+        primed = _PRIMED[zdict] = zlib.compressobj(ZLIB_LEVEL, zdict=zdict)
+    c = primed.copy()
+    return c.compress(data) + c.flush(), a.words
+
+
+ZLIB_LEVEL = 6
+_PRIMED: dict[bytes, Any] = {}
+
+
+class Dictionary:
+    """The archive's zlib dictionary: the word pairs most frequent in the first
+    SAMPLE articles it stored, the most frequent last (nearest the text, so the
+    cheapest to point back to), at most zlib's 32 KiB window. A news body of a few KB
+    compresses by a sixth to a fifth more with it (on ukraine-media-2022 0.461 -> 0.388
+    of the raw text, on the Kremlin's press releases 0.428 -> 0.352). It is made from
+    the archive's own articles, kept in its catalogue (table dictionaries, by the
+    Adler-32 checksum that a zlib stream made with it names), and never replaced, so
+    every body can be read back; bodies stored before it are plain zlib."""
+
+    SAMPLE = 300  # articles the dictionary is made from
+    PAIRS = 8_000  # word pairs it may hold
+    SIZE = 32 * 1024
+
+    @classmethod
+    def make(cls, bodies: list[str]) -> bytes:
+        from collections import Counter
+
+        pairs: Counter[str] = Counter()
+        for body in bodies:
+            words = body.split()
+            pairs.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+        common = [p for p, n in pairs.most_common(cls.PAIRS) if n > 1]
+        return " ".join(reversed(common)).encode("utf-8")[-cls.SIZE :]
 
 
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_MS / 1000)
+        self._zdict: bytes | None = None
+        self._zdicts: dict[int, bytes] | None = None
+        self._samples: list[str] = []
         self.conn.execute("PRAGMA foreign_keys = ON")
         # Only a new catalogue is written to here, so that opening one to read never
         # waits for an ingest that holds the write lock (WAL lets readers go on).
@@ -240,6 +283,7 @@ class Store:
     def rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        self._zdict = self._zdicts = None  # a dictionary made in it is gone with it
 
     # -- files ----------------------------------------------------------------------
     def all_files(self) -> dict[str, FileRecord]:
@@ -296,8 +340,65 @@ class Store:
             is not None
         )
 
+    # -- the dictionary bodies are compressed with (Dictionary) -----------------------
+    def dictionary(self) -> bytes | None:
+        """The dictionary new bodies are compressed with (None until it is made)."""
+        if self._zdict is None:
+            found = self._dictionaries()
+            self._zdict = min(found.items())[1] if found else None
+        return self._zdict
+
+    def _dictionaries(self) -> dict[int, bytes]:
+        """Every dictionary of the catalogue, by its Adler-32 checksum."""
+        if self._zdicts is None:
+            try:
+                rows = self.conn.execute("SELECT id, data FROM dictionaries").fetchall()
+            except sqlite3.OperationalError:  # a catalogue made before dictionaries
+                rows = []
+            self._zdicts = {int(i): bytes(d) for i, d in rows}
+        return self._zdicts
+
+    def _sample(self, body: str) -> None:
+        """Keep the body towards the dictionary; make it once SAMPLE bodies are in."""
+        self._samples.append(body)
+        if len(self._samples) < Dictionary.SAMPLE:
+            return
+        zdict = Dictionary.make(self._samples)
+        self._samples = []
+        if not zdict:
+            return
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+        )
+        key = zlib.adler32(zdict)
+        self.conn.execute("INSERT OR IGNORE INTO dictionaries VALUES (?, ?)", (key, zdict))
+        self._zdicts = None
+        self._zdict = None
+        self.dictionary()
+
+    def text(self, body: bytes | str) -> str:
+        """A body as stored, read back: compressed (with the dictionary its zlib stream
+        names, or none), or plain text (catalogues made before compression)."""
+        if not isinstance(body, bytes):
+            return body
+        if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
+            key = int.from_bytes(body[2:6], "big")
+            zdict = self._dictionaries().get(key)
+            if zdict is None:
+                raise DataError(
+                    f"The catalogue {self.path} lacks the dictionary {key:08x} "
+                    "that some of its texts were compressed with.",
+                    "Restore the archive from a copy, or ingest the files again into a new one.",
+                )
+            d = zlib.decompressobj(zdict=zdict)
+            return (d.decompress(body) + d.flush()).decode("utf-8")
+        return zlib.decompress(body).decode("utf-8")
+
     def put_article(self, a: Article, packed: Packed | None = None) -> None:
-        body, words = packed or pack(a)
+        zdict = self.dictionary()
+        if zdict is None:
+            self._sample(a.body)
+        body, words = packed or pack(a, zdict)
         self.conn.execute(
             "INSERT OR REPLACE INTO articles"
             " (id, date, title, title_derived, source, url, body, words, added_at, author,"
@@ -391,9 +492,7 @@ class Store:
             for aid, body in self.conn.execute(
                 f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
             ):
-                out[aid] = (
-                    zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else body
-                )
+                out[aid] = self.text(body)
         return out
 
     def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
@@ -470,8 +569,7 @@ class Store:
 
     def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
         aid, date, title, derived, source, url, body, author, cluster = row
-        if isinstance(body, bytes):  # compressed; catalogues made before hold plain text
-            body = zlib.decompress(body).decode("utf-8")
+        body = self.text(body)
         return Article(
             id=aid,
             date=dt.date.fromisoformat(date) if date else None,

@@ -127,7 +127,9 @@ def test_a_large_file_stopped_part_way_goes_on_with_its_new_rows_only(
     analysed: list[int] = []
     real = ingest_module._analyse_batch
     monkeypatch.setattr(
-        ingest_module, "_analyse_batch", lambda batch: analysed.append(len(batch)) or real(batch)
+        ingest_module,
+        "_analyse_batch",
+        lambda batch, *rest: analysed.append(len(batch)) or real(batch, *rest),
     )
     s = ingest(stopped, [data])
     assert sum(analysed) == 300 - 3 * 64  # the rows in before were not analysed again
