@@ -381,18 +381,24 @@ class Store:
         names, or none), or plain text (catalogues made before compression)."""
         if not isinstance(body, bytes):
             return body
-        if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
-            key = int.from_bytes(body[2:6], "big")
-            zdict = self._dictionaries().get(key)
-            if zdict is None:
-                raise DataError(
-                    f"The catalogue {self.path} lacks the dictionary {key:08x} "
-                    "that some of its texts were compressed with.",
-                    "Restore the archive from a copy, or ingest the files again into a new one.",
-                )
-            d = zlib.decompressobj(zdict=zdict)
-            return (d.decompress(body) + d.flush()).decode("utf-8")
-        return zlib.decompress(body).decode("utf-8")
+        again = "Restore the archive from a copy, or ingest the files again into a new one."
+        try:
+            if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
+                key = int.from_bytes(body[2:6], "big")
+                zdict = self._dictionaries().get(key)
+                if zdict is None:
+                    raise DataError(
+                        f"The catalogue {self.path} lacks the dictionary {key:08x} "
+                        "that some of its texts were compressed with.",
+                        again,
+                    )
+                d = zlib.decompressobj(zdict=zdict)
+                return (d.decompress(body) + d.flush()).decode("utf-8")
+            return zlib.decompress(body).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError) as e:
+            raise DataError(
+                f"A text in the catalogue {self.path} cannot be read back: {e}.", again
+            ) from e
 
     def put_article(self, a: Article, packed: Packed | None = None) -> None:
         zdict = self.dictionary()

@@ -149,4 +149,11 @@ def test_a_missing_dictionary_is_a_message_not_a_traceback(
     r = run("show", aid, "--index", str(ix))
     assert r.exit_code == DataError("").code
     assert "lacks the dictionary" in r.stderr and "Traceback" not in r.stderr
+    # another dictionary under its name (a catalogue tampered with): the same kind of error
+    with sqlite3.connect(ix / "catalogue.sqlite") as conn:
+        key = int.from_bytes(dict(_bodies(ix))[aid][2:6], "big")  # type: ignore[index]
+        conn.execute("INSERT INTO dictionaries VALUES (?, ?)", (key, b"something else " * 50))
+    r = run("show", aid, "--index", str(ix))
+    assert r.exit_code == DataError("").code
+    assert "cannot be read back" in r.stderr and "Traceback" not in r.stderr
     assert store_module.ZLIB_LEVEL == 6
