@@ -27,6 +27,7 @@ import json
 import math
 import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -220,8 +221,6 @@ def references(
     with tempfile.TemporaryFile() as inp:
         inp.write(json.dumps(given).encode())
         inp.seek(0)
-        import subprocess
-
         done = subprocess.run(
             [str(python), str(BENCH / "relevance_refs.py")], stdin=inp, capture_output=True
         )

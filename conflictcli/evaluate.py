@@ -410,7 +410,7 @@ def nearness(searcher: Any, q: Any, scores: Scores) -> Scores:
     groups = _word_groups(q)
     if len(groups) < 2 or not scores:
         return scores
-    top = heapq.nlargest(ranking.PROXIMITY_DEPTH, scores.items(), key=_by_score)
+    top = heapq.nlargest(ranking.PROXIMITY_DEPTH, scores.items(), key=by_score)
     wanted = sorted(d for d, _ in top)
     idf: dict[bytes, float] = {}
     positions: dict[int, list[tuple[float, list[int]]]] = {d: [] for d in wanted}
@@ -443,8 +443,10 @@ def nearness(searcher: Any, q: Any, scores: Scores) -> Scores:
     return out
 
 
-def _by_score(item: tuple[int, float]) -> tuple[float, int]:
-    return item[1], -item[0]  # as index._ranked orders: a tie to the lower number
+def by_score(item: tuple[int, float]) -> tuple[float, int]:
+    """The order of matches by relevance: by score, a tie to the lower document number
+    (as Whoosh's collectors order them; index._ranked and nearness both use it)."""
+    return item[1], -item[0]
 
 
 def _word_groups(q: Any) -> list[tuple[bytes, ...]]:

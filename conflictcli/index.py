@@ -43,7 +43,15 @@ from conflictcli.analysis import (
 )
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
-from conflictcli.evaluate import Found, Mentions, Scores, column_values, evaluate, nearness
+from conflictcli.evaluate import (
+    Found,
+    Mentions,
+    Scores,
+    by_score,
+    column_values,
+    evaluate,
+    nearness,
+)
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 if TYPE_CHECKING:
@@ -813,8 +821,8 @@ def _ranked_all(
     if sort is Sort.relevance:
         items = scores.items()
         if limit is None:
-            return sorted(items, key=_by_score, reverse=True)
-        return heapq.nlargest(limit, items, key=_by_score)
+            return sorted(items, key=by_score, reverse=True)
+        return heapq.nlargest(limit, items, key=by_score)
     if not scores:
         return []
     c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
@@ -861,10 +869,6 @@ class _Stories:
 
     def others(self, d: int) -> int:
         return self._matches.get(self._of[d], 1) - 1
-
-
-def _by_score(item: tuple[int, float]) -> tuple[float, int]:
-    return item[1], -item[0]
 
 
 class _Listed(Query):
