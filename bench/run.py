@@ -281,13 +281,17 @@ SU_STATS_SQL = (
 SU_SHOW_SQL = "select * from articles where id = :id"
 
 
+# what sqlite-utils search prints of each match, and conflict search --fields the same
+SU_COLUMNS = ("id", "date", "title", "path")
+
+
 def su_search_args(su: SqliteUtils, db: Path, q: Query) -> list[str]:
     """The query as sqlite-utils runs it: `search` (FTS5 rank order), or, with a date
     range, which `search` cannot filter on, `query` with the same SQL plus the dates."""
     limit = q.sql_limit
     if q.first_day is None and q.last_day is None:
         extra = [] if limit is None else ["--limit", str(limit)]
-        cols = ["-c", "id", "-c", "date", "-c", "title", "-c", "path"]
+        cols = [arg for c in SU_COLUMNS for arg in ("-c", c)]
         return su("search", str(db), "articles", q.match, *cols, *extra)
     sql = (
         "select a.id, a.date, a.title, a.path from articles a"
@@ -468,9 +472,17 @@ class Bench:
                 self.add("sqlite_utils_help_ms", run_child(self.su("--help")).wall_s * 1000)
 
         conflict_ms: list[float] = []
+        snippets_ms: list[float] = []
         su_ms: list[float] = []
         for k, q in enumerate(self.queries):
+            # the default JSON: a snippet and highlights for every result
             child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix])
+            self.json_of(child, f"search {q.label!r}")
+            snippets_ms.append(child.wall_s * 1000)
+            self.add(f"q{k}_conflict_snippets_ms", snippets_ms[-1])
+            # the target's figure: the columns sqlite-utils prints (SU_COLUMNS)
+            args = [*q.conflict_args(), "--json", "--fields", ",".join(SU_COLUMNS)]
+            child = run_child([*self.cmd, "search", *args, *ix])
             data = self.json_of(child, f"search {q.label!r}")
             self.checks.expect(
                 child.returncode in (0, 1), f"search {q.label!r}: exit {child.returncode}"
@@ -498,7 +510,12 @@ class Bench:
         for k, row in enumerate(data["queries"]):
             self.add(f"q{k}_fts5_ms", row["ms"])
             self.fts5_totals[k] = row["total"]
-        for name, values in (("conflict", conflict_ms), ("sqlite_utils", su_ms), ("fts5", fts_ms)):
+        for name, values in (
+            ("conflict", conflict_ms),
+            ("conflict_snippets", snippets_ms),
+            ("sqlite_utils", su_ms),
+            ("fts5", fts_ms),
+        ):
             if values:
                 self.add(f"{name}_search_p50_ms", percentile(values, 50))
                 self.add(f"{name}_search_p95_ms", percentile(values, 95))
@@ -594,6 +611,14 @@ class Bench:
             ),
             "search_p50_ms": fig("ms", "lower", {r: self.s(f"{r}_search_p50_ms") for r in refs}),
             "search_p95_ms": fig("ms", "lower", {r: self.s(f"{r}_search_p95_ms") for r in refs}),
+            # the default JSON, with a snippet and highlights cut from every result's text:
+            # more work than sqlite-utils' columns, so no target; reported beside them
+            "search_snippets_p50_ms": fig(
+                "ms", "lower", {"conflict": self.s("conflict_snippets_search_p50_ms")}
+            ),
+            "search_snippets_p95_ms": fig(
+                "ms", "lower", {"conflict": self.s("conflict_snippets_search_p95_ms")}
+            ),
             "show_ms": fig("ms", "lower", {r: self.s(f"{r}_show_ms") for r in refs}),
             "stats_ms": fig("ms", "lower", {r: self.s(f"{r}_stats_ms") for r in refs}),
             "help_ms": fig("ms", "lower", {r: self.s(f"{r}_help_ms") for r in refs}),
@@ -615,6 +640,7 @@ class Bench:
                     "fts5_total": self.fts5_totals.get(k),
                     "sqlite_utils_rows": self.su_rows.get(k),
                     "conflict_ms": c,
+                    "conflict_snippets_ms": self.s(f"q{k}_conflict_snippets_ms"),
                     "sqlite_utils_ms": u,
                     "fts5_ms": self.s(f"q{k}_fts5_ms"),
                     "ratio_to_sqlite_utils": ratio(c and c["median"], u and u["median"]),

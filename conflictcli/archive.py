@@ -333,13 +333,18 @@ class Archive:
     def close(self) -> None:
         self.store.close()
 
-    def search(self, req: SearchRequest) -> SearchResult:
+    def search(self, req: SearchRequest, snippets: bool = True) -> SearchResult:
+        """The page of results the request asks for. Without `snippets` (an output that
+        shows neither snippets nor highlights) no text is read: each result is its row
+        of the catalogue, and snippet is ""."""
         if req.within:
             return self._search_within(req)
         t0 = time.perf_counter()
         found = self.engine.search(req)
         n = workers.count() if len(found.hits) >= PARALLEL_HITS and workers.can_fork() else 0
-        if n:
+        if not snippets:
+            results = _results(self.store, found.hits, snippets=False)
+        elif n:
             results = _results_in_workers(self.store.path, found.hits, n)
         else:
             results = _results(self.store, found.hits)
@@ -505,11 +510,15 @@ class Archive:
         took = round((time.perf_counter() - t0) * 1000, 1)
         return a, SearchResult(f"similar to {a.id}", len(results), 0, limit, took, results, [])
 
-    def export(self, req: SearchRequest | None) -> tuple[int, Iterator[tuple[Result, str]]]:
+    def export(
+        self, req: SearchRequest | None, snippets: bool = True, texts: bool = True
+    ) -> tuple[int, Iterator[tuple[Result, str]]]:
         """Every article the request selects (None: the whole archive, in the order it
         was added), each as its search result with its body, in the order of search
         --limit 0: how many there are, and the rows, read EXPORT_CHUNK at a time so
-        that memory stays flat however many match."""
+        that memory stays flat however many match. Without `snippets` the results
+        have none (""), and without `texts` the bodies are "": what is not written
+        is not read."""
         if req is None:
             return self.store.article_count(), self._every_article()
         found = self.engine.search(replace(req, limit=0, offset=0, collapse=False))
@@ -517,7 +526,7 @@ class Archive:
 
         def rows() -> Iterator[tuple[Result, str]]:
             for first in range(0, len(hits), EXPORT_CHUNK):
-                yield from _rows(self.store, hits[first : first + EXPORT_CHUNK])
+                yield from _rows(self.store, hits[first : first + EXPORT_CHUNK], snippets, texts)
 
         return found.total, rows()
 
@@ -674,24 +683,27 @@ _WORKER_STORE: Store | None = None
 _WORKER_HITS: list[Hit] = []
 
 
-def _results(store: Store, hits: list[Hit]) -> list[Result]:
+def _results(store: Store, hits: list[Hit], snippets: bool = True) -> list[Result]:
     """The page's results: each article's fields from the catalogue, with its snippet
-    and marks cut from its text. A hit the catalogue lacks (an ingest that stopped
-    between the two) is left out."""
-    return [r for r, _ in _rows(store, hits)]
+    and marks cut from its text (unless not `snippets`: then no text is read). A hit
+    the catalogue lacks (an ingest that stopped between the two) is left out."""
+    return [r for r, _ in _rows(store, hits, snippets, texts=snippets)]
 
 
-def _rows(store: Store, hits: list[Hit]) -> list[tuple[Result, str]]:
-    """_results, each with the article's body."""
+def _rows(
+    store: Store, hits: list[Hit], snippets: bool = True, texts: bool = True
+) -> list[tuple[Result, str]]:
+    """_results, each with the article's body ("" without `texts`: not read)."""
     from conflictcli.index import mark
 
-    articles = store.articles([h.id for h in hits])
+    articles = store.articles([h.id for h in hits], texts=texts or snippets)
     rows = []
     for h in hits:
         a = articles.get(h.id)
         if a is None:
             continue
-        mark(h, a.title, a.body)
+        if snippets:
+            mark(h, a.title, a.body)
         rows.append((_result(a, h), a.body))
     return rows
 

@@ -384,6 +384,16 @@ def search(
             "(by default they list every article, each with its 'cluster').",
         ),
     ] = False,
+    fields: Annotated[
+        str | None,
+        typer.Option(
+            metavar="A,B",
+            help="With --json, --jsonl or --csv: only these fields of each result, in this "
+            "order (id, date, title, source, url, path, cluster, score, snippet, highlights, "
+            "partial, similar). Without snippet and highlights no text is read: fast for "
+            "long lists.",
+        ),
+    ] = None,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
@@ -401,6 +411,14 @@ def search(
     fmt = _format(json, jsonl, csv)
     if every and collapse:
         raise UsageError("Use --all or --collapse, not both.")
+    chosen = None
+    if fields is not None:
+        if fmt is Format.table or from_file is not None or explain:
+            raise UsageError(
+                "--fields chooses the fields of --json, --jsonl or --csv, for one QUERY.",
+                f'Example: conflict search "{query or "Kherson"}" --limit 0 --jsonl --fields id,date',
+            )
+        chosen = _export_fields(fields, _output().SEARCH_FIELDS)
     if from_file is not None or count_only:
         if from_file is None or query:
             raise UsageError("Give a QUERY, or --from-file FILE (with --count if you like).")
@@ -459,8 +477,10 @@ def search(
             raise UsageError("--explain prints a table or, with --json, JSON.")
         _output().explanation(archive.explain(req), query, fmt)
         return
-    result = archive.search(req)
-    _output().search_results(result, fmt)
+    result = archive.search(
+        req, snippets=chosen is None or bool({"snippet", "highlights"} & set(chosen))
+    )
+    _output().search_results(result, fmt, chosen)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -740,7 +760,9 @@ def export(
         None if every else _request(query, since, until, dayfirst, any_terms, exact, source, place)
     )
     archive = _open(index)
-    total, rows = archive.export(req)
+    total, rows = archive.export(
+        req, snippets=bool({"snippet", "highlights"} & set(chosen)), texts="body" in chosen
+    )
     if output is None:
         written = out.export(total, rows, fmt.value, chosen, sys.stdout)
     else:
@@ -751,14 +773,15 @@ def export(
 
 
 def _export_fields(given: str | None, known: list[str]) -> list[str]:
-    """The fields --fields names (comma-separated), in its order; all by default."""
+    """The fields --fields names (comma-separated), in its order; all by default.
+    (For search and export.)"""
     if given is None:
         return list(known)
     wanted = [f.strip().lower() for f in given.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in known]
     if unknown or not wanted:
         raise UsageError(
-            f"--fields {given!r}: {', '.join(unknown) or 'no field'} is not a field to export.",
+            f"--fields {given!r}: {', '.join(unknown) or 'no field'} is not a field here.",
             f"Choose among {', '.join(known)}.",
         )
     return list(dict.fromkeys(wanted))

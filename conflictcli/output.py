@@ -298,10 +298,23 @@ def _search_record(res: SearchResult) -> dict[str, Any]:
     return {**_search_head(res), "results": [result_record(r) for r in res.results]}
 
 
-def search_results(res: SearchResult, fmt: Format) -> None:
+# what search --fields may choose: a record's fields, with partial and similar always
+SEARCH_FIELDS = [*RESULT_FIELDS, "highlights", "partial", "similar"]
+
+
+def _chosen_record(r: Result, fields: list[str]) -> dict[str, Any]:
+    rec = {**result_record(r), "partial": r.partial, "similar": r.similar}
+    return {k: rec[k] for k in fields}
+
+
+def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:
+    """A page of results; with `fields` (search --fields; not for the table) each
+    record has only those, in that order."""
     for n in res.notes:
         note(n)
-    if fmt is Format.json:
+    if fields is not None and fmt is not Format.table:
+        _chosen_results(res, fmt, fields)
+    elif fmt is Format.json:
         _emit_json_rows(_search_head(res), "results", (result_record(r) for r in res.results))
     elif fmt is Format.jsonl:
         for r in res.results:
@@ -318,6 +331,27 @@ def search_results(res: SearchResult, fmt: Format) -> None:
     else:
         _search_table(res)
     _search_notes(res, fmt)
+
+
+def _chosen_results(res: SearchResult, fmt: Format, fields: list[str]) -> None:
+    records = (_chosen_record(r, fields) for r in res.results)
+    if fmt is Format.json:
+        _emit_json_rows(_search_head(res), "results", records)
+    elif fmt is Format.jsonl:
+        for rec in records:
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    else:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(fields)
+        for rec in records:
+            w.writerow(
+                [_cell(json.dumps(v) if isinstance(v, list) else _flag(v)) for v in rec.values()]
+            )
+
+
+def _flag(value: Any) -> Any:
+    """A bool as the search CSV writes partial: true or false."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def _cell(value: Any, terminal: bool | None = None) -> Any:

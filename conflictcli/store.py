@@ -541,13 +541,16 @@ class Store:
         sql = f"SELECT path, {self._row} FROM links WHERE article_id = ? ORDER BY path, 2"
         return [_place(p, r) for p, r in self.conn.execute(sql, (article_id,))]
 
-    def articles(self, ids: list[str]) -> dict[str, Article]:
-        """The articles with these ids (those that exist), each with its paths."""
+    def articles(self, ids: list[str], texts: bool = True) -> dict[str, Article]:
+        """The articles with these ids (those that exist), each with its paths; without
+        `texts`, their bodies are left unread (""): a long page of ids and titles does
+        not decompress a text it does not show."""
         out: dict[str, Article] = {}
+        columns = self._columns if texts else self._columns.replace(", body,", ", NULL,")
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT {self._columns} FROM articles WHERE id IN ({marks})", chunk
+                f"SELECT {columns} FROM articles WHERE id IN ({marks})", chunk
             ).fetchall()
             paths: dict[str, list[str]] = {}
             for aid, path, row in self.conn.execute(
@@ -575,7 +578,7 @@ class Store:
 
     def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
         aid, date, title, derived, source, url, body, author, cluster = row
-        body = self.text(body)
+        body = "" if body is None else self.text(body)
         return Article(
             id=aid,
             date=dt.date.fromisoformat(date) if date else None,

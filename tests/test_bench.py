@@ -125,6 +125,8 @@ def test_a_tiny_run_reports_every_figure(tmp_path: Path) -> None:
         "reingest_articles_per_s",
         "search_p50_ms",
         "search_p95_ms",
+        "search_snippets_p50_ms",
+        "search_snippets_p95_ms",
         "show_ms",
         "stats_ms",
         "help_ms",
