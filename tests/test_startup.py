@@ -81,3 +81,15 @@ print(type(SegmentReader.__dict__["deleted_docs_set"]).__name__)
 """
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.stdout.split("\n")[:3] == ["[]", "True cached_property", "cached_property"], p.stderr
+
+
+def test_whoosh_loads_without_its_word_forms_and_they_still_work() -> None:
+    code = """
+import sys
+import conflictcli.index
+print("whoosh.lang.morph_en" in sys.modules)
+from whoosh.query.terms import variations
+print("pulling" in variations("pull"), sys.modules["whoosh.lang.morph_en"].__file__ is not None)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.stdout.split("\n")[:2] == ["False", "True True"], p.stderr
