@@ -391,7 +391,7 @@ def search(
             help="With --json, --jsonl or --csv: only these fields of each result, in this "
             "order (id, date, title, source, url, path, cluster, score, snippet, highlights, "
             "partial, similar). Without snippet and highlights no text is read: fast for "
-            "long lists.",
+            "long lists. With --from-file too.",
         ),
     ] = None,
     json: JsonOpt = False,
@@ -413,12 +413,13 @@ def search(
         raise UsageError("Use --all or --collapse, not both.")
     chosen = None
     if fields is not None:
-        if fmt is Format.table or from_file is not None or explain:
+        if fmt is Format.table or count_only or explain:
             raise UsageError(
-                "--fields chooses the fields of --json, --jsonl or --csv, for one QUERY.",
+                "--fields chooses the fields of each result in --json, --jsonl or --csv.",
                 f'Example: conflict search "{query or "Kherson"}" --limit 0 --jsonl --fields id,date',
             )
         chosen = _export_fields(fields, _output().SEARCH_FIELDS)
+    snippets = chosen is None or bool({"snippet", "highlights"} & set(chosen))
     if from_file is not None or count_only:
         if from_file is None or query:
             raise UsageError("Give a QUERY, or --from-file FILE (with --count if you like).")
@@ -442,11 +443,12 @@ def search(
         def each() -> Iterator[tuple[str, SearchResult | int]]:
             for (n, q), req in zip(lines, reqs, strict=True):
                 try:
-                    yield q, archive.count(req).count if count_only else archive.search(req)
+                    found = None if count_only else archive.search(req, snippets)
+                    yield q, archive.count(req).count if found is None else found
                 except QueryError as e:  # one bad line never stops the rest
                     failed.append(QueryError(f"{from_file}, line {n}: {e.message}", e.hint))
 
-        out.batch(each(), fmt, count_only)
+        out.batch(each(), fmt, count_only, chosen)
         for e in failed:
             out.error(e)
         if failed:
@@ -477,9 +479,7 @@ def search(
             raise UsageError("--explain prints a table or, with --json, JSON.")
         _output().explanation(archive.explain(req), query, fmt)
         return
-    result = archive.search(
-        req, snippets=chosen is None or bool({"snippet", "highlights"} & set(chosen))
-    )
+    result = archive.search(req, snippets)
     _output().search_results(result, fmt, chosen)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)

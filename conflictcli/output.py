@@ -343,10 +343,11 @@ def _chosen_results(res: SearchResult, fmt: Format, fields: list[str]) -> None:
     else:
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(fields)
-        for rec in records:
-            w.writerow(
-                [_cell(json.dumps(v) if isinstance(v, list) else _flag(v)) for v in rec.values()]
-            )
+        w.writerows(_chosen_cells(rec) for rec in records)
+
+
+def _chosen_cells(rec: dict[str, Any]) -> list[Any]:
+    return [_cell(json.dumps(v) if isinstance(v, list) else _flag(v)) for v in rec.values()]
 
 
 def _flag(value: Any) -> Any:
@@ -668,9 +669,15 @@ def stories(got: Stories, fmt: Format) -> None:
 
 
 # -- batches of queries -------------------------------------------------------------
-def batch(got: Iterable[tuple[str, SearchResult | int]], fmt: Format, count_only: bool) -> None:
+def batch(
+    got: Iterable[tuple[str, SearchResult | int]],
+    fmt: Format,
+    count_only: bool,
+    fields: list[str] | None = None,
+) -> None:
     """The queries of a file, in turn: one row each with its count (--count), or each
-    query's results, a hit of --jsonl and --csv carrying the query it matched."""
+    query's results, a hit of --jsonl and --csv carrying the query it matched; with
+    `fields` (not for the table), each result has only those."""
     if count_only:
         rows = [(q, n) for q, n in got if isinstance(n, int)]
         if fmt is Format.json:
@@ -699,7 +706,7 @@ def batch(got: Iterable[tuple[str, SearchResult | int]], fmt: Format, count_only
         return
     writer = csv.writer(sys.stdout, lineterminator="\n") if fmt is Format.csv else None
     if writer is not None:
-        writer.writerow(["query", *RESULT_FIELDS, "partial"])
+        writer.writerow(["query", *(fields or [*RESULT_FIELDS, "partial"])])
     first = True
     for q, res in got:
         if isinstance(res, int):
@@ -708,9 +715,12 @@ def batch(got: Iterable[tuple[str, SearchResult | int]], fmt: Format, count_only
             note(f"{q}: {said}")
         if fmt is Format.jsonl:
             for r in res.results:
-                sys.stdout.write(
-                    json.dumps({"query": q, **result_record(r)}, ensure_ascii=False) + "\n"
-                )
+                rec = _chosen_record(r, fields) if fields else result_record(r)
+                sys.stdout.write(json.dumps({"query": q, **rec}, ensure_ascii=False) + "\n")
+        elif writer is not None and fields:
+            writer.writerows(
+                [_cell(q), *_chosen_cells(_chosen_record(r, fields))] for r in res.results
+            )
         elif writer is not None:
             for r in res.results:
                 writer.writerow(
@@ -721,9 +731,12 @@ def batch(got: Iterable[tuple[str, SearchResult | int]], fmt: Format, count_only
                     ]
                 )
         elif fmt is Format.json:
-            sys.stdout.write(
-                ("[" if first else ",\n") + json.dumps(_search_record(res), ensure_ascii=False)
+            record = (
+                {**_search_head(res), "results": [_chosen_record(r, fields) for r in res.results]}
+                if fields
+                else _search_record(res)
             )
+            sys.stdout.write(("[" if first else ",\n") + json.dumps(record, ensure_ascii=False))
         else:
             emit(_heading(q, res))
             _search_table(res)

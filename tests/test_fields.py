@@ -129,3 +129,26 @@ def test_a_long_list_without_snippets_is_the_same_list(ukraine_media: Corpus) ->
         ], req.text
         assert all(r.snippet == "" and r.highlights == [] for r in without.results)
         assert all(r.snippet for r in with_text.results)
+
+
+def test_fields_in_a_batch_of_queries(run: Run, sample_archive: Path, tmp_path: Path) -> None:
+    ix = str(sample_archive)
+    queries = tmp_path / "queries.txt"
+    queries.write_text("drone\nKyiv OR Kharkiv\n# a comment\nBelgorod\n", encoding="utf-8")
+    args = ["search", "--from-file", str(queries), "--limit", "0", "--index", ix]
+    full = [json.loads(x) for x in run(*args, "--jsonl").stdout.splitlines()]
+    assert {r["query"] for r in full} == {"drone", "Kyiv OR Kharkiv", "Belgorod"}
+    fields = ["date", "id", "partial"]
+    lines = run(*args, "--jsonl", "--fields", ",".join(fields)).stdout.splitlines()
+    assert [json.loads(x) for x in lines] == [
+        {"query": r["query"], **chosen(r, fields)} for r in full
+    ]
+    rows = list(csv.reader(io.StringIO(run(*args, "--csv", "--fields", "id").stdout)))
+    assert rows[0] == ["query", "id"] and rows[1:] == [[r["query"], r["id"]] for r in full]
+    pages = as_json(run(*args, "--json", "--fields", "id"))
+    assert [p["total"] for p in pages] == [
+        sum(r["query"] == q for r in full) for q in ("drone", "Kyiv OR Kharkiv", "Belgorod")
+    ]
+    assert [r for p in pages for r in p["results"]] == [{"id": r["id"]} for r in full]
+    counted = run(*args, "--count", "--json", "--fields", "id")
+    assert counted.exit_code == 2 and "--fields" in counted.stderr and not counted.stdout
