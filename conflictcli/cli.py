@@ -1000,4 +1000,31 @@ def places(
 
 
 def main() -> None:
-    app(prog_name="conflict")
+    kept = app.registered_commands[:], app.registered_groups[:]
+    _only_the_command_run(sys.argv[1:2])
+    try:
+        app(prog_name="conflict")
+    finally:
+        app.registered_commands[:], app.registered_groups[:] = kept
+
+
+def _only_the_command_run(first: list[str]) -> None:
+    """Typer turns every command's signature into Click's on each run, about 20 ms for
+    all of them: when the first argument names a command, only that one is built. Any
+    other start (none, --help, --version, a typo) keeps them all, so the usage and its
+    suggestions list every command."""
+    from typer.main import get_command_name
+
+    if not first or first[0].startswith("-"):
+        return
+    name = first[0]
+    commands = [
+        c
+        for c in app.registered_commands
+        if (c.name or get_command_name(c.callback.__name__ if c.callback else "")) == name
+    ]
+    groups = [
+        g for g in app.registered_groups if g.typer_instance and g.typer_instance.info.name == name
+    ]
+    if commands or groups:
+        app.registered_commands[:], app.registered_groups[:] = commands, groups

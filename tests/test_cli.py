@@ -41,6 +41,44 @@ def test_python_m_conflictcli() -> None:
     assert r.returncode == 0 and "search" in r.stdout
 
 
+def test_the_console_script_builds_the_command_run_and_still_knows_them_all(
+    sample_archive: Path,
+) -> None:
+    """main() gives Typer only the command named first (the rest cost start-up); any
+    other start lists, suggests and runs as before, and the app is whole after."""
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "conflictcli", *args],
+            capture_output=True, text=True, cwd=ROOT,
+            env={**os.environ, "CONFLICT_INDEX": str(sample_archive)},
+        )  # fmt: skip
+
+    top = cli("--help").stdout
+    assert all(c in top for c in ("ingest", "search", "export", "watch", "places"))
+    assert "--any" in cli("search", "--help").stdout
+    assert cli("search", "drone", "--json", "--fields", "id").returncode == 0
+    assert cli("watch", "list", "--json").returncode == 0
+    typo = cli("serch", "drone")
+    assert typo.returncode == 2 and "Did you mean 'search'" in typo.stderr
+    assert cli("--version").stdout.startswith("conflict ")
+    probe = (  # how many commands Typer was given to build, and how many the app has after
+        "import sys, typer.main\nfrom conflictcli import cli\nbuilt = []\n"
+        "whole = typer.main.get_group\n"
+        "def spy(t):\n    built.append(len(t.registered_commands))\n    return whole(t)\n"
+        "typer.main.get_group = spy\nsys.argv = ['conflict', 'stats', '--json']\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print(built[0], len(cli.app.registered_commands), len(cli.app.registered_groups))"
+    )
+    whole = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, "CONFLICT_INDEX": str(sample_archive)},
+    )  # fmt: skip
+    from conflictcli.cli import app
+
+    assert whole.stdout.split()[-3:] == ["1", str(len(app.registered_commands)), "1"], whole.stderr
+
+
 @pytest.mark.parametrize("command", [["search", "Kyiv"], ["show", "abcdef"], ["stats"]])
 def test_missing_archive(run: Run, tmp_path: Path, command: list[str]) -> None:
     where = tmp_path / "nowhere"
