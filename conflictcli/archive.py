@@ -342,12 +342,10 @@ class Archive:
         t0 = time.perf_counter()
         found = self.engine.search(req)
         n = workers.count() if len(found.hits) >= PARALLEL_HITS and workers.can_fork() else 0
-        if not snippets:
-            results = _results(self.store, found.hits, snippets=False)
-        elif n:
+        if n and snippets:  # a long page's snippets, cut by worker processes
             results = _results_in_workers(self.store.path, found.hits, n)
         else:
-            results = _results(self.store, found.hits)
+            results = _results(self.store, found.hits, snippets)
         took = round((time.perf_counter() - t0) * 1000, 1)
         notes = [*req.notes, *found.notes]
         return SearchResult(

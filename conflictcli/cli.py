@@ -419,7 +419,7 @@ def search(
                 f'Example: conflict search "{query or "Kherson"}" --limit 0 --jsonl --fields id,date',
             )
         chosen = _export_fields(fields, _output().SEARCH_FIELDS)
-    snippets = chosen is None or bool({"snippet", "highlights"} & set(chosen))
+    snippets = chosen is None or _cuts_snippets(chosen)
     if from_file is not None or count_only:
         if from_file is None or query:
             raise UsageError("Give a QUERY, or --from-file FILE (with --count if you like).")
@@ -760,9 +760,7 @@ def export(
         None if every else _request(query, since, until, dayfirst, any_terms, exact, source, place)
     )
     archive = _open(index)
-    total, rows = archive.export(
-        req, snippets=bool({"snippet", "highlights"} & set(chosen)), texts="body" in chosen
-    )
+    total, rows = archive.export(req, snippets=_cuts_snippets(chosen), texts="body" in chosen)
     if output is None:
         written = out.export(total, rows, fmt.value, chosen, sys.stdout)
     else:
@@ -770,6 +768,11 @@ def export(
         out.note(f"wrote {written:,} articles to {output}")
     if not written:
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _cuts_snippets(fields: list[str]) -> bool:
+    """Whether the chosen fields need a snippet cut from each text (else none is read)."""
+    return "snippet" in fields or "highlights" in fields
 
 
 def _export_fields(given: str | None, known: list[str]) -> list[str]:

@@ -312,6 +312,8 @@ def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = No
     record has only those, in that order."""
     for n in res.notes:
         note(n)
+    if fmt is Format.csv and fields is None:  # every field but highlights, partial always
+        fields = [*RESULT_FIELDS, "partial", *(["similar"] if res.collapsed else [])]
     if fields is not None and fmt is not Format.table:
         _chosen_results(res, fmt, fields)
     elif fmt is Format.json:
@@ -319,15 +321,6 @@ def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = No
     elif fmt is Format.jsonl:
         for r in res.results:
             sys.stdout.write(json.dumps(result_record(r), ensure_ascii=False) + "\n")
-    elif fmt is Format.csv:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow([*RESULT_FIELDS, "partial", *(["similar"] if res.collapsed else [])])
-        for r in res.results:
-            w.writerow(
-                [_cell(getattr(r, k)) for k in RESULT_FIELDS]
-                + ["true" if r.partial else "false"]
-                + ([r.similar] if res.collapsed else [])
-            )
     else:
         _search_table(res)
     _search_notes(res, fmt)
@@ -705,8 +698,9 @@ def batch(
             emit(table)
         return
     writer = csv.writer(sys.stdout, lineterminator="\n") if fmt is Format.csv else None
+    columns = fields or [*RESULT_FIELDS, "partial"]
     if writer is not None:
-        writer.writerow(["query", *(fields or [*RESULT_FIELDS, "partial"])])
+        writer.writerow(["query", *columns])
     first = True
     for q, res in got:
         if isinstance(res, int):
@@ -717,19 +711,10 @@ def batch(
             for r in res.results:
                 rec = _chosen_record(r, fields) if fields else result_record(r)
                 sys.stdout.write(json.dumps({"query": q, **rec}, ensure_ascii=False) + "\n")
-        elif writer is not None and fields:
-            writer.writerows(
-                [_cell(q), *_chosen_cells(_chosen_record(r, fields))] for r in res.results
-            )
         elif writer is not None:
-            for r in res.results:
-                writer.writerow(
-                    [
-                        _cell(q),
-                        *(_cell(getattr(r, k)) for k in RESULT_FIELDS),
-                        "true" if r.partial else "false",
-                    ]
-                )
+            writer.writerows(
+                [_cell(q), *_chosen_cells(_chosen_record(r, columns))] for r in res.results
+            )
         elif fmt is Format.json:
             record = (
                 {**_search_head(res), "results": [_chosen_record(r, fields) for r in res.results]}
