@@ -372,9 +372,8 @@ class Store:
         )
         key = zlib.adler32(zdict)
         self.conn.execute("INSERT OR IGNORE INTO dictionaries VALUES (?, ?)", (key, zdict))
-        self._zdicts = None
-        self._zdict = None
-        self.dictionary()
+        self._zdicts = None  # read again when a text names it
+        self._zdict = zdict
 
     def text(self, body: bytes | str) -> str:
         """A body as stored, read back: compressed (with the dictionary its zlib stream
