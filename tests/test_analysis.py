@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflictcli.analysis import TEXT_ANALYZER, FastText, postings, spans_of
+from conflictcli.analysis import TEXT_ANALYZER, Batch, FastText, postings, scan, spans_of
 
 from conftest import CORPORA, SAMPLE
 
@@ -90,3 +90,50 @@ def test_one_position_packs_into_two_bytes() -> None:
 
 def test_no_text_or_only_stop_words_has_no_postings() -> None:
     assert list(postings("")) == [] and list(postings("the a of")) == []
+
+
+def batch_postings(texts: list[str]) -> list[list[tuple[bytes, int, float, bytes]]]:
+    """What a Batch of `texts` holds for each, as postings() gives it, every other text
+    given with its scan() (as ingest gives bodies); checks each document's length."""
+    batch = Batch()
+    for n, text in enumerate(texts):
+        batch.add({"body": (text, scan(text) if n % 2 else None)})
+    batch.freeze()
+    cols, lengths = batch.fields["body"], batch.lengths["body"]
+    got: list[list[tuple[bytes, int, float, bytes]]] = [[] for _ in texts]
+    at, end = 0, 0
+    for term, count in zip(cols.terms, cols.counts, strict=True):
+        for p in range(at, at + count):
+            value = cols.values[end : end + cols.sizes[p]]
+            end += cols.sizes[p]
+            got[cols.docs[p]].append((term, int(cols.weights[p]), cols.weights[p], value))
+        at += count
+    assert at == len(cols.docs) and end == len(cols.values)
+    assert list(lengths) == [sum(f for _, f, _, _ in g) for g in got]
+    return [sorted(g) for g in got]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=6))
+def test_a_batch_holds_each_documents_postings(texts: list[str]) -> None:
+    """Batch makes the postings of all its documents at once (numpy): each one's are
+    postings() of its text, whatever the others hold."""
+    assert batch_postings(texts) == [sorted(postings(t)) for t in texts]
+
+
+def test_a_batch_packs_far_and_repeated_positions() -> None:
+    # gaps of one, two and four bytes; a name joined from parts (Su-34), a name whose
+    # first part is a stop word, a text of stop words only, an empty one
+    far = " ".join(["filler"] * 70_000 + ["Belgorod", "Su-34"] * 3 + ["Su34"])
+    texts = [far, "Belgorod Su-34 and the a-10", "", "the of a", "x-1 Leopard 2 A-50"]
+    assert batch_postings(texts) == [sorted(postings(t)) for t in texts]
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
+def test_a_batch_holds_each_real_articles_postings() -> None:
+    paths = sorted(CORPORA.rglob("*.txt"))[::50]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert len(texts) > 200
+    for at in range(0, len(texts), 64):
+        chunk = texts[at : at + 64]
+        assert batch_postings(chunk) == [sorted(postings(t)) for t in chunk]
