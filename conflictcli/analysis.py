@@ -572,16 +572,16 @@ def _columns(given: list[tuple[int, Scanned]], count: int) -> tuple[Columns, arr
     tstart = np.flatnonzero(np.append(True, gterm[1:] != gterm[:-1])) if len(gterm) else gstart
     cols = Columns(
         [terms[t].encode("utf-8") for t in gterm[tstart].tolist()],
-        _as_array("I", np.diff(np.append(tstart, len(gterm)))),
-        _as_array("I", nums[rdoc[gstart]]),
-        _as_array("d", freq),
+        as_array("I", np.diff(np.append(tstart, len(gterm)))),
+        as_array("I", nums[rdoc[gstart]]),
+        as_array("d", freq),
         values.tobytes(),
-        _as_array("I", sizes),
+        as_array("I", sizes),
     )
-    return cols, _as_array("I", lengths)
+    return cols, as_array("I", lengths)
 
 
-def _as_array(typecode: str, values: Any) -> array:
+def as_array(typecode: str, values: Any) -> array:
     """A numpy array as an array.array of `typecode` ("I": 32-bit unsigned, "d")."""
     import numpy as np
 

@@ -656,13 +656,32 @@ def _reads(
         for name, known in todo:
             yield read_file(name, known.sha256 if known else None, sidecars)
         return
-    batches = [
-        [(n, k.sha256 if k else None) for n, k in todo[i : i + BATCH]]
-        for i in range(0, len(todo), BATCH)
-    ]
+    batches = _file_batches(todo)
     read_batch = functools.partial(_read_batch, columns=sidecars.columns)
     for got in _in_workers(read_batch, ((b, zdict()) for b in batches), n):
         yield from got
+
+
+def _file_batches(todo: list[tuple[str, FileRecord | None]]) -> list[list[tuple[str, str | None]]]:
+    """The files to read in batches of BATCH files, or fewer when they hold more than
+    BATCH_BYTES (a batch is read, analysed and sent back whole), each with the hash it
+    had."""
+    batches: list[list[tuple[str, str | None]]] = []
+    batch: list[tuple[str, str | None]] = []
+    held = 0
+    for name, known in todo:
+        try:
+            size = os.stat(name).st_size
+        except OSError:
+            size = 0  # read_file says why
+        if batch and (len(batch) >= BATCH or held + size > BATCH_BYTES):
+            batches.append(batch)
+            batch, held = [], 0
+        batch.append((name, known.sha256 if known else None))
+        held += size
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 J = TypeVar("J")
@@ -702,8 +721,11 @@ def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
 
 PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
 MAX_FILE_BYTES = 1 << 30  # a larger file read whole (not CSV, JSON Lines) is skipped
-BATCH = 64  # files a worker reads at a time
-WINDOW = 8  # batches in flight: what waits in memory is bounded
+# files a worker reads at a time, and their bytes at most (a batch of many small files
+# costs the writer less: it takes in each term of a batch at once)
+BATCH = 256
+BATCH_BYTES = 4 << 20
+WINDOW = 4  # batches in flight: what waits in memory is bounded
 _WORKER_SIDECARS: Sidecars | None = None
 
 

@@ -41,7 +41,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import Batch, Columns, InBatch
+from conflictcli.analysis import Batch, Columns, InBatch, as_array
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -369,35 +369,33 @@ _F32 = struct.Struct("f")  # a weight as a 32-bit float keeps it
 
 def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
     """A batch's postings for one field, numbered as its documents were placed: in one
-    shift when every document went in, in order (an ingest's batches); one posting at a
-    time when some were left out (an article already in the archive)."""
+    shift when every document went in, in order (an ingest's batches); else those of
+    the documents placed (part of a batch before a checkpoint, the rest after it; an
+    article already in the archive left out), picked out by numpy."""
     base = pairs[0][1] - pairs[0][0]
     if len(pairs) == count and all(num - doc == base for doc, num in pairs):
         if base == 0:
             return cols
         docs = array("I", map(base.__add__, cols.docs))
         return Columns(cols.terms, cols.counts, docs, cols.weights, cols.values, cols.sizes)
-    where = dict(pairs)
-    terms: list[bytes] = []
-    counts, docs, sizes, weights = array("I"), array("I"), array("I"), array("d")
-    values = bytearray()
-    ends = list(accumulate(cols.sizes, initial=0))
-    at = 0
-    for tbytes, count_ in zip(cols.terms, cols.counts, strict=True):
-        kept = 0
-        for p in range(at, at + count_):
-            num = where.get(cols.docs[p])
-            if num is not None:
-                docs.append(num)
-                weights.append(cols.weights[p])
-                values += cols.values[ends[p] : ends[p + 1]]
-                sizes.append(cols.sizes[p])
-                kept += 1
-        if kept:
-            terms.append(tbytes)
-            counts.append(kept)
-        at += count_
-    return Columns(terms, counts, docs, weights, bytes(values), sizes)
+    import numpy as np
+
+    where = np.full(count, -1, dtype=np.int64)
+    where[[doc for doc, _ in pairs]] = [num for _, num in pairs]
+    docs_ = where[np.frombuffer(cols.docs, dtype=np.uint32)]
+    kept = docs_ >= 0
+    term = np.repeat(np.arange(len(cols.terms)), np.frombuffer(cols.counts, dtype=np.uint32))
+    counts = np.bincount(term[kept], minlength=len(cols.terms))
+    sizes = np.frombuffer(cols.sizes, dtype=np.uint32)
+    values = np.frombuffer(cols.values, dtype=np.uint8)[np.repeat(kept, sizes)]
+    return Columns(
+        [t for t, n in zip(cols.terms, counts.tolist(), strict=True) if n],
+        as_array("I", counts[counts > 0]),
+        as_array("I", docs_[kept]),
+        as_array("d", np.frombuffer(cols.weights, dtype=np.float64)[kept]),
+        values.tobytes(),
+        as_array("I", sizes[kept]),
+    )
 
 
 Mapper = Callable[[Callable[[Any], Any], Iterator[Any]], Iterator[Any]]
