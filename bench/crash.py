@@ -15,10 +15,10 @@ of all of it, kills it with SIGKILL after a random fraction of the reference's t
 and checks the archive: it opens; `conflict check` finds the catalogue and the index
 in agreement; `stats`, `search` and `show` agree on what is in it; it holds at least
 what was committed before the kill (the articles ingested before, and every checkpoint
-the killed ingest made: it commits every 500 articles, `--checkpoint N` for every N).
-Then the ingest runs again, and must reach the reference's count and totals. The killed
-ingest's worker processes must have ended within seconds. Every failed check is counted
-as lost.
+the killed ingest made: it commits after 500 articles, then every 1,000;
+`--checkpoint N` for every N). Then the ingest runs again, and must reach the
+reference's count and totals. The killed ingest's worker processes must have ended
+within seconds. Every failed check is counted as lost.
 """
 
 from __future__ import annotations
@@ -280,7 +280,11 @@ def main() -> int:
     p.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.add_argument("--keep", action="store_true", help="keep each trial's archive")
-    p.add_argument("--checkpoint", type=int, help="articles between checkpoints (default 1,000)")
+    p.add_argument(
+        "--checkpoint",
+        type=int,
+        help="articles between checkpoints (default 500 first, then 1,000)",
+    )
     a = p.parse_args()
     if a.checkpoint:
         os.environ["CONFLICT_CHECKPOINT"] = str(a.checkpoint)

@@ -270,14 +270,17 @@ def _ingest(
     return summary
 
 
-CHECKPOINT_ARTICLES = 500  # an ingest commits at least every this many changes ...
-CHECKPOINT_S = 30.0  # ... or this many seconds, whichever comes first
+CHECKPOINT_ARTICLES = 1_000  # an ingest commits at least every this many changes ...
+CHECKPOINT_S = 30.0  # ... or this many seconds, whichever comes first ...
+# ... and first after this many: a run stopped early keeps some work (each checkpoint
+# costs the writer a segment's worth of terms: 0.3 s for 500 articles on 2 cores)
+CHECKPOINT_FIRST = 500
 
 
 class Checkpoints:
     """An ingest's commits along the way: after a file read whole, or a batch of rows
-    of a large file, once CHECKPOINT_ARTICLES articles were added or removed, or
-    CHECKPOINT_S seconds passed, since the last. The index commits the changes since
+    of a large file, once CHECKPOINT_ARTICLES articles were added or removed (the
+    first time CHECKPOINT_FIRST), or CHECKPOINT_S seconds passed, since the last. The index commits the changes since
     the last checkpoint, then the catalogue commits with the index as it is now: a
     run that dies keeps everything up to its last checkpoint, and the next one reads
     only what is not in yet (a file whose record committed is known; a large file is
@@ -287,11 +290,13 @@ class Checkpoints:
         self.archive, self.writer = archive, writer
         self.since = time.monotonic()
         given = os.environ.get("CONFLICT_CHECKPOINT", "").strip()
-        self.every = int(given) if given.isdigit() and int(given) else CHECKPOINT_ARTICLES
+        every = int(given) if given.isdigit() and int(given) else 0
+        self.every = every or CHECKPOINT_ARTICLES
+        self.next = every or CHECKPOINT_FIRST  # changes that make the next checkpoint
 
     def due(self) -> None:
         changes = self.writer.pending
-        if changes >= self.every or (changes and time.monotonic() - self.since >= CHECKPOINT_S):
+        if changes >= self.next or (changes and time.monotonic() - self.since >= CHECKPOINT_S):
             self.now()
 
     def now(self) -> None:
@@ -301,6 +306,7 @@ class Checkpoints:
             self.archive.synced()
             store.commit()
             store.begin()
+            self.next = self.every
         self.since = time.monotonic()
 
 
