@@ -638,6 +638,7 @@ class IndexWriter:
             self._stretch.keep = [batch.newsegment]  # its files, open, are not cleaned up
             self._stretch.inline = True  # a segment that lives until finish(): quick to write
             self._stretch.hand_over = (batch.pool, batch.docnum)
+            self._stretch.pool.chunked = True  # its postings pass on as chunks
         return self._stretch
 
     def finish(self, commit: bool) -> None:
@@ -645,7 +646,7 @@ class IndexWriter:
         if stretch is not None:
             if commit:  # its postings, not written as a segment of their own
                 pool, base = stretch.hand_over
-                pool.absorb(stretch.pool.records(), base)
+                stretch.pool.pass_to(pool, base)
             stretch.cancel()
         if self._writer is None:
             return

@@ -30,11 +30,12 @@ import tempfile
 import types
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, groupby
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, groupby, pairwise
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.filedb.filetables import crc_hash
 from whoosh.filedb.structfile import StructFile
@@ -43,6 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from conflictcli.analysis import Batch, Columns, InBatch, as_array
+from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -66,6 +68,15 @@ class TermPool:
         # number in the batch, its number here): its postings are taken in whole when
         # the next batch comes, or anything else is added to the field, or at writing
         self._pending: dict[str, tuple[Batch, list[tuple[int, int]]]] = {}
+        # a checkpoint's pool (`chunked`): per field, its batches' postings as they came,
+        # merged into one chunk when written (chunks.merge), for a field fed by batches
+        # alone; a run's pool: the chunks checkpoints handed over (take), in document
+        # order, in memory or spilled to `_spilled`
+        self.chunked = False
+        self._parts: dict[str, list[Columns]] = {}
+        self._chunks: list[tuple[str, Chunk]] = []
+        self._in_ram: list[int] = []  # which of the chunks are held in memory
+        self._spilled: IO[bytes] | None = None
 
     def absorb(self, records: Iterable[_Record], base: int) -> None:
         """Another pool's postings, in (field, term) order, its documents 0, 1, ...
@@ -104,8 +115,21 @@ class TermPool:
             if name in self._pending:
                 batch, pairs = self._pending.pop(name)
                 cols = batch.fields.get(name)
-                if cols is not None:
-                    self._add_columns(name, _placed(cols, pairs, batch.docs))
+                if cols is None:
+                    continue
+                placed = _placed(cols, pairs, batch.docs)
+                if self.chunked and name not in self._fields:
+                    self._parts.setdefault(name, []).append(placed)
+                    self._grow(_POSTING_COST * len(placed.docs) + len(placed.values))
+                else:
+                    self._add_columns(name, placed)
+
+    def _unpart(self, fieldname: str | None = None) -> None:
+        """The batches' postings kept as they came, of one field or all, taken into the
+        per-term arrays (before other postings of the field, or the per-term way out)."""
+        for name in [fieldname] if fieldname else list(self._parts):
+            for cols in self._parts.pop(name, []):
+                self._add_columns(name, cols)
 
     def _add_columns(self, fieldname: str, cols: Columns) -> None:
         """A batch's postings for one field, a term at a time."""
@@ -136,6 +160,8 @@ class TermPool:
         """Add one document's postings for one field; returns the sum of frequencies."""
         if fieldname in self._pending:
             self._settle(fieldname)
+        if fieldname in self._parts:
+            self._unpart(fieldname)
         terms = self._fields.setdefault(fieldname, {})
         get = terms.get
         length = size = 0
@@ -164,16 +190,54 @@ class TermPool:
             self._spill()
 
     def _spill(self) -> None:
-        # kept open until cleanup(); deleted by the system when closed
-        run = tempfile.TemporaryFile(dir=self._folder, prefix="conflict-", suffix=".run")  # noqa: SIM115
-        for record in self._in_memory():
-            # a pickle per record: one Pickler for the run would memoize every record,
-            # and the Unpickler reading it back would hold the whole run in memory
-            pickle.dump(record, run, protocol=pickle.HIGHEST_PROTOCOL)
-        run.seek(0)
-        self._runs.append(run)
-        self._fields = {}
+        self._unpart()
+        if self._in_ram:  # the chunks to the end of one file, read back from it as needed
+            if self._spilled is None:  # kept open until cleanup(); deleted when closed
+                self._spilled = tempfile.TemporaryFile(  # noqa: SIM115
+                    dir=self._folder, prefix="conflict-", suffix=".chunks"
+                )
+            for n in self._in_ram:
+                name, chunk = self._chunks[n]
+                self._chunks[n] = (name, chunk.spill(self._spilled))
+            self._in_ram = []
+        if self._fields:
+            # kept open until cleanup(); deleted by the system when closed
+            run = tempfile.TemporaryFile(dir=self._folder, prefix="conflict-", suffix=".run")  # noqa: SIM115
+            for record in self._in_memory():
+                # a pickle per record: one Pickler for the run would memoize every record,
+                # and the Unpickler reading it back would hold the whole run in memory
+                pickle.dump(record, run, protocol=pickle.HIGHEST_PROTOCOL)
+            run.seek(0)
+            self._runs.append(run)
+            self._fields = {}
         self._size = 0
+
+    def take(self, fieldname: str, chunk: Chunk, base: int) -> None:
+        """A checkpoint's chunk of one field, its documents 0, 1, ... being base,
+        base + 1, ... here, after every document held here: kept whole. (Where postings
+        are held per term already, it is taken in per term: absorb.)"""
+        self._settle()
+        if self._fields or self._runs or self._parts:
+            self.absorb(chunk.records(fieldname), base)
+            return
+        self._chunks.append((fieldname, chunk.shifted(base)))
+        self._in_ram.append(len(self._chunks) - 1)
+        self._grow(chunk.nbytes)
+
+    def pass_to(self, to: TermPool, base: int) -> None:
+        """Every posting held here to the pool `to`, as take() and absorb() say."""
+        self._settle()
+        if self.chunked and not self._runs:
+            for name in sorted({*self._parts, *self._fields}):
+                to.take(name, self._chunk_of(name), base)
+        else:
+            to.absorb(self.records(), base)
+
+    def _chunk_of(self, fieldname: str) -> Chunk:
+        """The postings of one field held here as one chunk (and no longer here)."""
+        if fieldname in self._parts:
+            return merge(self._parts.pop(fieldname))
+        return from_postings(self._fields.pop(fieldname))
 
     def _in_memory(self) -> Iterator[_Record]:
         for fieldname in sorted(self._fields):
@@ -193,9 +257,11 @@ class TermPool:
     def records(self) -> Iterator[_Record]:
         """Every term in (field, term) order, its postings in document order."""
         self._settle()  # before the runs are listed: it can spill one more
-        if not self._runs:
+        self._unpart()
+        taken = [c.records(name) for name, c in self._chunks]  # the earliest documents
+        if not self._runs and not taken:
             return self._in_memory()
-        return _joined([*(self._read_run(r) for r in self._runs), self._in_memory()])
+        return _joined([*taken, *(self._read_run(r) for r in self._runs), self._in_memory()])
 
     def write(
         self,
@@ -215,8 +281,29 @@ class TermPool:
                 doclens = _doclens(schema, lengths, fieldname, doccount)
                 yield from _chunks(fieldname, records, doclens)
 
+        def chunk_jobs() -> Iterator[_PartsJob]:
+            self._settle()
+            self._unpart()
+            for name in sorted(self._fields):  # postings after the chunks' (merges)
+                self._chunks.append((name, from_postings(self._fields.pop(name))))
+            fields: dict[str, list[Chunk]] = {}
+            for name, chunk in self._chunks:
+                fields.setdefault(name, []).append(chunk)
+            for fieldname in sorted(fields):
+                held = fields[fieldname]
+                doclens = np.frombuffer(_doclens(schema, lengths, fieldname, doccount), np.uint32)
+                bounds = cuts(held, CHUNK, CHUNK_TERMS)
+                for low, high in pairwise(bounds):
+                    parts = [p for p in (c.cut(low, high) for c in held) if len(p.terms)]
+                    if parts:
+                        yield fieldname, parts, [doclens[p.docs] for p in parts]
+
+        if self._chunks and not self._runs:
+            encoded = (mapper or map)(encode_parts, chunk_jobs())
+        else:
+            encoded = (mapper or map)(encode, jobs())
         field_now = None
-        for fieldname, blob, infos in (mapper or map)(encode, jobs()):
+        for fieldname, blob, infos in encoded:
             if fieldname != field_now:
                 if field_now is not None:
                     fieldwriter.finish_field()
@@ -248,6 +335,21 @@ class TermPool:
         that takes the postings afterwards (TermPool.absorb), and the number its first
         document has there."""
         tindex = fieldwriter._tindex
+        self._settle()
+        if self.chunked and not self._runs:  # each field's postings as one chunk
+            for fieldname in sorted({*self._parts, *self._fields}):
+                chunk = self._chunk_of(fieldname)
+                doclens = _doclens(schema, lengths, fieldname, doccount)
+                fieldwriter.start_field(fieldname, schema[fieldname])
+                prefix = pack_ushort(fieldwriter._fieldid)
+                inlined = _inlined_chunk(chunk, doclens)
+                _add_terms(
+                    tindex, [(prefix + t, v) for t, v in zip(chunk.terms, inlined, strict=True)]
+                )
+                fieldwriter.finish_field()
+                if hand_over is not None:
+                    hand_over[0].take(fieldname, chunk, hand_over[1])
+            return
         kept: list[_Record] = []
         for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
             doclens = _doclens(schema, lengths, fieldname, doccount)
@@ -270,6 +372,11 @@ class TermPool:
             run.close()
         self._runs = []
         self._fields = {}
+        self._parts = {}
+        self._chunks, self._in_ram = [], []
+        if self._spilled is not None:
+            self._spilled.close()
+            self._spilled = None
 
 
 def _crc_keys(tindex: Any) -> None:
@@ -383,6 +490,44 @@ def _inlined(docs: array, weights: array, values: bytearray, sizes: array, docle
 _F32 = struct.Struct("f")  # a weight as a 32-bit float keeps it
 
 
+def _inlined_chunk(chunk: Chunk, doclens: array) -> list[bytes]:
+    """_inlined() of each term of `chunk`, in order, read from its flat arrays."""
+    docs = chunk.docs.tolist()
+    ws = chunk.weights.astype(np.float32).astype(np.float64).tolist()  # as W3 keeps them
+    lens = np.frombuffer(doclens, dtype=np.uint32)[chunk.docs].tolist()
+    starts, vstarts = chunk.starts.tolist(), chunk.vstarts.tolist()
+    data = chunk.values.tobytes()
+    pack, dumps, to_byte = _INFO.pack, pickle.dumps, length_to_byte
+    out = []
+    for n in range(len(chunk.terms)):
+        p, q = starts[n], starts[n + 1]
+        if q - p == 1:  # most terms of a checkpoint's articles
+            doc, w, b = docs[p], ws[p], to_byte(lens[p])
+            value = data[vstarts[p] : vstarts[q]] or None
+            head = pack(1, w, 1, b, b, w if w > 0 else 0, doc, doc)
+            out.append(head + dumps(((doc,), (w,), (value,)), 5))
+            continue
+        these = tuple(ws[p:q])
+        held = [n for n in lens[p:q] if n]
+        top = max(these)
+        if vstarts[p] == vstarts[q]:  # a field without values (no positions)
+            vs: tuple[bytes | None, ...] = (None,) * (q - p)
+        else:
+            vs = tuple(data[vstarts[i] : vstarts[i + 1]] for i in range(p, q))
+        head = pack(
+            1,
+            sum(these),
+            q - p,
+            to_byte(min(held)) if held else 0,
+            to_byte(max(held)) if held else 0,
+            top if top > 0 else 0,
+            docs[p],
+            docs[q - 1],
+        )
+        out.append(head + dumps((tuple(docs[p:q]), these, vs), 5))
+    return out
+
+
 def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
     """A batch's postings for one field, numbered as its documents were placed: in one
     shift when every document went in, in order (an ingest's batches); else those of
@@ -450,6 +595,27 @@ def encode(job: _Job) -> tuple[str, bytes, list[tuple[bytes, W3TermInfo]]]:
     return fieldname, out.file.getvalue(), infos
 
 
+_PartsJob = tuple[str, list[Chunk], list[Any]]
+
+
+def encode_parts(job: _PartsJob) -> tuple[str, bytes, list[tuple[bytes, W3TermInfo]]]:
+    """encode() of a range of a field's terms given as the cuts of its chunks (and the
+    field's length in each posting's document, chunk by chunk): merged here first."""
+    fieldname, parts, lens = job
+    chunk, (lens_,) = merge_with(parts, [lens])
+    out = StructFile(io.BytesIO())
+    docs, weights, sizes = chunk.docs.tolist(), chunk.weights.tolist(), chunk.sizes.tolist()
+    lens_l, starts, vstarts = lens_.tolist(), chunk.starts.tolist(), chunk.vstarts.tolist()
+    data = chunk.values.tobytes()
+    infos = []
+    for n, tbytes in enumerate(chunk.terms):
+        p, q = starts[n], starts[n + 1]
+        value = data[vstarts[p] : vstarts[q]]
+        info = _write_postings(out, docs[p:q], weights[p:q], value, sizes[p:q], lens_l[p:q])
+        infos.append((tbytes, info))
+    return fieldname, out.file.getvalue(), infos
+
+
 BLOCK = 128  # postings per block, as W3Codec's default blocklimit
 COMPRESSION = 3  # zlib level, as W3Codec's default
 COMPRESS_FROM = 64  # bytes of a block's pickle below which it is stored uncompressed
@@ -457,11 +623,11 @@ COMPRESS_FROM = 64  # bytes of a block's pickle below which it is stored uncompr
 
 def _write_postings(
     postfile: Any,
-    docs: array,
-    weights: array,
-    values: bytearray,
-    sizes: array,
-    lens: array,
+    docs: Sequence[int],
+    weights: Sequence[float],
+    values: bytes | bytearray,
+    sizes: Sequence[int],
+    lens: Sequence[int],
 ) -> W3TermInfo:
     """One term's postings in W3Codec's layout (W3PostingsWriter): a magic tag, then
     blocks of 128, each its length (negative for the last), a pickled info tuple and
@@ -477,7 +643,9 @@ def _write_postings(
     data_ = bytes(values)
     ends = list(accumulate(sizes, initial=0)) if data_ else []
     # the term's figures, block by block as W3TermInfo.add_block sums them
-    wsum, minlength, maxlength, maxweight = info._weight, None, 0, 0
+    wsum, maxlength = info._weight, 0
+    minlength: int | None = None
+    maxweight: float = 0
     for at in range(0, total, BLOCK):
         ids = docs[at : at + BLOCK]
         raw = weights[at : at + BLOCK]
@@ -487,13 +655,14 @@ def _write_postings(
         top = top if top > 0 else 0
         lens_ = [n for n in lens[at : at + BLOCK] if n]
         low, high = (min(lens_), max(lens_)) if lens_ else (None, 0)
-        minlength = low if minlength is None else min(minlength, low)
+        if low is not None:
+            minlength = low if minlength is None else min(minlength, low)
         maxlength = max(maxlength, high)
         maxweight = max(maxweight, top)
         gaps = (ids[0], *map(operator.sub, ids[1:], ids))
         if data_:
-            cuts = ends[at : at + BLOCK + 1]
-            vs = tuple(map(data_.__getitem__, map(slice, cuts, cuts[1:])))
+            bounds = ends[at : at + BLOCK + 1]
+            vs = tuple(map(data_.__getitem__, map(slice, bounds, bounds[1:])))
         else:  # a field without values (no positions)
             vs = ()
         databytes = pickle.dumps((gaps, _mini_weights(ws), vs), 5)

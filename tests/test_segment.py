@@ -210,3 +210,115 @@ def test_term_index_hashes_keys_with_crc32_and_finds_every_term(tmp_path: Path) 
         with ix.reader() as r:
             assert all(r.frequency(f, t) > 0 for f, t in terms)
             assert (("body", b"no-such-word") in r) is False
+
+
+def _articles(folder: Path, limit: int) -> list[Article]:
+    sidecars = Sidecars()
+    paths = sorted(folder.rglob("*.txt"))[:limit]
+    return [a for p in paths for a in read(p, p.read_bytes(), sidecars)]
+
+
+def _checkpointed(
+    folder: Path, articles: list[Article], every: int, batch: int, mapper: Any = None
+) -> Any:
+    """An index written as an ingest writes it: batches of postings made ahead, a
+    checkpoint every `every` articles (its segment from a chunk of the batches, which
+    then passes to the run's pool), and one segment at the end."""
+    from conflictcli.index import IndexWriter
+
+    folder.mkdir()
+    ix = windex.create_in(str(folder), SCHEMA)
+    w = IndexWriter(ix, checkpoints=True)
+    w.mapper = mapper
+    for at in range(0, len(articles), batch):
+        made = Batch()
+        given = [(a, analyse(made, a)) for a in articles[at : at + batch]]
+        made.freeze()
+        for a, analysed in given:
+            w.add(a, analysed)
+            if w.pending >= every:
+                w.checkpoint()
+    w.finish(commit=True)
+    return windex.open_dir(str(folder), schema=SCHEMA)
+
+
+def _plain(folder: Path, articles: list[Article]) -> Any:
+    """The same articles given as text to one writer without checkpoints."""
+    from conflictcli.index import IndexWriter
+
+    folder.mkdir()
+    ix = windex.create_in(str(folder), SCHEMA)
+    w = IndexWriter(ix)
+    for a in articles:
+        w.add(a)
+    w.finish(commit=True)
+    return windex.open_dir(str(folder), schema=SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("writer_mb", "workers"),
+    [(128, False), (0.05, False), (128, True), (0.05, True)],
+    ids=["in-memory", "spilled", "workers", "spilled-workers"],
+)
+def test_checkpoints_chunks_read_back_as_one_plain_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_mb: float, workers: bool
+) -> None:
+    """Checkpoints write their segments from chunks (chunks.py) and hand the chunks to
+    the run's pool, which spills them to disk when they outgrow its memory and has them
+    merged and encoded a range of terms at a time at the end (by worker processes, or
+    here): the segment reads back as that of a writer given the same articles as text."""
+    from conflictcli import index
+
+    monkeypatch.setattr(index, "WRITER_MB", writer_mb)
+    mapper = None
+    if workers:
+        monkeypatch.setattr(segment, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(segment, "CHUNK", 700)  # many ranges of terms in each field
+        monkeypatch.setattr(segment, "CHUNK_TERMS", 60)
+        mapper = functools.partial(_in_workers, n=2)
+    from conflictcli import chunks
+
+    seen = {"spilled": 0, "ranges": 0}
+    spill, cuts = chunks.Chunk.spill, chunks.cuts
+
+    def counted_spill(self: chunks.Chunk, file: Any) -> chunks.Chunk:
+        seen["spilled"] += 1
+        return spill(self, file)
+
+    def counted_cuts(*args: Any) -> list[bytes | None]:
+        got = cuts(*args)
+        seen["ranges"] += len(got) - 1
+        return got
+
+    monkeypatch.setattr(chunks.Chunk, "spill", counted_spill)
+    monkeypatch.setattr(segment, "cuts", counted_cuts)
+    articles = _articles(SAMPLE, 1000)
+    assert len(articles) > 40
+    theirs = _read_back(_plain(tmp_path / "plain", articles))
+    ix = _checkpointed(tmp_path / "chunks", articles, every=7, batch=5, mapper=mapper)
+    assert len(ix._segments()) == 1
+    assert _read_back(ix) == theirs
+    assert (seen["spilled"] > 0) == (writer_mb < 1)
+    assert seen["ranges"] > (10 if workers else 5)  # 6 fields, the body in many ranges
+
+
+def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> None:
+    """The segment a checkpoint commits (inlined postings, from a chunk) holds what a
+    plain writer makes of the same articles."""
+    from conflictcli.index import IndexWriter
+
+    articles = _articles(SAMPLE, 1000)[:23]
+    theirs = _read_back(_plain(tmp_path / "plain", articles))
+    (tmp_path / "chunks").mkdir()
+    ix = windex.create_in(str(tmp_path / "chunks"), SCHEMA)
+    w = IndexWriter(ix, checkpoints=True)
+    made = Batch()
+    given = [(a, analyse(made, a)) for a in articles]
+    made.freeze()
+    for a, analysed in given:
+        w.add(a, analysed)
+    w.checkpoint()
+    ix = windex.open_dir(str(tmp_path / "chunks"), schema=SCHEMA)
+    assert len(ix._segments()) == 1
+    assert _read_back(ix) == theirs
+    w.finish(commit=False)

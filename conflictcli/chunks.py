@@ -1,0 +1,252 @@
+"""Chunks: the postings of a stretch of documents for one field, sorted by term, held
+as a few flat numpy arrays instead of arrays per term.
+
+An ingest's checkpoints make one chunk per field of the articles since the last
+checkpoint: the batches that worker processes analysed (analysis.Columns) are merged
+by numpy in one sort, the checkpoint's segment is written from the chunk, and the
+chunk then passes whole to the run's own pool (segment.TermPool.take), which keeps
+the chunks in document order and spills them to disk as they are when they outgrow
+its memory. At the end of the run, the chunks of each field are cut into ranges of
+terms, and worker processes merge and encode each range (segment.encode_parts): no
+Python step per term of a batch, or per term of a checkpoint, in the process that
+writes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from conflictcli.analysis import Columns
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+class Chunk:
+    """A field's postings, sorted by term and then by document: `terms` (sorted, each
+    once), how many postings each has (`counts`), and the postings end to end: document,
+    weight, size of the encoded value; the values end to end (`values`)."""
+
+    __slots__ = ("counts", "docs", "sizes", "starts", "terms", "values", "vstarts", "weights")
+
+    def __init__(
+        self,
+        terms: Sequence[bytes],
+        counts: NDArray[Any],
+        docs: NDArray[Any],
+        weights: NDArray[Any],
+        sizes: NDArray[Any],
+        values: NDArray[Any],
+    ) -> None:
+        self.terms, self.counts, self.docs = terms, counts, docs
+        self.weights, self.sizes, self.values = weights, sizes, values
+        self.starts = _starts(counts)  # each term's first posting, and the end
+        self.vstarts = _starts(sizes)  # each posting's first byte of value, and the end
+
+    @property
+    def nbytes(self) -> int:
+        """What the chunk holds in memory, about."""
+        arrays = (self.counts, self.docs, self.weights, self.sizes, self.values, self.starts)
+        return sum(a.nbytes for a in (*arrays, self.vstarts)) + 60 * len(self.terms)
+
+    def shifted(self, base: int) -> Chunk:
+        """The same postings, their documents numbered from `base` on."""
+        if not base:
+            return self
+        docs = self.docs.astype(np.uint32) + np.uint32(base)
+        return Chunk(self.terms, self.counts, docs, self.weights, self.sizes, self.values)
+
+    def cut(self, low: bytes | None, high: bytes | None) -> Chunk:
+        """The terms from `low` up to `high` (not included; None: no bound)."""
+        a = 0 if low is None else bisect.bisect_left(self.terms, low)
+        b = len(self.terms) if high is None else bisect.bisect_left(self.terms, high)
+        p, q = int(self.starts[a]), int(self.starts[b])
+        return Chunk(
+            list(self.terms[a:b]),
+            np.asarray(self.counts[a:b]),
+            np.asarray(self.docs[p:q]),
+            np.asarray(self.weights[p:q]),
+            np.asarray(self.sizes[p:q]),
+            np.asarray(self.values[int(self.vstarts[p]) : int(self.vstarts[q])]),
+        )
+
+    def postings(self) -> int:
+        return len(self.docs)
+
+    def spill(self, file: IO[bytes]) -> Chunk:
+        """The chunk written to the end of `file` (a temporary file of the writer's), and
+        read back from it as needed (numpy's memory maps): its memory is given back."""
+        terms = list(self.terms)
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        arrays: list[NDArray[Any]] = [
+            np.frombuffer(b"".join(terms), dtype=np.uint8),
+            lengths,
+            np.asarray(self.counts, dtype=np.uint32),
+            np.asarray(self.docs, dtype=np.uint32),
+            np.asarray(self.weights, dtype=np.float64),
+            np.asarray(self.sizes, dtype=np.uint32),
+            np.asarray(self.values, dtype=np.uint8),
+        ]
+        file.seek(0, 2)
+        maps = []
+        for a in arrays:
+            at = file.tell()
+            file.write(a.tobytes())
+            maps.append((at, a.dtype, len(a)))
+        file.flush()
+
+        def read(n: int) -> NDArray[Any]:
+            at, dtype, count = maps[n]
+            if not count:
+                return np.zeros(0, dtype=dtype)
+            return np.memmap(file, dtype=dtype, mode="r", offset=at, shape=(count,))
+
+        return Chunk(_Terms(read(0), read(1)), read(2), read(3), read(4), read(5), read(6))
+
+    def records(self, fieldname: str) -> Iterator[tuple[Any, ...]]:
+        """Each term's postings, as segment.TermPool.records() gives them (a chunk taken
+        in where its other terms are per-term arrays: a rare path)."""
+        from array import array
+
+        from conflictcli.analysis import as_array
+
+        docs, weights, sizes = self.docs, self.weights, self.sizes
+        starts, vstarts = self.starts.tolist(), self.vstarts.tolist()
+        for n, term in enumerate(self.terms):
+            p, q = starts[n], starts[n + 1]
+            yield (
+                fieldname,
+                term,
+                as_array("I", docs[p:q]),
+                array("d", np.asarray(weights[p:q], dtype=np.float64).tobytes()),
+                bytearray(self.values[vstarts[p] : vstarts[q]].tobytes()),
+                as_array("I", sizes[p:q]),
+            )
+
+
+class _Terms(Sequence[bytes]):
+    """The terms of a spilled chunk, read from their memory map as they are asked for
+    (enough for bisect and for slices)."""
+
+    def __init__(self, blob: NDArray[Any], lengths: NDArray[Any]) -> None:
+        self._blob = blob
+        self._ends = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def __getitem__(self, n: Any) -> Any:
+        if isinstance(n, slice):
+            a, b, _ = n.indices(len(self))
+            ends = self._ends[a : b + 1].tolist()
+            blob = self._blob[ends[0] : ends[-1]].tobytes() if ends else b""
+            first = ends[0] if ends else 0
+            return [blob[x - first : y - first] for x, y in itertools.pairwise(ends)]
+        if n < 0:
+            n += len(self)
+        return self._blob[int(self._ends[n]) : int(self._ends[n + 1])].tobytes()
+
+
+def _starts(counts: NDArray[Any]) -> NDArray[np.int64]:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def merge(parts: Sequence[Chunk | Columns]) -> Chunk:
+    """One chunk of the postings of `parts` (batches' columns or chunks of one field,
+    in the order of their documents): sorted by term in one stable sort, so that each
+    term's postings stay in document order."""
+    return merge_with(parts, [])[0]
+
+
+def merge_with(
+    parts: Sequence[Chunk | Columns], extra: list[list[NDArray[Any]]]
+) -> tuple[Chunk, list[NDArray[Any]]]:
+    """merge(), and each of `extra` (a value for each posting of each part) in the
+    order of the merged postings."""
+    if len(parts) == 1 and isinstance(parts[0], Chunk):
+        return parts[0], [e[0] for e in extra]
+    every = [t for p in parts for t in p.terms]
+    terms = sorted(set(every))
+    rank = {t: n for n, t in enumerate(terms)}
+    counts = np.concatenate([_np(p.counts, np.uint32) for p in parts] or [np.zeros(0, np.uint32)])
+    ranks = np.fromiter(map(rank.__getitem__, every), dtype=np.int64, count=len(every))
+    of = np.repeat(ranks, counts)
+    order = np.argsort(of, kind="stable")
+    docs = np.concatenate([_np(p.docs, np.uint32) for p in parts])[order]
+    weights = np.concatenate([_np(p.weights, np.float64) for p in parts])[order]
+    sizes = np.concatenate([_np(p.sizes, np.uint32) for p in parts])
+    values = np.concatenate([_np(p.values, np.uint8) for p in parts])
+    starts = _starts(sizes)
+    moved = sizes[order].astype(np.int64)
+    # each byte of each value where it goes: a run of its value's bytes from its start
+    first = np.repeat(starts[:-1][order] - _starts(moved)[:-1], moved)
+    values = values[first + np.arange(len(first), dtype=np.int64)]
+    chunk = Chunk(
+        terms,
+        np.bincount(of, minlength=len(terms)).astype(np.uint32),
+        docs,
+        weights,
+        sizes[order],
+        values,
+    )
+    return chunk, [np.concatenate(e)[order] for e in extra]
+
+
+def _np(values: Any, dtype: Any) -> NDArray[Any]:
+    """An array.array, bytes or numpy array as numpy's, without a copy."""
+    if isinstance(values, np.ndarray):
+        return values.astype(dtype, copy=False)
+    return np.frombuffer(values, dtype=dtype)
+
+
+def from_postings(terms: dict[bytes, tuple[Any, Any, Any, Any]]) -> Chunk:
+    """A chunk of per-term arrays (segment.TermPool's): documents, weights, values end to
+    end, their sizes."""
+    from array import array
+
+    names = sorted(terms)
+    cols = Columns(
+        names,
+        array("I", [len(terms[t][0]) for t in names]),
+        array("I", b"".join(bytes(terms[t][0]) for t in names)),
+        array("d", b"".join(bytes(terms[t][1]) for t in names)),
+        b"".join(bytes(terms[t][2]) for t in names),
+        array("I", b"".join(bytes(terms[t][3]) for t in names)),
+    )
+    return merge([cols])
+
+
+def cuts(chunks: Sequence[Chunk], postings: int, most_terms: int) -> list[bytes | None]:
+    """Terms that cut the chunks' terms into ranges of about `postings` postings or
+    `most_terms` terms each (a job for a worker process): [None, t1, t2, ..., None]."""
+    total = sum(c.postings() for c in chunks)
+    distinct = max(len(c.terms) for c in chunks) if chunks else 0
+    ranges = max(1, total // max(1, postings), distinct // max(1, most_terms))
+    if ranges == 1:
+        return [None, None]
+    # candidate cuts: terms spread over every chunk; then those nearest each share
+    step = max(1, sum(len(c.terms) for c in chunks) // (ranges * 8))
+    sample: set[bytes] = set()
+    for c in chunks:
+        sample.update(c.terms[n] for n in range(step // 2, len(c.terms), step))
+    candidates = sorted(sample)
+    if len(candidates) > ranges * 8:
+        candidates = candidates[:: len(candidates) // (ranges * 8)]
+    before = np.zeros(len(candidates), dtype=np.int64)  # postings before each candidate
+    for c in chunks:
+        at = [bisect.bisect_left(c.terms, t) for t in candidates]
+        before += c.starts[at]
+    out: list[bytes | None] = [None]
+    for share in range(1, ranges):
+        n = int(np.searchsorted(before, total * share // ranges))
+        if n < len(candidates) and (out[-1] is None or candidates[n] > out[-1]):
+            out.append(candidates[n])
+    out.append(None)
+    return out
