@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ class Chunk:
     once), how many postings each has (`counts`), and the postings end to end: document,
     weight, size of the encoded value; the values end to end (`values`)."""
 
-    __slots__ = ("counts", "docs", "sizes", "starts", "terms", "values", "vstarts", "weights")
+    __slots__ = ("counts", "docs", "sizes", "starts", "terms", "tvstarts", "values", "weights")
 
     def __init__(
         self,
@@ -42,17 +43,21 @@ class Chunk:
         weights: NDArray[Any],
         sizes: NDArray[Any],
         values: NDArray[Any],
+        tvstarts: NDArray[Any] | None = None,
     ) -> None:
         self.terms, self.counts, self.docs = terms, counts, docs
         self.weights, self.sizes, self.values = weights, sizes, values
-        self.starts = _starts(counts)  # each term's first posting, and the end
-        self.vstarts = _starts(sizes)  # each posting's first byte of value, and the end
+        self.starts = starts_of(counts)  # each term's first posting, and the end
+        if tvstarts is None:  # each term's first byte of values, and the end
+            tvstarts = starts_of(sizes)[self.starts]
+        self.tvstarts = tvstarts
 
     @property
     def nbytes(self) -> int:
-        """What the chunk holds in memory, about."""
-        arrays = (self.counts, self.docs, self.weights, self.sizes, self.values, self.starts)
-        return sum(a.nbytes for a in (*arrays, self.vstarts)) + 60 * len(self.terms)
+        """What the chunk holds in memory, about (a spilled chunk: its terms' figures)."""
+        arrays = (self.counts, self.docs, self.weights, self.sizes, self.values)
+        held = sum(a.nbytes for a in arrays) + self.starts.nbytes + self.tvstarts.nbytes
+        return held + (60 * len(self.terms) if isinstance(self.terms, list) else 0)
 
     def shifted(self, base: int) -> Chunk:
         """The same postings, their documents numbered from `base` on."""
@@ -72,7 +77,7 @@ class Chunk:
             np.asarray(self.docs[p:q]),
             np.asarray(self.weights[p:q]),
             np.asarray(self.sizes[p:q]),
-            np.asarray(self.values[int(self.vstarts[p]) : int(self.vstarts[q])]),
+            np.asarray(self.values[int(self.tvstarts[a]) : int(self.tvstarts[b])]),
         )
 
     def postings(self) -> int:
@@ -80,33 +85,27 @@ class Chunk:
 
     def spill(self, file: IO[bytes]) -> Chunk:
         """The chunk written to the end of `file` (a temporary file of the writer's), and
-        read back from it as needed (numpy's memory maps): its memory is given back."""
+        read back from it as it is cut (reads at an offset, not memory maps, which would
+        count as the process's memory): only each term's figures stay in memory."""
         terms = list(self.terms)
         lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         arrays: list[NDArray[Any]] = [
             np.frombuffer(b"".join(terms), dtype=np.uint8),
-            lengths,
-            np.asarray(self.counts, dtype=np.uint32),
             np.asarray(self.docs, dtype=np.uint32),
             np.asarray(self.weights, dtype=np.float64),
             np.asarray(self.sizes, dtype=np.uint32),
             np.asarray(self.values, dtype=np.uint8),
         ]
         file.seek(0, 2)
-        maps = []
+        on_disk = []
         for a in arrays:
-            at = file.tell()
+            on_disk.append(_OnDisk(file, file.tell(), a.dtype, len(a)))
             file.write(a.tobytes())
-            maps.append((at, a.dtype, len(a)))
         file.flush()
-
-        def read(n: int) -> NDArray[Any]:
-            at, dtype, count = maps[n]
-            if not count:
-                return np.zeros(0, dtype=dtype)
-            return np.memmap(file, dtype=dtype, mode="r", offset=at, shape=(count,))
-
-        return Chunk(_Terms(read(0), read(1)), read(2), read(3), read(4), read(5), read(6))
+        blob, docs, weights, sizes, values = on_disk
+        counts = np.asarray(self.counts, dtype=np.uint32)
+        terms_ = _Terms(blob, lengths)
+        return Chunk(terms_, counts, docs, weights, sizes, values, self.tvstarts)  # type: ignore[arg-type]
 
     def records(self, fieldname: str) -> Iterator[tuple[Any, ...]]:
         """Each term's postings, as segment.TermPool.records() gives them (a chunk taken
@@ -116,7 +115,7 @@ class Chunk:
         from conflictcli.analysis import as_array
 
         docs, weights, sizes = self.docs, self.weights, self.sizes
-        starts, vstarts = self.starts.tolist(), self.vstarts.tolist()
+        starts, tvstarts = self.starts.tolist(), self.tvstarts.tolist()
         for n, term in enumerate(self.terms):
             p, q = starts[n], starts[n + 1]
             yield (
@@ -124,18 +123,35 @@ class Chunk:
                 term,
                 as_array("I", docs[p:q]),
                 array("d", np.asarray(weights[p:q], dtype=np.float64).tobytes()),
-                bytearray(self.values[vstarts[p] : vstarts[q]].tobytes()),
+                bytearray(np.asarray(self.values[tvstarts[n] : tvstarts[n + 1]]).tobytes()),
                 as_array("I", sizes[p:q]),
             )
 
 
-class _Terms(Sequence[bytes]):
-    """The terms of a spilled chunk, read from their memory map as they are asked for
-    (enough for bisect and for slices)."""
+class _OnDisk:
+    """An array in a file, read a slice at a time."""
 
-    def __init__(self, blob: NDArray[Any], lengths: NDArray[Any]) -> None:
+    def __init__(self, file: IO[bytes], offset: int, dtype: Any, count: int) -> None:
+        self._fd, self._offset, self._dtype, self._count = file.fileno(), offset, dtype, count
+        self.nbytes = 0  # held in memory
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, cut: slice) -> NDArray[Any]:
+        a, b, _ = cut.indices(self._count)
+        size = np.dtype(self._dtype).itemsize
+        data = os.pread(self._fd, max(0, b - a) * size, self._offset + a * size)
+        return np.frombuffer(data, dtype=self._dtype)
+
+
+class _Terms(Sequence[bytes]):
+    """The terms of a spilled chunk, read from its file as they are asked for (enough
+    for bisect and for slices)."""
+
+    def __init__(self, blob: _OnDisk, lengths: NDArray[Any]) -> None:
         self._blob = blob
-        self._ends = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
+        self._ends = starts_of(lengths)
 
     def __len__(self) -> int:
         return len(self._ends) - 1
@@ -143,16 +159,19 @@ class _Terms(Sequence[bytes]):
     def __getitem__(self, n: Any) -> Any:
         if isinstance(n, slice):
             a, b, _ = n.indices(len(self))
-            ends = self._ends[a : b + 1].tolist()
-            blob = self._blob[ends[0] : ends[-1]].tobytes() if ends else b""
-            first = ends[0] if ends else 0
+            ends = self._ends[a : b + 1].tolist() if b > a else []
+            if not ends:
+                return []
+            blob = self._blob[ends[0] : ends[-1]].tobytes()
+            first = ends[0]
             return [blob[x - first : y - first] for x, y in itertools.pairwise(ends)]
         if n < 0:
             n += len(self)
         return self._blob[int(self._ends[n]) : int(self._ends[n + 1])].tobytes()
 
 
-def _starts(counts: NDArray[Any]) -> NDArray[np.int64]:
+def starts_of(counts: Any) -> NDArray[np.int64]:
+    """Where each run of `counts` starts when they are end to end, and the end."""
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
@@ -183,10 +202,10 @@ def merge_with(
     weights = np.concatenate([_np(p.weights, np.float64) for p in parts])[order]
     sizes = np.concatenate([_np(p.sizes, np.uint32) for p in parts])
     values = np.concatenate([_np(p.values, np.uint8) for p in parts])
-    starts = _starts(sizes)
+    starts = starts_of(sizes)
     moved = sizes[order].astype(np.int64)
     # each byte of each value where it goes: a run of its value's bytes from its start
-    first = np.repeat(starts[:-1][order] - _starts(moved)[:-1], moved)
+    first = np.repeat(starts[:-1][order] - starts_of(moved)[:-1], moved)
     values = values[first + np.arange(len(first), dtype=np.int64)]
     chunk = Chunk(
         terms,

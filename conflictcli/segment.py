@@ -44,7 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from conflictcli.analysis import Batch, Columns, InBatch, as_array
-from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with
+from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with, starts_of
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -495,7 +495,7 @@ def _inlined_chunk(chunk: Chunk, doclens: array) -> list[bytes]:
     docs = chunk.docs.tolist()
     ws = chunk.weights.astype(np.float32).astype(np.float64).tolist()  # as W3 keeps them
     lens = np.frombuffer(doclens, dtype=np.uint32)[chunk.docs].tolist()
-    starts, vstarts = chunk.starts.tolist(), chunk.vstarts.tolist()
+    starts, vstarts = chunk.starts.tolist(), starts_of(chunk.sizes).tolist()
     data = chunk.values.tobytes()
     pack, dumps, to_byte = _INFO.pack, pickle.dumps, length_to_byte
     out = []
@@ -605,7 +605,7 @@ def encode_parts(job: _PartsJob) -> tuple[str, bytes, list[tuple[bytes, W3TermIn
     chunk, (lens_,) = merge_with(parts, [lens])
     out = StructFile(io.BytesIO())
     docs, weights, sizes = chunk.docs.tolist(), chunk.weights.tolist(), chunk.sizes.tolist()
-    lens_l, starts, vstarts = lens_.tolist(), chunk.starts.tolist(), chunk.vstarts.tolist()
+    lens_l, starts, vstarts = lens_.tolist(), chunk.starts.tolist(), starts_of(chunk.sizes).tolist()
     data = chunk.values.tobytes()
     infos = []
     for n, tbytes in enumerate(chunk.terms):
