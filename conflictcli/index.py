@@ -601,10 +601,11 @@ class IndexWriter:
     With `checkpoints`, the changes since the last checkpoint() also go to a second
     writer, whose small segment checkpoint() commits: a search sees them at once, and
     a run that dies keeps them. That segment's postings are inlined (quick to write,
-    slow to search), and its pool of postings passes to the batch's writer, which
-    keeps every document's stored fields, lengths and columns as they come. At
-    finish() the batch's segment, written in blocks as usual, takes the place of the
-    small ones in one commit: no posting is analysed twice or read back. Every
+    slow to search), written from one chunk per field (chunks.py), and the chunks
+    pass whole to the batch's writer, which keeps every document's stored fields,
+    lengths and columns as they come. At finish() the batch's segment, written in
+    blocks as usual (the chunks merged and encoded by worker processes), takes the
+    place of the small ones in one commit: no posting is analysed twice or read back. Every
     article added is one the index lacks: the ingest makes sure of it first
     (Archive.in_sync), so no add has to look for an older copy."""
 

@@ -13,6 +13,11 @@ commit writes each term's blocks in the layout of Whoosh's W3 codec, a few calls
 instead of several per posting. Whoosh reads, searches and merges the segment as its
 own: tests/test_segment.py checks that every term's postings and statistics read back
 as those of Whoosh's own writer.
+
+An ingest with checkpoints feeds the pools chunks instead (chunks.py): a checkpoint's
+pool keeps its batches as they came and merges them into one chunk per field when it
+writes; the run's pool keeps the chunks whole, and at commit worker processes merge
+and encode them a range of terms at a time (encode_parts).
 """
 
 from __future__ import annotations

@@ -322,3 +322,31 @@ def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> Non
     assert len(ix._segments()) == 1
     assert _read_back(ix) == theirs
     w.finish(commit=False)
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.01])
+def test_a_pool_takes_chunks_after_per_term_postings(tmp_path: Path, limitmb: float) -> None:
+    """A chunk handed to a pool that holds postings per term already (or spilled runs
+    of them) is taken in per term, after them; the records are those of one pool given
+    every document."""
+    from conflictcli.analysis import postings
+    from conflictcli.chunks import merge
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.rglob("*.txt"))]
+    first, rest = texts[:10], texts[10:30]
+    whole = segment.TermPool(tmp_path, 128)
+    for n, text in enumerate(texts[:30]):
+        whole.add_field("body", n, postings(text))
+    made = Batch()
+    for text in rest:
+        made.add({"body": (text, None)})
+    made.freeze()
+    pool = segment.TermPool(tmp_path, limitmb)
+    for n, text in enumerate(first):
+        pool.add_field("body", n, postings(text))
+    pool.take("body", merge([made.fields["body"]]), len(first))
+
+    def listed(p: segment.TermPool) -> list[tuple[Any, ...]]:
+        return [(f, t, list(d), list(w), bytes(v), list(s)) for f, t, d, w, v, s in p.records()]
+
+    assert listed(pool) == listed(whole)
