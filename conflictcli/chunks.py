@@ -33,7 +33,7 @@ class Chunk:
     once), how many postings each has (`counts`), and the postings end to end: document,
     weight, size of the encoded value; the values end to end (`values`)."""
 
-    __slots__ = ("counts", "docs", "sizes", "starts", "terms", "tvstarts", "values", "weights")
+    __slots__ = ("docs", "sizes", "starts", "terms", "tvstarts", "values", "weights")
 
     def __init__(
         self,
@@ -45,19 +45,27 @@ class Chunk:
         values: NDArray[Any],
         tvstarts: NDArray[Any] | None = None,
     ) -> None:
-        self.terms, self.counts, self.docs = terms, counts, docs
+        self.terms, self.docs = terms, docs
         self.weights, self.sizes, self.values = weights, sizes, values
-        self.starts = starts_of(counts)  # each term's first posting, and the end
+        starts = starts_of(counts)
         if tvstarts is None:  # each term's first byte of values, and the end
-            tvstarts = starts_of(sizes)[self.starts]
-        self.tvstarts = tvstarts
+            tvstarts = starts_of(sizes)[starts]
+        self.starts = _compact(starts)  # each term's first posting, and the end
+        self.tvstarts = _compact(tvstarts)
+
+    @property
+    def counts(self) -> NDArray[Any]:
+        """How many postings each term has."""
+        return np.diff(self.starts).astype(np.uint32)
 
     @property
     def nbytes(self) -> int:
         """What the chunk holds in memory, about (a spilled chunk: its terms' figures)."""
-        arrays = (self.counts, self.docs, self.weights, self.sizes, self.values)
-        held = sum(a.nbytes for a in arrays) + self.starts.nbytes + self.tvstarts.nbytes
-        return held + (60 * len(self.terms) if isinstance(self.terms, list) else 0)
+        arrays = (self.docs, self.weights, self.sizes, self.values, self.starts, self.tvstarts)
+        held = sum(a.nbytes for a in arrays)
+        if isinstance(self.terms, _Terms):
+            return held + self.terms.nbytes
+        return held + 60 * len(self.terms)
 
     def shifted(self, base: int) -> Chunk:
         """The same postings, their documents numbered from `base` on."""
@@ -73,7 +81,7 @@ class Chunk:
         p, q = int(self.starts[a]), int(self.starts[b])
         return Chunk(
             list(self.terms[a:b]),
-            np.asarray(self.counts[a:b]),
+            np.diff(self.starts[a : b + 1]).astype(np.uint32),
             np.asarray(self.docs[p:q]),
             np.asarray(self.weights[p:q]),
             np.asarray(self.sizes[p:q]),
@@ -103,9 +111,8 @@ class Chunk:
             file.write(a.tobytes())
         file.flush()
         blob, docs, weights, sizes, values = on_disk
-        counts = np.asarray(self.counts, dtype=np.uint32)
         terms_ = _Terms(blob, lengths)
-        return Chunk(terms_, counts, docs, weights, sizes, values, self.tvstarts)  # type: ignore[arg-type]
+        return Chunk(terms_, self.counts, docs, weights, sizes, values, self.tvstarts)  # type: ignore[arg-type]
 
     def records(self, fieldname: str) -> Iterator[tuple[Any, ...]]:
         """Each term's postings, as segment.TermPool.records() gives them (a chunk taken
@@ -151,7 +158,8 @@ class _Terms(Sequence[bytes]):
 
     def __init__(self, blob: _OnDisk, lengths: NDArray[Any]) -> None:
         self._blob = blob
-        self._ends = starts_of(lengths)
+        self._ends = _compact(starts_of(lengths))
+        self.nbytes = self._ends.nbytes
 
     def __len__(self) -> int:
         return len(self._ends) - 1
@@ -168,6 +176,14 @@ class _Terms(Sequence[bytes]):
         if n < 0:
             n += len(self)
         return self._blob[int(self._ends[n]) : int(self._ends[n + 1])].tobytes()
+
+
+def _compact(offsets: NDArray[Any]) -> NDArray[Any]:
+    """Rising offsets in 4 bytes each where they fit (a spilled chunk keeps three a
+    term in memory)."""
+    if len(offsets) and int(offsets[-1]) < 1 << 32:
+        return offsets.astype(np.uint32, copy=False)
+    return offsets.astype(np.int64, copy=False)
 
 
 def starts_of(counts: Any) -> NDArray[np.int64]:
