@@ -262,12 +262,12 @@ def cuts(chunks: Sequence[Chunk], postings: int, most_terms: int) -> list[bytes 
     """Terms that cut the chunks' terms into ranges of about `postings` postings or
     `most_terms` terms each (a job for a worker process): [None, t1, t2, ..., None]."""
     total = sum(c.postings() for c in chunks)
-    distinct = max(len(c.terms) for c in chunks) if chunks else 0
-    ranges = max(1, total // max(1, postings), distinct // max(1, most_terms))
+    held = sum(len(c.terms) for c in chunks)  # the distinct terms, at most
+    ranges = max(1, total // max(1, postings), held // max(1, most_terms))
     if ranges == 1:
         return [None, None]
     # candidate cuts: terms spread over every chunk; then those nearest each share
-    step = max(1, sum(len(c.terms) for c in chunks) // (ranges * 8))
+    step = max(1, held // (ranges * 8))
     sample: set[bytes] = set()
     for c in chunks:
         sample.update(c.terms[n] for n in range(step // 2, len(c.terms), step))
