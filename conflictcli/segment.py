@@ -55,6 +55,7 @@ from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with, st
 _Postings = tuple[array, array, bytearray, array]
 _Record = tuple[str, bytes, array, array, bytearray, array]
 
+CHUNKS_HELD = 48 << 20  # bytes of chunks a run's pool holds in memory, at most
 _TERM_COST = 300  # bytes a new term costs in memory (dict entry, arrays, list)
 _POSTING_COST = 16  # bytes a posting costs besides its encoded value
 
@@ -228,6 +229,8 @@ class TermPool:
         self._chunks.append((fieldname, chunk.shifted(base)))
         self._in_ram.append(len(self._chunks) - 1)
         self._grow(chunk.nbytes)
+        if self._size > min(self._limit, CHUNKS_HELD):  # spilling chunks costs little
+            self._spill()
 
     def pass_to(self, to: TermPool, base: int) -> None:
         """Every posting held here to the pool `to`, as take() and absorb() say."""
