@@ -635,16 +635,27 @@ def encode_parts(job: _PartsJob) -> tuple[str, bytes, list[tuple[bytes, W3TermIn
     fieldname, parts, lens = job
     chunk, (lens_,) = merge_with(parts, [lens])
     out = StructFile(io.BytesIO())
-    docs, weights, sizes = chunk.docs.tolist(), chunk.weights.tolist(), chunk.sizes.tolist()
-    lens_l, starts, vstarts = lens_.tolist(), chunk.starts.tolist(), starts_of(chunk.sizes).tolist()
+    starts, vstarts = chunk.starts.tolist(), starts_of(chunk.sizes).tolist()
     data = chunk.values.tobytes()
     infos = []
-    for n, tbytes in enumerate(chunk.terms):
-        p, q = starts[n], starts[n + 1]
-        value = data[vstarts[p] : vstarts[q]]
-        info = _write_postings(out, docs[p:q], weights[p:q], value, sizes[p:q], lens_l[p:q])
-        infos.append((tbytes, info))
+    n, count = 0, len(chunk.terms)
+    while n < count:  # terms of about LISTED postings at a time, as Python lists
+        last = n + 1
+        while last < count and starts[last + 1] - starts[n] <= LISTED:
+            last += 1
+        at, end = starts[n], starts[last]
+        docs, weights = chunk.docs[at:end].tolist(), chunk.weights[at:end].tolist()
+        sizes, lens_l = chunk.sizes[at:end].tolist(), lens_[at:end].tolist()
+        for k in range(n, last):
+            p, q = starts[k] - at, starts[k + 1] - at
+            value = data[vstarts[p + at] : vstarts[q + at]]
+            info = _write_postings(out, docs[p:q], weights[p:q], value, sizes[p:q], lens_l[p:q])
+            infos.append((chunk.terms[k], info))
+        n = last
     return fieldname, out.file.getvalue(), infos
+
+
+LISTED = 50_000  # postings read into Python lists at a time (a worker's memory)
 
 
 BLOCK = 128  # postings per block, as W3Codec's default blocklimit

@@ -270,6 +270,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
     from conflictcli import index
 
     monkeypatch.setattr(index, "WRITER_MB", writer_mb)
+    monkeypatch.setattr(segment, "LISTED", 50)  # terms read into lists a few at a time
     mapper = None
     if workers:
         monkeypatch.setattr(segment, "PARALLEL_FROM", 0)
