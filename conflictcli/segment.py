@@ -80,6 +80,7 @@ class TermPool:
         # order, in memory or spilled to `_spilled`
         self.chunked = False
         self._parts: dict[str, list[Columns]] = {}
+        self._parts_size = 0
         self._chunks: list[tuple[str, Chunk]] = []
         self._in_ram: list[int] = []  # which of the chunks are held in memory
         self._spilled: IO[bytes] | None = None
@@ -126,7 +127,11 @@ class TermPool:
                 placed = _placed(cols, pairs, batch.docs)
                 if self.chunked and name not in self._fields:
                     self._parts.setdefault(name, []).append(placed)
-                    self._grow(_POSTING_COST * len(placed.docs) + len(placed.values))
+                    size = _POSTING_COST * len(placed.docs) + len(placed.values)
+                    self._parts_size += size
+                    self._grow(size)
+                    if self._parts_size > CHUNKS_HELD:  # a long stretch: merged term by term
+                        self._unpart()
                 else:
                     self._add_columns(name, placed)
 
@@ -136,6 +141,8 @@ class TermPool:
         for name in [fieldname] if fieldname else list(self._parts):
             for cols in self._parts.pop(name, []):
                 self._add_columns(name, cols)
+        if not self._parts:
+            self._parts_size = 0
 
     def _add_columns(self, fieldname: str, cols: Columns) -> None:
         """A batch's postings for one field, a term at a time."""
@@ -244,7 +251,10 @@ class TermPool:
     def _chunk_of(self, fieldname: str) -> Chunk:
         """The postings of one field held here as one chunk (and no longer here)."""
         if fieldname in self._parts:
-            return merge(self._parts.pop(fieldname))
+            parts = self._parts.pop(fieldname)
+            if not self._parts:
+                self._parts_size = 0
+            return merge(parts)
         return from_postings(self._fields.pop(fieldname))
 
     def _in_memory(self) -> Iterator[_Record]:
@@ -380,7 +390,7 @@ class TermPool:
             run.close()
         self._runs = []
         self._fields = {}
-        self._parts = {}
+        self._parts, self._parts_size = {}, 0
         self._chunks, self._in_ram = [], []
         if self._spilled is not None:
             self._spilled.close()

@@ -303,6 +303,28 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
     assert seen["ranges"] > (10 if workers else 5)  # 6 fields, the body in many ranges
 
 
+def test_a_long_stretch_between_checkpoints_reads_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches held for a checkpoint beyond CHUNKS_HELD (a long stretch, as with
+    CONFLICT_CHECKPOINT set high) are taken into per-term arrays as they come, not
+    merged all at once at the end: the same segment."""
+    monkeypatch.setattr(segment, "CHUNKS_HELD", 20_000)
+    held = {"most": 0}
+    unpart = segment.TermPool._unpart
+
+    def watched(self: segment.TermPool, fieldname: str | None = None) -> None:
+        held["most"] = max(held["most"], self._parts_size)
+        unpart(self, fieldname)
+
+    monkeypatch.setattr(segment.TermPool, "_unpart", watched)
+    articles = _articles(SAMPLE, 1000)
+    theirs = _read_back(_plain(tmp_path / "plain", articles))
+    ix = _checkpointed(tmp_path / "chunks", articles, every=10_000, batch=5)
+    assert _read_back(ix) == theirs
+    assert 20_000 < held["most"] < 200_000  # taken in once past the bound
+
+
 def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> None:
     """The segment a checkpoint commits (inlined postings, from a chunk) holds what a
     plain writer makes of the same articles."""
