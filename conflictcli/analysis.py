@@ -513,14 +513,12 @@ def _columns(given: list[tuple[int, Scanned]], count: int) -> tuple[Columns, arr
     tokens = term_of_word[
         np.fromiter(map(word_id.__getitem__, every), dtype=np.int64, count=len(every))
     ]
-    starts = np.zeros(len(given) + 1, dtype=np.int64)
-    np.cumsum(sizes_, out=starts[1:])
+    starts = starts_of(sizes_)
     doc_of = np.repeat(np.arange(len(given), dtype=np.int64), sizes_)
     kept = np.flatnonzero(tokens >= 0)  # the words indexed, by their place in `every`
     kdoc = doc_of[kept]
     kcount = np.bincount(kdoc, minlength=len(given))
-    kstart = np.zeros(len(given) + 1, dtype=np.int64)
-    np.cumsum(kcount, out=kstart[1:])
+    kstart = starts_of(kcount)
     # StopFilter's positions: the first word kept keeps its own, the rest follow on
     first = np.zeros(len(given), dtype=np.int64)
     has = kcount > 0
@@ -559,8 +557,7 @@ def _columns(given: list[tuple[int, Scanned]], count: int) -> tuple[Columns, arr
     top_gap = np.maximum.reduceat(gap, gstart) if n else gap
     width = np.where(top_gap <= 0xFF, 1, np.where(top_gap <= 0xFFFF, 2, 4))
     sizes = 1 + freq * width  # _pack's: a byte naming the type, then the gaps
-    vstart = np.zeros(len(gstart) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=vstart[1:])
+    vstart = starts_of(sizes)
     values = np.zeros(int(vstart[-1]), dtype=np.uint8)
     values[vstart[:-1]] = np.where(width == 1, 0, np.where(width == 2, 1, 2))
     w = width[posting]
@@ -579,6 +576,15 @@ def _columns(given: list[tuple[int, Scanned]], count: int) -> tuple[Columns, arr
         as_array("I", sizes),
     )
     return cols, as_array("I", lengths)
+
+
+def starts_of(counts: Any) -> Any:
+    """Where each run of `counts` starts when they are end to end, and the end (numpy)."""
+    import numpy as np
+
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
 
 
 def as_array(typecode: str, values: Any) -> array:

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from conflictcli.analysis import Columns
+from conflictcli.analysis import Columns, starts_of
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -72,7 +72,9 @@ class Chunk:
         if not base:
             return self
         docs = self.docs.astype(np.uint32) + np.uint32(base)
-        return Chunk(self.terms, self.counts, docs, self.weights, self.sizes, self.values)
+        return Chunk(
+            self.terms, self.counts, docs, self.weights, self.sizes, self.values, self.tvstarts
+        )
 
     def cut(self, low: bytes | None, high: bytes | None) -> Chunk:
         """The terms from `low` up to `high` (not included; None: no bound)."""
@@ -184,13 +186,6 @@ def _compact(offsets: NDArray[Any]) -> NDArray[Any]:
     if len(offsets) and int(offsets[-1]) < 1 << 32:
         return offsets.astype(np.uint32, copy=False)
     return offsets.astype(np.int64, copy=False)
-
-
-def starts_of(counts: Any) -> NDArray[np.int64]:
-    """Where each run of `counts` starts when they are end to end, and the end."""
-    out = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out
 
 
 def merge(parts: Sequence[Chunk | Columns]) -> Chunk:

@@ -605,8 +605,8 @@ class IndexWriter:
     pass whole to the batch's writer, which keeps every document's stored fields,
     lengths and columns as they come. At finish() the batch's segment, written in
     blocks as usual (the chunks merged and encoded by worker processes), takes the
-    place of the small ones in one commit: no posting is analysed twice or read back. Every
-    article added is one the index lacks: the ingest makes sure of it first
+    place of the small ones in one commit: no posting is analysed twice or read back.
+    Every article added is one the index lacks: the ingest makes sure of it first
     (Archive.in_sync), so no add has to look for an older copy."""
 
     def __init__(self, ix: Any, checkpoints: bool = False) -> None:

@@ -280,11 +280,12 @@ CHECKPOINT_FIRST = 500
 class Checkpoints:
     """An ingest's commits along the way: after a file read whole, or a batch of rows
     of a large file, once CHECKPOINT_ARTICLES articles were added or removed (the
-    first time CHECKPOINT_FIRST), or CHECKPOINT_S seconds passed, since the last. The index commits the changes since
-    the last checkpoint, then the catalogue commits with the index as it is now: a
-    run that dies keeps everything up to its last checkpoint, and the next one reads
-    only what is not in yet (a file whose record committed is known; a large file is
-    read again, and only its rows not in yet are analysed)."""
+    first time CHECKPOINT_FIRST), or CHECKPOINT_S seconds passed, since the last. The
+    index commits the changes since the last checkpoint, then the catalogue commits
+    with the index as it is now: a run that dies keeps everything up to its last
+    checkpoint, and the next one reads only what is not in yet (a file whose record
+    committed is known; a large file is read again, and only its rows not in yet are
+    analysed)."""
 
     def __init__(self, archive: Archive, writer: IndexWriter) -> None:
         self.archive, self.writer = archive, writer

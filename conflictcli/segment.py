@@ -36,7 +36,7 @@ import types
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate, groupby, pairwise
+from itertools import accumulate, groupby, islice, pairwise
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,8 +48,8 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import Batch, Columns, InBatch, as_array
-from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with, starts_of
+from conflictcli.analysis import Batch, Columns, InBatch, as_array, starts_of
+from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -354,34 +354,29 @@ class TermPool:
         document has there."""
         tindex = fieldwriter._tindex
         self._settle()
-        if self.chunked and not self._runs:  # each field's postings as one chunk
-            for fieldname in sorted({*self._parts, *self._fields}):
-                chunk = self._chunk_of(fieldname)
-                doclens = _doclens(schema, lengths, fieldname, doccount)
-                fieldwriter.start_field(fieldname, schema[fieldname])
-                prefix = pack_ushort(fieldwriter._fieldid)
-                inlined = _inlined_chunk(chunk, doclens)
-                _add_terms(
-                    tindex, [(prefix + t, v) for t, v in zip(chunk.terms, inlined, strict=True)]
-                )
-                fieldwriter.finish_field()
-                if hand_over is not None:
-                    hand_over[0].take(fieldname, chunk, hand_over[1])
-            return
-        kept: list[_Record] = []
-        for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
+        chunked = self.chunked and not self._runs  # each field's postings as one chunk
+        kept: list[_Record] = []  # else per term, handed over as such
+        if chunked:
+            names = sorted({*self._parts, *self._fields})
+            fields = ((name, iter([self._chunk_of(name)])) for name in names)
+        else:
+            fields = (
+                (name, _in_chunks(records, kept if hand_over else None))
+                for name, records in groupby(self.records(), key=operator.itemgetter(0))
+            )
+        for fieldname, chunks in fields:
             doclens = _doclens(schema, lengths, fieldname, doccount)
             fieldwriter.start_field(fieldname, schema[fieldname])
             prefix = pack_ushort(fieldwriter._fieldid)
-            terms = []
-            for record in records:
-                _, tbytes, docs, weights, values, sizes = record
-                terms.append((prefix + tbytes, _inlined(docs, weights, values, sizes, doclens)))
-                if hand_over is not None:
-                    kept.append(record)
-            _add_terms(tindex, terms)
+            for chunk in chunks:
+                inlined = _inlined(chunk, doclens)
+                _add_terms(
+                    tindex, [(prefix + t, v) for t, v in zip(chunk.terms, inlined, strict=True)]
+                )
+                if chunked and hand_over is not None:
+                    hand_over[0].take(fieldname, chunk, hand_over[1])
             fieldwriter.finish_field()
-        if hand_over is not None:
+        if kept and hand_over is not None:
             hand_over[0].absorb(kept, hand_over[1])
 
     def cleanup(self) -> None:
@@ -495,44 +490,19 @@ def _doclens(schema: Any, lengths: Any, fieldname: str, doccount: int) -> array:
 _INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's fixed part
 
 
-def _inlined(docs: array, weights: array, values: bytearray, sizes: array, doclens: array) -> bytes:
-    """W3TermInfo(...).to_bytes() of a term whose postings are inlined: its figures,
-    then the pickle of (ids, weights, values), as W3TermInfo.from_bytes reads them.
-    The weights are 32-bit, as in blocks."""
-    if len(docs) == 1:  # most terms of a checkpoint's few hundred articles
-        doc = docs[0]
-        w = _F32.unpack(_F32.pack(weights[0]))[0]
-        n = length_to_byte(doclens[doc])
-        head = _INFO.pack(1, w, 1, n, n, w if w > 0 else 0, doc, doc)
-        return head + pickle.dumps(((doc,), (w,), (bytes(values) if values else None,)), 5)
-    ws = tuple(array("f", weights))
-    lens = [n for n in map(doclens.__getitem__, docs) if n]
-    top = max(ws)
-    if values:
-        ends = list(accumulate(sizes, initial=0))
-        vs: tuple[bytes | None, ...] = tuple(
-            map(bytes(values).__getitem__, map(slice, ends, ends[1:]))
-        )
-    else:  # a field without values (no positions)
-        vs = (None,) * len(docs)
-    head = _INFO.pack(
-        1,
-        sum(ws),
-        len(docs),
-        length_to_byte(min(lens)) if lens else 0,
-        length_to_byte(max(lens)) if lens else 0,
-        top if top > 0 else 0,
-        docs[0],
-        docs[-1],
-    )
-    return head + pickle.dumps((tuple(docs), ws, vs), 5)
+def _in_chunks(records: Iterator[_Record], kept: list[_Record] | None) -> Iterator[Chunk]:
+    """A field's records (TermPool.records()) as chunks of CHUNK_TERMS terms each; each
+    record also added to `kept`, when given."""
+    while group := list(islice(records, CHUNK_TERMS)):
+        if kept is not None:
+            kept += group
+        yield from_postings({r[1]: (r[2], r[3], r[4], r[5]) for r in group})
 
 
-_F32 = struct.Struct("f")  # a weight as a 32-bit float keeps it
-
-
-def _inlined_chunk(chunk: Chunk, doclens: array) -> list[bytes]:
-    """_inlined() of each term of `chunk`, in order, read from its flat arrays."""
+def _inlined(chunk: Chunk, doclens: array) -> list[bytes]:
+    """W3TermInfo(...).to_bytes() of each term of `chunk`, in order, its postings
+    inlined: its figures, then the pickle of (ids, weights, values), as
+    W3TermInfo.from_bytes reads them. The weights are 32-bit, as in blocks."""
     docs = chunk.docs.tolist()
     ws = chunk.weights.astype(np.float32).astype(np.float64).tolist()  # as W3 keeps them
     lens = np.frombuffer(doclens, dtype=np.uint32)[chunk.docs].tolist()
@@ -580,8 +550,6 @@ def _placed(cols: Columns, pairs: list[tuple[int, int]], count: int) -> Columns:
             return cols
         docs = array("I", map(base.__add__, cols.docs))
         return Columns(cols.terms, cols.counts, docs, cols.weights, cols.values, cols.sizes)
-    import numpy as np
-
     where = np.full(count, -1, dtype=np.int64)
     where[[doc for doc, _ in pairs]] = [num for _, num in pairs]
     docs_ = where[np.frombuffer(cols.docs, dtype=np.uint32)]
