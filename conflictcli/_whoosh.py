@@ -30,7 +30,10 @@ import io
 import pickle
 import sys
 import types
+import warnings
 from typing import IO, Any
+
+from conflictcli.errors import UntestedWhoosh
 
 
 def _variations(word: str) -> Any:
@@ -118,6 +121,46 @@ def _restrict() -> None:
         loads=safe_loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError
     )
     whoosh.index.toc_loaders.clear()  # older formats, read by other code paths
+
+
+# -- the Whoosh conflict is tested on ----------------------------------------------
+# conflict reaches into Whoosh's internals for speed: its writer (segment.py, chunks.py:
+# SegmentWriter's pools, codec and term index), its posting and column readers
+# (evaluate.py: W3LeafMatcher's blocks, the lengths column) and its table of contents.
+# tests/test_upstream.py names every such attribute. pyproject.toml bounds
+# whoosh-reloaded to the 2.7 series; within it, a release not listed here runs with those
+# paths switched off: Whoosh's own writer, and every posting, length and column read
+# through Whoosh's public reader and matcher API (the same results, slower).
+TESTED = ((2, 7, 5),)
+
+
+_warned = False
+
+
+def fast_paths() -> bool:
+    """Whether conflict's own writer and readers, which reach into Whoosh's internals,
+    may be used: only on a Whoosh release it was tested with. Otherwise one warning
+    (UntestedWhoosh) a process, and the slower paths through Whoosh's own API."""
+    global _warned
+    import whoosh
+
+    version = tuple(getattr(whoosh, "__version__", ()))
+    if version in TESTED:
+        return True
+    if not _warned:
+        _warned = True
+        shown = ".".join(str(n) for n in version) or "of an unknown version"
+        tested = ", ".join(".".join(str(n) for n in v) for v in TESTED)
+        warnings.warn(
+            UntestedWhoosh(
+                f"Whoosh {shown} is installed, and conflict was tested with {tested}: "
+                "its fast paths are off (Whoosh's own writer and readers: the same results, "
+                "slower). Install a tested version: pip install 'whoosh-reloaded=="
+                f"{tested.split(', ')[-1]}'."
+            ),
+            stacklevel=2,
+        )
+    return False
 
 
 _load()

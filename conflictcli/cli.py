@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +17,15 @@ from typer.core import TyperGroup
 
 from conflictcli import __version__
 from conflictcli.choices import Color, CountBy, ExportFormat, Format, Period, Sort, Within
-from conflictcli.errors import WAIT_S, ConflictError, ExitCode, NotFound, QueryError, UsageError
+from conflictcli.errors import (
+    WAIT_S,
+    ConflictError,
+    ExitCode,
+    NotFound,
+    QueryError,
+    UntestedWhoosh,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,7 +39,9 @@ class ConflictGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            value = super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                value = super().invoke(ctx)
             sys.stdout.flush()  # inside the try: a reader gone at the last write is no error
             return value
         except ConflictError as e:
@@ -59,6 +70,22 @@ class ConflictGroup(TyperGroup):
                 )
             )
             ctx.exit(ExitCode.NOT_FOUND)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """conflict's own warnings as its other messages are shown (one line on stderr);
+    any other the way Python shows it."""
+    if issubclass(category, UntestedWhoosh):
+        _output().warning(str(message))
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _debug_traceback() -> None:

@@ -60,3 +60,9 @@ class UsageError(ConflictError):
 
 class QueryError(UsageError):
     """A query or filter that cannot be understood."""
+
+
+class UntestedWhoosh(UserWarning):
+    """The installed Whoosh is not a release conflict was tested with, so the fast paths
+    that reach into its internals are off (see _whoosh.fast_paths); shown once, on
+    stderr, as a warning."""

@@ -35,7 +35,6 @@ from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import FilterMatcher
 from whoosh.query.compound import Or
 from whoosh.scoring import BM25FScorer
@@ -43,7 +42,14 @@ from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
 from conflictcli import ranking
+from conflictcli._whoosh import fast_paths
 from conflictcli.analysis import PackedPositions
+
+try:  # Whoosh's internals, read directly on the releases conflict was tested with
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+except ImportError:  # another release: fast_paths() is False, these are never used
+    LENGTHS_COLUMN = _lenfield = None
+    W3LeafMatcher = type(None)
 from conflictcli.names import Spellings
 
 _LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
@@ -517,10 +523,10 @@ def _phrase_docs(
 def _positions(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
     """The positions of a word in these documents (a posting list read a block at a
     time, its values decoded only where a document is wanted)."""
-    if type(m) is FilterMatcher:  # deleted documents are not among `docs`
+    if type(m) is FilterMatcher and fast_paths():  # deleted documents are not among `docs`
         m = m.child
     out: dict[int, list[int]] = {}
-    if type(m) is W3LeafMatcher:
+    if type(m) is W3LeafMatcher and fast_paths():
         while m.is_active():
             _read_ids(m)
             ids = m._ids
@@ -542,9 +548,9 @@ def _positions_of_few(m: Any, docs: set[int], decode: Any) -> dict[int, list[int
     """_positions() for a few documents of a long posting list: the blocks that hold
     none of them are skipped by their largest id (from the block's header) without
     reading their ids or values."""
-    if type(m) is FilterMatcher:  # deleted documents are not among `docs`
+    if type(m) is FilterMatcher and fast_paths():  # deleted documents are not among `docs`
         m = m.child
-    if type(m) is not W3LeafMatcher:
+    if type(m) is not W3LeafMatcher or not fast_paths():
         return _positions(m, docs, decode)
     out: dict[int, list[int]] = {}
     for d in sorted(docs):
@@ -576,11 +582,12 @@ def _postings(m: Any) -> tuple[list[int], list[float]]:
     """A posting list's document numbers and weights, read a block at a time (one by
     one for postings inlined in the term's entry)."""
     drop: set[int] = set()
-    if type(m) is FilterMatcher and m._exclude:  # deleted documents left out
+    fast = fast_paths()
+    if fast and type(m) is FilterMatcher and m._exclude:  # deleted documents left out
         drop, m = m._ids, m.child
     ids: list[int] = []
     weights: list[float] = []
-    if type(m) is W3LeafMatcher:
+    if fast and type(m) is W3LeafMatcher:
         while m.is_active():
             _read_ids(m)
             m._read_weights()
@@ -601,11 +608,13 @@ def _postings(m: Any) -> tuple[list[int], list[float]]:
 def _lengths(reader: Any, fieldname: str) -> list[int] | None:
     """Every document's length of `fieldname` in one segment, as Whoosh's
     doc_field_length gives it (one byte per document, decoded)."""
+    count = reader.doc_count_all()
+    if not fast_paths():
+        return [reader.doc_field_length(d, fieldname, 1) for d in range(count)]
     try:
         column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     except AttributeError:
         return None
-    count = reader.doc_count_all()
     if column is None:
         return [1] * count  # doc_field_length's default for a field without lengths
     raw = array("B", column._dbfile.get(column._basepos, column._count))
@@ -617,6 +626,8 @@ def column_values(sub: Any, fieldname: str) -> array[int] | list[int]:
     """Every document's value in a numeric column of one segment, undecoded."""
     column = sub.reader().column_reader(fieldname, translate=False)
     count = sub.doc_count_all()
+    if not fast_paths():
+        return [column[d] for d in range(count)]
     try:
         raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
         values = array(column._typecode, raw)

@@ -33,6 +33,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
 
 from conflictcli import names, ranking
+from conflictcli._whoosh import fast_paths
 from conflictcli.analysis import (
     NAME_ANALYZER,
     Batch,
@@ -299,6 +300,8 @@ class WhooshIndex:
         from the table of contents, without opening the segments (opening them maps the
         whole index into memory: 150 MB on 11k articles, for a re-ingest that reads
         nothing)."""
+        if not fast_paths():
+            return int(self._ix.doc_count_all())
         return sum(int(seg.doc_count_all()) for seg in self._ix._read_toc().segments)
 
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
@@ -612,12 +615,19 @@ class IndexWriter:
     def __init__(self, ix: Any, checkpoints: bool = False) -> None:
         self._ix = ix
         self._checkpoints = checkpoints
+        # on a Whoosh conflict was not tested with, Whoosh's own writer: a checkpoint
+        # commits its segment, the next changes go to a new writer (see _whoosh.TESTED)
+        self._fast = fast_paths()
         self._writer: Any = None  # the batch's segment
         self._stretch: Any = None  # the changes since the last checkpoint
         self.pending = 0  # changes (adds, deletes) since the last checkpoint
         self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
 
     def _new(self) -> Any:
+        if not self._fast:  # the caller holds the write lock
+            from whoosh.writing import SegmentWriter
+
+            return SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
         from conflictcli.segment import BulkSegmentWriter
 
         return BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
@@ -654,6 +664,9 @@ class IndexWriter:
         if not commit:
             self._writer.cancel()
             return
+        if not self._fast:
+            self._writer.commit()
+            return
         # after the checkpoints' commits; the segments it lists are those it found,
         # with its own deletes: the checkpoints' segments are left out, and deleted
         latest = int(self._ix.latest_generation())
@@ -666,12 +679,20 @@ class IndexWriter:
         """Commit the changes since the last checkpoint; False when there were none."""
         stretch, self._stretch = self._stretch, None
         self.pending = 0
+        if not self._fast:
+            writer, self._writer = self._writer, None
+            if writer is None:
+                return False
+            writer.commit(merge=False)
+            return True
         if stretch is None:
             return False
         stretch.commit(merge=False)
         return True
 
     def add(self, a: Article, analysed: InBatch | None = None) -> None:
+        if not self._fast:
+            analysed = None  # Whoosh's own writer analyses the text itself
         doc: dict[str, Any] = {
             "id": a.id,
             "title": analysed or a.title,
@@ -685,7 +706,7 @@ class IndexWriter:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["story"] = story_number(a.cluster or a.id)
         doc["key"] = id_number(a.id)
-        if self._checkpoints:
+        if self._checkpoints and self._fast:
             stretch = self._stretch_writer()
             stretch.add_document(**doc)
             self._w.given = stretch.lengths
@@ -695,7 +716,7 @@ class IndexWriter:
     def delete(self, article_id: str) -> None:
         """Every document with the id (Whoosh's update_document drops only one)."""
         self._w.delete_by_term("id", article_id)
-        if self._checkpoints:
+        if self._checkpoints and self._fast:
             self._stretch_writer().delete_by_term("id", article_id)
         self.pending += 1
 

@@ -151,6 +151,10 @@ def note(message: str) -> None:
     say((message, "dim"))
 
 
+def warning(message: str) -> None:
+    say(("Warning: ", "yellow"), (message, None))
+
+
 def _emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
