@@ -82,9 +82,9 @@ def test_a_whoosh_not_tested_gives_the_same_results_with_one_warning(
     assert len(warned) == 1 and "2.7.99" in warned[0] and "2.7.5" in warned[0]
     assert "fast paths are off" in warned[0]
     # Whoosh's own writer committed a segment at each checkpoint
-    assert len(list((slow / "whoosh").glob("*.seg"))) + len(
-        list((slow / "whoosh").glob("*.trm"))
-    ) > 1
+    assert (
+        len(list((slow / "whoosh").glob("*.seg"))) + len(list((slow / "whoosh").glob("*.trm"))) > 1
+    )
     assert _everything(run, slow) == want
     assert _everything(run, fast) == want  # an archive written fast, read the slow way
     # a second ingest that changes an article: deletes and adds through Whoosh's writer
