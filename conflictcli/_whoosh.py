@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.abc
 import io
 import pickle
 import sys
@@ -98,28 +99,147 @@ class _Unpickler(pickle.Unpickler):
 
 
 def safe_load(file: IO[bytes]) -> Any:
-    """pickle.load, for the classes and values an index of ours holds only."""
+    """pickle.load, for the classes and values an index of ours holds only (a table of
+    contents: its segments, read once its seal holds, see storage.py)."""
     return _Unpickler(file).load()
 
 
+def _latin1(text: object, encoding: object = "utf-8", errors: object = "strict") -> bytes:
+    """What protocol 2 pickles bytes as (_codecs.encode(text, "latin1")), and nothing
+    else _codecs.encode could be asked to do."""
+    if type(text) is not str or encoding not in ("latin1", "latin-1") or errors != "strict":
+        raise pickle.UnpicklingError("a pickled _codecs.encode call that is not bytes")
+    return text.encode("latin1")
+
+
+_PLAIN_VALUES: dict[tuple[str, str], Any] = {
+    ("_codecs", "encode"): _latin1,
+    **{(m, "set"): set for m in ("builtins", "__builtin__")},
+    **{(m, "frozenset"): frozenset for m in ("builtins", "__builtin__")},
+}
+
+
+class _ValuesUnpickler(pickle.Unpickler):
+    """Plain values only: no global is looked up. Three names that pickles of plain
+    values use (bytes at protocol 2, sets) get functions that build those values."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        made = _PLAIN_VALUES.get((module, name))
+        if made is not None:
+            return made
+        raise pickle.UnpicklingError(
+            f"the index holds a pickled {module}.{name}: a value of an index holds no "
+            "class or function, and none is loaded"
+        )
+
+
 def safe_loads(data: bytes) -> Any:
-    """pickle.loads, for the classes and values an index of ours holds only."""
-    return _Unpickler(io.BytesIO(data)).load()
+    """pickle.loads for what Whoosh keeps as values (postings, stored fields, columns,
+    block headers): plain values, no class or function."""
+    return _ValuesUnpickler(io.BytesIO(data)).load()
+
+
+def _refused(*args: Any, **kwargs: Any) -> Any:
+    raise ValueError("conflict reads no marshal data from an index (Whoosh 1's formats)")
+
+
+_STAND_INS: dict[int, Any] = {}  # id(the real function) -> the guarded one
+
+
+def _guard(module: types.ModuleType) -> None:
+    """Every way `module` (of Whoosh) could unpickle or unmarshal: replaced. Names bound
+    to pickle's or marshal's load functions, and the modules themselves."""
+    import marshal
+
+    if not _STAND_INS:
+        _STAND_INS.update(
+            {
+                id(pickle.loads): safe_loads,
+                id(pickle.load): safe_load,
+                id(marshal.loads): _refused,
+                id(marshal.load): _refused,
+            }
+        )
+        try:
+            import _pickle
+
+            _STAND_INS.update({id(_pickle.loads): safe_loads, id(_pickle.load): safe_load})
+        except ImportError:
+            pass
+    for name, value in list(vars(module).items()):
+        if id(value) in _STAND_INS:
+            setattr(module, name, _STAND_INS[id(value)])
+        elif value is pickle:
+            setattr(module, name, _PICKLE)
+        elif value is marshal:
+            setattr(module, name, types.SimpleNamespace(loads=_refused, load=_refused))
+        elif (
+            isinstance(value, type)
+            and issubclass(value, pickle.Unpickler)
+            and value.__module__ == module.__name__
+        ):
+            value.find_class = _Unpickler.find_class  # type: ignore[assignment]
+
+
+_PICKLE = types.SimpleNamespace(
+    loads=safe_loads,
+    load=safe_load,
+    dumps=pickle.dumps,
+    dump=pickle.dump,
+    Unpickler=_Unpickler,
+    Pickler=pickle.Pickler,
+    PicklingError=pickle.PicklingError,
+    UnpicklingError=pickle.UnpicklingError,
+    HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL,
+)
+
+
+class _GuardingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self.loader.exec_module(module)
+        _guard(module)
+
+
+class _GuardingFinder(importlib.abc.MetaPathFinder):
+    """Each Whoosh module, as it loads, has its ways to unpickle guarded (_guard):
+    whoosh.compat's before any other module takes its `loads` by name."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "whoosh" and not name.startswith("whoosh."):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _GuardingLoader(spec.loader)
+                return spec
+        return None
+
+
+def _install_guard() -> None:
+    """Whoosh's modules that load from now on are guarded as they load (_guard)."""
+    if not any(isinstance(f, _GuardingFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _GuardingFinder())
 
 
 def _restrict() -> None:
-    """Every place where Whoosh unpickles what it reads from an index: safe_load."""
-    import whoosh.codec.whoosh3
-    import whoosh.columns
-    import whoosh.filedb.structfile
+    """Every place where Whoosh unpickles what it reads from an index: guarded, in the
+    modules loaded (those loaded before the guard was installed too) and in those that
+    load later."""
+    _install_guard()
+    for name, module in list(sys.modules.items()):
+        if (name == "whoosh" or name.startswith("whoosh.")) and module is not None:
+            _guard(module)
     import whoosh.index
 
-    whoosh.filedb.structfile.load_pickle = safe_load
-    whoosh.codec.whoosh3.loads = safe_loads
-    whoosh.columns.loads = safe_loads
-    whoosh.index.pickle = types.SimpleNamespace(
-        loads=safe_loads, dumps=pickle.dumps, PicklingError=pickle.PicklingError
-    )
     whoosh.index.toc_loaders.clear()  # older formats, read by other code paths
 
 
@@ -163,5 +283,6 @@ def fast_paths() -> bool:
     return False
 
 
+_install_guard()  # first: whoosh.compat is guarded as it loads, before any module binds it
 _load()
 _restrict()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conflictcli import workers
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError, NotFound, UsageError
+from conflictcli.keys import data_home, linked, open_lock
 from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
@@ -43,15 +43,27 @@ SYNCED = "index_generation"  # in the catalogue: the index commit it last commit
 INDEX_LAYOUT = 8
 
 
+# what an archive folder holds; none of them may be a link (an archive from elsewhere
+# could point one at a file of the user's, which a write would then change)
+_OWN = (
+    CATALOGUE,
+    f"{CATALOGUE}-wal",
+    f"{CATALOGUE}-shm",
+    f"{CATALOGUE}-journal",
+    WRITER_LOCK,
+    ENGINE_DIR,
+)
+
+
+def _no_links(folder: Path) -> None:
+    for name in _OWN:
+        if (folder / name).is_symlink():
+            raise linked(folder / name)
+
+
 def default_location() -> Path:
-    """The user's data directory, as each platform names it."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "conflict"
+    """conflict/ in the user's data directory, as each platform names it."""
+    return data_home() / "conflict"
 
 
 @dataclass
@@ -233,7 +245,7 @@ class Archive:
             yield
             return
         path = self.folder / WRITER_LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock(path)  # never through a link: writer.lock -> ~/notes.txt is refused
         try:
             deadline = time.monotonic() + max(wait, 0)
             while True:
@@ -305,6 +317,7 @@ class Archive:
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> Archive:
         folder = folder.expanduser()
+        _no_links(folder)
         catalogue = folder / CATALOGUE
         new = not catalogue.exists()
         if new:

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import heapq
 import itertools
-import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import collectors, qparser, sorting
-from whoosh import index as windex
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
@@ -255,26 +253,34 @@ class WhooshIndex:
         self._ix = ix
         self.names: names.Names | None = None  # where names are looked up (None: read whole)
         self.replaced: str | None = None  # why the index there before was not opened
+        self.set_aside: Path | None = None  # where that index was moved, unread
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
-        """The index in `folder`. One that conflict did not make (no marker, see
-        `made_here`) or cannot read is refused, or with `create` (an ingest, which then
-        rebuilds it from the catalogue) replaced by a new one, unread."""
-        if any(folder.glob("_MAIN_*.toc")):  # not exists_in(): it reads the pickled schema
-            why = made_here(folder)
-            if why is None:
-                try:
-                    return cls(windex.open_dir(str(folder), schema=SCHEMA))
-                except Exception as e:  # whatever a damaged or hostile index holds
-                    if os.environ.get("CONFLICT_DEBUG"):
-                        raise
-                    why = f"cannot be read ({type(e).__name__}: {e})"
+        """The index in `folder`, once its seal shows that this user built it here
+        (storage.verify: Whoosh reads nothing before). One from elsewhere, or that
+        cannot be read, is refused, or with `create` (an ingest, which then rebuilds
+        it from the catalogue) moved aside unread and replaced by a new one."""
+        from conflictcli import storage
+
+        if folder.is_symlink():
+            raise storage.linked(folder)
+        if folder.is_dir() and storage.latest(folder) is not None:
+            try:
+                return cls(_open_sealed(folder))
+            except storage.Foreign as e:
+                why = e.message
+            except DataError:
+                raise
+            except Exception as e:  # whatever a damaged index holds
+                if os.environ.get("CONFLICT_DEBUG"):
+                    raise
+                why = f"The search index in {folder} cannot be read ({type(e).__name__}: {e})"
             if not create:
                 raise DataError(
-                    f"The search index in {folder} {why}.",
+                    why.rstrip(".") + ": it is not opened.",
                     f"Run 'conflict reindex --index {folder.parent}' to build it again from "
-                    "the catalogue (the old index is not read).",
+                    "the catalogue (the index there is moved aside, unread).",
                 )
             fresh = cls.create(folder)
             fresh.replaced = why
@@ -288,12 +294,29 @@ class WhooshIndex:
 
     @classmethod
     def create(cls, folder: Path) -> WhooshIndex:
-        """A new, empty index in `folder`, marked as conflict's; an index there before
-        is dropped without being read."""
+        """A new, empty index in `folder`, sealed with this user's key. An index there
+        before is dropped without being read if this user built it, and moved aside
+        (to whoosh-set-aside-TIME beside it) if not: whoever sent it may want it."""
+        from whoosh.index import FileIndex
+
+        from conflictcli import storage
+
+        if folder.is_symlink():
+            raise storage.linked(folder)
+        aside = None
+        if folder.is_dir() and any(folder.iterdir()):
+            try:
+                storage.verify(folder, SCHEMA)
+            except Exception:
+                stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+                aside = folder.with_name(f"{folder.name}-set-aside-{stamp}")
+                os.rename(folder, aside)
         folder.mkdir(parents=True, exist_ok=True)
-        ix = windex.create_in(str(folder), SCHEMA)
-        _mark(folder)
-        return cls(ix)
+        ix = FileIndex.create(storage.SealedStorage(folder), SCHEMA, storage.INDEXNAME)
+        made = cls(ix)
+        if aside is not None:
+            made.set_aside = aside
+        return made
 
     def doc_count(self) -> int:
         """Documents in the index, deleted ones included until a merge drops them: read
@@ -721,37 +744,23 @@ class IndexWriter:
         self.pending += 1
 
 
-MARKER = "conflict-index.json"  # beside Whoosh's files: made by conflict, and which layout
+def _open_sealed(folder: Path) -> Any:
+    """Whoosh's index in `folder`, pinned to its latest commit once that commit's seal
+    holds (a commit made after is seen by the next command, not half-way)."""
+    from whoosh.index import FileIndex
 
+    from conflictcli import storage
 
-def _mark(folder: Path) -> None:
-    from conflictcli.archive import INDEX_LAYOUT
-
-    tmp = folder / f"{MARKER}.part"
-    tmp.write_text(json.dumps({"made_by": "conflict", "index_layout": INDEX_LAYOUT}) + "\n")
-    tmp.replace(folder / MARKER)
-
-
-def made_here(folder: Path) -> str | None:
-    """Why the index in `folder` is not one conflict made, or None: conflict writes a
-    marker beside every index it creates, and opens no index folder without one (Whoosh
-    keeps parts of an index as pickles, and unpickling what someone else made can run
-    code; see _whoosh.py for the other guard)."""
-    from conflictcli.archive import INDEX_LAYOUT
-
-    try:
-        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return f"was not made by this version of conflict (it has no {MARKER})"
-    except (OSError, ValueError) as e:
-        return f"has a marker that cannot be read ({MARKER}: {e})"
-    if not isinstance(marker, dict) or marker.get("made_by") != "conflict":
-        return f"was not made by conflict ({MARKER} does not say so)"
-    if marker.get("index_layout") != INDEX_LAYOUT:
-        return (
-            f"was made by another version of conflict (index layout {marker.get('index_layout')!r})"
-        )
-    return None
+    for attempt in range(3):
+        try:
+            gen = storage.verify(folder, SCHEMA)
+            store = storage.SealedStorage(folder)
+            store.pinned = gen
+            return FileIndex(store, SCHEMA, storage.INDEXNAME)
+        except FileNotFoundError:  # a writer's commit replaced it meanwhile: once more
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def story_number(cluster: str) -> int:

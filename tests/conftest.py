@@ -3,17 +3,27 @@ temporary folder; no test touches the user's data."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from conflictcli.cli import app
+
+# One key for the whole run, outside every test's data folder: archives built once per
+# session are opened by many tests, each with its own XDG_DATA_HOME (keys.py's seals)
+os.environ["CONFLICT_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="conflict-key-")) / "key")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -72,18 +82,38 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def resolved(path: str | Path) -> str:
+    """A path as the archive stores it: absolute, every symlink resolved. Paths compared
+    in tests are resolved on both sides (../shared may be a link to elsewhere)."""
+    return str(Path(path).resolve())
+
+
+class ByPath(dict[str, dict[str, Any]]):
+    """Metadata keyed by resolved article path; a look-up resolves the path it is given."""
+
+    def __getitem__(self, path: str) -> dict[str, Any]:
+        return super().__getitem__(resolved(path))
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str | Path) and super().__contains__(resolved(path))
+
+    def get(self, path: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(resolved(path), default)
+
+
 @dataclass
 class Corpus:
     """A real corpus from ../shared/corpora ingested into its own archive."""
 
-    root: Path
+    root: Path  # as reached from the repository: through ../shared, a link or not
     ix: str
     summary: dict[str, Any]
-    meta: dict[str, dict[str, Any]]  # metadata.jsonl, keyed by absolute article path
+    meta: ByPath  # metadata.jsonl, keyed by resolved article path
 
     @property
     def files(self) -> list[Path]:
-        return sorted((self.root / "articles").glob("*.txt"))
+        """The corpus's articles, resolved (as the archive stores their paths)."""
+        return sorted(p.resolve() for p in (self.root / "articles").glob("*.txt"))
 
     def run(self, *args: str) -> Result:
         return invoke(*args, "--index", self.ix)
@@ -109,11 +139,132 @@ def ingest_corpus(factory: pytest.TempPathFactory, name: str) -> Corpus:
     where = factory.mktemp(name) / "archive"
     r = invoke("ingest", str(root / "articles"), "--index", str(where), "--json", "--quiet")
     assert r.exit_code == 0, r.stderr
-    meta = {}
+    meta = ByPath()
     for line in (root / "metadata.jsonl").open(encoding="utf-8"):
         m = json.loads(line)
-        meta[str((root / m["file"]).resolve())] = m
+        meta[resolved(root / m["file"])] = m
     return Corpus(root, str(where), json.loads(r.stdout), meta)
+
+
+# -- articles for the differential tests ----------------------------------------------
+GENERATED_ARTICLES = 400  # enough for every differential test's counts
+
+
+@dataclass(frozen=True)
+class Articles:
+    """A folder of article .txt files: a real corpus, or, where ../shared/corpora is absent,
+    a corpus made by the benchmark's generator (bench/corpus.py, synthetic words)."""
+
+    folder: Path
+    real: bool
+
+    @property
+    def files(self) -> list[Path]:
+        return sorted(self.folder.rglob("*.txt"))
+
+
+def bench_corpus() -> ModuleType:
+    """bench/corpus.py, the benchmark's corpus generator, imported from its file."""
+    name = "bench_corpus"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def differential_articles(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Articles]:
+    """differential_articles(REAL): the real folder REAL when it is here, else generated
+    articles (GENERATED_ARTICLES of them, made once a session), so that the tests comparing
+    conflict's fast paths with Whoosh's own run on every machine. A test adapts its counts
+    to `.real`."""
+    made: list[Path] = []
+
+    def articles(real: Path) -> Articles:
+        if real.is_dir():
+            return Articles(real, real=True)
+        if not made:
+            out = tmp_path_factory.mktemp("differential") / "articles"
+            bench_corpus().generate(
+                out, GENERATED_ARTICLES, seed=24, source="synthetic", corpora=CORPORA
+            )
+            made.append(out)
+        return Articles(made[0], real=False)
+
+    return articles
+
+
+# -- a folder the tests' process cannot write to -------------------------------------
+def _can_write(folder: Path) -> bool:
+    """Whether this process can create a file in FOLDER (os.access says yes to root)."""
+    probe = folder / ".write-probe"
+    try:
+        probe.open("x").close()
+    except OSError:
+        return False
+    probe.unlink()
+    return True
+
+
+def _chmod_tree(folder: Path, dirs: int, files: int) -> None:
+    """Folders and files under FOLDER to these modes (symbolic links left alone)."""
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if not os.path.islink(path := os.path.join(root, name)):
+                os.chmod(path, files)
+        os.chmod(root, dirs)
+
+
+def _mount(*args: str) -> str | None:
+    """mount ARGS: None, or why it was refused."""
+    try:
+        done = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return str(e)
+    if done.returncode == 0:
+        return None
+    return (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[0]
+
+
+ReadonlyDir = Callable[..., Path]
+
+
+@pytest.fixture
+def readonly_dir(tmp_path: Path) -> Iterator[ReadonlyDir]:
+    """readonly_dir(content_from=None): a new folder, holding a copy of the folder
+    CONTENT_FROM if given, that this process cannot write to: by its modes (folders 0o500,
+    files 0o400) where they stop this process, else (root) by a read-only bind mount of
+    the folder on itself, undone at teardown. Skips only where root may not mount (no
+    CAP_SYS_ADMIN); fails if the folder can still be written to."""
+    made: list[tuple[Path, bool]] = []  # (folder, mounted)
+
+    def make(content_from: Path | None = None) -> Path:
+        folder = Path(tempfile.mkdtemp(prefix="readonly-", dir=tmp_path))
+        if content_from is not None:
+            shutil.copytree(content_from, folder, symlinks=True, dirs_exist_ok=True)
+        made.append((folder, False))
+        _chmod_tree(folder, 0o500, 0o400)
+        if _can_write(folder):  # root: modes stop no one with CAP_DAC_OVERRIDE
+            _chmod_tree(folder, 0o700, 0o600)
+            refused = _mount("--bind", str(folder), str(folder))
+            if refused is None:
+                made.append((folder, True))
+                refused = _mount("-o", "remount,bind,ro", str(folder))
+            if refused is not None:
+                pytest.skip(f"root may not mount here, so no folder is read-only: {refused}")
+            if _can_write(folder):
+                pytest.fail(f"{folder} is mounted read-only, yet this process can write to it")
+        return folder
+
+    yield make
+    for folder, mounted in reversed(made):
+        if not mounted:
+            _chmod_tree(folder, 0o700, 0o600)
+        elif subprocess.run(["umount", str(folder)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(folder)], capture_output=True)
 
 
 UKRAINE_MEDIA = "ukraine-media-2022"

@@ -1,0 +1,184 @@
+"""This user's key, and the seals it makes: how conflict tells an index this user built
+from one that came from elsewhere.
+
+Whoosh keeps parts of its index as Python pickles, so an index folder that someone sent
+could run code when it is read. The search index is derived data (the catalogue keeps
+every text, and `conflict reindex` builds the index again from it), so conflict opens
+only the indexes this user built: every commit is sealed with an HMAC-SHA256 over its
+table of contents and the names and sizes of its files, under a key kept in the user's
+data folder (created on first use, readable by the user alone). An index whose seal is
+missing or does not hold is never handed to Whoosh.
+
+Nothing here imports Whoosh: a file open that follows no link, and exclusive creation
+under a random name, are also what the archive's own lock and temporary files use.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+from conflictcli.errors import DataError
+
+KEY_ENV = "CONFLICT_KEY_FILE"  # where the key is, if not in the user's data folder
+KEY_NAME = "conflict-key"
+_KEY_BYTES = 32
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def data_home() -> Path:
+    """The user's data directory, as each platform names it."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def key_path() -> Path:
+    given = os.environ.get(KEY_ENV, "").strip()
+    return Path(given).expanduser() if given else data_home() / KEY_NAME
+
+
+_cached: tuple[Path, bytes] | None = None
+
+
+def key() -> bytes:
+    """This user's key: read from key_path(), or made there on first use (mode 0600,
+    created exclusively, no link followed)."""
+    global _cached
+    path = key_path()
+    if _cached is not None and _cached[0] == path:
+        return _cached[1]
+    try:
+        text = read_small(path, 1024).decode("ascii").strip()
+    except FileNotFoundError:
+        text = _make_key(path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise _bad_key(path, str(e)) from e
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        value = b""
+    if len(value) != _KEY_BYTES:
+        raise _bad_key(path, f"it does not hold {_KEY_BYTES * 2} hex digits")
+    _cached = (path, value)
+    return value
+
+
+def _make_key(path: Path) -> str:
+    text = secrets.token_hex(_KEY_BYTES)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o600)
+    except FileExistsError:  # another process made it first
+        return read_small(path, 1024).decode("ascii", "replace").strip()
+    except OSError as e:
+        raise DataError(
+            f"Cannot make this user's key at {path}: {e}.",
+            f"conflict seals each search index it builds with it; set {KEY_ENV} to a file "
+            "in a writable folder.",
+        ) from e
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return text
+
+
+def _bad_key(path: Path, why: str) -> DataError:
+    return DataError(
+        f"This user's key at {path} cannot be read: {why}.",
+        "Restore it from a copy (see README: Archives from elsewhere), or move it away: a new "
+        "key is made, and each archive then needs 'conflict reindex' once.",
+    )
+
+
+def read_small(path: Path, limit: int) -> bytes:
+    """A file's bytes, at most `limit`: opened without following a link (ELOOP), and
+    refused if it is not a regular file or is larger."""
+    fd = os.open(path, os.O_RDONLY | NOFOLLOW | _CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not _regular(st.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if st.st_size > limit:
+            raise OSError(f"{path} holds {st.st_size:,} bytes, more than {limit:,}")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise OSError(f"{path} grew past {limit:,} bytes while read")
+        return data
+    finally:
+        os.close(fd)
+
+
+def _regular(mode: int) -> bool:
+    return stat.S_ISREG(mode)
+
+
+def write_new(folder: Path, final: str, data: bytes) -> None:
+    """`data` into folder/final, atomically: written to a new file of a random name
+    (created exclusively, no link followed), then renamed over `final`. A rename
+    replaces a link of that name; it never writes through one."""
+    tmp = folder / f".{final}.{secrets.token_hex(8)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def seal(body: dict[str, Any]) -> str:
+    """The tag of a record under this user's key (HMAC-SHA256 of its canonical JSON)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hmac.new(key(), canonical, hashlib.sha256).hexdigest()
+
+
+def sealed(body: dict[str, Any], tag: object) -> bool:
+    return isinstance(tag, str) and hmac.compare_digest(seal(body), tag)
+
+
+def open_lock(path: Path) -> int:
+    """A lock file, opened for flock: created if missing, never through a link (a link
+    of that name is refused: DataError), never truncated."""
+    flags = os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise linked(path) from e
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DataError(f"{path} is not a regular file.", "Move it away; it is made anew.")
+    return fd
+
+
+def linked(path: Path) -> DataError:
+    return DataError(
+        f"{path} is a symbolic link: an archive holds none, and conflict follows no link out "
+        "of an archive.",
+        "Remove the link (it is made anew as a file), or ask whoever sent the archive for "
+        "its catalogue alone.",
+    )
