@@ -39,8 +39,10 @@ SYNCED = "index_generation"  # in the catalogue: the index commit it last commit
 # 4: the outlet as one exact term (--source); 5: the story of each article (stories.py);
 # 6: letter-digit names also as one term (Su-34 -> su34, analysis.py); 7: the id also
 # as a number in a column (index.id_number), read in one pass for a long page; 8: a
-# marker beside the index (index.MARKER): no index folder without it is opened
-INDEX_LAYOUT = 8
+# marker beside the index: no index folder without it is opened; 9: the source's
+# positions packed as gaps (no value of the index is a pickle), and every commit sealed
+# with this user's key (storage.py) instead of the marker
+INDEX_LAYOUT = 9
 
 
 # what an archive folder holds; none of them may be a link (an archive from elsewhere

@@ -37,6 +37,7 @@ from conflictcli.analysis import (
     Batch,
     FastText,
     InBatch,
+    PackedPositions,
     Scanned,
     spans_of,
 )
@@ -102,13 +103,21 @@ class _DayField(DATETIME):
         return _day_range(fieldname, first, last, boost)
 
 
+def _packed(field: TEXT) -> TEXT:
+    """A TEXT field whose positions are stored as packed gaps: no value of the index is a
+    pickle (an archive from elsewhere could make one run code when read)."""
+    field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def _schema(date_field: DATETIME) -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         # case- and accent-insensitive, English stems: "Drones" finds "drone", "café" "cafe"
         title=FastText(),
         body=FastText(),
-        source=TEXT(analyzer=NAME_ANALYZER),
+        # positions packed as gaps, as the text fields' (Whoosh's Positions pickles them)
+        source=_packed(TEXT(analyzer=NAME_ANALYZER)),
         outlet=ID(),  # the whole source, case folded: what --source matches exactly
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
