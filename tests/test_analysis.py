@@ -4,13 +4,15 @@ text, or a word indexed one way is searched another."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conflictcli.analysis import TEXT_ANALYZER, Batch, FastText, postings, scan, spans_of
 
-from conftest import CORPORA, SAMPLE
+from conftest import CORPORA, SAMPLE, Articles
 
 # words, dots inside words (U.S., 3.5), accents, Cyrillic, Greek final sigma, Turkish
 # dotted capital I (its lower case is longer), German sharp s, digits, apostrophes
@@ -70,9 +72,12 @@ def test_fast_analysis_is_whooshs_on_the_sample_articles() -> None:
         check(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
-def test_fast_analysis_is_whooshs_on_real_articles() -> None:
-    paths = sorted(CORPORA.rglob("*.txt"))[::100]  # every corpus, every outlet's habits
+def test_fast_analysis_is_whooshs_on_real_articles(
+    differential_articles: Callable[[Path], Articles],
+) -> None:
+    articles = differential_articles(CORPORA)  # generated where the corpora are absent
+    # every corpus, every outlet's habits
+    paths = articles.files[:: 100 if articles.real else 3]
     assert len(paths) > 100
     for path in paths:
         check(path.read_text(encoding="utf-8"))
@@ -129,9 +134,11 @@ def test_a_batch_packs_far_and_repeated_positions() -> None:
     assert batch_postings(texts) == [sorted(postings(t)) for t in texts]
 
 
-@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
-def test_a_batch_holds_each_real_articles_postings() -> None:
-    paths = sorted(CORPORA.rglob("*.txt"))[::50]
+def test_a_batch_holds_each_real_articles_postings(
+    differential_articles: Callable[[Path], Articles],
+) -> None:
+    articles = differential_articles(CORPORA)  # generated where the corpora are absent
+    paths = articles.files[:: 50 if articles.real else 1]
     texts = [p.read_text(encoding="utf-8") for p in paths]
     assert len(texts) > 200
     for at in range(0, len(texts), 64):

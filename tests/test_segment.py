@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import random
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from conflictcli.ingest import _in_workers
 from conflictcli.readers import Sidecars, read
 from conflictcli.segment import BulkSegmentWriter
 
-from conftest import CORPORA, SAMPLE, Run, as_json
+from conftest import CORPORA, SAMPLE, UKRAINE_MEDIA, Articles, Run, as_json
 
 
 def _documents(folder: Path, limit: int) -> list[dict[str, Any]]:
@@ -146,13 +147,16 @@ def test_long_postings_lists_span_many_blocks(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the repository")
 @pytest.mark.parametrize("limitmb", [128, 1])
-def test_real_articles_read_back_as_whooshs_own_writer(tmp_path: Path, limitmb: float) -> None:
+def test_real_articles_read_back_as_whooshs_own_writer(
+    tmp_path: Path, limitmb: float, differential_articles: Callable[[Path], Articles]
+) -> None:
     """Postings made ahead in batches of 8, as worker processes make them: most
     documents are given so; every third is given as text between them; every eleventh
-    was analysed but is not added (an article already in the archive)."""
-    docs = _documents(CORPORA / "ukraine-media-2022" / "articles", 300)
+    was analysed but is not added (an article already in the archive). Real articles,
+    or generated ones where the corpora are absent."""
+    docs = _documents(differential_articles(CORPORA / UKRAINE_MEDIA / "articles").folder, 300)
+    assert len(docs) == 300
     ahead: list[dict[str, Any]] = []
     for at in range(0, len(docs), 8):
         batch = Batch()
