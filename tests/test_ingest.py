@@ -11,7 +11,7 @@ import pytest
 
 from conflictcli.store import Store
 
-from conftest import SAMPLE, Run, as_json, write
+from conftest import SAMPLE, ReadonlyDir, Run, as_json, write
 
 SUMMARY_KEYS = {"added", "updated", "unchanged", "removed", "skipped", "warnings", "took_s"}
 SAMPLE_FILES = sorted(p for p in SAMPLE.rglob("*") if p.suffix in {".txt", ".md"})
@@ -139,11 +139,8 @@ def test_missing_path_is_a_usage_error(run: Run, tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr + r.stdout
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere, so no folder is read-only")
-def test_unwritable_archive_is_a_data_error(run: Run, tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+def test_unwritable_archive_is_a_data_error(run: Run, readonly_dir: ReadonlyDir) -> None:
+    locked = readonly_dir()  # for root too: a read-only mount
     r = run("ingest", str(SAMPLE), "--index", str(locked / "archive"))
     assert r.exit_code == 1 and "Cannot open the archive" in r.stderr
 
