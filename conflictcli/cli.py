@@ -818,20 +818,16 @@ def _export_fields(given: str | None, known: list[str]) -> list[str]:
 
 
 def _write_file(path: Path, write: Any) -> int:
-    """`write(file)` into a file beside `path`, renamed to it once complete."""
+    """`write(file)` into `path`, which appears only once complete (keys.write_file)."""
+    from conflictcli.keys import write_file
+
     path = path.expanduser()
-    part = path.with_name(path.name + ".part")
     try:
-        with part.open("w", encoding="utf-8", newline="") as f:
-            written = write(f)
-        os.replace(part, path)
+        return int(write_file(path, write))
     except OSError as e:
         raise UsageError(
             f"Cannot write {path}: {e.strerror or e}.", "Choose another file with -o."
         ) from e
-    finally:
-        part.unlink(missing_ok=True)
-    return int(written)
 
 
 watch_app = typer.Typer(

@@ -182,3 +182,50 @@ def linked(path: Path) -> DataError:
         "Remove the link (it is made anew as a file), or ask whoever sent the archive for "
         "its catalogue alone.",
     )
+
+
+def write_file(path: Path, write: Any) -> Any:
+    """`write(text_file)` into a file that appears at `path` only once complete, and
+    leaves nothing behind if the process dies first: on Linux an unnamed file
+    (O_TMPFILE) given its name at the end; elsewhere a new file of a random name
+    (exclusive, no link followed) beside it, renamed. A link at `path` is replaced,
+    never written through. Returns what `write` returns."""
+
+    folder = path.parent
+    tmp = folder / f".{path.name}.{secrets.token_hex(8)}.part"
+    unnamed = getattr(os, "O_TMPFILE", 0)
+    fd = -1
+    if unnamed:
+        try:
+            fd = os.open(folder, unnamed | os.O_RDWR | _CLOEXEC, 0o644)
+        except OSError:
+            fd = -1  # a file system without unnamed files
+    named = fd < 0
+    if named:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="", closefd=False) as f:
+            result = write(f)
+            f.flush()
+        if not named:
+            try:
+                os.link(f"/proc/self/fd/{fd}", tmp)
+            except OSError:  # a system that cannot name it (no /proc, a sandbox): copied
+                _copy_out(fd, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+    return result
+
+
+def _copy_out(fd: int, tmp: Path) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            os.write(out, chunk)
+    finally:
+        os.close(out)

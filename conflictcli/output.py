@@ -134,7 +134,11 @@ def safe(text: str) -> str:
     return _UNSAFE.sub(lambda m: _escape(m.group()), text)
 
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# control characters, bidirectional marks and overrides, and the invisible ones (zero
+# width spaces and joiners, word joiner, BOM) that hide what a line really says
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def _escape(c: str) -> str:

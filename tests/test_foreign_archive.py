@@ -208,3 +208,31 @@ def test_the_seal_and_temporary_files_get_random_names(run: Run, archive: Path) 
     assert not (folder / "conflict-index.json").exists()  # the old marker: no defence
     seals = sorted(folder.glob("conflict-seal-*.json"))
     assert seals and json.loads(seals[-1].read_text())["tag"]
+
+
+def test_invisible_characters_are_shown_as_escapes(run: Run, tmp_path: Path) -> None:
+    write(
+        tmp_path / "in" / "a.txt", " date 2024-01-02 Pay\u200bment to Kup\u2060iansk\ufeff units.\n"
+    )
+    run("ingest", str(tmp_path / "in"), "--quiet")
+    shown = run("search", "Kupiansk OR units", "--color", "never").stdout
+    assert "\\u200b" in shown or "\\u2060" in shown
+    assert not any(c in shown for c in "\u200b\u2060\ufeff")
+    assert "\u200b" in as_json(run("search", "units", "--json"))["results"][0]["title"]
+
+
+def test_a_killed_export_leaves_no_part_file(run: Run, archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "all.csv"
+    out.parent.mkdir()
+
+    def die(f: Any) -> int:
+        f.write("half a row")
+        raise KeyboardInterrupt
+
+    from conflictcli.keys import write_file
+
+    with pytest.raises(KeyboardInterrupt):
+        write_file(out, die)
+    assert list(out.parent.iterdir()) == []
+    r = run("export", "Belgorod", "-o", str(out), "--format", "csv", "--index", str(archive))
+    assert r.exit_code == 0 and [p.name for p in out.parent.iterdir()] == ["all.csv"]
