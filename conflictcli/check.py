@@ -1,26 +1,37 @@
 """conflict check: do the catalogue and the search index agree, and can both be read?
 
 The catalogue (store.py) holds every article's text; the index (index.py) is made
-from it. `check` compares the two, article by article: the same ids, each once, with
-the same dates; every file record points at articles that exist; the versions of
-both are ones this conflict knows. `repair` fixes what can be fixed from the
-catalogue: it indexes what the index lacks, drops what the catalogue lacks, indexes
-again what differs, builds the whole index again when it cannot be read, and drops
-links to articles that are gone (their files are read again by the next ingest). An
-ingest that finds the two apart after a run that died between their commits runs the
-same check and repair first (`reconcile`).
+from it. `check` first reads the whole catalogue as any command would, every value
+checked and every text read back (Store.survey): its tables, and each row that is
+damaged (an id, date, title, ... of the wrong type or out of range, a text that cannot
+be read back or inflates past any article). Then it compares catalogue and index,
+article by article: the same ids, each once, with the same dates; every file record
+points at articles that exist; the versions of both are ones this conflict knows.
+
+`repair` first mends the catalogue (Store.mend): a row whose id or text cannot be read
+is moved aside into the table `damaged` (nothing is deleted, and the next ingest reads
+its file again), a damaged date is made undated, another damaged field mended, damaged
+links and file records dropped, damaged meta written again; missing tables that hold no
+text are made again, empty. Then it fixes the index from the catalogue: it indexes what
+the index lacks, drops what the catalogue lacks, indexes again what differs (and what
+was mended), builds the whole index again when it cannot be read, and drops links to
+articles that are gone (their files are read again by the next ingest). An ingest that
+finds the two apart after a run that died between their commits runs the same check
+and repair first (`reconcile`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conflictcli.archive import INDEX_LAYOUT, Archive
-from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError
-from conflictcli.store import SCHEMA_VERSION
+from conflictcli.archive import CATALOGUE, INDEX_LAYOUT, Archive
+from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
+from conflictcli.store import REMADE, REPAIRS, SCHEMA_VERSION, Damaged, Flaw, Store
 
 EXAMPLES = 10  # ids shown for each kind of problem
 
@@ -32,6 +43,22 @@ class Problem:
     examples: list[str]  # the first ids or paths
     repair: str  # what --repair does about it
     repaired: bool = False
+    reasons: list[str] = field(default_factory=list)  # what is wrong, for the examples
+
+
+# the kinds of damage to the catalogue itself (Store.survey), each with what --repair
+# does about it; the other kinds are disagreements of catalogue and index
+CATALOGUE_KINDS = {
+    "id_invalid": "move the rows aside (kept in the table damaged)",
+    "text_unreadable": "move the rows aside (kept in the table damaged)",
+    "text_too_long": "move the rows aside (kept in the table damaged)",
+    "date_invalid": "make them undated (the rows as they were kept in the table damaged)",
+    "field_invalid": "mend the fields (the rows as they were kept in the table damaged)",
+    "links_invalid": "drop the links; the next ingest reads their files again",
+    "files_invalid": "forget the records; the next ingest reads those files again",
+    "meta_invalid": "write them again (a damaged index layout: the index is built again)",
+}
+assert set(CATALOGUE_KINDS) == set(REPAIRS)
 
 
 @dataclass
@@ -44,6 +71,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     repaired: bool = False  # --repair was asked for
     ids: dict[str, list[str]] = field(default_factory=dict)  # every id of each kind
+    flaws: list[Flaw] = field(default_factory=list)  # every damaged row of the catalogue
 
     @property
     def ok(self) -> bool:
@@ -54,9 +82,15 @@ def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckRe
     location = location.expanduser().absolute()
     if not Archive.exists(location):
         raise ArchiveMissing(str(location))
-    archive = Archive.open(location)
+    try:
+        archive = Archive.open(location)
+    except Damaged as e:  # tables missing or of another type: nothing else can be read
+        if e.kind != "catalogue_schema":
+            raise
+        return _check_schema(location, e, repair, wait)
     try:
         if repair:
+            archive.store.open_for_writing()  # a read-only archive is named before anything
             with archive.writing(wait):
                 report = _check(archive)
                 _repair(archive, report)
@@ -67,13 +101,69 @@ def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckRe
     return report
 
 
+def _check_schema(location: Path, e: Damaged, repair: bool, wait: float) -> CheckReport:
+    """The report on a catalogue whose tables are not conflict's. --repair makes the
+    missing tables of REMADE again, empty, then checks and repairs the rest."""
+    remade = all(p.endswith("is missing") and p.split()[1] in REMADE for p in e.problems)
+    problem = Problem(
+        "catalogue_schema",
+        len(e.problems),
+        e.problems[:EXAMPLES],
+        "make the missing tables again, empty"
+        if remade
+        else "none: restore the catalogue from a copy, or ingest the files again",
+    )
+    store = Store(location / CATALOGUE, write=repair and remade, strict=False)
+    archive = Archive(location, store)
+    try:
+        try:
+            articles = store.article_count()
+        except DataError:
+            articles = -1
+        report = CheckReport(str(location), articles, -1, _number(store.schema_version), -1)
+        report.problems.append(problem)
+        if not (repair and remade):
+            report.repaired = repair
+            return report
+        with archive.writing(wait):
+            with store.batch():
+                store.remake_tables()
+            store.commit()
+    finally:
+        archive.close()
+    problem.repaired = True
+    rest = check(location, repair=True, wait=wait)  # what the tables there now hold
+    rest.problems.insert(0, problem)
+    return rest
+
+
+def _number(read: Callable[[], int]) -> int:
+    """A number of the catalogue's meta; -1 when it is damaged (survey names it)."""
+    try:
+        return read()
+    except DataError:
+        return -1
+
+
 def _check(archive: Archive) -> CheckReport:
     store = archive.store
-    known = {i: d for i, d in store.conn.execute("SELECT id, date FROM articles")}
-    schema = int(store.meta("schema_version") or 0)
-    layout = store.index_layout()
-    report = CheckReport(str(archive.folder), len(known), -1, schema, layout)
+    survey = store.survey()
+    known = survey.dates
+    schema = _number(store.schema_version)
+    layout = _number(store.index_layout)
+    report = CheckReport(str(archive.folder), store.article_count(), -1, schema, layout)
+    report.flaws = survey.flaws
     add = report.problems.append
+    for kind, repair in CATALOGUE_KINDS.items():
+        found = [f for f in survey.flaws if f.kind == kind]
+        if not found:
+            continue
+        rows = {(f.row, f.why) if kind == "meta_invalid" else f.row for f in found}
+        refs = list(dict.fromkeys(_ref(f) for f in found))
+        reasons = [f"{_ref(f)}: {f.why}" for f in found[:EXAMPLES]]
+        add(Problem(kind, len(rows), refs[:EXAMPLES], repair, reasons=reasons))
+        report.ids[kind] = [f.article for f in found if f.article]
+    flawed = {f.article for f in survey.flaws if f.article}
     if schema > SCHEMA_VERSION:
         add(Problem("catalogue_newer", 1, [str(schema)], "none: upgrade conflict"))
     if layout != INDEX_LAYOUT:
@@ -88,8 +178,10 @@ def _check(archive: Archive) -> CheckReport:
     missing = sorted(set(known) - set(indexed))
     extra = sorted(set(indexed) - set(known))
     twice = sorted(i for i, dates in indexed.items() if len(dates) > 1)
-    differ = sorted(
-        i for i, dates in indexed.items() if i in known and len(dates) == 1 and dates[0] != known[i]
+    differ = sorted(  # a damaged date is the catalogue's problem (date_invalid)
+        i
+        for i, dates in indexed.items()
+        if i in known and i not in flawed and len(dates) == 1 and dates[0] != known[i]
     )
     for kind, ids, repair in (
         ("not_indexed", missing, "index them from the catalogue"),
@@ -100,20 +192,31 @@ def _check(archive: Archive) -> CheckReport:
         if ids:
             add(Problem(kind, len(ids), ids[:EXAMPLES], repair))
             report.ids[kind] = ids
-    dangling = store.conn.execute(
-        "SELECT path, article_id FROM links WHERE article_id NOT IN (SELECT id FROM articles)"
-    ).fetchall()
+    where = "FROM links WHERE article_id NOT IN (SELECT id FROM articles)"
+    dangling = int(store.conn.execute(f"SELECT count(*) {where}").fetchone()[0])
     if dangling:
-        paths = sorted({p for p, _ in dangling})
+        try:  # a path that SQLite cannot hand over is named by survey (links_invalid)
+            held = store.conn.execute(f"SELECT DISTINCT path {where} ORDER BY path").fetchall()
+            paths = [p for (p,) in held if type(p) is str][:EXAMPLES]
+        except sqlite3.Error:
+            paths = []
         add(
             Problem(
                 "links_to_missing_articles",
-                len(dangling),
-                paths[:EXAMPLES],
+                dangling,
+                paths,
                 "drop the links; the next ingest reads those files again",
             )
         )
     return report
+
+
+def _ref(f: Flaw) -> str:
+    """How a damaged row is named among a problem's examples."""
+    if f.article is not None:
+        return f.article
+    table = {"links_invalid": "link", "files_invalid": "file", "meta_invalid": "meta"}
+    return f"{table.get(f.kind, 'row')} {f.row}" if f.kind != "meta_invalid" else "meta"
 
 
 def _unreadable(archive: Archive) -> str | None:
@@ -150,24 +253,43 @@ def _indexed(archive: Archive) -> dict[str, list[str | None]]:
 
 def _repair(archive: Archive, report: CheckReport) -> None:
     report.repaired = True
-    kinds = {p.kind: p for p in report.problems}
-    if not kinds:
+    if not report.problems:
+        return
+    again: list[str] = []
+    mended = [p for p in report.problems if p.kind in CATALOGUE_KINDS]
+    if mended:  # the catalogue first: the index is made from it
+        store = archive.store
+        with store.batch():
+            _, again = store.mend(report.flaws)
+        store.commit()
+        fresh = _check(archive)
+        left = {p.kind for p in fresh.problems}
+        for p in mended:
+            p.repaired = p.kind not in left
+        report.indexed, report.ids = fresh.indexed, fresh.ids
+        report.problems = mended + [p for p in fresh.problems if p.kind not in CATALOGUE_KINDS]
+        report.catalogue_schema, report.index_layout = fresh.catalogue_schema, fresh.index_layout
+        report.articles = fresh.articles
+    kinds = {p.kind: p for p in report.problems if not p.repaired}
+    if not kinds and not again:
         return
     if "index_layout" in kinds or "index_unreadable" in kinds:
         from conflictcli.ingest import rebuild_index
 
         rebuild_index(archive)
         for p in report.problems:
-            p.repaired = p.kind in ("index_layout", "index_unreadable")
+            p.repaired = p.repaired or p.kind in ("index_layout", "index_unreadable")
         fresh = _check(archive)
         report.indexed, report.ids = fresh.indexed, fresh.ids
         report.problems += [p for p in fresh.problems if p.kind not in kinds]
         kinds = {p.kind: p for p in report.problems if not p.repaired}
+        again = []  # indexed anew, from the catalogue as it is now
         if not kinds:
             return
     store = archive.store
     again = sorted(
         {i for k in ("not_indexed", "indexed_twice", "dates_differ") for i in report.ids.get(k, [])}
+        | set(again)
     )
     with archive.engine.writer() as writer, store.batch():
         for i in report.ids.get("not_in_catalogue", []):
@@ -175,11 +297,13 @@ def _repair(archive: Archive, report: CheckReport) -> None:
         articles = store.articles(again)
         for i in again:
             writer.delete(i)  # every document with the id (an update drops only one)
-            writer.add(articles[i])
+            a = articles.get(i)  # one damaged after all is named, and left out
+            if a is not None:
+                writer.add(a)
         dangling = kinds.get("links_to_missing_articles")
         if dangling:
             store.conn.execute(
-                "UPDATE files SET size = -1 WHERE path IN (SELECT path FROM links"
+                "UPDATE files SET size = -1, sha256 = '' WHERE path IN (SELECT path FROM links"
                 " WHERE article_id NOT IN (SELECT id FROM articles))"
             )
             store.conn.execute(

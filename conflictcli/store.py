@@ -5,21 +5,41 @@ The catalogue lets `show`, `stats` and the "has this file changed?" check of an
 incremental ingest run without opening the search engine, and gives ingest a
 transaction to lean on. The search engine (index.py) holds only what it needs to find
 and rank; the catalogue is the record of what the archive contains.
+
+A catalogue from someone else is data like any other input, so nothing read from one
+is trusted. Its tables and their columns are compared with the schema when it is
+opened (Damaged, kind `catalogue_schema`); every value of an article is checked for
+type and range as it is read, its text inflated no further than any article can be
+(MAX_TEXT_BYTES), and SQLite hands over no value longer than MAX_VALUE_BYTES, so a
+hostile row costs a bounded amount of memory and is named, by id, as damage with the
+next step. A page of results leaves a damaged article out with a warning
+(DamagedWarning); `show` of that article is the error. `conflict check` finds every
+damaged row (`survey`) and `--repair` mends or moves it aside (`mend`): the table
+`damaged` keeps each row as it was, so nothing is deleted.
+
+Commands that only read open the catalogue read-only, so that an archive on a DVD or a
+read-only share can be searched; the first write (`begin`) opens it for writing, and a
+folder that cannot be written is a DataError naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
+import os
+import re
 import sqlite3
+import warnings
+import weakref
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from conflictcli.articles import Article, outlet_key
+from conflictcli.articles import Article, derive_title, outlet_key
 from conflictcli.errors import ArchiveBusy, DataError
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
@@ -67,6 +87,21 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT NOT NULL
 );
 """
+
+
+def _tables_of(script: str) -> dict[str, str]:
+    """Each CREATE TABLE statement of a script, by its table's name."""
+    out = {}
+    for statement in script.split(";\n"):
+        text = "\n".join(
+            line for line in statement.strip().splitlines() if not line.startswith("--")
+        )
+        if found := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", text):
+            out[found.group(1)] = text
+    return out
+
+
+SCHEMA_STATEMENTS = _tables_of(SCHEMA)  # what check --repair makes again (REMADE)
 
 # the story of each article, and the MinHash bands of each story's first article: how a
 # new copy finds its story (stories.py); added to older catalogues by upgrade()
@@ -171,32 +206,381 @@ class Dictionary:
         return " ".join(reversed(common)).encode("utf-8")[-cls.SIZE :]
 
 
+# -- what a catalogue may hold ------------------------------------------------------------
+MAX_TEXT_CHARS = 4_000_000  # ingest.MAX_ARTICLE_CHARS: no article holds more text
+MAX_TEXT_BYTES = 4 * MAX_TEXT_CHARS  # that text's UTF-8 at most: no body inflates further
+# SQLite hands over no longer value (SQLITE_LIMIT_LENGTH): one value costs at most this
+# much memory to read, whatever a catalogue holds; a row that ingest writes is smaller
+MAX_VALUE_BYTES = 2 * MAX_TEXT_BYTES
+MAX_PATH_CHARS = 65_536  # a file's path (a link or a file record)
+_HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch  # an article's id (articles.content_id)
+_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])").fullmatch
+
+# The tables conflict makes, each column with the type it declares. The first five are
+# in every catalogue; the others are made as they are needed (by an upgrade, the first
+# dictionary, the first watch, ...) and compared when they are there.
+TABLES: dict[str, dict[str, str]] = {
+    "meta": {"key": "TEXT", "value": "TEXT"},
+    "articles": {
+        "id": "TEXT",
+        "date": "TEXT",
+        "title": "TEXT",
+        "title_derived": "INTEGER",
+        "source": "TEXT",
+        "url": "TEXT",
+        "body": "TEXT",
+        "words": "INTEGER",
+        "added_at": "TEXT",
+        "author": "TEXT",
+        "cluster": "TEXT",
+    },
+    "files": {
+        "path": "TEXT",
+        "sha256": "TEXT",
+        "size": "INTEGER",
+        "mtime": "REAL",
+        "ingested_at": "TEXT",
+    },
+    "links": {"path": "TEXT", "row": "INTEGER", "article_id": "TEXT"},
+    "runs": {"id": "INTEGER", "started_at": "TEXT", "finished_at": "TEXT", "summary": "TEXT"},
+    "bands": {"key": "INTEGER", "article": "INTEGER"},
+    "dictionaries": {"id": "INTEGER", "data": "BLOB"},
+    "name_keys": {"key": "TEXT", "record": "TEXT"},
+    "name_entries": {"id": "TEXT", "record": "TEXT"},
+    "watches": {
+        "name": "TEXT",
+        "query": "TEXT",
+        "filters": "TEXT",
+        "created": "TEXT",
+        "last_run": "TEXT",
+    },
+    "watch_seen": {"name": "TEXT", "article_id": "TEXT"},
+}
+REQUIRED = ("meta", "articles", "files", "links", "runs")
+# columns that catalogues of older schemas lack (Store.upgrade adds them)
+OPTIONAL_COLUMNS = {("articles", "author"), ("articles", "cluster"), ("links", "row")}
+# tables that `check --repair` makes again, empty, when they are missing: they hold no
+# text (the files and links are read again by the next ingest; bands are made again)
+REMADE = ("meta", "files", "links", "runs", "bands")
+
+# The rows `check --repair` took out of `articles` or changed, each as it was: nothing
+# is deleted. No column has a type, so that every value keeps the form it had.
+DAMAGED = (
+    "CREATE TABLE IF NOT EXISTS damaged (row INTEGER, id, date, title, title_derived,"
+    " source, url, body, words, added_at, author, cluster, problem TEXT NOT NULL,"
+    " action TEXT NOT NULL, at TEXT NOT NULL)"
+)
+DAMAGED_COLUMNS = "id, date, title, title_derived, source, url, body, words, added_at"
+
+# what `conflict check --repair` does about each kind of damage to an article
+ASIDE = "moves the article aside (into the catalogue's table damaged: nothing is deleted)"
+REPAIRS = {
+    "id_invalid": ASIDE,
+    "text_unreadable": ASIDE,
+    "text_too_long": ASIDE,
+    "date_invalid": "makes the article undated (the row as it was is kept in the table damaged)",
+    "field_invalid": "mends the field (the row as it was is kept in the table damaged)",
+    "links_invalid": "drops the link; the next ingest reads its file again",
+    "files_invalid": "forgets the record; the next ingest reads the file again",
+    "meta_invalid": "writes it again (a damaged index layout: the index is built again)",
+}
+# the kinds of an article's damage, the gravest first: a row is moved aside for these
+MOVED = ("id_invalid", "text_unreadable", "text_too_long")
+
+
+class Damaged(DataError):
+    """A part of the catalogue that is not as conflict writes it: `kind` is what
+    `conflict check` reports it as, `article` the id of the article it belongs to
+    (None when the id itself is damaged, or it is no article's)."""
+
+    def __init__(self, message: str, hint: str, kind: str, article: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+        self.article = article
+        self.why = message  # what is wrong, without the article (set by Store.damaged)
+        self.problems: list[str] = []  # catalogue_schema: each table or column wrong
+
+
+class DamagedWarning(UserWarning):
+    """A damaged article left out of what is shown (a page of results, an export,
+    stats), named with the next step: the rest is shown."""
+
+
+class Flaw(NamedTuple):
+    """A damaged row that `survey` found: its rowid, the article's id (None when the
+    id is damaged), the kind of damage and what is wrong."""
+
+    row: int
+    article: str | None
+    kind: str
+    why: str
+
+
+class _Flaw(Exception):  # the kind and the reason, until the article is known
+    def __init__(self, kind: str, why: str) -> None:
+        super().__init__(why)
+        self.kind, self.why = kind, why
+
+
+def _as_day(value: object) -> dt.date | None:
+    """The day a catalogue's date names: text YYYY-MM-DD that is a day, or None."""
+    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is str and _HEX16(value) is not None
+
+
+def _shown(value: object) -> str:
+    """A value of the catalogue as a message names it (escaped, cut short)."""
+    if value is None:
+        return "empty (NULL)"
+    if isinstance(value, bytes):
+        return f"a BLOB of {len(value):,} bytes"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return repr(value[:40]) + ("…" if len(value) > 40 else "")
+    return type(value).__name__
+
+
+def _text_flaw(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """What is wrong with a value that should be text, or None."""
+    if type(value) is not str:
+        return f"{_shown(value)}, not text"
+    if len(value) > limit:
+        return f"{len(value):,} characters long, more than an article holds"
+    return None
+
+
+def _unreadable_value(e: sqlite3.Error) -> bool:
+    """Whether SQLite could not hand over a value: longer than MAX_VALUE_BYTES, or
+    text that is not UTF-8 (Python cannot decode it)."""
+    return isinstance(e, sqlite3.DataError) or (
+        isinstance(e, sqlite3.OperationalError) and str(e).startswith("Could not decode")
+    )
+
+
+def _sql_error(e: sqlite3.Error) -> bool:
+    """An error of the database, not of the code (ProgrammingError is a bug)."""
+    return isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.ProgrammingError)
+
+
+class _Found(dict[str, Any]):
+    """Articles (or texts) read from the catalogue, with some left out as damaged:
+    `get` passes over one with a warning (a page shows the rest), `[id]` raises its
+    Damaged (`show` names it). A plain dict when nothing is damaged."""
+
+    def __init__(self, found: dict[str, Any], damaged: dict[str, Damaged]) -> None:
+        super().__init__(found)
+        self.damaged = damaged
+
+    def __missing__(self, key: str) -> Any:
+        if key in self.damaged:
+            raise self.damaged[key]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.damaged:
+            warn(self.damaged[key])
+            return default
+        return super().get(key, default)
+
+
+def warn(e: Damaged, fate: str = "It is left out.") -> None:
+    """A damaged article named on stderr (cli shows warnings), and what became of it."""
+    warnings.warn(DamagedWarning(f"{e.message} {fate} {e.hint or ''}".strip()), stacklevel=3)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reading(method: F) -> F:
+    """A read of the catalogue whose database errors (a damaged file, a value SQLite
+    cannot hand over) are DataErrors naming the catalogue, not tracebacks."""
+
+    @functools.wraps(method)
+    def read(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            if not _sql_error(e):
+                raise
+            raise self.unreadable(e) from e
+
+    return read  # type: ignore[return-value]
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
+    """The catalogue at `path`, opened read-only unless `write` (or it is new): the
+    first write transaction (`begin`) opens it for writing. A catalogue whose tables
+    are not conflict's is a Damaged error at once, unless not `strict` (`check`, which
+    reports them: `schema_problems`)."""
+
+    def __init__(self, path: Path, write: bool = False, strict: bool = True) -> None:
         self.path = path
-        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_MS / 1000)
+        self.folder = path.parent
         self._zdict: bytes | None = None
         self._zdicts: dict[int, bytes] | None = None
         self._samples: list[str] = []
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        # Only a new catalogue is written to here, so that opening one to read never
-        # waits for an ingest that holds the write lock (WAL lets readers go on).
-        if not self._has_schema():
-            # pages of 16 KiB hold compressed bodies of 1-3 KB with less left unused
-            # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
-            self.conn.execute("PRAGMA page_size = 16384")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.executescript(SCHEMA + ";\n".join(STORIES))
-            self.conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-
+        self._warned_dates = False
+        self.writable = False
+        self.immutable = False  # read where nothing can be written, not even a -wal file
+        # every connection opened, closed by close() or when the store is collected,
+        # then the -wal and -shm files a read-only one made removed (_cleanup)
+        self._conns: list[sqlite3.Connection] = []
+        self._made_wal = [False]
+        self._finalizer = weakref.finalize(self, _cleanup, self._conns, path, self._made_wal)
+        try:
+            new = not path.exists() or path.stat().st_size == 0
+            if new or write:
+                self.conn = self._open_writable()
+            else:
+                self.conn = self._open_readonly()
+            tables = self._tables()
+            if not tables:  # a new catalogue (or one that a crash left empty)
+                if not self.writable:
+                    self.open_for_writing()
+                # pages of 16 KiB hold compressed bodies of 1-3 KB with less left unused
+                # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
+                self.conn.execute("PRAGMA page_size = 16384")
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.executescript(SCHEMA + ";\n".join(STORIES))
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                tables = self._tables()
+        except sqlite3.Error as e:
+            self.close()
+            if not _sql_error(e):
+                raise
+            raise self.unreadable(e) from e
+        except BaseException:
+            self.close()
+            raise
+        self.schema_problems = _schema_problems(tables)
+        if strict and self.schema_problems:
+            self.close()
+            raise self.schema_damaged()
         # a catalogue of schema 1 has no rows in its links until an ingest upgrades it
-        self._row = "row" if self._links_have_rows() else "0"
-        self._columns = self._article_columns()
+        self._row = "row" if "row" in tables.get("links", {}) else "0"
+        self._columns = self._article_columns(tables.get("articles", {}))
 
-    def _article_columns(self) -> str:
-        has = set(r[1] for r in self.conn.execute("PRAGMA table_info(articles)"))
+    # -- opening ----------------------------------------------------------------------
+    def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_MS / 1000)
+        self._conns.append(conn)
+        _limit_values(conn, MAX_VALUE_BYTES)
+        conn.execute("PRAGMA trusted_schema = OFF")  # a catalogue's schema calls nothing
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _open_writable(self) -> sqlite3.Connection:
+        if not os.access(self.folder, os.W_OK) or (
+            self.path.exists() and not os.access(self.path, os.W_OK)
+        ):
+            raise self.read_only()
+        conn = self._connect(str(self.path))
+        self.writable = True
+        return conn
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """The catalogue opened to read (mode=ro). Where the folder cannot be written, a
+        catalogue in WAL mode cannot make its -shm file: it is read as immutable then,
+        unless a -wal file holds changes, which could not be seen."""
+        uri = self.path.absolute().as_uri()
+        wal = Path(f"{self.path}-wal")
+        had_wal = wal.exists()
+        conn = self._connect(f"{uri}?mode=ro", uri=True)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError:
+            if os.access(self.folder, os.W_OK):
+                raise
+            if had_wal and wal.stat().st_size > 0:
+                raise DataError(
+                    f"The catalogue {self.path} has changes in {wal.name} that cannot be "
+                    f"read where the folder cannot be written ({self.folder}).",
+                    "Copy the archive's folder somewhere writable and give that to --index.",
+                ) from None
+            conn = self._connect(f"{uri}?mode=ro&immutable=1", uri=True)
+            self.immutable = True
+        else:  # a -wal and -shm this reader made are removed when it is done (_cleanup)
+            self._made_wal[0] = not had_wal and os.access(self.folder, os.W_OK)
+        return conn
+
+    def open_for_writing(self) -> None:
+        """The catalogue opened for writing from here on (a DataError naming the folder
+        when it cannot be); the read-only connection stays open for what reads it."""
+        if self.writable:
+            return
+        keys = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        conn = self._open_writable()
+        conn.execute(f"PRAGMA foreign_keys = {int(keys)}")
+        self.conn = conn
+
+    def read_only(self) -> DataError:
+        return DataError(
+            f"The archive at {self.folder} is read-only: conflict can search, show and "
+            "export it, not write to it.",
+            "To add to it, copy the folder somewhere writable and give that to --index.",
+        )
+
+    def unreadable(self, e: sqlite3.Error) -> DataError:
+        """A database error of the catalogue, as the user sees it."""
+        if isinstance(e, sqlite3.OperationalError) and "readonly" in str(e):
+            return self.read_only()
+        if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
+            return DataError(
+                f"The catalogue {self.path} is locked by another process: {e}.",
+                "Wait for it to finish and try again.",
+            )
+        return DataError(
+            f"The catalogue {self.path} cannot be read: {e}.",
+            f"Run 'conflict check --index {self.folder}' to see what is damaged; restore "
+            "the catalogue from a copy if it cannot be repaired.",
+        )
+
+    def _tables(self) -> dict[str, dict[str, str]]:
+        """Every table with its columns and their declared types (upper case)."""
+        out: dict[str, dict[str, str]] = {}
+        rows = self.conn.execute(
+            "SELECT m.name, p.name, upper(p.type) FROM sqlite_master AS m,"
+            " pragma_table_info(m.name) AS p WHERE m.type = 'table'"
+        )
+        for table, column, kind in rows:
+            out.setdefault(table, {})[column] = kind
+        return out
+
+    def schema_damaged(self) -> Damaged:
+        problems = self.schema_problems
+        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+        if all(p.endswith("is missing") and p.split()[1] in REMADE for p in problems):
+            hint = (
+                f"Run 'conflict check --repair --index {self.folder}': it makes the "
+                "missing tables again, empty (the next ingest reads the files again)."
+            )
+        else:
+            hint = (
+                "conflict cannot mend that: restore the catalogue from a copy, or ingest "
+                f"the files again into a new archive ('conflict check --index {self.folder}' "
+                "lists what is wrong)."
+            )
+        e = Damaged(
+            f"The catalogue {self.path} is not as conflict makes it: {shown}.",
+            hint,
+            "catalogue_schema",
+        )
+        e.problems = list(problems)
+        return e
+
+    def _article_columns(self, has: dict[str, str]) -> str:
         return ARTICLE_COLUMNS.format(
             author="author" if "author" in has else "NULL",
             cluster="cluster" if "cluster" in has else "NULL",
@@ -208,6 +592,35 @@ class Store:
     def _has_column(self, table: str, column: str) -> bool:
         return any(r[1] == column for r in self.conn.execute(f"PRAGMA table_info({table})"))
 
+    def remake_tables(self) -> list[str]:
+        """The tables of REMADE that are missing, made again (empty) in the caller's
+        write transaction; returns their names."""
+        tables = self._tables()
+        statements = {
+            "meta": SCHEMA_STATEMENTS["meta"],
+            "files": SCHEMA_STATEMENTS["files"],
+            "links": SCHEMA_STATEMENTS["links"],
+            "runs": SCHEMA_STATEMENTS["runs"],
+            "bands": STORIES[1],
+        }
+        made = []
+        for name in REMADE:
+            if name in tables or (name == "bands" and "cluster" not in tables.get("articles", {})):
+                continue
+            self.conn.execute(statements[name])
+            made.append(name)
+        if "links" in made:
+            self.conn.execute("CREATE INDEX IF NOT EXISTS links_article ON links(article_id)")
+            self._row = "row"
+        if "meta" in made:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        if "bands" in made:  # made again from the stories' first articles by the next ingest
+            self.conn.execute("DELETE FROM meta WHERE key = 'stories'")
+        self.schema_problems = _schema_problems(self._tables())
+        return made
+
     def upgrade(self) -> None:
         """Bring a catalogue made by an older version to SCHEMA_VERSION, inside the
         caller's write transaction."""
@@ -217,7 +630,7 @@ class Store:
             self.conn.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
             for statement in STORIES:
                 self.conn.execute(statement)
-        self._columns = self._article_columns()
+        self._columns = self._article_columns(self._tables().get("articles", {}))
         self._set_schema_version()
         if self._links_have_rows():
             return
@@ -241,14 +654,8 @@ class Store:
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
 
-    def _has_schema(self) -> bool:
-        row = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
-        ).fetchone()
-        return row is not None
-
     def close(self) -> None:
-        self.conn.close()
+        self._finalizer()
 
     # -- transactions -------------------------------------------------------------
     @contextmanager
@@ -263,19 +670,26 @@ class Store:
 
     def begin(self, wait: bool = True) -> None:
         """Start a write transaction; without `wait`, fail at once when another process
-        writes (ArchiveBusy) instead of waiting for it."""
-        if wait:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return
-        self.conn.execute("PRAGMA busy_timeout = 0")
+        writes (ArchiveBusy) instead of waiting for it. A catalogue opened to read is
+        opened for writing first (a DataError when its folder cannot be written)."""
+        self.open_for_writing()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if wait:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) or "busy" in str(e):
+                    raise ArchiveBusy() from e
+                raise
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
         except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                raise ArchiveBusy() from e
+            if "readonly" in str(e):
+                raise self.read_only() from e
             raise
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
@@ -286,8 +700,11 @@ class Store:
         self._zdict = self._zdicts = None  # a dictionary made in it is gone with it
 
     # -- files ----------------------------------------------------------------------
+    @_reading
     def all_files(self) -> dict[str, FileRecord]:
-        """Every known file: its content hash, size and modification time."""
+        """Every known file: its content hash, size and modification time. (Not checked
+        value by value: ingest only compares them, so a damaged record is a file read
+        again; `check` names them.)"""
         rows = self.conn.execute("SELECT path, sha256, size, mtime FROM files")
         return {r[0]: FileRecord(*r) for r in rows}
 
@@ -325,6 +742,7 @@ class Store:
         self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
         return [i for i in ids if not self.paths(i)]
 
+    @_reading
     def article_ids_of(self, path: str, row: int | None = None) -> list[str]:
         """The articles a file holds (in row order), or the one at a row of it."""
         if row is None:
@@ -334,6 +752,7 @@ class Store:
         return [r[0] for r in self.conn.execute(sql, (path, row))]
 
     # -- articles -------------------------------------------------------------------
+    @_reading
     def has_article(self, article_id: str) -> bool:
         return (
             self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -349,10 +768,16 @@ class Store:
         return self._zdict
 
     def _dictionaries(self) -> dict[int, bytes]:
-        """Every dictionary of the catalogue, by its Adler-32 checksum."""
+        """Every dictionary of the catalogue, by its Adler-32 checksum. A row that is
+        no dictionary (not bytes, longer than zlib's window) is passed over: the texts
+        that name it are damaged."""
         if self._zdicts is None:
             try:
-                rows = self.conn.execute("SELECT id, data FROM dictionaries").fetchall()
+                rows = self.conn.execute(
+                    "SELECT id, data FROM dictionaries WHERE typeof(id) = 'integer'"
+                    " AND typeof(data) = 'blob' AND length(data) <= ?",
+                    (Dictionary.SIZE,),
+                ).fetchall()
             except sqlite3.OperationalError:  # a catalogue made before dictionaries
                 rows = []
             self._zdicts = {int(i): bytes(d) for i, d in rows}
@@ -375,29 +800,74 @@ class Store:
         self._zdicts = None  # read again when a text names it
         self._zdict = zdict
 
-    def text(self, body: bytes | str) -> str:
+    def text(self, body: bytes | str, article: str | None = None) -> str:
         """A body as stored, read back: compressed (with the dictionary its zlib stream
-        names, or none), or plain text (catalogues made before compression)."""
-        if not isinstance(body, bytes):
-            return body
-        again = "Restore the archive from a copy, or ingest the files again into a new one."
+        names, or none), or plain text (catalogues made before compression). One that
+        cannot be read, or is longer than any article, is Damaged (naming `article`)."""
         try:
-            if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
-                key = int.from_bytes(body[2:6], "big")
-                zdict = self._dictionaries().get(key)
-                if zdict is None:
-                    raise DataError(
-                        f"The catalogue {self.path} lacks the dictionary {key:08x} "
-                        "that some of its texts were compressed with.",
-                        again,
-                    )
-                d = zlib.decompressobj(zdict=zdict)
-                return (d.decompress(body) + d.flush()).decode("utf-8")
-            return zlib.decompress(body).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError) as e:
-            raise DataError(
-                f"A text in the catalogue {self.path} cannot be read back: {e}.", again
-            ) from e
+            return self._inflate(body)
+        except _Flaw as f:
+            raise self.damaged(f.kind, f.why, article) from None
+
+    def _inflate(self, body: object) -> str:
+        if type(body) is not bytes:
+            if type(body) is str:  # a catalogue made before compression
+                if len(body) > MAX_TEXT_CHARS:
+                    raise _Flaw("text_too_long", f"its text is {len(body):,} characters long")
+                return body
+            raise _Flaw("text_unreadable", f"its text is {_shown(body)}, not compressed text")
+        zdict = None
+        if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
+            key = int.from_bytes(body[2:6], "big")
+            zdict = self._dictionaries().get(key)
+            if zdict is None:
+                raise _Flaw(
+                    "text_unreadable",
+                    "its text cannot be read back: the catalogue lacks the dictionary "
+                    f"({key:08x}) it was compressed with",
+                )
+        try:
+            d = zlib.decompressobj() if zdict is None else zlib.decompressobj(zdict=zdict)
+            # no further than any article's text: a small body may inflate to gigabytes
+            data = d.decompress(body, MAX_TEXT_BYTES + 1)
+        except zlib.error as e:
+            raise _Flaw("text_unreadable", f"its text cannot be read back ({e})") from None
+        if len(data) > MAX_TEXT_BYTES:
+            raise _Flaw(
+                "text_too_long",
+                f"its text inflates past {MAX_TEXT_BYTES:,} bytes, more than an article holds",
+            )
+        if not d.eof:
+            raise _Flaw("text_unreadable", "its text cannot be read back: it is cut short")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _Flaw(
+                "text_unreadable", f"its text cannot be read back: it is not UTF-8 ({e.reason})"
+            ) from None
+        if len(text) > MAX_TEXT_CHARS:
+            raise _Flaw("text_too_long", f"its text is {len(text):,} characters long")
+        return text
+
+    def damaged(
+        self, kind: str, why: str, article: str | None = None, row: int | None = None
+    ) -> Damaged:
+        """The error for a damaged article (named by id, or by row when its id is
+        damaged), with what `check --repair` does about it."""
+        if article is not None:
+            what = f"Article {article}"
+        elif row is not None:
+            what = f"Row {row} of the articles"
+        else:
+            what = "An article"
+        e = Damaged(
+            f"{what} in the catalogue {self.path} is damaged: {why}.",
+            f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS[kind]}.",
+            kind,
+            article,
+        )
+        e.why = why
+        return e
 
     def put_article(self, a: Article, packed: Packed | None = None) -> None:
         zdict = self.dictionary()
@@ -444,6 +914,7 @@ class Store:
         return bool(row and row[0])
 
     # -- stories (near-duplicates, stories.py) --------------------------------------------
+    @_reading
     def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
         """The first articles of stories that share a band with these keys, those that
         share the most first."""
@@ -457,6 +928,8 @@ class Store:
         ).fetchall()
         out = []
         for (p,) in prefixes:  # the first articles of stories whose ids start so
+            if type(p) is not int:  # a damaged band finds nothing
+                continue
             low = f"{p & 0xFFFFFFFF:08x}"
             high = low + "g"  # after every id that starts with `low`
             out += [
@@ -465,6 +938,7 @@ class Store:
                     "SELECT id FROM articles WHERE id >= ? AND id < ? AND cluster = id",
                     (low, high),
                 )
+                if _is_id(r[0])
             ]
         return out
 
@@ -477,11 +951,13 @@ class Store:
     def set_cluster(self, article_id: str, cluster: str) -> None:
         self.conn.execute("UPDATE articles SET cluster = ? WHERE id = ?", (cluster, article_id))
 
+    @_reading
     def unclustered(self) -> list[str]:
         """Articles not yet in a story (held before stories were made), oldest first."""
         sql = "SELECT id FROM articles WHERE cluster IS NULL ORDER BY added_at, rowid"
         return [r[0] for r in self.conn.execute(sql)]
 
+    @_reading
     def story_leaders(self) -> list[str]:
         """The articles whose bands the catalogue keeps: each story's first article."""
         return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE cluster = id")]
@@ -489,45 +965,85 @@ class Store:
     def clear_bands(self) -> None:
         self.conn.execute("DELETE FROM bands")
 
+    @_reading
     def bodies(self, ids: list[str]) -> dict[str, str]:
-        """The texts of these articles (those that exist)."""
+        """The texts of these articles (those that exist). A damaged one is left out:
+        `.get()` and iterating pass over it, `[id]` raises its Damaged."""
         out: dict[str, str] = {}
+        damaged: dict[str, Damaged] = {}
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
-            for aid, body in self.conn.execute(
-                f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
-            ):
-                out[aid] = self.text(body)
-        return out
+            try:
+                rows = self.conn.execute(
+                    f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
+                ).fetchall()
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+                rows = self._one_by_one("id, body", chunk, damaged)
+            for aid, body in rows:
+                try:
+                    out[aid] = self.text(body, aid)
+                except Damaged as e:
+                    damaged[aid] = e
+        return _Found(out, damaged) if damaged else out
 
+    @_reading
     def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
         """The members of a story: (id, date, source, title), in the order they came
-        (the first article first)."""
-        if not self._has_column("articles", "cluster"):
+        (the first article first). A damaged member is left out, with a warning."""
+        if "cluster" not in self._columns:
             return []
         rows = self.conn.execute(
             "SELECT id, date, source, title FROM articles WHERE cluster = ?"
             " ORDER BY id != ?, added_at, rowid",
             (cluster, cluster),
         )
-        return [tuple(r) for r in rows]
+        out = []
+        for aid, date, source, title in rows:
+            flaw = self._member_flaw(aid, date, source, title)
+            if flaw is not None:
+                warn(flaw, "It is left out of its story.")
+                continue
+            out.append((aid, date, source, title))
+        return out
 
+    def _member_flaw(self, aid: Any, date: Any, source: Any, title: Any) -> Damaged | None:
+        """What is wrong with an article as a list of stories shows it, or None."""
+        if not _is_id(aid):
+            return self.damaged("id_invalid", f"its id is {_shown(aid)}, not 16 hex digits")
+        if date is not None and _as_day(date) is None:
+            return self.damaged("date_invalid", f"its date is {_shown(date)}, not a day", aid)
+        for name, value in (("title", title), ("source", source)):
+            if (value is not None or name == "title") and (why := _text_flaw(value)):
+                return self.damaged("field_invalid", f"its {name} is {why}", aid)
+        return None
+
+    @_reading
     def largest_stories(self, limit: int) -> list[tuple[str, int, str | None, str | None]]:
         """The stories with more than one article, the largest first: (cluster,
         articles, first date, last date)."""
-        if not self._has_column("articles", "cluster"):
+        if "cluster" not in self._columns:
             return []
         rows = self.conn.execute(
             "SELECT cluster, count(*) AS n, min(date), max(date) FROM articles"
             " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1"
             " ORDER BY n DESC, cluster LIMIT ?",
             (limit,),
-        )
+        ).fetchall()
+        for cluster, _, first, last in rows:
+            if not _is_id(cluster):
+                raise self.damaged(
+                    "field_invalid", f"a story (cluster) is {_shown(cluster)}, not an id"
+                )
+            if any(d is not None and _as_day(d) is None for d in (first, last)):
+                raise self._dates_damaged()
         return [tuple(r) for r in rows]
 
+    @_reading
     def story_counts(self) -> tuple[int, int]:
         """Stories with more than one article, and the articles they hold."""
-        if not self._has_column("articles", "cluster"):
+        if "cluster" not in self._columns:
             return 0, 0
         row = self.conn.execute(
             "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM articles"
@@ -535,54 +1051,249 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    @_reading
     def paths(self, article_id: str) -> list[str]:
-        """Every place the article came from: a file's path, or path:row."""
+        """Every place the article came from: a file's path, or path:row. A link that is
+        damaged is left out, with a warning."""
         sql = f"SELECT path, {self._row} FROM links WHERE article_id = ? ORDER BY path, 2"
-        return [_place(p, r) for p, r in self.conn.execute(sql, (article_id,))]
+        try:
+            rows = self.conn.execute(sql, (article_id,)).fetchall()
+        except sqlite3.Error as e:
+            if not _unreadable_value(e):
+                raise
+            warn(self._link_damaged(article_id, f"one of its links cannot be read ({e})"))
+            return []
+        out = []
+        for path, row in rows:
+            if type(path) is str and len(path) <= MAX_PATH_CHARS and type(row) is int:
+                out.append(_place(path, row))
+            else:
+                why = f"a link's path is {_text_flaw(path, MAX_PATH_CHARS) or 'text'}"
+                warn(self._link_damaged(article_id, f"{why} (row {_shown(row)})"))
+        return out
 
+    def _link_damaged(self, article_id: str, why: str) -> Damaged:
+        return self.damaged("links_invalid", why, article_id)
+
+    @_reading
     def articles(self, ids: list[str], texts: bool = True) -> dict[str, Article]:
         """The articles with these ids (those that exist), each with its paths; without
         `texts`, their bodies are left unread (""): a long page of ids and titles does
-        not decompress a text it does not show."""
+        not decompress a text it does not show. A damaged article is left out: `.get()`
+        passes over it with a warning (a page shows the rest), `[id]` raises its
+        Damaged (`show` names it)."""
         out: dict[str, Article] = {}
+        damaged: dict[str, Damaged] = {}
         columns = self._columns if texts else self._columns.replace(", body,", ", NULL,")
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
+            try:
+                rows = self.conn.execute(
+                    f"SELECT {columns} FROM articles WHERE id IN ({marks})", chunk
+                ).fetchall()
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+                rows = self._one_by_one(columns, chunk, damaged)
+            paths = self._paths_of(chunk)
+            for row in rows:
+                try:
+                    out[row[0]] = self._article(row, paths.get(row[0], []), texts)
+                except Damaged as e:
+                    damaged[row[0]] = e
+        return _Found(out, damaged) if damaged else out
+
+    def _paths_of(self, chunk: list[str]) -> dict[str, list[str]]:
+        """The paths of these articles, by id."""
+        marks = ",".join("?" * len(chunk))
+        paths: dict[str, list[str]] = {}
+        try:
             rows = self.conn.execute(
-                f"SELECT {columns} FROM articles WHERE id IN ({marks})", chunk
-            ).fetchall()
-            paths: dict[str, list[str]] = {}
-            for aid, path, row in self.conn.execute(
                 f"SELECT article_id, path, {self._row} FROM links"
                 f" WHERE article_id IN ({marks}) ORDER BY path, 3",
                 chunk,
-            ):
+            ).fetchall()
+        except sqlite3.Error as e:
+            if not _unreadable_value(e):
+                raise
+            return {aid: self.paths(aid) for aid in chunk}
+        for aid, path, row in rows:
+            if type(path) is str and len(path) <= MAX_PATH_CHARS and type(row) is int:
                 paths.setdefault(aid, []).append(_place(path, row))
-            for row in rows:
-                out[row[0]] = self._article(row, paths.get(row[0], []))
-        return out
+            else:  # the warnings named by paths()
+                paths[aid] = self.paths(aid)
+        return paths
 
+    def _one_by_one(
+        self, columns: str, ids: list[str], damaged: dict[str, Damaged]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of these ids read one at a time, after SQLite could not hand over a
+        value of one of them: each such row becomes Damaged."""
+        rows = []
+        for aid in ids:
+            try:
+                row = self.conn.execute(
+                    f"SELECT {columns} FROM articles WHERE id = ?", (aid,)
+                ).fetchone()
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+                kind, why = self._unreadable_row("id = ?", (aid,), columns)
+                damaged[aid] = self.damaged(kind, why, aid)
+                continue
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    def _unreadable_row(self, where: str, params: tuple[Any, ...], columns: str) -> tuple[str, str]:
+        """Which value of a row SQLite cannot hand over, as (kind, why)."""
+        for column in (c.strip() for c in columns.split(",")):
+            if column in ("NULL", "rowid"):
+                continue
+            try:
+                self.conn.execute(f"SELECT {column} FROM articles WHERE {where}", params).fetchone()
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+                too_long = isinstance(e, sqlite3.DataError)
+                what = (
+                    f"longer than the {MAX_VALUE_BYTES:,} bytes any value may be"
+                    if too_long
+                    else "text that is not UTF-8"
+                )
+                if column == "body":
+                    return (
+                        "text_too_long" if too_long else "text_unreadable"
+                    ), f"its text is {what}"
+                if column == "id":
+                    return "id_invalid", f"its id is {what}"
+                return "field_invalid", f"its {column} is {what}"
+        return "field_invalid", "a value cannot be read"
+
+    @_reading
     def dates_and_sources(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
-        """The date (YYYY-MM-DD) and the source of each of these articles that exists."""
+        """The date (YYYY-MM-DD) and the source of each of these articles that exists. A
+        damaged date (or source) is None, with a warning: the article counts as undated."""
         out: dict[str, tuple[str | None, str | None]] = {}
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT id, date, source FROM articles WHERE id IN ({marks})"
-            out.update((aid, (date, source)) for aid, date, source in self.conn.execute(sql, chunk))
+            for aid, date, source in self.conn.execute(sql, chunk):
+                if not (
+                    (date is None or _as_day(date) is not None)
+                    and (source is None or (type(source) is str and len(source) <= MAX_TEXT_CHARS))
+                ):
+                    if date is not None and _as_day(date) is None:
+                        flaw = self.damaged(
+                            "date_invalid", f"its date is {_shown(date)}, not a day", aid
+                        )
+                        warn(flaw, "It is counted as undated.")
+                        date = None
+                    if source is not None and (why := _text_flaw(source)):
+                        flaw = self.damaged("field_invalid", f"its source is {why}", aid)
+                        warn(flaw, "It is counted as naming no outlet.")
+                        source = None
+                out[aid] = (date, source)
         return out
 
     def iter_articles(self) -> Iterator[Article]:
-        for row in self.conn.execute(f"SELECT {self._columns} FROM articles"):
-            yield self._article(row)
+        """Every article, in the order they were added. A damaged one is left out, with
+        a warning."""
+        try:
+            for _, row, flaw in self._scan(self._columns):
+                if flaw is not None:
+                    warn(flaw)
+                    continue
+                try:
+                    a = self._article(row)
+                except Damaged as e:
+                    warn(e)
+                    continue
+                yield a
+        except sqlite3.Error as e:
+            if not _sql_error(e):
+                raise
+            raise self.unreadable(e) from e
 
-    def _article(self, row: tuple[Any, ...], paths: list[str] | None = None) -> Article:
+    def _scan(
+        self, columns: str, table: str = "articles"
+    ) -> Iterator[tuple[int, tuple[Any, ...], Damaged | None]]:
+        """Every row of a table in the order of its rowids, one at a time: (rowid, its
+        columns, None), or (rowid, (), Damaged) for a row that SQLite cannot hand over
+        (a value too long, text that is not UTF-8); the rows after it are read on."""
+        last = -(1 << 63)
+        while True:
+            try:
+                rows = self.conn.execute(
+                    f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? ORDER BY rowid",
+                    (last,),
+                )
+                for row in rows:
+                    last = row[0]
+                    yield last, row[1:], None
+                return
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+            # a row after `last` cannot be handed over (the cursor, which reads a row
+            # ahead, dropped the one before it too): the next row is read on its own
+            after = self.conn.execute(
+                f"SELECT rowid FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1", (last,)
+            ).fetchone()
+            if after is None:
+                return
+            last = after[0]
+            try:
+                row = self.conn.execute(
+                    f"SELECT rowid, {columns} FROM {table} WHERE rowid = ?", (last,)
+                ).fetchone()
+            except sqlite3.Error as e:
+                if not _unreadable_value(e):
+                    raise
+                yield last, (), self._unreadable(table, columns, last)
+                continue
+            yield last, row[1:], None
+
+    def _unreadable(self, table: str, columns: str, rowid: int) -> Damaged:
+        """The damage of a row that SQLite cannot hand over, named as well as it can be."""
+        if table != "articles":
+            return self.damaged(f"{table}_invalid", "a value cannot be read", row=rowid)
+        kind, why = self._unreadable_row("rowid = ?", (rowid,), columns)
+        try:
+            aid = self.conn.execute("SELECT id FROM articles WHERE rowid = ?", (rowid,)).fetchone()[
+                0
+            ]
+        except sqlite3.Error:
+            aid = None
+        return self.damaged(kind, why, aid if _is_id(aid) else None, rowid)
+
+    def _article(
+        self, row: tuple[Any, ...], paths: list[str] | None = None, texts: bool = True
+    ) -> Article:
         aid, date, title, derived, source, url, body, author, cluster = row
-        body = "" if body is None else self.text(body)
+        # cheap checks of values already fetched: show and search pay next to nothing
+        if not (
+            type(aid) is str
+            and _HEX16(aid) is not None
+            and type(title) is str
+            and len(title) <= MAX_TEXT_CHARS
+            and type(derived) is int
+            and (source is None or (type(source) is str and len(source) <= MAX_TEXT_CHARS))
+            and (url is None or (type(url) is str and len(url) <= MAX_TEXT_CHARS))
+            and (author is None or (type(author) is str and len(author) <= MAX_TEXT_CHARS))
+            and (cluster is None or (type(cluster) is str and _HEX16(cluster) is not None))
+        ):
+            raise self._row_damaged(row, texts)
+        day = None
+        if date is not None and (day := _as_day(date)) is None:
+            raise self._row_damaged(row, texts)
+        if texts:
+            body = self.text(body, aid)
         return Article(
             id=aid,
-            date=dt.date.fromisoformat(date) if date else None,
+            date=day,
             title=title,
-            body=body,
+            body=body or "",
             source=source,
             url=url,
             author=author,
@@ -591,6 +1302,37 @@ class Store:
             paths=self.paths(aid) if paths is None else paths,
         )
 
+    def _row_damaged(
+        self, row: tuple[Any, ...], texts: bool = True, rowid: int | None = None
+    ) -> Damaged:
+        """The gravest damage of an article's row."""
+        kind, why = self.flaws(row, texts)[0]
+        return self.damaged(kind, why, row[0] if _is_id(row[0]) else None, rowid)
+
+    def flaws(self, row: tuple[Any, ...], texts: bool = True) -> list[tuple[str, str]]:
+        """Everything wrong with an article's row (ARTICLE_COLUMNS), as (kind, why), the
+        gravest first (MOVED, then date_invalid, then field_invalid); [] if nothing."""
+        aid, date, title, derived, source, url, body, author, cluster = row
+        out: list[tuple[str, str]] = []
+        if not _is_id(aid):
+            out.append(("id_invalid", f"its id is {_shown(aid)}, not 16 hex digits"))
+        if texts:
+            try:
+                self._inflate(body)
+            except _Flaw as f:
+                out.append((f.kind, f.why))
+        if date is not None and _as_day(date) is None:
+            out.append(("date_invalid", f"its date is {_shown(date)}, not a day (YYYY-MM-DD)"))
+        for name, value in (("title", title), ("source", source), ("url", url), ("author", author)):
+            if (value is not None or name == "title") and (why := _text_flaw(value)):
+                out.append(("field_invalid", f"its {name} is {why}"))
+        if type(derived) is not int:
+            out.append(("field_invalid", f"its title_derived is {_shown(derived)}, not a number"))
+        if cluster is not None and not _is_id(cluster):
+            out.append(("field_invalid", f"its story (cluster) is {_shown(cluster)}, not an id"))
+        return out
+
+    @_reading
     def ids_with_prefix(self, prefix: str, limit: int = 20) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return [
@@ -599,31 +1341,94 @@ class Store:
                 "SELECT id FROM articles WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
                 (escaped + "%", limit),
             )
+            if type(r[0]) is str  # an id of another type is no prefix's (check names it)
         ]
 
+    @_reading
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    @_reading
     def date_range(self) -> tuple[str | None, str | None]:
-        row = self.conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
-        return row[0], row[1]
+        """The first and the last date. Damaged dates are left out, with a warning."""
+        first, last = self.conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
+        if (first is None or _as_day(first)) and (last is None or _as_day(last)):
+            return first, last
+        days = sorted(d for d in self._dates() if _as_day(d) is not None)
+        return (days[0], days[-1]) if days else (None, None)
 
+    @_reading
     def by_month(self) -> dict[str, int]:
+        """Articles per month (YYYY-MM), in order. Damaged dates are left out, with a
+        warning."""
         rows = self.conn.execute(
             "SELECT substr(date, 1, 7) AS m, count(*) FROM articles "
             "WHERE date IS NOT NULL GROUP BY m ORDER BY m"
-        )
-        return {m: n for m, n in rows}
+        ).fetchall()
+        if all(type(m) is str and _MONTH(m) for m, _ in rows):
+            return {m: n for m, n in rows}
+        counts: dict[str, int] = {}
+        for date, n in self._dates().items():
+            if _as_day(date) is not None:
+                counts[date[:7]] = counts.get(date[:7], 0) + n
+        return dict(sorted(counts.items()))
 
+    def _dates(self) -> dict[Any, int]:
+        """Every date held with its count, after a damaged one was found among them:
+        the damaged ones named in a warning (once), so that stats leaves them out."""
+        rows = self.conn.execute(
+            "SELECT date, count(*) FROM articles WHERE date IS NOT NULL GROUP BY date"
+        ).fetchall()
+        if not self._warned_dates:
+            self._warned_dates = True
+            warnings.warn(DamagedWarning(self._dates_damaged().message), stacklevel=4)
+        return {d: n for d, n in rows if type(d) is str}
+
+    def _dates_damaged(self) -> Damaged:
+        """The articles whose dates are damaged, named (the first of them), as one
+        error: what stats and the lists of stories leave out."""
+        bad = []
+        for aid, date in self.conn.execute(
+            "SELECT id, date FROM articles WHERE date IS NOT NULL AND (typeof(date) != 'text'"
+            " OR length(date) != 10 OR date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+            " OR substr(date, 6, 2) NOT BETWEEN '01' AND '12'"
+            " OR substr(date, 9, 2) NOT BETWEEN '01' AND '31')"
+        ):
+            bad.append((aid, date))
+        if not bad:  # a day that is no day (2024-02-30): found by reading each
+            days = self.conn.execute(
+                "SELECT id, date FROM articles WHERE date IS NOT NULL"
+            ).fetchall()
+            bad = [(aid, date) for aid, date in days if _as_day(date) is None]
+        named = ", ".join(
+            f"{aid if _is_id(aid) else _shown(aid)} ({_shown(date)})" for aid, date in bad[:3]
+        )
+        more = f" and {len(bad) - 3:,} more" if len(bad) > 3 else ""
+        n = len(bad)
+        return Damaged(
+            f"The catalogue {self.path} holds {n:,} article{'s' if n != 1 else ''} whose date "
+            f"is no day: {named}{more}; they are left out of the dates and months.",
+            f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS['date_invalid']}.",
+            "date_invalid",
+        )
+
+    @_reading
     def sources(self) -> list[tuple[str | None, int, str | None, str | None]]:
         """Every outlet (None: articles that name none) with its article count and its
         first and last date, the largest first. Spellings that differ only in case are
         one outlet, as --source matches them (outlet_key), shown as the most common."""
         rows = self.conn.execute(
             "SELECT source, count(*), min(date), max(date) FROM articles GROUP BY source"
-        )
+        ).fetchall()
         merged: dict[str | None, list[Any]] = {}  # key -> [spellings by count, n, first, last]
         for source, n, first, last in rows:
+            if source is not None and (why := _text_flaw(source)):
+                aid = self.conn.execute(
+                    "SELECT id FROM articles WHERE source = ? LIMIT 1", (source,)
+                ).fetchone()
+                raise self.damaged("field_invalid", f"its source is {why}", aid and aid[0])
+            if any(d is not None and _as_day(d) is None for d in (first, last)):
+                raise self._dates_damaged()
             key = outlet_key(source) if source is not None else None
             have = merged.setdefault(key, [[], 0, first, last])
             have[0].append((-n, source))
@@ -633,14 +1438,40 @@ class Store:
         out = [(min(names)[1], n, first, last) for names, n, first, last in merged.values()]
         return sorted(out, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
 
+    @_reading
     def undated_count(self) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]
         )
 
+    @_reading
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        if _text_flaw(row[0], 4096):
+            raise self._meta_damaged(key, row[0])
+        return str(row[0])
+
+    def _meta_damaged(self, key: str, value: Any) -> Damaged:
+        return Damaged(
+            f"The catalogue {self.path} is damaged: its {key} is {_shown(value)}.",
+            f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS['meta_invalid']}.",
+            "meta_invalid",
+        )
+
+    def _meta_number(self, key: str) -> int | None:
+        """A number kept in meta (None: not there); damaged when it is no number."""
+        value = self.meta(key)
+        if value is None:
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) < 10):
+            raise self._meta_damaged(key, value)
+        return int(value)
+
+    def schema_version(self) -> int:
+        """The schema the catalogue says it has (0: catalogues made before it was kept)."""
+        return self._meta_number("schema_version") or 0
 
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -650,12 +1481,42 @@ class Store:
         for statement in WATCHES:
             self.conn.execute(statement)
 
+    @_reading
     def watches(self) -> list[tuple[str, str, str, str, str | None]]:
         """Every watch: name, query, filters (JSON), created, last run; by name."""
         if not self._has_table("watches"):
             return []
         sql = "SELECT name, query, filters, created, last_run FROM watches ORDER BY name"
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(sql)]
+        out = []
+        for name, query, filters, created, last_run in self.conn.execute(sql):
+            why = next(
+                (
+                    f"its {column} is {flaw}"
+                    for column, value in (
+                        ("name", name),
+                        ("query", query),
+                        ("filters", filters),
+                        ("created", created),
+                        ("last run", "" if last_run is None else last_run),
+                    )
+                    if (flaw := _text_flaw(value, 65_536))
+                ),
+                None,
+            )
+            if why is None:
+                try:
+                    if not isinstance(json.loads(filters), dict):
+                        why = "its filters are no JSON object"
+                except ValueError:
+                    why = "its filters are not JSON"
+            if why is not None:
+                shown = name if type(name) is str else _shown(name)
+                raise DataError(
+                    f"The watch {shown!r} in the catalogue {self.path} is damaged: {why}.",
+                    f"Remove it (conflict watch rm --index {self.folder} NAME) and add it again.",
+                )
+            out.append((name, query, filters, created, last_run))
+        return out
 
     def add_watch(self, name: str, query: str, filters: str, seen: list[str]) -> bool:
         """A new watch, the articles `seen` marked as shown; False if the name is taken."""
@@ -679,6 +1540,7 @@ class Store:
         self.commit()
         return bool(gone)
 
+    @_reading
     def unseen(self, name: str, ids: list[str]) -> list[str]:
         """Of these articles, those the watch has not shown, in the same order."""
         seen = {
@@ -717,21 +1579,31 @@ class Store:
         self.conn.executemany("INSERT INTO name_entries VALUES (?, ?)", entries)
         self.set_meta("names", signature)
 
+    @_reading
     def name_records(self, table: str, keys: list[str]) -> dict[str, str]:
-        """The records of these spellings (`name_keys`) or entries (`name_entries`)."""
+        """The records of these spellings (`name_keys`) or entries (`name_entries`); one
+        that is not text is damage (names.py reads each as JSON)."""
         assert table in ("name_keys", "name_entries")
         marks = ",".join("?" * len(keys))
         sql = f"SELECT key, record FROM {table} WHERE key IN ({marks})"
         if table == "name_entries":
             sql = f"SELECT id, record FROM {table} WHERE id IN ({marks})"
-        return dict(self.conn.execute(sql, keys).fetchall())
+        found = dict(self.conn.execute(sql, keys).fetchall())
+        for key, record in found.items():
+            if why := _text_flaw(record, 1_000_000):
+                raise DataError(
+                    f"The place names kept in the catalogue {self.path} are damaged: the "
+                    f"record of {_shown(key)} is {why}.",
+                    f"Run 'conflict check --repair --index {self.folder}': the names are then "
+                    "read from conflict's own gazetteer until the next ingest stores them again.",
+                )
+        return found
 
     # -- layout of the search index ----------------------------------------------------
     def index_layout(self) -> int:
         """The layout of the search index beside this catalogue: 1 for archives made
         before layouts were recorded."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'index_layout'").fetchone()
-        return int(row[0]) if row else 1
+        return self._meta_number("index_layout") or 1
 
     def set_index_layout(self, layout: int) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_layout', ?)", (str(layout),))
@@ -743,6 +1615,287 @@ class Store:
             (started_at, now_iso(), json.dumps(summary)),
         )
 
+    @_reading
     def last_run(self) -> str | None:
-        row = self.conn.execute("SELECT max(finished_at) FROM runs").fetchone()
-        return row[0] if row else None
+        """When the last ingest finished (a time that is not text is passed over)."""
+        row = self.conn.execute(
+            "SELECT max(finished_at) FROM runs WHERE typeof(finished_at) = 'text'"
+        ).fetchone()
+        if row is None or row[0] is None or _text_flaw(row[0], 64):
+            return None
+        return str(row[0])
+
+    # -- damage: what check finds, and what --repair does about it ----------------------
+    @_reading
+    def survey(self) -> Survey:
+        """Every article's id and date (as check compares them with the index), and
+        every damaged row of the articles, the links, the files and meta. Reads each
+        text (bounded), one row at a time."""
+        dates: dict[str, str | None] = {}
+        flaws: list[Flaw] = []
+        for rowid, row, damaged in self._scan(self._columns):
+            if damaged is not None:
+                flaws.append(Flaw(rowid, damaged.article, damaged.kind, damaged.why))
+                if damaged.article is not None:
+                    dates[damaged.article] = None
+                continue
+            aid = row[0]
+            try:
+                self._article(row, paths=[])
+            except Damaged:
+                found = self.flaws(row)
+                article = aid if _is_id(aid) else None
+                flaws += [Flaw(rowid, article, kind, why) for kind, why in found]
+            if _is_id(aid):
+                dates[aid] = row[1] if _as_day(row[1]) is not None else None
+        for rowid, (path, row, aid), damaged in self._scan(
+            f"path, {self._row}, article_id", "links"
+        ):
+            if damaged is not None:
+                flaws.append(Flaw(rowid, None, "links_invalid", "a value cannot be read"))
+            elif (why := _text_flaw(path, MAX_PATH_CHARS)) or type(row) is not int:
+                what = f"its path is {why}" if why else f"its row is {_shown(row)}"
+                flaws.append(Flaw(rowid, aid if _is_id(aid) else None, "links_invalid", what))
+            elif type(aid) is not str:
+                flaws.append(Flaw(rowid, None, "links_invalid", f"its article is {_shown(aid)}"))
+        for rowid, (path, sha, size, mtime), damaged in self._scan(
+            "path, sha256, size, mtime", "files"
+        ):
+            if damaged is not None:
+                flaws.append(Flaw(rowid, None, "files_invalid", "a value cannot be read"))
+                continue
+            why = _text_flaw(path, MAX_PATH_CHARS) or _text_flaw(sha, 64)
+            if why is None and (type(size) is not int or type(mtime) not in (int, float)):
+                why = f"its size is {_shown(size)} and its time {_shown(mtime)}"
+            if why is not None:
+                flaws.append(Flaw(rowid, None, "files_invalid", f"{_shown(path)}: {why}"))
+        for key in META_KEYS:
+            try:
+                self._meta_value(key)
+            except Damaged as e:
+                flaws.append(Flaw(0, None, "meta_invalid", e.message))
+        if self._names_damaged():
+            flaws.append(Flaw(0, None, "meta_invalid", "a record of the place names is not text"))
+        return Survey(dates, flaws)
+
+    def mend(self, flaws: list[Flaw]) -> tuple[list[str], list[str]]:
+        """What `check --repair` does about damaged rows, in the caller's write
+        transaction: a row of articles whose id or text cannot be read is moved aside,
+        one with a damaged date is made undated, a damaged title, source, url, author
+        or story is mended (a text stored as bytes read as text; a title that cannot be
+        read made from the text, as ingest makes one; the others emptied). Each row is
+        first copied, as it was, into the table `damaged`. Damaged links are dropped
+        and damaged file records forgotten (the next ingest reads those files again);
+        damaged meta is written again. Returns the ids moved aside (to drop from the
+        index) and those mended (to index again)."""
+        self.conn.execute(DAMAGED)
+        rows: dict[int, list[Flaw]] = {}
+        for f in flaws:
+            if f.kind in ARTICLE_KINDS:
+                rows.setdefault(f.row, []).append(f)
+        moved: list[str] = []
+        mended: list[str] = []
+        for rowid, found in rows.items():
+            problem = "; ".join(f.why for f in found)
+            aid = found[0].article
+            if any(f.kind in MOVED for f in found):
+                self._keep(rowid, problem, "moved aside")
+                if aid is not None:  # its files are read again by the next ingest
+                    self.conn.execute(
+                        "UPDATE files SET size = -1, sha256 = '' WHERE path IN"
+                        " (SELECT path FROM links WHERE article_id = ?)",
+                        (aid,),
+                    )
+                    self.conn.execute("DELETE FROM links WHERE article_id = ?", (aid,))
+                    moved.append(aid)
+                self.conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
+                continue
+            self._keep(rowid, problem, "mended")
+            self._mend_row(rowid)
+            if aid is not None:
+                mended.append(aid)
+        for f in flaws:
+            if f.kind == "links_invalid":
+                self.conn.execute(
+                    "UPDATE files SET size = -1, sha256 = '' WHERE path IN"
+                    " (SELECT path FROM links WHERE rowid = ? AND typeof(path) = 'text')",
+                    (f.row,),
+                )
+                self.conn.execute("DELETE FROM links WHERE rowid = ?", (f.row,))
+            elif f.kind == "files_invalid":
+                self.conn.execute(
+                    "DELETE FROM links WHERE path IN (SELECT path FROM files WHERE rowid = ?)",
+                    (f.row,),
+                )
+                self.conn.execute("DELETE FROM files WHERE rowid = ?", (f.row,))
+        if any(f.kind == "meta_invalid" for f in flaws):
+            self._mend_meta()
+        return moved, mended
+
+    def _keep(self, rowid: int, problem: str, action: str) -> None:
+        """A row of articles copied as it is into the table `damaged` (by SQLite: no
+        value passes through Python, however long it is)."""
+        extra = ", ".join(c if c in self._columns else "NULL" for c in ("author", "cluster"))
+        _limit_values(self.conn, 1_000_000_000)  # as it is, whole
+        try:
+            self.conn.execute(
+                f"INSERT INTO damaged SELECT rowid, {DAMAGED_COLUMNS}, {extra}, ?, ?, ?"
+                " FROM articles WHERE rowid = ?",
+                (problem, action, now_iso(), rowid),
+            )
+        finally:
+            _limit_values(self.conn, MAX_VALUE_BYTES)
+
+    def _mend_row(self, rowid: int) -> None:
+        """A row whose id and text can be read, its other values made right."""
+        names = [c.strip() for c in self._columns.split(",")]
+        got: dict[str, Any] = {}
+        for column in names:
+            if column == "NULL":
+                continue
+            try:
+                got[column] = self._value(column, rowid)
+            except _Flaw:
+                got[column] = None  # longer than any value may be: not kept
+        text = self._inflate(got["body"])
+        date, derived, cluster = got["date"], got["title_derived"], got.get("cluster")
+        fixed = {
+            "date": date if date is None or _as_day(date) is not None else None,
+            "title": _mended_text(got["title"]),
+            "title_derived": derived if type(derived) is int else 0,
+            "source": _mended_text(got["source"]),
+            "url": _mended_text(got["url"]),
+        }
+        if "author" in got:
+            fixed["author"] = _mended_text(got["author"])
+        if "cluster" in got:
+            fixed["cluster"] = cluster if cluster is None or _is_id(cluster) else None
+        if fixed["title"] is None:  # a title that cannot be read, made from the text
+            fixed["title"], fixed["title_derived"] = derive_title(text), 1
+        sets = ", ".join(f"{c} = ?" for c in fixed)
+        self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*fixed.values(), rowid))
+
+    def _value(self, column: str, rowid: int) -> Any:
+        """One value of a row of articles; text that is not UTF-8 as its bytes; _Flaw
+        when it is longer than MAX_VALUE_BYTES."""
+        sql = "SELECT {} FROM articles WHERE rowid = ?"
+        try:
+            return self.conn.execute(sql.format(column), (rowid,)).fetchone()[0]
+        except sqlite3.Error as e:
+            if not _unreadable_value(e):
+                raise
+        try:
+            return self.conn.execute(sql.format(f"CAST({column} AS BLOB)"), (rowid,)).fetchone()[0]
+        except sqlite3.Error as e:
+            if not _unreadable_value(e):
+                raise
+            raise _Flaw("field_invalid", "too long") from None
+
+    def _mend_meta(self) -> None:
+        """Damaged values of meta dropped (the schema version told again by the tables):
+        a damaged index layout has the index built again; damaged place names are read
+        from the package until the next ingest stores them again."""
+        tables = self._tables()
+        for key in META_KEYS:
+            try:
+                self._meta_value(key)
+            except Damaged:
+                self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+                if key == "schema_version":
+                    has = tables.get("articles", {})
+                    version = (
+                        3 if "cluster" in has else 2 if "row" in tables.get("links", {}) else 1
+                    )
+                    self.conn.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(version),)
+                    )
+        if self._names_damaged():
+            self.conn.execute("DELETE FROM meta WHERE key = 'names'")
+
+    def _meta_value(self, key: str) -> Any:
+        return (
+            self._meta_number(key) if key in ("schema_version", "index_layout") else self.meta(key)
+        )
+
+    def _names_damaged(self) -> bool:
+        """Whether a record of the place names kept in the catalogue is not text."""
+        return any(
+            self._has_table(table)
+            and self.conn.execute(
+                f"SELECT 1 FROM {table} WHERE typeof(record) != 'text' LIMIT 1"
+            ).fetchone()
+            for table in ("name_keys", "name_entries")
+        )
+
+
+class Survey(NamedTuple):
+    """What `Store.survey` finds: each article's date by id (None: undated, or a date
+    that is damaged), and every damaged row."""
+
+    dates: dict[str, str | None]
+    flaws: list[Flaw]
+
+
+SYNCED_KEY = "index_generation"  # archive.SYNCED: the index commit the catalogue follows
+META_KEYS = ("schema_version", "index_layout", SYNCED_KEY, "names", "stories")
+# the kinds of damage to a row of articles (mend mends or moves the row)
+ARTICLE_KINDS = ("id_invalid", "text_unreadable", "text_too_long", "date_invalid", "field_invalid")
+
+
+def _mended_text(value: Any) -> str | None:
+    """A text field as --repair leaves it: text as it is, bytes read as UTF-8 (a
+    character that is not, replaced), anything else (or too long) None."""
+    if type(value) is bytes:
+        value = value.decode("utf-8", "replace")
+    if type(value) is str and len(value) <= MAX_TEXT_CHARS:
+        return value
+    return None
+
+
+def _schema_problems(tables: dict[str, dict[str, str]]) -> list[str]:
+    """What is wrong with a catalogue's tables: each one missing, each column missing
+    or of another type ([] for a new catalogue, which has none)."""
+    if not tables:
+        return []
+    problems = []
+    for table, columns in TABLES.items():
+        has = tables.get(table)
+        if has is None:
+            if table in REQUIRED or (table == "bands" and "cluster" in tables.get("articles", {})):
+                problems.append(f"table {table} is missing")
+            continue
+        for column, kind in columns.items():
+            if column not in has:
+                if (table, column) not in OPTIONAL_COLUMNS:
+                    problems.append(f"{table}.{column} is missing")
+            elif has[column] != kind:
+                problems.append(f"{table}.{column} is {has[column] or 'of no type'}, not {kind}")
+    return problems
+
+
+def _limit_values(conn: sqlite3.Connection, length: int) -> None:
+    """No value longer than `length` bytes handed over by SQLite (SQLITE_LIMIT_LENGTH;
+    Python 3.11 and later: before, values are only checked once read)."""
+    setlimit = getattr(conn, "setlimit", None)
+    if setlimit is not None:
+        setlimit(getattr(sqlite3, "SQLITE_LIMIT_LENGTH", 0), length)
+
+
+def _cleanup(conns: list[sqlite3.Connection], path: Path, made_wal: list[bool]) -> None:
+    """Close a store's connections; then, if a read-only one made the catalogue's -wal
+    and -shm files (a reader cannot remove them), have SQLite remove them as the last
+    connection does, unless another process uses them."""
+    for conn in conns:
+        with suppress(sqlite3.Error):
+            conn.close()
+    conns.clear()
+    if made_wal[0] and os.path.exists(f"{path}-wal"):
+        made_wal[0] = False
+        try:
+            conn = sqlite3.connect(str(path), timeout=0)
+            try:
+                conn.execute("PRAGMA schema_version").fetchone()
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError):
+            pass
