@@ -332,7 +332,7 @@ class Archive:
                 )
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            store = Store(catalogue)
+            store = Store(catalogue, write=create)  # an ingest: a read-only folder is named
             engine = None
             if new:  # an archive that is there loads its engine only when it needs it
                 from conflictcli.index import WhooshIndex
