@@ -25,6 +25,7 @@ from conflictcli.errors import (
     QueryError,
     UntestedWhoosh,
     UsageError,
+    fault,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ class ConflictGroup(TyperGroup):
         except Exception as e:
             if os.environ.get("CONFLICT_DEBUG"):
                 raise
+            known = fault(e)
+            if known is not None:  # a full disk, a folder it may not write
+                _output().error(known)
+                ctx.exit(known.code)
             _output().error(
                 ConflictError(
                     f"Unexpected {type(e).__name__}: {e}",

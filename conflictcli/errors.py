@@ -66,3 +66,48 @@ class UntestedWhoosh(UserWarning):
     """The installed Whoosh is not a release conflict was tested with, so the fast paths
     that reach into its internals are off (see _whoosh.fast_paths); shown once, on
     stderr, as a warning."""
+
+
+_FULL = {"ENOSPC", "EDQUOT", "EFBIG"}
+_DENIED = {"EACCES", "EPERM", "EROFS"}
+
+
+def fault(e: BaseException) -> ConflictError | None:
+    """A fault of the machine rather than of conflict (a full disk, a folder it may not
+    write, a read-only file system), as a message with the next step; None for any
+    other error."""
+    import errno
+    import sqlite3
+
+    if isinstance(e, sqlite3.OperationalError):
+        text = str(e).lower()
+        if "disk is full" in text or "disk i/o error" in text:
+            return DataError(
+                f"The catalogue could not be written: {e}.",
+                "Free some space on that disk and run the command again: the archive is "
+                "as it was at its last checkpoint.",
+            )
+        if "readonly" in text or "read-only" in text:
+            return DataError(
+                f"The catalogue is read-only here: {e}.",
+                "Search, show and export work on a read-only archive; to ingest, copy it to "
+                "a folder you can write (--index).",
+            )
+        return None
+    if not isinstance(e, OSError) or e.errno is None:
+        return None
+    name = errno.errorcode.get(e.errno, "")
+    where = f" ({e.filename})" if e.filename else ""
+    if name in _FULL:
+        return DataError(
+            f"No space left to write{where}: {e.strerror}.",
+            "Free some space on that disk (or give --index an archive on another) and run "
+            "the command again: the archive is as it was at its last checkpoint.",
+        )
+    if name in _DENIED:
+        return DataError(
+            f"Not allowed to write{where}: {e.strerror}.",
+            "Check the folder's permissions, or choose another with --index (a read-only "
+            "archive can be searched, shown and exported).",
+        )
+    return None

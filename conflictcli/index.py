@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -363,9 +363,16 @@ class WhooshIndex:
             try:
                 yield batch
             except BaseException:
-                batch.finish(commit=False)
+                with suppress(Exception):  # a full disk can fail the cancelling too
+                    batch.finish(commit=False)
                 raise
             batch.finish(commit=True)
+        except BaseException:
+            from conflictcli import storage
+
+            with suppress(Exception):  # what the batch wrote and did not commit: gone
+                storage.tidy(Path(self._ix.storage.folder), SCHEMA)
+            raise
         finally:
             lock.release()
 

@@ -273,3 +273,36 @@ def _writer_busy(folder: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def tidy(folder: Path, schema: Any) -> None:
+    """After a write that failed (a full disk, an interrupt): every file that the
+    latest commit does not hold is removed: segments never committed, temporary
+    folders, a table of contents or a seal written for a commit that did not happen.
+    The caller holds the write lock."""
+    import shutil
+
+    from whoosh.index import TOC
+
+    gen = latest(folder)
+    if gen is None:
+        return
+    store = SealedStorage(folder)
+    store.pinned = gen
+    keep = {
+        f"{seg.segment_id()}." for seg in TOC.read(store, INDEXNAME, gen, schema=schema).segments
+    }
+    for entry in os.scandir(folder):
+        name = entry.name
+        seal = _SEAL.match(name)
+        if entry.is_dir(follow_symlinks=False):
+            if name.startswith(f"{INDEXNAME}.tmp-"):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        elif (
+            (_SEGMENT.match(name) and not any(name.startswith(k) for k in keep))
+            or (name.startswith(f"_{INDEXNAME}_") and not _TOC.match(name))  # a TOC half-written
+            or (seal is not None and int(seal.group(1)) > gen)
+            or (name.startswith(".conflict-seal-") and name.endswith(".part"))
+        ):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
