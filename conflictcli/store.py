@@ -372,18 +372,36 @@ def _sql_error(e: sqlite3.Error) -> bool:
 
 
 class _Found(dict[str, Any]):
-    """Articles (or texts) read from the catalogue, with some left out as damaged:
-    `get` passes over one with a warning (a page shows the rest), `[id]` raises its
-    Damaged (`show` names it). A plain dict when nothing is damaged."""
+    """Articles (or texts) read from the catalogue, by id. `[id]` of one that is not
+    there is a DataError naming it (a file's link that names an article the catalogue
+    lacks), not a KeyError; `get` is dict's own."""
 
-    def __init__(self, found: dict[str, Any], damaged: dict[str, Damaged]) -> None:
-        super().__init__(found)
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.path, self.folder = store.path, store.folder
+
+    def __missing__(self, key: str) -> Any:
+        raise DataError(
+            f"Article {key} is named by a file's record in the catalogue {self.path}, "
+            "which does not hold it.",
+            f"Run 'conflict check --repair --index {self.folder}': it drops the links to "
+            "articles that are gone, and the next ingest reads their files again.",
+        )
+
+
+class _FoundDamaged(_Found):
+    """_Found with some articles left out as damaged: `get` passes over one with a
+    warning (a page shows the rest), `[id]` raises its Damaged (`show` names it)."""
+
+    def __init__(self, store: Store, found: dict[str, Any], damaged: dict[str, Damaged]) -> None:
+        super().__init__(store)
+        self.update(found)
         self.damaged = damaged
 
     def __missing__(self, key: str) -> Any:
         if key in self.damaged:
             raise self.damaged[key]
-        raise KeyError(key)
+        return super().__missing__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
         if key in self.damaged:
@@ -969,7 +987,7 @@ class Store:
     def bodies(self, ids: list[str]) -> dict[str, str]:
         """The texts of these articles (those that exist). A damaged one is left out:
         `.get()` and iterating pass over it, `[id]` raises its Damaged."""
-        out: dict[str, str] = {}
+        out: dict[str, str] = _Found(self)
         damaged: dict[str, Damaged] = {}
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
@@ -986,7 +1004,7 @@ class Store:
                     out[aid] = self.text(body, aid)
                 except Damaged as e:
                     damaged[aid] = e
-        return _Found(out, damaged) if damaged else out
+        return _FoundDamaged(self, out, damaged) if damaged else out
 
     @_reading
     def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
@@ -1068,8 +1086,9 @@ class Store:
             if type(path) is str and len(path) <= MAX_PATH_CHARS and type(row) is int:
                 out.append(_place(path, row))
             else:
-                why = f"a link's path is {_text_flaw(path, MAX_PATH_CHARS) or 'text'}"
-                warn(self._link_damaged(article_id, f"{why} (row {_shown(row)})"))
+                why = _text_flaw(path, MAX_PATH_CHARS)
+                what = f"a link's path is {why}" if why else f"a link's row is {_shown(row)}"
+                warn(self._link_damaged(article_id, what))
         return out
 
     def _link_damaged(self, article_id: str, why: str) -> Damaged:
@@ -1082,7 +1101,7 @@ class Store:
         not decompress a text it does not show. A damaged article is left out: `.get()`
         passes over it with a warning (a page shows the rest), `[id]` raises its
         Damaged (`show` names it)."""
-        out: dict[str, Article] = {}
+        out: dict[str, Article] = _Found(self)
         damaged: dict[str, Damaged] = {}
         columns = self._columns if texts else self._columns.replace(", body,", ", NULL,")
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
@@ -1101,7 +1120,7 @@ class Store:
                     out[row[0]] = self._article(row, paths.get(row[0], []), texts)
                 except Damaged as e:
                     damaged[row[0]] = e
-        return _Found(out, damaged) if damaged else out
+        return _FoundDamaged(self, out, damaged) if damaged else out
 
     def _paths_of(self, chunk: list[str]) -> dict[str, list[str]]:
         """The paths of these articles, by id."""
@@ -1381,7 +1400,8 @@ class Store:
         ).fetchall()
         if not self._warned_dates:
             self._warned_dates = True
-            warnings.warn(DamagedWarning(self._dates_damaged().message), stacklevel=4)
+            e = self._dates_damaged()
+            warnings.warn(DamagedWarning(f"{e.message} {e.hint}"), stacklevel=4)
         return {d: n for d, n in rows if type(d) is str}
 
     def _dates_damaged(self) -> Damaged:
