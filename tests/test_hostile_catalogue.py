@@ -18,6 +18,7 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,7 @@ ATTACKS = {a.name: a for a in [*ROWS, *SCHEMAS]}
 
 
 def victim_of(archive: Path) -> str:
-    with sqlite3.connect(archive / CATALOGUE) as db:
+    with closing(sqlite3.connect(archive / CATALOGUE)) as db, db:
         row = db.execute(
             "SELECT article_id FROM links WHERE path = ?", (str(VICTIM_FILE.resolve()),)
         ).fetchone()
@@ -420,7 +421,7 @@ def test_check_reports_a_wrong_schema(name: str, attacked: Any) -> None:
 
 # -- check --repair mends what it can, and loses nothing ------------------------------------
 def _damaged_rows(archive: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(archive / CATALOGUE) as db:
+    with closing(sqlite3.connect(archive / CATALOGUE)) as db, db:
         return db.execute("SELECT id, problem, action, length(body) FROM damaged").fetchall()
 
 
@@ -512,7 +513,7 @@ def test_damaged_links_files_and_meta_are_found_and_mended(
     archive = tmp_path / "a"
     shutil.copytree(sample_archive, archive)
     victim = victim_of(archive)
-    with sqlite3.connect(archive / CATALOGUE) as db:
+    with closing(sqlite3.connect(archive / CATALOGUE)) as db, db:
         db.execute("UPDATE links SET row = 'x' WHERE article_id = ?", (victim,))
         db.execute("UPDATE files SET size = 'big' WHERE path LIKE '%kyiv-morning-barrage%'")
         db.execute("UPDATE files SET mtime = x'00' WHERE path LIKE '%kharkiv-border%'")
