@@ -31,7 +31,15 @@ from typing import Any
 
 from conflictcli.archive import CATALOGUE, INDEX_LAYOUT, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
-from conflictcli.store import REMADE, REPAIRS, SCHEMA_VERSION, Damaged, Flaw, Store
+from conflictcli.store import (
+    REPAIRS,
+    SCHEMA_VERSION,
+    Damaged,
+    Flaw,
+    Store,
+    Survey,
+    schema_repairable,
+)
 
 EXAMPLES = 10  # ids shown for each kind of problem
 
@@ -104,12 +112,12 @@ def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckRe
 def _check_schema(location: Path, e: Damaged, repair: bool, wait: float) -> CheckReport:
     """The report on a catalogue whose tables are not conflict's. --repair makes the
     missing tables of REMADE again, empty, then checks and repairs the rest."""
-    remade = all(p.endswith("is missing") and p.split()[1] in REMADE for p in e.problems)
+    remade = schema_repairable(e.problems)
     problem = Problem(
         "catalogue_schema",
         len(e.problems),
         e.problems[:EXAMPLES],
-        "make the missing tables again, empty"
+        "make the missing tables again, empty; drop triggers and views"
         if remade
         else "none: restore the catalogue from a copy, or ingest the files again",
     )
@@ -145,25 +153,27 @@ def _number(read: Callable[[], int]) -> int:
         return -1
 
 
-def _check(archive: Archive) -> CheckReport:
+def _check(archive: Archive, survey: bool = True) -> CheckReport:
+    """What is wrong: with the catalogue (unless not `survey`: reconcile, which puts
+    the index right after a crash, reads no text), then between catalogue and index."""
     store = archive.store
-    survey = store.survey()
-    known = survey.dates
+    found = store.survey() if survey else Survey(_dates(store), [])
+    known = found.dates
     schema = _number(store.schema_version)
     layout = _number(store.index_layout)
     report = CheckReport(str(archive.folder), store.article_count(), -1, schema, layout)
-    report.flaws = survey.flaws
+    report.flaws = found.flaws
     add = report.problems.append
     for kind, repair in CATALOGUE_KINDS.items():
-        found = [f for f in survey.flaws if f.kind == kind]
-        if not found:
+        flaws = [f for f in found.flaws if f.kind == kind]
+        if not flaws:
             continue
-        rows = {(f.row, f.why) if kind == "meta_invalid" else f.row for f in found}
-        refs = list(dict.fromkeys(_ref(f) for f in found))
-        reasons = [f"{_ref(f)}: {f.why}" for f in found[:EXAMPLES]]
+        rows = {(f.row, f.why) if kind == "meta_invalid" else f.row for f in flaws}
+        refs = list(dict.fromkeys(_ref(f) for f in flaws))
+        reasons = [f"{_ref(f)}: {f.why}" for f in flaws[:EXAMPLES]]
         add(Problem(kind, len(rows), refs[:EXAMPLES], repair, reasons=reasons))
-        report.ids[kind] = [f.article for f in found if f.article]
-    flawed = {f.article for f in survey.flaws if f.article}
+        report.ids[kind] = [f.article for f in flaws if f.article]
+    flawed = {f.article for f in found.flaws if f.article}
     if schema > SCHEMA_VERSION:
         add(Problem("catalogue_newer", 1, [str(schema)], "none: upgrade conflict"))
     if layout != INDEX_LAYOUT:
@@ -209,6 +219,12 @@ def _check(archive: Archive) -> CheckReport:
             )
         )
     return report
+
+
+def _dates(store: Store) -> dict[str, str | None]:
+    """Each article's date by id, as the catalogue holds them (no text read)."""
+    rows = store.conn.execute("SELECT id, date FROM articles")
+    return {i: d if isinstance(d, str) else None for i, d in rows if isinstance(i, str)}
 
 
 def _ref(f: Flaw) -> str:
@@ -279,7 +295,7 @@ def _repair(archive: Archive, report: CheckReport) -> None:
         rebuild_index(archive)
         for p in report.problems:
             p.repaired = p.repaired or p.kind in ("index_layout", "index_unreadable")
-        fresh = _check(archive)
+        fresh = _check(archive, survey=False)  # the catalogue is as it was
         report.indexed, report.ids = fresh.indexed, fresh.ids
         report.problems += [p for p in fresh.problems if p.kind not in kinds]
         kinds = {p.kind: p for p in report.problems if not p.repaired}
@@ -319,7 +335,7 @@ def reconcile(archive: Archive) -> list[Problem]:
     """The index put right by the catalogue, for an ingest that finds the two apart
     (Archive.in_sync: a run died between their commits); the caller holds
     archive.writing(). What was found, all of it repaired."""
-    report = _check(archive)
+    report = _check(archive, survey=False)
     _repair(archive, report)
     if not report.problems:
         with archive.store.batch():

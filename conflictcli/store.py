@@ -571,6 +571,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT m.name, p.name, upper(p.type) FROM sqlite_master AS m,"
             " pragma_table_info(m.name) AS p WHERE m.type = 'table'"
+            " UNION ALL SELECT ' ' || type, name, '' FROM sqlite_master"
+            " WHERE type IN ('trigger', 'view')"
         )
         for table, column, kind in rows:
             out.setdefault(table, {})[column] = kind
@@ -579,10 +581,11 @@ class Store:
     def schema_damaged(self) -> Damaged:
         problems = self.schema_problems
         shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
-        if all(p.endswith("is missing") and p.split()[1] in REMADE for p in problems):
+        if schema_repairable(problems):
             hint = (
                 f"Run 'conflict check --repair --index {self.folder}': it makes the "
-                "missing tables again, empty (the next ingest reads the files again)."
+                "missing tables again, empty (the next ingest reads the files again), "
+                "and drops triggers and views."
             )
         else:
             hint = (
@@ -611,9 +614,15 @@ class Store:
         return any(r[1] == column for r in self.conn.execute(f"PRAGMA table_info({table})"))
 
     def remake_tables(self) -> list[str]:
-        """The tables of REMADE that are missing, made again (empty) in the caller's
-        write transaction; returns their names."""
+        """The tables of REMADE that are missing, made again (empty), and the triggers
+        and views dropped (conflict makes none), in the caller's write transaction;
+        returns the tables made."""
         tables = self._tables()
+        for kind in ("trigger", "view"):
+            for name in tables.get(f" {kind}", {}):
+                self.conn.execute(
+                    f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"'
+                )
         statements = {
             "meta": SCHEMA_STATEMENTS["meta"],
             "files": SCHEMA_STATEMENTS["files"],
@@ -1194,24 +1203,27 @@ class Store:
         """The date (YYYY-MM-DD) and the source of each of these articles that exists. A
         damaged date (or source) is None, with a warning: the article counts as undated."""
         out: dict[str, tuple[str | None, str | None]] = {}
+        days: set[Any] = {None}  # the dates found to be days (a few for many articles)
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT id, date, source FROM articles WHERE id IN ({marks})"
             for aid, date, source in self.conn.execute(sql, chunk):
-                if not (
-                    (date is None or _as_day(date) is not None)
-                    and (source is None or (type(source) is str and len(source) <= MAX_TEXT_CHARS))
-                ):
-                    if date is not None and _as_day(date) is None:
+                if date not in days:
+                    if _as_day(date) is None:
                         flaw = self.damaged(
                             "date_invalid", f"its date is {_shown(date)}, not a day", aid
                         )
                         warn(flaw, "It is counted as undated.")
                         date = None
-                    if source is not None and (why := _text_flaw(source)):
-                        flaw = self.damaged("field_invalid", f"its source is {why}", aid)
-                        warn(flaw, "It is counted as naming no outlet.")
-                        source = None
+                    else:
+                        days.add(date)
+                if source is not None and (type(source) is not str or len(source) > MAX_TEXT_CHARS):
+                    why = _text_flaw(source)
+                    warn(
+                        self.damaged("field_invalid", f"its source is {why}", aid),
+                        "It is counted as naming no outlet.",
+                    )
+                    source = None
                 out[aid] = (date, source)
         return out
 
@@ -1872,12 +1884,27 @@ def _mended_text(value: Any) -> str | None:
     return None
 
 
+def schema_repairable(problems: list[str]) -> bool:
+    """Whether check --repair mends every one of these problems of the schema: tables of
+    REMADE missing, triggers and views."""
+    return all(
+        (p.endswith(" is missing") and p.split()[:1] == ["table"] and p.split()[1] in REMADE)
+        or p.split()[:1] in (["trigger"], ["view"])
+        for p in problems
+    )
+
+
 def _schema_problems(tables: dict[str, dict[str, str]]) -> list[str]:
     """What is wrong with a catalogue's tables: each one missing, each column missing
     or of another type ([] for a new catalogue, which has none)."""
     if not tables:
         return []
-    problems = []
+    problems = [  # SQL the catalogue would run when read or written: conflict makes none
+        f"{kind.strip()} {name!r} is not conflict's"
+        for kind, names in tables.items()
+        if kind in (" trigger", " view")
+        for name in names
+    ]
     for table, columns in TABLES.items():
         has = tables.get(table)
         if has is None:
