@@ -144,6 +144,11 @@ def _articles_missing(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
     db.execute("DROP TABLE articles")
 
 
+def _trigger(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
+    # SQL that the next ingest would run: every article added wipes the archive
+    db.execute("CREATE TRIGGER wipe AFTER INSERT ON articles BEGIN DELETE FROM articles; END")
+
+
 def _date_an_integer_column(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
     _writable_schema(db, "date TEXT,", "date INTEGER,")
 
@@ -173,6 +178,9 @@ ROWS = [
 ]
 SCHEMAS = [
     Attack("runs_missing", _runs_missing, "catalogue_schema", "table runs is missing", schema=True),
+    Attack(
+        "trigger", _trigger, "catalogue_schema", "trigger 'wipe' is not conflict's", schema=True
+    ),
     Attack(
         "articles_missing",
         _articles_missing,
@@ -460,23 +468,29 @@ def test_repair_mends_or_moves_the_row_aside_and_keeps_it(
     assert found.code == 0 and victim in found.stdout and found.stderr == ""
 
 
-def test_repair_makes_a_missing_table_again(
-    sample_archive: Path, tmp_path: Path, bomb: Any
+@pytest.mark.parametrize("name", ["runs_missing", "trigger"])
+def test_repair_makes_a_missing_table_again_and_drops_a_trigger(
+    name: str, sample_archive: Path, tmp_path: Path, bomb: Any
 ) -> None:
-    archive, victim = tamper(sample_archive, tmp_path / "a", ATTACKS["runs_missing"], bomb)
+    archive, victim = tamper(sample_archive, tmp_path / "a", ATTACKS[name], bomb)
     r = conflict("check", "--repair", "--json", "--index", str(archive))
     clean(r)
     assert r.code == 0 and json.loads(r.stdout)["ok"], r.stdout
     assert json.loads(r.stdout)["problems"][0] == {
         "kind": "catalogue_schema",
         "count": 1,
-        "examples": ["table runs is missing"],
-        "repair": "make the missing tables again, empty",
+        "examples": [ATTACKS[name].said],
+        "repair": "make the missing tables again, empty; drop triggers and views",
         "repaired": True,
         "reasons": [],
     }
     assert conflict("show", victim, "--index", str(archive)).code == 0
     assert conflict("stats", "--json", "--index", str(archive)).code == 0
+    new = tmp_path / "new" / "kupiansk.txt"
+    new.parent.mkdir()
+    new.write_text(" date 2024-09-01 Shelling in Kupiansk, officials said.", encoding="utf-8")
+    more = conflict("ingest", str(new.parent), "--json", "--index", str(archive))
+    assert more.code == 0 and json.loads(more.stdout)["articles"] == 51  # none wiped
 
 
 @pytest.mark.parametrize("name", ["articles_missing", "date_an_integer_column"])
