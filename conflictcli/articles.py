@@ -62,6 +62,12 @@ MONTHS = {
     ]
 }
 TITLE_MAX = 90
+MAX_ARTICLE_CHARS = 4_000_000  # a longer text is not an article (a dump, a book, junk)
+# The years an article's date may fall in. A day outside them (0001-01-01, 9999-12-31,
+# 99999-01-01: a placeholder, a typo, a hostile file) is kept as written but the article
+# is undated: date filters, timelines and stats never see it.
+FIRST_YEAR, LAST_YEAR = 1800, 2200
+YEARS = f"the years {FIRST_YEAR}–{LAST_YEAR}"
 
 
 @dataclass
@@ -81,6 +87,9 @@ class Article:
     warnings: list[str] = field(default_factory=list)
     row: int = 0  # where in its file: 0 the whole file, n row n of a CSV, line n of JSONL
     cluster: str | None = None  # its story: the id of the story's first article
+    # the date as written when it is outside FIRST_YEAR..LAST_YEAR (the article is then
+    # undated); not kept by the catalogue: a file's date line keeps it in the body
+    date_written: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:
@@ -109,12 +118,18 @@ def _read_date(tokens: list[str]) -> dt.date | None:
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# a day of a year past 9999, which no date type holds (99999-01-01)
+_FAR_DAY = re.compile(r"[+-]?0*[1-9][0-9]{4,}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])\b")
+DATE_MAX_CHARS = 100  # a longer text is no date (dateutil reads it slowly, a character at a time)
 
 
 def read_date(text: str) -> dt.date | None:
     """A date in any form python-dateutil reads (2022-08-01T16:23:25Z, 2022/06/23,
     June 23, 2022), as the day written: no time zone is applied. None without a year:
-    not a date we can trust."""
+    not a date we can trust. Any year a date type holds (1 to 9999): `in_years` says
+    whether the day may be an article's."""
+    if len(text) > DATE_MAX_CHARS:
+        return None
     if _ISO_DAY.match(text):  # the seed format's own: read as dateutil reads it, 50x faster
         try:
             return dt.date.fromisoformat(text)
@@ -131,12 +146,42 @@ def read_date(text: str) -> dt.date | None:
     return when.date()
 
 
-def _parse_date_prefix(rest: str) -> tuple[dt.date | None, str, str | None]:
-    """Split `27 March 2024 Body text...` into (date, body, problem).
+def in_years(day: dt.date) -> bool:
+    """Whether a day may be an article's date (FIRST_YEAR to LAST_YEAR)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def beyond_years(written: str, day: dt.date | None) -> bool:
+    """Whether a date as written (read as `day`, or None) names a day outside
+    FIRST_YEAR..LAST_YEAR: one that reads (0001-01-01, 9999-12-31), or one of a year
+    past 9999 (99999-01-01)."""
+    if day is not None:
+        return not in_years(day)
+    return bool(_FAR_DAY.match(written.strip()))
+
+
+def day_of(written: str) -> tuple[dt.date | None, str | None, bool]:
+    """The date of a field as written, the warning when it gives none (no date, one
+    that does not read, a day outside the years), and whether it was outside them."""
+    written = written.strip()
+    if not written:
+        return None, "no date: indexed with an unknown date", False
+    day = read_date(written)
+    if day is not None and in_years(day):
+        return day, None, False
+    shown = repr(written[:40])
+    if beyond_years(written, day):
+        why = f"unreadable date {shown} (outside {YEARS}): indexed with an unknown date"
+        return None, why, True
+    return None, f"unreadable date {shown}: indexed with an unknown date", False
+
+
+def _parse_date_prefix(rest: str) -> tuple[dt.date | None, str, str | None, str]:
+    """Split `27 March 2024 Body text...` into (date, body, problem, date as written).
 
     The date may take one to five words; the longest run of words that dateutil reads
     wins. When nothing reads, a leading date-looking word is dropped and reported."""
-    tokens = rest.split(" ")
+    tokens = rest.split(" ", 5)  # the date is in the first five words
     found: tuple[dt.date, int] | None = None
     for k in range(min(5, len(tokens)), 0, -1):
         when = _read_date(tokens[:k])
@@ -145,23 +190,30 @@ def _parse_date_prefix(rest: str) -> tuple[dt.date | None, str, str | None]:
         if when and (found is None or when == found[0]):
             found = (when, k)
     if found:
-        return found[0], " ".join(tokens[found[1] :]).lstrip(), None
+        written = " ".join(tokens[: found[1]])
+        return found[0], " ".join(tokens[found[1] :]).lstrip(), None, written
     first = tokens[0] if tokens else ""
     if first and any(c.isdigit() for c in first):
-        return None, " ".join(tokens[1:]).lstrip(), f"unreadable date {first!r}"
-    return None, rest, "date line without a date"
+        return None, " ".join(tokens[1:]).lstrip(), f"unreadable date {first[:40]!r}", first
+    return None, rest, "date line without a date", ""
+
+
+def _header(text: str) -> tuple[dt.date | None, str, str | None, str]:
+    """(date, remaining text, problem, the date as written) for a file's full text."""
+    first, _, remainder = text.partition("\n")
+    m = HEADER.match(first)
+    if not m:
+        return None, text, "no date line", ""
+    date, first_body, problem, written = _parse_date_prefix(m.group("rest").strip())
+    if not first_body:
+        return date, remainder, problem, written
+    return date, first_body + "\n" + remainder, problem, written
 
 
 def split_header(text: str) -> tuple[dt.date | None, str, str | None]:
     """Return (date, remaining text, problem) for a file's full text."""
-    first, _, remainder = text.partition("\n")
-    m = HEADER.match(first)
-    if not m:
-        return None, text, "no date line"
-    date, first_body, problem = _parse_date_prefix(m.group("rest").strip())
-    if not first_body:
-        return date, remainder, problem
-    return date, first_body + "\n" + remainder, problem
+    date, rest, problem, _ = _header(text)
+    return date, rest, problem
 
 
 def clean_body(text: str) -> str:
@@ -241,17 +293,24 @@ def parse_article(
     elsewhere (a sidecar file): a title given is used as is, a date only when the
     text has none."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    found, rest, problem = split_header(text)
+    found, rest, problem, written = _header(text)
     fields, rest = _field_lines(rest)
     title = title or fields.get("title")
     source = source or fields.get("source")
     url = url or fields.get("url")
     author = author or fields.get("author")
     source = source or domain_of(url)
+    beyond = beyond_years(written, found)
+    if beyond:  # kept as written, as the start of its text; the article is undated
+        found = None
+        rest = f"{written} {rest.lstrip()}" if rest.strip() else rest
+        problem = f"unreadable date {written[:40]!r} (outside {YEARS}), kept in the text as written"
     body = clean_body(rest)
     warnings = []
     if found is None and date is None:
         warnings.append(f"{problem or 'no date'}: indexed with an unknown date")
+    elif beyond:
+        warnings.append(f"{problem}; dated by its metadata file instead")
     when = found or date
     derived = not title
     return Article(
@@ -264,4 +323,5 @@ def parse_article(
         author=author,
         title_derived=derived,
         warnings=warnings,
+        date_written=written if beyond else None,
     )

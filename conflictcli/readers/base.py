@@ -10,9 +10,9 @@ from conflictcli.articles import (
     Article,
     clean_body,
     content_id,
+    day_of,
     derive_title,
     domain_of,
-    read_date,
 )
 
 
@@ -123,7 +123,8 @@ def recognise(names: list[str], given: dict[str, str] | None = None) -> dict[str
 
 def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
     """An article from the recognised fields of a row or record (field -> value).
-    Raises ValueError with the reason when there is no text."""
+    Raises ValueError with the reason when there is no text. A date outside the years
+    an article may have is kept in `date_written`, and the article is undated."""
     body = clean_body(_text(fields.get("text")).replace("\r\n", "\n").replace("\r", "\n"))
     if not body:
         raise ValueError("no text")
@@ -135,11 +136,8 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
     author = " ".join(_text(names).split()) or None
     source = " ".join(_text(fields.get("source")).split()) or domain_of(url)
     raw_date = _text(fields.get("date")).strip()
-    date = read_date(raw_date) if raw_date else None
-    warnings = []
-    if date is None:
-        why = f"unreadable date {raw_date[:40]!r}" if raw_date else "no date"
-        warnings.append(f"{why}: indexed with an unknown date")
+    date, warning, beyond = day_of(raw_date)
+    warnings = [warning] if warning else []
     return Article(
         id=content_id(date, body),
         date=date,
@@ -151,6 +149,7 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
         title_derived=not title,
         warnings=warnings,
         row=row,
+        date_written=raw_date if beyond else None,
     )
 
 
