@@ -5,6 +5,7 @@ finds the files and picks the reader by the file's suffix (under a compression s
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import hashlib
 import io
@@ -73,64 +74,156 @@ def suffix_of(name: str) -> str:
 def discover(paths: Iterable[Path]) -> Found:
     """Every readable file named by `paths` (folders walked recursively; hidden files
     and folders, README and metadata files skipped), and what was passed over. Pipes,
-    sockets and devices are never opened; symbolic links to folders are not followed,
-    so a loop cannot hold the walk. Paths are strings: building a Path object for each
-    of a million files costs more than the walk."""
-    found: set[str] = set()
-    suffixes: Counter[str] = Counter()
-    hidden = not_articles = 0
-    refused: list[tuple[str, str]] = []
+    sockets and devices are never opened. Symbolic links met in a walk: a link to a
+    folder is not followed (so no loop can hold the walk), nor is a link loop, a broken
+    link, or a link to a file outside the folder given; each is listed with the reason.
+    A link to a file inside the folder given is read as that file. A path given is the
+    user's choice: a link given is followed wherever it leads. Paths are strings:
+    building a Path object for each of a million files costs more than the walk."""
+    walk = _Walk()
     for given in paths:
         p = Path(given).expanduser()
-        if not p.exists():
-            raise UsageError(f"Path not found: {given}", "Check the path and run the ingest again.")
+        try:
+            os.stat(p)
+        except OSError as e:
+            if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                walk.refused.append((shown_path(str(p.absolute())), f"cannot read: {e.strerror}"))
+                continue
+            raise UsageError(
+                f"Path not found: {given}{_missing(p)}", "Check the path and run the ingest again."
+            ) from None
         p = p.resolve()
         if not _utf8(str(p)):
-            refused.append((shown_path(str(p)), BAD_NAME))
+            walk.refused.append((shown_path(str(p)), BAD_NAME))
             continue
         if not p.is_dir():
             why = _not_a_file(p)
             if why:
-                refused.append((str(p), why))
+                walk.refused.append((str(p), why))
             else:  # named explicitly: read it whatever its suffix, or report it
-                found.add(str(p))
+                walk.found.add(str(p))
             continue
-        folders = [str(p)]
+        walk.folder(str(p))
+    return walk.done()
+
+
+def _missing(p: Path) -> str:
+    """Why a path given is not there, when it is a link."""
+    if not os.path.islink(p):
+        return ""
+    try:
+        os.stat(p)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return " (a link loop)"
+    return f" (a link to {shown_path(os.readlink(p))}, which does not exist)"
+
+
+class _Walk:
+    """The files found in folders, and what was passed over."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.suffixes: Counter[str] = Counter()
+        self.hidden = self.not_articles = 0
+        self.refused: list[tuple[str, str]] = []
+
+    def folder(self, root: str) -> None:
+        """Walk the folder `root` (absolute, its links resolved)."""
+        folders = [root]
         while folders:
             folder = folders.pop()
             try:
                 entries = list(os.scandir(folder))
             except OSError as e:
-                refused.append((folder, f"cannot list this folder: {e.strerror}"))
+                self.refused.append((shown_path(folder), f"cannot list this folder: {e.strerror}"))
                 continue
             for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    hidden += 1
-                elif not _utf8(name):  # the catalogue and every output keep names as text
-                    refused.append((shown_path(entry.path), BAD_NAME))
-                elif entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                elif entry.is_symlink() and entry.is_dir():
-                    refused.append((entry.path, "a link to a folder: not followed"))
-                elif name.lower() in NOT_ARTICLES:
-                    not_articles += 1
-                elif suffix_of(name) not in READERS:
-                    suffixes[os.path.splitext(name.lower())[1]] += 1
-                elif not entry.is_file():  # a pipe, socket or device (or a broken link)
-                    refused.append((entry.path, _not_a_file(Path(entry.path)) or "not a file"))
+                try:
+                    self._entry(entry, root, folders)
+                except OSError as e:  # gone, or unreadable, since the folder was listed
+                    self.refused.append((shown_path(entry.path), f"cannot read: {e.strerror}"))
+
+    def _entry(self, entry: os.DirEntry[str], root: str, folders: list[str]) -> None:
+        name = entry.name
+        if name.startswith("."):
+            self.hidden += 1
+        elif not _utf8(name):  # the catalogue and every output keep names as text
+            self.refused.append((shown_path(entry.path), BAD_NAME))
+        elif entry.is_dir(follow_symlinks=False):
+            folders.append(entry.path)
+        elif entry.is_symlink():
+            self._link(entry.path, root)
+        elif name.lower() in NOT_ARTICLES:
+            self.not_articles += 1
+        elif suffix_of(name) not in READERS:
+            self.suffixes[os.path.splitext(name.lower())[1]] += 1
+        elif not entry.is_file(follow_symlinks=False):  # a pipe, socket or device
+            self.refused.append((entry.path, _not_a_file(Path(entry.path)) or "not a file"))
+        else:
+            self.found.add(entry.path)
+
+    def _link(self, path: str, root: str) -> None:
+        """A symbolic link met in the walk of `root`."""
+        name = os.path.basename(path)
+        try:
+            mode = os.stat(path).st_mode  # what it leads to
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                self.refused.append((path, "a link loop: not followed"))
+            elif not self._counted(name):
+                if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                    to = shown_path(os.readlink(path))
+                    self.refused.append((path, f"a broken link (to {to}, which does not exist)"))
                 else:
-                    found.add(entry.path)
-    ignored = [
-        Ignored(f"files ending in {s}" if s else "files without a suffix", n, _unsupported())
-        for s, n in sorted(suffixes.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    if hidden:
-        ignored.append(Ignored("hidden files or folders", hidden, "hidden: skipped"))
-    if not_articles:
-        reason = "notes about the articles, not articles (name one to read it)"
-        ignored.append(Ignored("README, LICENSE and metadata files", not_articles, reason))
-    return Found(sorted(found), ignored, refused)
+                    self.refused.append((path, f"cannot read: {e.strerror}"))
+            return
+        if stat.S_ISDIR(mode):
+            self.refused.append((path, "a link to a folder: not followed"))
+            return
+        if self._counted(name):
+            return
+        target = os.path.realpath(path)
+        if not _inside(target, root):
+            self.refused.append(
+                (
+                    path,
+                    f"links outside the folder given (to {shown_path(target)}): not followed; "
+                    "name that file itself to read it",
+                )
+            )
+        elif not stat.S_ISREG(mode):
+            self.refused.append((path, _not_a_file(Path(path)) or "not a file"))
+        else:
+            self.found.add(path)
+
+    def _counted(self, name: str) -> bool:
+        """Whether a name is passed over whatever it is (a note, a format not read), and
+        counted as such."""
+        if name.lower() in NOT_ARTICLES:
+            self.not_articles += 1
+        elif suffix_of(name) not in READERS:
+            self.suffixes[os.path.splitext(name.lower())[1]] += 1
+        else:
+            return False
+        return True
+
+    def done(self) -> Found:
+        ignored = [
+            Ignored(f"files ending in {s}" if s else "files without a suffix", n, _unsupported())
+            for s, n in sorted(self.suffixes.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        if self.hidden:
+            ignored.append(Ignored("hidden files or folders", self.hidden, "hidden: skipped"))
+        if self.not_articles:
+            reason = "notes about the articles, not articles (name one to read it)"
+            ignored.append(Ignored("README, LICENSE and metadata files", self.not_articles, reason))
+        return Found(sorted(self.found), ignored, self.refused)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or under it (both absolute, links resolved)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 BAD_NAME = "its name is not valid UTF-8 (shown with \\x escapes): rename it to read it"
@@ -156,6 +249,11 @@ def _not_a_file(p: Path) -> str | None:
         mode = os.stat(p).st_mode
     except OSError as e:
         return f"cannot read: {e.strerror}"
+    return not_regular(mode)
+
+
+def not_regular(mode: int) -> str | None:
+    """Why a file of this mode is not read (a pipe, a socket, a device), or None."""
     if stat.S_ISREG(mode):
         return None
     kind = (
