@@ -28,9 +28,21 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from conflictcli import workers
 from conflictcli.archive import INDEX_LAYOUT, Archive
-from conflictcli.articles import Article
+from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.errors import WAIT_S, ArchiveMissing, DataError
-from conflictcli.readers import Ignored, Sidecars, SkipFile, discover, read, stream, streams
+from conflictcli.readers import (
+    COMPRESSED,
+    TEXT_BYTES,
+    Ignored,
+    Sidecars,
+    SkipFile,
+    discover,
+    not_regular,
+    read,
+    stream,
+    streams,
+    suffix_of,
+)
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
@@ -143,9 +155,6 @@ def rebuild_index(archive: Archive, progress: Progress | None = None) -> IngestS
     """The search index of `archive` built again from the catalogue (the caller holds
     archive.writing())."""
     return _ingest(archive, [], [], False, progress or _NoProgress(), False, True, Sidecars())
-
-
-MAX_ARTICLE_CHARS = 4_000_000  # a longer text is not an article (a dump, a book, junk)
 
 
 def _bounded(articles: Iterable[Article], problems: list[tuple[int, str]]) -> Iterator[Article]:
@@ -403,29 +412,24 @@ class FileRead:
 
 
 def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
-    """Read, hash and parse one file."""
+    """Read, hash and parse one file: one larger than its format may hold (MAX_FILE_BYTES;
+    TEXT_BYTES for .txt and .md) is not read. A file that is no longer a regular file
+    (never opened), is gone or cannot be read is skipped with the reason."""
     try:
         stat = os.stat(name)
-        if stat.st_size > MAX_FILE_BYTES:
-            return FileRead(
-                name,
-                stat.st_size,
-                stat.st_mtime,
-                skip=f"{stat.st_size >> 20:,} MiB, more than the {MAX_FILE_BYTES >> 20:,} MiB read at once: "
-                "files of this format are read whole; split it, or make it CSV or JSON Lines "
-                "(they are read a row at a time, at any size)",
-            )
-        if name.lower().endswith((".txt", ".md")) and stat.st_size > 4 * MAX_ARTICLE_CHARS:
-            return FileRead(
-                name,
-                stat.st_size,
-                stat.st_mtime,
-                skip=f"{stat.st_size >> 20:,} MiB: more text than the {MAX_ARTICLE_CHARS:,} "
-                "characters an article may hold; not read (split it into articles)",
-            )
+        why = not_regular(stat.st_mode)
+        if why:
+            return FileRead(name, 0, 0.0, skip=why)
+        lower = name.lower()
+        text = suffix_of(lower) in (".txt", ".md") and os.path.splitext(lower)[1] not in COMPRESSED
+        limit = TEXT_BYTES if text else MAX_FILE_BYTES
+        if stat.st_size > limit:
+            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(stat.st_size, text))
         data = Path(name).read_bytes()
+        if len(data) > limit:  # it grew since
+            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(len(data), text))
     except OSError as e:
-        return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror}")
+        return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror or e}")
     got = FileRead(name, stat.st_size, stat.st_mtime, hashlib.sha256(data).hexdigest())
     if got.sha == known_sha:
         return got  # the same content: nothing to parse
@@ -442,6 +446,19 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
         got.skip = f"could not be read ({type(e).__name__}: {e}); CONFLICT_DEBUG=1 shows where"
     got.sidecar_warnings, sidecars.warnings[:] = sidecars.warnings[:], []
     return got
+
+
+def _too_large(size: int, text: bool) -> str:
+    if text:
+        return (
+            f"{size >> 20:,} MiB: more text than the {MAX_ARTICLE_CHARS:,} characters an "
+            "article may hold; not read (split it into articles)"
+        )
+    return (
+        f"{size >> 20:,} MiB, more than the {MAX_FILE_BYTES >> 20:,} MiB read at once: "
+        "files of this format are read whole; split it, or make it CSV or JSON Lines "
+        "(they are read a row at a time, at any size)"
+    )
 
 
 def _apply(

@@ -12,16 +12,17 @@ import io
 import lzma
 import os
 import stat
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from conflictcli.articles import Article
+from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.errors import UsageError
 from conflictcli.readers import html, records, table, text
-from conflictcli.readers.base import Problems, SkipFile, encoding_of
+from conflictcli.readers.base import JsonLines, Problems, SkipFile, encoding_of
 from conflictcli.readers.sidecar import SIDECAR_NAME, Sidecars
 
 Reader = Callable[[Path, bytes, Sidecars, Problems], list[Article]]
@@ -272,45 +273,120 @@ def _unsupported() -> str:
     return f"not a supported format (reads {', '.join(sorted(READERS))}, also compressed)"
 
 
-MAX_EXPANDED = 1 << 30  # 1 GiB: a compressed file that grows past it is refused
+MAX_EXPANDED = 1 << 30  # 1 GiB: a compressed file read whole that grows past it is refused
+# A .txt or .md file of more bytes than this holds more characters than an article may
+# (4 bytes a character at most, and a byte-order mark): it is not read, nor decompressed
+# further than this.
+TEXT_BYTES = 4 * (MAX_ARTICLE_CHARS + 2)
+_BROKEN = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)  # from decompressors
+
+
+def open_regular(path: str | Path) -> io.BufferedReader:
+    """A file opened to be read: never a pipe, socket or device (one that became such
+    since it was found raises SkipFile, without blocking on it)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        why = not_regular(os.fstat(fd).st_mode)
+        if why:
+            raise SkipFile(why.replace("never opened", "not read"))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read(
     path: Path, data: bytes, sidecars: Sidecars, problems: Problems | None = None
 ) -> list[Article]:
     """The articles in one file's bytes; rows or lines that give none are added to
-    `problems` (row, reason), and a file that gives none raises SkipFile."""
+    `problems` (row, reason), and a file that gives none raises SkipFile. A compressed
+    file is decompressed no further than its format is read whole (expanded_limit)."""
     name = path.name.lower()
     reader = READERS.get(suffix_of(name))
     if reader is None:
         raise SkipFile(_unsupported())
     opener = COMPRESSED.get(os.path.splitext(name)[1])
     if opener is not None:
+        limit = expanded_limit(name)
         try:
+            # past a few MiB, told first without keeping what it expands to: a
+            # compression bomb never reaches memory
+            if limit > HEAD and _expands_past(io.BytesIO(data), opener, limit + 1):
+                raise SkipFile(_expands(name, limit))
             with opener(io.BytesIO(data)) as f:
-                data = f.read(MAX_EXPANDED + 1)
-        except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
+                data = f.read(limit + 1)
+        except _BROKEN as e:
             raise SkipFile(f"cannot decompress: {e}") from e
-        if len(data) > MAX_EXPANDED:
-            raise SkipFile(f"expands past {MAX_EXPANDED >> 30} GiB: not read")
+        if len(data) > limit:
+            raise SkipFile(_expands(name, limit))
     return reader(path, data, sidecars, problems if problems is not None else [])
+
+
+def expanded_limit(name: str) -> int:
+    """The most bytes a compressed file of this name is decompressed to, read whole: as
+    much as an article may hold for .txt and .md, what is read whole of CSV and JSON
+    Lines (more streams, see streams()), MAX_EXPANDED for others."""
+    suffix = suffix_of(name.lower())
+    if suffix in (".txt", ".md"):
+        return TEXT_BYTES
+    if suffix in STREAMED:
+        return max(STREAM_FROM, 1)
+    return MAX_EXPANDED
+
+
+def _expands(name: str, limit: int) -> str:
+    if suffix_of(name) in (".txt", ".md"):
+        return (
+            f"expands to more than {limit:,} bytes: more text than the "
+            f"{MAX_ARTICLE_CHARS:,} characters an article may hold; not read (split it into articles)"
+        )
+    if suffix_of(name) in STREAMED:
+        return f"expands past {limit:,} bytes, more than when this ingest began; run it again"
+    return f"expands past {limit >> 30} GiB: not read"
 
 
 # -- large files, read as a stream -------------------------------------------------------
 STREAMED = {".csv", ".tsv", ".jsonl", ".ndjson"}  # formats read a row or a line at a time
-STREAM_FROM = 32 << 20  # files this large (on disk) stream: memory stays flat
+STREAM_FROM = 32 << 20  # files this large (on disk, or decompressed) stream: memory stays flat
 HEAD = 256 << 10  # the start of a streamed file, which tells its encoding and delimiter
 
 
 def streams(name: str) -> bool:
-    """Whether a file is read as a stream (a row at a time) rather than whole: only
-    CSV, TSV and JSON Lines files are looked at on disk."""
-    if suffix_of(name.lower()) not in STREAMED:
+    """Whether a file is read as a stream (a row at a time) rather than whole: CSV, TSV
+    and JSON Lines files of STREAM_FROM bytes or more, on disk or decompressed (a
+    compressed one is decompressed this far to know; a compression bomb never reaches
+    memory whole)."""
+    lower = name.lower()
+    if suffix_of(lower) not in STREAMED:
         return False
     try:
-        return os.stat(name).st_size >= STREAM_FROM
+        if os.stat(name).st_size >= STREAM_FROM:
+            return True
     except OSError:
         return False  # read_file says why
+    opener = COMPRESSED.get(os.path.splitext(lower)[1])
+    return opener is not None and _expands_past(name, opener, STREAM_FROM)
+
+
+def _expands_past(
+    file: str | IO[bytes], opener: Callable[[Any], io.BufferedIOBase], limit: int
+) -> bool:
+    """Whether a compressed file (a name, or its bytes as a file) holds `limit` bytes or
+    more, read and dropped a MiB at a time. A broken one does not: read whole, it is
+    reported."""
+    try:
+        with open_regular(file) if isinstance(file, str) else file as raw, opener(raw) as f:
+            held = 0
+            while held < limit:
+                got = f.read(min(1 << 20, limit - held))
+                if not got:
+                    return False
+                held += len(got)
+            return True
+    except (*_BROKEN, SkipFile):
+        return False
 
 
 class _Hashing(io.RawIOBase):
@@ -331,6 +407,12 @@ class _Hashing(io.RawIOBase):
             self.done += got
         return got or 0
 
+    def close(self) -> None:
+        try:
+            self._f.close()
+        finally:
+            super().close()
+
 
 @dataclass
 class Stream:
@@ -347,37 +429,56 @@ class Stream:
 def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
     """Open a large CSV/TSV or JSON Lines file (compressed too) to read it a row at a
     time. Raises SkipFile when it cannot be read (before any article); a row that
-    gives none is added to `problems`. The caller closes nothing: the file closes when
-    the articles are all read, or when the Stream is dropped."""
+    gives none is added to `problems`. No line is held past its bound (CsvLines,
+    JsonLines). A byte that does not decode becomes U+FFFD in a CSV; a JSON line that
+    is not UTF-8 is reported. The caller closes nothing: the file closes when the
+    articles are all read, or when the Stream is dropped."""
     name = path.name.lower()
-    raw = _Hashing(open(path, "rb"))  # noqa: SIM115 (closed with the stream)
+    raw = _Hashing(open_regular(path))
     opener = COMPRESSED.get(os.path.splitext(name)[1])
     binary: Any = opener(raw) if opener else raw
     buffered = io.BufferedReader(binary, HEAD)
     try:
-        head = buffered.peek(HEAD)[:HEAD]
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
-        raise SkipFile(f"cannot decompress: {e}") from e
-    if not head.strip():
-        raise SkipFile("empty file")
-    encoding = encoding_of(head)
-    # a byte that does not decode becomes U+FFFD: a large file is not read twice
-    lines = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
-    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    if suffix_of(name) in (".csv", ".tsv"):
-        got = table.articles(path, _lines(lines), sample, sidecars, problems)
-    else:
-        got = records.articles(_lines(lines), sidecars, problems)
+        try:
+            head = buffered.peek(HEAD)[:HEAD]
+        except _BROKEN as e:
+            raise SkipFile(f"cannot decompress: {e}") from e
+        if not head.strip():
+            raise SkipFile("empty file")
+        encoding = encoding_of(head)
+        tabular = suffix_of(name) in (".csv", ".tsv")
+        # a large file is not read twice: a CSV's bad bytes become U+FFFD, and a JSON
+        # line that is not UTF-8 is one bad line
+        errors = "surrogateescape" if encoding == "utf-8" and not tabular else "replace"
+        lines = io.TextIOWrapper(
+            buffered, encoding=encoding, errors=errors, newline="" if tabular else "\n"
+        )
+        readline = _guarded(lines.readline, opener is not None)
+
+        def close() -> None:
+            lines.close()
+            raw.close()  # a decompressor leaves the file it read open
+
+        if tabular:
+            sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+            got = table.articles(path, readline, sample, sidecars, problems, close=close)
+        else:
+            got = records.articles(JsonLines(readline), sidecars, problems, close=close)
+    except BaseException:
+        buffered.close()
+        raw.close()
+        raise
     return Stream(got, raw)
 
 
-def _lines(f: io.TextIOWrapper) -> Iterator[str]:
-    try:
-        first = True
-        for line in f:
-            yield line.lstrip("\ufeff") if first else line
-            first = False
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
-        raise SkipFile(f"cannot decompress: {e}") from e
-    finally:
-        f.close()
+def _guarded(readline: Callable[[int], str], compressed: bool) -> Callable[[int], str]:
+    """readline(limit) whose failures (a truncated .gz, a disk error) are SkipFile: the
+    rows read before are kept."""
+
+    def read(limit: int) -> str:
+        try:
+            return readline(limit)
+        except _BROKEN as e:
+            raise SkipFile(f"cannot decompress: {e}" if compressed else f"cannot read: {e}") from e
+
+    return read

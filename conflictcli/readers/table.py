@@ -1,22 +1,36 @@
 """CSV and TSV: one article per row, its columns recognised by their usual names.
 
 The delimiter is the csv sniffer's (comma, tab, semicolon or bar), quoted fields may
-span lines and be of any size, and the first row names the columns. Rows are numbered
-as a spreadsheet numbers them: the header is row 1, the first article row 2, so
-`file.csv:2` is the first article."""
+span lines, and the first row names the columns. Rows are numbered as a spreadsheet
+numbers them: the header is row 1, the first article row 2, so `file.csv:2` is the
+first article. A field of more than the characters an article may hold, or a row of
+more than MAX_LINE_CHARS, is skipped as soon as the reading passes that, never held
+whole; the rows after it are read."""
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from conflictcli.articles import Article
-from conflictcli.readers.base import Problems, SkipFile, decode, from_fields, recognise
+from conflictcli.articles import MAX_ARTICLE_CHARS, Article
+from conflictcli.readers.base import (
+    TOO_LONG_FIELD,
+    CsvLines,
+    Listed,
+    Problems,
+    Readline,
+    SkipFile,
+    TextLines,
+    TooLong,
+    decode,
+    from_fields,
+    recognise,
+)
 from conflictcli.readers.sidecar import Sidecars
 
-csv.field_size_limit(1 << 30)  # a whole article in a cell is larger than the default
+# the csv reader stops at a field this long (and CsvLines drops the rest of its row)
+csv.field_size_limit(MAX_ARTICLE_CHARS)
 DELIMITERS = ",\t;|"
 
 
@@ -24,51 +38,77 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
     text = decode(data).lstrip("\ufeff")
     if not text.strip():
         raise SkipFile("empty file")
-    return list(articles(path, io.StringIO(text, newline=""), text, sidecars, problems))
+    return list(articles(path, TextLines(text).readline, text, sidecars, problems))
 
 
 def articles(
-    path: Path, lines: Iterable[str], sample: str, sidecars: Sidecars, problems: Problems
+    path: Path,
+    readline: Readline,
+    sample: str,
+    sidecars: Sidecars,
+    problems: Problems,
+    close: Callable[[], None] | None = None,
 ) -> Iterator[Article]:
-    """The articles of a CSV's lines, as they are read (a file of any size streams);
-    `sample`, the start of the text, tells the delimiter. Raises SkipFile before the
-    first article when the header names no text column."""
+    """The articles of a CSV read with `readline(limit)` (of a text opened with
+    newline=""), as they are read (a file of any size streams); `sample`, the start of
+    the text, tells the delimiter. Raises SkipFile before the first article when the
+    header names no text column. `close` is called once the rows are all read."""
     dialect = _dialect(sample, tab=".tsv" in path.suffixes[-2:])
+    lines = CsvLines(readline, dialect.delimiter, csv.field_size_limit())
     rows = csv.reader(lines, dialect)
     try:
         header = next(rows)
-    except csv.Error as e:
-        raise SkipFile(f"not a readable CSV: {e}") from e
+    except (csv.Error, TooLong) as e:
+        why = TOO_LONG_FIELD if "field limit" in str(e) else str(e)
+        raise SkipFile(f"not a readable CSV: its first row: {why}") from e
+    except StopIteration:
+        raise SkipFile("empty file") from None
     columns = recognise(header, sidecars.columns)
     if "text" not in columns:
-        shown = ", ".join(repr(h) for h in header[:12])
+        shown = ", ".join(repr(h[:40]) for h in header[:12])
         raise SkipFile(
             f"no text column among {shown}; name it text, body, content, article or maintext"
         )
     at = {name: header.index(col) for name, col in columns.items()}
-    return _rows(rows, at, problems)
+    return _rows(rows, lines, at, Listed(problems), close)
 
 
-def _rows(rows: Iterator[list[str]], at: dict[str, int], problems: Problems) -> Iterator[Article]:
+def _rows(
+    rows: Iterator[list[str]],
+    lines: CsvLines,
+    at: dict[str, int],
+    problems: Listed,
+    close: Callable[[], None] | None,
+) -> Iterator[Article]:
     n = 1
-    while True:
-        n += 1
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            problems.append((n, f"not a CSV row: {e}"))
-            continue
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
-        fields = {name: row[i] if i < len(row) else "" for name, i in at.items()}
-        try:
-            article = from_fields(fields, row=n)
-        except ValueError as e:
-            problems.append((n, str(e)))
-            continue
-        yield article
+    try:
+        while True:
+            n += 1
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except TooLong as e:  # read to its end and dropped already
+                problems.add(n, str(e))
+                continue
+            except csv.Error as e:  # the rest of its row is dropped: the next one is read
+                lines.skip_row()
+                why = TOO_LONG_FIELD if "field limit" in str(e) else f"not a CSV row: {e}"
+                problems.add(n, why)
+                continue
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            fields = {name: row[i] if i < len(row) else "" for name, i in at.items()}
+            try:
+                article = from_fields(fields, row=n)
+            except ValueError as e:
+                problems.add(n, str(e))
+                continue
+            yield article
+    finally:
+        problems.close()
+        if close is not None:
+            close()
 
 
 def _dialect(text: str, tab: bool) -> type[csv.Dialect]:
