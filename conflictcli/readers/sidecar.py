@@ -5,13 +5,17 @@ titles, outlets and links this way; without it, titles are derived from the text
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+from conflictcli.articles import YEARS, in_years
+from conflictcli.readers.base import JsonLines, Unread, as_text
+
 SIDECAR_NAME = "metadata.jsonl"
+MAX_META_LINE = 1 << 20  # characters: a metadata line is a few hundred
+MAX_WARNED = 100  # warnings about one metadata file; the rest are counted
 
 
 class Sidecars:
@@ -37,18 +41,44 @@ class Sidecars:
         table: dict[Path, dict[str, Any]] = {}
         self._by_folder[folder] = table
         meta = folder / SIDECAR_NAME
-        if not meta.is_file():
+        try:
+            if not meta.is_file():  # a pipe, a device, a link loop: not read
+                return table
+            fh = meta.open(encoding="utf-8", errors="replace", newline="\n")
+        except OSError as e:
+            self.warnings.append(f"{meta}: cannot read: {e.strerror}; ignored")
             return table
-        with meta.open(encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, 1):
-                try:
-                    obj = json.loads(line)
-                    target = (folder / obj["file"]).resolve()
-                except (ValueError, KeyError, TypeError):
-                    if line.strip():
-                        self.warnings.append(f"{meta}:{n}: not a metadata line, ignored")
-                    continue
-                table[target] = _keywords(obj)
+        warned = 0
+
+        def warn(n: int, why: str) -> None:
+            nonlocal warned
+            warned += 1
+            if warned <= MAX_WARNED:
+                self.warnings.append(f"{meta}:{n}: {why}")
+
+        try:
+            with fh:
+                for n, line in enumerate(JsonLines(fh.readline, MAX_META_LINE), 1):
+                    if isinstance(line, Unread):
+                        warn(n, f"a line of more than {MAX_META_LINE:,} characters, ignored")
+                        continue
+                    try:
+                        obj = json.loads(line)
+                        target = (folder / obj["file"]).resolve()
+                    except (ValueError, KeyError, TypeError, RecursionError, RuntimeError, OSError):
+                        if line.strip():
+                            warn(n, "not a metadata line, ignored")
+                        continue
+                    table[target] = _keywords(obj)
+                    day = _day(obj.get("date"))
+                    if day is not None and not in_years(day):
+                        warn(n, f"date {day.isoformat()} is outside {YEARS}, not used")
+                    elif day is not None:
+                        table[target]["date"] = day
+        except OSError as e:
+            self.warnings.append(f"{meta}: stopped reading: {e.strerror}")
+        if warned > MAX_WARNED:
+            self.warnings.append(f"{meta}: {warned - MAX_WARNED:,} more warnings like these")
         return table
 
 
@@ -57,7 +87,12 @@ def _keywords(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("title", "source", "url", "author"):
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
-            out[key] = " ".join(value.split())
-    with contextlib.suppress(ValueError):
-        out["date"] = dt.date.fromisoformat(str(obj.get("date"))[:10])
+            out[key] = " ".join(as_text(value).split())
     return out
+
+
+def _day(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
