@@ -117,7 +117,10 @@ def _missing(p: Path) -> str:
     except OSError as e:
         if e.errno == errno.ELOOP:
             return " (a link loop)"
-    return f" (a link to {shown_path(os.readlink(p))}, which does not exist)"
+    try:
+        return f" (a link to {shown_path(os.readlink(p))}, which does not exist)"
+    except OSError:
+        return ""
 
 
 class _Walk:
