@@ -215,6 +215,10 @@ MAX_VALUE_BYTES = 2 * MAX_TEXT_BYTES
 MAX_PATH_CHARS = 65_536  # a file's path (a link or a file record)
 _HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch  # an article's id (articles.content_id)
 _MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])").fullmatch
+# the years an article may be dated in (articles.py: a day outside them, such as
+# 0001-01-01 or 9999-12-31, leaves the article undated); a catalogue's date outside them
+# is damage: stats would list every month between them
+FIRST_YEAR, LAST_YEAR = 1800, 2200
 
 # The tables conflict makes, each column with the type it declares. The first five are
 # in every catalogue; the others are made as they are needed (by an upgrade, the first
@@ -323,13 +327,31 @@ class _Flaw(Exception):  # the kind and the reason, until the article is known
 
 
 def _as_day(value: object) -> dt.date | None:
-    """The day a catalogue's date names: text YYYY-MM-DD that is a day, or None."""
+    """The day a catalogue's date names: text YYYY-MM-DD that is a day of the years an
+    article may be dated in (FIRST_YEAR..LAST_YEAR), or None."""
+    day = _parse_day(value)
+    return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def _parse_day(value: object) -> dt.date | None:
+    """Text YYYY-MM-DD that is a day of any year, or None."""
     if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _in_years(month: str) -> bool:
+    return FIRST_YEAR <= int(month[:4]) <= LAST_YEAR
+
+
+def _date_flaw(value: object) -> str:
+    """What is wrong with a date that _as_day refuses."""
+    if _parse_day(value) is not None:
+        return f"its date {value} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
+    return f"its date is {_shown(value)}, not a day (YYYY-MM-DD)"
 
 
 def _is_id(value: object) -> bool:
@@ -1040,7 +1062,7 @@ class Store:
         if not _is_id(aid):
             return self.damaged("id_invalid", f"its id is {_shown(aid)}, not 16 hex digits")
         if date is not None and _as_day(date) is None:
-            return self.damaged("date_invalid", f"its date is {_shown(date)}, not a day", aid)
+            return self.damaged("date_invalid", _date_flaw(date), aid)
         for name, value in (("title", title), ("source", source)):
             if (value is not None or name == "title") and (why := _text_flaw(value)):
                 return self.damaged("field_invalid", f"its {name} is {why}", aid)
@@ -1058,14 +1080,29 @@ class Store:
             " ORDER BY n DESC, cluster LIMIT ?",
             (limit,),
         ).fetchall()
-        for cluster, _, first, last in rows:
+        out = []
+        for cluster, n, first, last in rows:
             if not _is_id(cluster):
                 raise self.damaged(
                     "field_invalid", f"a story (cluster) is {_shown(cluster)}, not an id"
                 )
             if any(d is not None and _as_day(d) is None for d in (first, last)):
-                raise self._dates_damaged()
-        return [tuple(r) for r in rows]
+                first, last = self._span("cluster = ?", (cluster,))
+            out.append((cluster, n, first, last))
+        return out
+
+    def _span(self, where: str, params: tuple[Any, ...]) -> tuple[str | None, str | None]:
+        """The first and last date of the articles `where` selects, damaged dates left
+        out (named in a warning, once)."""
+        self._dates()
+        days = [
+            d
+            for (d,) in self.conn.execute(
+                f"SELECT DISTINCT date FROM articles WHERE {where} AND date IS NOT NULL", params
+            )
+            if _as_day(d) is not None
+        ]
+        return (min(days), max(days)) if days else (None, None)
 
     @_reading
     def story_counts(self) -> tuple[int, int]:
@@ -1210,9 +1247,7 @@ class Store:
             for aid, date, source in self.conn.execute(sql, chunk):
                 if date not in days:
                     if _as_day(date) is None:
-                        flaw = self.damaged(
-                            "date_invalid", f"its date is {_shown(date)}, not a day", aid
-                        )
+                        flaw = self.damaged("date_invalid", _date_flaw(date), aid)
                         warn(flaw, "It is counted as undated.")
                         date = None
                     else:
@@ -1353,7 +1388,7 @@ class Store:
             except _Flaw as f:
                 out.append((f.kind, f.why))
         if date is not None and _as_day(date) is None:
-            out.append(("date_invalid", f"its date is {_shown(date)}, not a day (YYYY-MM-DD)"))
+            out.append(("date_invalid", _date_flaw(date)))
         for name, value in (("title", title), ("source", source), ("url", url), ("author", author)):
             if (value is not None or name == "title") and (why := _text_flaw(value)):
                 out.append(("field_invalid", f"its {name} is {why}"))
@@ -1396,7 +1431,7 @@ class Store:
             "SELECT substr(date, 1, 7) AS m, count(*) FROM articles "
             "WHERE date IS NOT NULL GROUP BY m ORDER BY m"
         ).fetchall()
-        if all(type(m) is str and _MONTH(m) for m, _ in rows):
+        if all(type(m) is str and _MONTH(m) and _in_years(m) for m, _ in rows):
             return {m: n for m, n in rows}
         counts: dict[str, int] = {}
         for date, n in self._dates().items():
@@ -1424,7 +1459,9 @@ class Store:
             "SELECT id, date FROM articles WHERE date IS NOT NULL AND (typeof(date) != 'text'"
             " OR length(date) != 10 OR date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
             " OR substr(date, 6, 2) NOT BETWEEN '01' AND '12'"
-            " OR substr(date, 9, 2) NOT BETWEEN '01' AND '31')"
+            " OR substr(date, 9, 2) NOT BETWEEN '01' AND '31'"
+            " OR substr(date, 1, 4) NOT BETWEEN ? AND ?)",
+            (f"{FIRST_YEAR:04d}", f"{LAST_YEAR:04d}"),
         ):
             bad.append((aid, date))
         if not bad:  # a day that is no day (2024-02-30): found by reading each
@@ -1439,7 +1476,8 @@ class Store:
         n = len(bad)
         return Damaged(
             f"The catalogue {self.path} holds {n:,} article{'s' if n != 1 else ''} whose date "
-            f"is no day: {named}{more}; they are left out of the dates and months.",
+            f"is no day (YYYY-MM-DD) or is outside the years {FIRST_YEAR}–{LAST_YEAR}: "
+            f"{named}{more}; they are left out of the dates and months.",
             f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS['date_invalid']}.",
             "date_invalid",
         )
@@ -1460,7 +1498,7 @@ class Store:
                 ).fetchone()
                 raise self.damaged("field_invalid", f"its source is {why}", aid and aid[0])
             if any(d is not None and _as_day(d) is None for d in (first, last)):
-                raise self._dates_damaged()
+                first, last = self._span("source IS ?", (source,))
             key = outlet_key(source) if source is not None else None
             have = merged.setdefault(key, [[], 0, first, last])
             have[0].append((-n, source))
