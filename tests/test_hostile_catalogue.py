@@ -108,6 +108,11 @@ def _date_no_day(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
     db.execute("UPDATE articles SET date = '99999-99-99' WHERE id = ?", (victim,))
 
 
+def _date_far(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
+    # a day, but of no year an article may be dated in: stats would list 97,000 months
+    db.execute("UPDATE articles SET date = '9999-12-31' WHERE id = ?", (victim,))
+
+
 def _date_blob(db: sqlite3.Connection, victim: str, bomb: Any) -> None:
     db.execute("UPDATE articles SET date = CAST(date AS BLOB) WHERE id = ?", (victim,))
 
@@ -171,6 +176,7 @@ ROWS = [
     Attack("date_number", _date_number, "date_invalid", "'12345'", dated=True),
     Attack("date_no_day", _date_no_day, "date_invalid", "'99999-99-99'", dated=True),
     Attack("date_blob", _date_blob, "date_invalid", "BLOB", dated=True),
+    Attack("date_far", _date_far, "date_invalid", "outside the years 1800–2200", dated=True),
     Attack("title_blob", _title_blob, "field_invalid", "its title is a BLOB"),
     Attack("title_null", _title_null, "field_invalid", "its title is empty (NULL)"),
     Attack("title_huge", _title_huge, "field_invalid", "its title is longer than"),
@@ -201,6 +207,18 @@ SCHEMAS = [
 ATTACKS = {a.name: a for a in [*ROWS, *SCHEMAS]}
 
 
+def at_rest(archive: Path, to: Path) -> Path:
+    """A copy of an archive as its catalogue holds it at rest: without the -wal and -shm
+    files that a reader still open on it (in this test process) keeps beside it, the
+    changes of a -wal, if any, checkpointed into the catalogue first."""
+    with closing(sqlite3.connect(archive / CATALOGUE)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(
+        archive, to, ignore=shutil.ignore_patterns(f"{CATALOGUE}-wal", f"{CATALOGUE}-shm")
+    )
+    return to
+
+
 def victim_of(archive: Path) -> str:
     with closing(sqlite3.connect(archive / CATALOGUE)) as db, db:
         row = db.execute(
@@ -212,7 +230,7 @@ def victim_of(archive: Path) -> str:
 
 def tamper(source: Path, to: Path, attack: Attack, bomb: Any) -> tuple[Path, str]:
     """A copy of the archive at `source`, attacked; returns it and the victim's id."""
-    shutil.copytree(source, to)
+    at_rest(source, to)
     victim = victim_of(to)
     db = sqlite3.connect(to / CATALOGUE)
     try:
@@ -524,8 +542,7 @@ def test_reindex_leaves_a_damaged_article_out_and_names_it(
 def test_damaged_links_files_and_meta_are_found_and_mended(
     sample_archive: Path, tmp_path: Path
 ) -> None:
-    archive = tmp_path / "a"
-    shutil.copytree(sample_archive, archive)
+    archive = at_rest(sample_archive, tmp_path / "a")
     victim = victim_of(archive)
     with closing(sqlite3.connect(archive / CATALOGUE)) as db, db:
         db.execute("UPDATE links SET row = 'x' WHERE article_id = ?", (victim,))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_hostile_catalogue import VICTIM_FILE, victim_of, zlib_bomb
+from test_hostile_catalogue import VICTIM_FILE, at_rest, victim_of, zlib_bomb
 
 from conflictcli.archive import CATALOGUE
 from conflictcli.errors import DataError
@@ -61,8 +61,8 @@ READS = [
 
 
 @pytest.fixture
-def read_only(readonly_dir: ReadonlyDir, sample_archive: Path) -> Path:
-    return readonly_dir(sample_archive)
+def read_only(readonly_dir: ReadonlyDir, sample_archive: Path, tmp_path: Path) -> Path:
+    return readonly_dir(at_rest(sample_archive, tmp_path / "at-rest"))
 
 
 @pytest.mark.parametrize("args", READS, ids=lambda a: " ".join(a[:2]))
@@ -120,8 +120,7 @@ def test_a_write_to_a_read_only_archive_names_the_folder_and_changes_nothing(
 def test_a_damaged_read_only_archive_names_the_damage(
     run: Run, readonly_dir: ReadonlyDir, sample_archive: Path, tmp_path: Path
 ) -> None:
-    copy = tmp_path / "copy"
-    shutil.copytree(sample_archive, copy)
+    copy = at_rest(sample_archive, tmp_path / "copy")
     victim = victim_of(copy)
     with closing(sqlite3.connect(copy / CATALOGUE)) as db, db:
         db.execute("UPDATE articles SET body = ? WHERE id = ?", (zlib_bomb(), victim))
@@ -141,7 +140,7 @@ def _copied_mid_write(archive: Path, to: Path, keep_shm: bool) -> str:
     """A copy of the archive taken while a writer has a change committed to the -wal
     file, not yet into the catalogue itself (as `cp -r` during an ingest may take it);
     returns the id of the article whose title the change set to 'Changed'."""
-    shutil.copytree(archive, to)
+    at_rest(archive, to)
     victim = victim_of(to)
     writer = sqlite3.connect(to / CATALOGUE)
     writer.execute("PRAGMA wal_autocheckpoint = 0")
@@ -184,8 +183,7 @@ def test_reading_a_writable_archive_changes_nothing_in_it(
 ) -> None:
     """Each command in a process of its own, as the user runs it: the catalogue is read
     read-only, and the -wal and -shm files a reader makes are gone when it is done."""
-    archive = tmp_path / "archive"
-    shutil.copytree(sample_archive, archive)
+    archive = at_rest(sample_archive, tmp_path / "archive")
     before = (archive / CATALOGUE).read_bytes()
     names = sorted(p.name for p in archive.iterdir())
     victim = victim_of(archive)
