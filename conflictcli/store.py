@@ -259,6 +259,14 @@ TABLES: dict[str, dict[str, str]] = {
         "last_run": "TEXT",
     },
     "watch_seen": {"name": "TEXT", "article_id": "TEXT"},
+    "damaged": {  # see DAMAGED
+        **{c: "" for c in ("id", "date", "title", "title_derived", "source", "url", "body")},
+        **{c: "" for c in ("words", "added_at", "author", "cluster")},
+        "row": "INTEGER",
+        "problem": "TEXT",
+        "action": "TEXT",
+        "at": "TEXT",
+    },
 }
 REQUIRED = ("meta", "articles", "files", "links", "runs")
 # columns that catalogues of older schemas lack (Store.upgrade adds them)
@@ -456,6 +464,26 @@ def _reading(method: F) -> F:
     return read  # type: ignore[return-value]
 
 
+def _writing(method: F) -> F:
+    """A repair of the catalogue (in the caller's transaction, which rolls it back)
+    whose database errors are DataErrors naming the catalogue."""
+
+    @functools.wraps(method)
+    def write(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            if not _sql_error(e):
+                raise
+            raise DataError(
+                f"The catalogue {self.path} cannot be repaired: {e}.",
+                "Nothing was changed. Restore the catalogue from a copy, or ingest the "
+                "files again into a new archive.",
+            ) from e
+
+    return write  # type: ignore[return-value]
+
+
 class Store:
     """The catalogue at `path`, opened read-only unless `write` (or it is new): the
     first write transaction (`begin`) opens it for writing. A catalogue whose tables
@@ -635,6 +663,7 @@ class Store:
     def _has_column(self, table: str, column: str) -> bool:
         return any(r[1] == column for r in self.conn.execute(f"PRAGMA table_info({table})"))
 
+    @_writing
     def remake_tables(self) -> list[str]:
         """The tables of REMADE that are missing, made again (empty), and the triggers
         and views dropped (conflict makes none), in the caller's write transaction;
@@ -1748,6 +1777,7 @@ class Store:
             flaws.append(Flaw(0, None, "meta_invalid", "a record of the place names is not text"))
         return Survey(dates, flaws)
 
+    @_writing
     def mend(self, flaws: list[Flaw]) -> tuple[list[str], list[str]]:
         """What `check --repair` does about damaged rows, in the caller's write
         transaction: a row of articles whose id or text cannot be read is moved aside,
