@@ -337,8 +337,18 @@ class _Flaw(Exception):  # the kind and the reason, until the article is known
 def _as_day(value: object) -> dt.date | None:
     """The day a catalogue's date names: text YYYY-MM-DD that is a day of the years an
     article may be dated in (FIRST_YEAR..LAST_YEAR), or None."""
+    if type(value) is str and (known := _DAYS.get(value)) is not None:
+        return known
     day = _parse_day(value)
-    return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None
+    if len(_DAYS) >= 100_000:
+        _DAYS.clear()
+    _DAYS[str(value)] = day
+    return day
+
+
+_DAYS: dict[str, dt.date] = {}  # the dates found good: an archive has a few thousand
 
 
 def _parse_day(value: object) -> dt.date | None:
@@ -1376,7 +1386,11 @@ class Store:
             and (source is None or (type(source) is str and len(source) <= MAX_TEXT_CHARS))
             and (url is None or (type(url) is str and len(url) <= MAX_TEXT_CHARS))
             and (author is None or (type(author) is str and len(author) <= MAX_TEXT_CHARS))
-            and (cluster is None or (type(cluster) is str and _HEX16(cluster) is not None))
+            and (
+                cluster is None
+                or cluster == aid
+                or (type(cluster) is str and _HEX16(cluster) is not None)
+            )
         ):
             raise self._row_damaged(row, texts)
         day = None
