@@ -32,6 +32,7 @@ from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.errors import WAIT_S, ArchiveMissing, DataError
 from conflictcli.readers import (
     COMPRESSED,
+    HTML_BYTES,
     TEXT_BYTES,
     Ignored,
     Sidecars,
@@ -246,13 +247,19 @@ def _ingest(
         _reconcile(archive, summary)
     # the index commits when its batch ends, the catalogue after it (store.commit), and
     # both at each checkpoint on the way
-    with archive.engine.writer(checkpoints=True) as writer, store.batch():
+    # one set of worker processes for the whole run, started when first needed: they
+    # read files, analyse the rows of large ones and encode a large new segment's postings
+    with (
+        Workers(workers.count()) as pool,
+        archive.engine.writer(checkpoints=True) as writer,
+        store.batch(),
+    ):
         _prepare(store, summary)
         stories = Stories(store)
-        if n := workers.count():  # they encode a large new segment's postings
-            writer.mapper = functools.partial(_in_workers, n=n)
+        if pool.n:
+            writer.mapper = pool.map
         checkpoint = Checkpoints(archive, writer)
-        for got in _reads(todo, sidecars, store.dictionary):
+        for got in _reads(todo, sidecars, store.dictionary, pool):
             _apply(got, known.get(got.name), store, writer, summary, stories)
             progress.advance()
             checkpoint.due()
@@ -267,6 +274,7 @@ def _ingest(
                 sidecars,
                 progress,
                 checkpoint,
+                pool,
             )
             progress.advance()
             checkpoint.due()
@@ -413,21 +421,22 @@ class FileRead:
 
 def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
     """Read, hash and parse one file: one larger than its format may hold (MAX_FILE_BYTES;
-    TEXT_BYTES for .txt and .md) is not read. A file that is no longer a regular file
-    (never opened), is gone or cannot be read is skipped with the reason."""
+    TEXT_BYTES for .txt and .md, HTML_BYTES for .html and .htm) is not read. A file that
+    is no longer a regular file (never opened), is gone or cannot be read is skipped with
+    the reason."""
     try:
         stat = os.stat(name)
         why = not_regular(stat.st_mode)
         if why:
             return FileRead(name, 0, 0.0, skip=why)
         lower = name.lower()
-        text = suffix_of(lower) in (".txt", ".md") and os.path.splitext(lower)[1] not in COMPRESSED
-        limit = TEXT_BYTES if text else MAX_FILE_BYTES
+        kind = suffix_of(lower) if os.path.splitext(lower)[1] not in COMPRESSED else ""
+        limit = LIMITS.get(kind, MAX_FILE_BYTES)
         if stat.st_size > limit:
-            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(stat.st_size, text))
+            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(stat.st_size, kind))
         data = Path(name).read_bytes()
         if len(data) > limit:  # it grew since
-            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(len(data), text))
+            return FileRead(name, stat.st_size, stat.st_mtime, skip=_too_large(len(data), kind))
     except OSError as e:
         return FileRead(name, 0, 0.0, skip=f"cannot read: {e.strerror or e}")
     got = FileRead(name, stat.st_size, stat.st_mtime, hashlib.sha256(data).hexdigest())
@@ -448,8 +457,13 @@ def read_file(name: str, known_sha: str | None, sidecars: Sidecars) -> FileRead:
     return got
 
 
-def _too_large(size: int, text: bool) -> str:
-    if text:
+def _too_large(size: int, kind: str) -> str:
+    if kind in (".html", ".htm"):
+        return (
+            f"an HTML page of {size / (1 << 20):,.1f} MiB, more than the "
+            f"{HTML_BYTES >> 20} MiB of any article's page: not read"
+        )
+    if kind in (".txt", ".md"):
         return (
             f"{size >> 20:,} MiB: more text than the {MAX_ARTICLE_CHARS:,} characters an "
             "article may hold; not read (split it into articles)"
@@ -511,8 +525,9 @@ def _stream(
     sidecars: Sidecars,
     progress: Progress,
     checkpoint: Checkpoints,
+    pool: Workers,
 ) -> None:
-    """A large CSV or JSON Lines file, a batch of rows at a time: its rows are parsed
+    """A large CSV, JSON Lines or JSON file, a batch of rows at a time: its rows are parsed
     here as the file is read, analysed by worker processes, and written as they come,
     so memory stays flat whatever the size; checkpoints are made between batches. A
     file that stops reading part way (a broken compressed stream, a run that died) keeps
@@ -546,7 +561,7 @@ def _stream(
             yield a
 
     try:
-        for batch in _analysed(not_held(_bounded(got.articles, problems)), store.dictionary):
+        for batch in _analysed(not_held(_bounded(got.articles, problems)), store.dictionary, pool):
             for a, analysed, packed, keys in batch:
                 last = max(last, a.row)
                 summary.warnings += [f"{name}:{a.row}: {w}" for w in a.warnings]
@@ -582,11 +597,14 @@ def _stream(
         summary.added += 1
 
 
-STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH files)
+STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH files) ...
+# ... and characters at most (analysing a text takes some 30 times its size in memory:
+# 64 articles of a million characters are not analysed at once)
+ANALYSE_CHARS = 4 << 20  # (as BATCH_BYTES: a batch of small files is analysed at once)
 
 
 def _analysed(
-    articles: Iterator[Article], zdict: Callable[[], bytes | None]
+    articles: Iterator[Article], zdict: Callable[[], bytes | None], pool: Workers
 ) -> Iterator[list[tuple[Article, Any, Packed, list[int]]]]:
     """Batches of articles with their postings, packed bodies and story bands, made by
     worker processes (a bounded window of batches in flight), or here without them.
@@ -594,28 +612,35 @@ def _analysed(
     yielded first. Bodies are packed with the catalogue's dictionary of the moment a
     batch is handed out (`zdict()`: made after the first articles, store.Dictionary)."""
     batches = _batched(articles, STREAM_BATCH)
-    n = workers.count()
-    if n == 0:
+    if pool.n == 0:
         for batch in batches:
             yield _analyse_batch(batch, zdict())
         return
-    yield from _in_workers(_analyse_job, ((b, zdict()) for b in batches), n)
+    yield from pool.map(_analyse_job, ((b, zdict()) for b in batches))
 
 
 def _analyse_job(job: tuple[list[Article], bytes | None]) -> list[Any]:
     return _analyse_batch(*job)
 
 
-def _batched(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
-    """Lists of `size` articles; those read before the source stops (SkipFile) are
-    yielded before it is raised."""
+def _batched(
+    articles: Iterable[Article], size: int, chars: int = ANALYSE_CHARS
+) -> Iterator[list[Article]]:
+    """Lists of `size` articles, or fewer when they hold more than `chars` characters;
+    those read before the source stops (SkipFile) are yielded before it is raised."""
     batch: list[Article] = []
+    held = 0
     try:
         for a in articles:
+            length = len(a.body) + len(a.title)
+            if batch and held + length > chars:
+                yield batch
+                batch, held = [], 0
             batch.append(a)
+            held += length
             if len(batch) >= size:
                 yield batch
-                batch = []
+                batch, held = [], 0
     except SkipFile:
         if batch:
             yield batch
@@ -670,20 +695,26 @@ def _reads(
     todo: list[tuple[str, FileRecord | None]],
     sidecars: Sidecars,
     zdict: Callable[[], bytes | None] = lambda: None,
+    pool: Workers | None = None,
 ) -> Iterator[FileRead]:
     """What each file to read gives, in order. Many files are read, parsed and analysed
     by worker processes (CONFLICT_WORKERS, default: one per core) while this
     process writes; a bounded window of batches keeps memory flat. A batch's bodies
     are packed with the dictionary of the moment it is handed out (`zdict()`)."""
-    n = workers.count()
-    if n == 0 or len(todo) < PARALLEL_FROM:
+    own = pool is None
+    pool = pool or Workers(workers.count())
+    if pool.n == 0 or len(todo) < PARALLEL_FROM:
         for name, known in todo:
             yield read_file(name, known.sha256 if known else None, sidecars)
         return
     batches = _file_batches(todo)
     read_batch = functools.partial(_read_batch, columns=sidecars.columns)
-    for got in _in_workers(read_batch, ((b, zdict()) for b in batches), n):
-        yield from got
+    try:
+        for got in pool.map(read_batch, ((b, zdict()) for b in batches)):
+            yield from got
+    finally:
+        if own:
+            pool.close()
 
 
 def _file_batches(todo: list[tuple[str, FileRecord | None]]) -> list[list[tuple[str, str | None]]]:
@@ -713,14 +744,46 @@ R = TypeVar("R")
 
 
 def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
-    """`fn` of each job, in order, run by worker processes with a bounded window of jobs
-    in flight (memory stays flat). When the jobs stop with SkipFile (a large file that
-    breaks part way), the results of the jobs given before come first."""
-    ctx = multiprocessing.get_context("spawn")
-    stopped: SkipFile | None = None
-    with ProcessPoolExecutor(
-        n, mp_context=ctx, initializer=workers.init, initargs=(os.getpid(),)
-    ) as pool:
+    """`fn` of each job, in order, run by `n` worker processes of their own (Workers.map)."""
+    with Workers(n) as pool:
+        yield from pool.map(fn, jobs)
+
+
+class Workers:
+    """The worker processes of one ingest: `n` of them, started when first given work
+    and kept until close(), so that every file streamed, the files read in batches and
+    the index's commit share them (starting them costs a second or two). n == 0: none."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self.n, mp_context=ctx, initializer=workers.init, initargs=(os.getpid(),)
+            )
+        return self._pool
+
+    def map(self, fn: Callable[[J], R], jobs: Iterator[J]) -> Iterator[R]:
+        """`fn` of each job, in order, with a bounded window of jobs in flight (memory
+        stays flat). When the jobs stop with SkipFile (a large file that breaks part
+        way), the results of the jobs given before come first. Stopped early, the jobs
+        not begun are cancelled; the workers stay for the next map."""
+        pool = self._started()
+        stopped: SkipFile | None = None
         window: deque[Future[R]] = deque()
         try:
             while True:
@@ -736,15 +799,16 @@ def _in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
                     yield window.popleft().result()
             while window:
                 yield window.popleft().result()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    if stopped is not None:
-        raise stopped
+        finally:
+            for future in window:
+                future.cancel()
+        if stopped is not None:
+            raise stopped
 
 
+LIMITS = {".txt": TEXT_BYTES, ".md": TEXT_BYTES, ".html": HTML_BYTES, ".htm": HTML_BYTES}
 PARALLEL_FROM = 200  # fewer files are read here: starting workers costs more
-MAX_FILE_BYTES = 1 << 30  # a larger file read whole (not CSV, JSON Lines) is skipped
+MAX_FILE_BYTES = 1 << 30  # a larger file read whole is skipped (CSV, JSON stream long before)
 # files a worker reads at a time, and their bytes at most (a batch of many small files
 # costs the writer less: it takes in each term of a batch at once)
 BATCH = 256
@@ -761,8 +825,13 @@ def _read_batch(
     if _WORKER_SIDECARS is None:
         _WORKER_SIDECARS = Sidecars(columns)
     got = [read_file(name, sha, _WORKER_SIDECARS) for name, sha in batch]
-    # the articles of all the files analysed together: one batch of postings
-    done = iter(_analyse_batch([a for g in got for a in g.articles], zdict))
+    # the articles of all the files analysed together, as one batch of postings (the
+    # writer takes in each term of a batch at once), or several of ANALYSE_CHARS at most
+    # (a CSV read whole is not analysed at once)
+    articles = [a for g in got for a in g.articles]
+    done = itertools.chain.from_iterable(
+        _analyse_batch(b, zdict) for b in _batched(articles, size=max(len(articles), 1))
+    )
     for g in got:
         for _, analysed, packed, keys in itertools.islice(done, len(g.articles)):
             g.analysed.append(analysed)

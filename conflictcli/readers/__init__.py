@@ -281,6 +281,9 @@ MAX_EXPANDED = 1 << 30  # 1 GiB: a compressed file read whole that grows past it
 # (4 bytes a character at most, and a byte-order mark): it is not read, nor decompressed
 # further than this.
 TEXT_BYTES = 4 * (MAX_ARTICLE_CHARS + 2)
+# A saved web page of more bytes than this is not read (nor decompressed further): no
+# article's page is this large, and parsing a page takes many times its size in memory.
+HTML_BYTES = 16 << 20
 _BROKEN = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)  # from decompressors
 
 
@@ -329,11 +332,13 @@ def read(
 
 def expanded_limit(name: str) -> int:
     """The most bytes a compressed file of this name is decompressed to, read whole: as
-    much as an article may hold for .txt and .md, what is read whole of CSV and JSON
-    Lines (more streams, see streams()), MAX_EXPANDED for others."""
+    much as an article may hold for .txt and .md, HTML_BYTES for .html and .htm, what is
+    read whole of CSV, JSON Lines and JSON (more streams, see streams())."""
     suffix = suffix_of(name.lower())
     if suffix in (".txt", ".md"):
         return TEXT_BYTES
+    if suffix in (".html", ".htm"):
+        return HTML_BYTES
     if suffix in STREAMED:
         return max(STREAM_FROM, 1)
     return MAX_EXPANDED
@@ -347,18 +352,24 @@ def _expands(name: str, limit: int) -> str:
         )
     if suffix_of(name) in STREAMED:
         return f"expands past {limit:,} bytes, more than when this ingest began; run it again"
+    if suffix_of(name) in (".html", ".htm"):
+        return f"expands past {limit >> 20} MiB, more than any article's page: not read"
     return f"expands past {limit >> 30} GiB: not read"
 
 
 # -- large files, read as a stream -------------------------------------------------------
-STREAMED = {".csv", ".tsv", ".jsonl", ".ndjson"}  # formats read a row or a line at a time
-STREAM_FROM = 32 << 20  # files this large (on disk, or decompressed) stream: memory stays flat
+# formats read a row, a line or an item at a time
+STREAMED = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
+# files this large (on disk, or decompressed) stream: memory stays flat. Smaller ones are
+# read whole, and analysing a text takes some 30 times its size in memory: a file of 4 MiB
+# read whole peaks near 150 MB, one of 31 MB at a GB.
+STREAM_FROM = 4 << 20
 HEAD = 256 << 10  # the start of a streamed file, which tells its encoding and delimiter
 
 
 def streams(name: str) -> bool:
-    """Whether a file is read as a stream (a row at a time) rather than whole: CSV, TSV
-    and JSON Lines files of STREAM_FROM bytes or more, on disk or decompressed (a
+    """Whether a file is read as a stream (a row at a time) rather than whole: CSV, TSV,
+    JSON Lines and JSON files of STREAM_FROM bytes or more, on disk or decompressed (a
     compressed one is decompressed this far to know; a compression bomb never reaches
     memory whole)."""
     lower = name.lower()
@@ -430,8 +441,8 @@ class Stream:
 
 
 def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
-    """Open a large CSV/TSV or JSON Lines file (compressed too) to read it a row at a
-    time. Raises SkipFile when it cannot be read (before any article); a row that
+    """Open a large CSV/TSV, JSON Lines or JSON file (compressed too) to read it a row,
+    a line or an item at a time. Raises SkipFile when it cannot be read (before any article); a row that
     gives none is added to `problems`. No line is held past its bound (CsvLines,
     JsonLines). A byte that does not decode becomes U+FFFD in a CSV; a JSON line that
     is not UTF-8 is reported. The caller closes nothing: the file closes when the
@@ -449,14 +460,17 @@ def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
         if not head.strip():
             raise SkipFile("empty file")
         encoding = encoding_of(head)
-        tabular = suffix_of(name) in (".csv", ".tsv")
+        suffix = suffix_of(name)
+        tabular = suffix in (".csv", ".tsv")
+        lined = suffix in (".jsonl", ".ndjson")
         # a large file is not read twice: a CSV's bad bytes become U+FFFD, and a JSON
         # line that is not UTF-8 is one bad line
         errors = "surrogateescape" if encoding == "utf-8" and not tabular else "replace"
         lines = io.TextIOWrapper(
-            buffered, encoding=encoding, errors=errors, newline="" if tabular else "\n"
+            buffered, encoding=encoding, errors=errors, newline="\n" if lined else ""
         )
-        readline = _guarded(lines.readline, opener is not None)
+        # a JSON file is read a piece at a time, whatever its lines
+        readline = _guarded(lines.read if suffix == ".json" else lines.readline, opener is not None)
 
         def close() -> None:
             lines.close()
@@ -465,6 +479,8 @@ def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
         if tabular:
             sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
             got = table.articles(path, readline, sample, sidecars, problems, close=close)
+        elif suffix == ".json":
+            got = records.json_articles(readline, sidecars, problems, close=close)
         else:
             got = records.articles(JsonLines(readline), sidecars, problems, close=close)
     except BaseException:
