@@ -39,7 +39,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from conflictcli.articles import Article, derive_title, outlet_key
+from conflictcli.articles import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ARTICLE_CHARS,
+    Article,
+    derive_title,
+    outlet_key,
+)
 from conflictcli.errors import ArchiveBusy, DataError
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
@@ -207,7 +214,7 @@ class Dictionary:
 
 
 # -- what a catalogue may hold ------------------------------------------------------------
-MAX_TEXT_CHARS = 4_000_000  # ingest.MAX_ARTICLE_CHARS: no article holds more text
+MAX_TEXT_CHARS = MAX_ARTICLE_CHARS  # no article holds more text
 MAX_TEXT_BYTES = 4 * MAX_TEXT_CHARS  # that text's UTF-8 at most: no body inflates further
 # SQLite hands over no longer value (SQLITE_LIMIT_LENGTH): one value costs at most this
 # much memory to read, whatever a catalogue holds; a row that ingest writes is smaller
@@ -215,10 +222,9 @@ MAX_VALUE_BYTES = 2 * MAX_TEXT_BYTES
 MAX_PATH_CHARS = 65_536  # a file's path (a link or a file record)
 _HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch  # an article's id (articles.content_id)
 _MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])").fullmatch
-# the years an article may be dated in (articles.py: a day outside them, such as
-# 0001-01-01 or 9999-12-31, leaves the article undated); a catalogue's date outside them
-# is damage: stats would list every month between them
-FIRST_YEAR, LAST_YEAR = 1800, 2200
+# A date outside the years an article may be dated in (articles.FIRST_YEAR..LAST_YEAR:
+# ingest leaves such an article undated) is damage: stats would list every month between
+# 0001 and 9999.
 
 # The tables conflict makes, each column with the type it declares. The first five are
 # in every catalogue; the others are made as they are needed (by an upgrade, the first
