@@ -87,7 +87,9 @@ def _show_warning(
 ) -> None:
     """conflict's own warnings as its other messages are shown (one line on stderr);
     any other the way Python shows it."""
-    if issubclass(category, UntestedWhoosh):
+    from conflictcli.store import DamagedWarning  # loaded already when one is shown
+
+    if issubclass(category, (UntestedWhoosh, DamagedWarning)):
         _output().warning(str(message))
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))

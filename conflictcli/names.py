@@ -191,16 +191,25 @@ class StoredNames:
             typed[t]: r.split()
             for t, r in self._store.name_records("name_keys", list(typed)).items()
         }
-        ids = sorted({i.lstrip("!") for record in found.values() for i in record})
-        entries = {
-            i: json.loads(r) for i, r in self._store.name_records("name_entries", ids).items()
-        }
-        out = {}
-        for key, record in found.items():
-            first, *more = (i.lstrip("!") for i in record)
-            others = tuple(entries[i]["name"] for i in more if i in entries)
-            ambiguous = record[0].startswith("!")
-            out[key] = Match(" ".join(key), _name(first, entries[first]), ambiguous, others)
+        try:
+            ids = sorted({i.lstrip("!") for record in found.values() for i in record})
+            entries = {
+                i: json.loads(r) for i, r in self._store.name_records("name_entries", ids).items()
+            }
+            out = {}
+            for key, record in found.items():
+                first, *more = (i.lstrip("!") for i in record)
+                others = tuple(entries[i]["name"] for i in more if i in entries)
+                ambiguous = record[0].startswith("!")
+                out[key] = Match(" ".join(key), _name(first, entries[first]), ambiguous, others)
+        except (ValueError, RecursionError, KeyError, TypeError, IndexError, AttributeError) as e:
+            from conflictcli.errors import DataError
+
+            raise DataError(
+                f"The place names stored in the catalogue are damaged ({type(e).__name__}).",
+                "Run 'conflict check --repair' (it drops them; the next ingest stores them "
+                "again from the gazetteer).",
+            ) from e
         return out
 
     def designation(self, words: str) -> bool:
