@@ -182,6 +182,18 @@ def _huge_jsonl(folder: Path) -> tuple[Path, str]:
     return path, f"{path}:2"
 
 
+def _huge_json_item(folder: Path) -> tuple[Path, str]:
+    """A JSON array whose second item holds 300 MB: it streams, an item at a time."""
+    path = folder / "huge.json"
+    with path.open("w", encoding="utf-8") as f:
+        f.write("[" + json.dumps({"text": "Strike on Izmail port.", "date": "2024-05-02"}))
+        f.write(',\n{"date": "2024-05-03", "text": "')  # item 2: 300 MB
+        _fill(f, 300, newlines=False)
+        f.write('"},\n' + json.dumps({"text": "Strike on Reni port.", "date": "2024-05-04"}))
+        f.write("]\n")
+    return path, f"{path}:2"
+
+
 def _gzip_bomb(folder: Path) -> tuple[Path, str]:
     """500 KB on disk, 512 MiB of one CSV field once decompressed."""
     path = folder / "bomb.csv.gz"
@@ -221,8 +233,12 @@ def _peak(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedPro
         (_huge_unquoted_csv, "a field of more than the 4,000,000 characters an article may hold"),
         (_huge_jsonl, "a line of more than 24,000,000 characters (an article may hold 4,000,000)"),
         (_gzip_bomb, "a field of more than the 4,000,000 characters an article may hold"),
+        (
+            _huge_json_item,
+            "an item of more than 24,000,000 characters (an article may hold 4,000,000)",
+        ),
     ],
-    ids=["csv-field", "unquoted-csv-field", "jsonl-line", "csv-gzip-bomb"],
+    ids=["csv-field", "unquoted-csv-field", "jsonl-line", "csv-gzip-bomb", "json-array-item"],
 )
 def test_a_300_mb_field_or_line_is_skipped_while_read_in_bounded_memory(
     run: Run, tmp_path: Path, make: Any, why: str
