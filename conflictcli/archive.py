@@ -383,8 +383,8 @@ class Archive:
             within.needs(self.engine.parse(req.text, dayfirst=req.dayfirst, exact=req.exact).query)
         )
         kept: list[Result] = []
-        for first in range(0, len(found.hits), EXPORT_CHUNK):
-            chunk = found.hits[first : first + EXPORT_CHUNK]
+        for first in range(0, len(found.hits), TEXT_CHUNK):
+            chunk = found.hits[first : first + TEXT_CHUNK]
             articles = self.store.articles([h.id for h in chunk])
             for h in chunk:
                 a = articles.get(h.id)
@@ -537,9 +537,11 @@ class Archive:
         found = self.engine.search(replace(req, limit=0, offset=0, collapse=False))
         hits = found.hits
 
+        step = TEXT_CHUNK if (snippets or texts) else EXPORT_CHUNK
+
         def rows() -> Iterator[tuple[Result, str]]:
-            for first in range(0, len(hits), EXPORT_CHUNK):
-                yield from _rows(self.store, hits[first : first + EXPORT_CHUNK], snippets, texts)
+            for first in range(0, len(hits), step):
+                yield from _rows(self.store, hits[first : first + step], snippets, texts)
 
         return found.total, rows()
 
@@ -689,6 +691,9 @@ def _iso(d: dt.date | None) -> str | None:
 
 
 EXPORT_CHUNK = 500  # articles an export reads from the catalogue at a time
+# ... when it reads their texts: each may hold up to 16 MB (the catalogue's bound), so
+# 32 at a time stay within 512 MB whatever the archive holds
+TEXT_CHUNK = 32
 PARALLEL_HITS = 1000  # a page this long has its snippets cut by worker processes
 CHUNK = 200  # hits a worker takes at a time
 # what a forked worker inherits: the catalogue it opened, the page it cuts snippets for
