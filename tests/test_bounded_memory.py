@@ -150,6 +150,12 @@ def test_a_streamed_json_file_of_objects_one_after_another_is_read(
     f = write(tmp_path / "lines.json", "\n".join(lines) + '\n{"text": \n "Reni"}\n')
     s = as_json(run("ingest", str(f), "--json"))
     assert s["articles"] == 6 and not s["skipped"]
+    # a file that is no JSON is skipped before any article, as it is read whole
+    bad = write(tmp_path / "bad.json", "hello world\n" * 100)
+    s = as_json(run("ingest", str(bad), "--json"))
+    assert s["skipped"] == [
+        {"path": str(bad), "reason": "not a JSON array or object (it starts with 'h')"}
+    ]
 
 
 def test_an_array_item_past_the_line_limit_is_dropped_as_read_never_held(

@@ -481,6 +481,9 @@ def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
             sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
             got = table.articles(path, readline, sample, sidecars, problems, close=close)
         elif suffix == ".json":
+            start = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")[:1]
+            if start not in ("[", "{"):  # told before any article, as a file read whole is
+                raise SkipFile(f"not a JSON array or object (it starts with {start!r})")
             got = records.json_articles(readline, sidecars, problems, close=close)
         else:
             got = records.articles(JsonLines(readline), sidecars, problems, close=close)

@@ -332,7 +332,7 @@ class JsonItems:
         except json.JSONDecodeError as e:
             cut = e.pos >= len(buf) - 12 or e.msg.startswith("Unterminated string")
             if whole or not cut:
-                raise _Syntax(n, f"{e.msg} at {self._where(e.pos)}") from None
+                raise _Syntax(n, f"{e.msg.removesuffix(' at')} at {self._where(e.pos)}") from None
             return _MORE
         except (ValueError, RecursionError) as e:
             stop = end if end >= 0 else _end_of_value(buf, at)
