@@ -69,6 +69,24 @@ def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def archive(run: Run, tmp_path: Path) -> Path:
+    """sample_data ingested into an archive of this test's own (to tamper with)."""
+    folder = tmp_path / "archive"
+    assert run("ingest", str(SAMPLE), "--index", str(folder), "--quiet").exit_code == 0
+    return folder
+
+
+class Evil:
+    """Unpickled, it would create the file `path` (as a hostile archive runs a command)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.path}",))
+
+
+@pytest.fixture
 def articles_dir(tmp_path: Path) -> Path:
     """A writable copy of sample_data."""
     dest = tmp_path / "articles"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import io
 import json
-import os
 import pickle
 import pkgutil
 import shutil
@@ -19,22 +18,7 @@ import pytest
 
 import conflictcli._whoosh  # noqa: F401  (the guard, before Whoosh)
 
-from conftest import SAMPLE, Run, as_json, write
-
-
-class _Evil:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.system, (f"touch {self.path}",))
-
-
-@pytest.fixture
-def archive(run: Run, tmp_path: Path) -> Path:
-    folder = tmp_path / "archive"
-    assert run("ingest", str(SAMPLE), "--index", str(folder), "--quiet").exit_code == 0
-    return folder
+from conftest import Evil, Run, as_json, write
 
 
 def _another_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -91,7 +75,7 @@ def test_reindex_never_reads_a_foreign_index(
     folder = archive / "whoosh"
     for toc in folder.glob("_MAIN_*.toc"):
         toc.unlink()
-    TOC(fields.Schema(id=fields.ID), [_Evil(pwned)], 7).write(FileStorage(str(folder)), "MAIN")
+    TOC(fields.Schema(id=fields.ID), [Evil(pwned)], 7).write(FileStorage(str(folder)), "MAIN")
     seal = {"generation": 7, "index_layout": 9, "toc": "0" * 64, "files": {}, "tag": "f" * 64}
     (folder / "conflict-seal-7.json").write_text(json.dumps(seal))  # forged
     _another_user(monkeypatch, tmp_path)
@@ -140,7 +124,7 @@ _LOADERS = {"loads", "load", "load_pickle", "depickle", "mloads", "demarshal"}
 
 def test_every_way_whoosh_unpickles_refuses_a_crafted_pickle(tmp_path: Path) -> None:
     pwned = tmp_path / "PWNED"
-    crafted = pickle.dumps([(1, 2.0, b"x"), _Evil(pwned)], 2)
+    crafted = pickle.dumps([(1, 2.0, b"x"), Evil(pwned)], 2)
     found = []
     for module in _every_whoosh_module():
         for name, value in vars(module).items():

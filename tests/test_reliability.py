@@ -13,30 +13,13 @@ import pytest
 
 import conflictcli._whoosh as guarded
 
-from conftest import SAMPLE, Run, as_json, write
-
-
-class _Evil:
-    """Unpickled, it would create the file `path` (as a hostile archive runs a command)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.system, (f"touch {self.path}",))
-
-
-@pytest.fixture
-def archive(run: Run, tmp_path: Path) -> Path:
-    folder = tmp_path / "archive"
-    assert run("ingest", str(SAMPLE), "--index", str(folder), "--quiet").exit_code == 0
-    return folder
+from conftest import Evil, Run, as_json, write
 
 
 def test_the_guard_refuses_what_an_index_of_ours_never_holds(tmp_path: Path) -> None:
     pwned = tmp_path / "PWNED"
     for protocol in (2, 5):
-        evil = pickle.dumps([(1, 2.0, b"x"), _Evil(pwned)], protocol)
+        evil = pickle.dumps([(1, 2.0, b"x"), Evil(pwned)], protocol)
         with pytest.raises(pickle.UnpicklingError, match=r"(posix|os)\.system"):
             guarded.safe_loads(evil)
         # what an index holds reads back as pickle.loads reads it
@@ -96,7 +79,7 @@ def test_a_hostile_index_runs_no_code(run: Run, archive: Path, tmp_path: Path) -
 
     for toc in folder.glob("_MAIN_*.toc"):
         toc.unlink()
-    TOC(fields.Schema(id=fields.ID), [_Evil(pwned)], 0).write(FileStorage(str(folder)), "MAIN")
+    TOC(fields.Schema(id=fields.ID), [Evil(pwned)], 0).write(FileStorage(str(folder)), "MAIN")
     r = run("search", "Belgorod", "--index", str(archive))
     assert not pwned.exists()
     assert r.exit_code == 1 and "Traceback" not in r.stderr
