@@ -275,8 +275,10 @@ class Archive:
         from conflictcli.index import WhooshIndex
 
         names = self._engine.names if self._engine is not None else None
+        aside = self._engine.set_aside if self._engine is not None else None
         self._engine = WhooshIndex.create(self.folder / ENGINE_DIR)
         self._engine.names = names
+        self._engine.set_aside = self._engine.set_aside or aside
         return self._engine
 
     def in_sync(self) -> bool:

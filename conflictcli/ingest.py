@@ -384,7 +384,8 @@ def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
             yield batch
 
     n = workers.count()
-    with archive.new_engine().writer() as writer, store.batch():
+    engine = archive.new_engine()
+    with engine.writer() as writer, store.batch():
         _prepare(store, summary)
         if n:
             writer.mapper = functools.partial(_in_workers, n=n)
@@ -400,6 +401,11 @@ def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
     summary.warnings.append(
         f"rebuilt the search index from the catalogue ({summary.reindexed} articles): {why}"
     )
+    if engine.set_aside is not None:
+        summary.warnings.append(
+            "the index there was not built by this user, or was changed: it was moved aside, "
+            f"unread, to {engine.set_aside} (delete it when you like)"
+        )
 
 
 @dataclass

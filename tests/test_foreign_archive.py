@@ -43,6 +43,7 @@ def test_an_archive_sealed_by_another_user_is_refused_until_reindexed(
     assert r.exit_code == 0, r.stderr
     aside = [p for p in sent.iterdir() if p.name.startswith("whoosh-set-aside-")]
     assert len(aside) == 1 and any(aside[0].glob("_MAIN_*.toc"))  # kept, unread
+    assert any(str(aside[0]) in w for w in as_json(r)["warnings"])  # and said where
     assert as_json(run("search", "Belgorod", "--json", "--index", str(sent)))["total"] == want
     # and this user's own archive still opens for them under their key only
     monkeypatch.undo()
