@@ -82,20 +82,27 @@ _ALLOWED = {
     ("collections", "OrderedDict"),
     ("copyreg", "_reconstructor"),
     ("copy_reg", "_reconstructor"),
-    ("_codecs", "encode"),
     ("array", "array"),
     ("array", "_array_reconstructor"),
 } | {(module, name) for module in ("builtins", "__builtin__") for name in _PLAIN.split()}
 
 
+def _find_allowed(self: pickle.Unpickler, module: str, name: str) -> Any:
+    """find_class for a table of contents: the classes and values it is made of (bytes
+    and sets by our own functions, as for values), nothing else. Also given to any
+    Unpickler class of Whoosh's own (whoosh.util.loading)."""
+    made = _PLAIN_VALUES.get((module, name))
+    if made is not None:
+        return made
+    if (module, name) in _ALLOWED:
+        return pickle.Unpickler.find_class(self, module, name)
+    raise pickle.UnpicklingError(
+        f"the index holds a pickled {module}.{name}, which conflict never writes and does not load"
+    )
+
+
 class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f"the index holds a pickled {module}.{name}, which conflict never writes "
-            "and does not load"
-        )
+    find_class = _find_allowed
 
 
 def safe_load(file: IO[bytes]) -> Any:
@@ -178,7 +185,7 @@ def _guard(module: types.ModuleType) -> None:
             and issubclass(value, pickle.Unpickler)
             and value.__module__ == module.__name__
         ):
-            value.find_class = _Unpickler.find_class  # type: ignore[assignment]
+            value.find_class = _find_allowed  # type: ignore[method-assign]
 
 
 _PICKLE = types.SimpleNamespace(
