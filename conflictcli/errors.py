@@ -84,8 +84,8 @@ def fault(e: BaseException) -> ConflictError | None:
         if "disk is full" in text or "disk i/o error" in text:
             return DataError(
                 f"The catalogue could not be written: {e}.",
-                "Free some space on that disk and run the command again: the archive is "
-                "as it was at its last checkpoint.",
+                "If its disk is full, free some space and run the command again: the "
+                "archive is as it was at its last checkpoint.",
             )
         if "readonly" in text or "read-only" in text:
             return DataError(
@@ -106,8 +106,8 @@ def fault(e: BaseException) -> ConflictError | None:
         )
     if name in _DENIED:
         return DataError(
-            f"Not allowed to write{where}: {e.strerror}.",
-            "Check the folder's permissions, or choose another with --index (a read-only "
-            "archive can be searched, shown and exported).",
+            f"The system refused access{where}: {e.strerror}.",
+            "Check the permissions of that file or folder, or choose another archive with "
+            "--index (a read-only archive can be searched, shown and exported).",
         )
     return None

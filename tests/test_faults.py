@@ -80,3 +80,25 @@ def test_a_full_disk_is_a_clear_message_and_leaves_nothing(
     assert run("check", "--index", str(archive)).exit_code == 0
     assert as_json(run("stats", "--json", "--index", str(archive)))["articles"] == 55
     assert os.path.ismount(small_disk)
+
+
+def test_each_fault_of_the_machine_is_named_with_the_next_step() -> None:
+    import errno
+    import sqlite3
+
+    from conflictcli.errors import DataError, fault
+
+    full = fault(OSError(errno.ENOSPC, "No space left on device", "/arch/whoosh/MAIN_x.pst"))
+    assert isinstance(full, DataError) and "/arch/whoosh/MAIN_x.pst" in full.message
+    assert full.hint and "Free some space" in full.hint
+    denied = fault(OSError(errno.EACCES, "Permission denied", "/arch/catalogue.sqlite"))
+    assert isinstance(denied, DataError) and "refused access" in denied.message
+    assert denied.hint and "--index" in denied.hint
+    assert "read-only" in fault(OSError(errno.EROFS, "Read-only file system")).hint  # type: ignore[union-attr]
+    sql = fault(sqlite3.OperationalError("database or disk is full"))
+    assert isinstance(sql, DataError) and "catalogue" in sql.message
+    ro = fault(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert isinstance(ro, DataError) and "read-only" in ro.message
+    # anything else is not a fault of the machine: it stays a bug to report
+    assert fault(ValueError("x")) is None and fault(OSError(errno.EINVAL, "Invalid")) is None
+    assert fault(sqlite3.OperationalError("no such table: articles")) is None
