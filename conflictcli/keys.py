@@ -109,7 +109,7 @@ def read_small(path: Path, limit: int) -> bytes:
     fd = os.open(path, os.O_RDONLY | NOFOLLOW | _CLOEXEC)
     try:
         st = os.fstat(fd)
-        if not _regular(st.st_mode):
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(f"{path} is not a regular file")
         if st.st_size > limit:
             raise OSError(f"{path} holds {st.st_size:,} bytes, more than {limit:,}")
@@ -126,27 +126,6 @@ def read_small(path: Path, limit: int) -> bytes:
         return data
     finally:
         os.close(fd)
-
-
-def _regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
-def write_new(folder: Path, final: str, data: bytes) -> None:
-    """`data` into folder/final, atomically: written to a new file of a random name
-    (created exclusively, no link followed), then renamed over `final`. A rename
-    replaces a link of that name; it never writes through one."""
-    tmp = folder / f".{final}.{secrets.token_hex(8)}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def seal(body: dict[str, Any]) -> str:

@@ -119,8 +119,8 @@ class SealedStorage(FileStorage):
             "toc": hashlib.sha256(keys.read_small(folder / tocfile, TOC_LIMIT)).hexdigest(),
             "files": _segment_files(folder),
         }
-        data = json.dumps({**body, "tag": keys.seal(body)}, sort_keys=True).encode("utf-8")
-        keys.write_new(folder, seal_name(gen), data)
+        text = json.dumps({**body, "tag": keys.seal(body)}, sort_keys=True)
+        keys.write_file(folder / seal_name(gen), lambda f: f.write(text))
 
     def _drop_seals_before(self, gen: int) -> None:
         for n in super().list():
