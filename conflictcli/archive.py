@@ -25,7 +25,8 @@ from conflictcli.query import SearchRequest
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
-    from conflictcli.index import Explanation, Hit, WhooshIndex
+    from conflictcli.engine.records import Explanation, Hit
+    from conflictcli.index import WhooshIndex
 
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
@@ -548,7 +549,8 @@ class Archive:
         return found.total, rows()
 
     def _every_article(self) -> Iterator[tuple[Result, str]]:
-        from conflictcli.index import Hit, mark
+        from conflictcli.engine.records import Hit
+        from conflictcli.index import mark
 
         for a in self.store.iter_articles():
             hit = Hit(id=a.id, score=None)

@@ -42,6 +42,7 @@ from conflictcli.analysis import (
     spans_of,
 )
 from conflictcli.articles import Article, outlet_key
+from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.evaluate import (
     Found,
@@ -139,20 +140,6 @@ MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand f
 WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
-@dataclass
-class Hit:
-    id: str
-    score: float | None
-    partial: bool = False
-    snippet: str = ""
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-    title_highlights: list[tuple[int, int]] = field(default_factory=list)
-    similar: int | None = None  # collapsed: the other matches of its story, left out
-    # the index terms it was found by: in its body (the snippet), in title or body (marks)
-    body_words: frozenset[str] = frozenset()
-    words: frozenset[str] = frozenset()
-
-
 def _hit(
     article_id: str,
     score: float | None,
@@ -186,36 +173,6 @@ def mark(hit: Hit, title: str, body: str) -> None:
         snippet, spans = _lead(body), []
     hit.snippet, hit.highlights = snippet, spans
     hit.title_highlights = spans_of(title, hit.words)
-
-
-@dataclass
-class EngineResult:
-    total: int  # every article the query and the filters select, whatever the page
-    hits: list[Hit]
-    notes: list[str] = field(default_factory=list)  # how the query was read
-
-
-@dataclass
-class Node:
-    """One part of a query as the engine reads it (for --explain): a group (`all`,
-    `any`, `not`) of parts, or a leaf (`term`, `phrase`, `pattern`, `fuzzy`, `dates`,
-    `sources`, `places`, `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
-
-    op: str
-    text: str = ""
-    fields: list[str] = field(default_factory=list)
-    role: str = "required"  # required, optional or excluded
-    children: list[Node] = field(default_factory=list)
-    first: str | None = None  # dates: the first and last day, inclusive
-    last: str | None = None
-
-
-@dataclass
-class Explanation:
-    tree: Node
-    reading: Reading  # how the text was read: operators or words
-    total: int
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

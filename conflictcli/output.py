@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     )
     from conflictcli.articles import Article
     from conflictcli.check import CheckReport
-    from conflictcli.index import Explanation, Node
+    from conflictcli.engine.records import Explanation, Node
     from conflictcli.ingest import IngestSummary
 
 JSON_SCHEMA_VERSION = 1

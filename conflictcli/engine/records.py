@@ -1,0 +1,52 @@
+"""The records an engine gives back: plain data, no engine object in them, so that
+the archive and the rendering read any engine's results the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conflictcli.query import Reading
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float | None
+    partial: bool = False
+    snippet: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    title_highlights: list[tuple[int, int]] = field(default_factory=list)
+    similar: int | None = None  # collapsed: the other matches of its story, left out
+    # the index terms it was found by: in its body (the snippet), in title or body (marks)
+    body_words: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+
+@dataclass
+class EngineResult:
+    total: int  # every article the query and the filters select, whatever the page
+    hits: list[Hit]
+    notes: list[str] = field(default_factory=list)  # how the query was read
+
+
+@dataclass
+class Node:
+    """One part of a query as the engine reads it (for --explain): a group (`all`,
+    `any`, `not`) of parts, or a leaf (`term`, `phrase`, `pattern`, `fuzzy`, `dates`,
+    `sources`, `places`, `every`). Terms are shown as indexed: lower case, accents folded, stemmed."""
+
+    op: str
+    text: str = ""
+    fields: list[str] = field(default_factory=list)
+    role: str = "required"  # required, optional or excluded
+    children: list[Node] = field(default_factory=list)
+    first: str | None = None  # dates: the first and last day, inclusive
+    last: str | None = None
+
+
+@dataclass
+class Explanation:
+    tree: Node
+    reading: Reading  # how the text was read: operators or words
+    total: int
+    notes: list[str] = field(default_factory=list)
