@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from conflictcli.archive import Archive  # noqa: E402
-from conflictcli.index import _date_filter  # noqa: E402
+from conflictcli.engine.whoosh.engine import _date_filter  # noqa: E402
 from conflictcli.ingest import ingest  # noqa: E402
 from conflictcli.query import build_request  # noqa: E402
 

@@ -12,7 +12,7 @@ the whole list of words
 
 from __future__ import annotations
 
-import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,27 @@ from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError, NotFound, UsageError
 from conflictcli.keys import data_home, linked, open_lock
 from conflictcli.query import SearchRequest
+from conflictcli.records import (
+    Bucket,
+    Count,
+    Group,
+    Member,
+    Place,
+    Places,
+    Result,
+    SearchResult,
+    Source,
+    Stats,
+    Stories,
+    Story,
+    Timeline,
+    Watch,
+)
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
     from conflictcli.engine.records import Explanation, Hit
-    from conflictcli.index import WhooshIndex
+    from conflictcli.engine.whoosh.engine import WhooshIndex
 
 CATALOGUE = "catalogue.sqlite"
 ENGINE_DIR = "whoosh"
@@ -69,144 +85,6 @@ def default_location() -> Path:
     return data_home() / "conflict"
 
 
-@dataclass
-class Result:
-    """One search result, as every output format shows it."""
-
-    id: str
-    date: str | None
-    title: str
-    source: str | None
-    url: str | None
-    path: str | None
-    score: float | None
-    snippet: str
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-    title_highlights: list[tuple[int, int]] = field(default_factory=list)
-    partial: bool = False
-    cluster: str | None = None  # its story: the id of the story's first article
-    similar: int | None = None  # collapsed: the other matches of its story, left out
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int
-    offset: int
-    limit: int
-    took_ms: float
-    results: list[Result]
-    notes: list[str] = field(default_factory=list)  # how the query and dates were read
-    collapsed: bool = False  # one result per story
-
-
-@dataclass
-class Stats:
-    articles: int
-    first_date: str | None
-    last_date: str | None
-    undated: int
-    by_month: dict[str, int]
-    index_bytes: int
-    last_ingest: str | None
-    location: str
-
-
-@dataclass
-class Member:
-    """An article of a story, as lists of stories show it."""
-
-    id: str
-    date: str | None
-    source: str | None
-    title: str
-
-
-@dataclass
-class Story:
-    """Near-duplicate articles (stories.py): `id` is its first article's."""
-
-    id: str
-    articles: int
-    first_date: str | None
-    last_date: str | None
-    members: list[Member]  # the first article first
-
-
-@dataclass
-class Stories:
-    stories: int  # stories of more than one article, in the whole archive
-    articles: int  # the articles they hold
-    threshold: float
-    largest: list[Story]
-
-
-@dataclass
-class Source:
-    source: str | None  # None: the articles that name no outlet
-    articles: int
-    first_date: str | None
-    last_date: str | None
-
-
-@dataclass
-class Place:
-    place: str  # its canonical name in the gazetteer
-    id: str
-    kind: str  # place or region
-    articles: int  # of those the query selects, how many name it
-
-
-@dataclass
-class Places:
-    query: str  # "" for every article
-    total: int  # the articles the query and filters select
-    places: list[Place]  # the most named first; none that no article names
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Group:
-    key: str | None  # None: the articles with no value (no source, no date)
-    count: int
-
-
-@dataclass
-class Count:
-    query: str
-    count: int  # what search totals for the same request
-    by: str | None = None
-    groups: list[Group] = field(default_factory=list)  # they sum to count (not by place)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Bucket:
-    period: str
-    count: int
-
-
-@dataclass
-class Timeline:
-    query: str
-    by: str
-    buckets: list[Bucket]  # every period of the span, empty ones as 0
-    undated: int  # matching articles with no date: in no bucket, counted here
-    peaks: list[str]  # the periods well above the typical level (timeline.peaks)
-    first: str | None  # the first and last day the query is mentioned
-    last: str | None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Watch:
-    name: str
-    query: str
-    filters: dict[str, Any]  # as typed: query, since, until, sources, places, any, exact
-    created: str
-    last_run: str | None
-
-
 class Archive:
     def __init__(
         self,
@@ -228,7 +106,7 @@ class Archive:
             if not self._create:  # an ingest rebuilds an index of another layout
                 self._check_layout()
             from conflictcli import names
-            from conflictcli.index import WhooshIndex
+            from conflictcli.engine.whoosh.engine import WhooshIndex
 
             self._engine = WhooshIndex.open(self.folder / ENGINE_DIR, create=self._create)
             # the spellings of names as the last ingest stored them, unless the package's
@@ -273,7 +151,7 @@ class Archive:
     def new_engine(self) -> WhooshIndex:
         """A new, empty search index in place of the one there, which is not read (an
         index to be built again from the catalogue)."""
-        from conflictcli.index import WhooshIndex
+        from conflictcli.engine.whoosh.engine import WhooshIndex
 
         names = self._engine.names if self._engine is not None else None
         aside = self._engine.set_aside if self._engine is not None else None
@@ -338,7 +216,7 @@ class Archive:
             store = Store(catalogue, write=create)  # an ingest: a read-only folder is named
             engine = None
             if new:  # an archive that is there loads its engine only when it needs it
-                from conflictcli.index import WhooshIndex
+                from conflictcli.engine.whoosh.engine import WhooshIndex
 
                 engine = WhooshIndex.open(folder / ENGINE_DIR, create=True)
         except (OSError, sqlite3.Error) as e:
@@ -376,7 +254,7 @@ class Archive:
         snippet is that sentence. The total counts those kept."""
         from conflictcli import within
         from conflictcli.analysis import spans_of
-        from conflictcli.index import mark
+        from conflictcli.engine.whoosh.engine import mark
 
         assert req.within is not None
         t0 = time.perf_counter()
@@ -550,7 +428,7 @@ class Archive:
 
     def _every_article(self) -> Iterator[tuple[Result, str]]:
         from conflictcli.engine.records import Hit
-        from conflictcli.index import mark
+        from conflictcli.engine.whoosh.engine import mark
 
         for a in self.store.iter_articles():
             hit = Hit(id=a.id, score=None)
@@ -716,7 +594,7 @@ def _rows(
     store: Store, hits: list[Hit], snippets: bool = True, texts: bool = True
 ) -> list[tuple[Result, str]]:
     """_results, each with the article's body ("" without `texts`: not read)."""
-    from conflictcli.index import mark
+    from conflictcli.engine.whoosh.engine import mark
 
     articles = store.articles([h.id for h in hits], texts=texts or snippets)
     rows = []

@@ -25,12 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from conflictcli.archive import CATALOGUE, INDEX_LAYOUT, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
+from conflictcli.records import CheckReport, Problem
 from conflictcli.store import (
     REPAIRS,
     SCHEMA_VERSION,
@@ -42,16 +41,6 @@ from conflictcli.store import (
 )
 
 EXAMPLES = 10  # ids shown for each kind of problem
-
-
-@dataclass
-class Problem:
-    kind: str  # not_indexed, not_in_catalogue, indexed_twice, dates_differ, ...
-    count: int
-    examples: list[str]  # the first ids or paths
-    repair: str  # what --repair does about it
-    repaired: bool = False
-    reasons: list[str] = field(default_factory=list)  # what is wrong, for the examples
 
 
 # the kinds of damage to the catalogue itself (Store.survey), each with what --repair
@@ -67,23 +56,6 @@ CATALOGUE_KINDS = {
     "meta_invalid": "write them again (a damaged index layout: the index is built again)",
 }
 assert set(CATALOGUE_KINDS) == set(REPAIRS)
-
-
-@dataclass
-class CheckReport:
-    location: str
-    articles: int  # in the catalogue
-    indexed: int  # live documents in the index (-1: it cannot be read)
-    catalogue_schema: int
-    index_layout: int
-    problems: list[Problem] = field(default_factory=list)
-    repaired: bool = False  # --repair was asked for
-    ids: dict[str, list[str]] = field(default_factory=dict)  # every id of each kind
-    flaws: list[Flaw] = field(default_factory=list)  # every damaged row of the catalogue
-
-    @property
-    def ok(self) -> bool:
-        return all(p.repaired for p in self.problems)
 
 
 def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckReport:
@@ -247,7 +219,7 @@ def _unreadable(archive: Archive) -> str | None:
 
 def _indexed(archive: Archive) -> dict[str, list[str | None]]:
     """Each id in the index with the date of each live document that holds it."""
-    from conflictcli.index import SCHEMA
+    from conflictcli.engine.whoosh.engine import SCHEMA
 
     date_field = SCHEMA["date"]
     out: dict[str, list[str | None]] = {}
@@ -342,16 +314,3 @@ def reconcile(archive: Archive) -> list[Problem]:
             archive.synced()
         archive.store.commit()
     return report.problems
-
-
-def as_dict(report: CheckReport) -> dict[str, Any]:
-    return {
-        "location": report.location,
-        "ok": report.ok,
-        "articles": report.articles,
-        "indexed": report.indexed,
-        "catalogue_schema": report.catalogue_schema,
-        "index_layout": report.index_layout,
-        "repaired": report.repaired,
-        "problems": [vars(p) for p in report.problems],
-    }

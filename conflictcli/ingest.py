@@ -34,7 +34,6 @@ from conflictcli.readers import (
     COMPRESSED,
     HTML_BYTES,
     TEXT_BYTES,
-    Ignored,
     Sidecars,
     SkipFile,
     discover,
@@ -44,12 +43,15 @@ from conflictcli.readers import (
     streams,
     suffix_of,
 )
+from conflictcli.records import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
 if TYPE_CHECKING:
     from conflictcli.analysis import InBatch
-    from conflictcli.index import IndexWriter  # the engine loads only when there is work
+    from conflictcli.engine.whoosh.engine import (
+        IndexWriter,  # the engine loads only when there is work
+    )
 
 
 class Progress(Protocol):
@@ -67,32 +69,6 @@ class _NoProgress:
 
     def rows(self, name: str, rows: int, done: int, size: int) -> None:
         pass
-
-
-@dataclass
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass
-class IngestSummary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    took_s: float = 0.0
-    duplicates: int = 0  # texts read (files, rows, lines) that the archive already held
-    articles: int = 0  # articles in the archive after the run
-    ignored: list[Ignored] = field(default_factory=list)  # passed over in folders
-    reindexed: int = 0  # articles indexed again from the catalogue (a rebuilt index)
-
-    @property
-    def nothing_read(self) -> bool:
-        """No file was read, known or removed: the paths held nothing for the archive."""
-        return not (self.added or self.updated or self.unchanged or self.removed or self.reindexed)
 
 
 def ingest(
@@ -661,7 +637,7 @@ def _analyse_batch(
     """Each article with its postings (one Batch for all), packed body and story bands
     (a worker's work)."""
     from conflictcli.analysis import Batch, scan
-    from conflictcli.index import analyse
+    from conflictcli.engine.whoosh.engine import analyse
     from conflictcli.stories import bands
 
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
@@ -678,7 +654,7 @@ def _analyse_batch(
 def _index_batch(batch: list[Article]) -> list[InBatch]:
     """The postings of each article (a worker's work when the index is rebuilt)."""
     from conflictcli.analysis import Batch, scan
-    from conflictcli.index import analyse
+    from conflictcli.engine.whoosh.engine import analyse
 
     postings = Batch()
     done = [analyse(postings, a, scan(a.body)) for a in batch]

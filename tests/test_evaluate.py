@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import collectors
 
-from conflictcli.evaluate import evaluate
-from conflictcli.index import DEFAULT_FIELDS, WhooshIndex, _day_range, _window
+from conflictcli.engine.whoosh.engine import DEFAULT_FIELDS, WhooshIndex, _day_range, _window
+from conflictcli.engine.whoosh.fast.evaluate import evaluate
 from conflictcli.query import SearchRequest
 
 from conftest import CORPORA, UKRAINE_MEDIA, Articles, Corpus, invoke, needs_corpus
@@ -249,7 +249,7 @@ def test_the_check_can_fail(tmp_path: Path) -> None:
     assert invoke("ingest", str(src), "--index", str(where), "--quiet").exit_code == 0
     ix = WhooshIndex.open(where / "whoosh")
     check(ix, "Kyiv")
-    import conflictcli.evaluate as ev
+    import conflictcli.engine.whoosh.fast.evaluate as ev
 
     real = ev._lengths
     try:  # lengths off by one: every score moves

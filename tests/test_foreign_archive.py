@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import conflictcli._whoosh  # noqa: F401  (the guard, before Whoosh)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (the guard, before Whoosh)
 
 from conftest import Evil, Run, as_json, write
 
@@ -89,7 +89,7 @@ def test_reindex_never_reads_a_foreign_index(
 def test_no_value_of_the_index_is_a_pickle(archive: Path) -> None:
     """The source field's positions are packed (Whoosh's Positions format pickles
     them, and a crafted one ran a command on `search 'source:"evil corp"'`)."""
-    from conflictcli.index import SCHEMA
+    from conflictcli.engine.whoosh.engine import SCHEMA
 
     for name in SCHEMA.names():
         fmt = SCHEMA[name].format

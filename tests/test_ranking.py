@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conflictcli import ranking
 from conflictcli.archive import Archive
+from conflictcli.engine.whoosh import ranking
 
 from conftest import Corpus, Run, as_json, ingest_corpus, needs_corpus, write
 

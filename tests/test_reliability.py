@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import conflictcli._whoosh as guarded
+import conflictcli.engine.whoosh.loading as guarded
 
 from conftest import Evil, Run, as_json, write
 

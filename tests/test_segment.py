@@ -15,13 +15,13 @@ import pytest
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
-from conflictcli import segment
 from conflictcli.analysis import Batch
 from conflictcli.articles import Article
-from conflictcli.index import SCHEMA, analyse
+from conflictcli.engine.whoosh.engine import SCHEMA, analyse
+from conflictcli.engine.whoosh.fast import segment
+from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
 from conflictcli.ingest import _in_workers
 from conflictcli.readers import Sidecars, read
-from conflictcli.segment import BulkSegmentWriter
 
 from conftest import CORPORA, SAMPLE, UKRAINE_MEDIA, Articles, Run, as_json
 
@@ -228,7 +228,7 @@ def _checkpointed(
     """An index written as an ingest writes it: batches of postings made ahead, a
     checkpoint every `every` articles (its segment from a chunk of the batches, which
     then passes to the run's pool), and one segment at the end."""
-    from conflictcli.index import IndexWriter
+    from conflictcli.engine.whoosh.engine import IndexWriter
 
     folder.mkdir()
     ix = windex.create_in(str(folder), SCHEMA)
@@ -248,7 +248,7 @@ def _checkpointed(
 
 def _plain(folder: Path, articles: list[Article]) -> Any:
     """The same articles given as text to one writer without checkpoints."""
-    from conflictcli.index import IndexWriter
+    from conflictcli.engine.whoosh.engine import IndexWriter
 
     folder.mkdir()
     ix = windex.create_in(str(folder), SCHEMA)
@@ -271,7 +271,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
     the run's pool, which spills them to disk when they outgrow its memory and has them
     merged and encoded a range of terms at a time at the end (by worker processes, or
     here): the segment reads back as that of a writer given the same articles as text."""
-    from conflictcli import index
+    from conflictcli.engine.whoosh import engine as index
 
     monkeypatch.setattr(index, "WRITER_MB", writer_mb)
     monkeypatch.setattr(segment, "LISTED", 50)  # terms read into lists a few at a time
@@ -281,7 +281,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
         monkeypatch.setattr(segment, "CHUNK", 700)  # many ranges of terms in each field
         monkeypatch.setattr(segment, "CHUNK_TERMS", 60)
         mapper = functools.partial(_in_workers, n=2)
-    from conflictcli import chunks
+    from conflictcli.engine.whoosh.fast import chunks
 
     seen = {"spilled": 0, "ranges": 0}
     spill, cuts = chunks.Chunk.spill, chunks.cuts
@@ -332,7 +332,7 @@ def test_a_long_stretch_between_checkpoints_reads_back_the_same(
 def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> None:
     """The segment a checkpoint commits (inlined postings, from a chunk) holds what a
     plain writer makes of the same articles."""
-    from conflictcli.index import IndexWriter
+    from conflictcli.engine.whoosh.engine import IndexWriter
 
     articles = _articles(SAMPLE, 1000)[:23]
     theirs = _read_back(_plain(tmp_path / "plain", articles))
@@ -357,7 +357,7 @@ def test_a_pool_takes_chunks_after_per_term_postings(tmp_path: Path, limitmb: fl
     of them) is taken in per term, after them; the records are those of one pool given
     every document."""
     from conflictcli.analysis import postings
-    from conflictcli.chunks import merge
+    from conflictcli.engine.whoosh.fast.chunks import merge
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.rglob("*.txt"))]
     first, rest = texts[:10], texts[10:30]

@@ -72,7 +72,7 @@ def test_a_first_ingest_finds_stories_without_datasketch(tmp_path: Path) -> None
 def test_whoosh_loads_without_urllib_and_asyncio_and_they_still_import_after() -> None:
     code = """
 import sys
-import conflictcli.index
+import conflictcli.engine.whoosh.engine
 from whoosh.reading import SegmentReader
 print(sorted(m for m in ("urllib.request", "cached_property", "asyncio") if m in sys.modules))
 import cached_property, urllib.request
@@ -86,7 +86,7 @@ print(type(SegmentReader.__dict__["deleted_docs_set"]).__name__)
 def test_whoosh_loads_without_its_word_forms_and_they_still_work() -> None:
     code = """
 import sys
-import conflictcli.index
+import conflictcli.engine.whoosh.engine
 print("whoosh.lang.morph_en" in sys.modules)
 from whoosh.query.terms import variations
 print("pulling" in variations("pull"), sys.modules["whoosh.lang.morph_en"].__file__ is not None)

@@ -138,7 +138,7 @@ def _stop_filter() -> Any:
 
 
 def _body_format() -> Any:
-    from conflictcli.index import SCHEMA
+    from conflictcli.engine.whoosh.engine import SCHEMA
 
     return SCHEMA["body"].format
 
@@ -177,8 +177,8 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     term index), cancelled at the end."""
     from whoosh import index as windex
 
-    from conflictcli import ranking
-    from conflictcli.index import SCHEMA
+    from conflictcli.engine.whoosh import ranking
+    from conflictcli.engine.whoosh.engine import SCHEMA
 
     folder: Path = tmp_path_factory.mktemp("upstream")
     ix = windex.create_in(str(folder), SCHEMA)
@@ -693,7 +693,7 @@ def _term_index_header_is_13_bytes(r: SimpleNamespace) -> bool:
 
 def _term_info_layout(r: SimpleNamespace) -> bool:
     """segment._inlined packs a term's figures as W3TermInfo.from_bytes unpacks them."""
-    from conflictcli import segment
+    from conflictcli.engine.whoosh.fast import segment
 
     return bool(_w3("W3TermInfo")._struct.format == segment._INFO.format)
 
@@ -702,7 +702,7 @@ def _hash_record_layout(r: SimpleNamespace) -> bool:
     """segment._add_terms writes each key's and value's size as HashWriter.add does."""
     from whoosh.filedb import filetables
 
-    from conflictcli import segment
+    from conflictcli.engine.whoosh.fast import segment
 
     return bool(filetables._lengths.format == segment._LENGTHS.format)
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import whoosh
 
-from conflictcli import _whoosh
+from conflictcli.engine.whoosh import loading as _whoosh
 
 from conftest import SAMPLE, Run, as_json
 

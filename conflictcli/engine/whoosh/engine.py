@@ -7,7 +7,7 @@ stand beside this one without changing the commands or the rendering.
 
 from __future__ import annotations
 
-import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 
@@ -30,8 +30,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
 
-from conflictcli import names, ranking
-from conflictcli._whoosh import fast_paths
+from conflictcli import names
 from conflictcli.analysis import (
     NAME_ANALYZER,
     Batch,
@@ -43,8 +42,8 @@ from conflictcli.analysis import (
 )
 from conflictcli.articles import Article, outlet_key
 from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
-from conflictcli.errors import ArchiveBusy, DataError, QueryError
-from conflictcli.evaluate import (
+from conflictcli.engine.whoosh import ranking
+from conflictcli.engine.whoosh.fast.evaluate import (
     Found,
     Mentions,
     Scores,
@@ -53,10 +52,12 @@ from conflictcli.evaluate import (
     evaluate,
     nearness,
 )
+from conflictcli.engine.whoosh.loading import fast_paths
+from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
 
 if TYPE_CHECKING:
-    from conflictcli.segment import Mapper
+    from conflictcli.engine.whoosh.fast.segment import Mapper
 
 
 class _DayField(DATETIME):
@@ -227,7 +228,7 @@ class WhooshIndex:
         (storage.verify: Whoosh reads nothing before). One from elsewhere, or that
         cannot be read, is refused, or with `create` (an ingest, which then rebuilds
         it from the catalogue) moved aside unread and replaced by a new one."""
-        from conflictcli import storage
+        from conflictcli.engine.whoosh import storage
 
         if folder.is_symlink():
             raise storage.linked(folder)
@@ -265,7 +266,7 @@ class WhooshIndex:
         (to whoosh-set-aside-TIME beside it) if not: whoever sent it may want it."""
         from whoosh.index import FileIndex
 
-        from conflictcli import storage
+        from conflictcli.engine.whoosh import storage
 
         if folder.is_symlink():
             raise storage.linked(folder)
@@ -325,7 +326,7 @@ class WhooshIndex:
                 raise
             batch.finish(commit=True)
         except BaseException:
-            from conflictcli import storage
+            from conflictcli.engine.whoosh import storage
 
             with suppress(Exception):  # what the batch wrote and did not commit: gone
                 storage.tidy(Path(self._ix.storage.folder), SCHEMA)
@@ -624,7 +625,7 @@ class IndexWriter:
             from whoosh.writing import SegmentWriter
 
             return SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
-        from conflictcli.segment import BulkSegmentWriter
+        from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
 
         return BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
 
@@ -667,7 +668,7 @@ class IndexWriter:
         # with its own deletes: the checkpoints' segments are left out, and deleted
         latest = int(self._ix.latest_generation())
         self._writer.generation = max(self._writer.generation, latest + 1)
-        from conflictcli.segment import merge_small
+        from conflictcli.engine.whoosh.fast.segment import merge_small
 
         self._writer.commit(mergetype=merge_small)
 
@@ -722,7 +723,7 @@ def _open_sealed(folder: Path) -> Any:
     holds (a commit made after is seen by the next command, not half-way)."""
     from whoosh.index import FileIndex
 
-    from conflictcli import storage
+    from conflictcli.engine.whoosh import storage
 
     for attempt in range(3):
         try:

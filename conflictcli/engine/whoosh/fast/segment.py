@@ -22,7 +22,7 @@ and encode them a range of terms at a time (encode_parts).
 
 from __future__ import annotations
 
-import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 
@@ -49,7 +49,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from conflictcli.analysis import Batch, Columns, InBatch, as_array, starts_of
-from conflictcli.chunks import Chunk, cuts, from_postings, merge, merge_with
+from conflictcli.engine.whoosh.fast.chunks import Chunk, cuts, from_postings, merge, merge_with
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]

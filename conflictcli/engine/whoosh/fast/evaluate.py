@@ -21,7 +21,7 @@ alone and reads its matches and scores, so any query gives Whoosh's answer.
 
 from __future__ import annotations
 
-import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 
@@ -41,9 +41,9 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
-from conflictcli import ranking
-from conflictcli._whoosh import fast_paths
 from conflictcli.analysis import PackedPositions
+from conflictcli.engine.whoosh import ranking
+from conflictcli.engine.whoosh.loading import fast_paths
 
 try:  # Whoosh's internals, read directly on the releases conflict was tested with
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield

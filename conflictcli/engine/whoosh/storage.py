@@ -13,7 +13,7 @@ that may come from someone else.
 
 from __future__ import annotations
 
-import conflictcli._whoosh  # noqa: F401  (before Whoosh: see there)
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
 
 # isort: split
 

@@ -58,7 +58,9 @@ def _load() -> None:
     for name, attrs in stand_ins.items():
         if name in sys.modules:  # already loaded for real: nothing to save
             continue
-        module = types.ModuleType(name, "stand-in while Whoosh loads (conflictcli._whoosh)")
+        module = types.ModuleType(
+            name, "stand-in while Whoosh loads (conflictcli.engine.whoosh.loading)"
+        )
         module.__dict__.update(attrs)
         sys.modules[name] = module
         placed.append((name, module))
