@@ -48,10 +48,10 @@ from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
 if TYPE_CHECKING:
-    from conflictcli.analysis import InBatch
     from conflictcli.engine.whoosh.engine import (
         IndexWriter,  # the engine loads only when there is work
     )
+    from conflictcli.engine.whoosh.fast.batch import InBatch
 
 
 class Progress(Protocol):
@@ -636,8 +636,9 @@ def _analyse_batch(
 ) -> list[tuple[Article, InBatch, Packed, list[int]]]:
     """Each article with its postings (one Batch for all), packed body and story bands
     (a worker's work)."""
-    from conflictcli.analysis import Batch, scan
+    from conflictcli.analysis import scan
     from conflictcli.engine.whoosh.engine import analyse
+    from conflictcli.engine.whoosh.fast.batch import Batch
     from conflictcli.stories import bands
 
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
@@ -653,8 +654,9 @@ def _analyse_batch(
 
 def _index_batch(batch: list[Article]) -> list[InBatch]:
     """The postings of each article (a worker's work when the index is rebuilt)."""
-    from conflictcli.analysis import Batch, scan
+    from conflictcli.analysis import scan
     from conflictcli.engine.whoosh.engine import analyse
+    from conflictcli.engine.whoosh.fast.batch import Batch
 
     postings = Batch()
     done = [analyse(postings, a, scan(a.body)) for a in batch]

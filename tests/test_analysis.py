@@ -10,7 +10,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflictcli.analysis import TEXT_ANALYZER, Batch, FastText, postings, scan, spans_of
+from conflictcli.analysis import scan, spans_of
+from conflictcli.engine.whoosh.analysers import TEXT_ANALYZER, FastText, postings
+from conflictcli.engine.whoosh.fast.batch import Batch
 
 from conftest import CORPORA, SAMPLE, Articles
 
@@ -144,3 +146,17 @@ def test_a_batch_holds_each_real_articles_postings(
     for at in range(0, len(texts), 64):
         chunk = texts[at : at + 64]
         assert batch_postings(chunk) == [sorted(postings(t)) for t in chunk]
+
+
+def test_the_folding_table_and_stop_words_are_the_ones_the_index_was_built_with() -> None:
+    """data/fold.json (tools/fold_table.py) holds Whoosh's accent table and stop words:
+    the text of an article and of a query fold and drop words alike, whatever engine
+    reads them."""
+    import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
+    from whoosh.analysis.filters import STOP_WORDS
+    from whoosh.support.charset import accent_map
+
+    from conflictcli import analysis
+
+    assert analysis.FOLD == dict(accent_map)
+    assert analysis.STOP_WORDS == frozenset(STOP_WORDS)

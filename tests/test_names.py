@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflictcli.analysis import TEXT_ANALYZER, query_terms
+from conflictcli.analysis import query_terms
+from conflictcli.engine.whoosh.analysers import TEXT_ANALYZER
 from conflictcli.names import gazetteer
 
 from conftest import Run, as_json, write

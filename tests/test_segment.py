@@ -15,10 +15,10 @@ import pytest
 from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import Batch
 from conflictcli.articles import Article
 from conflictcli.engine.whoosh.engine import SCHEMA, analyse
 from conflictcli.engine.whoosh.fast import segment
+from conflictcli.engine.whoosh.fast.batch import Batch
 from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
 from conflictcli.ingest import _in_workers
 from conflictcli.readers import Sidecars, read
@@ -356,7 +356,7 @@ def test_a_pool_takes_chunks_after_per_term_postings(tmp_path: Path, limitmb: fl
     """A chunk handed to a pool that holds postings per term already (or spilled runs
     of them) is taken in per term, after them; the records are those of one pool given
     every document."""
-    from conflictcli.analysis import postings
+    from conflictcli.engine.whoosh.analysers import postings
     from conflictcli.engine.whoosh.fast.chunks import merge
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.rglob("*.txt"))]

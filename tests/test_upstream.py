@@ -132,7 +132,7 @@ def _token() -> Any:
 
 
 def _stop_filter() -> Any:
-    from conflictcli.analysis import JoinStopFilter
+    from conflictcli.engine.whoosh.analysers import JoinStopFilter
 
     return JoinStopFilter()
 

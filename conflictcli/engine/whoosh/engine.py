@@ -31,18 +31,12 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
 
 from conflictcli import names
-from conflictcli.analysis import (
-    NAME_ANALYZER,
-    Batch,
-    FastText,
-    InBatch,
-    PackedPositions,
-    Scanned,
-    spans_of,
-)
+from conflictcli.analysis import Scanned, spans_of
 from conflictcli.articles import Article, outlet_key
 from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
 from conflictcli.engine.whoosh import ranking
+from conflictcli.engine.whoosh.analysers import NAME_ANALYZER, FastText, PackedPositions
+from conflictcli.engine.whoosh.fast.batch import Batch, InBatch
 from conflictcli.engine.whoosh.fast.evaluate import (
     Found,
     Mentions,

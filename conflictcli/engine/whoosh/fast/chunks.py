@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from conflictcli.analysis import Columns, starts_of
+from conflictcli.engine.whoosh.fast.batch import Columns, starts_of
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -121,7 +121,7 @@ class Chunk:
         in where its other terms are per-term arrays: a rare path)."""
         from array import array
 
-        from conflictcli.analysis import as_array
+        from conflictcli.engine.whoosh.fast.batch import as_array
 
         docs, weights, sizes = self.docs, self.weights, self.sizes
         starts, tvstarts = self.starts.tolist(), self.tvstarts.tolist()

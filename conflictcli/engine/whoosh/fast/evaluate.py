@@ -41,8 +41,8 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
-from conflictcli.analysis import PackedPositions
 from conflictcli.engine.whoosh import ranking
+from conflictcli.engine.whoosh.analysers import PackedPositions
 from conflictcli.engine.whoosh.loading import fast_paths
 
 try:  # Whoosh's internals, read directly on the releases conflict was tested with

@@ -48,7 +48,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from conflictcli.analysis import Batch, Columns, InBatch, as_array, starts_of
+from conflictcli.engine.whoosh.fast.batch import Batch, Columns, InBatch, as_array, starts_of
 from conflictcli.engine.whoosh.fast.chunks import Chunk, cuts, from_postings, merge, merge_with
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
