@@ -152,11 +152,11 @@ def test_the_folding_table_and_stop_words_are_the_ones_the_index_was_built_with(
     """data/fold.json (tools/fold_table.py) holds Whoosh's accent table and stop words:
     the text of an article and of a query fold and drop words alike, whatever engine
     reads them."""
-    import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
     from whoosh.analysis.filters import STOP_WORDS
     from whoosh.support.charset import accent_map
 
+    import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
     from conflictcli import analysis
 
-    assert analysis.FOLD == dict(accent_map)
-    assert analysis.STOP_WORDS == frozenset(STOP_WORDS)
+    assert dict(accent_map) == analysis.FOLD
+    assert frozenset(STOP_WORDS) == analysis.STOP_WORDS
