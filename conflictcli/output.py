@@ -24,8 +24,12 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from conflictcli.archive import (
+    from conflictcli.articles import Article
+    from conflictcli.engine.records import Explanation, Node
+    from conflictcli.records import (
+        CheckReport,
         Count,
+        IngestSummary,
         Member,
         Places,
         Result,
@@ -36,10 +40,6 @@ if TYPE_CHECKING:
         Timeline,
         Watch,
     )
-    from conflictcli.articles import Article
-    from conflictcli.check import CheckReport
-    from conflictcli.engine.records import Explanation, Node
-    from conflictcli.ingest import IngestSummary
 
 JSON_SCHEMA_VERSION = 1
 MARK = "bold black on yellow"
@@ -1062,11 +1062,22 @@ def sources(rows: list[Source], fmt: Format) -> None:
     emit(table)
 
 
-def check_report(report: CheckReport, fmt: Format) -> None:
-    from conflictcli.check import as_dict
+def _check_record(report: CheckReport) -> dict[str, Any]:
+    return {
+        "location": report.location,
+        "ok": report.ok,
+        "articles": report.articles,
+        "indexed": report.indexed,
+        "catalogue_schema": report.catalogue_schema,
+        "index_layout": report.index_layout,
+        "repaired": report.repaired,
+        "problems": [vars(p) for p in report.problems],
+    }
 
+
+def check_report(report: CheckReport, fmt: Format) -> None:
     if fmt is not Format.table:
-        _emit_json({"schema": JSON_SCHEMA_VERSION, **as_dict(report)})
+        _emit_json({"schema": JSON_SCHEMA_VERSION, **_check_record(report)})
         return
     from rich.table import Table
     from rich.text import Text
