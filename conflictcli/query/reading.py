@@ -1,124 +1,17 @@
-"""What a user asks for: the query text and its filters, as a plain request the
-engine understands (index.py turns it into an engine query).
-
-Two readings happen here, before the engine sees anything:
-- dates (`--since`, `--until`, `date:`) become exact first and last days, and a date
-  that reads two ways is said back;
-- the query text is read as a query or as pasted text: a `word:` that names no field
-  is a word, and AND/OR/NOT are operators only where they stand between terms as a
-  person writes a query (see `read_query`).
-"""
+"""The query text read as a person wrote it, or as text they pasted: which colons
+name fields, which AND, OR and NOT are operators, what a trailing ? is."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from conflictcli.choices import Sort
 from conflictcli.errors import QueryError
 
 FIELDS = ("title", "body", "source", "date", "id")
 OPERATORS = ("AND", "OR", "NOT")
 SENTENCE_WORDS = 6  # an operator word among this many plain words reads as prose
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    text: str
-    any_terms: bool = False
-    since: dt.date | None = None
-    until: dt.date | None = None
-    sort: Sort = Sort.relevance
-    limit: int = 10  # 0 = every full match
-    offset: int = 0
-    dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
-    sources: tuple[str, ...] = ()  # --source: only articles of these outlets (any case)
-    places: tuple[str, ...] = ()  # --place: only articles that name one of these places
-    within: str | None = None  # --within sentence|paragraph: every term in one of them
-    collapse: bool = False  # one result per story (stories.py): limit and offset count stories
-    exact: bool = False  # names as typed: no other spellings (names.py)
-    notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
-
-
-def build_request(
-    text: str,
-    since: str | None = None,
-    until: str | None = None,
-    dayfirst: bool = False,
-    **rest: object,
-) -> SearchRequest:
-    """A request from what the user typed: dates read (and said back when they read two
-    ways), and checked to make a range that can hold something."""
-    notes: list[str] = []
-    first = last = None
-    if since:
-        first, _, note = read_days(since, "--since", dayfirst)
-        notes += [note] if note else []
-    if until:
-        _, last, note = read_days(until, "--until", dayfirst)
-        notes += [note] if note else []
-    if first and last and first > last:
-        raise QueryError(
-            f"--since {since} ({first}) is after --until {until} ({last}).",
-            "Swap the two dates, or leave one out.",
-        )
-    req = SearchRequest(text=text, since=first, until=last, dayfirst=dayfirst, notes=tuple(notes))
-    return replace(req, **rest)  # type: ignore[arg-type]
-
-
-# -- dates ------------------------------------------------------------------------
-# Two defaults far apart tell which parts of a date the user wrote: a part that comes
-# out the same under both was written.
-_LOW = dt.datetime(1904, 1, 1)
-_HIGH = dt.datetime(1908, 12, 31)
-_YEAR_ONLY = re.compile(r"^\s*\d{4}\s*$")
-_YEAR_FIRST = re.compile(r"^\s*\d{4}\s*[-/.]")  # 2024-03-02 is never day first
-
-
-def read_days(
-    text: str, option: str, dayfirst: bool = False
-) -> tuple[dt.date, dt.date, str | None]:
-    """The first and last day a date expression covers (`2024` is a year, `2024-03` and
-    `March 2024` a month, `27 Mar 2024` a day), and a note when the expression reads
-    two ways (`02/03/2022`): month first unless `dayfirst`."""
-    if _YEAR_ONLY.match(text):
-        year = int(text)
-        return dt.date(year, 1, 1), dt.date(year, 12, 31), None
-    dayfirst = dayfirst and not _YEAR_FIRST.match(text)
-    low, high = _parse(text, option, dayfirst, _LOW), _parse(text, option, dayfirst, _HIGH)
-    if low.year != high.year:
-        raise QueryError(
-            f"{option} {text!r} has no year.", f"Add one, as in '{text} {dt.date.today().year}'."
-        )
-    note = None
-    if not _YEAR_FIRST.match(text):
-        other = _parse(text, option, not dayfirst, _LOW)
-        if other.date() != low.date() and (low.day == high.day or other.day != 1):
-            way = "day first, as --dayfirst asks" if dayfirst else "month first"
-            switch = "without --dayfirst" if dayfirst else "with --dayfirst"
-            note = (
-                f"{option}{'' if option.endswith(':') else ' '}{text} read as "
-                f"{_spoken(low.date())} ({way}); {switch} it reads as {_spoken(other.date())}."
-            )
-    return low.date(), high.date(), note
-
-
-def _parse(text: str, option: str, dayfirst: bool, default: dt.datetime) -> dt.datetime:
-    try:
-        from dateutil import parser as dateparser  # only when a date must be read
-
-        return dateparser.parse(text, default=default, dayfirst=dayfirst)
-    except (ValueError, OverflowError) as e:
-        raise QueryError(
-            f"{option} {text!r} is not a date I can read.",
-            "Use a form like 2024-03-27, 2024-03, 'March 2024' or '27 Mar 2024'.",
-        ) from e
-
-
-def _spoken(d: dt.date) -> str:
-    return f"{d.isoformat()}, {d.day} {d:%B}"
 
 
 # -- the query text ---------------------------------------------------------------
