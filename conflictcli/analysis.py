@@ -249,6 +249,24 @@ def query_terms_of(texts: list[str]) -> list[tuple[str, ...]]:
     return [tuple(next(stems) for _ in seq) for seq in seqs]
 
 
+def folded(word: str) -> str:
+    """A word in lower case, accents folded: how names and patterns are compared."""
+    return _folded([word.lower()])[0]
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of `text`, each folded (no stop words dropped, no stems): how an
+    article's source is indexed."""
+    return _folded([m.group().lower() for m in _WORD.finditer(text)])
+
+
+def one_term(text: str) -> str:
+    """A value read whole as the text fields read one word (a pattern such as ukrain*,
+    a fuzzy word): folded, and stemmed unless it is a stop word or a single letter."""
+    word = folded(text)
+    return STEMMER.stemWord(word) if word[1:] and word not in _STOP else word
+
+
 def words(text: str) -> list[str]:
     """The words of `text` as the index reads them (scan())."""
     return _words(text)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conflictcli import workers
 from conflictcli.articles import Article, outlet_key
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError, NotFound, UsageError
+from conflictcli.filters import Filters
 from conflictcli.keys import data_home, linked, open_lock
 from conflictcli.query import SearchRequest
 from conflictcli.records import (
@@ -261,7 +262,7 @@ class Archive:
         every = replace(req, limit=0, offset=0, collapse=False, any_terms=False)
         found = self.engine.search(every)
         wanted = within.merged(
-            within.needs(self.engine.parse(req.text, dayfirst=req.dayfirst, exact=req.exact).query)
+            within.needs(self.engine.tree(req))
         )
         kept: list[Result] = []
         for first in range(0, len(found.hits), TEXT_CHUNK):
@@ -436,15 +437,16 @@ class Archive:
             yield _result(a, hit), a.body
 
     # -- watchlists: saved searches that show what is new since they last ran --------
-    def watch_add(self, name: str, req: SearchRequest, filters: dict[str, Any]) -> None:
-        """Save a search as a watch; what it finds today counts as shown, so that its
-        first run shows the articles ingested after this."""
+    def watch_add(self, name: str, filters: Filters) -> None:
+        """Save a search as a watch, its filters as typed; what it finds today counts
+        as shown, so that its first run shows the articles ingested after this."""
         import json
 
+        req = filters.request()
         if not name.strip() or name != name.strip():
             raise UsageError(f"{name!r} is no name for a watch.", "Use a word, such as: kherson")
         ids, _ = self.engine.matching(req)  # reads the query: a bad one is refused now
-        saved = json.dumps({"query": req.text, **filters}, ensure_ascii=False)
+        saved = json.dumps(filters.as_stored(), ensure_ascii=False)
         if not self.store.add_watch(name, req.text, saved, ids):
             raise UsageError(
                 f"A watch named {name!r} exists.", f"Remove it first: conflict watch rm {name}"
@@ -462,9 +464,10 @@ class Archive:
         if not self.store.remove_watch(name):
             raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
 
-    def watch_run(self, watch: Watch, req: SearchRequest, peek: bool) -> SearchResult:
+    def watch_run(self, watch: Watch, peek: bool) -> SearchResult:
         """The watch's matches that it has not shown yet, in the order of its search;
         marked as shown unless `peek`."""
+        req = Filters.from_stored(watch.filters).request()
         t0 = time.perf_counter()
         found = self.engine.search(replace(req, limit=0, offset=0, collapse=False))
         new = set(self.store.unseen(watch.name, [h.id for h in found.hits]))

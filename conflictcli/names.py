@@ -12,24 +12,17 @@ says so in a note, and `--explain` shows what it was read as."""
 
 from __future__ import annotations
 
-import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
-
-# isort: split
-
-import copy
 import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from whoosh.query import BinaryQuery, CompoundQuery, Not, Or, Phrase, Term, WrappingQuery
-
 from conflictcli.analysis import cyrillic_key, cyrillic_prefixes, query_terms, query_terms_of
 from conflictcli.errors import QueryError
+from conflictcli.query import tree as t
 
 if TYPE_CHECKING:
     from conflictcli.store import Store
@@ -233,45 +226,43 @@ class Names(Protocol):
 
 @dataclass
 class Expanded:
-    query: Any  # the Whoosh query, names expanded
+    tree: t.Part  # the query tree, names expanded
     matches: list[Match] = field(default_factory=list)  # one per name, in query order
 
     def notes(self) -> list[str]:
         return [n for m in self.matches if (n := m.note()) is not None]
 
 
-class Spellings(Or):
-    """Every spelling of one name: an Or, scored as any Or; `name` for --explain."""
-
-    def __init__(self, subqueries: list[Any], boost: float = 1.0, name: str = "") -> None:
-        super().__init__(subqueries, boost=boost)
-        self.name = name
-
-
-def expand(q: Any, names: Names | None = None) -> Expanded:
+def expand(q: t.Part, names: Names | None = None) -> Expanded:
     """`q` with each word and phrase of the text fields that is a known name replaced by
     the name's every spelling, in the same field with the same boost."""
     gaz = names if names is not None else gazetteer()
-    keys = [k for leaf in q.leaves() if (k := _key(leaf)) is not None]
+    keys = [k for leaf in t.leaves(q) if (k := _key(leaf)) is not None]
     if not keys:
         return Expanded(q)
     known = gaz.lookup_many(keys)
     found: dict[str, Match] = {}
 
-    def one(leaf: Any) -> Any:
+    def one(leaf: t.Leaf) -> t.Part:
         key = _key(leaf)
         match = known.get(key) if key is not None else None
         if match is None:
             return leaf
         found.setdefault(match.typed, match)
-        f, boost = leaf.fieldname, leaf.boost
-        parts = [
-            Term(f, form[0], boost=boost) if len(form) == 1 else Phrase(f, list(form), boost=boost)
-            for form in match.name.forms
-        ]
-        return Spellings(parts, name=match.name.name)
+        field = leaf.field or FIELDS[-1]  # a name is a word of the text fields (_key)
+        return t.Spellings(_spelled(field, match.name.forms, leaf.boost), match.name.name)
 
-    return Expanded(_rewrite(q, one), list(found.values()))
+    return Expanded(t.rewrite(q, one), list(found.values()))
+
+
+def _spelled(
+    field: str, forms: list[Key] | tuple[Key, ...], boost: float = 1.0
+) -> tuple[t.Part, ...]:
+    """Each spelling in `field`: a word, or a phrase of several."""
+    return tuple(
+        t.Term(field, form[0], boost) if len(form) == 1 else t.Phrase(field, form, boost=boost)
+        for form in forms
+    )
 
 
 PLACE_KINDS = ("place", "region")  # the entries the places facet counts
@@ -315,15 +306,9 @@ def own_forms(name: Name, names: Names | None = None) -> list[Key]:
     return [f for f in name.forms if (m := known.get(f)) is None or m.name.id == name.id]
 
 
-def mentions(forms: list[Key]) -> Any:
+def mentions(forms: list[Key]) -> t.Any:
     """A query for the articles that write any of these spellings, in title or body."""
-    return Or(
-        [
-            Term(f, form[0]) if len(form) == 1 else Phrase(f, list(form))
-            for form in forms
-            for f in FIELDS
-        ]
-    )
+    return t.Any(tuple(p for form in forms for f in FIELDS for p in _spelled(f, [form])))
 
 
 class Lexicon(Protocol):
@@ -332,59 +317,34 @@ class Lexicon(Protocol):
     def __call__(self, fieldname: str, prefix: str) -> list[str]: ...
 
 
-def inflect(q: Any, words: Lexicon) -> Any:
+def inflect(q: t.Part, words: Lexicon) -> t.Part:
     """`q` with each Cyrillic word of the text fields that is not a name replaced by
     every form of it the index holds (обстрел: обстрелы, обстрелов, обстрелами; the
     forms share analysis.cyrillic_key), scored as one word, as a name's spellings are."""
 
-    def one(leaf: Any) -> Any:
-        if not isinstance(leaf, Term) or leaf.fieldname not in FIELDS:
+    def one(leaf: t.Leaf) -> t.Part:
+        if not isinstance(leaf, t.Term) or leaf.field not in FIELDS:
             return leaf
-        typed = _text(leaf.text)
-        key = cyrillic_key(typed)
+        key = cyrillic_key(leaf.text)
         if key is None:
             return leaf
-        held = (w for start in cyrillic_prefixes(key) for w in words(leaf.fieldname, start))
-        forms = sorted({typed, *(w for w in held if cyrillic_key(w) == key)})
+        held = (w for start in cyrillic_prefixes(key) for w in words(leaf.field, start))
+        forms = sorted({leaf.text, *(w for w in held if cyrillic_key(w) == key)})
         if len(forms) == 1:
             return leaf
-        f, boost = leaf.fieldname, leaf.boost
-        return Spellings([Term(f, w, boost=boost) for w in forms], name=f"{typed} (its forms)")
+        parts = tuple(t.Term(leaf.field, w, leaf.boost) for w in forms)
+        return t.Spellings(parts, f"{leaf.text} (its forms)")
 
-    return _rewrite(q, one, keep=Spellings)  # a name's spellings are its forms already
+    return t.rewrite(q, one, keep=t.Spellings)  # a name's spellings are its forms already
 
 
-def _key(leaf: Any) -> Key | None:
+def _key(leaf: t.Leaf) -> Key | None:
     """A word or phrase of the text fields, as the spelling it may be."""
-    if isinstance(leaf, Term) and leaf.fieldname in FIELDS:
-        return (_text(leaf.text),)
-    if isinstance(leaf, Phrase) and leaf.fieldname in FIELDS:
-        return tuple(_text(w) for w in leaf.words)
+    if isinstance(leaf, t.Term) and leaf.field in FIELDS:
+        return (leaf.text,)
+    if isinstance(leaf, t.Phrase) and leaf.field in FIELDS:
+        return leaf.words
     return None
-
-
-def _rewrite(q: Any, fn: Callable[[Any], Any], keep: type | None = None) -> Any:
-    """`q` with `fn` applied to each leaf outside the parts of type `keep`; every other
-    part copied as it is (Whoosh's own apply() drops an Or's scale, which --any's
-    coordination bonus lives in)."""
-    if keep is not None and isinstance(q, keep):
-        return q
-    if q.is_leaf():
-        return fn(q)
-    new = copy.copy(q)
-    if isinstance(q, CompoundQuery):
-        new.subqueries = [_rewrite(c, fn, keep) for c in q.subqueries]
-    elif isinstance(q, BinaryQuery):
-        new.a, new.b = _rewrite(q.a, fn, keep), _rewrite(q.b, fn, keep)
-    elif isinstance(q, Not):
-        new.query = _rewrite(q.query, fn, keep)
-    elif isinstance(q, WrappingQuery):
-        new.child = _rewrite(q.child, fn, keep)
-    return new
-
-
-def _text(t: bytes | str) -> str:
-    return t.decode("utf-8") if isinstance(t, bytes) else str(t)
 
 
 _LETTERS_DIGITS = re.compile(r"(?<![\w\-])([^\W\d_]+)-(\d)")

@@ -10,11 +10,9 @@ do what a trained splitter would on news prose; a sentence never crosses a parag
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from whoosh import query as wq
 
 from conflictcli.analysis import query_terms
+from conflictcli.query import tree as t
 
 UNITS = ("sentence", "paragraph")
 FIELDS = ("title", "body")
@@ -106,20 +104,18 @@ def _abbreviation(text: str, start: int, dot: int) -> bool:
 Needs = list[frozenset[str]]  # each set: the index terms of one required part, any of them
 
 
-def needs(q: Any) -> Needs:
+def needs(q: t.Part) -> Needs:
     """What a unit of text must hold for the query to match within it: for each required
     part, one of its words (as indexed) in the title or body fields. Excluded parts and
     filters (dates, sources, patterns) ask nothing of a unit."""
-    if isinstance(q, wq.Term):
-        return [frozenset([_text(q.text)])] if q.fieldname in FIELDS else []
-    if isinstance(q, wq.Phrase):
-        return [frozenset([_text(w)]) for w in q.words] if q.fieldname in FIELDS else []
-    if isinstance(q, wq.And):
-        return [n for child in q.subqueries for n in needs(child)]
-    if isinstance(q, wq.AndNot):
-        return needs(q.a)
-    if isinstance(q, (wq.Or, wq.DisjunctionMax)):  # any part will do: any of its words
-        words = [n for child in q.subqueries for n in needs(child)]
+    if isinstance(q, t.Term):
+        return [frozenset([q.text])] if q.field in FIELDS else []
+    if isinstance(q, t.Phrase):
+        return [frozenset([w]) for w in q.words] if q.field in FIELDS else []
+    if isinstance(q, t.All):
+        return [n for child in q.parts for n in needs(child)]
+    if isinstance(q, (t.Any, t.Spellings)):  # any part will do: any of its words
+        words = [n for child in q.parts for n in needs(child)]
         return [frozenset().union(*words)] if words and all(words) else []
     return []
 
@@ -140,7 +136,3 @@ def first_unit(text: str, unit: str, wanted: Needs) -> Span | None:
         if all(not held.isdisjoint(n) for n in wanted):
             return a, b
     return None
-
-
-def _text(t: bytes | str) -> str:
-    return t.decode("utf-8") if isinstance(t, bytes) else str(t)

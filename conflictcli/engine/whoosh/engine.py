@@ -24,15 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import collectors, qparser, sorting
+from whoosh import collectors, sorting
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query import DateRange, FuzzyTerm, NullQuery, Or, PatternQuery, Query, Term
+from whoosh.query import FuzzyTerm, Or, PatternQuery, Query, Term
 
 from conflictcli import names
 from conflictcli.analysis import Scanned, spans_of
 from conflictcli.articles import Article, outlet_key
+from conflictcli.engine.base import needs_lexicon, understand
+from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.analysers import NAME_ANALYZER, FastText, PackedPositions
@@ -47,56 +49,13 @@ from conflictcli.engine.whoosh.fast.evaluate import (
     nearness,
 )
 from conflictcli.engine.whoosh.loading import fast_paths
+from conflictcli.engine.whoosh.translate import whoosh_query
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
-from conflictcli.query import Reading, SearchRequest, Sort, read_days, read_query
+from conflictcli.query import Reading, SearchRequest, Sort
+from conflictcli.query import tree as t
 
 if TYPE_CHECKING:
     from conflictcli.engine.whoosh.fast.segment import Mapper
-
-
-class _DayField(DATETIME):
-    """How the query parser reads `date:` values: as --since/--until do (python-dateutil,
-    whole days, months or years), so `date:2024-03` and `date:[2024-03-01 to March 2024]`
-    mean what they say. Used only for parsing; the index stores a plain DATETIME. A date
-    that reads two ways is said back through `notes`."""
-
-    def __init__(self, dayfirst: bool = False, notes: list[str] | None = None) -> None:
-        super().__init__(sortable=True)
-        self.dayfirst = dayfirst
-        self.notes = notes if notes is not None else []
-
-    def _days(self, text: str, fieldname: str) -> tuple[dt.date, dt.date]:
-        first, last, note = read_days(text, f"{fieldname}:", self.dayfirst)
-        if note and note not in self.notes:
-            self.notes.append(note)
-        return first, last
-
-    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> Query:
-        first, last = self._days(qstring, fieldname)
-        return _day_range(fieldname, first, last, boost)
-
-    def parse_range(
-        self,
-        fieldname: str,
-        start: str | None,
-        end: str | None,
-        startexcl: bool,
-        endexcl: bool,
-        boost: float = 1.0,
-    ) -> Query:
-        first = last = None
-        if start:  # date:>2024-03 starts after March
-            first = self._days(start, fieldname)[1 if startexcl else 0]
-            first += dt.timedelta(days=1) if startexcl else dt.timedelta()
-        if end:  # date:<2024-03 ends before March
-            last = self._days(end, fieldname)[0 if endexcl else 1]
-            last -= dt.timedelta(days=1) if endexcl else dt.timedelta()
-        if first and last and first > last:
-            raise QueryError(
-                f"The range {fieldname}:[{start} to {end}] ends ({last}) before it starts ({first}).",
-                "Swap the two dates.",
-            )
-        return _day_range(fieldname, first, last, boost)
 
 
 def _packed(field: TEXT) -> TEXT:
@@ -182,15 +141,12 @@ class _Places:
 @dataclass
 class _Parsed:
     query: Query
+    tree: t.Part
     reading: Reading
     notes: list[str]
 
 
 _SPACE = re.compile(r"\s+")
-_QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
-
-
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
 
 
@@ -333,57 +289,23 @@ class WhooshIndex:
         """A searcher that ranks as ranking.py says."""
         return self._ix.searcher(weighting=ranking.WEIGHTING)
 
-    def _parser(self, any_terms: bool, dayfirst: bool, notes: list[str]) -> qparser.QueryParser:
-        # --any is a plain Or. The coordination factor given here before (0.9) never
-        # changed a score: Whoosh 2.7's CoordMatcher alters only the quality estimates
-        # its collector skips blocks by, and every match is scored here. One applied to
-        # the scores moved TIME's MAP by +0.002 at best (bench/relevance.py's queries)
-        group = qparser.OrGroup if any_terms else qparser.AndGroup
-        schema = _schema(_DayField(dayfirst, notes))
-        p = qparser.MultifieldParser(
-            DEFAULT_FIELDS, schema, fieldboosts=ranking.FIELD_BOOSTS, group=group
-        )
-        p.add_plugin(qparser.FuzzyTermPlugin())
-        p.add_plugin(qparser.GtLtPlugin())
-        # AND, OR and NOT only: ANDNOT, ANDMAYBE and REQUIRE are words, as users expect
-        p.replace_plugin(qparser.OperatorsPlugin(AndNot=None, AndMaybe=None, Require=None))
-        return p
-
     def parse(
         self, text: str, any_terms: bool = False, dayfirst: bool = False, exact: bool = False
     ) -> _Parsed:
-        """The engine query for what the user typed, read as query.read_query says, each
-        known name expanded to its every spelling (names.py) unless `exact`."""
-        reading = read_query(text)
-        notes = list(reading.notes)
-        # a date in double quotes is one value, not a phrase of words
-        engine_text = _QUOTED_DATE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", reading.text)
-        if not exact:
-            engine_text = names.join_designations(engine_text, self.names)
-        try:
-            raw = self._parser(any_terms, dayfirst, notes).parse(engine_text, normalize=False)
-        except QueryError:
-            raise
-        except Exception as e:  # the parser's own errors have no common base class
-            raise QueryError(
-                f"Cannot read the query {text!r}: {e}.", "Check quotes and brackets."
-            ) from e
-        _raise_parse_errors(raw)
-        q = raw.normalize()
-        if q is NullQuery or isinstance(q, type(NullQuery)):
-            raise QueryError(
-                f"The query {text!r} has nothing to search for.",
-                "Use names or words: only operators or very common words (the, of, and) were given.",
-            )
-        if not exact:
-            expanded = names.expand(q, self.names)
-            q = expanded.query
-            notes += expanded.notes()
-            if _CYRILLIC.search(text):
-                with self._ix.reader() as r:
-                    q = names.inflect(q, lambda f, prefix: _words_from(r, f, prefix))
+        """The engine query for what the user typed (engine.base.understand), and its tree."""
+        if needs_lexicon(text, exact):
+            with self._ix.reader() as r:
+                u = understand(
+                    text, any_terms, dayfirst, exact, self.names, lambda f, p: _words_from(r, f, p)
+                )
+        else:
+            u = understand(text, any_terms, dayfirst, exact, self.names)
+        q = whoosh_query(u.tree)
         self._bound_expansions(q, text)
-        return _Parsed(q, reading, notes)
+        return _Parsed(q, u.tree, u.reading, u.notes)
+
+    def tree(self, req: SearchRequest) -> t.Part:
+        return self.parse(req.text, dayfirst=req.dayfirst, exact=req.exact).tree
 
     def _bound_expansions(self, q: Query, text: str) -> None:
         """A wildcard or fuzzy term stands for the words of the index it matches; one that
@@ -471,27 +393,16 @@ class WhooshIndex:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         total = self.count(req)
         places = self._places(req)
-        tree = _node(parsed.query, "required")
+        filters = []
         if req.since or req.until:
-            dates = Node(
-                "dates",
-                fields=["date"],
-                first=req.since.isoformat() if req.since else None,
-                last=req.until.isoformat() if req.until else None,
-            )
-            tree = Node(
-                "all", children=[*tree.children, dates] if tree.op == "all" else [tree, dates]
-            )
+            first = req.since.isoformat() if req.since else None
+            last = req.until.isoformat() if req.until else None
+            filters.append(Node("dates", fields=["date"], first=first, last=last))
         if req.sources:  # whole outlet names, any case; a domain finds its subdomains
-            outlets = Node("sources", ", ".join(req.sources), ["source"])
-            tree = Node(
-                "all", children=[*tree.children, outlets] if tree.op == "all" else [tree, outlets]
-            )
+            filters.append(Node("sources", ", ".join(req.sources), ["source"]))
         if req.places:  # any spelling of any of them, in title or body
-            where = Node("places", ", ".join(places.places), list(DEFAULT_FIELDS))
-            tree = Node(
-                "all", children=[*tree.children, where] if tree.op == "all" else [tree, where]
-            )
+            filters.append(Node("places", ", ".join(places.places), list(DEFAULT_FIELDS)))
+        tree = with_filters(explained(parsed.tree), filters)
         return Explanation(tree, parsed.reading, total, parsed.notes + places.notes)
 
     def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
@@ -774,27 +685,6 @@ BULK_IDS = 500  # a page this long reads the whole key column
 SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 
 
-def _raise_parse_errors(q: Query) -> None:
-    """Whoosh turns a part it cannot read into an empty query carrying the error, and
-    normalising drops it without a word; a user should hear of it instead."""
-    for node in [q, *q.children()]:
-        err = getattr(node, "error", None)
-        if isinstance(err, QueryError):
-            raise err
-        if err is not None:
-            raise QueryError(f"Cannot read part of the query: {err}.", "Check quotes and brackets.")
-        if node is not q:
-            _raise_parse_errors(node)
-
-
-def _day_range(
-    fieldname: str, first: dt.date | None, last: dt.date | None, boost: float = 1.0
-) -> Query:
-    start = dt.datetime.combine(first, dt.time.min) if first else None
-    end = dt.datetime.combine(last, dt.time.max) if last else None
-    return DateRange(fieldname, start, end, boost=boost)
-
-
 def _ranked(
     s: Any, scores: Scores, limit: int | None, sort: Sort, stories: _Stories | None = None
 ) -> Sequence[tuple[int, float | None]]:
@@ -897,7 +787,9 @@ def _window(s: Any, req: SearchRequest, places: _Places | None = None) -> Window
         outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
         tests.append(outlets.__contains__)
     if places is not None and places.places:  # a place may have no spelling of its own
-        named = evaluate(s, names.mentions(places.forms)).scores if places.forms else {}
+        named = (
+            evaluate(s, whoosh_query(names.mentions(places.forms))).scores if places.forms else {}
+        )
         tests.append(set(named).__contains__)
     if not tests:
         return None
@@ -934,68 +826,6 @@ def _dates(s: Any, req: SearchRequest) -> Window:
         dates.extend(column_values(sub, "date"))
         undated.extend(column_values(sub, "undated"))
     return lambda d: undated[d] == dated and first <= dates[d] <= last
-
-
-def _node(q: Query, role: str) -> Node:
-    """A plain tree of the query for --explain; `role` says what a match needs of it."""
-    name = type(q).__name__
-    if name == "AndNot":
-        return Node("all", role=role, children=[_node(q.a, role), _node(q.b, "excluded")])
-    if name == "Not":
-        return Node("not", role="excluded", children=[_node(q.query, "excluded")])
-    if isinstance(q, names.Spellings):
-        kids = _merge_fields([_node(c, "optional") for c in q.subqueries])
-        return Node("name", q.name, role=role, children=kids)
-    if name in ("And", "Or"):
-        inner = "optional" if name == "Or" and role == "required" else role
-        kids = _merge_fields([_node(c, inner) for c in q.subqueries])
-        if len(kids) == 1:  # one word looked for in several fields
-            kids[0].role = role
-            return kids[0]
-        return Node("all" if name == "And" else "any", role=role, children=kids)
-    if isinstance(q, DateRange):
-        first, last = q.startdate, q.enddate
-        return Node(
-            "dates",
-            fields=[q.fieldname],
-            role=role,
-            first=first.date().isoformat() if first else None,
-            last=last.date().isoformat() if last else None,
-        )
-    return _leaf(q, role)
-
-
-def _leaf(q: Query, role: str) -> Node:
-    name = type(q).__name__
-    field_ = [getattr(q, "fieldname", "") or ""]
-    if name == "Phrase":
-        return Node("phrase", " ".join(_text(w) for w in q.words), field_, role)
-    if name in ("Wildcard", "Prefix"):
-        return Node("pattern", _text(q.text) + ("*" if name == "Prefix" else ""), field_, role)
-    if name == "FuzzyTerm":
-        return Node("fuzzy", f"{_text(q.text)}~{q.maxdist}", field_, role)
-    if name == "Term":
-        return Node("term", _text(q.text), field_, role)
-    if name == "Every":
-        return Node("every", "every article", [], role)
-    return Node(name.lower(), str(q), field_, role)
-
-
-def _merge_fields(nodes: list[Node]) -> list[Node]:
-    """title:x OR body:x is the word x looked for in the title and the body: one node."""
-    out: list[Node] = []
-    for n in nodes:
-        if n.op == "name":  # one name's spellings in the title and in the body: one node
-            name = next((o for o in out if (o.op, o.text) == ("name", n.text)), None)
-            if name is not None:
-                name.children = _merge_fields([*name.children, *n.children])
-                continue
-        same = next((o for o in out if not o.children and (o.op, o.text) == (n.op, n.text)), None)
-        if same is not None and not n.children and n.op != "dates":
-            same.fields += [f for f in n.fields if f not in same.fields]
-        else:
-            out.append(n)
-    return out
 
 
 def _sort_facet(sort: Sort) -> Any:

@@ -50,7 +50,7 @@ try:  # Whoosh's internals, read directly on the releases conflict was tested wi
 except ImportError:  # another release: fast_paths() is False, these are never used
     LENGTHS_COLUMN = _lenfield = None
     W3LeafMatcher = type(None)
-from conflictcli.names import Spellings
+from conflictcli.engine.whoosh.translate import Spellings
 
 _LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
 
