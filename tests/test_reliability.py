@@ -328,7 +328,7 @@ def test_text_from_articles_never_drives_the_terminal(
     import csv
     import io
 
-    from conflictcli import output
+    from conflictcli.output import console
 
     t = tmp_path / "t"
     write(t / "a.txt", " date 2023-06-01 Report from Kupiansk [link=file:///etc/passwd]click[/link]"
@@ -346,14 +346,14 @@ def test_text_from_articles_never_drives_the_terminal(
         ["timeline", "Kupiansk"],
     ]
     for terminal in (False, True):  # into a pipe, and onto a terminal
-        monkeypatch.setattr(output, "stdout_is_terminal", lambda terminal=terminal: terminal)
+        monkeypatch.setattr(console, "stdout_is_terminal", lambda terminal=terminal: terminal)
         for cmd in commands:
             out = run(*cmd, "--index", ix).stdout
             human = cmd[-1] not in ("csv",) and cmd[-1] != "--csv"
             if human or terminal:
                 for c in ("\x1b", "\x07", "\x9b", "\u202e"):
                     assert c not in out, (cmd, terminal, repr(c))
-    monkeypatch.setattr(output, "stdout_is_terminal", lambda: False)
+    monkeypatch.setattr(console, "stdout_is_terminal", lambda: False)
     # JSON and CSV into a pipe carry the text as it is
     got = as_json(run("show", str(t / "a.txt"), "--json", "--index", ix))
     assert "\x1b]0;TITLE\x07" in got["body"] and "[link=file:///etc/passwd]" in got["body"]

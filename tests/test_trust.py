@@ -245,9 +245,9 @@ def test_color_only_when_asked_for_in_a_pipe(run: Run, ix: list[str]) -> None:
 
 def test_no_color_is_honoured_on_a_terminal() -> None:
     code = (
-        "from conflictcli import output\n"
+        "from conflictcli.output import console\n"
         "from rich.text import Text\n"
-        "c = output._console(force_terminal=True)\n"
+        "c = console._console(force_terminal=True)\n"
         "print(c.no_color, c.color_system is not None)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

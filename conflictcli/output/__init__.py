@@ -1,0 +1,88 @@
+"""Every rendering: Rich tables for people, JSON, JSON Lines and CSV for scripts.
+
+Data goes to stdout; messages, warnings and progress go to stderr. Machine formats do
+not change with the terminal; human ones may. Rich is imported only where something is
+drawn with it (a table, a terminal), so JSON, CSV and piped messages never load it.
+
+One module for each family of commands, on two shared ones: `console` (where and how
+to write: consoles, colour, messages, safe text, the JSON and CSV writers) and `data`
+(each record as JSON holds it). The commands call the functions named here.
+"""
+
+from conflictcli.output.analyst import count, places, sources, stats, stories, timelines
+from conflictcli.output.article import SHOW_SIMILAR, article
+from conflictcli.output.console import (
+    BAR_ROOM_PIPED,
+    MARK,
+    WIDE,
+    colored_pipe,
+    emit,
+    error,
+    marked,
+    note,
+    safe,
+    say,
+    stderr,
+    stdout,
+    stdout_is_terminal,
+    use_color,
+    warning,
+)
+from conflictcli.output.data import (
+    EXPORT_FIELDS,
+    JSON_SCHEMA_VERSION,
+    PLACE_FIELDS,
+    RESULT_FIELDS,
+    SEARCH_FIELDS,
+)
+from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary
+from conflictcli.output.search import (
+    batch,
+    explanation,
+    export,
+    search_results,
+    similar,
+    watch_runs,
+    watches,
+)
+
+__all__ = [
+    "BAR_ROOM_PIPED",
+    "EXPORT_FIELDS",
+    "JSON_SCHEMA_VERSION",
+    "MARK",
+    "PLACE_FIELDS",
+    "RESULT_FIELDS",
+    "SEARCH_FIELDS",
+    "SHOW_SIMILAR",
+    "WIDE",
+    "IngestProgress",
+    "article",
+    "batch",
+    "check_report",
+    "colored_pipe",
+    "count",
+    "emit",
+    "error",
+    "explanation",
+    "export",
+    "ingest_summary",
+    "marked",
+    "note",
+    "places",
+    "safe",
+    "say",
+    "search_results",
+    "similar",
+    "sources",
+    "stats",
+    "stderr",
+    "stdout",
+    "stdout_is_terminal",
+    "stories",
+    "timelines",
+    "use_color",
+    "warning",
+    "watch_runs",
+    "watches",
+]

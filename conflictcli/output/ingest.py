@@ -1,0 +1,146 @@
+"""The rendering of the commands that build and mend the archive: the progress bar of
+ingest, reindex and export, what an ingest did, and what check found."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from conflictcli.choices import Format
+from conflictcli.errors import ConflictError
+from conflictcli.output import data
+from conflictcli.output.console import emit, emit_json, error, safe, say, stderr
+from conflictcli.records import CheckReport, IngestSummary
+
+WARNINGS_SHOWN = 20  # an ingest's warnings listed; --json gives them all
+
+
+class IngestProgress:
+    """A progress bar on stderr, shown only when stderr is a terminal (Rich is not
+    even loaded otherwise)."""
+
+    def __init__(self, enabled: bool, what: str = "ingesting") -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        self._what = what
+        if not (enabled and sys.stderr.isatty()):
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr(),
+            transient=True,
+        )
+
+    def __enter__(self) -> IngestProgress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def start(self, total: int) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(self._what, total=total)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=self._what)
+
+    def rows(self, name: str, rows: int, done: int, size: int) -> None:
+        """A large file read a batch of rows at a time: the rows so far, and how far
+        into the file they reach."""
+        if self._bar is not None:
+            share = f" ({done * 100 // size}% of the file)" if size > 0 else ""
+            self._bar.update(
+                self._task, description=f"ingesting {safe(name)}: {rows:,} rows{share}"
+            )
+
+
+def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
+    if fmt is Format.json:
+        emit_json(data.with_schema(s))
+    if s.nothing_read:
+        _nothing_read(s)
+    elif fmt is not Format.json:
+        say((_summary_line(s), None))
+    if fmt is Format.json:
+        return
+    for sk in s.skipped:
+        say(("skipped ", "yellow"), (sk.path, None), (": " + sk.reason, None))
+    if quiet:
+        return
+    for ig in s.ignored if not s.nothing_read else []:
+        say((f"passed over {_files(ig.files, ig.what)}: {ig.reason}", "dim"))
+    for w in s.warnings[:WARNINGS_SHOWN]:
+        say(("warning ", "yellow"), (w, None))
+    if len(s.warnings) > WARNINGS_SHOWN:
+        more = len(s.warnings) - WARNINGS_SHOWN
+        say((f"… {more} more warnings (see them all with --json)", None))
+
+
+def _summary_line(s: IngestSummary) -> str:
+    line = (
+        f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, "
+        f"removed {s.removed}, skipped {len(s.skipped)} in {s.took_s:.1f} s"
+        f" — {s.articles} articles in the archive"
+    )
+    if s.duplicates:
+        texts = "1 text read was" if s.duplicates == 1 else f"{s.duplicates} texts read were"
+        line += f" ({texts} already there: one article, one more place)"
+    return line
+
+
+def _files(n: int, what: str = "files") -> str:
+    """`1 file ending in .csv`, `12 files ending in .csv`."""
+    return f"{n} {what.replace('files', 'file').replace('folders', 'folder') if n == 1 else what}"
+
+
+def _nothing_read(s: IngestSummary) -> None:
+    seen = [f"{_files(len(s.skipped))} could not be read (listed below)"] if s.skipped else []
+    seen += [f"{_files(ig.files, ig.what)}: {ig.reason}" for ig in s.ignored]
+    what = "; ".join(seen) if seen else "no files at all"
+    error(
+        ConflictError(
+            f"Nothing was ingested: {what}.",
+            "Give folders of articles: .txt or .md files that start with a date line, "
+            "CSV, JSON Lines or web pages (README: Input formats).",
+        )
+    )
+
+
+# -- check ------------------------------------------------------------------------
+def check_report(report: CheckReport, fmt: Format) -> None:
+    if fmt is not Format.table:
+        emit_json(data.check(report))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    indexed = f"{report.indexed:,}" if report.indexed >= 0 else "cannot be read"
+    head = Text(
+        f"{report.articles:,} articles in the catalogue, {indexed} in the search index "
+        f"(catalogue schema {report.catalogue_schema}, index layout {report.index_layout})"
+    )
+    if not report.problems:
+        emit(head, Text("catalogue and index agree", style="green"))
+        return
+    table = Table(box=None, pad_edge=False)
+    for name in ("problem", "count", "first of them", "repair" if report.repaired else "--repair"):
+        table.add_column(name, overflow="fold")
+    for p in report.problems:
+        done = "done" if p.repaired else ("not done" if report.repaired else p.repair)
+        table.add_row(p.kind, f"{p.count:,}", safe(", ".join(p.examples)), done)
+    emit(head, table)
