@@ -1,7 +1,8 @@
 """The errors a user may see, and the exit codes they map to.
 
 Every message names what went wrong and the next step; the CLI turns these into
-`Error: ...` lines on stderr at one place (cli.main) and exits with `code`.
+`Error: ...` lines on stderr at one place (cli.group.ConflictGroup) and exits with
+`code`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ class ExitCode(IntEnum):
     OK = 0
     NOT_FOUND = 1  # nothing found, or a data error (missing archive, bad file)
     USAGE = 2  # bad arguments or a query that cannot be parsed
+    # an unexpected error: a bug in conflict, not a fault of the data or the arguments
+    # (sysexits' EX_SOFTWARE, so a script can tell it from "nothing found")
+    BUG = 70
     INTERRUPTED = 130
 
 
@@ -64,8 +68,8 @@ class QueryError(UsageError):
 
 class UntestedWhoosh(UserWarning):
     """The installed Whoosh is not a release conflict was tested with, so the fast paths
-    that reach into its internals are off (see _whoosh.fast_paths); shown once, on
-    stderr, as a warning."""
+    that reach into its internals are off (see engine.whoosh.loading.fast_paths); shown
+    once, on stderr, as a warning."""
 
 
 _FULL = {"ENOSPC", "EDQUOT", "EFBIG"}

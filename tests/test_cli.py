@@ -14,6 +14,7 @@ import pytest
 
 from conflictcli import __version__
 from conflictcli.archive import Archive
+from conflictcli.errors import ExitCode
 
 from conftest import ROOT, SAMPLE, Run, as_json, interrupt_at_read, write
 
@@ -217,3 +218,37 @@ def test_a_closed_pipe_ends_quietly(sample_archive: Path, fmt: str) -> None:
     err = p.stderr.read().decode()
     assert p.wait() == 0, err
     assert "Error" not in err and "Traceback" not in err
+
+
+def test_a_crash_has_its_own_exit_code_and_a_traceback_only_when_asked(
+    run: Run, sample_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug (an exception that is no ConflictError) exits 70, apart from 'nothing
+    found' (1): one Error line without CONFLICT_DEBUG, the traceback with it."""
+
+    def broken(self: Archive) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Archive, "stats", broken)
+    r = run("stats", "--index", str(sample_archive))
+    assert r.exit_code == ExitCode.BUG == 70
+    assert r.stderr.startswith("Error: Unexpected RuntimeError: boom")
+    assert "CONFLICT_DEBUG=1" in r.stderr and "Traceback" not in r.stderr
+    probe = (  # the console script, as a user runs it
+        "import sys\nfrom conflictcli.archive import Archive\nfrom conflictcli import cli\n"
+        "def broken(self):\n    raise RuntimeError('boom')\n"
+        "Archive.stats = broken\nsys.argv = ['conflict', 'stats']\ncli.main()\n"
+    )
+    for debug in ("", "1"):
+        p = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+            env={**os.environ, "CONFLICT_INDEX": str(sample_archive), "CONFLICT_DEBUG": debug},
+        )  # fmt: skip
+        assert p.returncode == 70, p.stderr
+        assert ("Traceback" in p.stderr) is bool(debug) and "boom" in p.stderr, p.stderr
+
+
+def test_every_exit_code_is_in_the_readme_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"| {code.value} |" in readme, code

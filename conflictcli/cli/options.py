@@ -1,0 +1,207 @@
+"""The options more than one command takes, each declared once, and what turns them into
+values: the output format, the archive, and the Filters of a search (`filtered`)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from conflictcli.choices import Color, Format, Within
+from conflictcli.cli.group import rendering
+from conflictcli.errors import UsageError
+from conflictcli.filters import Filters
+
+if TYPE_CHECKING:
+    from conflictcli.archive import Archive
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        envvar="CONFLICT_INDEX",
+        show_default=False,
+        file_okay=False,
+        metavar="DIR",
+        help="Archive folder (default: conflict/ in the user's data directory).",
+    ),
+]
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        metavar="SECONDS",
+        help="Wait this long for another ingest writing to the archive (0: fail at once).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Print how the query is read (terms, fields, dates, what is required) "
+        "and how many articles it selects, instead of the results.",
+    ),
+]
+
+
+def _use_color(mode: Color) -> None:
+    rendering().use_color(mode)
+
+
+ColorOpt = Annotated[
+    Color,
+    typer.Option(
+        "--color",
+        callback=_use_color,
+        is_eager=True,
+        help="Colour and marks: auto (on a terminal, unless NO_COLOR is set), always, never.",
+    ),
+]
+
+# -- the filters of a search ------------------------------------------------------
+WithinOpt = Annotated[
+    Within | None,
+    typer.Option(
+        help="Only articles where one sentence (or paragraph) holds every term; the "
+        "snippet is that sentence."
+    ),
+]
+AnyOpt = Annotated[
+    bool, typer.Option("--any", help="Match articles holding any of the terms (OR), best first.")
+]
+ExactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exact", help="Names as typed: no other spellings (Kiev finds Kiev, not Kyiv or Київ)."
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="From this date on (2024-03-27, 2024-03, 'March 2024')."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="Up to this date, inclusive (the whole day or month)."),
+]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="NAME",
+        help="Only articles of this outlet (any case; repeat for several). "
+        "'conflict sources' lists them.",
+    ),
+]
+PlaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--place",
+        metavar="NAME",
+        help="Only articles that name this place, in any spelling (Kiev, Kyiv, Київ; "
+        "repeat for any of several). 'conflict places' lists them.",
+    ),
+]
+DayfirstOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
+    ),
+]
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)  # fmt: skip
+
+
+# in the order help lists them, where a command's parameter `filters` stands
+FILTER_OPTIONS = {
+    "within": _option("within", WithinOpt, None),
+    "any_terms": _option("any_terms", AnyOpt, False),
+    "exact": _option("exact", ExactOpt, False),
+    "since": _option("since", SinceOpt, None),
+    "until": _option("until", UntilOpt, None),
+    "source": _option("source", SourceOpt, None),
+    "place": _option("place", PlaceOpt, None),
+}
+DAYFIRST = _option("dayfirst", DayfirstOpt, False)
+# --dayfirst is listed apart: just before the first of these a command takes
+DAYFIRST_BEFORE = ("explain", "json", "color")
+
+Command = Callable[..., None]
+
+
+def filtered(*, within: bool = False, exact: bool = True) -> Callable[[Command], Command]:
+    """Give a command the filter options in place of its parameter `filters` (--within
+    only if asked, --exact unless refused), and call it with the one Filters they make,
+    its QUERY included when it has one."""
+    names = [n for n in FILTER_OPTIONS if (within or n != "within") and (exact or n != "exact")]
+
+    def decorate(command: Command) -> Command:
+        declared = inspect.signature(command, eval_str=True).parameters.values()
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in declared]
+        at = [p.name for p in params].index("filters")
+        params[at : at + 1] = [FILTER_OPTIONS[n] for n in names]
+        params.insert(next(i for i, p in enumerate(params) if p.name in DAYFIRST_BEFORE), DAYFIRST)
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            chosen = {n: given.pop(n) for n in [*names, "dayfirst"]}
+            command(**given, filters=_filters(given.get("query", ""), **chosen))
+
+        # Typer reads a command's options from its signature: this one's, not command's
+        run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return decorate
+
+
+def _filters(
+    query: str,
+    *,
+    within: Within | None = None,
+    any_terms: bool,
+    exact: bool = False,
+    since: str | None,
+    until: str | None,
+    source: list[str] | None,
+    place: list[str] | None,
+    dayfirst: bool,
+) -> Filters:
+    return Filters(
+        query=query,
+        since=since,
+        until=until,
+        dayfirst=dayfirst,
+        sources=tuple(source or ()),
+        places=tuple(place or ()),
+        any_terms=any_terms,
+        exact=exact,
+        within=within.value if within else None,
+    )
+
+
+def output_format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Format:
+    chosen = [f for f, on in ((Format.json, json), (Format.jsonl, jsonl), (Format.csv, csv)) if on]
+    if len(chosen) > 1:
+        raise UsageError("Use just one of --json, --jsonl or --csv.")
+    return chosen[0] if chosen else Format.table
+
+
+def location(index: Path | None) -> Path:
+    from conflictcli.archive import default_location  # the catalogue loads only to run
+
+    return index or default_location()
+
+
+def open_archive(index: Path | None) -> Archive:
+    from conflictcli.archive import Archive
+
+    return Archive.open(location(index))
