@@ -1,8 +1,8 @@
 """The archive: where it lives, and the operations every command asks of it.
 
-An archive is a folder holding the catalogue (`catalogue.sqlite`, see store.py) and
-the search index (`whoosh/`, see index.py). This module joins the two: the engine
-finds ids, the catalogue supplies what is shown.
+An archive is a folder holding the catalogue (`catalogue.sqlite`, see store/) and
+the search index of its engine (`whoosh/`, see engine/). This module joins the two:
+the engine finds ids, the catalogue supplies what is shown.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
 from conflictcli.articles import Article, outlet_key
+from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError, NotFound, UsageError
 from conflictcli.filters import Filters
 from conflictcli.keys import data_home, linked, open_lock
@@ -42,25 +43,16 @@ from conflictcli.records import (
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
+    from conflictcli.engine.base import Engine
     from conflictcli.engine.records import Explanation, Hit
-    from conflictcli.engine.whoosh.engine import WhooshIndex
 
 CATALOGUE = "catalogue.sqlite"
-ENGINE_DIR = "whoosh"
 WRITER_LOCK = "writer.lock"  # who writes: "PID start-time", while they hold it
 MIN_PREFIX = 4
 SYNCED = "index_generation"  # in the catalogue: the index commit it last committed with
-# How the search index is built (analysis.py): an archive whose index was built another
-# way is rebuilt from the catalogue by the next ingest, and refused by search until then.
-# 1: Whoosh's Python Porter stemmer; 2: PyStemmer's Porter; 3: positions packed as arrays
-# of gaps (analysis.PackedPositions), no character offsets, blocks written by segment.py;
-# 4: the outlet as one exact term (--source); 5: the story of each article (stories.py);
-# 6: letter-digit names also as one term (Su-34 -> su34, analysis.py); 7: the id also
-# as a number in a column (index.id_number), read in one pass for a long page; 8: a
-# marker beside the index: no index folder without it is opened; 9: the source's
-# positions packed as gaps (no value of the index is a pickle), and every commit sealed
-# with this user's key (storage.py) instead of the marker
-INDEX_LAYOUT = 9
+ENGINE = engine_kind()  # the default engine (engine/): its package, not yet the engine
+ENGINE_DIR = ENGINE.FOLDER
+INDEX_LAYOUT = ENGINE.LAYOUT  # recorded in the catalogue with the index it built
 
 
 # what an archive folder holds; none of them may be a link (an archive from elsewhere
@@ -91,7 +83,7 @@ class Archive:
         self,
         folder: Path,
         store: Store,
-        engine: WhooshIndex | None = None,
+        engine: Engine | None = None,
         writing: bool = False,  # opened to write: a lost search index is made anew
     ) -> None:
         self.folder = folder
@@ -100,16 +92,15 @@ class Archive:
         self._create = writing
 
     @property
-    def engine(self) -> WhooshIndex:
+    def engine(self) -> Engine:
         """The search index, opened on first use: show and stats answer from the
         catalogue alone."""
         if self._engine is None:
             if not self._create:  # an ingest rebuilds an index of another layout
                 self._check_layout()
             from conflictcli import names
-            from conflictcli.engine.whoosh.engine import WhooshIndex
 
-            self._engine = WhooshIndex.open(self.folder / ENGINE_DIR, create=self._create)
+            self._engine = ENGINE.open(self.folder / ENGINE_DIR, create=self._create)
             # the spellings of names as the last ingest stored them, unless the package's
             # gazetteer changed since (then it is read whole: the same names, slower)
             if self.store.meta("names") == names.signature(f"layout {INDEX_LAYOUT}"):
@@ -149,14 +140,12 @@ class Archive:
         finally:
             os.close(fd)  # and with it the lock
 
-    def new_engine(self) -> WhooshIndex:
+    def new_engine(self) -> Engine:
         """A new, empty search index in place of the one there, which is not read (an
         index to be built again from the catalogue)."""
-        from conflictcli.engine.whoosh.engine import WhooshIndex
-
         names = self._engine.names if self._engine is not None else None
         aside = self._engine.set_aside if self._engine is not None else None
-        self._engine = WhooshIndex.create(self.folder / ENGINE_DIR)
+        self._engine = ENGINE.create(self.folder / ENGINE_DIR)
         self._engine.names = names
         self._engine.set_aside = self._engine.set_aside or aside
         return self._engine
@@ -190,9 +179,8 @@ class Archive:
             )
 
     def index_present(self) -> bool:
-        """Whether the search index has a table of contents (Whoosh's _MAIN_<n>.toc),
-        told without loading the engine."""
-        return any((self.folder / ENGINE_DIR).glob("_MAIN_*.toc"))
+        """Whether there is a search index, told without loading the engine."""
+        return ENGINE.present(self.folder / ENGINE_DIR)
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -217,9 +205,7 @@ class Archive:
             store = Store(catalogue, write=create)  # an ingest: a read-only folder is named
             engine = None
             if new:  # an archive that is there loads its engine only when it needs it
-                from conflictcli.engine.whoosh.engine import WhooshIndex
-
-                engine = WhooshIndex.open(folder / ENGINE_DIR, create=True)
+                engine = ENGINE.open(folder / ENGINE_DIR, create=True)
         except (OSError, sqlite3.Error) as e:
             raise DataError(
                 f"Cannot open the archive at {folder}: {e}.",
@@ -255,15 +241,13 @@ class Archive:
         snippet is that sentence. The total counts those kept."""
         from conflictcli import within
         from conflictcli.analysis import spans_of
-        from conflictcli.engine.whoosh.engine import mark
+        from conflictcli.engine.snippets import mark
 
         assert req.within is not None
         t0 = time.perf_counter()
         every = replace(req, limit=0, offset=0, collapse=False, any_terms=False)
         found = self.engine.search(every)
-        wanted = within.merged(
-            within.needs(self.engine.tree(req))
-        )
+        wanted = within.merged(within.needs(self.engine.tree(req)))
         kept: list[Result] = []
         for first in range(0, len(found.hits), TEXT_CHUNK):
             chunk = found.hits[first : first + TEXT_CHUNK]
@@ -429,7 +413,7 @@ class Archive:
 
     def _every_article(self) -> Iterator[tuple[Result, str]]:
         from conflictcli.engine.records import Hit
-        from conflictcli.engine.whoosh.engine import mark
+        from conflictcli.engine.snippets import mark
 
         for a in self.store.iter_articles():
             hit = Hit(id=a.id, score=None)
@@ -597,7 +581,7 @@ def _rows(
     store: Store, hits: list[Hit], snippets: bool = True, texts: bool = True
 ) -> list[tuple[Result, str]]:
     """_results, each with the article's body ("" without `texts`: not read)."""
-    from conflictcli.engine.whoosh.engine import mark
+    from conflictcli.engine.snippets import mark
 
     articles = store.articles([h.id for h in hits], texts=texts or snippets)
     rows = []

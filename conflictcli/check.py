@@ -22,7 +22,6 @@ and repair first (`reconcile`).
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -58,7 +57,15 @@ CATALOGUE_KINDS = {
 assert set(CATALOGUE_KINDS) == set(REPAIRS)
 
 
-def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckReport:
+Rebuild = Callable[[Archive], object]  # builds the index again from the catalogue
+
+
+def check(
+    location: Path, repair: bool = False, wait: float = WAIT_S, rebuild: Rebuild | None = None
+) -> CheckReport:
+    """The report on the archive at `location`; with `repair`, what can be put right is,
+    the index rebuilt from the catalogue by `rebuild` (ingest.rebuild_index) where it
+    cannot be read or has another layout."""
     location = location.expanduser().absolute()
     if not Archive.exists(location):
         raise ArchiveMissing(str(location))
@@ -73,7 +80,7 @@ def check(location: Path, repair: bool = False, wait: float = WAIT_S) -> CheckRe
             archive.store.open_for_writing()  # a read-only archive is named before anything
             with archive.writing(wait):
                 report = _check(archive)
-                _repair(archive, report)
+                _repair(archive, report, rebuild)
         else:
             report = _check(archive)
     finally:
@@ -219,27 +226,10 @@ def _unreadable(archive: Archive) -> str | None:
 
 def _indexed(archive: Archive) -> dict[str, list[str | None]]:
     """Each id in the index with the date of each live document that holds it."""
-    from conflictcli.engine.whoosh.engine import SCHEMA
-
-    date_field = SCHEMA["date"]
-    out: dict[str, list[str | None]] = {}
-    with archive.engine._ix.searcher() as s:
-        r = s.reader()
-        dates = r.column_reader("date")
-        undated = r.column_reader("undated")
-        for d in r.all_doc_ids():
-            article_id = r.stored_fields(d)["id"]
-            day: str | None = None
-            if not undated[d]:
-                when = dates[d]  # the column reader gives datetimes
-                if not isinstance(when, dt.datetime):
-                    when = date_field.from_column_value(when)
-                day = when.date().isoformat()
-            out.setdefault(article_id, []).append(day)
-    return out
+    return archive.engine.inventory()
 
 
-def _repair(archive: Archive, report: CheckReport) -> None:
+def _repair(archive: Archive, report: CheckReport, rebuild: Rebuild | None) -> None:
     report.repaired = True
     if not report.problems:
         return
@@ -262,9 +252,9 @@ def _repair(archive: Archive, report: CheckReport) -> None:
     if not kinds and not again:
         return
     if "index_layout" in kinds or "index_unreadable" in kinds:
-        from conflictcli.ingest import rebuild_index
-
-        rebuild_index(archive)
+        if rebuild is None:
+            raise ValueError("repairing an unreadable index needs `rebuild`")
+        rebuild(archive)
         for p in report.problems:
             p.repaired = p.repaired or p.kind in ("index_layout", "index_unreadable")
         fresh = _check(archive, survey=False)  # the catalogue is as it was
@@ -303,12 +293,12 @@ def _repair(archive: Archive, report: CheckReport) -> None:
         p.repaired = True
 
 
-def reconcile(archive: Archive) -> list[Problem]:
+def reconcile(archive: Archive, rebuild: Rebuild) -> list[Problem]:
     """The index put right by the catalogue, for an ingest that finds the two apart
     (Archive.in_sync: a run died between their commits); the caller holds
     archive.writing(). What was found, all of it repaired."""
     report = _check(archive, survey=False)
-    _repair(archive, report)
+    _repair(archive, report, rebuild)
     if not report.problems:
         with archive.store.batch():
             archive.synced()

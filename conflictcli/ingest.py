@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from conflictcli import workers
-from conflictcli.archive import INDEX_LAYOUT, Archive
+from conflictcli.archive import ENGINE, INDEX_LAYOUT, Archive
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.errors import WAIT_S, ArchiveMissing, DataError
 from conflictcli.readers import (
@@ -48,10 +48,7 @@ from conflictcli.store import FileRecord, Packed, Store, now_iso, pack
 from conflictcli.stories import Stories
 
 if TYPE_CHECKING:
-    from conflictcli.engine.whoosh.engine import (
-        IndexWriter,  # the engine loads only when there is work
-    )
-    from conflictcli.engine.whoosh.fast.batch import InBatch
+    from conflictcli.engine.base import Writer  # the engine loads only when there is work
 
 
 class Progress(Protocol):
@@ -233,7 +230,7 @@ def _ingest(
         _prepare(store, summary)
         stories = Stories(store)
         if pool.n:
-            writer.mapper = pool.map
+            writer.use_workers(pool.map)
         checkpoint = Checkpoints(archive, writer)
         for got in _reads(todo, sidecars, store.dictionary, pool):
             _apply(got, known.get(got.name), store, writer, summary, stories)
@@ -280,7 +277,7 @@ class Checkpoints:
     committed is known; a large file is read again, and only its rows not in yet are
     analysed)."""
 
-    def __init__(self, archive: Archive, writer: IndexWriter) -> None:
+    def __init__(self, archive: Archive, writer: Writer) -> None:
         self.archive, self.writer = archive, writer
         self.since = time.monotonic()
         given = os.environ.get("CONFLICT_CHECKPOINT", "").strip()
@@ -320,7 +317,7 @@ def _reconcile(archive: Archive, summary: IngestSummary) -> None:
     commits (before anything else is written)."""
     from conflictcli.check import reconcile
 
-    for p in reconcile(archive):
+    for p in reconcile(archive, rebuild_index):
         summary.warnings.append(
             f"the index and the catalogue disagreed ({p.kind.replace('_', ' ')}: {p.count} "
             f"articles), after an ingest that stopped part way; repaired: {p.repair}"
@@ -364,7 +361,7 @@ def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
     with engine.writer() as writer, store.batch():
         _prepare(store, summary)
         if n:
-            writer.mapper = functools.partial(_in_workers, n=n)
+            writer.use_workers(functools.partial(_in_workers, n=n))
         for analysed in (
             _in_workers(_index_batch, batches(), n) if n else map(_index_batch, batches())
         ):
@@ -393,7 +390,7 @@ class FileRead:
     mtime: float
     sha: str = ""
     articles: list[Article] = field(default_factory=list)
-    analysed: list[InBatch] = field(default_factory=list)  # index.analyse() of each article
+    analysed: list[Any] = field(default_factory=list)  # the engine's prepare() of each article
     packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
     bands: list[list[int]] = field(default_factory=list)  # stories.bands() of each article
     skip: str | None = None  # why the file cannot be read
@@ -461,7 +458,7 @@ def _apply(
     got: FileRead,
     known: FileRecord | None,
     store: Store,
-    writer: IndexWriter,
+    writer: Writer,
     summary: IngestSummary,
     stories: Stories,
 ) -> None:
@@ -501,7 +498,7 @@ def _stream(
     name: str,
     known: FileRecord | None,
     store: Store,
-    writer: IndexWriter,
+    writer: Writer,
     summary: IngestSummary,
     stories: Stories,
     sidecars: Sidecars,
@@ -633,35 +630,25 @@ def _batched(
 
 def _analyse_batch(
     batch: list[Article], zdict: bytes | None = None
-) -> list[tuple[Article, InBatch, Packed, list[int]]]:
+) -> list[tuple[Article, Any, Packed, list[int]]]:
     """Each article with its postings (one Batch for all), packed body and story bands
     (a worker's work)."""
     from conflictcli.analysis import scan
-    from conflictcli.engine.whoosh.engine import analyse
-    from conflictcli.engine.whoosh.fast.batch import Batch
     from conflictcli.stories import bands
 
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
     keys = bands([a.body for a in batch], [w for w, _ in bodies])
-    postings = Batch()
-    done = [
-        (a, analyse(postings, a, b), pack(a, zdict), k)
-        for a, b, k in zip(batch, bodies, keys, strict=True)
+    prepared = ENGINE.prepare(batch, bodies)
+    return [
+        (a, ready, pack(a, zdict), k) for a, ready, k in zip(batch, prepared, keys, strict=True)
     ]
-    postings.freeze()
-    return done
 
 
-def _index_batch(batch: list[Article]) -> list[InBatch]:
-    """The postings of each article (a worker's work when the index is rebuilt)."""
+def _index_batch(batch: list[Article]) -> list[Any]:
+    """What the engine takes for each article (a worker's work when the index is rebuilt)."""
     from conflictcli.analysis import scan
-    from conflictcli.engine.whoosh.engine import analyse
-    from conflictcli.engine.whoosh.fast.batch import Batch
 
-    postings = Batch()
-    done = [analyse(postings, a, scan(a.body)) for a in batch]
-    postings.freeze()
-    return done
+    return ENGINE.prepare(batch, [scan(a.body) for a in batch])
 
 
 def _unchanged(name: str, known: FileRecord | None, rehash: bool) -> bool:
@@ -828,7 +815,7 @@ def _prune(
     roots: list[Path],
     known: dict[str, FileRecord],
     store: Store,
-    writer: IndexWriter,
+    writer: Writer,
     summary: IngestSummary,
 ) -> None:
     """Forget the files under the given roots that no longer exist."""
@@ -839,7 +826,7 @@ def _prune(
             summary.removed += 1
 
 
-def _drop(ids: list[str], store: Store, writer: IndexWriter) -> None:
+def _drop(ids: list[str], store: Store, writer: Writer) -> None:
     for i in ids:
         writer.delete(i)
     store.drop_articles(ids)

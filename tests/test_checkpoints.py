@@ -17,7 +17,7 @@ from whoosh import index as windex
 
 from conflictcli import ingest as ingest_module
 from conflictcli import readers
-from conflictcli.engine.whoosh.engine import SCHEMA
+from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.ingest import ingest
 
 from conftest import Run, as_json, interrupt_at_read

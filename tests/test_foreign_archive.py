@@ -89,7 +89,7 @@ def test_reindex_never_reads_a_foreign_index(
 def test_no_value_of_the_index_is_a_pickle(archive: Path) -> None:
     """The source field's positions are packed (Whoosh's Positions format pickles
     them, and a crafted one ran a command on `search 'source:"evil corp"'`)."""
-    from conflictcli.engine.whoosh.engine import SCHEMA
+    from conflictcli.engine.whoosh.schema import SCHEMA
 
     for name in SCHEMA.names():
         fmt = SCHEMA[name].format

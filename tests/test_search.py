@@ -338,7 +338,7 @@ def test_a_long_page_reads_the_same_ids_from_the_key_column(
 
 @given(st.text(max_size=20) | st.from_regex(r"[0-9a-f]{16}", fullmatch=True))
 def test_an_id_is_a_key_only_when_it_reads_back_the_same(article_id: str) -> None:
-    from conflictcli.engine.whoosh.engine import NO_KEY, id_number
+    from conflictcli.engine.whoosh.writer import NO_KEY, id_number
 
     key = id_number(article_id)
     if key != NO_KEY:

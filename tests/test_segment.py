@@ -16,10 +16,11 @@ from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
 from conflictcli.articles import Article
-from conflictcli.engine.whoosh.engine import SCHEMA, analyse
 from conflictcli.engine.whoosh.fast import segment
 from conflictcli.engine.whoosh.fast.batch import Batch
 from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
+from conflictcli.engine.whoosh.schema import SCHEMA
+from conflictcli.engine.whoosh.writer import analyse
 from conflictcli.ingest import _in_workers
 from conflictcli.readers import Sidecars, read
 
@@ -228,7 +229,7 @@ def _checkpointed(
     """An index written as an ingest writes it: batches of postings made ahead, a
     checkpoint every `every` articles (its segment from a chunk of the batches, which
     then passes to the run's pool), and one segment at the end."""
-    from conflictcli.engine.whoosh.engine import IndexWriter
+    from conflictcli.engine.whoosh.writer import IndexWriter
 
     folder.mkdir()
     ix = windex.create_in(str(folder), SCHEMA)
@@ -248,7 +249,7 @@ def _checkpointed(
 
 def _plain(folder: Path, articles: list[Article]) -> Any:
     """The same articles given as text to one writer without checkpoints."""
-    from conflictcli.engine.whoosh.engine import IndexWriter
+    from conflictcli.engine.whoosh.writer import IndexWriter
 
     folder.mkdir()
     ix = windex.create_in(str(folder), SCHEMA)
@@ -271,7 +272,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
     the run's pool, which spills them to disk when they outgrow its memory and has them
     merged and encoded a range of terms at a time at the end (by worker processes, or
     here): the segment reads back as that of a writer given the same articles as text."""
-    from conflictcli.engine.whoosh import engine as index
+    from conflictcli.engine.whoosh import writer as index
 
     monkeypatch.setattr(index, "WRITER_MB", writer_mb)
     monkeypatch.setattr(segment, "LISTED", 50)  # terms read into lists a few at a time
@@ -332,7 +333,7 @@ def test_a_long_stretch_between_checkpoints_reads_back_the_same(
 def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> None:
     """The segment a checkpoint commits (inlined postings, from a chunk) holds what a
     plain writer makes of the same articles."""
-    from conflictcli.engine.whoosh.engine import IndexWriter
+    from conflictcli.engine.whoosh.writer import IndexWriter
 
     articles = _articles(SAMPLE, 1000)[:23]
     theirs = _read_back(_plain(tmp_path / "plain", articles))

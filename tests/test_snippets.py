@@ -16,7 +16,7 @@ from whoosh.analysis import Token
 from whoosh.highlight import FIRST, BasicFragmentScorer, PinpointFragmenter, top_fragments
 
 from conflictcli.analysis import spans_of, stem
-from conflictcli.engine.whoosh.engine import CHARLIMIT, SNIPPET_CHARS, SURROUND, _format, _snippet
+from conflictcli.engine.snippets import CHARLIMIT, SNIPPET_CHARS, SURROUND, _format, _snippet
 
 from conftest import CORPORA, UKRAINE_MEDIA
 

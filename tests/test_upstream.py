@@ -138,7 +138,7 @@ def _stop_filter() -> Any:
 
 
 def _body_format() -> Any:
-    from conflictcli.engine.whoosh.engine import SCHEMA
+    from conflictcli.engine.whoosh.schema import SCHEMA
 
     return SCHEMA["body"].format
 
@@ -178,7 +178,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     from whoosh import index as windex
 
     from conflictcli.engine.whoosh import ranking
-    from conflictcli.engine.whoosh.engine import SCHEMA
+    from conflictcli.engine.whoosh.schema import SCHEMA
 
     folder: Path = tmp_path_factory.mktemp("upstream")
     ix = windex.create_in(str(folder), SCHEMA)
@@ -634,7 +634,7 @@ TYPER = [
 ]
 
 RICH = [
-    Reach("rich.console.Console.on_broken_pipe", "output.py: _console (overrides it)"),
+    Reach("rich.console.Console.on_broken_pipe", "output/console.py: _console (overrides it)"),
 ]
 
 REACHED = [

@@ -89,6 +89,10 @@ class Engine(Protocol):
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the words the query looks for."""
 
+    def inventory(self) -> dict[str, list[str | None]]:
+        """Each id in the index with the date (ISO, None: undated) of each document
+        that holds it: what `conflict check` holds against the catalogue."""
+
 
 @dataclass(frozen=True)
 class Understood:

@@ -12,33 +12,27 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 # isort: split
 
 import datetime as dt
-import hashlib
 import heapq
 import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import collectors, sorting
-from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import FuzzyTerm, Or, PatternQuery, Query, Term
 
 from conflictcli import names
-from conflictcli.analysis import Scanned, spans_of
-from conflictcli.articles import Article, outlet_key
+from conflictcli.analysis import spans_of
+from conflictcli.articles import outlet_key
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
 from conflictcli.engine.whoosh import ranking
-from conflictcli.engine.whoosh.analysers import NAME_ANALYZER, FastText, PackedPositions
-from conflictcli.engine.whoosh.fast.batch import Batch, InBatch
 from conflictcli.engine.whoosh.fast.evaluate import (
     Found,
     Mentions,
@@ -49,49 +43,20 @@ from conflictcli.engine.whoosh.fast.evaluate import (
     nearness,
 )
 from conflictcli.engine.whoosh.loading import fast_paths
+from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.engine.whoosh.translate import whoosh_query
+from conflictcli.engine.whoosh.writer import NO_KEY, IndexWriter
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort
 from conflictcli.query import tree as t
 
 if TYPE_CHECKING:
-    from conflictcli.engine.whoosh.fast.segment import Mapper
+    pass
 
 
-def _packed(field: TEXT) -> TEXT:
-    """A TEXT field whose positions are stored as packed gaps: no value of the index is a
-    pickle (an archive from elsewhere could make one run code when read)."""
-    field.format = PackedPositions(field_boost=field.format.field_boost)
-    return field
-
-
-def _schema(date_field: DATETIME) -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True),
-        # case- and accent-insensitive, English stems: "Drones" finds "drone", "café" "cafe"
-        title=FastText(),
-        body=FastText(),
-        # positions packed as gaps, as the text fields' (Whoosh's Positions pickles them)
-        source=_packed(TEXT(analyzer=NAME_ANALYZER)),
-        outlet=ID(),  # the whole source, case folded: what --source matches exactly
-        date=date_field,
-        undated=NUMERIC(int, bits=8, sortable=True),
-        # the story (articles.cluster) as a number in a column, not indexed (a NUMERIC
-        # field adds 16 terms a document: the index of ukraine-media grew 30 -> 53 MB):
-        # how results are collapsed
-        story=COLUMN(NumericColumn("q")),
-        # the id again, as a number in a column (id_number): a page of 20,000 results
-        # reads its ids in one pass instead of one stored record each (0.2 s)
-        key=COLUMN(NumericColumn("q")),
-    )
-
-
-SCHEMA = _schema(DATETIME(sortable=True))
 Window = Callable[[int], bool] | None  # the filters: do they let a document through
 DEFAULT_FIELDS = ["title", "body"]
-SNIPPET_CHARS = 220
 MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand for
-WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
 def _hit(
@@ -117,16 +82,6 @@ def _hit(
         body_words=words[0],
         words=words[1],
     )
-
-
-def mark(hit: Hit, title: str, body: str) -> None:
-    """The hit's snippet (or the lead of its body) and the spans of its words in the
-    snippet and the title, cut from its text."""
-    snippet, spans = _snippet(body, hit.body_words)
-    if not snippet:
-        snippet, spans = _lead(body), []
-    hit.snippet, hit.highlights = snippet, spans
-    hit.title_highlights = spans_of(title, hit.words)
 
 
 @dataclass
@@ -158,14 +113,7 @@ def _words_from(reader: Any, fieldname: str, prefix: str) -> list[str]:
     return [_text(t) for t in itertools.islice(found, MAX_PREFIX_WORDS)]
 
 
-def _lead(body: str) -> str:
-    flat = " ".join(body.split())
-    if len(flat) <= SNIPPET_CHARS:
-        return flat
-    return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-
-
-class WhooshIndex:
+class WhooshEngine:
     def __init__(self, ix: Any) -> None:
         self._ix = ix
         self.names: names.Names | None = None  # where names are looked up (None: read whole)
@@ -173,7 +121,7 @@ class WhooshIndex:
         self.set_aside: Path | None = None  # where that index was moved, unread
 
     @classmethod
-    def open(cls, folder: Path, create: bool = False) -> WhooshIndex:
+    def open(cls, folder: Path, create: bool = False) -> WhooshEngine:
         """The index in `folder`, once its seal shows that this user built it here
         (storage.verify: Whoosh reads nothing before). One from elsewhere, or that
         cannot be read, is refused, or with `create` (an ingest, which then rebuilds
@@ -210,7 +158,7 @@ class WhooshIndex:
         return cls.create(folder)
 
     @classmethod
-    def create(cls, folder: Path) -> WhooshIndex:
+    def create(cls, folder: Path) -> WhooshEngine:
         """A new, empty index in `folder`, sealed with this user's key. An index there
         before is dropped without being read if this user built it, and moved aside
         (to whoosh-set-aside-TIME beside it) if not: whoever sent it may want it."""
@@ -244,6 +192,25 @@ class WhooshIndex:
             return int(self._ix.doc_count_all())
         return sum(int(seg.doc_count_all()) for seg in self._ix._read_toc().segments)
 
+    def inventory(self) -> dict[str, list[str | None]]:
+        """Each id in the index with the date (ISO) of each live document that holds it."""
+        date_field = SCHEMA["date"]
+        out: dict[str, list[str | None]] = {}
+        with self._ix.searcher() as s:
+            r = s.reader()
+            dates = r.column_reader("date")
+            undated = r.column_reader("undated")
+            for d in r.all_doc_ids():
+                article_id = r.stored_fields(d)["id"]
+                day: str | None = None
+                if not undated[d]:
+                    when = dates[d]  # the column reader gives datetimes
+                    if not isinstance(when, dt.datetime):
+                        when = date_field.from_column_value(when)
+                    day = when.date().isoformat()
+                out.setdefault(article_id, []).append(day)
+        return out
+
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the words the query looks for (any of them)."""
         q = self.parse(query_text, any_terms=True).query
@@ -262,7 +229,7 @@ class WhooshIndex:
         checkpoints committed stays: see IndexWriter). The archive is locked for the
         whole batch; Whoosh's writer (its buffers, a new segment, a merge) is made only
         when the batch changes something. (An index built anew starts from
-        WhooshIndex.create.)"""
+        WhooshEngine.create.)"""
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
             raise ArchiveBusy()
@@ -492,137 +459,6 @@ class WhooshIndex:
         return some, _ranked(s, more, room, req.sort, stories)
 
 
-def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
-    """The postings of an article's title and body, made ahead of IndexWriter.add (in a
-    worker process, so that analysis runs beside Whoosh's writer) into `batch`; `body`,
-    the body as analysis.scan() reads it, when it is at hand."""
-    doc = batch.add({"title": (a.title, None), "body": (a.body, body)})
-    return InBatch(batch, doc)
-
-
-class IndexWriter:
-    """A batch of changes to the index, written as one new segment at finish().
-
-    With `checkpoints`, the changes since the last checkpoint() also go to a second
-    writer, whose small segment checkpoint() commits: a search sees them at once, and
-    a run that dies keeps them. That segment's postings are inlined (quick to write,
-    slow to search), written from one chunk per field (chunks.py), and the chunks
-    pass whole to the batch's writer, which keeps every document's stored fields,
-    lengths and columns as they come. At finish() the batch's segment, written in
-    blocks as usual (the chunks merged and encoded by worker processes), takes the
-    place of the small ones in one commit: no posting is analysed twice or read back.
-    Every article added is one the index lacks: the ingest makes sure of it first
-    (Archive.in_sync), so no add has to look for an older copy."""
-
-    def __init__(self, ix: Any, checkpoints: bool = False) -> None:
-        self._ix = ix
-        self._checkpoints = checkpoints
-        # on a Whoosh conflict was not tested with, Whoosh's own writer: a checkpoint
-        # commits its segment, the next changes go to a new writer (see _whoosh.TESTED)
-        self._fast = fast_paths()
-        self._writer: Any = None  # the batch's segment
-        self._stretch: Any = None  # the changes since the last checkpoint
-        self.pending = 0  # changes (adds, deletes) since the last checkpoint
-        self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
-
-    def _new(self) -> Any:
-        if not self._fast:  # the caller holds the write lock
-            from whoosh.writing import SegmentWriter
-
-            return SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
-        from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
-
-        return BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
-
-    @property
-    def _w(self) -> Any:
-        if self._writer is None:  # the caller holds the write lock
-            self._writer = self._new()
-            self._writer.mapper = self.mapper
-        return self._writer
-
-    def _stretch_writer(self) -> Any:
-        """The writer of the changes since the last checkpoint; the batch's writer,
-        made first, keeps the documents' stored fields, lengths and columns, and takes
-        their postings from this one at the checkpoint (TermPool.absorb)."""
-        if self._stretch is None:
-            batch = self._w
-            self._stretch = self._new()
-            self._stretch.keep = [batch.newsegment]  # its files, open, are not cleaned up
-            self._stretch.inline = True  # a segment that lives until finish(): quick to write
-            self._stretch.hand_over = (batch.pool, batch.docnum)
-            self._stretch.pool.chunked = True  # its postings pass on as chunks
-        return self._stretch
-
-    def finish(self, commit: bool) -> None:
-        stretch, self._stretch = self._stretch, None
-        if stretch is not None:
-            if commit:  # its postings, not written as a segment of their own
-                pool, base = stretch.hand_over
-                stretch.pool.pass_to(pool, base)
-            stretch.cancel()
-        if self._writer is None:
-            return
-        if not commit:
-            self._writer.cancel()
-            return
-        if not self._fast:
-            self._writer.commit()
-            return
-        # after the checkpoints' commits; the segments it lists are those it found,
-        # with its own deletes: the checkpoints' segments are left out, and deleted
-        latest = int(self._ix.latest_generation())
-        self._writer.generation = max(self._writer.generation, latest + 1)
-        from conflictcli.engine.whoosh.fast.segment import merge_small
-
-        self._writer.commit(mergetype=merge_small)
-
-    def checkpoint(self) -> bool:
-        """Commit the changes since the last checkpoint; False when there were none."""
-        stretch, self._stretch = self._stretch, None
-        self.pending = 0
-        if not self._fast:
-            writer, self._writer = self._writer, None
-            if writer is None:
-                return False
-            writer.commit(merge=False)
-            return True
-        if stretch is None:
-            return False
-        stretch.commit(merge=False)
-        return True
-
-    def add(self, a: Article, analysed: InBatch | None = None) -> None:
-        if not self._fast:
-            analysed = None  # Whoosh's own writer analyses the text itself
-        doc: dict[str, Any] = {
-            "id": a.id,
-            "title": analysed or a.title,
-            "body": analysed or a.body,
-            "source": a.source or "",
-            "undated": 0 if a.date else 1,
-        }
-        if a.source:
-            doc["outlet"] = outlet_key(a.source)
-        if a.date:
-            doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
-        doc["story"] = story_number(a.cluster or a.id)
-        doc["key"] = id_number(a.id)
-        if self._checkpoints and self._fast:
-            stretch = self._stretch_writer()
-            stretch.add_document(**doc)
-            self._w.given = stretch.lengths
-        self._w.add_document(**doc)
-        self.pending += 1
-
-    def delete(self, article_id: str) -> None:
-        """Every document with the id (Whoosh's update_document drops only one)."""
-        self._w.delete_by_term("id", article_id)
-        if self._checkpoints and self._fast:
-            self._stretch_writer().delete_by_term("id", article_id)
-        self.pending += 1
-
-
 def _open_sealed(folder: Path) -> Any:
     """Whoosh's index in `folder`, pinned to its latest commit once that commit's seal
     holds (a commit made after is seen by the next command, not half-way)."""
@@ -640,31 +476,6 @@ def _open_sealed(folder: Path) -> Any:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def story_number(cluster: str) -> int:
-    """A story's id (16 hex digits: the id of its first article) as a signed 64-bit
-    number; any other id is hashed to one."""
-    try:
-        if len(cluster) == 16:
-            return int(cluster, 16) - (1 << 63)
-    except ValueError:
-        pass
-    digest = hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-NO_KEY = -(1 << 63)  # id_number of an id that is not 16 hex digits: read its stored field
-
-
-def id_number(article_id: str) -> int:
-    """An article's id (16 hex digits) as a signed 64-bit number, NO_KEY for any other."""
-    if len(article_id) == 16 and not article_id.strip(_HEX):  # int() takes "0x", "_", " "
-        return int(article_id, 16) - (1 << 63)
-    return NO_KEY
-
-
-_HEX = "0123456789abcdef"
 
 
 def _ids(s: Any, docnums: list[int]) -> list[str]:
@@ -833,96 +644,6 @@ def _sort_facet(sort: Sort) -> Any:
         return None
     # undated articles last either way
     return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
-
-
-SURROUND = 60  # characters of context around the matched words of a fragment
-CHARLIMIT = 2**15  # matches past this many characters do not make fragments (Whoosh's)
-
-Span = tuple[int, int]
-Fragment = tuple[int, int, list[Span]]  # start, end, the matched spans in it
-
-
-def _snippet(body: str, words: AbstractSet[str]) -> tuple[str, list[Span]]:
-    """The best two fragments of `body` around the matched `words` (index terms), and
-    the spans of those words in it. Whoosh's pinpoint highlighter (PinpointFragmenter
-    with autotrim, top_fragments with BasicFragmentScorer, in the order of the text),
-    on plain spans instead of Token and Fragment objects: the same snippets, proven
-    against Whoosh's own by tests/test_snippets.py, for a third of the time."""
-    spans = [span for span in spans_of(body, words) if span[1] <= CHARLIMIT]
-    if not spans:
-        return "", []
-    fragments = _fragments(body, spans)
-    # top_fragments: the two with most matches (a tie goes to the later one, as
-    # Whoosh compares fragments by start), then in the order of the text
-    best = sorted(fragments, key=lambda f: (len(f[2]), f[0]), reverse=True)[:2]
-    best.sort(key=lambda f: f[0])
-    return _format(body, best)
-
-
-def _fragments(text: str, spans: list[Span]) -> list[Fragment]:
-    """PinpointFragmenter.fragment_matches(maxchars=SNIPPET_CHARS, surround=SURROUND,
-    autotrim=True): runs of matches close enough to share a fragment, with context."""
-    out: list[Fragment] = []
-    n = len(spans)
-    i = 0
-    while i < n:
-        j = i
-        left, right = spans[i]
-        length = right - left
-        while j < n - 1 and length < SNIPPET_CHARS:
-            start, end = spans[j + 1]
-            if end - right <= SURROUND and end - left <= SNIPPET_CHARS:
-                j += 1
-                right = end
-                length += end - start
-            else:
-                break
-        first, last = max(0, left - SURROUND), min(len(text), right + SURROUND)
-        space = text.find(" ", first, last)  # autotrim: whole words at both ends
-        if space > 0:
-            first = space + 1
-        space = text.rfind(" ", first, last)
-        if space > 0:
-            last = space
-        out.append((min(first, spans[i][0]), max(last, spans[j][1]), spans[i : j + 1]))
-        i = j + 1
-    return out
-
-
-def _format(text: str, fragments: list[Fragment]) -> tuple[str, list[Span]]:
-    """The fragments as plain text joined by " … ", whitespace runs made one space,
-    and the character spans of the matched words in it."""
-    out: list[str] = []
-    marks: list[Span] = []
-    size = 0
-
-    def put(piece: str) -> None:
-        nonlocal size
-        piece = _SPACE.sub(" ", piece)
-        out.append(piece)
-        size += len(piece)
-
-    for n, (first, last, spans) in enumerate(fragments):
-        if n:
-            put(" … ")
-        at = first
-        for start, end in sorted(spans, key=lambda sp: (sp[0], -sp[1])):
-            if start < at:
-                continue
-            put(text[at:start])
-            begin = size
-            put(text[start:end])
-            marks.append((begin, size))
-            at = end
-        put(text[at:last])
-    if fragments and fragments[0][0] > 0:
-        out.insert(0, "… ")
-        marks = [(a + 2, b + 2) for a, b in marks]
-    if fragments and fragments[-1][1] < len(text.rstrip()):
-        out.append(" …")
-    joined = "".join(out).rstrip()
-    lead = len(joined) - len(joined.lstrip())
-    return joined[lead:], [(a - lead, b - lead) for a, b in marks]
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:

@@ -1,0 +1,190 @@
+"""Writing the Whoosh index: a batch of changes, committed whole or at checkpoints,
+and the postings of articles made ahead in worker processes."""
+
+from __future__ import annotations
+
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from conflictcli.analysis import Scanned
+from conflictcli.articles import Article, outlet_key
+from conflictcli.engine.whoosh.fast.batch import Batch, InBatch
+from conflictcli.engine.whoosh.loading import fast_paths
+
+if TYPE_CHECKING:
+    from conflictcli.engine.whoosh.fast.segment import Mapper
+
+WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
+
+
+def prepare(articles: list[Article], bodies: list[Scanned]) -> list[InBatch]:
+    """The postings of each article's title and body (`bodies`: each body as
+    analysis.scan() reads it), in one Batch: a worker process's work at ingest."""
+    batch = Batch()
+    done = [analyse(batch, a, body) for a, body in zip(articles, bodies, strict=True)]
+    batch.freeze()
+    return done
+
+
+def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
+    """The postings of an article's title and body, made ahead of IndexWriter.add (in a
+    worker process, so that analysis runs beside Whoosh's writer) into `batch`; `body`,
+    the body as analysis.scan() reads it, when it is at hand."""
+    doc = batch.add({"title": (a.title, None), "body": (a.body, body)})
+    return InBatch(batch, doc)
+
+
+class IndexWriter:
+    """A batch of changes to the index, written as one new segment at finish().
+
+    With `checkpoints`, the changes since the last checkpoint() also go to a second
+    writer, whose small segment checkpoint() commits: a search sees them at once, and
+    a run that dies keeps them. That segment's postings are inlined (quick to write,
+    slow to search), written from one chunk per field (chunks.py), and the chunks
+    pass whole to the batch's writer, which keeps every document's stored fields,
+    lengths and columns as they come. At finish() the batch's segment, written in
+    blocks as usual (the chunks merged and encoded by worker processes), takes the
+    place of the small ones in one commit: no posting is analysed twice or read back.
+    Every article added is one the index lacks: the ingest makes sure of it first
+    (Archive.in_sync), so no add has to look for an older copy."""
+
+    def __init__(self, ix: Any, checkpoints: bool = False) -> None:
+        self._ix = ix
+        self._checkpoints = checkpoints
+        # on a Whoosh conflict was not tested with, Whoosh's own writer: a checkpoint
+        # commits its segment, the next changes go to a new writer (see _whoosh.TESTED)
+        self._fast = fast_paths()
+        self._writer: Any = None  # the batch's segment
+        self._stretch: Any = None  # the changes since the last checkpoint
+        self.pending = 0  # changes (adds, deletes) since the last checkpoint
+        self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
+
+    def use_workers(self, mapper: Mapper | None) -> None:
+        self.mapper = mapper
+
+    def _new(self) -> Any:
+        if not self._fast:  # the caller holds the write lock
+            from whoosh.writing import SegmentWriter
+
+            return SegmentWriter(self._ix, _lk=False, limitmb=WRITER_MB)
+        from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
+
+        return BulkSegmentWriter(self._ix, limitmb=WRITER_MB)
+
+    @property
+    def _w(self) -> Any:
+        if self._writer is None:  # the caller holds the write lock
+            self._writer = self._new()
+            self._writer.mapper = self.mapper
+        return self._writer
+
+    def _stretch_writer(self) -> Any:
+        """The writer of the changes since the last checkpoint; the batch's writer,
+        made first, keeps the documents' stored fields, lengths and columns, and takes
+        their postings from this one at the checkpoint (TermPool.absorb)."""
+        if self._stretch is None:
+            batch = self._w
+            self._stretch = self._new()
+            self._stretch.keep = [batch.newsegment]  # its files, open, are not cleaned up
+            self._stretch.inline = True  # a segment that lives until finish(): quick to write
+            self._stretch.hand_over = (batch.pool, batch.docnum)
+            self._stretch.pool.chunked = True  # its postings pass on as chunks
+        return self._stretch
+
+    def finish(self, commit: bool) -> None:
+        stretch, self._stretch = self._stretch, None
+        if stretch is not None:
+            if commit:  # its postings, not written as a segment of their own
+                pool, base = stretch.hand_over
+                stretch.pool.pass_to(pool, base)
+            stretch.cancel()
+        if self._writer is None:
+            return
+        if not commit:
+            self._writer.cancel()
+            return
+        if not self._fast:
+            self._writer.commit()
+            return
+        # after the checkpoints' commits; the segments it lists are those it found,
+        # with its own deletes: the checkpoints' segments are left out, and deleted
+        latest = int(self._ix.latest_generation())
+        self._writer.generation = max(self._writer.generation, latest + 1)
+        from conflictcli.engine.whoosh.fast.segment import merge_small
+
+        self._writer.commit(mergetype=merge_small)
+
+    def checkpoint(self) -> bool:
+        """Commit the changes since the last checkpoint; False when there were none."""
+        stretch, self._stretch = self._stretch, None
+        self.pending = 0
+        if not self._fast:
+            writer, self._writer = self._writer, None
+            if writer is None:
+                return False
+            writer.commit(merge=False)
+            return True
+        if stretch is None:
+            return False
+        stretch.commit(merge=False)
+        return True
+
+    def add(self, a: Article, analysed: InBatch | None = None) -> None:
+        if not self._fast:
+            analysed = None  # Whoosh's own writer analyses the text itself
+        doc: dict[str, Any] = {
+            "id": a.id,
+            "title": analysed or a.title,
+            "body": analysed or a.body,
+            "source": a.source or "",
+            "undated": 0 if a.date else 1,
+        }
+        if a.source:
+            doc["outlet"] = outlet_key(a.source)
+        if a.date:
+            doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+        doc["story"] = story_number(a.cluster or a.id)
+        doc["key"] = id_number(a.id)
+        if self._checkpoints and self._fast:
+            stretch = self._stretch_writer()
+            stretch.add_document(**doc)
+            self._w.given = stretch.lengths
+        self._w.add_document(**doc)
+        self.pending += 1
+
+    def delete(self, article_id: str) -> None:
+        """Every document with the id (Whoosh's update_document drops only one)."""
+        self._w.delete_by_term("id", article_id)
+        if self._checkpoints and self._fast:
+            self._stretch_writer().delete_by_term("id", article_id)
+        self.pending += 1
+
+
+def story_number(cluster: str) -> int:
+    """A story's id (16 hex digits: the id of its first article) as a signed 64-bit
+    number; any other id is hashed to one."""
+    try:
+        if len(cluster) == 16:
+            return int(cluster, 16) - (1 << 63)
+    except ValueError:
+        pass
+    digest = hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+NO_KEY = -(1 << 63)  # id_number of an id that is not 16 hex digits: read its stored field
+
+
+def id_number(article_id: str) -> int:
+    """An article's id (16 hex digits) as a signed 64-bit number, NO_KEY for any other."""
+    if len(article_id) == 16 and not article_id.strip(_HEX):  # int() takes "0x", "_", " "
+        return int(article_id, 16) - (1 << 63)
+    return NO_KEY
+
+
+_HEX = "0123456789abcdef"
