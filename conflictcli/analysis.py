@@ -87,7 +87,7 @@ def _spaced() -> frozenset[str]:
     """The designations the gazetteer lists with a space before their number (Leopard 2,
     PzH 2000), joined as the index keeps them: only these are joined across a space,
     which elsewhere parts a word from a number ("in 2022")."""
-    from conflictcli.names import entries  # the package's data file, read once
+    from conflictcli.gazetteer import entries  # the package's data file, read once
 
     out = set()
     for e in entries():

@@ -17,29 +17,25 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from conflictcli.analysis import cyrillic_key, cyrillic_prefixes, query_terms, query_terms_of
 from conflictcli.errors import QueryError
+from conflictcli.gazetteer import DATA, entries
 from conflictcli.query import tree as t
 
-if TYPE_CHECKING:
-    from conflictcli.store import Store
+
+class NameRecords(Protocol):
+    """Where StoredNames reads the gazetteer as an ingest stored it (the catalogue)."""
+
+    def name_records(self, table: str, keys: list[str]) -> dict[str, str]: ...
+
 
 # which entry a spelling that several share follows, when no canonical name holds it
 KINDS = ("person", "org", "place", "region", "designation")
 FIELDS = ("title", "body")  # where names are expanded: the words of the text
 RECORDS = 2  # how StoredNames' records are written (Gazetteer.records)
 DESIGNATION_ID = "weapon:"  # the ids of designations start so (tools/gazetteer/README.md)
-DATA = Path(__file__).parent / "data" / "gazetteer.jsonl"  # package data (pyproject.toml)
-
-
-@functools.cache
-def entries() -> list[dict[str, Any]]:
-    """The gazetteer's entries, as the data file holds them."""
-    text = DATA.read_text("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 Key = tuple[str, ...]  # a spelling as the index terms a query looks for
@@ -174,7 +170,7 @@ class StoredNames:
     """The gazetteer as an ingest stored it in the catalogue (Gazetteer.records()): a
     search looks up the few spellings its query holds, in a millisecond."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: NameRecords) -> None:
         self._store = store
 
     def lookup_many(self, keys: list[Key]) -> dict[Key, Match]:

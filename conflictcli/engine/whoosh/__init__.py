@@ -10,15 +10,12 @@ if TYPE_CHECKING:
     from conflictcli.articles import Article
     from conflictcli.engine.whoosh.engine import WhooshEngine
 
-NAME = "whoosh"
-FOLDER = "whoosh"  # in the archive's folder
-# How the index is built. An archive whose index was built another way is rebuilt from
-# the catalogue by the next ingest, and refused by search until then. README's code map
-# lists what each layout changed.
-LAYOUT = 9
+from conflictcli.engine.whoosh.layout import FOLDER, LAYOUT, NAME
+
+__all__ = ["FOLDER", "LAYOUT", "NAME", "create", "open", "prepare", "present"]
 
 
-def open(folder: Path, create: bool = False) -> WhooshEngine:  # noqa: A001  (the engine's verb)
+def open(folder: Path, create: bool = False) -> WhooshEngine:
     from conflictcli.engine.whoosh.engine import WhooshEngine
 
     return WhooshEngine.open(folder, create)

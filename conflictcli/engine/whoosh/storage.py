@@ -109,7 +109,7 @@ class SealedStorage(FileStorage):
             self._drop_seals_before(gen - 1)  # the one before stays for readers opening it
 
     def _seal(self, tocfile: str, gen: int) -> None:
-        from conflictcli.archive import INDEX_LAYOUT
+        from conflictcli.engine.whoosh.layout import LAYOUT as INDEX_LAYOUT
 
         folder = Path(self.folder)
         body = {
@@ -190,7 +190,7 @@ def verify(folder: Path, schema: Any) -> int:
     this user's key over this table of contents and these files. Foreign otherwise;
     Whoosh reads nothing of the index before (the table of contents is parsed only once
     its hash matches the sealed one)."""
-    from conflictcli.archive import INDEX_LAYOUT
+    from conflictcli.engine.whoosh.layout import LAYOUT as INDEX_LAYOUT
 
     deadline = time.monotonic() + SEAL_WAIT_S
     while True:
