@@ -21,6 +21,8 @@ from conflictcli import timeline as tl
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 QUERIES = ["drone", "attack OR strike", "Russia NOT Kyiv", '"air defence"', "Kyiv"]
 FILTERS = [[], ["--since", "2024-01"], ["--until", "2023-12", "--place", "Kyiv"]]
 

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from conftest import UKRAINE_MEDIA, Corpus, as_json, invoke, needs_corpus
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 # -- the matrix on ukraine-media-2022 ------------------------------------------------
 QUERIES = [
     "Kyiv",

@@ -16,6 +16,8 @@ from conflictcli.query import SearchRequest
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 FIELD_SETS = [
     ["id"],
     ["id", "date", "title", "path"],

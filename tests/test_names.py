@@ -22,6 +22,8 @@ from conflictcli.names import gazetteer
 
 from conftest import Run, as_json, write
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 # one article per spelling; each also says something else, so that it is not only a name
 KYIV = {
     "kyiv": "Air raid sirens sounded in Kyiv overnight.",

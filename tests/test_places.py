@@ -17,6 +17,8 @@ import pytest
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 
 def places(run: Run, ix: Path | str, *args: str) -> dict[str, Any]:
     return as_json(run("places", *args, "--limit", "0", "--json", "--index", str(ix)))

@@ -22,6 +22,8 @@ from conflictcli.query import read_days, read_query
 
 from conftest import Run, as_json
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=80)
 DATES = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
 

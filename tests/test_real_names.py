@@ -13,6 +13,8 @@ import pytest
 
 from conftest import CORPORA, UKRAINE_MEDIA, Corpus, invoke, needs_corpus
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 NAMES = {
     "Kyiv": (["Kyiv", "Kiev", "Київ", "Киев"], r"kyiv|kiev"),
     "Kharkiv": (["Kharkiv", "Kharkov"], r"kharkiv|kharkov"),

@@ -21,6 +21,8 @@ from conflictcli.query import SearchRequest
 
 from conftest import SAMPLE, Run, as_json
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 RESULT_KEYS = {"id", "date", "title", "source", "url", "path", "score", "snippet", "highlights"}
 
 

@@ -12,6 +12,8 @@ from conflictcli.articles import content_id
 
 from conftest import SAMPLE, Run, as_json, write
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 GLADKOV = SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"
 NOISE = re.compile(r"^\s*(advertis(e)?ment|read more)\s*$", re.I | re.M)
 

@@ -25,6 +25,8 @@ from conflictcli.stories import NUM_PERM, SEED, THRESHOLD, signature
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 WORDS = [
     "drone",
     "strike",

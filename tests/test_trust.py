@@ -15,6 +15,8 @@ import pytest
 
 from conftest import ROOT, SAMPLE, Run, as_json, write
 
+pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

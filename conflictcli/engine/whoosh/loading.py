@@ -28,6 +28,7 @@ import functools
 import importlib
 import importlib.abc
 import io
+import os
 import pickle
 import sys
 import types
@@ -266,12 +267,19 @@ TESTED = ((2, 7, 5),)
 _warned = False
 
 
+FAST_SETTING = "CONFLICT_WHOOSH_FAST"  # 0: the fast path off, whatever Whoosh is installed
+
+
 def fast_paths() -> bool:
-    """Whether conflict's own writer and readers, which reach into Whoosh's internals,
-    may be used: only on a Whoosh release it was tested with. Otherwise one warning
-    (UntestedWhoosh) a process, and the slower paths through Whoosh's own API."""
+    """Whether conflict's own writer and readers (engine/whoosh/fast/), which reach into
+    Whoosh's internals, may be used: only on a Whoosh release it was tested with, and
+    unless CONFLICT_WHOOSH_FAST=0. On another release, one warning (UntestedWhoosh) a
+    process, and the slower paths through Whoosh's own API."""
     global _warned
     import whoosh
+
+    if os.environ.get(FAST_SETTING) == "0":
+        return False
 
     version = tuple(getattr(whoosh, "__version__", ()))
     if version in TESTED:
