@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import collectors
 
-from conflictcli.engine.whoosh.engine import DEFAULT_FIELDS, _window
 from conflictcli.engine.whoosh.engine import WhooshEngine as WhooshIndex
 from conflictcli.engine.whoosh.fast.evaluate import evaluate
+from conflictcli.engine.whoosh.results import DEFAULT_FIELDS
+from conflictcli.engine.whoosh.results import window_of as _window
 from conflictcli.engine.whoosh.translate import day_range as _day_range
 from conflictcli.query import SearchRequest
 

@@ -329,7 +329,7 @@ def test_a_long_page_reads_the_same_ids_from_the_key_column(
 ) -> None:
     """A page of BULK_IDS results or more reads its ids from the key column in one pass:
     the same ids, in the same order, as from the stored fields."""
-    from conflictcli.engine.whoosh import engine as index
+    from conflictcli.engine.whoosh import results as index
 
     args = ("search", "drone OR Ukraine OR Russia", "--limit", "0", "--json")
     stored = as_json(run(*args, "--index", str(sample_archive)))["results"]

@@ -12,40 +12,44 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 # isort: split
 
 import datetime as dt
-import heapq
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import collectors, sorting
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import FuzzyTerm, Or, PatternQuery, Query, Term
 
 from conflictcli import names
 from conflictcli.analysis import spans_of
-from conflictcli.articles import outlet_key
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
-from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
+from conflictcli.engine.records import EngineResult, Explanation, Node
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import (
     Found,
     Mentions,
     Scores,
-    by_score,
-    column_values,
     evaluate,
     nearness,
 )
 from conflictcli.engine.whoosh.loading import fast_paths
+from conflictcli.engine.whoosh.results import (
+    DEFAULT_FIELDS,
+    Places,
+    StoryColumn,
+    Window,
+    hit_of,
+    page_ids,
+    ranked_page,
+    window_of,
+)
 from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.engine.whoosh.translate import whoosh_query
-from conflictcli.engine.whoosh.writer import NO_KEY, IndexWriter
+from conflictcli.engine.whoosh.writer import IndexWriter
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort
 from conflictcli.query import tree as t
@@ -54,43 +58,7 @@ if TYPE_CHECKING:
     pass
 
 
-Window = Callable[[int], bool] | None  # the filters: do they let a document through
-DEFAULT_FIELDS = ["title", "body"]
 MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand for
-
-
-def _hit(
-    article_id: str,
-    score: float | None,
-    partial: bool,
-    matched: set[tuple[str, bytes]],
-    known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]],
-) -> Hit:
-    """A hit, found by the (field, term) pairs `matched`. The words of a page's hits
-    are read once per distinct set (`known`): most hits share a few."""
-    key = frozenset(matched)
-    words = known.get(key)
-    if words is None:
-        words = known[key] = (
-            frozenset(_text(t) for f, t in matched if f == "body"),
-            frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
-        )
-    return Hit(
-        id=article_id,
-        score=round(score, 4) if score is not None else None,
-        partial=partial,
-        body_words=words[0],
-        words=words[1],
-    )
-
-
-@dataclass
-class _Places:
-    """What --place names: the places, and every spelling read as one of them."""
-
-    places: list[str] = field(default_factory=list)  # their canonical names
-    forms: list[names.Key] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +70,7 @@ class _Parsed:
 
 
 _SPACE = re.compile(r"\s+")
+SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
 
 
@@ -294,11 +263,11 @@ class WhooshEngine:
                         "Give more letters before a * or ?, or search for the words themselves.",
                     )
 
-    def _places(self, req: SearchRequest) -> _Places:
+    def _places(self, req: SearchRequest) -> Places:
         """The places --place names, as the spellings an article must write one of."""
         if not req.places:
-            return _Places()
-        found = _Places()
+            return Places()
+        found = Places()
         for typed in req.places:
             match = names.place(typed, self.names)
             found.places.append(match.name.name)
@@ -310,13 +279,13 @@ class WhooshEngine:
         return found
 
     def _matches(
-        self, s: Any, q: Query, req: SearchRequest, places: _Places
+        self, s: Any, q: Query, req: SearchRequest, places: Places
     ) -> tuple[Found, Scores, Window]:
         """Every document the query and the filters select, with its score (the exact
         count: Whoosh's own total skips blocks and ignores filters when a limit is
         given), and the filters (None when there are none)."""
         found = evaluate(s, q)
-        window = _window(s, req, places)
+        window = window_of(s, req, places)
         if window is None:
             return found, found.scores, None
         return found, {d: x for d, x in found.scores.items() if window(d)}, window
@@ -331,20 +300,19 @@ class WhooshEngine:
         """The articles most like `text`: Whoosh's more-like-this, an Or of the text's
         SIMILAR_TERMS key terms (Bo1 model) weighted by their weight, ranked as a
         search; the articles of `leave_out` (ids) are left out."""
-        from whoosh.query import Or
 
         with self._searcher() as s:
             keys = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS)
             if not keys:
                 return EngineResult(total=0, hits=[])
             found = evaluate(s, Or([Term("body", w, boost=weight) for w, weight in keys]))
-            ranked = _ranked(s, found.scores, limit + len(leave_out), Sort.relevance)
-            ids = _ids(s, [d for d, _ in ranked])
+            ranked = ranked_page(s, found.scores, limit + len(leave_out), Sort.relevance)
+            ids = page_ids(s, [d for d, _ in ranked])
             page = [(i, d, x) for i, (d, x) in zip(ids, ranked, strict=True) if i not in leave_out]
             page = page[:limit]
             terms = found.terms_of(d for _, d, _ in page)
             known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]] = {}
-            hits = [_hit(i, x, False, terms[d], known) for i, d, x in page]
+            hits = [hit_of(i, x, False, terms[d], known) for i, d, x in page]
         return EngineResult(total=len(hits), hits=hits)
 
     def matching(self, req: SearchRequest) -> tuple[list[str], list[str]]:
@@ -354,7 +322,7 @@ class WhooshEngine:
         places = self._places(req)
         with self._searcher() as s:
             selected = self._matches(s, parsed.query, req, places)[1]
-            return _ids(s, sorted(selected)), parsed.notes + places.notes
+            return page_ids(s, sorted(selected)), parsed.notes + places.notes
 
     def explain(self, req: SearchRequest) -> Explanation:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
@@ -385,7 +353,7 @@ class WhooshEngine:
                 notes[:0] = parsed.notes
                 selected = set(self._matches(s, parsed.query, req, places)[1])
             else:
-                window = _window(s, req, places)
+                window = window_of(s, req, places)
                 live = s.reader().all_doc_ids()
                 selected = set(live) if window is None else {d for d in live if window(d)}
             mentions = Mentions(s, names.FIELDS)
@@ -406,10 +374,10 @@ class WhooshEngine:
             total = len(selected)
             if req.sort is Sort.relevance:  # the query's words close together rank higher
                 selected = nearness(s, parsed.query, selected)
-            stories = _Stories(s) if req.collapse else None
+            stories = StoryColumn(s) if req.collapse else None
             lines = total if stories is None else stories.count(selected)
             entries = [
-                (d, score, False) for d, score in _ranked(s, selected, want, req.sort, stories)
+                (d, score, False) for d, score in ranked_page(s, selected, want, req.sort, stories)
             ]
             some = None
             if want is not None and lines < want and not req.any_terms:
@@ -418,14 +386,14 @@ class WhooshEngine:
                 )
                 entries += [(d, score, True) for d, score in more]
             page = entries[req.offset : want]
-            ids = _ids(s, [d for d, _, _ in page])
+            ids = page_ids(s, [d for d, _, _ in page])
             # the words each article was found by, for its snippet and marks
             terms = found.terms_of(d for d, _, partial in page if not partial)
             if some is not None:
                 terms.update(some.terms_of(d for d, _, partial in page if partial))
             known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]] = {}
             hits = [
-                _hit(i, score, partial, terms[d], known)
+                hit_of(i, score, partial, terms[d], known)
                 for i, (d, score, partial) in zip(ids, page, strict=True)
             ]
             if stories is not None:
@@ -441,7 +409,7 @@ class WhooshEngine:
         full: Scores,
         window: Window,
         room: int,
-        stories: _Stories | None,
+        stories: StoryColumn | None,
     ) -> tuple[Found | None, Sequence[tuple[int, float | None]]]:
         """Articles holding only some of the terms, to fill the page after the full ones
         (collapsed: of stories that no full match is in)."""
@@ -450,13 +418,15 @@ class WhooshEngine:
             return None, []
         some = evaluate(s, some_q)
         more = {
-            d: x for d, x in some.scores.items() if d not in full and (window is None or window(d))
+            d: x
+            for d, x in some.scores.items()
+            if d not in full and (window is None or window(d))
         }
         if stories is not None:
             more = stories.count_more(more)
         if req.sort is Sort.relevance:
             more = nearness(s, some_q, more)
-        return some, _ranked(s, more, room, req.sort, stories)
+        return some, ranked_page(s, more, room, req.sort, stories)
 
 
 def _open_sealed(folder: Path) -> Any:
@@ -476,174 +446,6 @@ def _open_sealed(folder: Path) -> Any:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def _ids(s: Any, docnums: list[int]) -> list[str]:
-    """The article ids of these documents: from the key column in one pass for a long
-    page, from the stored fields for a short one (or an id that is not a key)."""
-    if len(docnums) < BULK_IDS:
-        return [s.stored_fields(d)["id"] for d in docnums]
-    keys: list[int] = []
-    for sub, _ in s.leaf_searchers():
-        keys.extend(column_values(sub, "key"))
-    return [
-        s.stored_fields(d)["id"] if (k := keys[d]) == NO_KEY else f"{k + (1 << 63):016x}"
-        for d in docnums
-    ]
-
-
-BULK_IDS = 500  # a page this long reads the whole key column
-SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
-
-
-def _ranked(
-    s: Any, scores: Scores, limit: int | None, sort: Sort, stories: _Stories | None = None
-) -> Sequence[tuple[int, float | None]]:
-    """The first `limit` (None: all) of the matches in the requested order, as Whoosh's
-    collectors order them: by score, a tie going to the lower document number, or by
-    date (undated last) with no score. Every match is ranked, so the first page is
-    always the start of the whole list. With `stories`, each story's first match only."""
-    if stories is None:
-        return _ranked_all(s, scores, limit, sort)
-    if limit is None:
-        return stories.firsts(_ranked_all(s, scores, None, sort))
-    want: int | None = limit
-    while True:  # rank more until `limit` stories are in, or every match is
-        ranked = _ranked_all(s, scores, want, sort)
-        firsts = stories.firsts(ranked)
-        if want is None or len(firsts) >= limit or len(ranked) < want:
-            return firsts[:limit]
-        want = want * 4 if want * 4 < len(scores) else None
-
-
-def _ranked_all(
-    s: Any, scores: Scores, limit: int | None, sort: Sort
-) -> Sequence[tuple[int, float | None]]:
-    if sort is Sort.relevance:
-        items = scores.items()
-        if limit is None:
-            return sorted(items, key=by_score, reverse=True)
-        return heapq.nlargest(limit, items, key=by_score)
-    if not scores:
-        return []
-    c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
-    s.search_with_collector(_Listed(s, scores), c)
-    return [(h.docnum, None) for h in c.results()]
-
-
-class _Stories:
-    """The story of every document (the `story` column), for collapsed results: a
-    story is shown once, at its best-ranked match, with the number of its other
-    matches."""
-
-    def __init__(self, s: Any) -> None:
-        self._of: list[int] = []
-        for sub, _offset in s.leaf_searchers():  # in document number order
-            self._of.extend(column_values(sub, "story"))
-        self._matches: dict[int, int] = {}  # story -> how many of the matches it holds
-
-    def count(self, docs: Scores) -> int:
-        """How many stories the documents fall in (remembering how many each holds)."""
-        of = self._of
-        for d in docs:
-            story = of[d]
-            self._matches[story] = self._matches.get(story, 0) + 1
-        return len(self._matches)
-
-    def count_more(self, docs: Scores) -> Scores:
-        """Of further documents (partial matches), those whose stories are not counted
-        yet; their stories are counted from them."""
-        of, before = self._of, set(self._matches)
-        left = {d: x for d, x in docs.items() if of[d] not in before}
-        self.count(left)
-        return left
-
-    def firsts(self, ranked: Sequence[tuple[int, float | None]]) -> list[tuple[int, float | None]]:
-        seen: set[int] = set()
-        out = []
-        for d, score in ranked:
-            story = self._of[d]
-            if story not in seen:
-                seen.add(story)
-                out.append((d, score))
-        return out
-
-    def others(self, d: int) -> int:
-        return self._matches.get(self._of[d], 1) - 1
-
-
-class _Listed(Query):
-    """Documents already found, given to one of Whoosh's collectors to sort."""
-
-    def __init__(self, s: Any, docs: Scores) -> None:
-        self._ids: dict[int, list[int]] = {}
-        ordered = sorted(docs)
-        for sub, offset in s.leaf_searchers():
-            end = offset + sub.doc_count_all()
-            self._ids[id(sub)] = [d - offset for d in ordered if offset <= d < end]
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        ids = self._ids.get(id(searcher))
-        return ListMatcher(ids) if ids else NullMatcher()
-
-
-def _window(s: Any, req: SearchRequest, places: _Places | None = None) -> Window:
-    """The filters (--since/--until, --source, --place) as a test of a document number.
-    Dates are read from the date columns (a range of terms walks one posting list per
-    day in it); outlets are exact terms and places their spellings, looked up apart so
-    that they do not change the scores."""
-    tests = [t for t in (_dates(s, req),) if t is not None]
-    if req.sources:
-        terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
-        outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
-        tests.append(outlets.__contains__)
-    if places is not None and places.places:  # a place may have no spelling of its own
-        named = (
-            evaluate(s, whoosh_query(names.mentions(places.forms))).scores if places.forms else {}
-        )
-        tests.append(set(named).__contains__)
-    if not tests:
-        return None
-    if len(tests) == 1:
-        return tests[0]
-    return lambda d: all(t(d) for t in tests)
-
-
-def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
-    """The outlets in the index that --source names: the same name in any case, and for
-    a domain its subdomains too (kremlin.ru: en.kremlin.ru, as urls name outlets)."""
-    wanted = {outlet_key(n) for n in names}
-    domains = tuple("." + w for w in wanted if "." in w and " " not in w)
-    known = (_text(t) for t in s.reader().lexicon("outlet"))
-    return [o for o in known if o in wanted or (domains and o.endswith(domains))]
-
-
-def _dates(s: Any, req: SearchRequest) -> Window:
-    if not (req.since or req.until):
-        return None
-    date_field, undated_field = s.schema["date"], s.schema["undated"]
-    first = (
-        date_field.to_column_value(dt.datetime.combine(req.since, dt.time.min)) if req.since else 0
-    )
-    last = (
-        date_field.to_column_value(dt.datetime.combine(req.until, dt.time.max))
-        if req.until
-        else float("inf")
-    )
-    dated = undated_field.to_column_value(0)
-    dates: list[int] = []
-    undated: list[int] = []
-    for sub, _offset in s.leaf_searchers():  # in document number order
-        dates.extend(column_values(sub, "date"))
-        undated.extend(column_values(sub, "undated"))
-    return lambda d: undated[d] == dated and first <= dates[d] <= last
-
-
-def _sort_facet(sort: Sort) -> Any:
-    if sort is Sort.relevance:
-        return None
-    # undated articles last either way
-    return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:

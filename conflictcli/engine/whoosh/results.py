@@ -1,0 +1,235 @@
+"""From the matches of a query to a page of hits: the order (by score or by date), one
+hit per story, the filters as a test of a document number, and the ids of a page."""
+
+from __future__ import annotations
+
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see there)
+
+# isort: split
+
+import datetime as dt
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import collectors, sorting
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import Or, Query, Term
+
+from conflictcli import names
+from conflictcli.articles import outlet_key
+from conflictcli.engine.records import Hit
+from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, column_values, evaluate
+from conflictcli.engine.whoosh.translate import whoosh_query
+from conflictcli.engine.whoosh.writer import NO_KEY
+from conflictcli.query import SearchRequest, Sort
+
+
+@dataclass
+class Places:
+    """What --place names: the places, and every spelling read as one of them."""
+
+    places: list[str] = field(default_factory=list)  # their canonical names
+    forms: list[names.Key] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Window = Callable[[int], bool] | None  # the filters: do they let a document through
+DEFAULT_FIELDS = ["title", "body"]
+
+
+def hit_of(
+    article_id: str,
+    score: float | None,
+    partial: bool,
+    matched: set[tuple[str, bytes]],
+    known: dict[frozenset[tuple[str, bytes]], tuple[frozenset[str], frozenset[str]]],
+) -> Hit:
+    """A hit, found by the (field, term) pairs `matched`. The words of a page's hits
+    are read once per distinct set (`known`): most hits share a few."""
+    key = frozenset(matched)
+    words = known.get(key)
+    if words is None:
+        words = known[key] = (
+            frozenset(_text(t) for f, t in matched if f == "body"),
+            frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
+        )
+    return Hit(
+        id=article_id,
+        score=round(score, 4) if score is not None else None,
+        partial=partial,
+        body_words=words[0],
+        words=words[1],
+    )
+
+
+def page_ids(s: Any, docnums: list[int]) -> list[str]:
+    """The article ids of these documents: from the key column in one pass for a long
+    page, from the stored fields for a short one (or an id that is not a key)."""
+    if len(docnums) < BULK_IDS:
+        return [s.stored_fields(d)["id"] for d in docnums]
+    keys: list[int] = []
+    for sub, _ in s.leaf_searchers():
+        keys.extend(column_values(sub, "key"))
+    return [
+        s.stored_fields(d)["id"] if (k := keys[d]) == NO_KEY else f"{k + (1 << 63):016x}"
+        for d in docnums
+    ]
+
+
+BULK_IDS = 500  # a page this long reads the whole key column
+
+
+def ranked_page(
+    s: Any, scores: Scores, limit: int | None, sort: Sort, stories: StoryColumn | None = None
+) -> Sequence[tuple[int, float | None]]:
+    """The first `limit` (None: all) of the matches in the requested order, as Whoosh's
+    collectors order them: by score, a tie going to the lower document number, or by
+    date (undated last) with no score. Every match is ranked, so the first page is
+    always the start of the whole list. With `stories`, each story's first match only."""
+    if stories is None:
+        return ranked_all(s, scores, limit, sort)
+    if limit is None:
+        return stories.firsts(ranked_all(s, scores, None, sort))
+    want: int | None = limit
+    while True:  # rank more until `limit` stories are in, or every match is
+        ranked = ranked_all(s, scores, want, sort)
+        firsts = stories.firsts(ranked)
+        if want is None or len(firsts) >= limit or len(ranked) < want:
+            return firsts[:limit]
+        want = want * 4 if want * 4 < len(scores) else None
+
+
+def ranked_all(
+    s: Any, scores: Scores, limit: int | None, sort: Sort
+) -> Sequence[tuple[int, float | None]]:
+    if sort is Sort.relevance:
+        items = scores.items()
+        if limit is None:
+            return sorted(items, key=by_score, reverse=True)
+        return heapq.nlargest(limit, items, key=by_score)
+    if not scores:
+        return []
+    c = collectors.SortingCollector(_sort_facet(sort), limit=limit)
+    s.search_with_collector(_Listed(s, scores), c)
+    return [(h.docnum, None) for h in c.results()]
+
+
+class StoryColumn:
+    """The story of every document (the `story` column), for collapsed results: a
+    story is shown once, at its best-ranked match, with the number of its other
+    matches."""
+
+    def __init__(self, s: Any) -> None:
+        self._of: list[int] = []
+        for sub, _offset in s.leaf_searchers():  # in document number order
+            self._of.extend(column_values(sub, "story"))
+        self._matches: dict[int, int] = {}  # story -> how many of the matches it holds
+
+    def count(self, docs: Scores) -> int:
+        """How many stories the documents fall in (remembering how many each holds)."""
+        of = self._of
+        for d in docs:
+            story = of[d]
+            self._matches[story] = self._matches.get(story, 0) + 1
+        return len(self._matches)
+
+    def count_more(self, docs: Scores) -> Scores:
+        """Of further documents (partial matches), those whose stories are not counted
+        yet; their stories are counted from them."""
+        of, before = self._of, set(self._matches)
+        left = {d: x for d, x in docs.items() if of[d] not in before}
+        self.count(left)
+        return left
+
+    def firsts(self, ranked: Sequence[tuple[int, float | None]]) -> list[tuple[int, float | None]]:
+        seen: set[int] = set()
+        out = []
+        for d, score in ranked:
+            story = self._of[d]
+            if story not in seen:
+                seen.add(story)
+                out.append((d, score))
+        return out
+
+    def others(self, d: int) -> int:
+        return self._matches.get(self._of[d], 1) - 1
+
+
+class _Listed(Query):
+    """Documents already found, given to one of Whoosh's collectors to sort."""
+
+    def __init__(self, s: Any, docs: Scores) -> None:
+        self._ids: dict[int, list[int]] = {}
+        ordered = sorted(docs)
+        for sub, offset in s.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            self._ids[id(sub)] = [d - offset for d in ordered if offset <= d < end]
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        ids = self._ids.get(id(searcher))
+        return ListMatcher(ids) if ids else NullMatcher()
+
+
+def window_of(s: Any, req: SearchRequest, places: Places | None = None) -> Window:
+    """The filters (--since/--until, --source, --place) as a test of a document number.
+    Dates are read from the date columns (a range of terms walks one posting list per
+    day in it); outlets are exact terms and places their spellings, looked up apart so
+    that they do not change the scores."""
+    tests = [t for t in (date_test(s, req),) if t is not None]
+    if req.sources:
+        terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
+        outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
+        tests.append(outlets.__contains__)
+    if places is not None and places.places:  # a place may have no spelling of its own
+        named = (
+            evaluate(s, whoosh_query(names.mentions(places.forms))).scores if places.forms else {}
+        )
+        tests.append(set(named).__contains__)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda d: all(t(d) for t in tests)
+
+
+def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
+    """The outlets in the index that --source names: the same name in any case, and for
+    a domain its subdomains too (kremlin.ru: en.kremlin.ru, as urls name outlets)."""
+    wanted = {outlet_key(n) for n in names}
+    domains = tuple("." + w for w in wanted if "." in w and " " not in w)
+    known = (_text(t) for t in s.reader().lexicon("outlet"))
+    return [o for o in known if o in wanted or (domains and o.endswith(domains))]
+
+
+def date_test(s: Any, req: SearchRequest) -> Window:
+    if not (req.since or req.until):
+        return None
+    date_field, undated_field = s.schema["date"], s.schema["undated"]
+    first = (
+        date_field.to_column_value(dt.datetime.combine(req.since, dt.time.min)) if req.since else 0
+    )
+    last = (
+        date_field.to_column_value(dt.datetime.combine(req.until, dt.time.max))
+        if req.until
+        else float("inf")
+    )
+    dated = undated_field.to_column_value(0)
+    dates: list[int] = []
+    undated: list[int] = []
+    for sub, _offset in s.leaf_searchers():  # in document number order
+        dates.extend(column_values(sub, "date"))
+        undated.extend(column_values(sub, "undated"))
+    return lambda d: undated[d] == dated and first <= dates[d] <= last
+
+
+def _sort_facet(sort: Sort) -> Any:
+    if sort is Sort.relevance:
+        return None
+    # undated articles last either way
+    return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
