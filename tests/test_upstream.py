@@ -100,12 +100,12 @@ def _leaf(r: SimpleNamespace) -> Any:
 
 
 def _lengths_column(r: SimpleNamespace) -> Any:
-    # evaluate._lengths
+    # upstream.lengths
     return r.reader._perdoc._cached_reader(_w3("_lenfield")("body"), _w3("LENGTHS_COLUMN"))
 
 
 def _columns(r: SimpleNamespace) -> list[Any]:
-    # evaluate.column_values, on each column conflict reads whole
+    # upstream.column_values, on each column conflict reads whole
     return [r.reader.column_reader(f, translate=False) for f in ("key", "story", "date", "undated")]
 
 
@@ -462,8 +462,8 @@ WHOOSH_READING = [
     Reach(f"{_LM}._read_values", "evaluate.py: _positions, _positions_of_few"),
     Reach(f"{_LM}._next_block", "evaluate.py: _postings, _positions, _positions_of_few"),
     Reach(f"{_LM}.block_max_id", "evaluate.py: _positions_of_few"),
-    # the lengths column of a field (evaluate._lengths), and every numeric column conflict
-    # reads whole (evaluate.column_values: key, story, date, undated)
+    # the lengths column of a field (upstream.lengths), and every numeric column conflict
+    # reads whole (upstream.column_values: key, story, date, undated)
     *(
         Reach(
             f"{_NC}.{name}",
@@ -708,7 +708,7 @@ def _hash_record_layout(r: SimpleNamespace) -> bool:
 
 
 def _blocked_postings_are_a_w3_leaf_matcher(r: SimpleNamespace) -> bool:
-    """evaluate._postings and _positions read blocks only of a W3LeafMatcher (in a
+    """upstream.postings and positions read blocks only of a W3LeafMatcher (in a
     FilterMatcher where documents are deleted), tested by type: any other class is read a
     posting at a time."""
     from whoosh.matching import FilterMatcher

@@ -36,6 +36,7 @@ from conflictcli.engine.whoosh.fast.evaluate import (
     evaluate,
     nearness,
 )
+from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
     DEFAULT_FIELDS,
@@ -159,7 +160,7 @@ class WhooshEngine:
         nothing)."""
         if not fast_paths():
             return int(self._ix.doc_count_all())
-        return sum(int(seg.doc_count_all()) for seg in self._ix._read_toc().segments)
+        return sum(int(seg.doc_count_all()) for seg in committed_segments(self._ix))
 
     def inventory(self) -> dict[str, list[str | None]]:
         """Each id in the index with the date (ISO) of each live document that holds it."""
@@ -252,7 +253,7 @@ class WhooshEngine:
             return
         with self._ix.reader() as r:
             for node in patterns:
-                words = sum(1 for _ in itertools.islice(node._btexts(r), MAX_EXPANSION + 1))
+                words = sum(1 for _ in itertools.islice(expansions(node, r), MAX_EXPANSION + 1))
                 if words > MAX_EXPANSION:
                     shown = (
                         f"{_text(node.text)}~" if isinstance(node, FuzzyTerm) else _text(node.text)
@@ -418,9 +419,7 @@ class WhooshEngine:
             return None, []
         some = evaluate(s, some_q)
         more = {
-            d: x
-            for d, x in some.scores.items()
-            if d not in full and (window is None or window(d))
+            d: x for d, x in some.scores.items() if d not in full and (window is None or window(d))
         }
         if stories is not None:
             more = stories.count_more(more)

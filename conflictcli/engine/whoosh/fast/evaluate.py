@@ -25,34 +25,20 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 
 # isort: split
 
-import bisect
 import heapq
-import sys
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher
 from whoosh.query.compound import Or
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_weighted_tree
-from whoosh.util.numeric import byte_to_length
 
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.analysers import PackedPositions
-from conflictcli.engine.whoosh.loading import fast_paths
-
-try:  # Whoosh's internals, read directly on the releases conflict was tested with
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-except ImportError:  # another release: fast_paths() is False, these are never used
-    LENGTHS_COLUMN = _lenfield = None
-    W3LeafMatcher = type(None)
+from conflictcli.engine.whoosh.fast import upstream
 from conflictcli.engine.whoosh.translate import Spellings
-
-_LENGTH_OF = [byte_to_length(b) for b in range(256)]  # Whoosh's one-byte field lengths
 
 Scores = dict[int, float]  # document number in its segment -> score
 
@@ -191,11 +177,11 @@ class _Evaluator:
             return _Node("term", {}, term=(fieldname, text))
         scorer = self.weighting.scorer(self.sub, fieldname, text)
         if type(scorer) is BM25FScorer and fieldname not in self._lengths:
-            self._lengths[fieldname] = _lengths(reader, fieldname)
+            self._lengths[fieldname] = upstream.lengths(reader, fieldname)
         lengths = self._lengths.get(fieldname)
         if type(scorer) is not BM25FScorer or lengths is None:
             return self.whoosh(q, term=(fieldname, text))
-        ids, weights = _postings(reader.postings(fieldname, text))
+        ids, weights = upstream.postings(reader.postings(fieldname, text))
         # bm25() of whoosh.scoring, inlined: the same operations in the same order
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         k1_1, one_b = k1 + 1, 1 - b
@@ -232,14 +218,14 @@ class _Evaluator:
             if type(scorer) is not BM25FScorer:
                 return self.compound(q, _unite)  # another weighting: an Or, as Whoosh scores it
             scorers.append(scorer)
-            ids, weights = _postings(reader.postings(fieldname, text))
+            ids, weights = upstream.postings(reader.postings(fieldname, text))
             for d, w in zip(ids, weights, strict=True):
                 tf[d] = tf.get(d, 0.0) + w
             kids.append(_Node("term", dict.fromkeys(ids, 0.0), term=(fieldname, text)))
         docs: Scores = {}
         if scorers:
             if fieldname not in self._lengths:
-                self._lengths[fieldname] = _lengths(reader, fieldname)
+                self._lengths[fieldname] = upstream.lengths(reader, fieldname)
             lengths = self._lengths[fieldname]
             if lengths is None:
                 return self.compound(q, _unite)
@@ -404,7 +390,11 @@ class Mentions:
         ids = self._ids.get(key)
         if ids is None:
             has = (fieldname, word) in reader
-            ids = frozenset(_postings(reader.postings(fieldname, word))[0]) if has else frozenset()
+            ids = (
+                frozenset(upstream.postings(reader.postings(fieldname, word))[0])
+                if has
+                else frozenset()
+            )
             self._ids[key] = ids
         return ids
 
@@ -438,7 +428,9 @@ def nearness(searcher: Any, q: Any, scores: Scores) -> Scores:
                 weights.append(idf[word])
                 if ("body", word) in reader:
                     m = reader.postings("body", word)
-                    for d, ps in _positions_of_few(m, here, field.format.decode_positions).items():
+                    for d, ps in upstream.positions_of_few(
+                        m, here, field.format.decode_positions
+                    ).items():
                         at[d] = sorted(at[d] + ps) if d in at else ps
             for d, ps in at.items():
                 positions[d + offset].append((min(weights), ps))
@@ -507,7 +499,7 @@ def _phrase_docs(
     if not docs:
         return []
     decode = format_.decode_positions
-    positions = [_positions(reader.postings(fieldname, w), docs, decode) for w in words]
+    positions = [upstream.positions(reader.postings(fieldname, w), docs, decode) for w in words]
     found = []
     for d in sorted(docs):
         starts = set(positions[0][d])
@@ -518,125 +510,6 @@ def _phrase_docs(
         if starts:
             found.append(d)
     return found
-
-
-def _positions(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
-    """The positions of a word in these documents (a posting list read a block at a
-    time, its values decoded only where a document is wanted)."""
-    if type(m) is FilterMatcher and fast_paths():  # deleted documents are not among `docs`
-        m = m.child
-    out: dict[int, list[int]] = {}
-    if type(m) is W3LeafMatcher and fast_paths():
-        while m.is_active():
-            _read_ids(m)
-            ids = m._ids
-            if not docs.isdisjoint(ids):
-                m._read_values()
-                for d, value in zip(ids, m._values, strict=True):
-                    if d in docs:
-                        out[d] = decode(value)
-            m._next_block()
-    else:
-        while m.is_active():
-            if (d := m.id()) in docs:
-                out[d] = list(m.value_as("positions"))
-            m.next()
-    return out
-
-
-def _positions_of_few(m: Any, docs: set[int], decode: Any) -> dict[int, list[int]]:
-    """_positions() for a few documents of a long posting list: the blocks that hold
-    none of them are skipped by their largest id (from the block's header) without
-    reading their ids or values."""
-    if type(m) is FilterMatcher and fast_paths():  # deleted documents are not among `docs`
-        m = m.child
-    if type(m) is not W3LeafMatcher or not fast_paths():
-        return _positions(m, docs, decode)
-    out: dict[int, list[int]] = {}
-    for d in sorted(docs):
-        while m.is_active() and d > m.block_max_id():
-            m._next_block()
-        if not m.is_active():
-            break
-        if m._ids is None:
-            _read_ids(m)
-        ids = m._ids
-        i = bisect.bisect_left(ids, d)
-        if i < len(ids) and ids[i] == d:
-            if m._values is None:
-                m._read_values()
-            out[d] = decode(m._values[i])
-    return out
-
-
-def _read_ids(m: W3LeafMatcher) -> None:
-    """W3LeafMatcher._read_ids, the gaps added up in C (Whoosh's delta_decode is a
-    Python generator: most of the time of reading a long posting list)."""
-    if m._data is None:
-        m._read_data()
-    ids = m._data[0]
-    m._ids = ids if m._byteids else tuple(accumulate(ids))
-
-
-def _postings(m: Any) -> tuple[list[int], list[float]]:
-    """A posting list's document numbers and weights, read a block at a time (one by
-    one for postings inlined in the term's entry)."""
-    drop: set[int] = set()
-    fast = fast_paths()
-    if fast and type(m) is FilterMatcher and m._exclude:  # deleted documents left out
-        drop, m = m._ids, m.child
-    ids: list[int] = []
-    weights: list[float] = []
-    if fast and type(m) is W3LeafMatcher:
-        while m.is_active():
-            _read_ids(m)
-            m._read_weights()
-            ids.extend(m._ids)
-            weights.extend(m._weights)
-            m._next_block()
-    else:
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-    if drop:
-        kept = [(d, w) for d, w in zip(ids, weights, strict=True) if d not in drop]
-        ids, weights = [d for d, _ in kept], [w for _, w in kept]
-    return ids, weights
-
-
-def _lengths(reader: Any, fieldname: str) -> list[int] | None:
-    """Every document's length of `fieldname` in one segment, as Whoosh's
-    doc_field_length gives it (one byte per document, decoded)."""
-    count = reader.doc_count_all()
-    if not fast_paths():
-        return [reader.doc_field_length(d, fieldname, 1) for d in range(count)]
-    try:
-        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    except AttributeError:
-        return None
-    if column is None:
-        return [1] * count  # doc_field_length's default for a field without lengths
-    raw = array("B", column._dbfile.get(column._basepos, column._count))
-    raw.extend([0] * (count - len(raw)))
-    return [_LENGTH_OF[b] for b in raw]
-
-
-def column_values(sub: Any, fieldname: str) -> array[int] | list[int]:
-    """Every document's value in a numeric column of one segment, undecoded."""
-    column = sub.reader().column_reader(fieldname, translate=False)
-    count = sub.doc_count_all()
-    if not fast_paths():
-        return [column[d] for d in range(count)]
-    try:
-        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-        values = array(column._typecode, raw)
-        if sys.byteorder == "little":  # Whoosh packs them big-endian ("!")
-            values.byteswap()
-        values.extend([column._default] * (count - len(values)))
-        return values
-    except (AttributeError, TypeError, ValueError):
-        return [column[d] for d in range(count)]
 
 
 def _terms_in(

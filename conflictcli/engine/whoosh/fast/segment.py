@@ -48,6 +48,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from conflictcli.engine.whoosh.fast import upstream
 from conflictcli.engine.whoosh.fast.batch import Batch, Columns, InBatch, as_array, starts_of
 from conflictcli.engine.whoosh.fast.chunks import Chunk, cuts, from_postings, merge, merge_with
 
@@ -292,7 +293,7 @@ class TermPool:
         """Write every term's postings into the new segment's files: encoded a chunk of
         terms at a time by `mapper` (worker processes: `fn` of each job, in order), or
         here, and written in order."""
-        postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+        postfile, tindex = upstream.field_files(fieldwriter)
 
         def jobs() -> Iterator[_Job]:
             for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
@@ -327,7 +328,7 @@ class TermPool:
                     fieldwriter.finish_field()
                 fieldwriter.start_field(fieldname, schema[fieldname])
                 field_now = fieldname
-            prefix = pack_ushort(fieldwriter._fieldid)
+            prefix = pack_ushort(upstream.field_number(fieldwriter))
             start = postfile.tell()
             postfile.write(blob)
             for _, info in infos:
@@ -352,7 +353,7 @@ class TermPool:
         for 500 articles), slower to search and larger on disk. `hand_over`: the pool
         that takes the postings afterwards (TermPool.absorb), and the number its first
         document has there."""
-        tindex = fieldwriter._tindex
+        tindex = upstream.term_index(fieldwriter)
         self._settle()
         chunked = self.chunked and not self._runs  # each field's postings as one chunk
         kept: list[_Record] = []  # else per term, handed over as such
@@ -367,7 +368,7 @@ class TermPool:
         for fieldname, chunks in fields:
             doclens = _doclens(schema, lengths, fieldname, doccount)
             fieldwriter.start_field(fieldname, schema[fieldname])
-            prefix = pack_ushort(fieldwriter._fieldid)
+            prefix = pack_ushort(upstream.field_number(fieldwriter))
             for chunk in chunks:
                 inlined = _inlined(chunk, doclens)
                 _add_terms(
@@ -663,7 +664,7 @@ def _write_postings(
     data_ = bytes(values)
     ends = list(accumulate(sizes, initial=0)) if data_ else []
     # the term's figures, block by block as W3TermInfo.add_block sums them
-    wsum, maxlength = info._weight, 0
+    wsum, maxlength = upstream.term_weight(info), 0
     minlength: int | None = None
     maxweight: float = 0
     for at in range(0, total, BLOCK):
@@ -698,9 +699,9 @@ def _write_postings(
         write_int(-size if at + BLOCK >= total else size)
         write(infobytes)
         write(databytes)
-    info._weight, info._df = wsum, total
-    info._minlength, info._maxlength, info._maxweight = minlength, maxlength, maxweight
-    info._minid, info._maxid = docs[0], docs[-1]
+    upstream.set_term_figures(
+        info, wsum, total, (minlength, maxlength), maxweight, (docs[0], docs[-1])
+    )
     info.set_extent(start, postfile.tell() - start)
     return info
 
@@ -728,7 +729,7 @@ class BulkSegmentWriter(SegmentWriter):
         for name, f in self.schema.items():
             if f.vector or f.separate_spelling():
                 raise TypeError(f"field {name!r}: vectors and spelling are not written here")
-        _lean_term_index(self.fieldwriter._tindex)
+        _lean_term_index(upstream.term_index(self.fieldwriter))
         self.pool = TermPool(Path(ix.storage.folder), limitmb)
         self.mapper: Mapper | None = None  # worker processes to encode the postings
         self.keep: list[Any] = []  # segments another writer is writing: files kept
