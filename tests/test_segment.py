@@ -16,7 +16,8 @@ from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
 from conflictcli.articles import Article
-from conflictcli.engine.whoosh.fast import segment
+from conflictcli.engine.whoosh.fast import blocks
+from conflictcli.engine.whoosh.fast import pool as pools
 from conflictcli.engine.whoosh.fast.batch import Batch
 from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
 from conflictcli.engine.whoosh.schema import SCHEMA
@@ -111,10 +112,10 @@ def test_postings_encoded_by_worker_processes_read_back_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At commit, worker processes encode the postings a chunk of terms at a time
-    (segment.encode); written in order, they read back as Whoosh's own writer's."""
-    monkeypatch.setattr(segment, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(segment, "CHUNK", 500)  # many chunks, in every field,
-    monkeypatch.setattr(segment, "CHUNK_TERMS", 40)  # cut by postings or by terms
+    (blocks.encode); written in order, they read back as Whoosh's own writer's."""
+    monkeypatch.setattr(blocks, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(blocks, "JOB_POSTINGS", 500)  # many chunks, in every field,
+    monkeypatch.setattr(blocks, "JOB_TERMS", 40)  # cut by postings or by terms
     mapper = functools.partial(_in_workers, n=2)
     _assert_same(tmp_path, _documents(SAMPLE, 1000), 128, mapper=mapper)
 
@@ -275,12 +276,12 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
     from conflictcli.engine.whoosh import writer as index
 
     monkeypatch.setattr(index, "WRITER_MB", writer_mb)
-    monkeypatch.setattr(segment, "LISTED", 50)  # terms read into lists a few at a time
+    monkeypatch.setattr(blocks, "LISTED", 50)  # terms read into lists a few at a time
     mapper = None
     if workers:
-        monkeypatch.setattr(segment, "PARALLEL_FROM", 0)
-        monkeypatch.setattr(segment, "CHUNK", 700)  # many ranges of terms in each field
-        monkeypatch.setattr(segment, "CHUNK_TERMS", 60)
+        monkeypatch.setattr(blocks, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(blocks, "JOB_POSTINGS", 700)  # many ranges of terms in each field
+        monkeypatch.setattr(blocks, "JOB_TERMS", 60)
         mapper = functools.partial(_in_workers, n=2)
     from conflictcli.engine.whoosh.fast import chunks
 
@@ -297,7 +298,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
         return got
 
     monkeypatch.setattr(chunks.Chunk, "spill", counted_spill)
-    monkeypatch.setattr(segment, "cuts", counted_cuts)
+    monkeypatch.setattr(pools, "cuts", counted_cuts)
     articles = _articles(SAMPLE, 1000)
     assert len(articles) > 40
     theirs = _read_back(_plain(tmp_path / "plain", articles))
@@ -314,15 +315,15 @@ def test_a_long_stretch_between_checkpoints_reads_back_the_same(
     """Batches held for a checkpoint beyond CHUNKS_HELD (a long stretch, as with
     CONFLICT_CHECKPOINT set high) are taken into per-term arrays as they come, not
     merged all at once at the end: the same segment."""
-    monkeypatch.setattr(segment, "CHUNKS_HELD", 20_000)
+    monkeypatch.setattr(pools, "CHUNKS_HELD", 20_000)
     held = {"most": 0}
-    unpart = segment.TermPool._unpart
+    unpart = pools.TermPool._unpart
 
-    def watched(self: segment.TermPool, fieldname: str | None = None) -> None:
+    def watched(self: pools.TermPool, fieldname: str | None = None) -> None:
         held["most"] = max(held["most"], self._parts_size)
         unpart(self, fieldname)
 
-    monkeypatch.setattr(segment.TermPool, "_unpart", watched)
+    monkeypatch.setattr(pools.TermPool, "_unpart", watched)
     articles = _articles(SAMPLE, 1000)
     theirs = _read_back(_plain(tmp_path / "plain", articles))
     ix = _checkpointed(tmp_path / "chunks", articles, every=10_000, batch=5)
@@ -362,19 +363,19 @@ def test_a_pool_takes_chunks_after_per_term_postings(tmp_path: Path, limitmb: fl
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.rglob("*.txt"))]
     first, rest = texts[:10], texts[10:30]
-    whole = segment.TermPool(tmp_path, 128)
+    whole = pools.TermPool(tmp_path, 128)
     for n, text in enumerate(texts[:30]):
         whole.add_field("body", n, postings(text))
     made = Batch()
     for text in rest:
         made.add({"body": (text, None)})
     made.freeze()
-    pool = segment.TermPool(tmp_path, limitmb)
+    pool = pools.TermPool(tmp_path, limitmb)
     for n, text in enumerate(first):
         pool.add_field("body", n, postings(text))
     pool.take("body", merge([made.fields["body"]]), len(first))
 
-    def listed(p: segment.TermPool) -> list[tuple[Any, ...]]:
+    def listed(p: pools.TermPool) -> list[tuple[Any, ...]]:
         return [(f, t, list(d), list(w), bytes(v), list(s)) for f, t, d, w, v, s in p.records()]
 
     assert listed(pool) == listed(whole)

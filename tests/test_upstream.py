@@ -376,7 +376,7 @@ WHOOSH_CODEC = [
         "segment.py: _mini_weights (mirrors it)",
     ),
     Reach("whoosh.codec.whoosh3.W3Segment.segment_id", "segment.py: _flush_segment, merge_small"),
-    # the term index: a hash writer, filled by segment._add_terms
+    # the term index: a hash writer, filled by blocks.add_terms
     Reach(f"{_HW}.dbfile", "segment.py: _lean_term_index, _add_terms", lambda r: [_term_index(r)]),
     Reach(f"{_HW}.startoffset", "segment.py: _lean_term_index", lambda r: [_term_index(r)]),
     Reach(f"{_HW}.hashtype", "segment.py: _lean_term_index", lambda r: [_term_index(r)]),
@@ -398,7 +398,7 @@ WHOOSH_CODEC = [
     ),
     Reach("whoosh.filedb.structfile.StructFile.write_int", "segment.py: _write_postings"),
     Reach("whoosh.filedb.structfile.StructFile.write_byte", "segment.py: _lean_term_index"),
-    # a term's information, filled in by segment._write_postings
+    # a term's information, filled in by blocks.write_postings
     *(
         Reach(f"{_TI}.{name}", "segment.py: _write_postings", lambda r: [_w3("W3TermInfo")()])
         for name in ("_weight", "_df", "_minlength", "_maxlength", "_maxweight", "_minid", "_maxid")
@@ -677,7 +677,7 @@ def test_the_name_is_there(reach: Reach, request: pytest.FixtureRequest) -> None
 
 
 def _hash_type_1_is_crc32(r: SimpleNamespace) -> bool:
-    """segment._lean_term_index names hash type 1 in a term index's header for CRC-32:
+    """blocks.lean_term_index names hash type 1 in a term index's header for CRC-32:
     readers take the function from _hash_functions by that number."""
     from whoosh.filedb import filetables
 
@@ -685,26 +685,26 @@ def _hash_type_1_is_crc32(r: SimpleNamespace) -> bool:
 
 
 def _term_index_header_is_13_bytes(r: SimpleNamespace) -> bool:
-    """segment._lean_term_index rewrites the hash type byte only where the header (magic,
+    """blocks.lean_term_index rewrites the hash type byte only where the header (magic,
     type byte, two ints) is all that is written; else it keeps MD5, quietly slower."""
     tindex = _term_index(r)
     return bool(tindex.dbfile.tell() == tindex.startoffset + len(b"HSH3") + 9)
 
 
 def _term_info_layout(r: SimpleNamespace) -> bool:
-    """segment._inlined packs a term's figures as W3TermInfo.from_bytes unpacks them."""
-    from conflictcli.engine.whoosh.fast import segment
+    """blocks.inlined packs a term's figures as W3TermInfo.from_bytes unpacks them."""
+    from conflictcli.engine.whoosh.fast import blocks
 
-    return bool(_w3("W3TermInfo")._struct.format == segment._INFO.format)
+    return bool(_w3("W3TermInfo")._struct.format == blocks._INFO.format)
 
 
 def _hash_record_layout(r: SimpleNamespace) -> bool:
-    """segment._add_terms writes each key's and value's size as HashWriter.add does."""
+    """blocks.add_terms writes each key's and value's size as HashWriter.add does."""
     from whoosh.filedb import filetables
 
-    from conflictcli.engine.whoosh.fast import segment
+    from conflictcli.engine.whoosh.fast import blocks
 
-    return bool(filetables._lengths.format == segment._LENGTHS.format)
+    return bool(filetables._lengths.format == blocks._LENGTHS.format)
 
 
 def _blocked_postings_are_a_w3_leaf_matcher(r: SimpleNamespace) -> bool:
