@@ -29,13 +29,8 @@ from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.records import EngineResult, Explanation, Node
 from conflictcli.engine.whoosh import ranking
-from conflictcli.engine.whoosh.fast.evaluate import (
-    Found,
-    Mentions,
-    Scores,
-    evaluate,
-    nearness,
-)
+from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
+from conflictcli.engine.whoosh.fast.nearness import Mentions, nearness
 from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
