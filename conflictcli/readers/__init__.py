@@ -22,7 +22,8 @@ from typing import IO, Any
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.errors import UsageError
 from conflictcli.readers import html, records, table, text
-from conflictcli.readers.base import JsonLines, Problems, SkipFile, encoding_of
+from conflictcli.readers.base import JsonLines, Problems, SkipFile, encoding_of, shown_path
+from conflictcli.readers.base import is_utf8 as _utf8
 from conflictcli.readers.sidecar import SIDECAR_NAME, Sidecars
 
 Reader = Callable[[Path, bytes, Sidecars, Problems], list[Article]]
@@ -233,20 +234,6 @@ def _inside(path: str, folder: str) -> bool:
 BAD_NAME = "its name is not valid UTF-8 (shown with \\x escapes): rename it to read it"
 
 
-def _utf8(name: str) -> bool:
-    """Whether a name the system gave (undecodable bytes as surrogates) is text."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def shown_path(path: str) -> str:
-    """A path as text, its undecodable bytes as \\xNN."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
 def _not_a_file(p: Path) -> str | None:
     """Why `p` is not read as a file (never opened to find out), or None."""
     try:
@@ -282,8 +269,7 @@ MAX_EXPANDED = 1 << 30  # 1 GiB: a compressed file read whole that grows past it
 # further than this.
 TEXT_BYTES = 4 * (MAX_ARTICLE_CHARS + 2)
 # A saved web page of more bytes than this is not read (nor decompressed further): no
-# article's page is this large, and parsing one takes some 40 times its size in memory
-# (measured: a page of 8 MiB of paragraphs peaks at 335 MB, one of 16 MiB at 618 MB).
+# article's page is this large, and parsing one takes tens of times its size in memory.
 HTML_BYTES = 8 << 20
 _BROKEN = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)  # from decompressors
 
@@ -362,8 +348,7 @@ def _expands(name: str, limit: int) -> str:
 # formats read a row, a line or an item at a time
 STREAMED = {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}
 # files this large (on disk, or decompressed) stream: memory stays flat. Smaller ones are
-# read whole, and analysing a text takes some 30 times its size in memory: a file of 4 MiB
-# read whole peaks near 150 MB, one of 31 MB at a GB.
+# read whole (analysing a text takes tens of times its size in memory).
 STREAM_FROM = 4 << 20
 HEAD = 256 << 10  # the start of a streamed file, which tells its encoding and delimiter
 

@@ -4,6 +4,7 @@ and an article out of the fields a row or a record carries."""
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 
@@ -437,3 +438,17 @@ def _text(value: object, depth: int = 0) -> str:
     if isinstance(value, list):  # a text given as a list of paragraphs (not deeper)
         return "\n\n".join(_text(v, depth + 1) for v in value) if depth < 3 else ""
     return as_text(value if isinstance(value, str) else str(value))
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name the system gave (undecodable bytes as surrogates) is text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: str) -> str:
+    """A path as text, its undecodable bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
