@@ -15,9 +15,8 @@ def count() -> int:
     given = os.environ.get("CONFLICT_WORKERS", "").strip()
     if given.isdigit():
         return int(given)
-    # as many workers as cores: the main process waits on them part of the time
-    # (an ingest measured on 2 cores and 11k articles: one worker 38 s, two 27-33 s,
-    # three 32 s)
+    # as many workers as cores: the main process waits on them part of the time (more
+    # workers than cores measured slower)
     cores = os.cpu_count() or 1
     return min(8, cores) if cores > 1 else 0
 

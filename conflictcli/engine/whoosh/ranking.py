@@ -1,7 +1,7 @@
 """How matches are ranked: the weighting the searcher scores with, and the weights of
 the fields. bench/relevance.py measures what each choice here does (the TIME test
-collection, and known-item searches on the real corpora); the figures behind each
-choice are in its comments.
+collection, and known-item searches on the real corpora); README's *Relevance* gives
+the figures behind each choice.
 
 The score is Whoosh's BM25F (each field's term frequency saturated and normalised by
 that field's length, k1 = 1.2, b = 0.75, the parts added up), with one change: a word's
@@ -13,11 +13,6 @@ hold the word in any text field (Whoosh's own is log(N / (n + 1)) + 1, per field
   pasted question's common words then outweigh its rare ones.
 - Per field, a word is rare in titles however common in articles: a country or a
   section word in a title (SYRIA, ISRAEL) outweighed the question's other words.
-
-On TIME (MAP / nDCG@10 of --any): Whoosh's idf and a title weight of 2, 0.510 / 0.586;
-Lucene's idf per field, 0.496 / 0.571; one idf per word, 0.610 / 0.684; and the title
-weight 1 (FIELD_BOOSTS), 0.629 / 0.696. Known-item MRR (--any) went 0.48 -> 0.56 -> 0.65
-with the last two.
 """
 
 from __future__ import annotations
@@ -29,8 +24,7 @@ from typing import Any
 from whoosh.scoring import BM25F
 
 TEXT_FIELDS = ("title", "body")  # one rarity per word across these
-# The title weighs as the body: at 2 (the weight before) TIME's MAP was 0.610 and
-# known-item MRR 0.56, at 1 0.629 and 0.65; at 3, known-item MRR fell to 0.48
+# The title weighs as the body: a heavier title ranked worse on both yardsticks
 FIELD_BOOSTS = {"title": 1.0, "body": 1.0}
 
 

@@ -31,11 +31,10 @@ def _schema(date_field: DATETIME) -> Schema:
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
         # the story (articles.cluster) as a number in a column, not indexed (a NUMERIC
-        # field adds 16 terms a document: the index of ukraine-media grew 30 -> 53 MB):
-        # how results are collapsed
+        # field adds 16 terms a document): how results are collapsed
         story=COLUMN(NumericColumn("q")),
-        # the id again, as a number in a column (id_number): a page of 20,000 results
-        # reads its ids in one pass instead of one stored record each (0.2 s)
+        # the id again, as a number in a column (id_number): a long page reads its ids
+        # in one pass instead of one stored record each
         key=COLUMN(NumericColumn("q")),
     )
 
