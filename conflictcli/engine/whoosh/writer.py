@@ -57,10 +57,10 @@ class IndexWriter:
         self._ix = ix
         self._checkpoints = checkpoints
         # on a Whoosh conflict was not tested with, Whoosh's own writer: a checkpoint
-        # commits its segment, the next changes go to a new writer (see _whoosh.TESTED)
+        # commits its segment, the next changes go to a new writer (see loading.TESTED)
         self._fast = fast_paths()
         self._writer: Any = None  # the batch's segment
-        self._stretch: Any = None  # the changes since the last checkpoint
+        self._recent: Any = None  # the changes since the last checkpoint
         self.pending = 0  # changes (adds, deletes) since the last checkpoint
         self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
 
@@ -83,26 +83,22 @@ class IndexWriter:
             self._writer.mapper = self.mapper
         return self._writer
 
-    def _stretch_writer(self) -> Any:
+    def _recent_writer(self) -> Any:
         """The writer of the changes since the last checkpoint; the batch's writer,
         made first, keeps the documents' stored fields, lengths and columns, and takes
         their postings from this one at the checkpoint (TermPool.absorb)."""
-        if self._stretch is None:
+        if self._recent is None:
             batch = self._w
-            self._stretch = self._new()
-            self._stretch.keep = [batch.newsegment]  # its files, open, are not cleaned up
-            self._stretch.inline = True  # a segment that lives until finish(): quick to write
-            self._stretch.hand_over = (batch.pool, batch.docnum)
-            self._stretch.pool.chunked = True  # its postings pass on as chunks
-        return self._stretch
+            self._recent = self._new()
+            self._recent.feeds(batch)
+        return self._recent
 
     def finish(self, commit: bool) -> None:
-        stretch, self._stretch = self._stretch, None
-        if stretch is not None:
+        recent, self._recent = self._recent, None
+        if recent is not None:
             if commit:  # its postings, not written as a segment of their own
-                pool, base = stretch.hand_over
-                stretch.pool.pass_to(pool, base)
-            stretch.cancel()
+                recent.pass_on()
+            recent.cancel()
         if self._writer is None:
             return
         if not commit:
@@ -121,7 +117,7 @@ class IndexWriter:
 
     def checkpoint(self) -> bool:
         """Commit the changes since the last checkpoint; False when there were none."""
-        stretch, self._stretch = self._stretch, None
+        recent, self._recent = self._recent, None
         self.pending = 0
         if not self._fast:
             writer, self._writer = self._writer, None
@@ -129,9 +125,9 @@ class IndexWriter:
                 return False
             writer.commit(merge=False)
             return True
-        if stretch is None:
+        if recent is None:
             return False
-        stretch.commit(merge=False)
+        recent.commit(merge=False)
         return True
 
     def add(self, a: Article, analysed: InBatch | None = None) -> None:
@@ -151,9 +147,9 @@ class IndexWriter:
         doc["story"] = story_number(a.cluster or a.id)
         doc["key"] = id_number(a.id)
         if self._checkpoints and self._fast:
-            stretch = self._stretch_writer()
-            stretch.add_document(**doc)
-            self._w.given = stretch.lengths
+            recent = self._recent_writer()
+            recent.add_document(**doc)
+            self._w.given = recent.lengths
         self._w.add_document(**doc)
         self.pending += 1
 
@@ -161,7 +157,7 @@ class IndexWriter:
         """Every document with the id (Whoosh's update_document drops only one)."""
         self._w.delete_by_term("id", article_id)
         if self._checkpoints and self._fast:
-            self._stretch_writer().delete_by_term("id", article_id)
+            self._recent_writer().delete_by_term("id", article_id)
         self.pending += 1
 
 

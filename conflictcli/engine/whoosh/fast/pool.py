@@ -103,7 +103,7 @@ class TermPool:
                     size = _POSTING_COST * len(placed.docs) + len(placed.values)
                     self._parts_size += size
                     self._grow(size)
-                    if self._parts_size > CHUNKS_HELD:  # a long stretch: merged term by term
+                    if self._parts_size > CHUNKS_HELD:  # many checkpoints: merged term by term
                         self._unpart()
                 else:
                     self._add_columns(name, placed)

@@ -64,6 +64,22 @@ class BulkSegmentWriter(SegmentWriter):
         self.given: dict[str, int] | None = None
         self.lengths: dict[str, int] = {}  # of the last document added
 
+    def feeds(self, batch: BulkSegmentWriter) -> None:
+        """Write the changes since a checkpoint for `batch`, the writer of the whole run:
+        a segment that lives until the run ends, its postings inlined (quick to write),
+        passed on as chunks to the batch's pool, its files kept while the batch's
+        segment is written beside it."""
+        self.keep = [batch.newsegment]
+        self.inline = True
+        self.hand_over = (batch.pool, batch.docnum)
+        self.pool.chunked = True
+
+    def pass_on(self) -> None:
+        """Hand the postings to the batch's pool instead of writing them (the run ends)."""
+        if self.hand_over is not None:
+            pool, base = self.hand_over
+            self.pool.pass_to(pool, base)
+
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document without vectors and spelling (the schema has none),
         each field's postings handed to the pool in one call."""
