@@ -1,4 +1,4 @@
-"""Chunks: the postings of a run of documents for one field, sorted by term, held
+"""Chunks: the postings of the documents of a checkpoint for one field, sorted by term, held
 as a few flat numpy arrays instead of arrays per term.
 
 An ingest's checkpoints make one chunk per field of the articles since the last
