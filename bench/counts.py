@@ -18,13 +18,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from conflictcli.archive import Archive  # noqa: E402
-from conflictcli.engine.whoosh.engine import _date_filter  # noqa: E402
+from conflictcli.engine.whoosh.translate import day_range  # noqa: E402
 from conflictcli.ingest import ingest  # noqa: E402
 from conflictcli.query import build_request  # noqa: E402
 
@@ -40,6 +41,11 @@ CASES = [
     ("Kharkiv counteroffensive", None, None),
     ('"grain deal"', None, None),
 ]
+
+
+def _date_filter(req: Any) -> Any:
+    """The dates of a request as Whoosh's own search took them: a filter query."""
+    return day_range("date", req.since, req.until) if req.since or req.until else None
 
 
 def timed(fn: Callable[[], int], repeat: int) -> tuple[list[float], int]:
