@@ -296,9 +296,9 @@ def ukraine_media(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 
 def interrupt_at_read(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     """Ctrl-C as an ingest in this process starts to read its n-th file."""
-    from conflictcli import ingest as ingest_module
+    from conflictcli import reading
 
-    real_read = ingest_module.read
+    real_read = reading.read
     calls = {"n": 0}
 
     def read_then_interrupt(*args: Any, **kwargs: Any) -> Any:
@@ -307,4 +307,4 @@ def interrupt_at_read(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
             raise KeyboardInterrupt
         return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "read", read_then_interrupt)
+    monkeypatch.setattr(reading, "read", read_then_interrupt)

@@ -236,19 +236,18 @@ def test_json_items_read_in_pieces_of_any_size_are_the_array(piece: int) -> None
 def test_files_streamed_share_one_set_of_worker_processes(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conflictcli import ingest as ingest_module
-    from conflictcli import readers
+    from conflictcli import readers, reading
 
     monkeypatch.setattr(readers, "STREAM_FROM", 1)
     monkeypatch.setenv("CONFLICT_WORKERS", "2")
     started: list[int] = []
-    real = ingest_module.ProcessPoolExecutor
+    real = reading.ProcessPoolExecutor
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         started.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(reading, "ProcessPoolExecutor", counted)
     src = tmp_path / "in"
     for i in range(4):
         rows = "".join(
@@ -263,13 +262,13 @@ def test_files_streamed_share_one_set_of_worker_processes(
 
 def test_articles_are_analysed_in_batches_of_bounded_size() -> None:
     from conflictcli.articles import Article
-    from conflictcli.ingest import ANALYSE_CHARS, _batched
+    from conflictcli.reading import ANALYSE_CHARS, batched
 
     def article(chars: int) -> Article:
         return Article(id=str(chars), date=None, title="", body="x" * chars)
 
     sizes = [10] * 100 + [ANALYSE_CHARS // 2] * 3 + [ANALYSE_CHARS + 5] + [10] * 3
-    batches = list(_batched((article(n) for n in sizes), 64))
+    batches = list(batched((article(n) for n in sizes), 64))
     assert [len(b) for b in batches] == [64, 37, 2, 1, 3]
     assert sum(len(b) for b in batches) == len(sizes)
     for b in batches:

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from whoosh import index as windex
 
-from conflictcli import ingest as ingest_module
-from conflictcli import readers
+from conflictcli import readers, reading
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.ingest import ingest
@@ -130,10 +129,10 @@ def test_a_large_file_stopped_part_way_goes_on_with_its_new_rows_only(
     assert _agrees(run, stopped) == 3 * 64
 
     analysed: list[int] = []
-    real = ingest_module._analyse_batch
+    real = reading.analyse_batch
     monkeypatch.setattr(
-        ingest_module,
-        "_analyse_batch",
+        reading,
+        "analyse_batch",
         lambda batch, *rest: analysed.append(len(batch)) or real(batch, *rest),
     )
     s = ingest(stopped, [data])

@@ -128,12 +128,12 @@ def test_unexpected_errors_are_reported_as_bugs(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "in" / "a.txt", " date 2024-01-01 Text.\n")
-    from conflictcli import ingest as ingest_module
+    from conflictcli import reading
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ingest_module, "read", broken)
+    monkeypatch.setattr(reading, "read", broken)
     r = run("ingest", str(tmp_path / "in"))
     assert r.exit_code == 1 and "boom" in r.stderr and "CONFLICT_DEBUG=1" in r.stderr
     assert "Traceback" not in r.stderr

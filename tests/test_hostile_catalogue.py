@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conflictcli import ingest
+from conflictcli import reading
 from conflictcli.archive import CATALOGUE
 from conflictcli.store import MAX_TEXT_BYTES, MAX_TEXT_CHARS, Store
 
@@ -38,7 +38,7 @@ BOMB_BYTES = 2 << 30  # what the bomb inflates to: 2 GiB of zeros
 
 
 def test_the_text_bound_is_ingests_article_limit() -> None:
-    assert MAX_TEXT_CHARS == ingest.MAX_ARTICLE_CHARS and MAX_TEXT_BYTES == 4 * MAX_TEXT_CHARS
+    assert MAX_TEXT_CHARS == reading.MAX_ARTICLE_CHARS and MAX_TEXT_BYTES == 4 * MAX_TEXT_CHARS
 
 
 # -- the attacks ------------------------------------------------------------------------

@@ -255,14 +255,14 @@ def test_worker_processes_build_the_same_archive(
 ) -> None:
     """Files read, parsed and analysed in worker processes give the archive that one
     process gives: the same articles, results, snippets, warnings and skipped files."""
-    import conflictcli.ingest as ingest_module
+    from conflictcli import reading
 
     src = tmp_path / "in"
     shutil.copytree(SAMPLE, src)
     (src / "bad.txt").write_bytes(b"\xff\xfe not text")
     write(src / "meta" / "a.txt", " date 2024-02-01 Shelling of Kupiansk overnight.\n")
     write(src / "meta" / "metadata.jsonl", '{"file": "a.txt", "source": "Wire"}\nnot json\n')
-    monkeypatch.setattr(ingest_module, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 5)
     outputs = []
     for workers in ("0", "2"):
         monkeypatch.setenv("CONFLICT_WORKERS", workers)

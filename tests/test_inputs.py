@@ -435,9 +435,9 @@ def test_a_reader_that_fails_skips_its_file_not_the_batch(
 def test_a_file_too_large_to_read_whole_is_skipped_with_the_reason(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conflictcli import ingest as ingest_module
+    from conflictcli import reading
 
-    monkeypatch.setattr(ingest_module, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 1000)
     write(tmp_path / "in" / "a.txt", f" date 2024-08-11 {KURSK}\n")
     big = write(
         tmp_path / "in" / "big.json", json.dumps([{"date": "2022-03-01", "text": KYIV}] * 40)

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("engine", "store", "stories"),
     ("records",),
-    ("archive", "ingest", "check"),
+    ("archive", "ingest", "reading", "filing", "check"),
     ("output",),
     ("cli", "__main__"),
 ]

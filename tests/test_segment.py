@@ -22,8 +22,8 @@ from conflictcli.engine.whoosh.fast.batch import Batch
 from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
 from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.engine.whoosh.writer import analyse
-from conflictcli.ingest import _in_workers
 from conflictcli.readers import Sidecars, read
+from conflictcli.reading import in_workers
 
 from conftest import CORPORA, SAMPLE, UKRAINE_MEDIA, Articles, Run, as_json
 
@@ -116,7 +116,7 @@ def test_postings_encoded_by_worker_processes_read_back_the_same(
     monkeypatch.setattr(blocks, "PARALLEL_FROM", 0)
     monkeypatch.setattr(blocks, "JOB_POSTINGS", 500)  # many chunks, in every field,
     monkeypatch.setattr(blocks, "JOB_TERMS", 40)  # cut by postings or by terms
-    mapper = functools.partial(_in_workers, n=2)
+    mapper = functools.partial(in_workers, n=2)
     _assert_same(tmp_path, _documents(SAMPLE, 1000), 128, mapper=mapper)
 
 
@@ -282,7 +282,7 @@ def test_checkpoints_chunks_read_back_as_one_plain_writer(
         monkeypatch.setattr(blocks, "PARALLEL_FROM", 0)
         monkeypatch.setattr(blocks, "JOB_POSTINGS", 700)  # many ranges of terms in each field
         monkeypatch.setattr(blocks, "JOB_TERMS", 60)
-        mapper = functools.partial(_in_workers, n=2)
+        mapper = functools.partial(in_workers, n=2)
     from conflictcli.engine.whoosh.fast import chunks
 
     seen = {"spilled": 0, "ranges": 0}
