@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conflictcli import archive, workers
+from conflictcli import pages, workers
 from conflictcli.archive import Archive
 from conflictcli.query import SearchRequest
 
@@ -317,8 +317,8 @@ def test_a_long_page_cut_by_worker_processes_is_the_page_cut_here(
         return list(as_json(run(*args, "--json"))["results"])
 
     here = page("0")
-    monkeypatch.setattr(archive, "PARALLEL_HITS", 1)
-    monkeypatch.setattr(archive, "CHUNK", 3)  # several chunks, back in order
+    monkeypatch.setattr(pages, "PARALLEL_HITS", 1)
+    monkeypatch.setattr(pages, "HITS_PER_JOB", 3)  # several jobs, back in order
     forked = page("2")
     assert len(here) > 3 * 3
     assert forked == here

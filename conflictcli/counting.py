@@ -1,0 +1,127 @@
+"""What an analyst counts in an archive: how many articles a request selects, grouped by
+source, period or place (count), per period over one span for several requests
+(timeline), and the places they name (places). The engine selects the articles; the
+catalogue gives each one's date and source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from conflictcli.articles import outlet_key
+from conflictcli.query import SearchRequest
+from conflictcli.records import Bucket, Count, Group, Place, Places, Timeline
+from conflictcli.store import Store
+
+if TYPE_CHECKING:  # the search engine loads only for the commands that search
+    from conflictcli.engine.base import Engine
+
+Facts = list[tuple[str | None, str | None]]  # each article's date (ISO) and source
+
+
+def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = None) -> Count:
+    """How many articles the request selects, grouped `by` source, month or year
+    (the largest source first; periods in order, the undated last), or by the
+    places they name (the most named first; an article counts for each of its
+    places, and not at all without one)."""
+    if by is None:
+        return Count(req.text, engine.count(req), notes=list(req.notes))
+    if by == "place":  # an article names any number of places: these groups overlap
+        named = places(engine, req)
+        groups = [Group(p.place, p.articles) for p in named.places]
+        return Count(req.text, named.total, by, groups, named.notes)
+    facts, notes = _facts(engine, store, req)
+    if by == "source":
+        groups = _by_source(facts)
+    else:
+        size = 7 if by == "month" else 4
+        tally: dict[str | None, int] = {}
+        for date, _ in facts:
+            key = date[:size] if date else None
+            tally[key] = tally.get(key, 0) + 1
+        groups = [Group(k, tally[k]) for k in sorted(tally, key=lambda k: (k is None, k or ""))]
+    return Count(req.text, len(facts), by, groups, notes)
+
+
+def _by_source(facts: Facts) -> list[Group]:
+    """The articles counted by outlet, the largest first, each outlet under the
+    spelling of its name that most of its articles give."""
+    tally: dict[str | None, int] = {}
+    spelled: dict[str | None, dict[str, int]] = {}  # outlet -> its spellings
+    for _, source in facts:
+        key = outlet_key(source) if source is not None else None
+        tally[key] = tally.get(key, 0) + 1
+        if source is not None:
+            spelled.setdefault(key, {}).setdefault(source, 0)
+            spelled[key][source] += 1
+    order = sorted(tally, key=lambda k: (-tally[k], k is None, k or ""))
+    return [
+        Group(max(spelled[k], key=spelled[k].__getitem__) if k is not None else None, tally[k])
+        for k in order
+    ]
+
+
+def timeline(
+    engine: Engine, store: Store, reqs: list[SearchRequest], by: str | None = None
+) -> list[Timeline]:
+    """Each request's articles counted per period, over one span of periods for
+    all (from the first to the last matching day of any), empty periods as 0."""
+    from conflictcli import timeline as tl
+
+    days: list[list[dt.date]] = []
+    undated: list[int] = []
+    notes: list[list[str]] = []
+    for req in reqs:
+        facts, said = _facts(engine, store, req)
+        dated = [dt.date.fromisoformat(d) for d, _ in facts if d]
+        days.append(dated)
+        undated.append(len(facts) - len(dated))
+        notes.append(said)
+    every = [d for dated in days for d in dated]
+    if not every:
+        by = by or "month"
+        return [
+            Timeline(r.text, by, [], u, [], None, None, n)
+            for r, u, n in zip(reqs, undated, notes, strict=True)
+        ]
+    first, last = min(every), max(every)
+    by = by or tl.default_by(first, last)
+    span = tl.periods(first, last, by)
+    out = []
+    for req, dated, u, said in zip(reqs, days, undated, notes, strict=True):
+        tally = dict.fromkeys(span, 0)
+        for d in dated:
+            tally[tl.period_of(d, by)] += 1
+        counts = list(tally.values())
+        out.append(
+            Timeline(
+                req.text,
+                by,
+                [Bucket(p, n) for p, n in tally.items()],
+                u,
+                [span[i] for i in tl.peaks(counts)],
+                min(dated).isoformat() if dated else None,
+                max(dated).isoformat() if dated else None,
+                said,
+            )
+        )
+    return out
+
+
+def places(engine: Engine, req: SearchRequest, limit: int = 0) -> Places:
+    """The places the articles of a request name most (`limit` 0: every one named)."""
+    total, counts, notes = engine.places(req)
+    named = [
+        Place(name.name, name.id, name.kind, n)
+        for name, n in sorted(counts, key=lambda c: (-c[1], c[0].name))
+        if n
+    ]
+    return Places(req.text, total, named[:limit] if limit else named, [*req.notes, *notes])
+
+
+def _facts(engine: Engine, store: Store, req: SearchRequest) -> tuple[Facts, list[str]]:
+    """The date and the source of every article the request selects (an article
+    the catalogue lacks, after an ingest that stopped between the two, as neither)."""
+    ids, notes = engine.matching(req)
+    held = store.dates_and_sources(ids)
+    return [held.get(i, (None, None)) for i in ids], [*req.notes, *notes]
