@@ -1,7 +1,7 @@
 """conflict check: do the catalogue and the search index agree, and can both be read?
 
-The catalogue (store.py) holds every article's text; the index (index.py) is made
-from it. `check` first reads the whole catalogue as any command would, every value
+The catalogue (store/) holds every article's text; the engine's index (engine/) is
+made from it. `check` first reads the whole catalogue as any command would, every value
 checked and every text read back (Store.survey): its tables, and each row that is
 damaged (an id, date, title, ... of the wrong type or out of range, a text that cannot
 be read back or inflates past any article). Then it compares catalogue and index,
@@ -137,22 +137,12 @@ def _check(archive: Archive, survey: bool = True) -> CheckReport:
     the index right after a crash, reads no text), then between catalogue and index."""
     store = archive.store
     found = store.survey() if survey else Survey(_dates(store), [])
-    known = found.dates
     schema = _number(store.schema_version)
     layout = _number(store.index_layout)
     report = CheckReport(str(archive.folder), store.article_count(), -1, schema, layout)
     report.flaws = found.flaws
+    _catalogue_problems(found, report)
     add = report.problems.append
-    for kind, repair in CATALOGUE_KINDS.items():
-        flaws = [f for f in found.flaws if f.kind == kind]
-        if not flaws:
-            continue
-        rows = {(f.row, f.why) if kind == "meta_invalid" else f.row for f in flaws}
-        refs = list(dict.fromkeys(_ref(f) for f in flaws))
-        reasons = [f"{_ref(f)}: {f.why}" for f in flaws[:EXAMPLES]]
-        add(Problem(kind, len(rows), refs[:EXAMPLES], repair, reasons=reasons))
-        report.ids[kind] = [f.article for f in flaws if f.article]
-    flawed = {f.article for f in found.flaws if f.article}
     if schema > SCHEMA_VERSION:
         add(Problem("catalogue_newer", 1, [str(schema)], "none: upgrade conflict"))
     if layout != INDEX_LAYOUT:
@@ -162,6 +152,30 @@ def _check(archive: Archive, survey: bool = True) -> CheckReport:
     if unreadable:
         add(Problem("index_unreadable", 1, [unreadable], "build the index again (reindex)"))
         return report
+    _index_problems(archive, found, report)
+    dangling = _dangling_links(store)
+    if dangling:
+        add(dangling)
+    return report
+
+
+def _catalogue_problems(found: Survey, report: CheckReport) -> None:
+    """The damage survey found in the catalogue, a problem of each kind."""
+    for kind, repair in CATALOGUE_KINDS.items():
+        flaws = [f for f in found.flaws if f.kind == kind]
+        if not flaws:
+            continue
+        rows = {(f.row, f.why) if kind == "meta_invalid" else f.row for f in flaws}
+        refs = list(dict.fromkeys(_ref(f) for f in flaws))
+        reasons = [f"{_ref(f)}: {f.why}" for f in flaws[:EXAMPLES]]
+        report.problems.append(Problem(kind, len(rows), refs[:EXAMPLES], repair, reasons=reasons))
+        report.ids[kind] = [f.article for f in flaws if f.article]
+
+
+def _index_problems(archive: Archive, found: Survey, report: CheckReport) -> None:
+    """Where the index and the catalogue disagree, article by article."""
+    known = found.dates
+    flawed = {f.article for f in found.flaws if f.article}
     indexed = _indexed(archive)
     report.indexed = sum(len(v) for v in indexed.values())
     missing = sorted(set(known) - set(indexed))
@@ -179,25 +193,27 @@ def _check(archive: Archive, survey: bool = True) -> CheckReport:
         ("dates_differ", differ, "index them again from the catalogue"),
     ):
         if ids:
-            add(Problem(kind, len(ids), ids[:EXAMPLES], repair))
+            report.problems.append(Problem(kind, len(ids), ids[:EXAMPLES], repair))
             report.ids[kind] = ids
+
+
+def _dangling_links(store: Store) -> Problem | None:
+    """The links from files to articles the catalogue no longer holds."""
     where = "FROM links WHERE article_id NOT IN (SELECT id FROM articles)"
     dangling = int(store.conn.execute(f"SELECT count(*) {where}").fetchone()[0])
-    if dangling:
-        try:  # a path that SQLite cannot hand over is named by survey (links_invalid)
-            held = store.conn.execute(f"SELECT DISTINCT path {where} ORDER BY path").fetchall()
-            paths = [p for (p,) in held if type(p) is str][:EXAMPLES]
-        except sqlite3.Error:
-            paths = []
-        add(
-            Problem(
-                "links_to_missing_articles",
-                dangling,
-                paths,
-                "drop the links; the next ingest reads those files again",
-            )
-        )
-    return report
+    if not dangling:
+        return None
+    try:  # a path that SQLite cannot hand over is named by survey (links_invalid)
+        held = store.conn.execute(f"SELECT DISTINCT path {where} ORDER BY path").fetchall()
+        paths = [p for (p,) in held if type(p) is str][:EXAMPLES]
+    except sqlite3.Error:
+        paths = []
+    return Problem(
+        "links_to_missing_articles",
+        dangling,
+        paths,
+        "drop the links; the next ingest reads those files again",
+    )
 
 
 def _dates(store: Store) -> dict[str, str | None]:
@@ -216,7 +232,7 @@ def _ref(f: Flaw) -> str:
 
 def _unreadable(archive: Archive) -> str | None:
     """Why the index cannot be opened (missing, not conflict's, damaged), or None:
-    what a search would say (WhooshIndex.open)."""
+    what a search would say (the engine's open)."""
     try:
         archive.engine.doc_count()
     except ConflictError as e:
@@ -230,24 +246,13 @@ def _indexed(archive: Archive) -> dict[str, list[str | None]]:
 
 
 def _repair(archive: Archive, report: CheckReport, rebuild: Rebuild | None) -> None:
+    """Put right what `report` found: the catalogue first (the index is made from it),
+    then the index, built again whole when it cannot be read, else mended article by
+    article. Each problem put right is marked repaired."""
     report.repaired = True
     if not report.problems:
         return
-    again: list[str] = []
-    mended = [p for p in report.problems if p.kind in CATALOGUE_KINDS]
-    if mended:  # the catalogue first: the index is made from it
-        store = archive.store
-        with store.batch():
-            _, again = store.mend(report.flaws)
-        store.commit()
-        fresh = _check(archive)
-        left = {p.kind for p in fresh.problems}
-        for p in mended:
-            p.repaired = p.kind not in left
-        report.indexed, report.ids = fresh.indexed, fresh.ids
-        report.problems = mended + [p for p in fresh.problems if p.kind not in CATALOGUE_KINDS]
-        report.catalogue_schema, report.index_layout = fresh.catalogue_schema, fresh.index_layout
-        report.articles = fresh.articles
+    again = _mend_catalogue(archive, report)  # ids to index again
     kinds = {p.kind: p for p in report.problems if not p.repaired}
     if not kinds and not again:
         return
@@ -264,6 +269,38 @@ def _repair(archive: Archive, report: CheckReport, rebuild: Rebuild | None) -> N
         again = []  # indexed anew, from the catalogue as it is now
         if not kinds:
             return
+    _mend_index(archive, report, kinds, again)
+    for p in kinds.values():
+        p.repaired = True
+
+
+def _mend_catalogue(archive: Archive, report: CheckReport) -> list[str]:
+    """The catalogue's damage mended (Store.mend), and `report` made again of what is
+    left; the ids of the articles mended, which the index takes again."""
+    mended = [p for p in report.problems if p.kind in CATALOGUE_KINDS]
+    if not mended:
+        return []
+    store = archive.store
+    with store.batch():
+        _, again = store.mend(report.flaws)
+    store.commit()
+    fresh = _check(archive)
+    left = {p.kind for p in fresh.problems}
+    for p in mended:
+        p.repaired = p.kind not in left
+    report.indexed, report.ids = fresh.indexed, fresh.ids
+    report.problems = mended + [p for p in fresh.problems if p.kind not in CATALOGUE_KINDS]
+    report.catalogue_schema, report.index_layout = fresh.catalogue_schema, fresh.index_layout
+    report.articles = fresh.articles
+    return again
+
+
+def _mend_index(
+    archive: Archive, report: CheckReport, kinds: dict[str, Problem], again: list[str]
+) -> None:
+    """The index put right article by article from the catalogue (what it lacks
+    indexed, what the catalogue lacks dropped, what differs indexed again), and the
+    links to articles that are gone dropped, in one commit of both."""
     store = archive.store
     again = sorted(
         {i for k in ("not_indexed", "indexed_twice", "dates_differ") for i in report.ids.get(k, [])}
@@ -278,8 +315,7 @@ def _repair(archive: Archive, report: CheckReport, rebuild: Rebuild | None) -> N
             a = articles.get(i)  # one damaged after all is named, and left out
             if a is not None:
                 writer.add(a)
-        dangling = kinds.get("links_to_missing_articles")
-        if dangling:
+        if "links_to_missing_articles" in kinds:
             store.conn.execute(
                 "UPDATE files SET size = -1, sha256 = '' WHERE path IN (SELECT path FROM links"
                 " WHERE article_id NOT IN (SELECT id FROM articles))"
@@ -289,8 +325,6 @@ def _repair(archive: Archive, report: CheckReport, rebuild: Rebuild | None) -> N
             )
     archive.synced()  # after the index's commit, in the catalogue's transaction
     store.commit()
-    for p in kinds.values():
-        p.repaired = True
 
 
 def reconcile(archive: Archive, rebuild: Rebuild) -> list[Problem]:
