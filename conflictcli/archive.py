@@ -115,7 +115,7 @@ class Archive:
         WRITER_LOCK, so a writer that dies, even by kill -9, leaves nothing held."""
         try:
             import fcntl
-        except ImportError:  # not on this system: Whoosh's and SQLite's own locks remain
+        except ImportError:  # not on this system: the engine's and SQLite's own locks remain
             yield
             return
         path = self.folder / WRITER_LOCK
