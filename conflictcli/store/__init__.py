@@ -42,12 +42,34 @@ from typing import Any, NamedTuple, TypeVar
 from conflictcli.articles import (
     FIRST_YEAR,
     LAST_YEAR,
-    MAX_ARTICLE_CHARS,
     Article,
     derive_title,
     outlet_key,
 )
 from conflictcli.errors import ArchiveBusy, DataError
+from conflictcli.store.damage import (
+    HEX16,
+    MAX_PATH_CHARS,
+    MAX_TEXT_BYTES,
+    MAX_TEXT_CHARS,
+    MAX_VALUE_BYTES,
+    MONTH,
+    MOVED,
+    REPAIRS,
+    Damaged,
+    DamagedWarning,
+    Flaw,
+    FlawFound,
+    as_day,
+    date_flaw,
+    in_years,
+    is_id,
+    shown,
+    sql_error,
+    text_flaw,
+    unreadable_value,
+    warn,
+)
 
 BUSY_MS = 30_000  # how long a statement waits for another process's write
 
@@ -213,19 +235,6 @@ class Dictionary:
         return " ".join(reversed(common)).encode("utf-8")[-cls.SIZE :]
 
 
-# -- what a catalogue may hold ------------------------------------------------------------
-MAX_TEXT_CHARS = MAX_ARTICLE_CHARS  # no article holds more text
-MAX_TEXT_BYTES = 4 * MAX_TEXT_CHARS  # that text's UTF-8 at most: no body inflates further
-# SQLite hands over no longer value (SQLITE_LIMIT_LENGTH): one value costs at most this
-# much memory to read, whatever a catalogue holds; a row that ingest writes is smaller
-MAX_VALUE_BYTES = 2 * MAX_TEXT_BYTES
-MAX_PATH_CHARS = 65_536  # a file's path (a link or a file record)
-_HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch  # an article's id (articles.content_id)
-_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])").fullmatch
-# A date outside the years an article may be dated in (articles.FIRST_YEAR..LAST_YEAR:
-# ingest leaves such an article undated) is damage: stats would list every month between
-# 0001 and 9999.
-
 # The tables conflict makes, each column with the type it declares. The first five are
 # in every catalogue; the others are made as they are needed (by an upgrade, the first
 # dictionary, the first watch, ...) and compared when they are there.
@@ -290,132 +299,6 @@ DAMAGED = (
 )
 DAMAGED_COLUMNS = "id, date, title, title_derived, source, url, body, words, added_at"
 
-# what `conflict check --repair` does about each kind of damage to an article
-ASIDE = "moves the article aside (into the catalogue's table damaged: nothing is deleted)"
-REPAIRS = {
-    "id_invalid": ASIDE,
-    "text_unreadable": ASIDE,
-    "text_too_long": ASIDE,
-    "date_invalid": "makes the article undated (the row as it was is kept in the table damaged)",
-    "field_invalid": "mends the field (the row as it was is kept in the table damaged)",
-    "links_invalid": "drops the link; the next ingest reads its file again",
-    "files_invalid": "forgets the record; the next ingest reads the file again",
-    "meta_invalid": "writes it again (a damaged index layout: the index is built again)",
-}
-# the kinds of an article's damage, the gravest first: a row is moved aside for these
-MOVED = ("id_invalid", "text_unreadable", "text_too_long")
-
-
-class Damaged(DataError):
-    """A part of the catalogue that is not as conflict writes it: `kind` is what
-    `conflict check` reports it as, `article` the id of the article it belongs to
-    (None when the id itself is damaged, or it is no article's)."""
-
-    def __init__(self, message: str, hint: str, kind: str, article: str | None = None) -> None:
-        super().__init__(message, hint)
-        self.kind = kind
-        self.article = article
-        self.why = message  # what is wrong, without the article (set by Store.damaged)
-        self.problems: list[str] = []  # catalogue_schema: each table or column wrong
-
-
-class DamagedWarning(UserWarning):
-    """A damaged article left out of what is shown (a page of results, an export,
-    stats), named with the next step: the rest is shown."""
-
-
-class Flaw(NamedTuple):
-    """A damaged row that `survey` found: its rowid, the article's id (None when the
-    id is damaged), the kind of damage and what is wrong."""
-
-    row: int
-    article: str | None
-    kind: str
-    why: str
-
-
-class _Flaw(Exception):  # the kind and the reason, until the article is known
-    def __init__(self, kind: str, why: str) -> None:
-        super().__init__(why)
-        self.kind, self.why = kind, why
-
-
-def _as_day(value: object) -> dt.date | None:
-    """The day a catalogue's date names: text YYYY-MM-DD that is a day of the years an
-    article may be dated in (FIRST_YEAR..LAST_YEAR), or None."""
-    if type(value) is str and (known := _DAYS.get(value)) is not None:
-        return known
-    day = _parse_day(value)
-    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        return None
-    if len(_DAYS) >= 100_000:
-        _DAYS.clear()
-    _DAYS[str(value)] = day
-    return day
-
-
-_DAYS: dict[str, dt.date] = {}  # the dates found good: an archive has a few thousand
-
-
-def _parse_day(value: object) -> dt.date | None:
-    """Text YYYY-MM-DD that is a day of any year, or None."""
-    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _in_years(month: str) -> bool:
-    return FIRST_YEAR <= int(month[:4]) <= LAST_YEAR
-
-
-def _date_flaw(value: object) -> str:
-    """What is wrong with a date that _as_day refuses."""
-    if _parse_day(value) is not None:
-        return f"its date {value} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
-    return f"its date is {_shown(value)}, not a day (YYYY-MM-DD)"
-
-
-def _is_id(value: object) -> bool:
-    return type(value) is str and _HEX16(value) is not None
-
-
-def _shown(value: object) -> str:
-    """A value of the catalogue as a message names it (escaped, cut short)."""
-    if value is None:
-        return "empty (NULL)"
-    if isinstance(value, bytes):
-        return f"a BLOB of {len(value):,} bytes"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return repr(value[:40]) + ("…" if len(value) > 40 else "")
-    return type(value).__name__
-
-
-def _text_flaw(value: object, limit: int = MAX_TEXT_CHARS) -> str | None:
-    """What is wrong with a value that should be text, or None."""
-    if type(value) is not str:
-        return f"{_shown(value)}, not text"
-    if len(value) > limit:
-        return f"{len(value):,} characters long, more than an article holds"
-    return None
-
-
-def _unreadable_value(e: sqlite3.Error) -> bool:
-    """Whether SQLite could not hand over a value: longer than MAX_VALUE_BYTES, or
-    text that is not UTF-8 (Python cannot decode it)."""
-    return isinstance(e, sqlite3.DataError) or (
-        isinstance(e, sqlite3.OperationalError) and str(e).startswith("Could not decode")
-    )
-
-
-def _sql_error(e: sqlite3.Error) -> bool:
-    """An error of the database, not of the code (ProgrammingError is a bug)."""
-    return isinstance(e, sqlite3.DatabaseError) and not isinstance(e, sqlite3.ProgrammingError)
-
 
 class _Found(dict[str, Any]):
     """Articles (or texts) read from the catalogue, by id. `[id]` of one that is not
@@ -456,11 +339,6 @@ class _FoundDamaged(_Found):
         return super().get(key, default)
 
 
-def warn(e: Damaged, fate: str = "It is left out.") -> None:
-    """A damaged article named on stderr (cli shows warnings), and what became of it."""
-    warnings.warn(DamagedWarning(f"{e.message} {fate} {e.hint or ''}".strip()), stacklevel=3)
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -473,7 +351,7 @@ def _reading(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
-            if not _sql_error(e):
+            if not sql_error(e):
                 raise
             raise self.unreadable(e) from e
 
@@ -489,7 +367,7 @@ def _writing(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
-            if not _sql_error(e):
+            if not sql_error(e):
                 raise
             raise DataError(
                 f"The catalogue {self.path} cannot be repaired: {e}.",
@@ -542,7 +420,7 @@ class Store:
                 tables = self._tables()
         except sqlite3.Error as e:
             self.close()
-            if not _sql_error(e):
+            if not sql_error(e):
                 raise
             raise self.unreadable(e) from e
         except BaseException:
@@ -900,22 +778,22 @@ class Store:
         cannot be read, or is longer than any article, is Damaged (naming `article`)."""
         try:
             return self._inflate(body)
-        except _Flaw as f:
+        except FlawFound as f:
             raise self.damaged(f.kind, f.why, article) from None
 
     def _inflate(self, body: object) -> str:
         if type(body) is not bytes:
             if type(body) is str:  # a catalogue made before compression
                 if len(body) > MAX_TEXT_CHARS:
-                    raise _Flaw("text_too_long", f"its text is {len(body):,} characters long")
+                    raise FlawFound("text_too_long", f"its text is {len(body):,} characters long")
                 return body
-            raise _Flaw("text_unreadable", f"its text is {_shown(body)}, not compressed text")
+            raise FlawFound("text_unreadable", f"its text is {shown(body)}, not compressed text")
         zdict = None
         if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
             key = int.from_bytes(body[2:6], "big")
             zdict = self._dictionaries().get(key)
             if zdict is None:
-                raise _Flaw(
+                raise FlawFound(
                     "text_unreadable",
                     "its text cannot be read back: the catalogue lacks the dictionary "
                     f"({key:08x}) it was compressed with",
@@ -925,22 +803,22 @@ class Store:
             # no further than any article's text: a small body may inflate to gigabytes
             data = d.decompress(body, MAX_TEXT_BYTES + 1)
         except zlib.error as e:
-            raise _Flaw("text_unreadable", f"its text cannot be read back ({e})") from None
+            raise FlawFound("text_unreadable", f"its text cannot be read back ({e})") from None
         if len(data) > MAX_TEXT_BYTES:
-            raise _Flaw(
+            raise FlawFound(
                 "text_too_long",
                 f"its text inflates past {MAX_TEXT_BYTES:,} bytes, more than an article holds",
             )
         if not d.eof:
-            raise _Flaw("text_unreadable", "its text cannot be read back: it is cut short")
+            raise FlawFound("text_unreadable", "its text cannot be read back: it is cut short")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise _Flaw(
+            raise FlawFound(
                 "text_unreadable", f"its text cannot be read back: it is not UTF-8 ({e.reason})"
             ) from None
         if len(text) > MAX_TEXT_CHARS:
-            raise _Flaw("text_too_long", f"its text is {len(text):,} characters long")
+            raise FlawFound("text_too_long", f"its text is {len(text):,} characters long")
         return text
 
     def damaged(
@@ -1032,7 +910,7 @@ class Store:
                     "SELECT id FROM articles WHERE id >= ? AND id < ? AND cluster = id",
                     (low, high),
                 )
-                if _is_id(r[0])
+                if is_id(r[0])
             ]
         return out
 
@@ -1072,7 +950,7 @@ class Store:
                     f"SELECT id, body FROM articles WHERE id IN ({marks})", chunk
                 ).fetchall()
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
                 rows = self._one_by_one("id, body", chunk, damaged)
             for aid, body in rows:
@@ -1104,12 +982,12 @@ class Store:
 
     def _member_flaw(self, aid: Any, date: Any, source: Any, title: Any) -> Damaged | None:
         """What is wrong with an article as a list of stories shows it, or None."""
-        if not _is_id(aid):
-            return self.damaged("id_invalid", f"its id is {_shown(aid)}, not 16 hex digits")
-        if date is not None and _as_day(date) is None:
-            return self.damaged("date_invalid", _date_flaw(date), aid)
+        if not is_id(aid):
+            return self.damaged("id_invalid", f"its id is {shown(aid)}, not 16 hex digits")
+        if date is not None and as_day(date) is None:
+            return self.damaged("date_invalid", date_flaw(date), aid)
         for name, value in (("title", title), ("source", source)):
-            if (value is not None or name == "title") and (why := _text_flaw(value)):
+            if (value is not None or name == "title") and (why := text_flaw(value)):
                 return self.damaged("field_invalid", f"its {name} is {why}", aid)
         return None
 
@@ -1127,11 +1005,11 @@ class Store:
         ).fetchall()
         out = []
         for cluster, n, first, last in rows:
-            if not _is_id(cluster):
+            if not is_id(cluster):
                 raise self.damaged(
-                    "field_invalid", f"a story (cluster) is {_shown(cluster)}, not an id"
+                    "field_invalid", f"a story (cluster) is {shown(cluster)}, not an id"
                 )
-            if any(d is not None and _as_day(d) is None for d in (first, last)):
+            if any(d is not None and as_day(d) is None for d in (first, last)):
                 first, last = self._span("cluster = ?", (cluster,))
             out.append((cluster, n, first, last))
         return out
@@ -1145,7 +1023,7 @@ class Store:
             for (d,) in self.conn.execute(
                 f"SELECT DISTINCT date FROM articles WHERE {where} AND date IS NOT NULL", params
             )
-            if _as_day(d) is not None
+            if as_day(d) is not None
         ]
         return (min(days), max(days)) if days else (None, None)
 
@@ -1168,7 +1046,7 @@ class Store:
         try:
             rows = self.conn.execute(sql, (article_id,)).fetchall()
         except sqlite3.Error as e:
-            if not _unreadable_value(e):
+            if not unreadable_value(e):
                 raise
             warn(self._link_damaged(article_id, f"one of its links cannot be read ({e})"))
             return []
@@ -1177,8 +1055,8 @@ class Store:
             if type(path) is str and len(path) <= MAX_PATH_CHARS and type(row) is int:
                 out.append(_place(path, row))
             else:
-                why = _text_flaw(path, MAX_PATH_CHARS)
-                what = f"a link's path is {why}" if why else f"a link's row is {_shown(row)}"
+                why = text_flaw(path, MAX_PATH_CHARS)
+                what = f"a link's path is {why}" if why else f"a link's row is {shown(row)}"
                 warn(self._link_damaged(article_id, what))
         return out
 
@@ -1202,7 +1080,7 @@ class Store:
                     f"SELECT {columns} FROM articles WHERE id IN ({marks})", chunk
                 ).fetchall()
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
                 rows = self._one_by_one(columns, chunk, damaged)
             paths = self._paths_of(chunk)
@@ -1224,7 +1102,7 @@ class Store:
                 chunk,
             ).fetchall()
         except sqlite3.Error as e:
-            if not _unreadable_value(e):
+            if not unreadable_value(e):
                 raise
             return {aid: self.paths(aid) for aid in chunk}
         for aid, path, row in rows:
@@ -1246,7 +1124,7 @@ class Store:
                     f"SELECT {columns} FROM articles WHERE id = ?", (aid,)
                 ).fetchone()
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
                 kind, why = self._unreadable_row("id = ?", (aid,), columns)
                 damaged[aid] = self.damaged(kind, why, aid)
@@ -1263,7 +1141,7 @@ class Store:
             try:
                 self.conn.execute(f"SELECT {column} FROM articles WHERE {where}", params).fetchone()
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
                 too_long = isinstance(e, sqlite3.DataError)
                 what = (
@@ -1291,14 +1169,14 @@ class Store:
             sql = f"SELECT id, date, source FROM articles WHERE id IN ({marks})"
             for aid, date, source in self.conn.execute(sql, chunk):
                 if date not in days:
-                    if _as_day(date) is None:
-                        flaw = self.damaged("date_invalid", _date_flaw(date), aid)
+                    if as_day(date) is None:
+                        flaw = self.damaged("date_invalid", date_flaw(date), aid)
                         warn(flaw, "It is counted as undated.")
                         date = None
                     else:
                         days.add(date)
                 if source is not None and (type(source) is not str or len(source) > MAX_TEXT_CHARS):
-                    why = _text_flaw(source)
+                    why = text_flaw(source)
                     warn(
                         self.damaged("field_invalid", f"its source is {why}", aid),
                         "It is counted as naming no outlet.",
@@ -1322,7 +1200,7 @@ class Store:
                     continue
                 yield a
         except sqlite3.Error as e:
-            if not _sql_error(e):
+            if not sql_error(e):
                 raise
             raise self.unreadable(e) from e
 
@@ -1344,7 +1222,7 @@ class Store:
                     yield last, row[1:], None
                 return
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
             # a row after `last` cannot be handed over (the cursor, which reads a row
             # ahead, dropped the one before it too): the next row is read on its own
@@ -1359,7 +1237,7 @@ class Store:
                     f"SELECT rowid, {columns} FROM {table} WHERE rowid = ?", (last,)
                 ).fetchone()
             except sqlite3.Error as e:
-                if not _unreadable_value(e):
+                if not unreadable_value(e):
                     raise
                 yield last, (), self._unreadable(table, columns, last)
                 continue
@@ -1376,7 +1254,7 @@ class Store:
             ]
         except sqlite3.Error:
             aid = None
-        return self.damaged(kind, why, aid if _is_id(aid) else None, rowid)
+        return self.damaged(kind, why, aid if is_id(aid) else None, rowid)
 
     def _article(
         self, row: tuple[Any, ...], paths: list[str] | None = None, texts: bool = True
@@ -1385,7 +1263,7 @@ class Store:
         # cheap checks of values already fetched: show and search pay next to nothing
         if not (
             type(aid) is str
-            and _HEX16(aid) is not None
+            and HEX16(aid) is not None
             and type(title) is str
             and len(title) <= MAX_TEXT_CHARS
             and type(derived) is int
@@ -1395,12 +1273,12 @@ class Store:
             and (
                 cluster is None
                 or cluster == aid
-                or (type(cluster) is str and _HEX16(cluster) is not None)
+                or (type(cluster) is str and HEX16(cluster) is not None)
             )
         ):
             raise self._row_damaged(row, texts)
         day = None
-        if date is not None and (day := _as_day(date)) is None:
+        if date is not None and (day := as_day(date)) is None:
             raise self._row_damaged(row, texts)
         if texts:
             body = self.text(body, aid)
@@ -1422,29 +1300,29 @@ class Store:
     ) -> Damaged:
         """The gravest damage of an article's row."""
         kind, why = self.flaws(row, texts)[0]
-        return self.damaged(kind, why, row[0] if _is_id(row[0]) else None, rowid)
+        return self.damaged(kind, why, row[0] if is_id(row[0]) else None, rowid)
 
     def flaws(self, row: tuple[Any, ...], texts: bool = True) -> list[tuple[str, str]]:
         """Everything wrong with an article's row (ARTICLE_COLUMNS), as (kind, why), the
         gravest first (MOVED, then date_invalid, then field_invalid); [] if nothing."""
         aid, date, title, derived, source, url, body, author, cluster = row
         out: list[tuple[str, str]] = []
-        if not _is_id(aid):
-            out.append(("id_invalid", f"its id is {_shown(aid)}, not 16 hex digits"))
+        if not is_id(aid):
+            out.append(("id_invalid", f"its id is {shown(aid)}, not 16 hex digits"))
         if texts:
             try:
                 self._inflate(body)
-            except _Flaw as f:
+            except FlawFound as f:
                 out.append((f.kind, f.why))
-        if date is not None and _as_day(date) is None:
-            out.append(("date_invalid", _date_flaw(date)))
+        if date is not None and as_day(date) is None:
+            out.append(("date_invalid", date_flaw(date)))
         for name, value in (("title", title), ("source", source), ("url", url), ("author", author)):
-            if (value is not None or name == "title") and (why := _text_flaw(value)):
+            if (value is not None or name == "title") and (why := text_flaw(value)):
                 out.append(("field_invalid", f"its {name} is {why}"))
         if type(derived) is not int:
-            out.append(("field_invalid", f"its title_derived is {_shown(derived)}, not a number"))
-        if cluster is not None and not _is_id(cluster):
-            out.append(("field_invalid", f"its story (cluster) is {_shown(cluster)}, not an id"))
+            out.append(("field_invalid", f"its title_derived is {shown(derived)}, not a number"))
+        if cluster is not None and not is_id(cluster):
+            out.append(("field_invalid", f"its story (cluster) is {shown(cluster)}, not an id"))
         return out
 
     @_reading
@@ -1467,9 +1345,9 @@ class Store:
     def date_range(self) -> tuple[str | None, str | None]:
         """The first and the last date. Damaged dates are left out, with a warning."""
         first, last = self.conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
-        if (first is None or _as_day(first)) and (last is None or _as_day(last)):
+        if (first is None or as_day(first)) and (last is None or as_day(last)):
             return first, last
-        days = sorted(d for d in self._dates() if _as_day(d) is not None)
+        days = sorted(d for d in self._dates() if as_day(d) is not None)
         return (days[0], days[-1]) if days else (None, None)
 
     @_reading
@@ -1480,11 +1358,11 @@ class Store:
             "SELECT substr(date, 1, 7) AS m, count(*) FROM articles "
             "WHERE date IS NOT NULL GROUP BY m ORDER BY m"
         ).fetchall()
-        if all(type(m) is str and _MONTH(m) and _in_years(m) for m, _ in rows):
+        if all(type(m) is str and MONTH(m) and in_years(m) for m, _ in rows):
             return {m: n for m, n in rows}
         counts: dict[str, int] = {}
         for date, n in self._dates().items():
-            if _as_day(date) is not None:
+            if as_day(date) is not None:
                 counts[date[:7]] = counts.get(date[:7], 0) + n
         return dict(sorted(counts.items()))
 
@@ -1517,9 +1395,9 @@ class Store:
             days = self.conn.execute(
                 "SELECT id, date FROM articles WHERE date IS NOT NULL"
             ).fetchall()
-            bad = [(aid, date) for aid, date in days if _as_day(date) is None]
+            bad = [(aid, date) for aid, date in days if as_day(date) is None]
         named = ", ".join(
-            f"{aid if _is_id(aid) else _shown(aid)} ({_shown(date)})" for aid, date in bad[:3]
+            f"{aid if is_id(aid) else shown(aid)} ({shown(date)})" for aid, date in bad[:3]
         )
         more = f" and {len(bad) - 3:,} more" if len(bad) > 3 else ""
         n = len(bad)
@@ -1541,12 +1419,12 @@ class Store:
         ).fetchall()
         merged: dict[str | None, list[Any]] = {}  # key -> [spellings by count, n, first, last]
         for source, n, first, last in rows:
-            if source is not None and (why := _text_flaw(source)):
+            if source is not None and (why := text_flaw(source)):
                 aid = self.conn.execute(
                     "SELECT id FROM articles WHERE source = ? LIMIT 1", (source,)
                 ).fetchone()
                 raise self.damaged("field_invalid", f"its source is {why}", aid and aid[0])
-            if any(d is not None and _as_day(d) is None for d in (first, last)):
+            if any(d is not None and as_day(d) is None for d in (first, last)):
                 first, last = self._span("source IS ?", (source,))
             key = outlet_key(source) if source is not None else None
             have = merged.setdefault(key, [[], 0, first, last])
@@ -1568,13 +1446,13 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        if _text_flaw(row[0], 4096):
+        if text_flaw(row[0], 4096):
             raise self._meta_damaged(key, row[0])
         return str(row[0])
 
     def _meta_damaged(self, key: str, value: Any) -> Damaged:
         return Damaged(
-            f"The catalogue {self.path} is damaged: its {key} is {_shown(value)}.",
+            f"The catalogue {self.path} is damaged: its {key} is {shown(value)}.",
             f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS['meta_invalid']}.",
             "meta_invalid",
         )
@@ -1618,7 +1496,7 @@ class Store:
                         ("created", created),
                         ("last run", "" if last_run is None else last_run),
                     )
-                    if (flaw := _text_flaw(value, 65_536))
+                    if (flaw := text_flaw(value, 65_536))
                 ),
                 None,
             )
@@ -1629,9 +1507,9 @@ class Store:
                 except ValueError:
                     why = "its filters are not JSON"
             if why is not None:
-                shown = name if type(name) is str else _shown(name)
+                named = name if type(name) is str else shown(name)
                 raise DataError(
-                    f"The watch {shown!r} in the catalogue {self.path} is damaged: {why}.",
+                    f"The watch {named!r} in the catalogue {self.path} is damaged: {why}.",
                     f"Remove it (conflict watch rm --index {self.folder} NAME) and add it again.",
                 )
             out.append((name, query, filters, created, last_run))
@@ -1709,10 +1587,10 @@ class Store:
             sql = f"SELECT id, record FROM {table} WHERE id IN ({marks})"
         found = dict(self.conn.execute(sql, keys).fetchall())
         for key, record in found.items():
-            if why := _text_flaw(record, 1_000_000):
+            if why := text_flaw(record, 1_000_000):
                 raise DataError(
                     f"The place names kept in the catalogue {self.path} are damaged: the "
-                    f"record of {_shown(key)} is {why}.",
+                    f"record of {shown(key)} is {why}.",
                     f"Run 'conflict check --repair --index {self.folder}': the names are then "
                     "read from conflict's own gazetteer until the next ingest stores them again.",
                 )
@@ -1740,7 +1618,7 @@ class Store:
         row = self.conn.execute(
             "SELECT max(finished_at) FROM runs WHERE typeof(finished_at) = 'text'"
         ).fetchone()
-        if row is None or row[0] is None or _text_flaw(row[0], 64):
+        if row is None or row[0] is None or text_flaw(row[0], 64):
             return None
         return str(row[0])
 
@@ -1763,31 +1641,31 @@ class Store:
                 self._article(row, paths=[])
             except Damaged:
                 found = self.flaws(row)
-                article = aid if _is_id(aid) else None
+                article = aid if is_id(aid) else None
                 flaws += [Flaw(rowid, article, kind, why) for kind, why in found]
-            if _is_id(aid):
-                dates[aid] = row[1] if _as_day(row[1]) is not None else None
+            if is_id(aid):
+                dates[aid] = row[1] if as_day(row[1]) is not None else None
         for rowid, (path, row, aid), damaged in self._scan(
             f"path, {self._row}, article_id", "links"
         ):
             if damaged is not None:
                 flaws.append(Flaw(rowid, None, "links_invalid", "a value cannot be read"))
-            elif (why := _text_flaw(path, MAX_PATH_CHARS)) or type(row) is not int:
-                what = f"its path is {why}" if why else f"its row is {_shown(row)}"
-                flaws.append(Flaw(rowid, aid if _is_id(aid) else None, "links_invalid", what))
+            elif (why := text_flaw(path, MAX_PATH_CHARS)) or type(row) is not int:
+                what = f"its path is {why}" if why else f"its row is {shown(row)}"
+                flaws.append(Flaw(rowid, aid if is_id(aid) else None, "links_invalid", what))
             elif type(aid) is not str:
-                flaws.append(Flaw(rowid, None, "links_invalid", f"its article is {_shown(aid)}"))
+                flaws.append(Flaw(rowid, None, "links_invalid", f"its article is {shown(aid)}"))
         for rowid, (path, sha, size, mtime), damaged in self._scan(
             "path, sha256, size, mtime", "files"
         ):
             if damaged is not None:
                 flaws.append(Flaw(rowid, None, "files_invalid", "a value cannot be read"))
                 continue
-            why = _text_flaw(path, MAX_PATH_CHARS) or _text_flaw(sha, 64)
+            why = text_flaw(path, MAX_PATH_CHARS) or text_flaw(sha, 64)
             if why is None and (type(size) is not int or type(mtime) not in (int, float)):
-                why = f"its size is {_shown(size)} and its time {_shown(mtime)}"
+                why = f"its size is {shown(size)} and its time {shown(mtime)}"
             if why is not None:
-                flaws.append(Flaw(rowid, None, "files_invalid", f"{_shown(path)}: {why}"))
+                flaws.append(Flaw(rowid, None, "files_invalid", f"{shown(path)}: {why}"))
         for key in META_KEYS:
             try:
                 self._meta_value(key)
@@ -1875,12 +1753,12 @@ class Store:
                 continue
             try:
                 got[column] = self._value(column, rowid)
-            except _Flaw:
+            except FlawFound:
                 got[column] = None  # longer than any value may be: not kept
         text = self._inflate(got["body"])
         date, derived, cluster = got["date"], got["title_derived"], got.get("cluster")
         fixed = {
-            "date": date if date is None or _as_day(date) is not None else None,
+            "date": date if date is None or as_day(date) is not None else None,
             "title": _mended_text(got["title"]),
             "title_derived": derived if type(derived) is int else 0,
             "source": _mended_text(got["source"]),
@@ -1889,27 +1767,27 @@ class Store:
         if "author" in got:
             fixed["author"] = _mended_text(got["author"])
         if "cluster" in got:
-            fixed["cluster"] = cluster if cluster is None or _is_id(cluster) else None
+            fixed["cluster"] = cluster if cluster is None or is_id(cluster) else None
         if fixed["title"] is None:  # a title that cannot be read, made from the text
             fixed["title"], fixed["title_derived"] = derive_title(text), 1
         sets = ", ".join(f"{c} = ?" for c in fixed)
         self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*fixed.values(), rowid))
 
     def _value(self, column: str, rowid: int) -> Any:
-        """One value of a row of articles; text that is not UTF-8 as its bytes; _Flaw
+        """One value of a row of articles; text that is not UTF-8 as its bytes; FlawFound
         when it is longer than MAX_VALUE_BYTES."""
         sql = "SELECT {} FROM articles WHERE rowid = ?"
         try:
             return self.conn.execute(sql.format(column), (rowid,)).fetchone()[0]
         except sqlite3.Error as e:
-            if not _unreadable_value(e):
+            if not unreadable_value(e):
                 raise
         try:
             return self.conn.execute(sql.format(f"CAST({column} AS BLOB)"), (rowid,)).fetchone()[0]
         except sqlite3.Error as e:
-            if not _unreadable_value(e):
+            if not unreadable_value(e):
                 raise
-            raise _Flaw("field_invalid", "too long") from None
+            raise FlawFound("field_invalid", "too long") from None
 
     def _mend_meta(self) -> None:
         """Damaged values of meta dropped (the schema version told again by the tables):
