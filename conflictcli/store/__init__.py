@@ -24,20 +24,12 @@ folder that cannot be written is a DataError naming it.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import itertools
 import json
-import os
-import re
 import sqlite3
 import warnings
-import weakref
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from conflictcli.articles import (
     FIRST_YEAR,
@@ -46,7 +38,8 @@ from conflictcli.articles import (
     derive_title,
     outlet_key,
 )
-from conflictcli.errors import ArchiveBusy, DataError
+from conflictcli.errors import DataError
+from conflictcli.store.connection import BUSY_MS, limit_values, now_iso, reading, writing
 from conflictcli.store.damage import (
     HEX16,
     MAX_PATH_CHARS,
@@ -70,80 +63,9 @@ from conflictcli.store.damage import (
     unreadable_value,
     warn,
 )
-
-BUSY_MS = 30_000  # how long a statement waits for another process's write
-
-# 2: links name the row of a CSV or the line of a JSON Lines file; 3: stories (clusters
-# of near-duplicate articles) and the bands that find them
-SCHEMA_VERSION = 3
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    date TEXT,
-    title TEXT NOT NULL,
-    title_derived INTEGER NOT NULL,
-    source TEXT,
-    url TEXT,
-    body TEXT NOT NULL,
-    words INTEGER NOT NULL,
-    added_at TEXT NOT NULL,
-    author TEXT,
-    cluster TEXT  -- the story: the id of its first article (stories.py), NULL until made
-);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime REAL NOT NULL,
-    ingested_at TEXT NOT NULL
-);
--- which articles a file holds, and where: row 0 for a whole file, row n for row n of a
--- CSV (the header is row 1) or line n of a JSON Lines file; shown as path:n
-CREATE TABLE IF NOT EXISTS links (
-    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
-    row INTEGER NOT NULL DEFAULT 0,
-    article_id TEXT NOT NULL REFERENCES articles(id),
-    PRIMARY KEY (path, row, article_id)
-);
-CREATE INDEX IF NOT EXISTS links_article ON links(article_id);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    summary TEXT NOT NULL
-);
-"""
-
-
-def _tables_of(script: str) -> dict[str, str]:
-    """Each CREATE TABLE statement of a script, by its table's name."""
-    out = {}
-    for statement in script.split(";\n"):
-        text = "\n".join(
-            line for line in statement.strip().splitlines() if not line.startswith("--")
-        )
-        if found := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", text):
-            out[found.group(1)] = text
-    return out
-
-
-SCHEMA_STATEMENTS = _tables_of(SCHEMA)  # what check --repair makes again (REMADE)
-
-# the story of each article, and the MinHash bands of each story's first article: how a
-# new copy finds its story (stories.py); added to older catalogues by upgrade()
-STORIES = [
-    "CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster)",
-    # `article` is the first 8 hex digits of the article's id as a number: a band row
-    # takes about 16 bytes (measured on ukraine-media; a text id would add 13 more)
-    """CREATE TABLE IF NOT EXISTS bands (
-        key INTEGER NOT NULL,
-        article INTEGER NOT NULL,
-        PRIMARY KEY (key, article)
-    ) WITHOUT ROWID""",
-]
+from conflictcli.store.dictionary import ZLIB_LEVEL, Dictionary, Packed, Texts, pack
+from conflictcli.store.meta import Meta
+from conflictcli.store.schema import SCHEMA_VERSION, TABLES, Schema, schema_repairable
 
 # the gazetteer as the search reads it (names.py): made by an ingest, so that a search
 # looks up only the spellings its query holds instead of reading every one of them
@@ -159,8 +81,6 @@ WATCHES = [
     "CREATE TABLE IF NOT EXISTS watch_seen (name TEXT NOT NULL, article_id TEXT NOT NULL,"
     " PRIMARY KEY (name, article_id)) WITHOUT ROWID",
 ]
-
-ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
 
 
 class FileRecord(NamedTuple):  # a tuple: a million of them are made on every ingest
@@ -182,113 +102,6 @@ def _prefix(article_id: str) -> int:
 def _place(path: str, row: int) -> str:
     return f"{path}:{row}" if row else path
 
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-Packed = tuple[bytes, int]
-
-
-def pack(a: Article, zdict: bytes | None = None) -> Packed:
-    """The body as the catalogue stores it, compressed (zlib: news text takes about
-    half its size; with the archive's dictionary, see Dictionary, a sixth less again),
-    and its word count; made in a worker process at ingest."""
-    data = a.body.encode("utf-8")
-    if zdict is None:
-        return zlib.compress(data, ZLIB_LEVEL), a.words
-    primed = _PRIMED.get(zdict)
-    if primed is None:  # the dictionary read into a compressor once; each body a copy
-        _PRIMED.clear()
-        primed = _PRIMED[zdict] = zlib.compressobj(ZLIB_LEVEL, zdict=zdict)
-    c = primed.copy()
-    return c.compress(data) + c.flush(), a.words
-
-
-ZLIB_LEVEL = 6
-_PRIMED: dict[bytes, Any] = {}
-
-
-class Dictionary:
-    """The archive's zlib dictionary: the word pairs most frequent in the first
-    SAMPLE articles it stored, the most frequent last (nearest the text, so the
-    cheapest to point back to), at most zlib's 32 KiB window. A news body of a few KB
-    compresses by a sixth to a fifth more with it (on ukraine-media-2022 0.461 -> 0.388
-    of the raw text, on the Kremlin's press releases 0.428 -> 0.352). It is made from
-    the archive's own articles, kept in its catalogue (table dictionaries, by the
-    Adler-32 checksum that a zlib stream made with it names), and never replaced, so
-    every body can be read back; bodies stored before it are plain zlib."""
-
-    SAMPLE = 300  # articles the dictionary is made from
-    PAIRS = 8_000  # word pairs it may hold
-    SIZE = 32 * 1024
-
-    @classmethod
-    def make(cls, bodies: list[str]) -> bytes:
-        from collections import Counter
-
-        pairs: Counter[str] = Counter()
-        for body in bodies:
-            words = body.split()
-            pairs.update(f"{a} {b}" for a, b in itertools.pairwise(words))
-        common = [p for p, n in pairs.most_common(cls.PAIRS) if n > 1]
-        return " ".join(reversed(common)).encode("utf-8")[-cls.SIZE :]
-
-
-# The tables conflict makes, each column with the type it declares. The first five are
-# in every catalogue; the others are made as they are needed (by an upgrade, the first
-# dictionary, the first watch, ...) and compared when they are there.
-TABLES: dict[str, dict[str, str]] = {
-    "meta": {"key": "TEXT", "value": "TEXT"},
-    "articles": {
-        "id": "TEXT",
-        "date": "TEXT",
-        "title": "TEXT",
-        "title_derived": "INTEGER",
-        "source": "TEXT",
-        "url": "TEXT",
-        "body": "TEXT",
-        "words": "INTEGER",
-        "added_at": "TEXT",
-        "author": "TEXT",
-        "cluster": "TEXT",
-    },
-    "files": {
-        "path": "TEXT",
-        "sha256": "TEXT",
-        "size": "INTEGER",
-        "mtime": "REAL",
-        "ingested_at": "TEXT",
-    },
-    "links": {"path": "TEXT", "row": "INTEGER", "article_id": "TEXT"},
-    "runs": {"id": "INTEGER", "started_at": "TEXT", "finished_at": "TEXT", "summary": "TEXT"},
-    "bands": {"key": "INTEGER", "article": "INTEGER"},
-    "dictionaries": {"id": "INTEGER", "data": "BLOB"},
-    "name_keys": {"key": "TEXT", "record": "TEXT"},
-    "name_entries": {"id": "TEXT", "record": "TEXT"},
-    "watches": {
-        "name": "TEXT",
-        "query": "TEXT",
-        "filters": "TEXT",
-        "created": "TEXT",
-        "last_run": "TEXT",
-    },
-    "watch_seen": {"name": "TEXT", "article_id": "TEXT"},
-    "damaged": {  # see DAMAGED
-        **{c: "" for c in ("id", "date", "title", "title_derived", "source", "url", "body")},
-        **{c: "" for c in ("words", "added_at", "author", "cluster")},
-        "row": "INTEGER",
-        "problem": "TEXT",
-        "action": "TEXT",
-        "at": "TEXT",
-    },
-}
-REQUIRED = ("meta", "articles", "files", "links", "runs")
-# columns that catalogues of older schemas lack (Store.upgrade adds them)
-OPTIONAL_COLUMNS = {("articles", "author"), ("articles", "cluster"), ("links", "row")}
-# tables that `check --repair` makes again, empty, when they are missing: they hold no
-# text (the files and links are read again by the next ingest; bands are made again)
-REMADE = ("meta", "files", "links", "runs", "bands")
 
 # The rows `check --repair` took out of `articles` or changed, each as it was: nothing
 # is deleted. No column has a type, so that every value keeps the form it had.
@@ -339,65 +152,15 @@ class _FoundDamaged(_Found):
         return super().get(key, default)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _reading(method: F) -> F:
-    """A read of the catalogue whose database errors (a damaged file, a value SQLite
-    cannot hand over) are DataErrors naming the catalogue, not tracebacks."""
-
-    @functools.wraps(method)
-    def read(self: Store, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            if not sql_error(e):
-                raise
-            raise self.unreadable(e) from e
-
-    return read  # type: ignore[return-value]
-
-
-def _writing(method: F) -> F:
-    """A repair of the catalogue (in the caller's transaction, which rolls it back)
-    whose database errors are DataErrors naming the catalogue."""
-
-    @functools.wraps(method)
-    def write(self: Store, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            if not sql_error(e):
-                raise
-            raise DataError(
-                f"The catalogue {self.path} cannot be repaired: {e}.",
-                "Nothing was changed. Restore the catalogue from a copy, or ingest the "
-                "files again into a new archive.",
-            ) from e
-
-    return write  # type: ignore[return-value]
-
-
-class Store:
+class Store(Meta, Texts, Schema):
     """The catalogue at `path`, opened read-only unless `write` (or it is new): the
     first write transaction (`begin`) opens it for writing. A catalogue whose tables
     are not conflict's is a Damaged error at once, unless not `strict` (`check`, which
     reports them: `schema_problems`)."""
 
     def __init__(self, path: Path, write: bool = False, strict: bool = True) -> None:
-        self.path = path
-        self.folder = path.parent
-        self._zdict: bytes | None = None
-        self._zdicts: dict[int, bytes] | None = None
-        self._samples: list[str] = []
+        self._start(path)
         self._warned_dates = False
-        self.writable = False
-        self.immutable = False  # read where nothing can be written, not even a -wal file
-        # every connection opened, closed by close() or when the store is collected,
-        # then the -wal and -shm files a read-only one made removed (_cleanup)
-        self._conns: list[sqlite3.Connection] = []
-        self._made_wal = [False]
-        self._finalizer = weakref.finalize(self, _cleanup, self._conns, path, self._made_wal)
         try:
             new = not path.exists() or path.stat().st_size == 0
             if new or write:
@@ -406,17 +169,7 @@ class Store:
                 self.conn = self._open_readonly()
             tables = self._tables()
             if not tables:  # a new catalogue (or one that a crash left empty)
-                if not self.writable:
-                    self.open_for_writing()
-                # pages of 16 KiB hold compressed bodies of 1-3 KB with less left unused
-                # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
-                self.conn.execute("PRAGMA page_size = 16384")
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                self.conn.executescript(SCHEMA + ";\n".join(STORIES))
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+                self._make()
                 tables = self._tables()
         except sqlite3.Error as e:
             self.close()
@@ -426,253 +179,12 @@ class Store:
         except BaseException:
             self.close()
             raise
-        self.schema_problems = _schema_problems(tables)
+        self._read_schema(tables)
         if strict and self.schema_problems:
             self.close()
             raise self.schema_damaged()
-        # a catalogue of schema 1 has no rows in its links until an ingest upgrades it
-        self._row = "row" if "row" in tables.get("links", {}) else "0"
-        self._columns = self._article_columns(tables.get("articles", {}))
 
-    # -- opening ----------------------------------------------------------------------
-    def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
-        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=BUSY_MS / 1000)
-        self._conns.append(conn)
-        _limit_values(conn, MAX_VALUE_BYTES)
-        conn.execute("PRAGMA trusted_schema = OFF")  # a catalogue's schema calls nothing
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
-
-    def _open_writable(self) -> sqlite3.Connection:
-        if not os.access(self.folder, os.W_OK) or (
-            self.path.exists() and not os.access(self.path, os.W_OK)
-        ):
-            raise self.read_only()
-        conn = self._connect(str(self.path))
-        self.writable = True
-        return conn
-
-    def _open_readonly(self) -> sqlite3.Connection:
-        """The catalogue opened to read (mode=ro). Where the folder cannot be written, a
-        catalogue in WAL mode cannot make its -shm file: it is read as immutable then,
-        unless a -wal file holds changes, which could not be seen."""
-        uri = self.path.absolute().as_uri()
-        wal = Path(f"{self.path}-wal")
-        had_wal = wal.exists()
-        conn = self._connect(f"{uri}?mode=ro", uri=True)
-        try:
-            conn.execute("PRAGMA schema_version").fetchone()
-        except sqlite3.OperationalError:
-            if os.access(self.folder, os.W_OK):
-                raise
-            if had_wal and wal.stat().st_size > 0:
-                raise DataError(
-                    f"The catalogue {self.path} has changes in {wal.name} that cannot be "
-                    f"read where the folder cannot be written ({self.folder}).",
-                    "Copy the archive's folder somewhere writable and give that to --index.",
-                ) from None
-            conn = self._connect(f"{uri}?mode=ro&immutable=1", uri=True)
-            self.immutable = True
-        else:  # a -wal and -shm this reader made are removed when it is done (_cleanup)
-            self._made_wal[0] = not had_wal and os.access(self.folder, os.W_OK)
-        return conn
-
-    def open_for_writing(self) -> None:
-        """The catalogue opened for writing from here on (a DataError naming the folder
-        when it cannot be); the read-only connection stays open for what reads it."""
-        if self.writable:
-            return
-        keys = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
-        conn = self._open_writable()
-        conn.execute(f"PRAGMA foreign_keys = {int(keys)}")
-        self.conn = conn
-
-    def read_only(self) -> DataError:
-        return DataError(
-            f"The archive at {self.folder} is read-only: conflict can search, show and "
-            "export it, not write to it.",
-            "To add to it, copy the folder somewhere writable and give that to --index.",
-        )
-
-    def unreadable(self, e: sqlite3.Error) -> DataError:
-        """A database error of the catalogue, as the user sees it."""
-        if isinstance(e, sqlite3.OperationalError) and "readonly" in str(e):
-            return self.read_only()
-        if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
-            return DataError(
-                f"The catalogue {self.path} is locked by another process: {e}.",
-                "Wait for it to finish and try again.",
-            )
-        return DataError(
-            f"The catalogue {self.path} cannot be read: {e}.",
-            f"Run 'conflict check --index {self.folder}' to see what is damaged; restore "
-            "the catalogue from a copy if it cannot be repaired.",
-        )
-
-    def _tables(self) -> dict[str, dict[str, str]]:
-        """Every table with its columns and their declared types (upper case)."""
-        out: dict[str, dict[str, str]] = {}
-        rows = self.conn.execute(
-            "SELECT m.name, p.name, upper(p.type) FROM sqlite_master AS m,"
-            " pragma_table_info(m.name) AS p WHERE m.type = 'table'"
-            " UNION ALL SELECT ' ' || type, name, '' FROM sqlite_master"
-            " WHERE type IN ('trigger', 'view')"
-        )
-        for table, column, kind in rows:
-            out.setdefault(table, {})[column] = kind
-        return out
-
-    def schema_damaged(self) -> Damaged:
-        problems = self.schema_problems
-        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
-        if schema_repairable(problems):
-            hint = (
-                f"Run 'conflict check --repair --index {self.folder}': it makes the "
-                "missing tables again, empty (the next ingest reads the files again), "
-                "and drops triggers and views."
-            )
-        else:
-            hint = (
-                "conflict cannot mend that: restore the catalogue from a copy, or ingest "
-                f"the files again into a new archive ('conflict check --index {self.folder}' "
-                "lists what is wrong)."
-            )
-        e = Damaged(
-            f"The catalogue {self.path} is not as conflict makes it: {shown}.",
-            hint,
-            "catalogue_schema",
-        )
-        e.problems = list(problems)
-        return e
-
-    def _article_columns(self, has: dict[str, str]) -> str:
-        return ARTICLE_COLUMNS.format(
-            author="author" if "author" in has else "NULL",
-            cluster="cluster" if "cluster" in has else "NULL",
-        )
-
-    def _links_have_rows(self) -> bool:
-        return self._has_column("links", "row")
-
-    def _has_column(self, table: str, column: str) -> bool:
-        return any(r[1] == column for r in self.conn.execute(f"PRAGMA table_info({table})"))
-
-    @_writing
-    def remake_tables(self) -> list[str]:
-        """The tables of REMADE that are missing, made again (empty), and the triggers
-        and views dropped (conflict makes none), in the caller's write transaction;
-        returns the tables made."""
-        tables = self._tables()
-        for kind in ("trigger", "view"):
-            for name in tables.get(f" {kind}", {}):
-                self.conn.execute(
-                    f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"'
-                )
-        statements = {
-            "meta": SCHEMA_STATEMENTS["meta"],
-            "files": SCHEMA_STATEMENTS["files"],
-            "links": SCHEMA_STATEMENTS["links"],
-            "runs": SCHEMA_STATEMENTS["runs"],
-            "bands": STORIES[1],
-        }
-        made = []
-        for name in REMADE:
-            if name in tables or (name == "bands" and "cluster" not in tables.get("articles", {})):
-                continue
-            self.conn.execute(statements[name])
-            made.append(name)
-        if "links" in made:
-            self.conn.execute("CREATE INDEX IF NOT EXISTS links_article ON links(article_id)")
-            self._row = "row"
-        if "meta" in made:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        if "bands" in made:  # made again from the stories' first articles by the next ingest
-            self.conn.execute("DELETE FROM meta WHERE key = 'stories'")
-        self.schema_problems = _schema_problems(self._tables())
-        return made
-
-    def upgrade(self) -> None:
-        """Bring a catalogue made by an older version to SCHEMA_VERSION, inside the
-        caller's write transaction."""
-        if not self._has_column("articles", "author"):
-            self.conn.execute("ALTER TABLE articles ADD COLUMN author TEXT")
-        if not self._has_column("articles", "cluster"):  # stories are made by the ingest
-            self.conn.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
-            for statement in STORIES:
-                self.conn.execute(statement)
-        self._columns = self._article_columns(self._tables().get("articles", {}))
-        self._set_schema_version()
-        if self._links_have_rows():
-            return
-        # one statement at a time: executescript() would commit the caller's transaction
-        for statement in [
-            """CREATE TABLE links_2 (
-                path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
-                row INTEGER NOT NULL DEFAULT 0,
-                article_id TEXT NOT NULL REFERENCES articles(id),
-                PRIMARY KEY (path, row, article_id))""",
-            "INSERT INTO links_2 (path, row, article_id) SELECT path, 0, article_id FROM links",
-            "DROP TABLE links",
-            "ALTER TABLE links_2 RENAME TO links",
-            "CREATE INDEX IF NOT EXISTS links_article ON links(article_id)",
-        ]:
-            self.conn.execute(statement)
-        self._row = "row"
-
-    def _set_schema_version(self) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-
-    def close(self) -> None:
-        self._finalizer()
-
-    # -- transactions -------------------------------------------------------------
-    @contextmanager
-    def batch(self, wait: bool = True) -> Iterator[None]:
-        """A write transaction that is rolled back on any error; the caller commits."""
-        self.begin(wait)
-        try:
-            yield
-        except BaseException:
-            self.rollback()
-            raise
-
-    def begin(self, wait: bool = True) -> None:
-        """Start a write transaction; without `wait`, fail at once when another process
-        writes (ArchiveBusy) instead of waiting for it. A catalogue opened to read is
-        opened for writing first (a DataError when its folder cannot be written)."""
-        self.open_for_writing()
-        try:
-            if wait:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            self.conn.execute("PRAGMA busy_timeout = 0")
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                if "locked" in str(e) or "busy" in str(e):
-                    raise ArchiveBusy() from e
-                raise
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        except sqlite3.OperationalError as e:
-            if "readonly" in str(e):
-                raise self.read_only() from e
-            raise
-
-    def commit(self) -> None:
-        self.conn.execute("COMMIT")
-
-    def rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        self._zdict = self._zdicts = None  # a dictionary made in it is gone with it
-
-    # -- files ----------------------------------------------------------------------
-    @_reading
+    @reading
     def all_files(self) -> dict[str, FileRecord]:
         """Every known file: its content hash, size and modification time. (Not checked
         value by value: ingest only compares them, so a damaged record is a file read
@@ -714,7 +226,7 @@ class Store:
         self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
         return [i for i in ids if not self.paths(i)]
 
-    @_reading
+    @reading
     def article_ids_of(self, path: str, row: int | None = None) -> list[str]:
         """The articles a file holds (in row order), or the one at a row of it."""
         if row is None:
@@ -724,122 +236,12 @@ class Store:
         return [r[0] for r in self.conn.execute(sql, (path, row))]
 
     # -- articles -------------------------------------------------------------------
-    @_reading
+    @reading
     def has_article(self, article_id: str) -> bool:
         return (
             self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
             is not None
         )
-
-    # -- the dictionary bodies are compressed with (Dictionary) -----------------------
-    def dictionary(self) -> bytes | None:
-        """The dictionary new bodies are compressed with (None until it is made)."""
-        if self._zdict is None:
-            found = self._dictionaries()
-            self._zdict = min(found.items())[1] if found else None
-        return self._zdict
-
-    def _dictionaries(self) -> dict[int, bytes]:
-        """Every dictionary of the catalogue, by its Adler-32 checksum. A row that is
-        no dictionary (not bytes, longer than zlib's window) is passed over: the texts
-        that name it are damaged."""
-        if self._zdicts is None:
-            try:
-                rows = self.conn.execute(
-                    "SELECT id, data FROM dictionaries WHERE typeof(id) = 'integer'"
-                    " AND typeof(data) = 'blob' AND length(data) <= ?",
-                    (Dictionary.SIZE,),
-                ).fetchall()
-            except sqlite3.OperationalError:  # a catalogue made before dictionaries
-                rows = []
-            self._zdicts = {int(i): bytes(d) for i, d in rows}
-        return self._zdicts
-
-    def _sample(self, body: str) -> None:
-        """Keep the body towards the dictionary; make it once SAMPLE bodies are in."""
-        self._samples.append(body)
-        if len(self._samples) < Dictionary.SAMPLE:
-            return
-        zdict = Dictionary.make(self._samples)
-        self._samples = []
-        if not zdict:
-            return
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"
-        )
-        key = zlib.adler32(zdict)
-        self.conn.execute("INSERT OR IGNORE INTO dictionaries VALUES (?, ?)", (key, zdict))
-        self._zdicts = None  # read again when a text names it
-        self._zdict = zdict
-
-    def text(self, body: bytes | str, article: str | None = None) -> str:
-        """A body as stored, read back: compressed (with the dictionary its zlib stream
-        names, or none), or plain text (catalogues made before compression). One that
-        cannot be read, or is longer than any article, is Damaged (naming `article`)."""
-        try:
-            return self._inflate(body)
-        except FlawFound as f:
-            raise self.damaged(f.kind, f.why, article) from None
-
-    def _inflate(self, body: object) -> str:
-        if type(body) is not bytes:
-            if type(body) is str:  # a catalogue made before compression
-                if len(body) > MAX_TEXT_CHARS:
-                    raise FlawFound("text_too_long", f"its text is {len(body):,} characters long")
-                return body
-            raise FlawFound("text_unreadable", f"its text is {shown(body)}, not compressed text")
-        zdict = None
-        if len(body) > 5 and body[1] & 0x20:  # FDICT: a dictionary, named by checksum
-            key = int.from_bytes(body[2:6], "big")
-            zdict = self._dictionaries().get(key)
-            if zdict is None:
-                raise FlawFound(
-                    "text_unreadable",
-                    "its text cannot be read back: the catalogue lacks the dictionary "
-                    f"({key:08x}) it was compressed with",
-                )
-        try:
-            d = zlib.decompressobj() if zdict is None else zlib.decompressobj(zdict=zdict)
-            # no further than any article's text: a small body may inflate to gigabytes
-            data = d.decompress(body, MAX_TEXT_BYTES + 1)
-        except zlib.error as e:
-            raise FlawFound("text_unreadable", f"its text cannot be read back ({e})") from None
-        if len(data) > MAX_TEXT_BYTES:
-            raise FlawFound(
-                "text_too_long",
-                f"its text inflates past {MAX_TEXT_BYTES:,} bytes, more than an article holds",
-            )
-        if not d.eof:
-            raise FlawFound("text_unreadable", "its text cannot be read back: it is cut short")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise FlawFound(
-                "text_unreadable", f"its text cannot be read back: it is not UTF-8 ({e.reason})"
-            ) from None
-        if len(text) > MAX_TEXT_CHARS:
-            raise FlawFound("text_too_long", f"its text is {len(text):,} characters long")
-        return text
-
-    def damaged(
-        self, kind: str, why: str, article: str | None = None, row: int | None = None
-    ) -> Damaged:
-        """The error for a damaged article (named by id, or by row when its id is
-        damaged), with what `check --repair` does about it."""
-        if article is not None:
-            what = f"Article {article}"
-        elif row is not None:
-            what = f"Row {row} of the articles"
-        else:
-            what = "An article"
-        e = Damaged(
-            f"{what} in the catalogue {self.path} is damaged: {why}.",
-            f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS[kind]}.",
-            kind,
-            article,
-        )
-        e.why = why
-        return e
 
     def put_article(self, a: Article, packed: Packed | None = None) -> None:
         zdict = self.dictionary()
@@ -886,7 +288,7 @@ class Store:
         return bool(row and row[0])
 
     # -- stories (near-duplicates, stories.py) --------------------------------------------
-    @_reading
+    @reading
     def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
         """The first articles of stories that share a band with these keys, those that
         share the most first."""
@@ -923,13 +325,13 @@ class Store:
     def set_cluster(self, article_id: str, cluster: str) -> None:
         self.conn.execute("UPDATE articles SET cluster = ? WHERE id = ?", (cluster, article_id))
 
-    @_reading
+    @reading
     def unclustered(self) -> list[str]:
         """Articles not yet in a story (held before stories were made), oldest first."""
         sql = "SELECT id FROM articles WHERE cluster IS NULL ORDER BY added_at, rowid"
         return [r[0] for r in self.conn.execute(sql)]
 
-    @_reading
+    @reading
     def story_leaders(self) -> list[str]:
         """The articles whose bands the catalogue keeps: each story's first article."""
         return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE cluster = id")]
@@ -937,7 +339,7 @@ class Store:
     def clear_bands(self) -> None:
         self.conn.execute("DELETE FROM bands")
 
-    @_reading
+    @reading
     def bodies(self, ids: list[str]) -> dict[str, str]:
         """The texts of these articles (those that exist). A damaged one is left out:
         `.get()` and iterating pass over it, `[id]` raises its Damaged."""
@@ -960,7 +362,7 @@ class Store:
                     damaged[aid] = e
         return _FoundDamaged(self, out, damaged) if damaged else out
 
-    @_reading
+    @reading
     def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
         """The members of a story: (id, date, source, title), in the order they came
         (the first article first). A damaged member is left out, with a warning."""
@@ -991,7 +393,7 @@ class Store:
                 return self.damaged("field_invalid", f"its {name} is {why}", aid)
         return None
 
-    @_reading
+    @reading
     def largest_stories(self, limit: int) -> list[tuple[str, int, str | None, str | None]]:
         """The stories with more than one article, the largest first: (cluster,
         articles, first date, last date)."""
@@ -1027,7 +429,7 @@ class Store:
         ]
         return (min(days), max(days)) if days else (None, None)
 
-    @_reading
+    @reading
     def story_counts(self) -> tuple[int, int]:
         """Stories with more than one article, and the articles they hold."""
         if "cluster" not in self._columns:
@@ -1038,7 +440,7 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    @_reading
+    @reading
     def paths(self, article_id: str) -> list[str]:
         """Every place the article came from: a file's path, or path:row. A link that is
         damaged is left out, with a warning."""
@@ -1063,7 +465,7 @@ class Store:
     def _link_damaged(self, article_id: str, why: str) -> Damaged:
         return self.damaged("links_invalid", why, article_id)
 
-    @_reading
+    @reading
     def articles(self, ids: list[str], texts: bool = True) -> dict[str, Article]:
         """The articles with these ids (those that exist), each with its paths; without
         `texts`, their bodies are left unread (""): a long page of ids and titles does
@@ -1158,7 +560,7 @@ class Store:
                 return "field_invalid", f"its {column} is {what}"
         return "field_invalid", "a value cannot be read"
 
-    @_reading
+    @reading
     def dates_and_sources(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         """The date (YYYY-MM-DD) and the source of each of these articles that exists. A
         damaged date (or source) is None, with a warning: the article counts as undated."""
@@ -1325,7 +727,7 @@ class Store:
             out.append(("field_invalid", f"its story (cluster) is {shown(cluster)}, not an id"))
         return out
 
-    @_reading
+    @reading
     def ids_with_prefix(self, prefix: str, limit: int = 20) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return [
@@ -1337,11 +739,11 @@ class Store:
             if type(r[0]) is str  # an id of another type is no prefix's (check names it)
         ]
 
-    @_reading
+    @reading
     def article_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    @_reading
+    @reading
     def date_range(self) -> tuple[str | None, str | None]:
         """The first and the last date. Damaged dates are left out, with a warning."""
         first, last = self.conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
@@ -1350,7 +752,7 @@ class Store:
         days = sorted(d for d in self._dates() if as_day(d) is not None)
         return (days[0], days[-1]) if days else (None, None)
 
-    @_reading
+    @reading
     def by_month(self) -> dict[str, int]:
         """Articles per month (YYYY-MM), in order. Damaged dates are left out, with a
         warning."""
@@ -1409,7 +811,7 @@ class Store:
             "date_invalid",
         )
 
-    @_reading
+    @reading
     def sources(self) -> list[tuple[str | None, int, str | None, str | None]]:
         """Every outlet (None: articles that name none) with its article count and its
         first and last date, the largest first. Spellings that differ only in case are
@@ -1435,50 +837,18 @@ class Store:
         out = [(min(names)[1], n, first, last) for names, n, first, last in merged.values()]
         return sorted(out, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
 
-    @_reading
+    @reading
     def undated_count(self) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM articles WHERE date IS NULL").fetchone()[0]
         )
-
-    @_reading
-    def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        if text_flaw(row[0], 4096):
-            raise self._meta_damaged(key, row[0])
-        return str(row[0])
-
-    def _meta_damaged(self, key: str, value: Any) -> Damaged:
-        return Damaged(
-            f"The catalogue {self.path} is damaged: its {key} is {shown(value)}.",
-            f"Run 'conflict check --repair --index {self.folder}': it {REPAIRS['meta_invalid']}.",
-            "meta_invalid",
-        )
-
-    def _meta_number(self, key: str) -> int | None:
-        """A number kept in meta (None: not there); damaged when it is no number."""
-        value = self.meta(key)
-        if value is None:
-            return None
-        if not (value.isascii() and value.isdigit() and len(value) < 10):
-            raise self._meta_damaged(key, value)
-        return int(value)
-
-    def schema_version(self) -> int:
-        """The schema the catalogue says it has (0: catalogues made before it was kept)."""
-        return self._meta_number("schema_version") or 0
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- watchlists -------------------------------------------------------------------
     def _watch_tables(self) -> None:  # made by the first watch, in its transaction
         for statement in WATCHES:
             self.conn.execute(statement)
 
-    @_reading
+    @reading
     def watches(self) -> list[tuple[str, str, str, str, str | None]]:
         """Every watch: name, query, filters (JSON), created, last run; by name."""
         if not self._has_table("watches"):
@@ -1537,7 +907,7 @@ class Store:
         self.commit()
         return bool(gone)
 
-    @_reading
+    @reading
     def unseen(self, name: str, ids: list[str]) -> list[str]:
         """Of these articles, those the watch has not shown, in the same order."""
         seen = {
@@ -1558,10 +928,6 @@ class Store:
             "INSERT OR IGNORE INTO watch_seen VALUES (?, ?)", ((name, i) for i in ids)
         )
 
-    def _has_table(self, table: str) -> bool:
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-        return self.conn.execute(sql, (table,)).fetchone() is not None
-
     # -- names (the gazetteer as the search reads it) ----------------------------------
     def put_names(
         self, signature: str, keys: Iterable[tuple[str, str]], entries: Iterable[tuple[str, str]]
@@ -1576,7 +942,7 @@ class Store:
         self.conn.executemany("INSERT INTO name_entries VALUES (?, ?)", entries)
         self.set_meta("names", signature)
 
-    @_reading
+    @reading
     def name_records(self, table: str, keys: list[str]) -> dict[str, str]:
         """The records of these spellings (`name_keys`) or entries (`name_entries`); one
         that is not text is damage (names.py reads each as JSON)."""
@@ -1596,34 +962,8 @@ class Store:
                 )
         return found
 
-    # -- layout of the search index ----------------------------------------------------
-    def index_layout(self) -> int:
-        """The layout of the search index beside this catalogue: 1 for archives made
-        before layouts were recorded."""
-        return self._meta_number("index_layout") or 1
-
-    def set_index_layout(self, layout: int) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_layout', ?)", (str(layout),))
-
-    # -- runs -----------------------------------------------------------------------
-    def record_run(self, started_at: str, summary: dict[str, Any]) -> None:
-        self.conn.execute(
-            "INSERT INTO runs (started_at, finished_at, summary) VALUES (?, ?, ?)",
-            (started_at, now_iso(), json.dumps(summary)),
-        )
-
-    @_reading
-    def last_run(self) -> str | None:
-        """When the last ingest finished (a time that is not text is passed over)."""
-        row = self.conn.execute(
-            "SELECT max(finished_at) FROM runs WHERE typeof(finished_at) = 'text'"
-        ).fetchone()
-        if row is None or row[0] is None or text_flaw(row[0], 64):
-            return None
-        return str(row[0])
-
     # -- damage: what check finds, and what --repair does about it ----------------------
-    @_reading
+    @reading
     def survey(self) -> Survey:
         """Every article's id and date (as check compares them with the index), and
         every damaged row of the articles, the links, the files and meta. Reads each
@@ -1675,7 +1015,7 @@ class Store:
             flaws.append(Flaw(0, None, "meta_invalid", "a record of the place names is not text"))
         return Survey(dates, flaws)
 
-    @_writing
+    @writing
     def mend(self, flaws: list[Flaw]) -> tuple[list[str], list[str]]:
         """What `check --repair` does about damaged rows, in the caller's write
         transaction: a row of articles whose id or text cannot be read is moved aside,
@@ -1734,7 +1074,7 @@ class Store:
         """A row of articles copied as it is into the table `damaged` (by SQLite: no
         value passes through Python, however long it is)."""
         extra = ", ".join(c if c in self._columns else "NULL" for c in ("author", "cluster"))
-        _limit_values(self.conn, 1_000_000_000)  # as it is, whole
+        limit_values(self.conn, 1_000_000_000)  # as it is, whole
         try:
             self.conn.execute(
                 f"INSERT INTO damaged SELECT rowid, {DAMAGED_COLUMNS}, {extra}, ?, ?, ?"
@@ -1742,7 +1082,7 @@ class Store:
                 (problem, action, now_iso(), rowid),
             )
         finally:
-            _limit_values(self.conn, MAX_VALUE_BYTES)
+            limit_values(self.conn, MAX_VALUE_BYTES)
 
     def _mend_row(self, rowid: int) -> None:
         """A row whose id and text can be read, its other values made right."""
@@ -1850,65 +1190,25 @@ def _mended_text(value: Any) -> str | None:
     return None
 
 
-def schema_repairable(problems: list[str]) -> bool:
-    """Whether check --repair mends every one of these problems of the schema: tables of
-    REMADE missing, triggers and views."""
-    return all(
-        (p.endswith(" is missing") and p.split()[:1] == ["table"] and p.split()[1] in REMADE)
-        or p.split()[:1] in (["trigger"], ["view"])
-        for p in problems
-    )
-
-
-def _schema_problems(tables: dict[str, dict[str, str]]) -> list[str]:
-    """What is wrong with a catalogue's tables: each one missing, each column missing
-    or of another type ([] for a new catalogue, which has none)."""
-    if not tables:
-        return []
-    problems = [  # SQL the catalogue would run when read or written: conflict makes none
-        f"{kind.strip()} {name!r} is not conflict's"
-        for kind, names in tables.items()
-        if kind in (" trigger", " view")
-        for name in names
-    ]
-    for table, columns in TABLES.items():
-        has = tables.get(table)
-        if has is None:
-            if table in REQUIRED or (table == "bands" and "cluster" in tables.get("articles", {})):
-                problems.append(f"table {table} is missing")
-            continue
-        for column, kind in columns.items():
-            if column not in has:
-                if (table, column) not in OPTIONAL_COLUMNS:
-                    problems.append(f"{table}.{column} is missing")
-            elif has[column] != kind:
-                problems.append(f"{table}.{column} is {has[column] or 'of no type'}, not {kind}")
-    return problems
-
-
-def _limit_values(conn: sqlite3.Connection, length: int) -> None:
-    """No value longer than `length` bytes handed over by SQLite (SQLITE_LIMIT_LENGTH;
-    Python 3.11 and later: before, values are only checked once read)."""
-    setlimit = getattr(conn, "setlimit", None)
-    if setlimit is not None:
-        setlimit(getattr(sqlite3, "SQLITE_LIMIT_LENGTH", 0), length)
-
-
-def _cleanup(conns: list[sqlite3.Connection], path: Path, made_wal: list[bool]) -> None:
-    """Close a store's connections; then, if a read-only one made the catalogue's -wal
-    and -shm files (a reader cannot remove them), have SQLite remove them as the last
-    connection does, unless another process uses them."""
-    for conn in conns:
-        with suppress(sqlite3.Error):
-            conn.close()
-    conns.clear()
-    if made_wal[0] and os.path.exists(f"{path}-wal"):
-        made_wal[0] = False
-        try:
-            conn = sqlite3.connect(str(path), timeout=0)
-            try:
-                conn.execute("PRAGMA schema_version").fetchone()
-            finally:
-                conn.close()
-        except (sqlite3.Error, OSError):
-            pass
+__all__ = [
+    "BUSY_MS",
+    "MAX_TEXT_BYTES",
+    "MAX_TEXT_CHARS",
+    "MAX_VALUE_BYTES",
+    "REPAIRS",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "ZLIB_LEVEL",
+    "Damaged",
+    "DamagedWarning",
+    "Dictionary",
+    "FileRecord",
+    "Flaw",
+    "Packed",
+    "Store",
+    "Survey",
+    "now_iso",
+    "pack",
+    "schema_repairable",
+    "warn",
+]
