@@ -1,0 +1,161 @@
+"""Stories as the catalogue keeps them: each article's cluster (the id of its story's
+first article) and the MinHash bands of each story's first article, by which a new copy
+finds its story. How stories are made is stories.py's; this is what it reads and writes,
+and the lists of stories that `dupes` and `show` print."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from conflictcli.store.article_rows import Articles
+from conflictcli.store.connection import reading
+from conflictcli.store.damage import Damaged, as_day, date_flaw, is_id, shown, text_flaw, warn
+from conflictcli.store.stats import Stats
+
+
+def _prefix(article_id: str) -> int:
+    """The first 8 hex digits of an id as a signed 32-bit number (bands.article)."""
+    try:
+        n = int(article_id[:8], 16)
+    except ValueError:  # ids are hex; any other is one number, its stories still compared
+        n = 0
+    return n - (1 << 32) if n >= 1 << 31 else n
+
+
+class Clusters(Articles, Stats):
+    def drop_articles(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        leaders = [i for i in ids if self._opens_story(i)]
+        if leaders:  # their bands go too, found from their texts
+            from conflictcli.stories import bands
+
+            texts = self.bodies(leaders)
+            for aid, keys in zip(leaders, bands(texts[i] for i in leaders), strict=True):
+                self.conn.executemany(
+                    "DELETE FROM bands WHERE key = ? AND article = ?",
+                    ((k, _prefix(aid)) for k in keys),
+                )
+        self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
+
+    def _opens_story(self, article_id: str) -> bool:
+        row = self.conn.execute(
+            "SELECT cluster = id FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    @reading
+    def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
+        """The first articles of stories that share a band with these keys, those that
+        share the most first."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        prefixes = self.conn.execute(
+            f"SELECT article FROM bands WHERE key IN ({marks})"
+            " GROUP BY article ORDER BY count(*) DESC, article LIMIT ?",
+            [*keys, limit],
+        ).fetchall()
+        out = []
+        for (p,) in prefixes:  # the first articles of stories whose ids start so
+            if type(p) is not int:  # a damaged band finds nothing
+                continue
+            low = f"{p & 0xFFFFFFFF:08x}"
+            high = low + "g"  # after every id that starts with `low`
+            out += [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM articles WHERE id >= ? AND id < ? AND cluster = id",
+                    (low, high),
+                )
+                if is_id(r[0])
+            ]
+        return out
+
+    def put_bands(self, article_id: str, keys: list[int]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
+            ((k, _prefix(article_id)) for k in keys),
+        )
+
+    def clear_bands(self) -> None:
+        self.conn.execute("DELETE FROM bands")
+
+    def set_cluster(self, article_id: str, cluster: str) -> None:
+        self.conn.execute("UPDATE articles SET cluster = ? WHERE id = ?", (cluster, article_id))
+
+    @reading
+    def unclustered(self) -> list[str]:
+        """Articles not yet in a story (held before stories were made), oldest first."""
+        sql = "SELECT id FROM articles WHERE cluster IS NULL ORDER BY added_at, rowid"
+        return [r[0] for r in self.conn.execute(sql)]
+
+    @reading
+    def story_leaders(self) -> list[str]:
+        """The articles whose bands the catalogue keeps: each story's first article."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE cluster = id")]
+
+    @reading
+    def story(self, cluster: str) -> list[tuple[str, str | None, str | None, str]]:
+        """The members of a story: (id, date, source, title), in the order they came
+        (the first article first). A damaged member is left out, with a warning."""
+        if "cluster" not in self._columns:
+            return []
+        rows = self.conn.execute(
+            "SELECT id, date, source, title FROM articles WHERE cluster = ?"
+            " ORDER BY id != ?, added_at, rowid",
+            (cluster, cluster),
+        )
+        out = []
+        for aid, date, source, title in rows:
+            flaw = self._member_flaw(aid, date, source, title)
+            if flaw is not None:
+                warn(flaw, "It is left out of its story.")
+                continue
+            out.append((aid, date, source, title))
+        return out
+
+    def _member_flaw(self, aid: Any, date: Any, source: Any, title: Any) -> Damaged | None:
+        """What is wrong with an article as a list of stories shows it, or None."""
+        if not is_id(aid):
+            return self.damaged("id_invalid", f"its id is {shown(aid)}, not 16 hex digits")
+        if date is not None and as_day(date) is None:
+            return self.damaged("date_invalid", date_flaw(date), aid)
+        for name, value in (("title", title), ("source", source)):
+            if (value is not None or name == "title") and (why := text_flaw(value)):
+                return self.damaged("field_invalid", f"its {name} is {why}", aid)
+        return None
+
+    @reading
+    def largest_stories(self, limit: int) -> list[tuple[str, int, str | None, str | None]]:
+        """The stories with more than one article, the largest first: (cluster,
+        articles, first date, last date)."""
+        if "cluster" not in self._columns:
+            return []
+        rows = self.conn.execute(
+            "SELECT cluster, count(*) AS n, min(date), max(date) FROM articles"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1"
+            " ORDER BY n DESC, cluster LIMIT ?",
+            (limit,),
+        ).fetchall()
+        out = []
+        for cluster, n, first, last in rows:
+            if not is_id(cluster):
+                raise self.damaged(
+                    "field_invalid", f"a story (cluster) is {shown(cluster)}, not an id"
+                )
+            if any(d is not None and as_day(d) is None for d in (first, last)):
+                first, last = self._span("cluster = ?", (cluster,))
+            out.append((cluster, n, first, last))
+        return out
+
+    @reading
+    def story_counts(self) -> tuple[int, int]:
+        """Stories with more than one article, and the articles they hold."""
+        if "cluster" not in self._columns:
+            return 0, 0
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM articles"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1)"
+        ).fetchone()
+        return int(row[0]), int(row[1])
