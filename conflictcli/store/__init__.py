@@ -33,6 +33,7 @@ Store is made of one class for each part of the catalogue, each in its own modul
   core          Store, all of them together
 """
 
+from conflictcli.store.clusters import BandsOf
 from conflictcli.store.connection import BUSY_MS, now_iso
 from conflictcli.store.core import Store
 from conflictcli.store.damage import (
@@ -66,6 +67,7 @@ __all__ = [
     "SYNCED_KEY",
     "TABLES",
     "ZLIB_LEVEL",
+    "BandsOf",
     "Damaged",
     "DamagedWarning",
     "Dictionary",

@@ -5,13 +5,17 @@ and the lists of stories that `dupes` and `show` print."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from conflictcli.store.article_rows import Articles
 from conflictcli.store.connection import reading
 from conflictcli.store.damage import Damaged, as_day, date_flaw, is_id, shown, text_flaw, warn
 from conflictcli.store.stats import Stats
+
+# the band keys of each text (stories.bands): what drop_articles needs to find the bands
+# of a story's first article
+BandsOf = Callable[[Iterable[str]], list[list[int]]]
 
 
 def _prefix(article_id: str) -> int:
@@ -24,14 +28,18 @@ def _prefix(article_id: str) -> int:
 
 
 class Clusters(Articles, Stats):
-    def drop_articles(self, ids: Iterable[str]) -> None:
+    def drop_articles(self, ids: Iterable[str], bands_of: BandsOf | None = None) -> None:
+        """Articles forgotten, with the bands of those that open a story, found from
+        their texts by `bands_of` (stories.bands)."""
         ids = list(ids)
         leaders = [i for i in ids if self._opens_story(i)]
-        if leaders:  # their bands go too, found from their texts
-            from conflictcli.stories import bands
+        if leaders:
+            if bands_of is None:  # a cycle (stories imports store) until callers pass it
+                from conflictcli.stories import bands
 
+                bands_of = bands
             texts = self.bodies(leaders)
-            for aid, keys in zip(leaders, bands(texts[i] for i in leaders), strict=True):
+            for aid, keys in zip(leaders, bands_of(texts[i] for i in leaders), strict=True):
                 self.conn.executemany(
                     "DELETE FROM bands WHERE key = ? AND article = ?",
                     ((k, _prefix(aid)) for k in keys),
