@@ -18,7 +18,7 @@ from conflictcli.readers import stream as stream_rows
 from conflictcli.reading import Analysed, FileRead, Workers, analysed_batches, bounded
 from conflictcli.records import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store
-from conflictcli.stories import Stories
+from conflictcli.stories import Stories, bands
 
 if TYPE_CHECKING:
     from conflictcli.engine.base import Writer  # the engine loads only when there is work
@@ -191,4 +191,4 @@ class Filing:
         """Articles no file holds any more, out of the index and the catalogue."""
         for i in ids:
             self.writer.delete(i)
-        self.store.drop_articles(ids)
+        self.store.drop_articles(ids, bands)

@@ -10,7 +10,7 @@ close to the same text, never a chain of small edits away from it.
 
 Candidates are found without comparing every pair: a MinHash signature of each text
 (64 permutations, datasketch's affine32 scheme made in numpy) is cut into BANDS bands of ROWS values, and the catalogue
-keeps the bands of each story's first article (store.py, table `bands`). A new text
+keeps the bands of each story's first article (store/clusters.py, table `bands`). A new text
 that shares a band with one is a candidate: with 16 bands of 4, a text of similarity
 0.7 to it is one 98.8% of the time, 0.8 99.98%, 0.5 64%, 0.3 12%. Every candidate is
 then compared exactly, on its text, so the bands are cut to miss few true copies (not

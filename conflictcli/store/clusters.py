@@ -28,16 +28,12 @@ def _prefix(article_id: str) -> int:
 
 
 class Clusters(Articles, Stats):
-    def drop_articles(self, ids: Iterable[str], bands_of: BandsOf | None = None) -> None:
+    def drop_articles(self, ids: Iterable[str], bands_of: BandsOf) -> None:
         """Articles forgotten, with the bands of those that open a story, found from
         their texts by `bands_of` (stories.bands)."""
         ids = list(ids)
         leaders = [i for i in ids if self._opens_story(i)]
         if leaders:
-            if bands_of is None:  # a cycle (stories imports store) until callers pass it
-                from conflictcli.stories import bands
-
-                bands_of = bands
             texts = self.bodies(leaders)
             for aid, keys in zip(leaders, bands_of(texts[i] for i in leaders), strict=True):
                 self.conn.executemany(
