@@ -3,10 +3,13 @@ the index has always used (Whoosh's `accent_map` and `STOP_WORDS`, BSD licence),
 data, so that reading text (analysis.py) needs no search engine. Run by hand when the
 table should change; tests/test_analysis.py checks it against Whoosh's."""
 
+import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
+
+# isort: split
+
 import json
 from pathlib import Path
 
-import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.support.charset import accent_map
 
