@@ -26,7 +26,6 @@ from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError
 from conflictcli.filters import Filters
 from conflictcli.keys import data_home, linked, open_lock
-from conflictcli.query import SearchRequest
 from conflictcli.records import (
     Count,
     Member,
@@ -40,6 +39,9 @@ from conflictcli.records import (
     Watch,
 )
 from conflictcli.store import Store
+
+if TYPE_CHECKING:
+    from conflictcli.query import SearchRequest
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
     from conflictcli.engine.base import Engine

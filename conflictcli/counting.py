@@ -9,9 +9,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from conflictcli.articles import outlet_key
-from conflictcli.query import SearchRequest
 from conflictcli.records import Bucket, Count, Group, Place, Places, Timeline
 from conflictcli.store import Store
+
+if TYPE_CHECKING:
+    from conflictcli.query import SearchRequest
 
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine

@@ -19,9 +19,11 @@ from conflictcli.pages import (
     results_of,
     rows_of,
 )
-from conflictcli.query import SearchRequest
 from conflictcli.records import Member, Result, SearchResult
 from conflictcli.store import Store
+
+if TYPE_CHECKING:
+    from conflictcli.query import SearchRequest
 
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine

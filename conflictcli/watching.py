@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from conflictcli.errors import NotFound, UsageError
 from conflictcli.filters import Filters
 from conflictcli.pages import results_of
-from conflictcli.query import SearchRequest
 from conflictcli.records import SearchResult, Watch
 from conflictcli.store import Store
+
+if TYPE_CHECKING:
+    from conflictcli.query import SearchRequest
 
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine

@@ -4,8 +4,10 @@ the archive and the rendering read any engine's results the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from conflictcli.query import Reading
+if TYPE_CHECKING:
+    from conflictcli.query import Reading
 
 
 @dataclass

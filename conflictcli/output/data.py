@@ -15,11 +15,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from conflictcli.engine.records import Explanation, Node
 from conflictcli.records import CheckReport, Count, Result, SearchResult, Timeline
 
 if TYPE_CHECKING:
     from conflictcli.articles import Article
+    from conflictcli.engine.records import Explanation, Node
     from conflictcli.records import Member, Places, Source, Stories
 
 JSON_SCHEMA_VERSION = 1
@@ -39,7 +39,8 @@ def plain(record: Any) -> dict[str, Any]:
 
 def _value(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _SHAPED.get(type(value), plain)(value)
+        kind = type(value)
+        return _SHAPED.get(f"{kind.__module__}.{kind.__qualname__}", plain)(value)
     if isinstance(value, (list, tuple)):
         return [_value(v) for v in value]
     if isinstance(value, dict):
@@ -211,11 +212,12 @@ def check(report: CheckReport) -> dict[str, Any]:
 
 
 # the records that are not written whole, wherever they appear
-_SHAPED: dict[type, Callable[[Any], dict[str, Any]]] = {
-    Result: result,
-    SearchResult: search,
-    Node: node,
-    Timeline: timeline,
-    Count: count,
-    CheckReport: check,
+# (by the record's full name: the engine's records load only where a search runs)
+_SHAPED: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "conflictcli.records.Result": result,
+    "conflictcli.records.SearchResult": search,
+    "conflictcli.engine.records.Node": node,
+    "conflictcli.records.Timeline": timeline,
+    "conflictcli.records.Count": count,
+    "conflictcli.records.CheckReport": check,
 }

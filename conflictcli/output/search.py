@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from conflictcli.choices import Format
-from conflictcli.engine.records import Explanation, Node
 from conflictcli.output import console, data
 from conflictcli.output.console import (
     cell,
@@ -29,6 +28,8 @@ from conflictcli.records import Result, SearchResult, Watch
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from conflictcli.engine.records import Explanation, Node
 
 
 def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:
