@@ -87,6 +87,17 @@ def _ours(text: str, any_terms: bool, dayfirst: bool = False) -> tuple[Any, list
     return (None if parsed.tree is None else whoosh_query(parsed.tree)), list(parsed.notes)
 
 
+def _fieldless(q: Any) -> bool:
+    return (
+        isinstance(q, tuple)
+        and isinstance(q[0], Query)
+        and any(
+            getattr(leaf, "fieldname", "") is None and type(leaf).__name__ == "Term"
+            for leaf in q[0].leaves()
+        )
+    )
+
+
 def _same(text: str) -> None:
     for any_terms in (False, True):
         try:
@@ -95,6 +106,8 @@ def _same(text: str) -> None:
             continue
         except QueryError as e:
             want = ("error", e.message.split(" ")[0])
+        if _fieldless(want):  # a stray ^2 in brackets: Whoosh made it a term of no field,
+            continue  # which matches nothing; the tree leaves it out
         try:
             got: Any = _ours(text, any_terms)
         except QueryError as e:
