@@ -26,7 +26,6 @@ STEMMER.maxCacheSize = 100_000
 _TABLE = json.loads((Path(__file__).parent / "data" / "fold.json").read_text("utf-8"))
 # str.translate table; it maps no lower-case ASCII letter elsewhere
 FOLD: dict[int, str] = {int(k): v for k, v in _TABLE["fold"].items()}
-_FOLD = FOLD
 STOP_WORDS = frozenset(_TABLE["stop"])
 
 
@@ -123,7 +122,7 @@ def _lower(word: str) -> str:
 
 
 def _folded(words: list[str]) -> list[str]:
-    return [w if w.isascii() else w.translate(_FOLD) for w in words]
+    return [w if w.isascii() else w.translate(FOLD) for w in words]
 
 
 Scanned = tuple[list[str], dict[int, str]]
