@@ -20,28 +20,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conflictcli import counting, holdings, searching, watching
-from conflictcli.articles import Article
 from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError
 from conflictcli.filters import Filters
 from conflictcli.keys import data_home, linked, open_lock
-from conflictcli.records import (
-    Count,
-    Member,
-    Places,
-    Result,
-    SearchResult,
-    Source,
-    Stats,
-    Stories,
-    Timeline,
-    Watch,
-)
 from conflictcli.store import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # each command loads the family of its answer (and of its records)
+    from conflictcli.articles import Article
     from conflictcli.query import SearchRequest
+    from conflictcli.records import (
+        Count,
+        Member,
+        Places,
+        Result,
+        SearchResult,
+        Source,
+        Stats,
+        Stories,
+        Timeline,
+        Watch,
+    )
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
     from conflictcli.engine.base import Engine
@@ -219,13 +218,18 @@ class Archive:
     def close(self) -> None:
         self.store.close()
 
-    # -- what the commands ask: each answered by the module of its family --------------
+    # -- what the commands ask: each answered by the module of its family, loaded by the
+    # command that asks (stats and show load neither the counting nor the searching) --
     def search(self, req: SearchRequest, snippets: bool = True) -> SearchResult:
         """The page of results the request asks for (without `snippets`, no text is read)."""
+        from conflictcli import searching
+
         return searching.search(self.engine, self.store, req, snippets)
 
     def explain(self, req: SearchRequest) -> Explanation:
         """How the engine reads a request, and how many articles it selects."""
+        from conflictcli import searching
+
         return searching.explain(self.engine, req)
 
     def export(
@@ -234,6 +238,8 @@ class Archive:
         """Every article the request selects (None: the whole archive, in the order it
         was added, the engine not loaded), each as its search result with its body:
         how many there are, and the rows, read as they are written."""
+        from conflictcli import searching
+
         if req is None:
             return self.store.article_count(), searching.every_article(self.store)
         return searching.export(self.engine, self.store, req, snippets, texts)
@@ -241,54 +247,80 @@ class Archive:
     def similar(self, ref: str, limit: int = 10) -> tuple[Article, SearchResult]:
         """The article `ref` names (as show resolves it), and the articles most like it
         that are not copies of its story."""
+        from conflictcli import searching
+
         a = self.resolve(ref)  # before the engine loads: a wrong name is told as such
         return a, searching.similar(self.engine, self.store, a, self.story(a), limit)
 
     def count(self, req: SearchRequest, by: str | None = None) -> Count:
         """How many articles the request selects, grouped `by` source, month, year or place."""
+        from conflictcli import counting
+
         return counting.count(self.engine, self.store, req, by)
 
     def timeline(self, reqs: list[SearchRequest], by: str | None = None) -> list[Timeline]:
         """Each request's articles counted per period, over one span for all."""
+        from conflictcli import counting
+
         return counting.timeline(self.engine, self.store, reqs, by)
 
     def places(self, req: SearchRequest, limit: int = 0) -> Places:
         """The places the articles of a request name most (`limit` 0: every one named)."""
+        from conflictcli import counting
+
         return counting.places(self.engine, req, limit)
 
     def watch_add(self, name: str, filters: Filters) -> None:
         """Save a search as a watch; what it finds today counts as shown."""
+        from conflictcli import watching
+
         req = filters.request()
         watching.check_name(name)  # the name and the dates before the engine loads
         watching.add(self.engine, self.store, name, filters, req)
 
     def watches(self) -> list[Watch]:
+        from conflictcli import watching
+
         return watching.watches(self.store)
 
     def watch_rm(self, name: str) -> None:
+        from conflictcli import watching
+
         watching.remove(self.store, name)
 
     def watch_run(self, watch: Watch, peek: bool) -> SearchResult:
         """The watch's matches that it has not shown yet; marked as shown unless `peek`."""
+        from conflictcli import watching
+
         req = Filters.from_stored(watch.filters).request()
         return watching.run(self.engine, self.store, watch, req, peek)
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix, file path, or path:ROW."""
+        from conflictcli import holdings
+
         return holdings.resolve(self.store, ref)
 
     def story(self, a: Article) -> list[Member]:
         """The other articles of the article's story, the first one first."""
+        from conflictcli import holdings
+
         return holdings.story(self.store, a)
 
     def stories(self, limit: int) -> Stories:
         """The largest stories (more than one article), each with its members."""
+        from conflictcli import holdings
+
         return holdings.stories(self.store, limit)
 
     def sources(self) -> list[Source]:
+        from conflictcli import holdings
+
         return holdings.sources(self.store)
 
     def stats(self) -> Stats:
+        from conflictcli import holdings
+
         return holdings.stats(self.store, self.folder)
 
 

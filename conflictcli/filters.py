@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Filters:
+    """What narrows a search, as the options give it (a watch stores it as typed)."""
+
     query: str = ""
     since: str | None = None  # as typed: read by query.build_request
     until: str | None = None

@@ -16,11 +16,8 @@ under a random name, are also what the archive's own lock and temporary files us
 from __future__ import annotations
 
 import errno
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -76,6 +73,8 @@ def key() -> bytes:
 
 
 def _make_key(path: Path) -> str:
+    import secrets
+
     text = secrets.token_hex(_KEY_BYTES)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,11 +129,16 @@ def read_small(path: Path, limit: int) -> bytes:
 
 def seal(body: dict[str, Any]) -> str:
     """The tag of a record under this user's key (HMAC-SHA256 of its canonical JSON)."""
+    import hashlib  # OpenSSL's hashes load where a seal is made, not for every command
+    import hmac
+
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return hmac.new(key(), canonical, hashlib.sha256).hexdigest()
 
 
 def sealed(body: dict[str, Any], tag: object) -> bool:
+    import hmac
+
     return isinstance(tag, str) and hmac.compare_digest(seal(body), tag)
 
 
@@ -169,6 +173,8 @@ def write_file(path: Path, write: Any) -> Any:
     (O_TMPFILE) given its name at the end; elsewhere a new file of a random name
     (exclusive, no link followed) beside it, renamed. A link at `path` is replaced,
     never written through. Returns what `write` returns."""
+
+    import secrets
 
     folder = path.parent
     tmp = folder / f".{path.name}.{secrets.token_hex(8)}.part"

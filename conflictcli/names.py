@@ -43,6 +43,8 @@ Key = tuple[str, ...]  # a spelling as the index terms a query looks for
 
 @dataclass(frozen=True)
 class Name:
+    """An entry of the gazetteer: its canonical name and the spellings that find it."""
+
     id: str
     kind: str
     name: str  # canonical
@@ -222,6 +224,8 @@ class Names(Protocol):
 
 @dataclass
 class Expanded:
+    """A query tree with its names expanded, and which names were matched."""
+
     tree: t.Part  # the query tree, names expanded
     matches: list[Match] = field(default_factory=list)  # one per name, in query order
 

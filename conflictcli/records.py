@@ -37,6 +37,8 @@ class Result:
 
 @dataclass
 class SearchResult:
+    """A page of results, with the total the query selects in the whole archive."""
+
     query: str
     total: int
     offset: int
@@ -49,6 +51,8 @@ class SearchResult:
 
 @dataclass
 class Stats:
+    """What the archive holds, as `stats` tells it."""
+
     articles: int
     first_date: str | None
     last_date: str | None
@@ -82,6 +86,8 @@ class Story:
 
 @dataclass
 class Stories:
+    """The largest stories of the archive, as `dupes` lists them."""
+
     stories: int  # stories of more than one article, in the whole archive
     articles: int  # the articles they hold
     threshold: float
@@ -90,6 +96,8 @@ class Stories:
 
 @dataclass
 class Source:
+    """One outlet and the articles it gave the archive."""
+
     source: str | None  # None: the articles that name no outlet
     articles: int
     first_date: str | None
@@ -98,6 +106,8 @@ class Source:
 
 @dataclass
 class Place:
+    """A place of the gazetteer, and how many of the selected articles name it."""
+
     place: str  # its canonical name in the gazetteer
     id: str
     kind: str  # place or region
@@ -106,6 +116,8 @@ class Place:
 
 @dataclass
 class Places:
+    """The places the selected articles name, the most named first."""
+
     query: str  # "" for every article
     total: int  # the articles the query and filters select
     places: list[Place]  # the most named first; none that no article names
@@ -114,12 +126,16 @@ class Places:
 
 @dataclass
 class Group:
+    """One line of a grouped count."""
+
     key: str | None  # None: the articles with no value (no source, no date)
     count: int
 
 
 @dataclass
 class Count:
+    """How many articles a request selects, grouped or not."""
+
     query: str
     count: int  # what search totals for the same request
     by: str | None = None
@@ -129,12 +145,16 @@ class Count:
 
 @dataclass
 class Bucket:
+    """One period of a timeline and its articles."""
+
     period: str
     count: int
 
 
 @dataclass
 class Timeline:
+    """A query's articles counted per period, peaks marked, the undated apart."""
+
     query: str
     by: str
     buckets: list[Bucket]  # every period of the span, empty ones as 0
@@ -147,6 +167,8 @@ class Timeline:
 
 @dataclass
 class Watch:
+    """A saved search, and when it last ran."""
+
     name: str
     query: str
     filters: dict[str, Any]  # as typed: query, since, until, sources, places, any, exact
@@ -156,6 +178,8 @@ class Watch:
 
 @dataclass
 class Problem:
+    """One kind of disagreement `check` found between the catalogue and the index."""
+
     kind: str  # not_indexed, not_in_catalogue, indexed_twice, dates_differ, ...
     count: int
     examples: list[str]  # the first ids or paths
@@ -166,6 +190,8 @@ class Problem:
 
 @dataclass
 class CheckReport:
+    """What `check` found (and repaired)."""
+
     location: str
     articles: int  # in the catalogue
     indexed: int  # live documents in the index (-1: it cannot be read)
@@ -183,12 +209,16 @@ class CheckReport:
 
 @dataclass
 class Skipped:
+    """A file or row an ingest passed over, and why."""
+
     path: str
     reason: str
 
 
 @dataclass
 class IngestSummary:
+    """What an ingest or reindex did."""
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflictcli.articles import content_id, derive_title, parse_article, read_date
+from conflictcli.articles import content_id
+from conflictcli.dates import read_date
+from conflictcli.readers.body import derive_title
+from conflictcli.readers.text import parse_article
 
 D = dt.date(2024, 3, 27)
 

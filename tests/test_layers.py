@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("conflictcli", "errors", "choices", "keys", "workers"),
     (
         "articles",
+        "dates",
         "readers",
         "analysis",
         "gazetteer",

@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conflictcli.articles import clean_body, read_date, split_header
+from conflictcli.dates import read_date
 from conflictcli.errors import QueryError
 from conflictcli.query import read_days, read_query
+from conflictcli.readers.body import clean_body
+from conflictcli.readers.text import split_header
 
 from conftest import Run, as_json
 

@@ -96,6 +96,8 @@ class Engine(Protocol):
 
 @dataclass(frozen=True)
 class Understood:
+    """A query as every engine starts from it: its tree, names expanded, and notes."""
+
     tree: t.Part
     reading: Reading
     notes: list[str]

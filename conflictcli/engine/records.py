@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Hit:
+    """One article an engine found: its id and score, with snippet and marks if asked."""
+
     id: str
     score: float | None
     partial: bool = False
@@ -26,6 +28,8 @@ class Hit:
 
 @dataclass
 class EngineResult:
+    """A page of hits, and how many articles the request selects in all."""
+
     total: int  # every article the query and the filters select, whatever the page
     hits: list[Hit]
     notes: list[str] = field(default_factory=list)  # how the query was read
@@ -48,6 +52,8 @@ class Node:
 
 @dataclass
 class Explanation:
+    """How the engine reads a request (`--explain`), and how many articles it selects."""
+
     tree: Node
     reading: Reading  # how the text was read: operators or words
     total: int

@@ -6,45 +6,104 @@ drawn with it (a table, a terminal), so JSON, CSV and piped messages never load 
 
 One module for each family of commands, on two shared ones: `console` (where and how
 to write: consoles, colour, messages, safe text, the JSON and CSV writers) and `data`
-(each record as JSON holds it). The commands call the functions named here.
+(each record as JSON holds it). The commands call the functions named here; each
+loads its family's module when first asked for (stats loads neither search nor ingest).
 """
 
-from conflictcli.output.analyst import count, places, sources, stats, stories, timelines
-from conflictcli.output.article import SHOW_SIMILAR, article
-from conflictcli.output.console import (
-    BAR_ROOM_PIPED,
-    MARK,
-    WIDE,
-    colored_pipe,
-    emit,
-    error,
-    marked,
-    note,
-    safe,
-    say,
-    stderr,
-    stdout,
-    stdout_is_terminal,
-    use_color,
-    warning,
-)
-from conflictcli.output.data import (
-    EXPORT_FIELDS,
-    JSON_SCHEMA_VERSION,
-    PLACE_FIELDS,
-    RESULT_FIELDS,
-    SEARCH_FIELDS,
-)
-from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary
-from conflictcli.output.search import (
-    batch,
-    explanation,
-    export,
-    search_results,
-    similar,
-    watch_runs,
-    watches,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are; at run time each loads with its module
+    from conflictcli.output.analyst import count, places, sources, stats, stories, timelines
+    from conflictcli.output.article import SHOW_SIMILAR, article
+    from conflictcli.output.console import (
+        BAR_ROOM_PIPED,
+        MARK,
+        WIDE,
+        colored_pipe,
+        emit,
+        error,
+        marked,
+        note,
+        safe,
+        say,
+        stderr,
+        stdout,
+        stdout_is_terminal,
+        use_color,
+        warning,
+    )
+    from conflictcli.output.data import (
+        EXPORT_FIELDS,
+        JSON_SCHEMA_VERSION,
+        PLACE_FIELDS,
+        RESULT_FIELDS,
+        SEARCH_FIELDS,
+    )
+    from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary
+    from conflictcli.output.search import (
+        batch,
+        explanation,
+        export,
+        search_results,
+        similar,
+        watch_runs,
+        watches,
+    )
+
+# each name, and the module that holds it
+_HOME = {
+    "BAR_ROOM_PIPED": "console",
+    "EXPORT_FIELDS": "data",
+    "IngestProgress": "ingest",
+    "JSON_SCHEMA_VERSION": "data",
+    "MARK": "console",
+    "PLACE_FIELDS": "data",
+    "RESULT_FIELDS": "data",
+    "SEARCH_FIELDS": "data",
+    "SHOW_SIMILAR": "article",
+    "WIDE": "console",
+    "article": "article",
+    "batch": "search",
+    "check_report": "ingest",
+    "colored_pipe": "console",
+    "count": "analyst",
+    "emit": "console",
+    "error": "console",
+    "explanation": "search",
+    "export": "search",
+    "ingest_summary": "ingest",
+    "marked": "console",
+    "note": "console",
+    "places": "analyst",
+    "safe": "console",
+    "say": "console",
+    "search_results": "search",
+    "similar": "search",
+    "sources": "analyst",
+    "stats": "analyst",
+    "stderr": "console",
+    "stdout": "console",
+    "stdout_is_terminal": "console",
+    "stories": "analyst",
+    "timelines": "analyst",
+    "use_color": "console",
+    "warning": "console",
+    "watch_runs": "search",
+    "watches": "search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BAR_ROOM_PIPED",

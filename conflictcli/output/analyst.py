@@ -21,10 +21,11 @@ from conflictcli.output.console import (
     stdout,
 )
 from conflictcli.output.data import PLACE_FIELDS
-from conflictcli.records import Count, Places, Source, Stats, Stories, Timeline
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from conflictcli.records import Count, Places, Source, Stats, Stories, Timeline
 
 
 # -- count and timeline -----------------------------------------------------------

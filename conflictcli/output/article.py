@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from conflictcli.choices import Format
 from conflictcli.output import console, data
 from conflictcli.output.console import MARK_SGR, colored_pipe, emit, emit_json, marked, safe
-from conflictcli.records import Member
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.articles import Article
+    from conflictcli.records import Member
 
 SHOW_SIMILAR = 10  # the other articles of a story that `show` lists
 

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 from conflictcli.choices import Color
-from conflictcli.errors import ConflictError
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
+
+    from conflictcli.errors import ConflictError
 
 MARK = "bold black on yellow"
 WIDE = 100_000  # a pipe or a file has no width: nothing is cut or wrapped

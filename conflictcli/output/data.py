@@ -15,12 +15,20 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from conflictcli.records import CheckReport, Count, Result, SearchResult, Timeline
-
 if TYPE_CHECKING:
     from conflictcli.articles import Article
     from conflictcli.engine.records import Explanation, Node
-    from conflictcli.records import Member, Places, Source, Stories
+    from conflictcli.records import (
+        CheckReport,
+        Count,
+        Member,
+        Places,
+        Result,
+        SearchResult,
+        Source,
+        Stories,
+        Timeline,
+    )
 
 JSON_SCHEMA_VERSION = 1
 RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"]

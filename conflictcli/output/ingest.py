@@ -4,13 +4,15 @@ ingest, reindex and export, what an ingest did, and what check found."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conflictcli.choices import Format
 from conflictcli.errors import ConflictError
 from conflictcli.output import data
 from conflictcli.output.console import emit, emit_json, error, safe, say, stderr
-from conflictcli.records import CheckReport, IngestSummary
+
+if TYPE_CHECKING:
+    from conflictcli.records import CheckReport, IngestSummary
 
 WARNINGS_SHOWN = 20  # an ingest's warnings listed; --json gives them all
 

@@ -23,13 +23,12 @@ from conflictcli.output.console import (
     safe,
 )
 from conflictcli.output.data import JSON_SCHEMA_VERSION, RESULT_FIELDS
-from conflictcli.output.ingest import IngestProgress
-from conflictcli.records import Result, SearchResult, Watch
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.engine.records import Explanation, Node
+    from conflictcli.records import Result, SearchResult, Watch
 
 
 def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:
@@ -335,6 +334,8 @@ def export(
     if writer is not None:
         writer.writerow(fields)
     n = 0
+    from conflictcli.output.ingest import IngestProgress  # export's own bar
+
     with IngestProgress(True, "exporting") as bar:
         bar.start(total)
         for r, body in rows:

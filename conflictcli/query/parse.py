@@ -29,6 +29,8 @@ _QUOTED_DATE = re.compile(r'(date:[<>]?=?)"([^"]*)"', re.IGNORECASE)
 
 @dataclass
 class _Node:
+    """One piece of the query's syntax, before it becomes part of the tree."""
+
     kind: str  # word, phrase, wild, prefix, fuzzy, range, every, field, boost, fuzziness,
     #            rel, op, ws, open, close, group
     text: str = ""
@@ -339,6 +341,8 @@ def _operators(g: _Node) -> None:
 # -- syntax nodes -> the tree ----------------------------------------------------------
 @dataclass
 class _Context:
+    """What turning syntax into the tree needs to know: operators, date order, notes."""
+
     any_terms: bool
     dayfirst: bool
     notes: list[str]
@@ -433,6 +437,8 @@ def _one_text(name: str, text: str) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
+    """A query text read into its tree, with the notes on how dates were read."""
+
     tree: t.Part | None  # None: nothing to search for (only stop words, say)
     notes: tuple[str, ...]  # how dates were read
 

@@ -28,6 +28,8 @@ class Reading:
 
 @dataclass
 class _Item:
+    """A word, phrase, range or bracket of the query text, where it stands."""
+
     kind: str  # word, phrase, range, open, close
     text: str
     start: int

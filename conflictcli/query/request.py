@@ -17,6 +17,8 @@ from conflictcli.errors import QueryError
 
 @dataclass(frozen=True)
 class SearchRequest:
+    """One search as every engine receives it: the query, its filters, the page."""
+
     text: str
     any_terms: bool = False
     since: dt.date | None = None

@@ -20,6 +20,8 @@ TEXT_FIELDS = ("title", "body")  # the words of an article: where a plain word l
 
 @dataclass(frozen=True)
 class Term:
+    """One word of one field, as indexed."""
+
     field: str
     text: str  # as indexed: lower case, accents folded, stemmed in the text fields
     boost: float = 1.0
@@ -27,6 +29,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words of one field standing together, in order."""
+
     field: str
     words: tuple[str, ...]
     slop: int = 1  # how far apart the words may stand (1: side by side, in order)
@@ -90,18 +94,24 @@ class Every:
 
 @dataclass(frozen=True)
 class All:
+    """Every part matches (AND)."""
+
     parts: tuple[Part, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class Any:
+    """At least one part matches (OR)."""
+
     parts: tuple[Part, ...]
     boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class Not:
+    """The part does not match (used within All)."""
+
     part: Part
     boost: float = 1.0
 

@@ -60,6 +60,8 @@ class Ignored:
 
 @dataclass
 class Found:
+    """The files a walk of the given paths found to read, and what it passed over."""
+
     files: list[str]  # to read: absolute, sorted, each once
     ignored: list[Ignored]  # passed over, counted by kind
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why), one by one

@@ -8,15 +8,9 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from conflictcli.articles import (
-    MAX_ARTICLE_CHARS,
-    Article,
-    clean_body,
-    content_id,
-    day_of,
-    derive_title,
-    domain_of,
-)
+from conflictcli.articles import MAX_ARTICLE_CHARS, Article, content_id, domain_of
+from conflictcli.dates import day_of
+from conflictcli.readers.body import clean_body, derive_title
 
 
 class SkipFile(Exception):

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conflictcli.articles import YEARS, in_years
+from conflictcli.dates import YEARS, in_years
 from conflictcli.readers.base import JsonLines, Unread, as_text
 
 SIDECAR_NAME = "metadata.jsonl"

@@ -13,7 +13,8 @@ import sqlite3
 import warnings
 from typing import NamedTuple
 
-from conflictcli.articles import FIRST_YEAR, LAST_YEAR, MAX_ARTICLE_CHARS
+from conflictcli.articles import MAX_ARTICLE_CHARS
+from conflictcli.dates import FIRST_YEAR, LAST_YEAR
 from conflictcli.errors import DataError
 
 MAX_TEXT_CHARS = MAX_ARTICLE_CHARS  # no article holds more text
@@ -24,7 +25,7 @@ MAX_VALUE_BYTES = 2 * MAX_TEXT_BYTES
 MAX_PATH_CHARS = 65_536  # a file's path (a link or a file record)
 HEX16 = re.compile(r"[0-9a-f]{16}").fullmatch  # an article's id (articles.content_id)
 MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])").fullmatch
-# A date outside the years an article may be dated in (articles.FIRST_YEAR..LAST_YEAR:
+# A date outside the years an article may be dated in (dates.FIRST_YEAR..LAST_YEAR:
 # ingest leaves such an article undated) is damage: stats would list every month between
 # 0001 and 9999.
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, NamedTuple
 
-from conflictcli.articles import derive_title
 from conflictcli.store.article_rows import Articles
 from conflictcli.store.connection import limit_values, now_iso, reading, writing
 from conflictcli.store.damage import (
@@ -216,6 +215,8 @@ class Mend(Articles, PlaceNames):
         if "cluster" in got:
             fixed["cluster"] = cluster if cluster is None or is_id(cluster) else None
         if fixed["title"] is None:  # a title that cannot be read, made from the text
+            from conflictcli.readers.body import derive_title  # loaded to mend a title only
+
             fixed["title"], fixed["title_derived"] = derive_title(text), 1
         sets = ", ".join(f"{c} = ?" for c in fixed)
         self.conn.execute(f"UPDATE articles SET {sets} WHERE rowid = ?", (*fixed.values(), rowid))

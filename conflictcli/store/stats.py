@@ -8,7 +8,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from conflictcli.articles import FIRST_YEAR, LAST_YEAR, outlet_key
+from conflictcli.articles import outlet_key
+from conflictcli.dates import FIRST_YEAR, LAST_YEAR
 from conflictcli.store.connection import Connection, id_groups, reading
 from conflictcli.store.damage import (
     MAX_TEXT_CHARS,

@@ -45,13 +45,12 @@ from conflictcli.engine.whoosh.results import (
 )
 from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.engine.whoosh.translate import whoosh_query
-from conflictcli.engine.whoosh.writer import IndexWriter
 from conflictcli.errors import ArchiveBusy, DataError, QueryError
 from conflictcli.query import Reading, SearchRequest, Sort
 from conflictcli.query import tree as t
 
 if TYPE_CHECKING:
-    pass
+    from conflictcli.engine.whoosh.writer import IndexWriter
 
 
 MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand for
@@ -59,6 +58,8 @@ MAX_EXPANSION = 1_000  # words of the index a wildcard or fuzzy term may stand f
 
 @dataclass
 class _Parsed:
+    """A request read: the Whoosh query and the tree it was made from."""
+
     query: Query
     tree: t.Part
     reading: Reading
@@ -195,6 +196,8 @@ class WhooshEngine:
         whole batch; Whoosh's writer (its buffers, a new segment, a merge) is made only
         when the batch changes something. (An index built anew starts from
         WhooshEngine.create.)"""
+        from conflictcli.engine.whoosh.writer import IndexWriter  # loaded to write only
+
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
             raise ArchiveBusy()

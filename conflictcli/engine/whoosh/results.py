@@ -22,8 +22,8 @@ from conflictcli.articles import outlet_key
 from conflictcli.engine.records import Hit
 from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, evaluate
 from conflictcli.engine.whoosh.fast.upstream import column_values
+from conflictcli.engine.whoosh.schema import NO_KEY
 from conflictcli.engine.whoosh.translate import whoosh_query
-from conflictcli.engine.whoosh.writer import NO_KEY
 from conflictcli.query import SearchRequest, Sort
 
 

@@ -40,3 +40,4 @@ def _schema(date_field: DATETIME) -> Schema:
 
 
 SCHEMA = _schema(DATETIME(sortable=True))
+NO_KEY = -(1 << 63)  # `key` of an id that is not 16 hex digits: read its stored field

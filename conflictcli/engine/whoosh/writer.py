@@ -15,6 +15,7 @@ from conflictcli.analysis import Scanned
 from conflictcli.articles import Article, outlet_key
 from conflictcli.engine.whoosh.fast.batch import Batch, InBatch
 from conflictcli.engine.whoosh.loading import fast_paths
+from conflictcli.engine.whoosh.schema import NO_KEY
 
 if TYPE_CHECKING:
     from conflictcli.engine.whoosh.fast.segment import Mapper
@@ -171,9 +172,6 @@ def story_number(cluster: str) -> int:
         pass
     digest = hashlib.blake2b(cluster.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-NO_KEY = -(1 << 63)  # id_number of an id that is not 16 hex digits: read its stored field
 
 
 def id_number(article_id: str) -> int:

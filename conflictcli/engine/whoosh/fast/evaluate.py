@@ -55,6 +55,8 @@ class _Node:
 
 @dataclass
 class _Segment:
+    """One segment of the index, as the evaluation walks it."""
+
     searcher: Any  # Whoosh's searcher of this segment
     offset: int  # its first document's number in the whole index
     root: _Node
