@@ -29,18 +29,9 @@ from conflictcli.store import Store
 if TYPE_CHECKING:  # each command loads the family of its answer (and of its records)
     from conflictcli.articles import Article
     from conflictcli.query import SearchRequest
-    from conflictcli.records import (
-        Count,
-        Member,
-        Places,
-        Result,
-        SearchResult,
-        Source,
-        Stats,
-        Stories,
-        Timeline,
-        Watch,
-    )
+    from conflictcli.records.counts import Count, Places, Timeline
+    from conflictcli.records.holdings import Member, Source, Stats, Stories
+    from conflictcli.records.search import Result, SearchResult, Watch
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
     from conflictcli.engine.base import Engine

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from conflictcli.archive import CATALOGUE, INDEX_LAYOUT, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
-from conflictcli.records import CheckReport, Problem
+from conflictcli.records.upkeep import CheckReport, Problem
 from conflictcli.store import (
     REPAIRS,
     SCHEMA_VERSION,

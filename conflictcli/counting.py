@@ -9,7 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from conflictcli.articles import outlet_key
-from conflictcli.records import Bucket, Count, Group, Place, Places, Timeline
+from conflictcli.records.counts import Bucket, Count, Group, Place, Places, Timeline
 from conflictcli.store import Store
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from conflictcli.articles import Article
 from conflictcli.readers import Sidecars, SkipFile
 from conflictcli.readers import stream as stream_rows
 from conflictcli.reading import Analysed, FileRead, Workers, analysed_batches, bounded
-from conflictcli.records import IngestSummary, Skipped
+from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store
 from conflictcli.stories import Stories, bands
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conflictcli.articles import Article
 from conflictcli.errors import NotFound
-from conflictcli.records import Member, Source, Stats, Stories, Story
+from conflictcli.records.holdings import Member, Source, Stats, Stories, Story
 from conflictcli.store import Store
 
 MIN_PREFIX = 4  # characters of an id that name an article

@@ -41,7 +41,7 @@ from conflictcli.reading import (
     index_batch,
     reads,
 )
-from conflictcli.records import IngestSummary, Skipped
+from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store, now_iso
 from conflictcli.stories import Stories
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
 from conflictcli.articles import Article
-from conflictcli.records import Result
+from conflictcli.records.search import Result
 from conflictcli.store import Store
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from conflictcli.articles import Article
 from conflictcli.pages import (
     ROWS_PER_READ,
     TEXTS_PER_READ,
@@ -19,11 +18,13 @@ from conflictcli.pages import (
     results_of,
     rows_of,
 )
-from conflictcli.records import Member, Result, SearchResult
-from conflictcli.store import Store
+from conflictcli.records.search import Result, SearchResult
 
 if TYPE_CHECKING:
+    from conflictcli.articles import Article
     from conflictcli.query import SearchRequest
+    from conflictcli.records.holdings import Member
+    from conflictcli.store import Store
 
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine

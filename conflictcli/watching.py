@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from conflictcli.errors import NotFound, UsageError
 from conflictcli.filters import Filters
 from conflictcli.pages import results_of
-from conflictcli.records import SearchResult, Watch
+from conflictcli.records.search import SearchResult, Watch
 from conflictcli.store import Store
 
 if TYPE_CHECKING:

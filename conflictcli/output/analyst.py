@@ -25,7 +25,8 @@ from conflictcli.output.data import PLACE_FIELDS
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from conflictcli.records import Count, Places, Source, Stats, Stories, Timeline
+    from conflictcli.records.counts import Count, Places, Timeline
+    from conflictcli.records.holdings import Source, Stats, Stories
 
 
 # -- count and timeline -----------------------------------------------------------

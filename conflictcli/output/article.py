@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.articles import Article
-    from conflictcli.records import Member
+    from conflictcli.records.holdings import Member
 
 SHOW_SIMILAR = 10  # the other articles of a story that `show` lists
 

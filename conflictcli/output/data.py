@@ -18,17 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from conflictcli.articles import Article
     from conflictcli.engine.records import Explanation, Node
-    from conflictcli.records import (
-        CheckReport,
-        Count,
-        Member,
-        Places,
-        Result,
-        SearchResult,
-        Source,
-        Stories,
-        Timeline,
-    )
+    from conflictcli.records.counts import Count, Places, Timeline
+    from conflictcli.records.holdings import Member, Source, Stories
+    from conflictcli.records.search import Result, SearchResult
+    from conflictcli.records.upkeep import CheckReport
 
 JSON_SCHEMA_VERSION = 1
 RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"]
@@ -222,10 +215,10 @@ def check(report: CheckReport) -> dict[str, Any]:
 # the records that are not written whole, wherever they appear
 # (by the record's full name: the engine's records load only where a search runs)
 _SHAPED: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "conflictcli.records.Result": result,
-    "conflictcli.records.SearchResult": search,
+    "conflictcli.records.search.Result": result,
+    "conflictcli.records.search.SearchResult": search,
     "conflictcli.engine.records.Node": node,
-    "conflictcli.records.Timeline": timeline,
-    "conflictcli.records.Count": count,
-    "conflictcli.records.CheckReport": check,
+    "conflictcli.records.counts.Timeline": timeline,
+    "conflictcli.records.counts.Count": count,
+    "conflictcli.records.upkeep.CheckReport": check,
 }

@@ -12,7 +12,7 @@ from conflictcli.output import data
 from conflictcli.output.console import emit, emit_json, error, safe, say, stderr
 
 if TYPE_CHECKING:
-    from conflictcli.records import CheckReport, IngestSummary
+    from conflictcli.records.upkeep import CheckReport, IngestSummary
 
 WARNINGS_SHOWN = 20  # an ingest's warnings listed; --json gives them all
 

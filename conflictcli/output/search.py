@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.engine.records import Explanation, Node
-    from conflictcli.records import Result, SearchResult, Watch
+    from conflictcli.records.search import Result, SearchResult, Watch
 
 
 def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:

@@ -1,0 +1,50 @@
+"""What a search gives back (search, export, similar, watch run), and a saved search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Result:
+    """One search result, as every output format shows it."""
+
+    id: str
+    date: str | None
+    title: str
+    source: str | None
+    url: str | None
+    path: str | None
+    score: float | None
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    title_highlights: list[tuple[int, int]] = field(default_factory=list)
+    partial: bool = False
+    cluster: str | None = None  # its story: the id of the story's first article
+    similar: int | None = None  # collapsed: the other matches of its story, left out
+
+
+@dataclass
+class SearchResult:
+    """A page of results, with the total the query selects in the whole archive."""
+
+    query: str
+    total: int
+    offset: int
+    limit: int
+    took_ms: float
+    results: list[Result]
+    notes: list[str] = field(default_factory=list)  # how the query and dates were read
+    collapsed: bool = False  # one result per story
+
+
+@dataclass
+class Watch:
+    """A saved search, and when it last ran."""
+
+    name: str
+    query: str
+    filters: dict[str, Any]  # as typed: query, since, until, sources, places, any, exact
+    created: str
+    last_run: str | None
