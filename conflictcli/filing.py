@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conflictcli.articles import Article
 from conflictcli.readers import Sidecars, SkipFile
@@ -18,6 +18,7 @@ from conflictcli.readers import stream as stream_rows
 from conflictcli.reading import Analysed, FileRead, Workers, analysed_batches, bounded
 from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store
+from conflictcli.store.metadata import REVISABLE
 from conflictcli.stories import Stories, bands
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class Filing:
     progress: Progress
     pool: Workers  # the ingest's worker processes, which analyse a large file's rows
     checkpoint: Callable[[], None]  # commits both, when a checkpoint is due
+    revised: set[str] = field(default_factory=set)  # articles whose metadata changed
 
     def file(self, got: FileRead, known: FileRecord | None) -> None:
         """What was read of one file, read whole, into the catalogue and the index,
@@ -79,20 +81,26 @@ class Filing:
             summary.skipped.append(Skipped(got.name, got.skip))
             return
         record = FileRecord(got.name, got.sha, got.size, got.mtime)
-        if got.sha == known_sha:
+        old_ids = store.article_ids_of(got.name) if known_sha else []
+        if got.sha == known_sha:  # its articles are parsed only when mapped anew (--map)
+            for n, a in enumerate(got.articles):
+                if a.id in old_ids:
+                    self.revise(a, got.analysed[n] if got.analysed else None)
             summary.unchanged += 1
             store.touch_file(record)
             return
-        old_ids = store.article_ids_of(got.name) if known_sha else []
         for n, a in enumerate(got.articles):
             where = f"{got.name}:{a.row}" if a.row else got.name
             summary.warnings += [f"{where}: {w}" for w in a.warnings]
             if store.has_article(a.id):
                 summary.duplicates += a.id not in old_ids
+                if a.id in old_ids:
+                    self.revise(a, got.analysed[n] if got.analysed else None)
                 continue
             a.cluster = self.stories.story_of(a.id, a.body, got.bands[n] if got.bands else None)
             store.put_article(a, got.packed[n] if got.packed else None)
             self.writer.add(a, got.analysed[n] if got.analysed else None)
+            summary.articles_added += 1
         store.put_file(record, [(a.row, a.id) for a in got.articles])
         self.drop([i for i in old_ids if not store.paths(i)])
         if known_sha:
@@ -136,6 +144,8 @@ class Filing:
         for a in articles:
             if self.store.has_article(a.id):
                 self.summary.duplicates += a.id not in rows.old_ids
+                if a.id in rows.old_ids:
+                    self.revise(a, None)
                 self.store.add_links(rows.name, [(a.row, a.id)])
                 rows.last, rows.read = a.row, rows.read + 1
                 continue
@@ -152,6 +162,7 @@ class Filing:
             a.cluster = self.stories.story_of(a.id, a.body, keys)
             self.store.put_article(a, packed)
             self.writer.add(a, analysed)
+            self.summary.articles_added += 1
         self.store.add_links(rows.name, [(a.row, a.id) for a, _, _, _ in batch])
         rows.read += len(batch)
 
@@ -192,3 +203,25 @@ class Filing:
         for i in ids:
             self.writer.delete(i)
         self.store.drop_articles(ids, bands)
+        self.summary.articles_removed += len(ids)
+
+    def revise(self, a: Article, analysed: Any) -> None:
+        """An article its file held before, given again: the metadata the source gives
+        now (a new --map, a title line added) replaces what the archive holds where it
+        differs; what it no longer gives is kept. The text is the same (the id says so):
+        its story and its place in the catalogue stay, the index gets it anew."""
+        held = self.store.metadata([a.id]).get(a.id)
+        if held is None or a.id in self.revised:
+            return
+        changes: dict[str, object] = {
+            k: v for k in REVISABLE if (v := getattr(a, k)) and v != held[k] and k != "title"
+        }
+        if not a.title_derived and a.title and (a.title != held["title"] or held["title_derived"]):
+            changes.update(title=a.title, title_derived=0)
+        if not changes:
+            return
+        self.revised.add(a.id)
+        self.store.revise(a.id, changes)
+        self.writer.delete(a.id)
+        self.writer.add(self.store.articles([a.id])[a.id], analysed)
+        self.summary.articles_updated += 1

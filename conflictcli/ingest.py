@@ -64,13 +64,15 @@ def ingest(
     rebuild: bool = False,
     columns: dict[str, str] | None = None,
     wait: float = WAIT_S,
+    dayfirst: bool = False,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
     time are unchanged is not read at all, unless `rehash`. `rebuild` builds the
     search index again from the catalogue first (an ingest does it anyway when the
     index was built by an older version). Another ingest writing to the archive is
-    waited for, up to `wait` seconds (ArchiveBusy after that)."""
+    waited for, up to `wait` seconds (ArchiveBusy after that). `dayfirst`: numeric dates
+    that read either way (05.11.2024) are day first in every file (dates.settle)."""
     t0 = time.perf_counter()
     found = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
@@ -79,7 +81,7 @@ def ingest(
     made = None if Archive.exists(location) else _first_missing(location)
     archive = Archive.open(location, create=True)
     try:
-        asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns))
+        asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns, dayfirst))
         with archive.writing(wait):
             summary = _ingest(archive, asked, progress or NoProgress())
     finally:
@@ -146,6 +148,12 @@ class _Asked:
     rebuild: bool = False  # build the index again from the catalogue first
     sidecars: Sidecars = field(default_factory=Sidecars)
 
+    @property
+    def remap(self) -> bool:
+        """Columns named (--map): every file is read and parsed again, even one whose
+        content is as recorded, and what it now gives revises the articles it holds."""
+        return bool(self.sidecars.columns)
+
 
 def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummary:
     t0 = time.perf_counter()
@@ -160,7 +168,7 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
     if not (todo or large or asked.prune or why):  # nothing to index: no engine loads
         with store.batch(wait=False):
             store.upgrade()
-            _finish(summary, store, started, t0)
+            _finish(summary, store, started, t0, held)
         store.commit()
         return summary
     why = why or (_why_lost(archive) if held else None)
@@ -184,7 +192,8 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
         filing = Filing(
             store, writer, summary, Stories(store), asked.sidecars, progress, pool, checkpoint.due
         )
-        for got in reads(todo, asked.sidecars, store.dictionary, pool):
+        again = [(name, None) for name, _ in todo] if asked.remap else todo
+        for got in reads(again, asked.sidecars, store.dictionary, pool):
             filing.file(got, known.get(got.name))
             progress.advance()
             checkpoint.due()
@@ -195,7 +204,7 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
         if asked.prune:
             filing.prune(asked.roots, known)
         _store_names(store)
-        _finish(summary, store, started, t0)
+        _finish(summary, store, started, t0, held)
     archive.synced()
     store.commit()
     return summary
@@ -236,7 +245,7 @@ def _to_read(
     a file unchanged since it was read is counted, not read."""
     todo, large = [], []
     for name in asked.files:
-        if _unchanged(name, known.get(name), asked.rehash):
+        if _unchanged(name, known.get(name), asked.rehash or asked.remap):
             summary.unchanged += 1
             progress.advance()
         elif streams(name):
@@ -360,8 +369,10 @@ def _store_names(store: Store) -> None:
         store.put_names(signature, keys, entries)
 
 
-def _finish(summary: IngestSummary, store: Store, started: str, t0: float) -> None:
+def _finish(summary: IngestSummary, store: Store, started: str, t0: float, held: int) -> None:
+    """The run's last counts (`held`: the articles before it), recorded in the catalogue."""
     summary.articles = store.article_count()
+    summary.articles_unchanged = max(0, held - summary.articles_removed - summary.articles_updated)
     summary.took_s = round(time.perf_counter() - t0, 3)
     store.record_run(started, _run_record(summary))
     store.set_index_layout(INDEX_LAYOUT)
@@ -373,6 +384,9 @@ def _run_record(s: IngestSummary) -> dict[str, object]:
         "updated": s.updated,
         "unchanged": s.unchanged,
         "removed": s.removed,
+        "articles_added": s.articles_added,
+        "articles_updated": s.articles_updated,
+        "articles_removed": s.articles_removed,
         "skipped": len(s.skipped),
         "warnings": len(s.warnings),
         "took_s": s.took_s,

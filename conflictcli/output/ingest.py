@@ -94,10 +94,14 @@ def ingest_summary(s: IngestSummary, fmt: Format, quiet: bool = False) -> None:
 
 
 def _summary_line(s: IngestSummary) -> str:
+    """`articles: 5 added, 0 updated, 0 removed, 12 unchanged — 17 in the archive; files:
+    added 1, …`: the articles first, the files they came in after."""
     line = (
-        f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, "
-        f"removed {s.removed}, skipped {len(s.skipped)} in {s.took_s:.1f} s"
-        f" — {s.articles} articles in the archive"
+        f"articles: {s.articles_added:,} added, {s.articles_updated:,} updated, "
+        f"{s.articles_removed:,} removed, {s.articles_unchanged:,} unchanged — "
+        f"{s.articles:,} in the archive; files: added {s.added}, updated {s.updated}, "
+        f"unchanged {s.unchanged}, removed {s.removed}, skipped {len(s.skipped)} "
+        f"in {s.took_s:.1f} s"
     )
     if s.duplicates:
         texts = "1 text read was" if s.duplicates == 1 else f"{s.duplicates} texts read were"

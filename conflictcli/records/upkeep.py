@@ -51,7 +51,8 @@ class Skipped:
 
 @dataclass
 class IngestSummary:
-    """What an ingest or reindex did."""
+    """What an ingest or reindex did: added, updated, unchanged and removed count files;
+    the articles_ counts count articles."""
 
     added: int = 0
     updated: int = 0
@@ -64,6 +65,10 @@ class IngestSummary:
     articles: int = 0  # articles in the archive after the run
     ignored: list[Ignored] = field(default_factory=list)  # passed over in folders
     reindexed: int = 0  # articles indexed again from the catalogue (a rebuilt index)
+    articles_added: int = 0  # new to the archive
+    articles_updated: int = 0  # held before, their metadata given anew and different
+    articles_removed: int = 0  # no file holds them any more
+    articles_unchanged: int = 0  # held before the run, and left as they were
 
     @property
     def nothing_read(self) -> bool:

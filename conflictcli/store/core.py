@@ -8,10 +8,11 @@ from pathlib import Path
 from conflictcli.store.clusters import Clusters
 from conflictcli.store.damage import sql_error
 from conflictcli.store.mend import Mend
+from conflictcli.store.metadata import Metadata
 from conflictcli.store.watches import Watches
 
 
-class Store(Clusters, Mend, Watches):
+class Store(Clusters, Mend, Metadata, Watches):
     """The catalogue at `path`, opened read-only unless `write` (or it is new): the
     first write transaction (`begin`) opens it for writing. A catalogue whose tables
     are not conflict's is a Damaged error at once, unless not `strict` (`check`, which
