@@ -5,7 +5,8 @@ stories, --within) reads words this way, so they agree on what a word is.
 The work runs in a few passes in C: one regular expression over the text,
 `str.translate` for words outside ASCII, and PyStemmer's Porter stemmer over the whole
 list of words. The folding table and the stop words are data (data/fold.json, made by
-tools/fold_table.py from the table the index has always used).
+tools/fold_table.py from the table the index has always used, and U+02BC dropped: an
+apostrophe inside a Cyrillic word, join_apostrophes()).
 """
 
 from __future__ import annotations
@@ -65,6 +66,25 @@ def cyrillic_prefixes(key: str) -> list[str]:
     if first < 0:
         return [key]
     return [key[:first] + "е", key[:first] + "ё"]
+
+
+# An apostrophe inside a Cyrillic word (Ukrainian, Belarusian: Куп'янськ, Мар'їнка) is a
+# letter of it, in whichever character a text writes it ('’‘ʼ, a prime, a backtick, an
+# acute): join_apostrophes() writes it U+02BC, which the regular expressions read as a
+# letter (one token, every offset where it was) and folding drops (fold.json), so
+# Куп'янськ, Куп’янськ, Купʼянськ and Купянськ are one word. Between Latin letters an
+# apostrophe parts words as it always has (Russia's, don't).
+APOSTROPHES = "'\u2019\u2018\u02bc\u02b9`\u00b4"
+_CYRILLIC_LETTER = "\u0400-\u0481\u048a-\u04ff"
+_IN_CYRILLIC_WORD = re.compile(
+    f"[{APOSTROPHES}](?<=[{_CYRILLIC_LETTER}].)(?=[{_CYRILLIC_LETTER}])"
+)  # the apostrophe first: the regular expression engine jumps from one to the next
+
+
+def join_apostrophes(text: str) -> str:
+    """`text` with each apostrophe between two Cyrillic letters written U+02BC: as long
+    as `text`, character for character."""
+    return text if text.isascii() else _IN_CYRILLIC_WORD.sub("\u02bc", text)
 
 
 def stem(words: list[str]) -> list[str]:
@@ -134,7 +154,7 @@ def scan(text: str) -> Scanned:
     indexes, and stories.py shingles (the words)."""
     if text.isascii():  # lower case changes no length and no word boundary in ASCII
         return tokens(TOKEN.findall(text.lower()))
-    words, joins = tokens(TOKEN.findall(text))  # token by token, as Whoosh
+    words, joins = tokens(TOKEN.findall(join_apostrophes(text)))  # token by token, as Whoosh
     return _folded([w.lower() for w in words]), {i: _lower(n) for i, n in joins.items()}
 
 
@@ -157,6 +177,7 @@ def spans_of(text: str, stems: AbstractSet[str]) -> list[tuple[int, int]]:
     the index joined it too: Su-34, and Leopard 2 where the gazetteer lists it so."""
     if not stems:
         return []
+    text = join_apostrophes(text)  # as long as before: the spans are the same
     found = list(_starting_with(frozenset(s[:1] for s in stems)).finditer(text))
     try:  # most words were met before
         spans = [m.span() for m in found if _TERM_OF[m.group()] in stems]
@@ -262,7 +283,7 @@ def folded_words(text: str) -> list[str]:
 def one_term(text: str) -> str:
     """A value read whole as the text fields read one word (a pattern such as ukrain*,
     a fuzzy word): folded, and stemmed unless it is a stop word or a single letter."""
-    word = folded(text)
+    word = folded(join_apostrophes(text))
     return STEMMER.stemWord(word) if word[1:] and word not in _STOP else word
 
 

@@ -60,7 +60,7 @@ _ITEMS = re.compile(
     | (?P<word>[^\s()"]+)""",
     re.VERBOSE,
 )
-_PLAIN = re.compile(r"^[\w'’.,;!\-–]+$")
+_PLAIN = re.compile(r"^[\w'’‘`´.,;!\-–]+$")  # any apostrophe (Куп’янськ, Russia's)
 _NAME_COLON = re.compile(r"(?<!\w)(\w+):")  # from a word's start: linear on long words
 _TRAILING_QUESTION = re.compile(r"(?<=\w\w)\?+$")
 

@@ -34,6 +34,7 @@ from conflictcli.analysis import (
     TOKEN,
     WORD,
     Scanned,
+    join_apostrophes,
     term_positions,
     tokens,
 )
@@ -77,6 +78,7 @@ class WordTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Any]:
+        value = join_apostrophes(value)  # Куп'янськ one word (as long: the same offsets)
         if not tokenize:
             yield from RegexTokenizer(WORD)(
                 value, positions, chars, keeporiginal, removestops, start_pos, start_char,
