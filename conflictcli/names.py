@@ -16,7 +16,8 @@ import functools
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from conflictcli.analysis import cyrillic_key, cyrillic_prefixes, query_terms, query_terms_of
@@ -228,20 +229,31 @@ class Expanded:
 
     tree: t.Part  # the query tree, names expanded
     matches: list[Match] = field(default_factory=list)  # one per name, in query order
+    joined: list[str] = field(default_factory=list)  # names typed as words (Match.typed)
 
     def notes(self) -> list[str]:
-        return [n for m in self.matches if (n := m.note()) is not None]
+        said = [
+            f"Read the words '{m.typed}' as one name, {m.name.name}, in any spelling of it "
+            "(as in quotes); use --exact to search for the words as typed."
+            for m in self.matches
+            if m.typed in self.joined
+        ]
+        return said + [n for m in self.matches if (n := m.note()) is not None]
 
 
 def expand(q: t.Part, names: Names | None = None) -> Expanded:
     """`q` with each word and phrase of the text fields that is a known name replaced by
-    the name's every spelling, in the same field with the same boost."""
+    the name's every spelling, in the same field with the same boost; words side by
+    side that spell a name of several words (Kryvyi Rih, unquoted) are read as it, as
+    the phrase of them would be."""
     gaz = names if names is not None else gazetteer()
     keys = [k for leaf in t.leaves(q) if (k := _key(leaf)) is not None]
+    keys += _word_keys(q)
     if not keys:
         return Expanded(q)
     known = gaz.lookup_many(keys)
     found: dict[str, Match] = {}
+    joined: list[str] = []
 
     def one(leaf: t.Leaf) -> t.Part:
         key = _key(leaf)
@@ -252,7 +264,72 @@ def expand(q: t.Part, names: Names | None = None) -> Expanded:
         field = leaf.field or FIELDS[-1]  # a name is a word of the text fields (_key)
         return t.Spellings(_spelled(field, match.name.forms, leaf.boost), match.name.name)
 
-    return Expanded(t.rewrite(q, one), list(found.values()))
+    def name_of(words: list[t.Word], match: Match) -> t.Part:
+        found.setdefault(match.typed, match)
+        joined.append(match.typed)
+        return _name_part(words[0], match.name)
+
+    tree = _join_words(q, known, name_of)
+    return Expanded(t.rewrite(tree, one, keep=t.Spellings), list(found.values()), joined)
+
+
+# -- words side by side that spell a name (Kryvyi Rih) ----------------------------------
+MAX_NAME_WORDS = 6  # a run of words is read as a name of at most this many words
+
+
+def _word_keys(q: t.Part) -> list[Key]:
+    """Every run of two to MAX_NAME_WORDS words side by side in a conjunction of `q`."""
+    keys: list[Key] = []
+    for group in t.conjunctions(q):
+        for words in t.word_runs(group).values():
+            texts = tuple(w.text for w in words[:MAX_NAME_WORDS])
+            keys += [texts[:size] for size in range(2, len(texts) + 1)]
+    return keys
+
+
+def _join_words(
+    q: t.Part, known: dict[Key, Match], name_of: Callable[[list[t.Word], Match], t.Part]
+) -> t.Part:
+    """`q` with each run of words in a conjunction that spells a known name, the longest
+    first from the left, replaced by name_of(the words, the name)."""
+    if isinstance(q, t.Not):
+        return replace(q, part=_join_words(q.part, known, name_of))
+    if isinstance(q, (t.Any, t.Spellings)):
+        return replace(q, parts=tuple(_join_words(c, known, name_of) for c in q.parts))
+    if not isinstance(q, t.All):
+        return q
+    runs = t.word_runs(q)
+    parts: list[t.Part] = []
+    n = 0
+    while n < len(q.parts):
+        got = _longest_name(runs.get(n, []), known)
+        if got is not None:
+            size, match = got
+            parts.append(name_of(runs[n][:size], match))
+            n += size
+            continue
+        parts.append(_join_words(q.parts[n], known, name_of))
+        n += 1
+    if len(parts) == 1:  # the whole conjunction was one name: as the phrase of it reads
+        return parts[0] if q.boost == 1.0 else t.boosted(parts[0], parts[0].boost * q.boost)
+    return replace(q, parts=tuple(parts))
+
+
+def _longest_name(words: list[t.Word], known: dict[Key, Match]) -> tuple[int, Match] | None:
+    """How many of `words`, two or more from the first, spell a name (the most), and it."""
+    for size in range(min(len(words), MAX_NAME_WORDS), 1, -1):
+        match = known.get(tuple(w.text for w in words[:size]))
+        if match is not None:
+            return size, match
+    return None
+
+
+def _name_part(word: t.Word, name: Name) -> t.Part:
+    """A name's every spelling in the fields of `word`, as a phrase of it there reads."""
+    if len(word.fields) == 1:
+        return t.Spellings(_spelled(word.fields[0], name.forms, word.boost), name.name)
+    spelled = tuple(t.Spellings(_spelled(f, name.forms), name.name) for f in word.fields)
+    return t.Any(spelled, word.boost)
 
 
 def _spelled(

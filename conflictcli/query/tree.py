@@ -159,6 +159,58 @@ def rewrite(q: Part, fn: Callable[[Leaf], Part], keep: type | None = None) -> Pa
     return fn(q)
 
 
+@dataclass(frozen=True)
+class Word:
+    """A part of a conjunction that is one word of the text fields: `kyiv` (in the title
+    and the body), `title:kyiv`, or a word of `Kryvyi-Rih` (the All of its words)."""
+
+    fields: tuple[str, ...]
+    text: str
+    boost: float
+
+
+def word(q: Part) -> Word | None:
+    """The word `q` is, or None."""
+    if isinstance(q, Term) and q.field in TEXT_FIELDS:
+        return Word((q.field,), q.text, q.boost)
+    if not isinstance(q, Any) or not q.parts:
+        return None
+    terms = [p for p in q.parts if isinstance(p, Term) and p.field in TEXT_FIELDS]
+    fields = tuple(p.field for p in terms)
+    if (
+        len(terms) == len(q.parts)
+        and len({p.text for p in terms}) == 1
+        and len(set(fields)) == len(fields)
+        and all(p.boost == 1.0 for p in terms)
+    ):  # the word in each field, as parse.py makes a word typed without one
+        return Word(fields, terms[0].text, q.boost)
+    return None
+
+
+def word_runs(q: All) -> dict[int, list[Word]]:
+    """Each part of `q` that starts a run of two or more words side by side, of the same
+    fields and boost, with the words from it to the run's end."""
+    runs: list[tuple[int, list[Word]]] = []
+    for n, part in enumerate(q.parts):
+        w = word(part)
+        if w is None:
+            continue
+        start, words = runs[-1] if runs else (-1, [])
+        if start + len(words) == n and (words[0].fields, words[0].boost) == (w.fields, w.boost):
+            words.append(w)
+        else:
+            runs.append((n, [w]))
+    return {n + k: words[k:] for n, words in runs for k in range(len(words) - 1)}
+
+
+def conjunctions(q: Part) -> Iterator[All]:
+    """Every All in `q`, outermost first."""
+    if isinstance(q, All):
+        yield q
+    for c in children(q):
+        yield from conjunctions(c)
+
+
 def boosted(q: Part, boost: float) -> Part:
     return replace(q, boost=boost)
 
