@@ -29,6 +29,10 @@ class Article:
     # the date as written when it is outside dates.FIRST_YEAR..LAST_YEAR (the article is
     # undated); not kept by the catalogue: a file's date line keeps it in the body
     date_written: str | None = None
+    time: dt.time | None = None  # the time of day the source wrote beside the date, if any
+    # a numeric date with the day and the month first (05.11.2024), as written, until its
+    # file's dates are put in one order (dates.settle); never kept
+    numeric_date: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:

@@ -159,7 +159,9 @@ def reads(
             yield read_file(name, known.sha256 if known else None, sidecars)
         return
     batches = _file_batches(todo)
-    read_batch = functools.partial(_read_batch, columns=sidecars.columns)
+    read_batch = functools.partial(
+        _read_batch, columns=sidecars.columns, dayfirst=sidecars.dayfirst
+    )
     try:
         for got in pool.map(read_batch, ((b, zdict()) for b in batches)):
             yield from got
@@ -191,13 +193,15 @@ def _file_batches(todo: list[tuple[str, FileRecord | None]]) -> list[list[tuple[
 
 
 def _read_batch(
-    job: tuple[list[tuple[str, str | None]], bytes | None], columns: dict[str, str] | None
+    job: tuple[list[tuple[str, str | None]], bytes | None],
+    columns: dict[str, str] | None,
+    dayfirst: bool = False,
 ) -> list[FileRead]:
     """A worker's job: a batch of files read, and their articles analysed."""
     global _WORKER_SIDECARS
     batch, zdict = job
     if _WORKER_SIDECARS is None:
-        _WORKER_SIDECARS = Sidecars(columns)
+        _WORKER_SIDECARS = Sidecars(columns, dayfirst)
     got = [read_file(name, sha, _WORKER_SIDECARS) for name, sha in batch]
     # the articles of all the files analysed together, as one batch of postings (the
     # writer takes in each term of a batch at once), or several of ANALYSE_CHARS at most

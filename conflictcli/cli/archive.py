@@ -37,6 +37,16 @@ MapOpt = Annotated[
         "when their names are not the usual ones (text=story,date=when).",
     ),
 ]
+DayfirstIngestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dayfirst",
+        help="Read numeric dates that could be either way (05.11.2024, 05/11/2024) day "
+        "first in every file. Without it a file's own dates decide (21.11.2024: day first), "
+        "and a file whose dates all read either way follows their separator (dots and "
+        "dashes day first, slashes month first), with a warning.",
+    ),
+]
 RehashOpt = Annotated[
     bool,
     typer.Option(
@@ -59,6 +69,7 @@ def ingest(
         bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings.")
     ] = False,
     map_: MapOpt = None,
+    dayfirst: DayfirstIngestOpt = False,
     rehash: RehashOpt = False,
     rebuild: RebuildOpt = False,
     wait: WaitOpt = WAIT_S,
@@ -90,6 +101,7 @@ def ingest(
             rebuild=rebuild,
             columns=_columns(map_),
             wait=wait,
+            dayfirst=dayfirst,
         )
     rendering().ingest_summary(summary, output_format(json), quiet)
     if summary.nothing_read:

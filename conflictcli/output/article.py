@@ -39,7 +39,7 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[M
 
 
 def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
-    rows = [("date", a.date.isoformat() if a.date else "unknown")]
+    rows = [("date", _date(a))]
     rows += [("source", a.source)] if a.source else []
     rows += [("author", a.author)] if a.author else []
     rows += [("url", a.url)] if a.url else []
@@ -49,6 +49,15 @@ def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
     if len(story) > SHOW_SIMILAR:
         rows.append(("similar", f"… {len(story) - SHOW_SIMILAR} more (show --json lists all)"))
     return rows
+
+
+def _date(a: Article) -> str:
+    """The day, and the time of day when the source gave one (2024-11-21 14:35)."""
+    if a.date is None:
+        return "unknown"
+    if a.time is None:
+        return a.date.isoformat()
+    return f"{a.date.isoformat()} {a.time.isoformat('seconds' if a.time.second else 'minutes')}"
 
 
 def _member(m: Member) -> str:

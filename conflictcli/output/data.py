@@ -147,6 +147,7 @@ def article(a: Article, story: list[Member] | None = None) -> dict[str, Any]:
         "schema": JSON_SCHEMA_VERSION,
         "id": a.id,
         "date": a.date.isoformat() if a.date else None,
+        "datetime": datetime_of(a),
         "title": a.title,
         "source": a.source,
         "url": a.url,
@@ -160,6 +161,12 @@ def article(a: Article, story: list[Member] | None = None) -> dict[str, Any]:
         "similar": [plain(m) for m in story or []],
         "body": a.body,
     }
+
+
+def datetime_of(a: Article) -> str | None:
+    """The day and time of day the source wrote (2024-11-21T14:35:00, no zone), or None
+    when it gave no time."""
+    return f"{a.date.isoformat()}T{a.time.isoformat()}" if a.date and a.time else None
 
 
 # -- analyst --------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article
+from conflictcli.dates import HOLD_ROWS, settle
 from conflictcli.errors import UsageError
 from conflictcli.readers import html, records, table, text
 from conflictcli.readers.base import JsonLines, Problems, SkipFile, encoding_of, shown_path
@@ -316,7 +317,8 @@ def read(
             raise SkipFile(f"cannot decompress: {e}") from e
         if len(data) > limit:
             raise SkipFile(_expands(name, limit))
-    return reader(path, data, sidecars, problems if problems is not None else [])
+    got = reader(path, data, sidecars, problems if problems is not None else [])
+    return list(settle(got, sidecars.dayfirst))  # the file's numeric dates in one order
 
 
 def expanded_limit(name: str) -> int:
@@ -478,7 +480,7 @@ def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
         buffered.close()
         raw.close()
         raise
-    return Stream(got, raw)
+    return Stream(settle(got, sidecars.dayfirst, HOLD_ROWS), raw)  # dates in one order
 
 
 def _guarded(readline: Callable[[int], str], compressed: bool) -> Callable[[int], str]:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article, content_id, domain_of
-from conflictcli.dates import day_of
+from conflictcli.dates import dated, time_of
 from conflictcli.readers.body import clean_body, derive_title
 
 
@@ -359,6 +359,8 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "url": ("url", "link"),
     "source": ("source", "outlet", "publisher", "source_domain"),
     "author": ("author", "authors", "byline"),
+    # the time of day, when the date column has none (14:35, 2:35 pm)
+    "time": ("time", "published_time", "time_published"),
 }
 
 
@@ -400,11 +402,16 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
     author = " ".join(_text(names).split()) or None
     source = " ".join(_text(fields.get("source")).split()) or domain_of(url)
     raw_date = _text(fields.get("date")).strip()
-    date, warning, beyond = day_of(raw_date)
+    date, time, warning, beyond, numeric = dated(raw_date)
     warnings = [warning] if warning else []
+    if time is None and date is not None and fields.get("time") is not None:
+        time, warning = time_of(_text(fields.get("time")))
+        warnings += [warning] if warning else []
     return Article(
         id=content_id(date, body),
         date=date,
+        time=time,
+        numeric_date=numeric,
         title=title or derive_title(body),
         body=body,
         source=source or None,

@@ -13,8 +13,14 @@ from conflictcli.readers.sidecar import Sidecars
 
 # the date a page's metadata gives, from 1900 (htmldate's own floor is 1995: a saved
 # page of 1994 lost its date); a date guessed from the text keeps htmldate's defaults,
-# where a year in a sentence is more often history than the day of the article
-DATE_PARAMS = {"original_date": True, "extensive_search": False, "min_date": "1900-01-01"}
+# where a year in a sentence is more often history than the day of the article. The
+# metadata's time of day is asked for too (midnight when it gives none: no time, dates.When)
+DATE_PARAMS = {
+    "original_date": True,
+    "extensive_search": False,
+    "min_date": "1900-01-01",
+    "outputformat": "%Y-%m-%dT%H:%M:%S",
+}
 
 
 def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conflictcli.dates import YEARS, in_years
+from conflictcli.dates import YEARS, in_years, read_when
 from conflictcli.readers.base import JsonLines, Unread, as_text
 
 SIDECAR_NAME = "metadata.jsonl"
@@ -19,13 +19,15 @@ MAX_WARNED = 100  # warnings about one metadata file; the rest are counted
 
 
 class Sidecars:
-    """What is known about the files beyond their bytes: metadata.jsonl files, and the
-    columns the user named with --map (field -> column or key)."""
+    """What is known about the files beyond their bytes: metadata.jsonl files, the
+    columns the user named with --map (field -> column or key), and whether numeric
+    dates are day first in every file (ingest --dayfirst; dates.settle)."""
 
-    def __init__(self, columns: dict[str, str] | None = None) -> None:
+    def __init__(self, columns: dict[str, str] | None = None, dayfirst: bool = False) -> None:
         self._by_folder: dict[Path, dict[Path, dict[str, Any]]] = {}
         self.warnings: list[str] = []
         self.columns = dict(columns or {})
+        self.dayfirst = dayfirst
 
     def lookup(self, path: Path) -> dict[str, Any]:
         """The known metadata for one article file, as parse_article keywords."""
@@ -75,6 +77,9 @@ class Sidecars:
                         warn(n, f"date {day.isoformat()} is outside {YEARS}, not used")
                     elif day is not None:
                         table[target]["date"] = day
+                        clock = _time(obj.get("date"))
+                        if clock is not None:
+                            table[target]["time"] = clock
         except OSError as e:
             self.warnings.append(f"{meta}: stopped reading: {e.strerror}")
         if warned > MAX_WARNED:
@@ -96,3 +101,12 @@ def _day(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def _time(value: object) -> dt.time | None:
+    """The time of day of a date that has one (2024-11-21T14:35:00)."""
+    text = str(value)
+    if len(text) <= 10:
+        return None
+    when = read_when(text, words=False)
+    return when.time if when else None

@@ -18,6 +18,7 @@ from conflictcli.store.damage import (
     Damaged,
     FlawFound,
     as_day,
+    as_time,
     date_flaw,
     is_id,
     shown,
@@ -46,7 +47,7 @@ class Articles(Files, Texts):
         self.conn.execute(
             "INSERT OR REPLACE INTO articles"
             " (id, date, title, title_derived, source, url, body, words, added_at, author,"
-            " cluster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cluster, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
                 a.date.isoformat() if a.date else None,
@@ -59,6 +60,7 @@ class Articles(Files, Texts):
                 now_iso(),
                 a.author,
                 a.cluster,
+                a.time.isoformat() if a.time and a.date else None,
             ),
         )
 
@@ -147,7 +149,7 @@ class Articles(Files, Texts):
     def _article(
         self, row: tuple[Any, ...], paths: list[str] | None = None, texts: bool = True
     ) -> Article:
-        aid, date, title, derived, source, url, body, author, cluster = row
+        aid, date, title, derived, source, url, body, author, cluster, time = row
         # cheap checks of values already fetched: show and search pay next to nothing
         if not (
             type(aid) is str
@@ -165,14 +167,17 @@ class Articles(Files, Texts):
             )
         ):
             raise self._row_damaged(row, texts)
-        day = None
+        day = clock = None
         if date is not None and (day := as_day(date)) is None:
+            raise self._row_damaged(row, texts)
+        if time is not None and (clock := as_time(time)) is None:
             raise self._row_damaged(row, texts)
         if texts:
             body = self.text(body, aid)
         return Article(
             id=aid,
             date=day,
+            time=clock,
             title=title,
             body=body or "",
             source=source,
@@ -193,7 +198,7 @@ class Articles(Files, Texts):
     def flaws(self, row: tuple[Any, ...], texts: bool = True) -> list[tuple[str, str]]:
         """Everything wrong with an article's row (ARTICLE_COLUMNS), as (kind, why), the
         gravest first (MOVED, then date_invalid, then field_invalid); [] if nothing."""
-        aid, date, title, derived, source, url, body, author, cluster = row
+        aid, date, title, derived, source, url, body, author, cluster, time = row
         out: list[tuple[str, str]] = []
         if not is_id(aid):
             out.append(("id_invalid", f"its id is {shown(aid)}, not 16 hex digits"))
@@ -204,6 +209,8 @@ class Articles(Files, Texts):
                 out.append((f.kind, f.why))
         if date is not None and as_day(date) is None:
             out.append(("date_invalid", date_flaw(date)))
+        if time is not None and as_time(time) is None:
+            out.append(("field_invalid", f"its time is {shown(time)}, not a time of day"))
         for name, value in (("title", title), ("source", source), ("url", url), ("author", author)):
             if (value is not None or name == "title") and (why := text_flaw(value)):
                 out.append(("field_invalid", f"its {name} is {why}"))

@@ -101,6 +101,16 @@ def as_day(value: object) -> dt.date | None:
 _DAYS: dict[str, dt.date] = {}  # the dates found good: an archive has a few thousand
 
 
+def as_time(value: object) -> dt.time | None:
+    """The time of day a catalogue's time names: text HH:MM:SS, or None."""
+    if type(value) is not str or len(value) != 8 or value[2] != ":" or value[5] != ":":
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _parse_day(value: object) -> dt.date | None:
     """Text YYYY-MM-DD that is a day of any year, or None."""
     if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":

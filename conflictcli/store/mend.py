@@ -18,6 +18,7 @@ from conflictcli.store.damage import (
     Flaw,
     FlawFound,
     as_day,
+    as_time,
     is_id,
     shown,
     text_flaw,
@@ -30,7 +31,7 @@ from conflictcli.store.place_names import PlaceNames
 DAMAGED = (
     "CREATE TABLE IF NOT EXISTS damaged (row INTEGER, id, date, title, title_derived,"
     " source, url, body, words, added_at, author, cluster, problem TEXT NOT NULL,"
-    " action TEXT NOT NULL, at TEXT NOT NULL)"
+    " action TEXT NOT NULL, at TEXT NOT NULL, time)"
 )
 DAMAGED_COLUMNS = "id, date, title, title_derived, source, url, body, words, added_at"
 
@@ -180,11 +181,16 @@ class Mend(Articles, PlaceNames):
         """A row of articles copied as it is into the table `damaged` (by SQLite: no
         value passes through Python, however long it is)."""
         extra = ", ".join(c if c in self._columns else "NULL" for c in ("author", "cluster"))
+        names = f"row, {DAMAGED_COLUMNS}, author, cluster, problem, action, at"
+        values = f"rowid, {DAMAGED_COLUMNS}, {extra}, ?, ?, ?"
+        if "time" in self._columns:  # a table `damaged` made before times were kept has none
+            if not self._has_column("damaged", "time"):
+                self.conn.execute("ALTER TABLE damaged ADD COLUMN time")
+            names, values = names + ", time", values + ", time"
         limit_values(self.conn, 1_000_000_000)  # as it is, whole
         try:
             self.conn.execute(
-                f"INSERT INTO damaged SELECT rowid, {DAMAGED_COLUMNS}, {extra}, ?, ?, ?"
-                " FROM articles WHERE rowid = ?",
+                f"INSERT INTO damaged ({names}) SELECT {values} FROM articles WHERE rowid = ?",
                 (problem, action, now_iso(), rowid),
             )
         finally:
@@ -214,6 +220,8 @@ class Mend(Articles, PlaceNames):
             fixed["author"] = _mended_text(got["author"])
         if "cluster" in got:
             fixed["cluster"] = cluster if cluster is None or is_id(cluster) else None
+        if "time" in got:
+            fixed["time"] = got["time"] if as_time(got["time"]) is not None else None
         if fixed["title"] is None:  # a title that cannot be read, made from the text
             from conflictcli.readers.body import derive_title  # loaded to mend a title only
 
@@ -250,7 +258,13 @@ class Mend(Articles, PlaceNames):
                 if key == "schema_version":
                     has = tables.get("articles", {})
                     version = (
-                        3 if "cluster" in has else 2 if "row" in tables.get("links", {}) else 1
+                        4
+                        if "time" in has
+                        else 3
+                        if "cluster" in has
+                        else 2
+                        if "row" in tables.get("links", {})
+                        else 1
                     )
                     self.conn.execute(
                         "INSERT INTO meta VALUES ('schema_version', ?)", (str(version),)

@@ -11,8 +11,8 @@ from conflictcli.store.connection import Connection, writing
 from conflictcli.store.damage import Damaged
 
 # 2: links name the row of a CSV or the line of a JSON Lines file; 3: stories (clusters
-# of near-duplicate articles) and the bands that find them
-SCHEMA_VERSION = 3
+# of near-duplicate articles) and the bands that find them; 4: the time of day
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS articles (
     words INTEGER NOT NULL,
     added_at TEXT NOT NULL,
     author TEXT,
-    cluster TEXT  -- the story: the id of its first article (stories.py), NULL until made
+    cluster TEXT,  -- the story: the id of its first article (stories.py), NULL until made
+    time TEXT  -- the time of day the source wrote (HH:MM:SS, no zone), NULL when none
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS files (
@@ -99,6 +100,7 @@ TABLES: dict[str, dict[str, str]] = {
         "added_at": "TEXT",
         "author": "TEXT",
         "cluster": "TEXT",
+        "time": "TEXT",
     },
     "files": {
         "path": "TEXT",
@@ -128,17 +130,24 @@ TABLES: dict[str, dict[str, str]] = {
         "problem": "TEXT",
         "action": "TEXT",
         "at": "TEXT",
+        "time": "",
     },
 }
 REQUIRED = ("meta", "articles", "files", "links", "runs")
 # columns that catalogues of older schemas lack (Store.upgrade adds them)
-OPTIONAL_COLUMNS = {("articles", "author"), ("articles", "cluster"), ("links", "row")}
+OPTIONAL_COLUMNS = {
+    ("articles", "author"),
+    ("articles", "cluster"),
+    ("articles", "time"),
+    ("damaged", "time"),
+    ("links", "row"),
+}
 # tables that `check --repair` makes again, empty, when they are missing: they hold no
 # text (the files and links are read again by the next ingest; bands are made again)
 REMADE = ("meta", "files", "links", "runs", "bands")
 
 # an article's row as it is read (articles.Article), the columns an older schema lacks NULL
-ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}"
+ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}, {time}"
 
 
 class Schema(Connection):
@@ -254,6 +263,8 @@ class Schema(Connection):
             self.conn.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
             for statement in STORIES:
                 self.conn.execute(statement)
+        if not self._has_column("articles", "time"):  # NULL: the time was not kept before
+            self.conn.execute("ALTER TABLE articles ADD COLUMN time TEXT")
         self._columns = _article_columns(self._tables().get("articles", {}))
         self._set_schema_version()
         if self._has_column("links", "row"):
@@ -283,6 +294,7 @@ def _article_columns(has: dict[str, str]) -> str:
     return ARTICLE_COLUMNS.format(
         author="author" if "author" in has else "NULL",
         cluster="cluster" if "cluster" in has else "NULL",
+        time="time" if "time" in has else "NULL",
     )
 
 
