@@ -67,18 +67,27 @@ def build_request(
 _LOW = dt.datetime(1904, 1, 1)
 _HIGH = dt.datetime(1908, 12, 31)
 _YEAR_ONLY = re.compile(r"^\s*\d{4}\s*$")
+# an ISO week, as `timeline` prints it (2024-W47), or one day of it (2024-W47-3)
+_WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})(?:-?([1-7]))?\s*$")
+# a month as Europe writes it: 11.2024, 11/2024, 11-2024
+_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})\s*[./-]\s*(\d{4})\s*$")
 _YEAR_FIRST = re.compile(r"^\s*\d{4}\s*[-/.]")  # 2024-03-02 is never day first
 
 
 def read_days(
     text: str, option: str, dayfirst: bool = False
 ) -> tuple[dt.date, dt.date, str | None]:
-    """The first and last day a date expression covers (`2024` is a year, `2024-03` and
-    `March 2024` a month, `27 Mar 2024` a day), and a note when the expression reads
-    two ways (`02/03/2022`): month first unless `dayfirst`."""
+    """The first and last day a date expression covers (`2024` is a year, `2024-03`,
+    `11.2024` and `March 2024` a month, `2024-W47` an ISO week, `27 Mar 2024` a day),
+    and a note when the expression reads two ways (`02/03/2022`): month first unless
+    `dayfirst`."""
     if _YEAR_ONLY.match(text):
         year = int(text)
         return dt.date(year, 1, 1), dt.date(year, 12, 31), None
+    if week := _WEEK.match(text):
+        return (*_week(week, text, option), None)
+    if month := _MONTH_YEAR.match(text):
+        return (*_month(int(month[1]), int(month[2]), text, option), None)
     dayfirst = dayfirst and not _YEAR_FIRST.match(text)
     low, high = _parse(text, option, dayfirst, _LOW), _parse(text, option, dayfirst, _HIGH)
     if low.year != high.year:
@@ -98,6 +107,33 @@ def read_days(
     return low.date(), high.date(), note
 
 
+def _week(m: re.Match[str], text: str, option: str) -> tuple[dt.date, dt.date]:
+    """The days of an ISO week (Monday to Sunday), or the one day of it named."""
+    year, week, day = int(m[1]), int(m[2]), int(m[3] or 0)
+    try:
+        first = dt.date.fromisocalendar(year, week, day or 1)
+        last = first if day else dt.date.fromisocalendar(year, week, 7)
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"{option} {text!r}: {year} has no ISO week {week}.",
+            "ISO weeks run from W01 to W52 or W53, as `conflict timeline` prints them "
+            "(2024-W47: 18 to 24 November 2024).",
+        ) from None
+    return first, last
+
+
+def _month(month: int, year: int, text: str, option: str) -> tuple[dt.date, dt.date]:
+    """The days of a month written MM.YYYY (11.2024)."""
+    if not 1 <= month <= 12 or year < 1:
+        raise QueryError(
+            f"{option} {text!r} is not a month: write MM.YYYY with a month of 1 to 12.",
+            "Example: --since 11.2024 (November 2024), or 2024-11.",
+        )
+    import calendar
+
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _parse(text: str, option: str, dayfirst: bool, default: dt.datetime) -> dt.datetime:
     try:
         from dateutil import parser as dateparser  # only when a date must be read
@@ -106,7 +142,8 @@ def _parse(text: str, option: str, dayfirst: bool, default: dt.datetime) -> dt.d
     except (ValueError, OverflowError) as e:
         raise QueryError(
             f"{option} {text!r} is not a date I can read.",
-            "Use a form like 2024-03-27, 2024-03, 'March 2024' or '27 Mar 2024'.",
+            "Use a form like 2024-03-27, 2024-03, 03.2024, 'March 2024', '27 Mar 2024' "
+            "or 2024-W13.",
         ) from e
 
 
