@@ -64,26 +64,44 @@ def test_belgorod_drones_all_terms_required(search) -> None:  # type: ignore[no-
     assert top["date"] == "2024-03-27" or top["date"] == "2024-03-28"
 
 
-def test_partial_matches_fill_the_list_after_full_ones(search) -> None:  # type: ignore[no-untyped-def]
+def test_piped_lists_hold_only_full_matches_whatever_the_limit(search, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     full = files_matching(r"\bbelgorod", r"\bdrones?\b")
     res = as_json(search("Belgorod drones", "--json", "--limit", "20"))
-    flags = [bool(x.get("partial")) for x in res["results"]]
-    assert flags[: len(full)] == [False] * len(full)
-    assert len(flags) == 20 and all(flags[len(full) :])
-    some = files_matching(r"\bbelgorod|\bdrones?\b")
-    assert {x["path"] for x in res["results"]} <= some
-    assert res["total"] == len(full)
-    r = search("Belgorod drones", "--limit", "20")
-    assert "partial" in r.stderr
+    assert {x["path"] for x in res["results"]} == full and res["total"] == len(full)
+    assert not any("partial" in x for x in res["results"])
+    lines = search("Belgorod drones", "--jsonl", "--limit", "20").stdout.splitlines()
+    assert len(lines) == len(full)
+    rows = list(csv.DictReader(io.StringIO(search("Belgorod drones", "--csv", "-n", "20").stdout)))
+    assert len(rows) == len(full) and {r["partial"] for r in rows} == {"false"}
+    queries = tmp_path / "queries.txt"
+    queries.write_text("Belgorod drones\n", encoding="utf-8")
+    for fmt in ("--jsonl", "--csv"):
+        batch = search("--from-file", str(queries), fmt, "-n", "20")
+        assert len(batch.stdout.splitlines()) == len(full) + (fmt == "--csv"), fmt
+
+
+def test_the_table_goes_on_with_partial_matches_under_their_own_heading(search) -> None:  # type: ignore[no-untyped-def]
+    full = len(files_matching(r"\bbelgorod", r"\bdrones?\b"))
+    r = search("Belgorod drones", "--limit", "20", "--all")
+    assert f"showing 1–{full} of {full}, then {20 - full} partial matches" in r.stderr
+    rows = [line for line in r.stdout.splitlines() if re.match(r"\s*\d+\s+\d{4}-", line)]
+    assert len(rows) == 20
+    none = search("Belgorod zzqqxxnotaword", "--limit", "2")
+    assert "showing 0 of 0, then 2 partial matches" in none.stderr
+    piped = search("Belgorod zzqqxxnotaword", "--json", "--limit", "2")
+    assert piped.exit_code == 1 and as_json(piped)["results"] == []
 
 
 def test_any_counts_every_article_with_any_term(search) -> None:  # type: ignore[no-untyped-def]
     some = files_matching(r"\bbelgorod|\bdrones?\b")
-    res = as_json(search("Belgorod drones", "--any", "--json", "--limit", "0"))
+    r = search("Belgorod drones", "--any", "--json", "--limit", "0")
+    res = as_json(r)
     assert res["total"] == len(some) == len(res["results"])
-    assert not any(x.get("partial") for x in res["results"])
-    # holding both terms earns a bonus: on average they rank above those holding one
+    # those holding only one of the terms are matches too, marked
     both = files_matching(r"\bbelgorod", r"\bdrones?\b")
+    assert {x["path"] for x in res["results"] if x.get("partial")} == some - both
+    assert f"{len(some - both)} of the {len(some)} listed hold only some of the terms" in r.stderr
+    # holding both terms earns a bonus: on average they rank above those holding one
     ranks = {x["path"]: n for n, x in enumerate(res["results"])}
     mean_both = sum(ranks[p] for p in both) / len(both)
     mean_one = sum(ranks[p] for p in some - both) / len(some - both)
@@ -228,13 +246,6 @@ def test_json_puts_the_totals_first_and_one_result_a_line(search) -> None:  # ty
     assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == res["results"]
     empty = search("zzqqxxnotaword", "--json").stdout
     assert empty.count("\n") == 1 and json.loads(empty)["results"] == []
-
-
-def test_partial_notes_read_right_for_none_one_and_many(search) -> None:  # type: ignore[no-untyped-def]
-    none = search("Belgorod zzqqxxnotaword", "--json", "--limit", "2").stderr
-    assert "2 partial matches (holding some of the terms) follow no full one" in none
-    one = search("Belgorod zzqqxxnotaword", "--json", "--limit", "1").stderr
-    assert "1 partial match (holding some of the terms) follows no full one" in one
 
 
 def test_table_on_stdout_and_counts_on_stderr(search) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -118,12 +119,15 @@ def search(
     collapse = collapse or (fmt is Format.table and not every)
     if from_file is not None or count_only:
         lines = _query_lines(_query_file(from_file, query, explain))
-        reqs = [filters.with_query(q).request(sort, limit, offset, collapse) for _, q in lines]
+        reqs = [
+            _partial(filters.with_query(q).request(sort, limit, offset, collapse), fmt)
+            for _, q in lines
+        ]
         _batch(open_archive(index), lines, reqs, fmt, count_only, chosen, from_file)
         return
     if not query.strip():
         raise UsageError("Give a query.", 'Example: conflict search "Belgorod drones"')
-    req = filters.request(sort, limit, offset, collapse)
+    req = _partial(filters.request(sort, limit, offset, collapse), fmt)
     archive = open_archive(index)
     if explain:
         print_explanation(archive, req, query, fmt)
@@ -132,6 +136,15 @@ def search(
     rendering().search_results(result, fmt, chosen)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _partial(req: SearchRequest, fmt: Format) -> SearchRequest:
+    """The request, with partial matches (articles holding only some of the terms) where
+    they are shown: the terminal table lists them after the full matches, under their
+    own heading; with --any, --json, --jsonl and --csv mark those among the matches.
+    Otherwise a list holds only what `count` counts, whatever --limit."""
+    wanted = (fmt is Format.table) != req.any_terms
+    return replace(req, partial=wanted) if wanted else req
 
 
 def _result_fields(

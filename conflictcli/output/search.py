@@ -128,14 +128,14 @@ def _search_notes(res: SearchResult, fmt: Format) -> None:
 
 
 def _partial_note(res: SearchResult, partial: int) -> str:
-    """Where the partial matches are, for the formats that carry no table."""
-    some = "1 partial match" if partial == 1 else f"{partial} partial matches"
-    if res.total == 0:
-        full_ones = "no full one (no article holds every term)"
-    else:
-        full_ones = "the 1 full one" if res.total == 1 else f"the {res.total} full ones"
-    verb = "follows" if partial == 1 else "follow"
-    return f"{some} (holding some of the terms) {verb} {full_ones}."
+    """How many partial matches a list in a format that carries no table holds (with
+    --any: they are matches too, and counted)."""
+    listed = len(res.results)
+    hold = "holds" if partial == 1 else "hold"
+    return (
+        f'{partial} of the {listed} listed {hold} only some of the terms ("partial": true); '
+        "without --any, only the articles that hold every term are listed."
+    )
 
 
 # -- explain ----------------------------------------------------------------------

@@ -32,6 +32,10 @@ class SearchRequest:
     within: str | None = None  # --within sentence|paragraph: every term in one of them
     collapse: bool = False  # one result per story (stories.py): limit and offset count stories
     exact: bool = False  # names as typed: no other spellings (names.py)
+    # partial matches (articles holding only some of the terms) wanted, marked partial: a
+    # short page goes on with them after the full matches (the terminal table asks for
+    # them); with any_terms, those among the matches are marked. Off: only what count counts
+    partial: bool = False
     notes: tuple[str, ...] = ()  # how the dates were read, said back to the user
 
 

@@ -379,7 +379,7 @@ class WhooshEngine:
                 (d, score, False) for d, score in ranked_page(s, selected, want, req.sort, stories)
             ]
             some = None
-            if want is not None and lines < want and not req.any_terms:
+            if req.partial and want is not None and lines < want and not req.any_terms:
                 some, more = self._partial(
                     s, req, parsed.query, selected, window, want - lines, stories
                 )
@@ -398,7 +398,21 @@ class WhooshEngine:
             if stories is not None:
                 for hit, (d, _, _) in zip(hits, page, strict=True):
                     hit.similar = stories.others(d)
+            if req.partial and req.any_terms:
+                self._mark_partial(s, req, parsed.query, hits, [d for d, _, _ in page])
         return EngineResult(total=total, hits=hits, notes=parsed.notes + places.notes)
+
+    def _mark_partial(
+        self, s: Any, req: SearchRequest, some_q: Query, hits: list[Any], docs: list[int]
+    ) -> None:
+        """With --any, mark partial the hits that do not hold every term (that the query
+        without --any does not select)."""
+        full_q = self.parse(req.text, dayfirst=req.dayfirst, exact=req.exact).query
+        if full_q == some_q:
+            return
+        full = evaluate(s, full_q).scores
+        for hit, d in zip(hits, docs, strict=True):
+            hit.partial = d not in full
 
     def _partial(
         self,
