@@ -68,7 +68,9 @@ class Engine(Protocol):
         """Documents in the index (deleted ones may count until a merge drops them)."""
 
     def search(self, req: SearchRequest) -> EngineResult:
-        """The exact total and the page of hits, each with the words it was found by."""
+        """The exact total and the page of hits, each with the words it was found by: only
+        what count() counts, unless `req.partial` asks for partial matches (a short page
+        goes on with them, marked; with any_terms, those among the hits are marked)."""
 
     def count(self, req: SearchRequest) -> int: ...
 
