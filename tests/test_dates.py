@@ -42,7 +42,11 @@ T = dt.time
         ("21 листопада 2024", dt.date(2024, 11, 21), None),
         ("3 березня 2023 р.", dt.date(2023, 3, 3), None),
         ("3 mars 2024", dt.date(2024, 3, 3), None),
-        ("21. März 2024", dt.date(2024, 3, 21), None),
+        ("21. März 2024, 14:35", dt.date(2024, 3, 21), T(14, 35)),
+        ("21 листопада 2024 року, 09:15", dt.date(2024, 11, 21), T(9, 15)),
+        ("21 בנובמבר 2024", dt.date(2024, 11, 21), None),
+        ("21 نوفمبر 2024", dt.date(2024, 11, 21), None),
+        ("٢١ نوفمبر ٢٠٢٤", dt.date(2024, 11, 21), None),
         ("Nov 21, 2024 2:35 pm", dt.date(2024, 11, 21), T(14, 35)),
     ],
 )
@@ -379,3 +383,22 @@ def test_an_archive_from_before_times_is_read_and_upgraded(run: Run, tmp_path: P
     )
     db = sqlite3.connect(ix / "catalogue.sqlite")
     assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+
+
+def test_a_damaged_time_is_named_and_mended(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    row = {"text": "The night train to the capital left on time.", "date": "2024-11-21 22:40"}
+    write(folder / "t.jsonl", json.dumps(row) + "\n")
+    ix = tmp_path / "ix"
+    assert run("ingest", str(folder), "--index", str(ix), "--quiet").exit_code == 0
+    db = sqlite3.connect(ix / "catalogue.sqlite")
+    db.execute("UPDATE articles SET time = '99:99'")
+    db.commit()
+    db.close()
+    report = as_json(run("check", "--json", "--index", str(ix)))
+    reasons = [r for p in report["problems"] for r in p.get("reasons", [])]
+    assert not report["ok"] and any("its time is '99:99'" in r for r in reasons), report
+    assert as_json(run("check", "--repair", "--json", "--index", str(ix)))["repaired"]
+    got = as_json(run("search", "train", "--json", "--index", str(ix)))["results"]
+    assert as_json(run("show", got[0]["id"], "--json", "--index", str(ix)))["datetime"] is None
+    assert as_json(run("check", "--json", "--index", str(ix)))["ok"]
