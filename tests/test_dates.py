@@ -402,3 +402,24 @@ def test_a_damaged_time_is_named_and_mended(run: Run, tmp_path: Path) -> None:
     got = as_json(run("search", "train", "--json", "--index", str(ix)))["results"]
     assert as_json(run("show", got[0]["id"], "--json", "--index", str(ix)))["datetime"] is None
     assert as_json(run("check", "--json", "--index", str(ix)))["ok"]
+
+
+def test_a_file_that_streams_settles_its_dates_too(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictcli import readers
+
+    monkeypatch.setattr(readers, "STREAM_FROM", 1)  # every CSV streams
+    monkeypatch.setenv("CONFLICT_WORKERS", "0")
+    days = [dt.date(2024, 11, n) for n in range(1, 12)] + [dt.date(2024, 11, 21)]
+    (tmp_path / "s.csv").write_bytes(_csv(days, "%d.%m.%Y"))
+    us = _csv(days[:3], "%m/%d/%Y").replace(b"Volunteers in village", b"Crews at station")
+    (tmp_path / "u.csv").write_bytes(us)
+    ix = str(tmp_path / "ix")
+    s = as_json(
+        run("ingest", str(tmp_path / "s.csv"), str(tmp_path / "u.csv"), "--index", ix, "--json")
+    )
+    assert [w for w in s["warnings"] if "either way" in w and "s.csv" in w] == []
+    assert len([w for w in s["warnings"] if "either way" in w and "u.csv" in w]) == 1
+    listed = as_json(run("search", "*", "--json", "-n", "0", "--index", ix))["results"]
+    assert sorted(r["date"] for r in listed) == sorted(d.isoformat() for d in days + days[:3])
