@@ -6,9 +6,11 @@ for the spelling typed alone.
 
 A spelling that two entries share (Pokrovsk: the Donetsk Oblast city, and Engels's old
 name) follows the more prominent entry, the first of KINDS whose canonical name holds
-the spelling, else the first of KINDS; a spelling marked ambiguous in the gazetteer
-(Antonov: the aircraft maker, and a surname) is expanded too. Either way the search
-says so in a note, and `--explain` shows what it was read as."""
+the spelling, else one whose own name it is over one that only yields it (the
+gazetteer's `yields`: Engels yields Покровск, its name until 1931), else the first of
+KINDS; a spelling marked ambiguous in the gazetteer (Antonov: the aircraft maker, and
+a surname) is expanded too. Either way the search says so in a note, and `--explain`
+shows what it was read as."""
 
 from __future__ import annotations
 
@@ -85,10 +87,12 @@ class Gazetteer:
         self._names: dict[str, Name] = {}
         self._by_key: dict[Key, list[str]] = {}
         self._ambiguous: set[tuple[Key, str]] = set()
+        self._yields: set[tuple[Key, str]] = set()  # another entry's own name (Покровск)
         read = iter(query_terms_of([v for row in rows for v in row["variants"]]))
         for row in rows:
             keys: list[Key] = []
             ambiguous = set(row.get("ambiguous", []))
+            yields = set(row.get("yields", []))
             plain = {v.lower() for v in row["variants"] if "'" not in v}
             for variant in row["variants"]:
                 key = next(read)
@@ -96,6 +100,8 @@ class Gazetteer:
                     continue  # Khar'kov: two words to the index, and Kharkov is there
                 if variant in ambiguous:
                     self._ambiguous.add((key, row["id"]))
+                if variant in yields:
+                    self._yields.add((key, row["id"]))
                 if key and key not in keys:
                     keys.append(key)
                     self._by_key.setdefault(key, []).append(row["id"])
@@ -113,11 +119,10 @@ class Gazetteer:
             if len(ids) > 1:  # a spelling of several names: the most prominent first
                 ids.sort(key=lambda i: self._prominence(key, self._names[i]))
 
-    @staticmethod
-    def _prominence(key: Key, name: Name) -> tuple[int, int, str]:
+    def _prominence(self, key: Key, name: Name) -> tuple[int, int, int, str]:
         holds = set(key) <= set(query_terms(name.name))
         rank = KINDS.index(name.kind) if name.kind in KINDS else len(KINDS)
-        return (0 if holds else 1, rank, name.id)
+        return (0 if holds else 1, 1 if (key, name.id) in self._yields else 0, rank, name.id)
 
     def records(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Each spelling and each entry as a JSON record, for the catalogue (StoredNames)."""

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "timeline",
         "query",
         "names",
+        "placing",
         "within",
         "filters",
     ),

@@ -138,10 +138,10 @@ def test_every_spelling_counts_for_one_place_only() -> None:
 # -- ukraine-media-2022 --------------------------------------------------------------
 @needs_corpus(UKRAINE_MEDIA)
 def test_places_on_a_real_corpus_count_every_spelling(ukraine_media: Corpus, run: Run) -> None:
-    """With no query, a place that shares no spelling counts the articles a search for
-    it finds (expanded to every spelling), at least as many as hold one of its common
-    spellings (a regular expression over the files), and --place agrees under a query
-    and a date filter."""
+    """With no query, a place counts at least the articles that hold one of its common
+    spellings (a regular expression over the files; "Kyiv region" names the region),
+    at most those a search for it finds (expanded to every spelling: "Kyiv region" too),
+    and --place agrees under a query and a date filter."""
     ix = ukraine_media.ix
     got = {p["place"]: p["articles"] for p in places(run, ix)["places"]}
     texts = [p.read_text(encoding="utf-8") for p in ukraine_media.files]
@@ -150,10 +150,9 @@ def test_places_on_a_real_corpus_count_every_spelling(ukraine_media: Corpus, run
         ("Kharkiv", r"kharkiv|kharkov"),
         ("Mariupol", r"mariupol"),
     ]:
-        holds = re.compile(rf"(?<!\w)({pattern})(?!\w)", re.IGNORECASE)
+        holds = re.compile(rf"(?<!\w)({pattern})(?![\w-])(?!\s+(region|oblast))", re.IGNORECASE)
         want = sum(1 for t in texts if holds.search(t))
-        assert got[place] >= want > 0, (place, got[place], want)
-        assert got[place] == total(run, ix, place), place
+        assert total(run, ix, place) >= got[place] >= want > 0, (place, got[place], want)
     for query, filters in [("drone", []), ("grain", ["--since", "2022-07", "--until", "2022-09"])]:
         facet = places(run, ix, query, *filters)
         assert facet["total"] == total(run, ix, query, *filters)

@@ -52,6 +52,8 @@ NAME_ORIGINS = {"", "UA", "RU", "BY"}
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 PROPER = {"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"}
+PERSON = {"Name", "Surn", "Patr"}
+ADJECTIVES = {"ADJF", "ADJS", "PRTF", "PRTS"}
 # Words of a name that are never inflected.
 FIXED_WORDS = {"на", "над", "під", "под", "де", "дер", "фон", "ван", "і", "и"}
 
@@ -109,6 +111,11 @@ def read_source(path: Path) -> list[dict]:
                 "ambiguous": row["ambiguous"].strip(),
                 "geonameid": row["geonameid"].strip(),
                 "note": row["note"].strip(),
+                # the oblasts it lies in (region ids), when GeoNames does not tell
+                "within": split_list(row.get("within") or ""),
+                # spellings that are also an ordinary word or a person's name ("name:Makarov",
+                # "word:..."), or not ("-Соледар"), beside what the dictionaries say
+                "words": split_list(row.get("words") or ""),
             }
         )
     return rows
@@ -293,8 +300,9 @@ class Inflector:
                     forms.setdefault((case, number), set()).add(match_case(word, inflected.word))
         return forms or None
 
-    def forms(self, lang: str, name: str, kind: str) -> set[str]:
-        """Every case form of a (possibly multi-word, hyphenated) Cyrillic name."""
+    def forms(self, lang: str, name: str, kind: str) -> dict[str, set[str]]:
+        """Every case form of a (possibly multi-word, hyphenated) Cyrillic name, with the
+        cases it is the form of."""
         tokens = name.split(" ")
         plural = self._is_plural(lang, tokens)
         if kind == "designation":
@@ -312,10 +320,10 @@ class Inflector:
             per_token.append(self._token_forms(lang, token, numbers))
             parses = self._nominative_parses(lang, token.split("-")[0])
             seen_noun = bool(parses) and all(p.tag.POS == "NOUN" for p in parses)
-        out = set()
-        for _key, choices in _case_choices(tokens, per_token, numbers):
+        out: dict[str, set[str]] = {}
+        for (case, _number), choices in _case_choices(tokens, per_token, numbers):
             for combo in itertools.islice(itertools.product(*choices), 16):
-                out.add(" ".join(combo))
+                out.setdefault(" ".join(combo), set()).add(case)
         return out
 
     def _token_forms(self, lang: str, token: str, numbers: tuple[str, ...]) -> dict | None:
@@ -345,6 +353,91 @@ class Inflector:
             if nouns:
                 return all("plur" in p.tag for p in nouns)
         return False
+
+    def _readings(self, lang: str, word: str) -> tuple[list, bool]:
+        """The dictionary's readings of a word (lower case), and whether the Russian
+        corpus saw it (then each reading's score is its frequency among the word's
+        occurrences; otherwise the readings count alike)."""
+        parses = [
+            p
+            for p in self.morph[lang].parse(word)
+            if type(p.methods_stack[0][0]).__name__ == "DictionaryAnalyzer"
+        ]
+        estimator = self.morph[lang].prob_estimator
+        seen = estimator is not None and any(
+            estimator.p_t_given_w.prob(word, p.tag) > 0 for p in parses
+        )
+        return parses, seen
+
+    def shares(self, lang: str, name: str) -> dict[str, float]:
+        """How a place's one-word name (nominative) reads in a dictionary: the share of
+        its readings that are an ordinary word (another word, or another part of speech,
+        or this very noun when the corpus saw it: счастье, ровно, золотое, покров), a
+        person's name (Макаров, Энгельс) and a place."""
+        word = name.lower().replace("ё", "е")
+        parses, seen = self._readings(lang, word)
+        total = sum(p.score for p in parses) if seen else len(parses)
+        out = {"word": 0.0, "name": 0.0, "place": 0.0}
+        for p in parses:
+            g, weight = set(p.tag.grammemes), (p.score if seen else 1.0) / (total or 1)
+            if "Geox" in g:
+                out["place"] += weight
+            elif g & PERSON:
+                out["name"] += weight
+            elif not g & PROPER and "Abbr" not in g and (seen or self._plain(lang, p, word)):
+                out["word"] += weight
+        return out
+
+    def _plain(self, lang: str, parse, word: str) -> bool:
+        """A reading of a word the corpus never saw that still makes it an ordinary word:
+        a word of its own (not this noun under another tag), a full form (грабово, the
+        short form of грабовый, is written by nobody), not a possessive (тёткино), of a
+        lemma the dictionary knows as a word (not чаплинк, made up by analogy)."""
+        lemma = parse.normal_form.replace("ё", "е")
+        if parse.tag.POS == "NOUN" and lemma == word:
+            return False
+        if parse.tag.POS in {"ADJS", "PRTS"} or "Poss" in parse.tag:
+            return False
+        return self.morph[lang].word_is_known(lemma)
+
+    def kinds(self, row: dict) -> dict[str, float]:
+        """What a place's name is besides the place, judged on its one-word Russian
+        names in the nominative (the Russian dictionary tags places, Geox, and weighs
+        readings by their frequency in its corpus; the Ukrainian one does neither, so
+        it only tells which Ukrainian forms share what the Russian name is): an ordinary
+        word when a quarter of the readings say so, a person's name when half do and
+        more than read it as a place. Each kind with its share."""
+        out: dict[str, float] = {}
+        for lang in ("ru",):
+            for name in row[lang]:
+                if " " in name or "-" in name or name.isupper():
+                    continue
+                share = self.shares(lang, name)
+                if share["word"] >= MIN_SHARE:
+                    out["word"] = max(out.get("word", 0.0), share["word"])
+                if share["name"] >= 2 * MIN_SHARE and share["name"] > share["place"]:
+                    out["name"] = max(out.get("name", 0.0), share["name"])
+        return out
+
+    def form_reads_as(self, text: str, kind: str) -> tuple[bool, bool]:
+        """Whether a one-word form of a place's name is itself a form of what the name
+        also is (`kind`: "word" or "name") in a dictionary of its letters, and whether
+        that word is an adjective (Золотом, снежным: before a noun they describe it)."""
+        word = text.lower().replace("ё", "е")
+        letters = set(word)
+        langs = (
+            ["uk"] if letters & set("іїєґ'") else ["ru"] if letters & set("ыэъ") else ["ru", "uk"]
+        )
+        found, adjective = False, False
+        for lang in langs:
+            for p in self._readings(lang, word)[0]:
+                g = set(p.tag.grammemes)
+                if kind == "name" and g & PERSON and "Geox" not in g:
+                    found = True
+                elif kind == "word" and not g & PROPER and "Abbr" not in g:
+                    found = True
+                    adjective = adjective or p.tag.POS in {"ADJF", "PRTF"}
+        return found, kind == "word" and adjective
 
     def known(self, word: str) -> bool:
         return any(self.morph[lang].word_is_known(word) for lang in ("ru", "uk"))
@@ -385,6 +478,132 @@ def match_case(model: str, word: str) -> str:
     return word
 
 
+# ------------------------------------------------------------ places in context
+
+# The places by which each region's GeoNames first-level code is known: its centre, and
+# the cities GeoNames files apart from it (Kyiv, Sevastopol, Moscow, Saint Petersburg).
+# Every other place with a GeoNames record lies in the region of its record's code.
+CENTRES = {
+    "region:vinnytsia-oblast": ["place:vinnytsia"],
+    "region:volyn-oblast": ["place:lutsk"],
+    "region:dnipropetrovsk-oblast": ["place:dnipro"],
+    "region:donetsk-oblast": ["place:kramatorsk"],
+    "region:zhytomyr-oblast": ["place:zhytomyr"],
+    "region:zakarpattia-oblast": ["place:uzhhorod"],
+    "region:zaporizhzhia-oblast": ["place:zaporizhzhia"],
+    "region:ivano-frankivsk-oblast": ["place:ivano-frankivsk"],
+    "region:kyiv-oblast": ["place:bila-tserkva", "place:kyiv"],
+    "region:kirovohrad-oblast": ["place:kropyvnytskyi"],
+    "region:luhansk-oblast": ["place:sievierodonetsk"],
+    "region:lviv-oblast": ["place:lviv"],
+    "region:mykolaiv-oblast": ["place:mykolaiv"],
+    "region:odesa-oblast": ["place:odesa"],
+    "region:poltava-oblast": ["place:poltava"],
+    "region:rivne-oblast": ["place:dubno"],
+    "region:sumy-oblast": ["place:sumy"],
+    "region:ternopil-oblast": ["place:ternopil"],
+    "region:kharkiv-oblast": ["place:kharkiv"],
+    "region:kherson-oblast": ["place:kherson"],
+    "region:khmelnytskyi-oblast": ["place:kamianets-podilskyi"],
+    "region:cherkasy-oblast": ["place:cherkasy"],
+    "region:chernivtsi-oblast": ["place:chernivtsi"],
+    "region:chernihiv-oblast": ["place:chernihiv"],
+    "region:crimea": ["place:simferopol", "place:sevastopol"],
+    "region:belgorod-oblast": ["place:belgorod"],
+    "region:kursk-oblast": ["place:kursk"],
+    "region:bryansk-oblast": ["place:bryansk"],
+    "region:voronezh-oblast": ["place:voronezh"],
+    "region:rostov-oblast": ["place:rostov-on-don"],
+    "region:krasnodar-krai": ["place:krasnodar"],
+    "region:moscow-oblast": ["place:moscow"],
+    "region:oryol-oblast": ["place:oryol"],
+    "region:lipetsk-oblast": ["place:lipetsk"],
+    "region:saratov-oblast": ["place:saratov"],
+    "region:leningrad-oblast": ["place:saint-petersburg"],
+    "region:pskov-oblast": ["place:pskov"],
+    "region:tula-oblast": ["place:tula"],
+}
+
+
+def regions_within(entries: list[dict], stats: dict) -> dict[str, list[str]]:
+    """The regions each place and region lies in: the `within` column, else the region
+    of its GeoNames record's first-level code (CENTRES); a region lies in itself."""
+    rows = {e["row"]["id"]: e["row"] for e in entries}
+    region_of: dict[tuple[str, str], str] = {}
+    for region, centres in CENTRES.items():
+        for place in centres:
+            code = rows[place].get("admin1")
+            if code is None or region_of.get(code, region) != region:
+                sys.exit(f"build.py: CENTRES: {place} has no GeoNames region of its own")
+            region_of[code] = region
+    out: dict[str, list[str]] = {}
+    stats["within_unknown"] = []
+    for id_, row in rows.items():
+        if row["kind"] == "region":
+            out[id_] = row["within"] or [id_]
+        elif row["kind"] == "place":
+            found = row["within"] or (
+                [region_of[row["admin1"]]] if row.get("admin1") in region_of else []
+            )
+            if found:
+                out[id_] = found
+            else:
+                stats["within_unknown"].append(id_)
+        for region in out.get(id_, []):
+            if rows.get(region, {}).get("kind") != "region":
+                sys.exit(f"names.tsv: {id_}: within {region!r} is no region")
+    return out
+
+
+WORD_KINDS = ("word", "name")
+MIN_SHARE = 0.25  # the share of a spelling's readings that makes it an ordinary word or a name
+
+
+def ordinary_words(entry: dict, inflect: Inflector, stats: dict) -> dict[str, dict]:
+    """The spellings of a place that are also an ordinary word or a person's name: the
+    one-word Cyrillic ones the dictionaries read so (Inflector.ordinary), and those the
+    `words` column names ("name:Makarov"); "-Соледар" unmarks one. Marking a Cyrillic
+    word marks its case forms too. Each with what it also is, how likely that reading
+    is, and the cases of the place's name it is the form of."""
+    row, variants, cases = entry["row"], entry["variants"], entry["cases"]
+    if row["kind"] not in ("place", "region"):
+        return {}
+    hand: dict[str, str] = {}
+    # "-Name": none of the entry's spellings is marked by the dictionaries (their
+    # reading is wrong: Кропивницкий), only those the column names
+    automatic = not any(item.startswith("-") for item in row["words"])
+    for item in row["words"]:
+        kind, _, spelling = item.partition(":")
+        key = clean(item[1:] if item.startswith("-") else spelling).casefold()
+        if key not in variants or (not item.startswith("-") and kind not in WORD_KINDS):
+            sys.exit(f"names.tsv: {row['id']}: words {item!r}: no variant, or not word: or name:")
+        for form in {key} | entry["derived"].get(key, set()) & set(variants):
+            hand[form] = "-" if item.startswith("-") else kind
+    out: dict[str, dict] = {}
+    kinds = inflect.kinds(row) if automatic else {}
+    for key, text in variants.items():
+        if hand.get(key) == "-":
+            continue
+        found = None
+        if key in hand:
+            found = {"as": hand[key]}
+        elif kinds and " " not in text and is_cyrillic(text):
+            for kind, share in sorted(kinds.items(), key=lambda k: -k[1]):
+                reads, adjective = inflect.form_reads_as(text, kind)
+                if reads:
+                    found = {"as": kind, "p": round(share, 2)}
+                    if adjective:
+                        found["adjective"] = True
+                    break
+        if found is None:
+            continue
+        if key in cases:
+            found["cases"] = sorted(cases[key], key=CASES.index)
+        out[key] = found
+        stats["ordinary"].append(f"{text} ({row['id']}): {found}")
+    return out
+
+
 # ---------------------------------------------------------------------- build
 
 
@@ -401,7 +620,7 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
     translit = Transliterator()
     inflect = Inflector()
     geo = GeoNames() if use_geonames else None
-    stats = {"geonames_aliases": 0, "inflected": 0, "transliterated": 0}
+    stats = {"geonames_aliases": 0, "inflected": 0, "transliterated": 0, "ordinary": []}
     entries = []
     for row in rows:
         variants: dict[str, str] = {}
@@ -444,9 +663,15 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
                         add(variants, alias)
                 stats["geonames_aliases"] += len(variants) - before
                 row["geonameid_used"] = record["geonameid"]
+                row["admin1"] = (record["countrycode"], str(record.get("admin1code") or ""))
         # Inflection of the Ukrainian and Russian forms (and Cyrillic extras).
         before = len(variants)
         derived: dict[str, set[str]] = {}
+        cases: dict[str, set[str]] = {}  # each inflected form -> the cases it is in
+        # its own names (not those of `extra`), their transliterations and case forms
+        own = {clean(t).casefold().replace("ё", "е") for t in [row["name"], *row["uk"], *row["ru"]]}
+        own |= {clean(t).casefold() for x in row["uk"] for t in translit.ukrainian(x)}
+        own |= {clean(t).casefold() for x in row["ru"] for t in translit.russian(x)}
         ru_words: list[str] = []
         for lang, forms in (("uk", row["uk"]), ("ru", row["ru"])):
             extra = [t for t in row["extra"] if is_cyrillic(t)]
@@ -457,18 +682,34 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
                     continue  # a Ukrainian-only extra spelling
                 if lang == "ru":
                     ru_words.append(text)
-                for form in inflect.forms(lang, text, row["kind"]):
+                for form, form_cases in inflect.forms(lang, text, row["kind"]).items():
                     add(variants, form)
+                    if text in forms:  # a form of its own name, not of an old one
+                        own.add(clean(form).casefold().replace("ё", "е"))
                     derived.setdefault(clean(text).casefold(), set()).add(clean(form).casefold())
+                    cases.setdefault(clean(form).casefold(), set()).update(form_cases)
                     if "ё" in form.lower():
                         derived[clean(text).casefold()].add(
                             clean(form).casefold().replace("ё", "е")
+                        )
+                        cases.setdefault(clean(form).casefold().replace("ё", "е"), set()).update(
+                            form_cases
                         )
         stats["inflected"] += len(variants) - before
         for text in row["never"]:
             if variants.pop(clean(text).casefold(), None) is None:
                 sys.exit(f"names.tsv: {row['id']}: -{text} is no spelling the sources give")
-        entries.append({"row": row, "variants": variants, "derived": derived, "ru_words": ru_words})
+        entries.append(
+            {
+                "row": row,
+                "variants": variants,
+                "derived": derived,
+                "cases": cases,
+                "own": own,
+                "ru_words": ru_words,
+            }
+        )
+    within = regions_within(entries, stats)
 
     # Ambiguity: hand-marked, shared with another entry, or an ordinary word.
     owners: dict[str, set[str]] = {}
@@ -476,6 +717,7 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
         for key in entry["variants"]:
             owners.setdefault(key, set()).add(entry["row"]["id"])
     shared = {key: ids for key, ids in owners.items() if len(ids) > 1}
+    own_of = {e["row"]["id"]: e["own"] for e in entries}
     stats["shared_unmarked"] = []
     stats["common_words"] = []
     out = []
@@ -501,6 +743,18 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
             key = clean(text).casefold()
             if key not in ambiguous and inflect.common_word(text):
                 stats["common_words"].append(f"{text} ({row['id']})")
+        words = ordinary_words(entry, inflect, stats)
+        # a spelling it shares with an entry whose own name it is, when it is only one of
+        # its old or other names (Engels: Покровск, Pokrovsk until 1931): a search reads
+        # it as that entry
+        yields = [
+            key
+            for key in variants
+            if key in shared
+            and key.replace("ё", "е") not in entry["own"]
+            and any(key.replace("ё", "е") in own_of[i] for i in shared[key])
+        ]
+        ambiguous |= set(words)
         for key in variants:
             if key in shared and key not in ambiguous:
                 ambiguous.add(key)
@@ -516,6 +770,12 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
         }
         if row["note"]:
             obj["note"] = row["note"]
+        if within.get(row["id"]):
+            obj["within"] = within[row["id"]]
+        if words:
+            obj["words"] = {variants[k]: words[k] for k in sorted(words, key=variants.get)}
+        if yields:
+            obj["yields"] = sorted((variants[k] for k in yields), key=lambda v: (v.casefold(), v))
         out.append(obj)
     out.sort(key=lambda obj: obj["id"])
     if geo is not None:
@@ -587,6 +847,10 @@ def main() -> None:
         f"{len(stats['common_words'])} unmarked Russian forms are also ordinary words "
         f"in the dictionary (review with --verbose)"
     )
+    print(
+        f"places' spellings that are also words or names: {len(stats['ordinary'])}; "
+        f"places in no known region: {len(stats['within_unknown'])} (review with --verbose)"
+    )
     if "geonames_unmatched" in stats:
         print(
             f"GeoNames: {len(stats['geonames_unmatched'])} places unmatched, "
@@ -598,6 +862,8 @@ def main() -> None:
             "common_words",
             "geonames_unmatched",
             "geonames_undecided",
+            "ordinary",
+            "within_unknown",
         ):
             for line in stats.get(title, []):
                 print(f"  {title}: {line}")

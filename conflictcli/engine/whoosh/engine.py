@@ -35,6 +35,7 @@ from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansio
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
     DEFAULT_FIELDS,
+    PLACE_FIELD,
     Places,
     StoryColumn,
     Window,
@@ -270,9 +271,8 @@ class WhooshEngine:
         for typed in req.places:
             match = names.place(typed, self.names)
             found.places.append(match.name.name)
-            found.forms += [
-                f for f in names.own_forms(match.name, self.names) if f not in found.forms
-            ]
+            if match.name.id not in found.ids:
+                found.ids.append(match.name.id)
             if match.others or match.ambiguous:
                 found.notes.append(f"--place {typed!r} is read as {match.name.name}.")
         return found
@@ -342,8 +342,8 @@ class WhooshEngine:
     def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
         """How many articles the request selects (every article, for an empty query),
         how many of them name each place of the gazetteer, and how the query was read.
-        A place is named by any spelling read as it (names.own_forms): the articles
-        that --place finds."""
+        The places an article names were found at ingest (placing.py, the `place`
+        field): the articles that --place finds."""
         places = self._places(req)
         notes = list(places.notes)
         with self._searcher() as s:
@@ -355,11 +355,9 @@ class WhooshEngine:
                 window = window_of(s, req, places)
                 live = s.reader().all_doc_ids()
                 selected = set(live) if window is None else {d for d in live if window(d)}
-            mentions = Mentions(s, names.FIELDS)
-            counts = [
-                (name, len(selected.intersection(mentions.docs(forms))))
-                for name, forms in names.place_forms()
-            ]
+            mentions = Mentions(s, (PLACE_FIELD,))
+            named = _places([_text(t) for t in s.reader().lexicon(PLACE_FIELD)])
+            counts = [(name, len(selected & mentions.docs([(name.id,)]))) for name in named]
         return len(selected), counts, notes
 
     def search(self, req: SearchRequest) -> EngineResult:
@@ -457,6 +455,18 @@ def _open_sealed(folder: Path) -> Any:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _places(ids: list[str]) -> list[names.Name]:
+    """The places and regions of the gazetteer with these ids (those the index holds)."""
+    from conflictcli.gazetteer import entries
+
+    wanted = set(ids)
+    return [
+        names.Name(e["id"], e["kind"], e["name"], e.get("note"), ())
+        for e in entries()
+        if e["id"] in wanted and e["kind"] in names.PLACE_KINDS
+    ]
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:

@@ -17,23 +17,31 @@ from whoosh import collectors, sorting
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Or, Query, Term
 
-from conflictcli import names
 from conflictcli.articles import outlet_key
 from conflictcli.engine.records import Hit
 from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, evaluate
+from conflictcli.engine.whoosh.fast.nearness import Mentions
 from conflictcli.engine.whoosh.fast.upstream import column_values
 from conflictcli.engine.whoosh.schema import NO_KEY
-from conflictcli.engine.whoosh.translate import whoosh_query
 from conflictcli.query import SearchRequest, Sort
 
 
 @dataclass
 class Places:
-    """What --place names: the places, and every spelling read as one of them."""
+    """What --place names: the places, by their canonical names and their ids."""
 
     places: list[str] = field(default_factory=list)  # their canonical names
-    forms: list[names.Key] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # as the `place` field holds them
     notes: list[str] = field(default_factory=list)
+
+
+PLACE_FIELD = "place"  # the ids of the places each article names (placing.py)
+
+
+def naming(s: Any, ids: list[str]) -> set[int]:
+    """The documents that name any of these places (deleted ones too: a caller tests
+    documents it found)."""
+    return Mentions(s, (PLACE_FIELD,)).docs([(i,) for i in ids]) if ids else set()
 
 
 Window = Callable[[int], bool] | None  # the filters: do they let a document through
@@ -176,18 +184,15 @@ class _Listed(Query):
 def window_of(s: Any, req: SearchRequest, places: Places | None = None) -> Window:
     """The filters (--since/--until, --source, --place) as a test of a document number.
     Dates are read from the date columns (a range of terms walks one posting list per
-    day in it); outlets are exact terms and places their spellings, looked up apart so
-    that they do not change the scores."""
+    day in it); outlets are exact terms, places the ids of the `place` field, looked up
+    apart so that they do not change the scores."""
     tests = [t for t in (date_test(s, req),) if t is not None]
     if req.sources:
         terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
         outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
         tests.append(outlets.__contains__)
-    if places is not None and places.places:  # a place may have no spelling of its own
-        named = (
-            evaluate(s, whoosh_query(names.mentions(places.forms))).scores if places.forms else {}
-        )
-        tests.append(set(named).__contains__)
+    if places is not None and places.places:
+        tests.append(naming(s, places.ids).__contains__)
     if not tests:
         return None
     if len(tests) == 1:

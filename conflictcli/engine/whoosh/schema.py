@@ -7,7 +7,8 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 # isort: split
 
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.formats import Existence
 
 from conflictcli.engine.whoosh.analysers import NAME_ANALYZER, FastText, PackedPositions
 
@@ -16,6 +17,13 @@ def _packed(field: TEXT) -> TEXT:
     """A TEXT field whose positions are stored as packed gaps: no value of the index is a
     pickle (an archive from elsewhere could make one run code when read)."""
     field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
+
+
+def _ids(field: KEYWORD) -> KEYWORD:
+    """A field of ids, several to a document (space-separated), each a term that only
+    says the document holds it: no frequency, no position (as `outlet`, an ID)."""
+    field.format = Existence(field_boost=field.format.field_boost)
     return field
 
 
@@ -28,6 +36,9 @@ def _schema(date_field: DATETIME) -> Schema:
         # positions packed as gaps, as the text fields' (Whoosh's Positions pickles them)
         source=_packed(TEXT(analyzer=NAME_ANALYZER)),
         outlet=ID(),  # the whole source, case folded: what --source matches exactly
+        # the ids of the places the article names (placing.places_of, decided at ingest
+        # from the text): what `places`, --place and `count --by place` read
+        place=_ids(KEYWORD()),
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
         # the story (articles.cluster) as a number in a column, not indexed (a NUMERIC

@@ -23,13 +23,24 @@ if TYPE_CHECKING:
 WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
-def prepare(articles: list[Article], bodies: list[Scanned]) -> list[InBatch]:
+Prepared = tuple[InBatch, str]  # an article's postings, and the places it names
+
+
+def prepare(articles: list[Article], bodies: list[Scanned]) -> list[Prepared]:
     """The postings of each article's title and body (`bodies`: each body as
-    analysis.scan() reads it), in one Batch: a worker process's work at ingest."""
+    analysis.scan() reads it), in one Batch, and the places each names (placing.py):
+    a worker process's work at ingest."""
     batch = Batch()
     done = [analyse(batch, a, body) for a, body in zip(articles, bodies, strict=True)]
     batch.freeze()
-    return done
+    return [(d, places_of(a)) for d, a in zip(done, articles, strict=True)]
+
+
+def places_of(a: Article) -> str:
+    """The ids of the places an article names, as the `place` field takes them."""
+    from conflictcli.placing import places_of as named
+
+    return " ".join(named(a.title, a.body))
 
 
 def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
@@ -131,7 +142,14 @@ class IndexWriter:
         recent.commit(merge=False)
         return True
 
-    def add(self, a: Article, analysed: InBatch | None = None) -> None:
+    def add(self, a: Article, prepared: Prepared | InBatch | None = None) -> None:
+        """`prepared`: what prepare() made of the article (its postings alone will do:
+        the places are found here then)."""
+        analysed: InBatch | None
+        if prepared is None or isinstance(prepared, InBatch):  # a NamedTuple: ask first
+            analysed, places = prepared, places_of(a)
+        else:
+            analysed, places = prepared
         if not self._fast:
             analysed = None  # Whoosh's own writer analyses the text itself
         doc: dict[str, Any] = {
@@ -143,6 +161,8 @@ class IndexWriter:
         }
         if a.source:
             doc["outlet"] = outlet_key(a.source)
+        if places:
+            doc["place"] = places
         if a.date:
             doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["story"] = story_number(a.cluster or a.id)

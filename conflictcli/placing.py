@@ -1,0 +1,385 @@
+"""Which places of the gazetteer an article names, decided once, at ingest, from its text
+as written (case, the words beside a name), for every engine alike: the engine indexes
+what places_of() gives, and `places`, `--place` and `count --by place` read that.
+
+Every spelling of a place counts as the place (the one a search reads it as, when two
+share it: names.own_forms), except a spelling that is also an ordinary word or a person's
+name in Russian, Ukrainian or English (the gazetteer's `words`: счастье, ровно, Золотом,
+Макаров, Makarov). Such a spelling names the place only when it is capitalised and the
+text says place:
+- a preposition of place before it, in the case it asks for (в Счастье, под Снежным,
+  из Макарова, через Золотое; in, near, outside);
+- a word of place beside it (город Счастье, жителі Макарова, Счастье района, Rivne region);
+- another place of the same oblast near it (Макарова на Київщині);
+- or, for an ordinary word (not a name), a capital in the middle of a sentence, outside
+  quotes, not part of a longer name (Золотой мяч, Покрова Пресвятой) nor an adjective
+  before the noun it describes (о Золотом мяче).
+Otherwise it is the word (счастье, снежный покров, тренер Макаров), not the place.
+
+The work is one regular expression over the text and a dictionary look-up per word;
+the context is read only around the few spellings that need it."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# apostrophes as one, ё as е: how spellings and texts are compared
+_FOLD = (("’", "'"), ("ʼ", "'"), ("‘", "'"), ("`", "'"), ("ʹ", "'"), ("ё", "е"), ("Ё", "Е"))
+# words, as plainly as the fastest scan finds them: Куп'янськ is куп + янськ, in a text
+# as in a spelling, and Kyiv's is kyiv + s
+_WORD = re.compile(r"\w+")
+NEAR = 12  # words between two places of one oblast that make each other places
+_SENTENCE_END = frozenset(".!?…\n")
+_QUOTES = frozenset("«\"“„‘'")
+
+
+def _split(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct"})
+# prepositions of place (Russian, Ukrainian) and the cases of the name they take
+PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("в", "во"), frozenset({"loct", "accs"})),
+    "у": frozenset({"loct", "accs", "gent"}),  # Ukrainian у Щасті; Russian у Счастья (near)
+    **dict.fromkeys(("под", "подо", "під", "над", "за"), frozenset({"ablt", "accs"})),
+    **dict.fromkeys(("из", "изо", "із", "з", "зі", "от", "від", "до"), frozenset({"gent"})),
+    **dict.fromkeys(
+        ("около", "біля", "возле", "вблизи", "поблизу", "неподалік"), frozenset({"gent"})
+    ),
+    "через": frozenset({"accs"}),
+    **dict.fromkeys(("к", "ко", "по"), frozenset({"datv"})),
+    # English has no cases
+    **dict.fromkeys(("in", "near", "outside", "around", "towards", "toward", "into"), ALL_CASES),
+}
+# before a name (Макаров, Makarov) they may speak of the person: у Макарова (Makarov
+# has), до Макарова, по Макарову, к Макарову, за Макарова, от Макарова
+_NOT_FOR_NAMES = frozenset({"до", "к", "ко", "по", "за", "от", "від", "над"})
+_NAME_CASES = {"в": frozenset({"loct"}), "во": frozenset({"loct"}), "у": frozenset({"loct"})}
+# words of place before a name (город Счастье, жителі Макарова, г. Счастье, town of)
+PLACE_BEFORE = _split(
+    """город города городе городом городу городка городок городке місто міста місті містом
+    місту містечко містечка містечку село села селе селі селом селу сел поселок поселка
+    поселке поселком поселения поселение селище селища селищі селищем пгт смт деревня
+    деревни деревне станица станицы станице станиці районе района район районі району
+    окраине окраинах окраины окраїні окраїнах околицях околиці околицы окрестности
+    окрестностях жители жителей жителям жителями жителі жителів мешканці мешканців
+    мешканцям направлении направление напрямку напрямі напрямок town city village
+    settlement district residents outskirts"""
+)
+_ABBREVIATIONS = frozenset({"г", "гор", "с", "пгт", "смт", "м", "пос", "дер", "ст"})
+_OF_PLACE = frozenset(
+    {"town", "city", "village", "settlement", "residents", "outskirts", "suburbs", "mayor",
+     "centre", "center", "people", "liberation", "capture", "shelling", "outside"}
+)  # fmt: skip
+# words of place after a name (Счастье района, Rivne region, Rivne Oblast)
+PLACE_AFTER = _split(
+    """район района районе районі району области область області обл громада громади
+    громаді громады отг district region oblast raion province area"""
+)
+RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
+# before a capitalised word these say it is no place (о Золотом мяче, на Покров)
+_NOT_PLACE = _split(
+    """о об обо про с со на для без ради кроме вместо как чем что чтобы ли же про при за
+    the a an named called"""
+)
+# little words after an adjective that do not make it describe a noun (Золотое в ...)
+_LITTLE = _split(
+    """в во на и а но или под над за из с со у к по до от при о об і й та чи з із зі до не
+    ни же ли бы уже еще тоже также был была было были есть это этот эта эти"""
+)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """A spelling of a place as the text is read for it."""
+
+    place: str  # the id of the place it is read as
+    within: frozenset[str]  # the oblasts (region ids) the place lies in
+    common: str | None = None  # "word" or "name": also an ordinary word, a person's name
+    adjective: bool = False  # the ordinary word is an adjective (Золотом)
+    cases: frozenset[str] = ALL_CASES  # the cases this form of the place's name is in
+
+
+NO_PLACE = Spelling("", frozenset())  # a name that holds a place's name, and is none
+
+# first word -> (the next words, the spelling), the longest first
+Table = dict[str, list[tuple[tuple[str, ...], Spelling]]]
+
+
+def fold(text: str) -> str:
+    """A text as spellings are compared: NFC, one apostrophe, ё as е."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        for one, other in _FOLD:
+            if one in text:
+                text = text.replace(one, other)
+    return text
+
+
+@functools.cache
+def table() -> Table:
+    """Every spelling of every place and region, read as the place a search reads it as
+    (a spelling two share goes to the more prominent: names.own_forms)."""
+    from conflictcli import names
+    from conflictcli.analysis import query_terms_of
+    from conflictcli.gazetteer import entries
+
+    rows = [e for e in entries() if e["kind"] in names.PLACE_KINDS]
+    gaz = names.gazetteer()
+    keys = iter(query_terms_of([v for e in rows for v in e["variants"]]))
+    by_id = {n.id: n for n in gaz.names()}
+    out: Table = {}
+    for e in rows:
+        own = set(names.own_forms(by_id[e["id"]], gaz))
+        within = frozenset(e.get("within") or [])
+        words = e.get("words") or {}
+        for variant in e["variants"]:
+            key = next(keys)
+            if key not in own:
+                continue  # a spelling of a more prominent name
+            spelling = _spelling(e["id"], within, words.get(variant))
+            for tokens in _spelled(variant):
+                _put(out, tokens, spelling)
+    # the names of several words of what is no place, which hold a place's name
+    # (Kyiv Post, Shakhtar Donetsk): read whole, they name no place
+    for e in entries():
+        if e["kind"] not in names.PLACE_KINDS:
+            for variant in e["variants"]:
+                for tokens in _spelled(variant):
+                    if len(tokens) > 1 and any(t in out for t in tokens):
+                        _put(out, tokens, NO_PLACE)
+    for entries_ in out.values():
+        entries_.sort(key=lambda x: -len(x[0]))
+    return out
+
+
+def _spelling(place: str, within: frozenset[str], word: dict[str, Any] | None) -> Spelling:
+    if not word:
+        return Spelling(place, within)
+    cases = frozenset(word.get("cases") or ALL_CASES)
+    return Spelling(place, within, str(word["as"]), bool(word.get("adjective")), cases)
+
+
+def _spelled(variant: str) -> list[tuple[str, ...]]:
+    """The words of a spelling, folded (and without its apostrophe too: Купянськ)."""
+    folded = fold(variant).lower()
+    out = [tuple(_WORD.findall(folded))]
+    if "'" in folded:
+        out.append(tuple(_WORD.findall(folded.replace("'", ""))))
+    return [t for t in out if t]
+
+
+def _put(out: Table, tokens: tuple[str, ...], spelling: Spelling) -> None:
+    held = out.setdefault(tokens[0], [])
+    for n, (rest, before) in enumerate(held):
+        if rest == tokens[1:]:
+            if before.common and not spelling.common:
+                held[n] = (rest, spelling)  # a spelling that is also a word needs evidence
+            return
+    held.append((tokens[1:], spelling))
+
+
+def places_of(title: str, body: str) -> list[str]:
+    """The ids of the places (and regions) an article names, in order."""
+    found: set[str] = set()
+    for text in (title, body):
+        if text:
+            found |= named(text)
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class _Match:
+    first: int  # the index of its first word
+    last: int  # and of its last
+    spelling: Spelling
+
+
+def named(text: str, spellings: Table | None = None) -> set[str]:
+    """The places one text names (a title, a body)."""
+    return {m.spelling.place for m in _read(text, spellings)[1]}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where a text names a place, for a reader to check: its spelling as written, the
+    words around it, and why it counts (a spelling that is no word: "name")."""
+
+    place: str
+    spelled: str
+    start: int  # character offsets in the text as folded (fold(): as long as the text)
+    end: int
+    why: str
+
+
+def mentions(text: str, spellings: Table | None = None) -> list[Mention]:
+    """Every mention of a place in `text` that counts, in order (for bench scripts and
+    tests: named() is the fast way to the places alone)."""
+    context, counted = _read(text, spellings, why=True)
+    if context is None:
+        return []
+    spans = context.spans
+    out = []
+    for m, why in counted:
+        start, end = spans[m.first][0], spans[m.last][1]
+        out.append(Mention(m.spelling.place, context.text[start:end], start, end, why))
+    return out
+
+
+def _read(
+    text: str, spellings: Table | None, why: bool = False
+) -> tuple[_Context | None, list[Any]]:
+    """The matches that count in `text` (with why, when asked: each once per place
+    unless `why`), and the context that was read, if any."""
+    known = spellings if spellings is not None else table()
+    text = fold(text)
+    lowered = text.lower()  # the same words, where lower case changes no length
+    if len(lowered) == len(text):
+        low = _WORD.findall(lowered)
+    else:
+        low = [w.lower() for w in _WORD.findall(text)]
+    first = known.keys() & set(low)
+    if not first:
+        return None, []
+    matches: list[_Match] = []
+    end = -1
+    for i in sorted(i for w in first for i in _at(low, w)):
+        if i <= end:
+            continue
+        for rest, spelling in known[low[i]]:
+            if tuple(low[i + 1 : i + 1 + len(rest)]) == rest:
+                end = i + len(rest)
+                matches.append(_Match(i, end, spelling))
+                break
+    matches = [m for m in matches if m.spelling.place and not _river(low, m)]
+    plain = [m for m in matches if m.spelling.common is None]
+    places = {m.spelling.place for m in plain}
+    doubtful = [m for m in matches if m.spelling.common and (why or m.spelling.place not in places)]
+    if not doubtful and not why:
+        return None, plain
+    context = _Context(text, low, matches)
+    if not why:
+        return context, plain + [m for m in doubtful if context.why(m)]
+    counted = [(m, "name") if m.spelling.common is None else (m, context.why(m)) for m in matches]
+    return context, [(m, w) for m, w in counted if w]
+
+
+def _at(words: list[str], word: str) -> list[int]:
+    """Where `word` is in `words` (list.index: a search in C)."""
+    out, i = [], -1
+    try:
+        while True:
+            i = words.index(word, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
+def _river(low: list[str], m: _Match) -> bool:
+    """The river a place is named after (the Dnipro River, река Днепр), not the place."""
+    return (m.last + 1 < len(low) and low[m.last + 1] in RIVER) or (
+        m.first > 0 and low[m.first - 1] in RIVER
+    )
+
+
+class _Context:
+    """A text's words with the gaps between them, read around a doubtful spelling."""
+
+    def __init__(self, text: str, low: list[str], matches: list[_Match]):
+        self.text, self.low, self.matches = text, low, matches
+        self.spans = spans = [m.span() for m in _WORD.finditer(text)]
+        self.words = [text[a:b] for a, b in spans]
+        # the characters between each word and the one before it ("\n" before the first)
+        self.gaps = ["\n", *(text[a[1] : b[0]] for a, b in itertools.pairwise(spans))]
+        self.starts = {m.first for m in matches}
+        self.ends = {m.last for m in matches}
+
+    def why(self, m: _Match) -> str:
+        """Why a spelling that is also a word names the place here ("": it does not)."""
+        word = self.words[m.first]
+        if not word[:1].isupper() or self._quoted(m.first):
+            return ""
+        s = m.spelling
+        if self._preposition(m.first, s):
+            return "preposition"
+        if self._place_word(m):
+            return "place word"
+        if self._neighbour(m):
+            return "same oblast"
+        if s.common == "word" and self._capital_inside_sentence(m):
+            return "capital"
+        return ""
+
+    def _quoted(self, i: int) -> bool:
+        gap = self.gaps[i].strip()
+        return bool(gap) and gap[-1] in _QUOTES
+
+    def _before(self, i: int) -> str | None:
+        """The word before word i, when only spaces part them."""
+        if i == 0 or self.gaps[i].strip():
+            return None
+        return self.low[i - 1]
+
+    def _preposition(self, i: int, s: Spelling) -> bool:
+        word = self._before(i)
+        if word is None or word not in PLACE_PREPOSITIONS:
+            return False
+        cases = PLACE_PREPOSITIONS[word]
+        if s.common == "name":
+            if word in _NOT_FOR_NAMES:
+                return False
+            cases = _NAME_CASES.get(word, cases)
+        return bool(s.cases & cases)
+
+    def _place_word(self, m: _Match) -> bool:
+        i, j = m.first, m.last
+        word = self._before(i)
+        if word in PLACE_BEFORE:
+            return True
+        if i > 0 and self.low[i - 1] in _ABBREVIATIONS and self.gaps[i].strip() == ".":
+            return True  # г. Счастье
+        if word == "of" and i > 1 and self.low[i - 2] in _OF_PLACE:
+            return True  # the town of Makariv
+        after = j + 1
+        return (
+            after < len(self.low)
+            and not self.gaps[after].strip(" ,")
+            and self.low[after] in PLACE_AFTER
+        )
+
+    def _neighbour(self, m: _Match) -> bool:
+        """Another place of the same oblast near it, itself no word (or a region)."""
+        if not m.spelling.within:
+            return False
+        return any(
+            o.spelling.common is None
+            and o.spelling.place != m.spelling.place
+            and o.spelling.within & m.spelling.within
+            and abs(o.first - m.first) <= NEAR
+            for o in self.matches
+        )
+
+    def _capital_inside_sentence(self, m: _Match) -> bool:
+        i, j = m.first, m.last
+        word = self.words[i]
+        if word.isupper() or any(c in _SENTENCE_END for c in self.gaps[i]):
+            return False  # a capital that says nothing: all capitals, a sentence's start
+        if not self.gaps[i].strip():
+            if self.low[i - 1] in _NOT_PLACE:
+                return False  # о Золотом мяче, на Покров
+            if self.words[i - 1][:1].isupper() and i - 1 not in self.ends:
+                return False  # part of a longer name: Богдан Хмельницкий
+        after = j + 1
+        if after < len(self.words) and not self.gaps[after].strip():
+            following = self.words[after]
+            if following[:1].isupper() and after not in self.starts:
+                return False  # part of a longer name: Покрова Пресвятой Богородицы
+            if m.spelling.adjective and following[:1].islower():
+                return self.low[after] in _LITTLE  # Золотом мяче: it describes a noun
+        return True
