@@ -14,7 +14,10 @@ text says place:
 - or, for an ordinary word (not a name), a capital in the middle of a sentence, outside
   quotes, not part of a longer name (Золотой мяч, Покрова Пресвятой) nor an adjective
   before the noun it describes (о Золотом мяче).
-Otherwise it is the word (счастье, снежный покров, тренер Макаров), not the place.
+Otherwise it is the word (счастье, снежный покров, тренер Макаров), not the place. A
+spelling that is also the name of another well-known place (Дзержинск: Toretsk's old
+name, and a city near Nizhny Novgorod) names the place only beside another place of the
+same oblast.
 
 The work is one regular expression over the text and a dictionary look-up per word;
 the context is read only around the few spellings that need it."""
@@ -83,6 +86,10 @@ PLACE_AFTER = _split(
     громаді громады отг district region oblast raion province area"""
 )
 RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
+SUBSCRIBE = _split(
+    """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
+    підписуйся підписуйтесь підпишись підпишіться subscribe"""
+)
 # before a capitalised word these say it is no place (о Золотом мяче, на Покров)
 _NOT_PLACE = _split(
     """о об обо про с со на для без ради кроме вместо как чем что чтобы ли же про при за
@@ -101,7 +108,7 @@ class Spelling:
 
     place: str  # the id of the place it is read as
     within: frozenset[str]  # the oblasts (region ids) the place lies in
-    common: str | None = None  # "word" or "name": also an ordinary word, a person's name
+    common: str | None = None  # also an ordinary "word", a person's "name", a "place"
     adjective: bool = False  # the ordinary word is an adjective (Золотом)
     cases: frozenset[str] = ALL_CASES  # the cases this form of the place's name is in
 
@@ -167,10 +174,11 @@ def _spelling(place: str, within: frozenset[str], word: dict[str, Any] | None) -
 
 
 def _spelled(variant: str) -> list[tuple[str, ...]]:
-    """The words of a spelling, folded (and without its apostrophe too: Купянськ)."""
+    """The words of a spelling, folded (a Cyrillic one without its apostrophe too:
+    Купянськ)."""
     folded = fold(variant).lower()
     out = [tuple(_WORD.findall(folded))]
-    if "'" in folded:
+    if "'" in folded and not folded.isascii():  # not H'Uman: human is a word
         out.append(tuple(_WORD.findall(folded.replace("'", ""))))
     return [t for t in out if t]
 
@@ -209,7 +217,7 @@ def named(text: str, spellings: Table | None = None) -> set[str]:
 @dataclass(frozen=True)
 class Mention:
     """Where a text names a place, for a reader to check: its spelling as written, the
-    words around it, and why it counts (a spelling that is no word: "name")."""
+    words around it, and why it counts (a spelling that is no word: "plain")."""
 
     place: str
     spelled: str
@@ -257,7 +265,7 @@ def _read(
                 end = i + len(rest)
                 matches.append(_Match(i, end, spelling))
                 break
-    matches = [m for m in matches if m.spelling.place and not _river(low, m)]
+    matches = [m for m in matches if m.spelling.place and not _other(low, m)]
     plain = [m for m in matches if m.spelling.common is None]
     places = {m.spelling.place for m in plain}
     doubtful = [m for m in matches if m.spelling.common and (why or m.spelling.place not in places)]
@@ -266,7 +274,7 @@ def _read(
     context = _Context(text, low, matches)
     if not why:
         return context, plain + [m for m in doubtful if context.why(m)]
-    counted = [(m, "name") if m.spelling.common is None else (m, context.why(m)) for m in matches]
+    counted = [(m, "plain") if m.spelling.common is None else (m, context.why(m)) for m in matches]
     return context, [(m, w) for m, w in counted if w]
 
 
@@ -281,10 +289,14 @@ def _at(words: list[str], word: str) -> list[int]:
         return out
 
 
-def _river(low: list[str], m: _Match) -> bool:
-    """The river a place is named after (the Dnipro River, река Днепр), not the place."""
-    return (m.last + 1 < len(low) and low[m.last + 1] in RIVER) or (
-        m.first > 0 and low[m.first - 1] in RIVER
+def _other(low: list[str], m: _Match) -> bool:
+    """A place's name that names something else here: a river (the Dnipro River, река
+    Днепр), a channel one is asked to subscribe to (Подписаться на Москву - новостную)."""
+    i, j = m.first, m.last
+    return (
+        (j + 1 < len(low) and low[j + 1] in RIVER)
+        or (i > 0 and low[i - 1] in RIVER)
+        or (i > 1 and low[i - 1] in ("на", "to") and low[i - 2] in SUBSCRIBE)
     )
 
 
@@ -306,6 +318,10 @@ class _Context:
         if not word[:1].isupper() or self._quoted(m.first):
             return ""
         s = m.spelling
+        if s.common == "place":  # another place's name too: only its oblast tells
+            return "same oblast" if self._neighbour(m) else ""
+        if s.adjective and self._describes_a_noun(m):
+            return ""  # в Золотое кольцо, Золотой мяч: an adjective before its noun
         if self._preposition(m.first, s):
             return "preposition"
         if self._place_word(m):
@@ -380,6 +396,15 @@ class _Context:
             following = self.words[after]
             if following[:1].isupper() and after not in self.starts:
                 return False  # part of a longer name: Покрова Пресвятой Богородицы
-            if m.spelling.adjective and following[:1].islower():
-                return self.low[after] in _LITTLE  # Золотом мяче: it describes a noun
         return True
+
+    def _describes_a_noun(self, m: _Match) -> bool:
+        """A lower-case word right after it that is not a little word (в, и, не): the
+        noun an adjective describes (Золотое кольцо), as far as a reader of words tells."""
+        after = m.last + 1
+        return (
+            after < len(self.words)
+            and not self.gaps[after].strip()
+            and self.words[after][:1].islower()
+            and self.low[after] not in _LITTLE
+        )

@@ -555,7 +555,7 @@ def regions_within(entries: list[dict], stats: dict) -> dict[str, list[str]]:
     return out
 
 
-WORD_KINDS = ("word", "name")
+WORD_KINDS = ("word", "name", "place")
 MIN_SHARE = 0.25  # the share of a spelling's readings that makes it an ordinary word or a name
 
 
@@ -576,7 +576,9 @@ def ordinary_words(entry: dict, inflect: Inflector, stats: dict) -> dict[str, di
         kind, _, spelling = item.partition(":")
         key = clean(item[1:] if item.startswith("-") else spelling).casefold()
         if key not in variants or (not item.startswith("-") and kind not in WORD_KINDS):
-            sys.exit(f"names.tsv: {row['id']}: words {item!r}: no variant, or not word: or name:")
+            sys.exit(
+                f"names.tsv: {row['id']}: words {item!r}: no variant, or not word:, name:, place:"
+            )
         for form in {key} | entry["derived"].get(key, set()) & set(variants):
             hand[form] = "-" if item.startswith("-") else kind
     out: dict[str, dict] = {}
