@@ -132,38 +132,55 @@ def fold(text: str) -> str:
 @functools.cache
 def table() -> Table:
     """Every spelling of every place and region, read as the place a search reads it as
-    (a spelling two share goes to the more prominent: names.own_forms)."""
-    from conflictcli import names
-    from conflictcli.analysis import query_terms_of
+    (a spelling two entries share goes to the more prominent, owner())."""
     from conflictcli.gazetteer import entries
+    from conflictcli.names import PLACE_KINDS
 
-    rows = [e for e in entries() if e["kind"] in names.PLACE_KINDS]
-    gaz = names.gazetteer()
-    keys = iter(query_terms_of([v for e in rows for v in e["variants"]]))
-    by_id = {n.id: n for n in gaz.names()}
+    rows = entries()
+    owners: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for e in rows:
+        for variant in e["variants"]:
+            for tokens in _spelled(variant):
+                held = owners.setdefault(tokens, [])
+                if e not in held:
+                    held.append(e)
     out: Table = {}
     for e in rows:
-        own = set(names.own_forms(by_id[e["id"]], gaz))
+        if e["kind"] not in PLACE_KINDS:
+            continue
         within = frozenset(e.get("within") or [])
         words = e.get("words") or {}
         for variant in e["variants"]:
-            key = next(keys)
-            if key not in own:
-                continue  # a spelling of a more prominent name
-            spelling = _spelling(e["id"], within, words.get(variant))
             for tokens in _spelled(variant):
-                _put(out, tokens, spelling)
+                if owner(tokens, owners[tokens]) is e:
+                    _put(out, tokens, _spelling(e["id"], within, words.get(variant)))
     # the names of several words of what is no place, which hold a place's name
     # (Kyiv Post, Shakhtar Donetsk): read whole, they name no place
-    for e in entries():
-        if e["kind"] not in names.PLACE_KINDS:
-            for variant in e["variants"]:
-                for tokens in _spelled(variant):
-                    if len(tokens) > 1 and any(t in out for t in tokens):
-                        _put(out, tokens, NO_PLACE)
+    for tokens, held in owners.items():
+        if len(tokens) > 1 and any(t in out for t in tokens):
+            if owner(tokens, held)["kind"] not in PLACE_KINDS:
+                _put(out, tokens, NO_PLACE)
     for entries_ in out.values():
         entries_.sort(key=lambda x: -len(x[0]))
     return out
+
+
+def owner(tokens: tuple[str, ...], held: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of the entries that spell these words, the one a search reads them as (the rule
+    of names.Gazetteer, on the words as written: the entry whose canonical name holds
+    them, else one whose own name they are over one that yields them, else the first
+    of names.KINDS), so that a place is counted where a search finds it."""
+    if len(held) == 1:
+        return held[0]
+    from conflictcli.names import KINDS
+
+    def prominence(e: dict[str, Any]) -> tuple[int, int, int, str]:
+        holds = set(tokens) <= set(_WORD.findall(fold(e["name"]).lower()))
+        yields = any(tokens in _spelled(v) for v in e.get("yields", []))
+        rank = KINDS.index(e["kind"]) if e["kind"] in KINDS else len(KINDS)
+        return (0 if holds else 1, 1 if yields else 0, rank, e["id"])
+
+    return min(held, key=prominence)
 
 
 def _spelling(place: str, within: frozenset[str], word: dict[str, Any] | None) -> Spelling:

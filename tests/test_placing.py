@@ -148,3 +148,23 @@ def test_pokrovsk_in_russian_is_the_donetsk_city_not_engels(run: Run, tmp_path: 
     pokrovsk = as_json(run("search", "Покровск", "--json", "-n", "0", "--index", str(ix)))
     assert len(engels) == 1 and engels[0]["id"] not in {r["id"] for r in pokrovsk["results"]}
     assert _count(run, ix, "*", "--place", "Engels")["count"] == 1
+
+
+def test_a_spelling_two_entries_share_is_counted_for_the_one_a_search_reads() -> None:
+    """placing.owner() keeps the rule of names.Gazetteer (on the words as written): a
+    spelling several entries share is counted for the entry a search reads it as."""
+    from conflictcli import names
+    from conflictcli.analysis import query_terms
+    from conflictcli.gazetteer import entries
+
+    held: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for e in entries():
+        for variant in e["variants"]:
+            for tokens in placing._spelled(variant):
+                if e not in held.setdefault(tokens, []):
+                    held[tokens].append(e)
+    shared = {t: es for t, es in held.items() if len(es) > 1}
+    assert ("покровск",) in shared
+    for tokens, es in shared.items():
+        read = names.gazetteer().lookup(query_terms(" ".join(tokens)))
+        assert read is not None and placing.owner(tokens, es)["id"] == read.name.id, tokens
