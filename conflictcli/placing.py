@@ -157,9 +157,9 @@ def table() -> Table:
     # the names of several words of what is no place, which hold a place's name
     # (Kyiv Post, Shakhtar Donetsk): read whole, they name no place
     for tokens, held in owners.items():
-        if len(tokens) > 1 and any(t in out for t in tokens):
-            if owner(tokens, held)["kind"] not in PLACE_KINDS:
-                _put(out, tokens, NO_PLACE)
+        some = len(tokens) > 1 and any(t in out for t in tokens)
+        if some and owner(tokens, held)["kind"] not in PLACE_KINDS:
+            _put(out, tokens, NO_PLACE)
     for entries_ in out.values():
         entries_.sort(key=lambda x: -len(x[0]))
     return out
