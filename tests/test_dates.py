@@ -423,3 +423,14 @@ def test_a_file_that_streams_settles_its_dates_too(
     assert len([w for w in s["warnings"] if "either way" in w and "u.csv" in w]) == 1
     listed = as_json(run("search", "*", "--json", "-n", "0", "--index", ix))["results"]
     assert sorted(r["date"] for r in listed) == sorted(d.isoformat() for d in days + days[:3])
+
+
+def test_a_dotted_date_in_a_filter_is_day_first_as_in_files() -> None:
+    first, last, note = read_days("05.03.2024", "--since")
+    assert first == last == dt.date(2024, 3, 5)
+    assert note == (
+        "--since 05.03.2024 read as 2024-03-05, 5 March (day first, as a date written with "
+        "dots or dashes is); for 3 May write 2024-05-03."
+    )
+    assert read_days("05/03/2024", "--since")[0] == dt.date(2024, 5, 3)  # slashes: month first
+    assert read_days("05/03/2024", "--since", dayfirst=True)[0] == dt.date(2024, 3, 5)

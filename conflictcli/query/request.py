@@ -76,6 +76,10 @@ _WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})(?:-?([1-7]))?\s*$")
 # a month as Europe writes it: 11.2024, 11/2024, 11-2024
 _MONTH_YEAR = re.compile(r"^\s*(\d{1,2})\s*[./-]\s*(\d{4})\s*$")
 _YEAR_FIRST = re.compile(r"^\s*\d{4}\s*[-/.]")  # 2024-03-02 is never day first
+# a day written with dots or dashes, the year last (05.03.2024, 05-03-2024): day first, as
+# Europe writes it and as ingest reads such dates in files (dates.FileOrder); a date
+# with slashes keeps dateutil's month first unless --dayfirst
+_DOTTED = re.compile(r"^\s*\d{1,2}\s*([.-])\s*\d{1,2}\s*\1\s*\d{2,4}(?!\d)")
 
 
 def read_days(
@@ -84,7 +88,7 @@ def read_days(
     """The first and last day a date expression covers (`2024` is a year, `2024-03`,
     `11.2024` and `March 2024` a month, `2024-W47` an ISO week, `27 Mar 2024` a day),
     and a note when the expression reads two ways (`02/03/2022`): month first unless
-    `dayfirst`."""
+    `dayfirst`; with dots or dashes (`05.03.2024`), day first."""
     if _YEAR_ONLY.match(text):
         year = int(text)
         return dt.date(year, 1, 1), dt.date(year, 12, 31), None
@@ -92,7 +96,8 @@ def read_days(
         return (*_week(week, text, option), None)
     if month := _MONTH_YEAR.match(text):
         return (*_month(int(month[1]), int(month[2]), text, option), None)
-    dayfirst = dayfirst and not _YEAR_FIRST.match(text)
+    dotted = bool(_DOTTED.match(text))
+    dayfirst = (dayfirst or dotted) and not _YEAR_FIRST.match(text)
     low, high = _parse(text, option, dayfirst, _LOW), _parse(text, option, dayfirst, _HIGH)
     if low.year != high.year:
         raise QueryError(
@@ -104,9 +109,13 @@ def read_days(
         if other.date() != low.date() and (low.day == high.day or other.day != 1):
             way = "day first, as --dayfirst asks" if dayfirst else "month first"
             switch = "without --dayfirst" if dayfirst else "with --dayfirst"
+            said = f"{option}{'' if option.endswith(':') else ' '}{text} read as"
             note = (
-                f"{option}{'' if option.endswith(':') else ' '}{text} read as "
-                f"{_spoken(low.date())} ({way}); {switch} it reads as {_spoken(other.date())}."
+                f"{said} {_spoken(low.date())} (day first, as a date written with dots or "
+                f"dashes is); for {other.day} {other:%B} write {other.date().isoformat()}."
+                if dotted
+                else f"{said} {_spoken(low.date())} ({way}); {switch} it reads as "
+                f"{_spoken(other.date())}."
             )
     return low.date(), high.date(), note
 
