@@ -28,7 +28,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 # apostrophes as one, ё as е: how spellings and texts are compared
@@ -86,6 +86,11 @@ PLACE_AFTER = _split(
     громаді громады отг district region oblast raion province area"""
 )
 RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
+# after a place's name, what is named after it (the Minsk agreements): no place
+NAMED_AFTER = RIVER | _split(
+    """agreement agreements accord accords protocol protocols format disaster accident
+    catastrophe syndrome"""
+)
 SUBSCRIBE = _split(
     """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
     підписуйся підписуйтесь підпишись підпишіться subscribe"""
@@ -111,6 +116,7 @@ class Spelling:
     common: str | None = None  # also an ordinary "word", a person's "name", a "place"
     adjective: bool = False  # the ordinary word is an adjective (Золотом)
     cases: frozenset[str] = ALL_CASES  # the cases this form of the place's name is in
+    namesake: str | None = None  # the oblast named after the place (Donetsk: Donetsk Oblast)
 
 
 NO_PLACE = Spelling("", frozenset())  # a name that holds a place's name, and is none
@@ -137,6 +143,7 @@ def table() -> Table:
     from conflictcli.names import PLACE_KINDS
 
     rows = entries()
+    namesakes = _namesakes(rows)
     owners: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for e in rows:
         for variant in e["variants"]:
@@ -153,7 +160,10 @@ def table() -> Table:
         for variant in e["variants"]:
             for tokens in _spelled(variant):
                 if owner(tokens, owners[tokens]) is e:
-                    _put(out, tokens, _spelling(e["id"], within, words.get(variant)))
+                    spelling = _spelling(e["id"], within, words.get(variant))
+                    if variant.isascii() and e["id"] in namesakes:
+                        spelling = replace(spelling, namesake=namesakes[e["id"]])
+                    _put(out, tokens, spelling)
     # the names of several words of what is no place, which hold a place's name
     # (Kyiv Post, Shakhtar Donetsk): read whole, they name no place
     for tokens, held in owners.items():
@@ -181,6 +191,19 @@ def owner(tokens: tuple[str, ...], held: list[dict[str, Any]]) -> dict[str, Any]
         return (0 if holds else 1, 1 if yields else 0, rank, e["id"])
 
     return min(held, key=prominence)
+
+
+def _namesakes(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Each place whose oblast is named after it (Donetsk: Donetsk Oblast), with the
+    oblast: in English the place's name alone may stand for either."""
+    names = {e["id"]: e["name"] for e in rows}
+    return {
+        e["id"]: region
+        for e in rows
+        if e["kind"] == "place"
+        for region in e.get("within") or []
+        if names.get(region, "").startswith(e["name"] + " ")
+    }
 
 
 def _spelling(place: str, within: frozenset[str], word: dict[str, Any] | None) -> Spelling:
@@ -283,6 +306,8 @@ def _read(
                 matches.append(_Match(i, end, spelling))
                 break
     matches = [m for m in matches if m.spelling.place and not _other(low, m)]
+    if any(m.spelling.namesake for m in matches):
+        matches = _oblasts(low, matches)
     plain = [m for m in matches if m.spelling.common is None]
     places = {m.spelling.place for m in plain}
     doubtful = [m for m in matches if m.spelling.common and (why or m.spelling.place not in places)]
@@ -293,6 +318,39 @@ def _read(
         return context, plain + [m for m in doubtful if context.why(m)]
     counted = [(m, "plain") if m.spelling.common is None else (m, context.why(m)) for m in matches]
     return context, [(m, w) for m, w in counted if w]
+
+
+def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
+    """Places named like their oblasts, read as the oblasts where English says so: the
+    regions of Donetsk and Luhansk, the Donetsk and Luhansk republics (a run of such
+    names, side by side or joined by "and", after "regions of" or before a plural
+    word of region)."""
+    out = list(matches)
+    runs: list[list[int]] = []
+    for n, m in enumerate(matches):
+        if not m.spelling.namesake:
+            continue
+        if runs and _joined(low, matches[runs[-1][-1]].last, m.first):
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    for run in runs:
+        first, last = matches[run[0]].first, matches[run[-1]].last
+        after = low[last + 1] if last + 1 < len(low) else ""
+        before = low[first - 2 : first]
+        if after in _REGIONS or (len(before) == 2 and before[1] == "of" and before[0] in _REGIONS):
+            for n in run:
+                s = matches[n].spelling
+                region = replace(s, place=s.namesake or s.place, namesake=None)
+                out[n] = _Match(matches[n].first, matches[n].last, region)
+    return out
+
+
+def _joined(low: list[str], last: int, first: int) -> bool:
+    return first == last + 1 or (first == last + 2 and low[last + 1] in ("and", "or"))
+
+
+_REGIONS = _split("regions republics oblasts provinces region")
 
 
 def _at(words: list[str], word: str) -> list[int]:
@@ -308,10 +366,12 @@ def _at(words: list[str], word: str) -> list[int]:
 
 def _other(low: list[str], m: _Match) -> bool:
     """A place's name that names something else here: a river (the Dnipro River, река
-    Днепр), a channel one is asked to subscribe to (Подписаться на Москву - новостную)."""
+    Днепр), what is named after the place (the Minsk agreements, the Chernobyl
+    disaster), a channel one is asked to subscribe to (Подписаться на Москву -
+    новостную)."""
     i, j = m.first, m.last
     return (
-        (j + 1 < len(low) and low[j + 1] in RIVER)
+        (j + 1 < len(low) and low[j + 1] in NAMED_AFTER)
         or (i > 0 and low[i - 1] in RIVER)
         or (i > 1 and low[i - 1] in ("на", "to") and low[i - 2] in SUBSCRIBE)
     )
