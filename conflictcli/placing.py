@@ -31,6 +31,23 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conflictcli.place_words import (
+    ABBREVIATIONS,
+    ALL_CASES,
+    LITTLE,
+    NAME_CASES,
+    NAMED_AFTER,
+    NOT_FOR_NAMES,
+    NOT_PLACE,
+    OF_PLACE,
+    PLACE_AFTER,
+    PLACE_BEFORE,
+    PLACE_PREPOSITIONS,
+    REGIONS,
+    RIVER,
+    SUBSCRIBE,
+)
+
 # apostrophes as one, ё as е: how spellings and texts are compared
 _FOLD = (("’", "'"), ("ʼ", "'"), ("‘", "'"), ("`", "'"), ("ʹ", "'"), ("ё", "е"), ("Ё", "Е"))
 # words, as plainly as the fastest scan finds them: Куп'янськ is куп + янськ, in a text
@@ -39,72 +56,6 @@ _WORD = re.compile(r"\w+")
 NEAR = 12  # words between two places of one oblast that make each other places
 _SENTENCE_END = frozenset(".!?…\n")
 _QUOTES = frozenset("«\"“„‘'")
-
-
-def _split(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct"})
-# prepositions of place (Russian, Ukrainian) and the cases of the name they take
-PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("в", "во"), frozenset({"loct", "accs"})),
-    "у": frozenset({"loct", "accs", "gent"}),  # Ukrainian у Щасті; Russian у Счастья (near)
-    **dict.fromkeys(("под", "подо", "під", "над", "за"), frozenset({"ablt", "accs"})),
-    **dict.fromkeys(("из", "изо", "із", "з", "зі", "от", "від", "до"), frozenset({"gent"})),
-    **dict.fromkeys(
-        ("около", "біля", "возле", "вблизи", "поблизу", "неподалік"), frozenset({"gent"})
-    ),
-    "через": frozenset({"accs"}),
-    **dict.fromkeys(("к", "ко", "по"), frozenset({"datv"})),
-    # English has no cases
-    **dict.fromkeys(("in", "near", "outside", "around", "towards", "toward", "into"), ALL_CASES),
-}
-# before a name (Макаров, Makarov) they may speak of the person: у Макарова (Makarov
-# has), до Макарова, по Макарову, к Макарову, за Макарова, от Макарова
-_NOT_FOR_NAMES = frozenset({"до", "к", "ко", "по", "за", "от", "від", "над"})
-_NAME_CASES = {"в": frozenset({"loct"}), "во": frozenset({"loct"}), "у": frozenset({"loct"})}
-# words of place before a name (город Счастье, жителі Макарова, г. Счастье, town of)
-PLACE_BEFORE = _split(
-    """город города городе городом городу городка городок городке місто міста місті містом
-    місту містечко містечка містечку село села селе селі селом селу сел поселок поселка
-    поселке поселком поселения поселение селище селища селищі селищем пгт смт деревня
-    деревни деревне станица станицы станице станиці районе района район районі району
-    окраине окраинах окраины окраїні окраїнах околицях околиці околицы окрестности
-    окрестностях жители жителей жителям жителями жителі жителів мешканці мешканців
-    мешканцям направлении направление напрямку напрямі напрямок town city village
-    settlement district residents outskirts"""
-)
-_ABBREVIATIONS = frozenset({"г", "гор", "с", "пгт", "смт", "м", "пос", "дер", "ст"})
-_OF_PLACE = frozenset(
-    {"town", "city", "village", "settlement", "residents", "outskirts", "suburbs", "mayor",
-     "centre", "center", "people", "liberation", "capture", "shelling", "outside"}
-)  # fmt: skip
-# words of place after a name (Счастье района, Rivne region, Rivne Oblast)
-PLACE_AFTER = _split(
-    """район района районе районі району области область області обл громада громади
-    громаді громады отг district region oblast raion province area"""
-)
-RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
-# after a place's name, what is named after it (the Minsk agreements): no place
-NAMED_AFTER = RIVER | _split(
-    """agreement agreements accord accords protocol protocols format disaster accident
-    catastrophe syndrome"""
-)
-SUBSCRIBE = _split(
-    """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
-    підписуйся підписуйтесь підпишись підпишіться subscribe"""
-)
-# before a capitalised word these say it is no place (о Золотом мяче, на Покров)
-_NOT_PLACE = _split(
-    """о об обо про с со на для без ради кроме вместо как чем что чтобы ли же про при за
-    the a an named called"""
-)
-# little words after an adjective that do not make it describe a noun (Золотое в ...)
-_LITTLE = _split(
-    """в во на и а но или под над за из с со у к по до от при о об і й та чи з із зі до не
-    ни же ли бы уже еще тоже также был была было были есть это этот эта эти"""
-)
 
 
 @dataclass(frozen=True)
@@ -194,16 +145,27 @@ def owner(tokens: tuple[str, ...], held: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _namesakes(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Each place whose oblast is named after it (Donetsk: Donetsk Oblast), with the
-    oblast: in English the place's name alone may stand for either."""
-    names = {e["id"]: e["name"] for e in rows}
+    """Each place whose oblast is named after it (Donetsk: Donetsk Oblast, Rostov-on-Don:
+    Rostov Oblast), with the oblast: in English the place's name alone may stand for
+    either."""
+    spelled = {e["id"]: {v.casefold() for v in e["variants"]} for e in rows}
+    names = {e["id"]: e["name"].rpartition(" ")[0].casefold() for e in rows}
     return {
         e["id"]: region
         for e in rows
         if e["kind"] == "place"
         for region in e.get("within") or []
-        if names.get(region, "").startswith(e["name"] + " ")
+        if names.get(region) in spelled[e["id"]]
     }
+
+
+@functools.cache
+def groups() -> list[frozenset[str]]:
+    """The oblasts that a region of several is made of (Donbas: Donetsk and Luhansk
+    oblasts): their namesakes named together are the oblasts."""
+    from conflictcli.gazetteer import entries
+
+    return [frozenset(w) for e in entries() if len(w := e.get("within") or []) > 1]
 
 
 def _spelling(place: str, within: frozenset[str], word: dict[str, Any] | None) -> Spelling:
@@ -323,8 +285,8 @@ def _read(
 def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
     """Places named like their oblasts, read as the oblasts where English says so: the
     regions of Donetsk and Luhansk, the Donetsk and Luhansk republics (a run of such
-    names, side by side or joined by "and", after "regions of" or before a plural
-    word of region)."""
+    names, side by side or joined by "and", after "regions of" or before a word of
+    region; Donetsk and Luhansk, the oblasts that make Donbas, named together)."""
     out = list(matches)
     runs: list[list[int]] = []
     for n, m in enumerate(matches):
@@ -338,7 +300,13 @@ def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
         first, last = matches[run[0]].first, matches[run[-1]].last
         after = low[last + 1] if last + 1 < len(low) else ""
         before = low[first - 2 : first]
-        if after in _REGIONS or (len(before) == 2 and before[1] == "of" and before[0] in _REGIONS):
+        oblasts = {matches[n].spelling.namesake for n in run}
+        together = len(oblasts) > 1 and any(oblasts <= g for g in groups())
+        if (
+            together
+            or after in REGIONS
+            or (len(before) == 2 and before[1] == "of" and before[0] in REGIONS)
+        ):
             for n in run:
                 s = matches[n].spelling
                 region = replace(s, place=s.namesake or s.place, namesake=None)
@@ -348,9 +316,6 @@ def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
 
 def _joined(low: list[str], last: int, first: int) -> bool:
     return first == last + 1 or (first == last + 2 and low[last + 1] in ("and", "or"))
-
-
-_REGIONS = _split("regions republics oblasts provinces region")
 
 
 def _at(words: list[str], word: str) -> list[int]:
@@ -425,9 +390,9 @@ class _Context:
             return False
         cases = PLACE_PREPOSITIONS[word]
         if s.common == "name":
-            if word in _NOT_FOR_NAMES:
+            if word in NOT_FOR_NAMES:
                 return False
-            cases = _NAME_CASES.get(word, cases)
+            cases = NAME_CASES.get(word, cases)
         return bool(s.cases & cases)
 
     def _place_word(self, m: _Match) -> bool:
@@ -435,9 +400,9 @@ class _Context:
         word = self._before(i)
         if word in PLACE_BEFORE:
             return True
-        if i > 0 and self.low[i - 1] in _ABBREVIATIONS and self.gaps[i].strip() == ".":
+        if i > 0 and self.low[i - 1] in ABBREVIATIONS and self.gaps[i].strip() == ".":
             return True  # г. Счастье
-        if word == "of" and i > 1 and self.low[i - 2] in _OF_PLACE:
+        if word == "of" and i > 1 and self.low[i - 2] in OF_PLACE:
             return True  # the town of Makariv
         after = j + 1
         return (
@@ -464,7 +429,7 @@ class _Context:
         if word.isupper() or any(c in _SENTENCE_END for c in self.gaps[i]):
             return False  # a capital that says nothing: all capitals, a sentence's start
         if not self.gaps[i].strip():
-            if self.low[i - 1] in _NOT_PLACE:
+            if self.low[i - 1] in NOT_PLACE:
                 return False  # о Золотом мяче, на Покров
             if self.words[i - 1][:1].isupper() and i - 1 not in self.ends:
                 return False  # part of a longer name: Богдан Хмельницкий
@@ -483,5 +448,5 @@ class _Context:
             after < len(self.words)
             and not self.gaps[after].strip()
             and self.words[after][:1].islower()
-            and self.low[after] not in _LITTLE
+            and self.low[after] not in LITTLE
         )

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "query",
         "names",
         "placing",
+        "place_words",
         "within",
         "filters",
     ),

@@ -30,6 +30,9 @@ WORDS = [
     "Це було справжнє щастя для всієї нашої родини.",
     "Поле за хутором було рівне і чисте до самого лісу.",
     "The goalkeeper, a young man named Makarov, saved two penalties.",
+    "Diplomats argued for hours about the Minsk agreements and the Chernobyl disaster.",
+    "The cruiser Moskva sank after a fire, and a sailor in a balaklava was filmed.",
+    "🔴 Подписаться на Москву - новостную",
 ]
 # the same spellings where the text says place, and the place it names
 PLACES = [
@@ -51,6 +54,15 @@ def test_a_word_that_spells_a_place_is_a_word(text: str) -> None:
 @pytest.mark.parametrize(("text", "place"), PLACES)
 def test_a_spelling_that_is_also_a_word_names_the_place_in_context(text: str, place: str) -> None:
     assert place in placing.named(text), text
+
+
+def test_in_english_a_place_named_like_its_oblast_may_be_the_oblast() -> None:
+    oblasts = {"region:donetsk-oblast", "region:luhansk-oblast"}
+    assert placing.named("Referendums were held in the Donetsk and Luhansk regions.") == oblasts
+    assert placing.named("They spoke of the regions of Donetsk and Luhansk.") == oblasts
+    assert placing.named("Moscow wants all of Donetsk and Luhansk.") == oblasts | {"place:moscow"}
+    assert placing.named("Shelling hit a market in the city of Donetsk.") == {"place:donetsk"}
+    assert placing.named("Drones flew over Kyiv and Kharkiv.") == {"place:kyiv", "place:kharkiv"}
 
 
 def test_a_spelling_that_is_no_word_names_its_place_anywhere() -> None:

@@ -1,0 +1,75 @@
+"""The words around a place's name that tell a reader whether the text speaks of the
+place (placing.py): prepositions of place and the cases they take, words of place before
+and after a name, what a name after some words names instead (a river, a treaty, a
+channel), in Russian, Ukrainian and English. Written by hand; every word lower case,
+ё as е (placing.fold)."""
+
+from __future__ import annotations
+
+
+def _split(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+ALL_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct"})
+# prepositions of place (Russian, Ukrainian) and the cases of the name they take
+PLACE_PREPOSITIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("в", "во"), frozenset({"loct", "accs"})),
+    "у": frozenset({"loct", "accs", "gent"}),  # Ukrainian у Щасті; Russian у Счастья (near)
+    **dict.fromkeys(("под", "подо", "під", "над", "за"), frozenset({"ablt", "accs"})),
+    **dict.fromkeys(("из", "изо", "із", "з", "зі", "от", "від", "до"), frozenset({"gent"})),
+    **dict.fromkeys(
+        ("около", "біля", "возле", "вблизи", "поблизу", "неподалік"), frozenset({"gent"})
+    ),
+    "через": frozenset({"accs"}),
+    **dict.fromkeys(("к", "ко", "по"), frozenset({"datv"})),
+    # English has no cases
+    **dict.fromkeys(("in", "near", "outside", "around", "towards", "toward", "into"), ALL_CASES),
+}
+# before a name (Макаров, Makarov) they may speak of the person: у Макарова (Makarov
+# has), до Макарова, по Макарову, к Макарову, за Макарова, от Макарова
+NOT_FOR_NAMES = frozenset({"до", "к", "ко", "по", "за", "от", "від", "над"})
+NAME_CASES = {"в": frozenset({"loct"}), "во": frozenset({"loct"}), "у": frozenset({"loct"})}
+# words of place before a name (город Счастье, жителі Макарова, г. Счастье, town of)
+PLACE_BEFORE = _split(
+    """город города городе городом городу городка городок городке місто міста місті містом
+    місту містечко містечка містечку село села селе селі селом селу сел поселок поселка
+    поселке поселком поселения поселение селище селища селищі селищем пгт смт деревня
+    деревни деревне станица станицы станице станиці районе района район районі району
+    окраине окраинах окраины окраїні окраїнах околицях околиці околицы окрестности
+    окрестностях жители жителей жителям жителями жителі жителів мешканці мешканців
+    мешканцям направлении направление напрямку напрямі напрямок town city village
+    settlement district residents outskirts"""
+)
+ABBREVIATIONS = frozenset({"г", "гор", "с", "пгт", "смт", "м", "пос", "дер", "ст"})
+OF_PLACE = frozenset(
+    {"town", "city", "village", "settlement", "residents", "outskirts", "suburbs", "mayor",
+     "centre", "center", "people", "liberation", "capture", "shelling", "outside"}
+)  # fmt: skip
+# words of place after a name (Счастье района, Rivne region, Rivne Oblast)
+PLACE_AFTER = _split(
+    """район района районе районі району области область області обл громада громади
+    громаді громады отг district region oblast raion province area"""
+)
+RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
+# after a place's name, what is named after it (the Minsk agreements): no place
+NAMED_AFTER = RIVER | _split(
+    """agreement agreements accord accords protocol protocols format disaster accident
+    catastrophe syndrome"""
+)
+SUBSCRIBE = _split(
+    """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
+    підписуйся підписуйтесь підпишись підпишіться subscribe"""
+)
+# before a capitalised word these say it is no place (о Золотом мяче, на Покров)
+NOT_PLACE = _split(
+    """о об обо про с со на для без ради кроме вместо как чем что чтобы ли же про при за
+    the a an named called"""
+)
+# little words after an adjective that do not make it describe a noun (Золотое в ...)
+LITTLE = _split(
+    """в во на и а но или под над за из с со у к по до от при о об і й та чи з із зі до не
+    ни же ли бы уже еще тоже также был была было были есть это этот эта эти"""
+)
+# after a place named like its oblast (Donetsk and Luhansk regions), or before "of"
+REGIONS = _split("regions republics oblasts provinces region republic province oblast")
