@@ -55,7 +55,7 @@ RIVER = _split("""river rivers река реки реке рекой реку р
 # after a place's name, what is named after it (the Minsk agreements): no place
 NAMED_AFTER = RIVER | _split(
     """agreement agreements accord accords protocol protocols format disaster accident
-    catastrophe syndrome"""
+    catastrophe tragedy syndrome"""
 )
 SUBSCRIBE = _split(
     """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
@@ -72,4 +72,11 @@ LITTLE = _split(
     ни же ли бы уже еще тоже также был была было были есть это этот эта эти"""
 )
 # after a place named like its oblast (Donetsk and Luhansk regions), or before "of"
-REGIONS = _split("regions republics oblasts provinces region republic province oblast")
+REGIONS = _split(
+    "regions republics oblasts provinces region republic province oblast regional areas"
+)
+# between a run of such names and the word of region (Sumy, Kharkiv and other regions;
+# Krasnodar, a region), and what is said of a name (Kyiv's)
+BETWEEN = _split("and other a the s")
+# rivers that towns share their names with: "the Dnipro" is the river
+RIVERS = _split("dnipro dnepr dnieper dniepr")

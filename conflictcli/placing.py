@@ -34,6 +34,7 @@ from typing import Any
 from conflictcli.place_words import (
     ABBREVIATIONS,
     ALL_CASES,
+    BETWEEN,
     LITTLE,
     NAME_CASES,
     NAMED_AFTER,
@@ -45,6 +46,7 @@ from conflictcli.place_words import (
     PLACE_PREPOSITIONS,
     REGIONS,
     RIVER,
+    RIVERS,
     SUBSCRIBE,
 )
 
@@ -298,14 +300,14 @@ def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
             runs.append([n])
     for run in runs:
         first, last = matches[run[0]].first, matches[run[-1]].last
-        after = low[last + 1] if last + 1 < len(low) else ""
+        after = [w for w in low[last + 1 : last + 4] if w not in BETWEEN][:1]
         before = low[first - 2 : first]
         oblasts = {matches[n].spelling.namesake for n in run}
         together = len(oblasts) > 1 and any(oblasts <= g for g in groups())
         if (
             together
-            or after in REGIONS
-            or (len(before) == 2 and before[1] == "of" and before[0] in REGIONS)
+            or (after and after[0] in REGIONS)
+            or (len(before) == 2 and before[1] in ("of", "in") and before[0] in REGIONS)
         ):
             for n in run:
                 s = matches[n].spelling
@@ -338,6 +340,7 @@ def _other(low: list[str], m: _Match) -> bool:
     return (
         (j + 1 < len(low) and low[j + 1] in NAMED_AFTER)
         or (i > 0 and low[i - 1] in RIVER)
+        or (i > 0 and low[i - 1] == "the" and low[i] in RIVERS)
         or (i > 1 and low[i - 1] in ("на", "to") and low[i - 2] in SUBSCRIBE)
     )
 
