@@ -157,6 +157,19 @@ def _search_rows(
     return rows, child
 
 
+def as_the_table_lists(
+    full: dict[str, list[dict[str, Any]]], any_rows: dict[str, list[dict[str, Any]]], depth: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The default mode as the terminal lists it: every full match (what piped output
+    lists), then the partial matches in --any's order, `depth` rows in all."""
+    out = {}
+    for q, rows in full.items():
+        seen = {r["id"] for r in rows}
+        more = [r for r in any_rows.get(q, []) if r["id"] not in seen]
+        out[q] = (rows + more)[:depth]
+    return out
+
+
 def conflict_runs(
     cmd: list[str], col: Collection, archive: Path, work: Path
 ) -> tuple[dict[str, dict[str, list[str]]], dict[str, float]]:
@@ -168,11 +181,14 @@ def conflict_runs(
     times = {"ingest_s": child.wall_s}
     by_text = {text: qid for qid, text in col.queries.items()}
     runs: dict[str, dict[str, list[str]]] = {}
+    got: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name, options in ((ANY, ["--any"]), (DEFAULT, [])):
-        rows, child = _search_rows(
+        got[name], child = _search_rows(
             cmd, archive, list(col.queries.values()), [*options, "--limit", str(DEPTH)], work
         )
         times[f"{name} s"] = child.wall_s
+    got[DEFAULT] = as_the_table_lists(got[DEFAULT], got[ANY], DEPTH)
+    for name, rows in got.items():
         runs[name] = {
             by_text[text]: [Path(r["path"]).stem for r in found] for text, found in rows.items()
         }
@@ -333,9 +349,13 @@ def known_items(
     sets = {"paraphrase": [i.paraphrase for i in items], "headline": [i.headline for i in items]}
     queries = {f"{kind}:{n}": q for kind, qs in sets.items() for n, q in enumerate(qs)}
     systems: dict[str, dict[str, list[str]]] = {}
-    for name, options in (("conflict (default)", []), ("conflict --any", ["--any"])):
-        qs = sorted({q for q in queries.values() if q})
-        rows, _ = _search_rows(cmd, archive, qs, [*options, "--limit", str(KNOWN_DEPTH)], work)
+    qs = sorted({q for q in queries.values() if q})
+    got = {
+        name: _search_rows(cmd, archive, qs, [*options, "--limit", str(KNOWN_DEPTH)], work)[0]
+        for name, options in ((DEFAULT, []), (ANY, ["--any"]))
+    }
+    got[DEFAULT] = as_the_table_lists(got[DEFAULT], got[ANY], KNOWN_DEPTH)
+    for name, rows in got.items():
         systems[name] = {
             k: [str(Path(r["path"]).resolve()) for r in rows.get(q, [])] for k, q in queries.items()
         }

@@ -82,10 +82,12 @@ class Filing:
             return
         record = FileRecord(got.name, got.sha, got.size, got.mtime)
         old_ids = store.article_ids_of(got.name) if known_sha else []
-        if got.sha == known_sha:  # its articles are parsed only when mapped anew (--map)
+        # the same bytes are parsed again only when read anew (--map, --dayfirst): the
+        # same articles are revised; others (a date read anew) replace them below
+        same = {a.id for a in got.articles} == set(old_ids)
+        if got.sha == known_sha and (same or not got.articles):
             for n, a in enumerate(got.articles):
-                if a.id in old_ids:
-                    self.revise(a, got.analysed[n] if got.analysed else None)
+                self.revise(a, got.analysed[n] if got.analysed else None)
             summary.unchanged += 1
             store.touch_file(record)
             return

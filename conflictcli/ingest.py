@@ -150,9 +150,10 @@ class _Asked:
 
     @property
     def remap(self) -> bool:
-        """Columns named (--map): every file is read and parsed again, even one whose
-        content is as recorded, and what it now gives revises the articles it holds."""
-        return bool(self.sidecars.columns)
+        """Columns named (--map), or dates to read day first (--dayfirst): every file is
+        read and parsed again, even one whose content is as recorded; what it now gives
+        revises the articles it holds (a new date is a new article in their place)."""
+        return bool(self.sidecars.columns) or self.sidecars.dayfirst
 
 
 def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummary:
@@ -192,8 +193,8 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
         filing = Filing(
             store, writer, summary, Stories(store), asked.sidecars, progress, pool, checkpoint.due
         )
-        again = [(name, None) for name, _ in todo] if asked.remap else todo
-        for got in reads(again, asked.sidecars, store.dictionary, pool):
+        again: list[tuple[str, FileRecord | None]] = [(n, None) for n, _ in todo]
+        for got in reads(again if asked.remap else todo, asked.sidecars, store.dictionary, pool):
             filing.file(got, known.get(got.name))
             progress.advance()
             checkpoint.due()

@@ -53,7 +53,7 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     ix = ["--index", str(sample_archive)]
     real = {
         "ingest": as_json(run("ingest", str(SAMPLE), "--json", *ix)),
-        "search": as_json(run("search", "Belgorod drones", "--json", "-n", "7", *ix)),
+        "search": as_json(run("search", "Belgorod drones", "--any", "--json", "-n", "7", *ix)),
         "stats": as_json(run("stats", "--json", *ix)),
         "show": as_json(
             run("show", str(SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"), "--json", *ix)
@@ -72,7 +72,8 @@ def test_readme_json_examples_match_real_output(run: Run, sample_archive: Path) 
     full, partial = examples["search"]["results"]
     real_results = real["search"]["results"]
     assert set(full) == set(real_results[0]) and "partial" not in full
-    assert set(partial) == set(real_results[-1]) and partial["partial"] is True
+    some = next(x for x in real_results if x.get("partial"))
+    assert set(partial) == set(some) and partial["partial"] is True
     assert examples["dupes"] == real["dupes"]  # the sample's one story, as it is
     assert set(examples["ingest"]["skipped"][0]) == {"path", "reason"}
     assert set(examples["ingest"]["ignored"][0]) == set(real["ingest"]["ignored"][0])

@@ -103,3 +103,21 @@ def test_a_title_line_added_retitles_the_article(run: Run, tmp_path: Path) -> No
     found = as_json(run("search", "mended", "--json", "--index", str(ix)))
     assert found["total"] == 1 and found["results"][0]["id"] == article["id"]
     assert found["results"][0]["title"] == "Hospital roof mended"
+
+
+def test_dayfirst_on_a_second_ingest_dates_the_articles_anew(run: Run, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    f = _csv(
+        tmp_path / "uk.csv",
+        ["date", "text"],
+        [["05/11/2024", "Sappers in Izium cleared a school yard of mines."]],
+    )
+    first = _ingest(run, ix, str(f))
+    assert first["articles_added"] == 1
+    hit = as_json(run("search", "Izium", "--json", "--index", str(ix)))["results"][0]
+    assert hit["date"] == "2024-05-11"  # slashes: month first, as US exports write them
+    s = _ingest(run, ix, str(f), "--dayfirst")  # the same bytes, read day first
+    assert (s["articles_added"], s["articles_removed"], s["articles"]) == (1, 1, 1), s
+    _balanced(1, s)
+    again = as_json(run("search", "Izium", "--json", "--index", str(ix)))
+    assert again["total"] == 1 and again["results"][0]["date"] == "2024-11-05"

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
     from conflictcli.records.upkeep import CheckReport
 
 JSON_SCHEMA_VERSION = 1
-RESULT_FIELDS = ["id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"]
+# datetime last: a CSV's columns keep the places they had before it came
+RESULT_FIELDS = [
+    *("id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"),
+    "datetime",
+]
 # what search --fields may choose: a result's fields, with partial and similar always
 SEARCH_FIELDS = [*RESULT_FIELDS, "highlights", "partial", "similar"]
 EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body"]

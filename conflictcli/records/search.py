@@ -23,6 +23,7 @@ class Result:
     partial: bool = False
     cluster: str | None = None  # its story: the id of the story's first article
     similar: int | None = None  # collapsed: the other matches of its story, left out
+    datetime: str | None = None  # the day and time of day the source wrote, if it gave one
 
 
 @dataclass

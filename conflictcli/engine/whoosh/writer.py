@@ -164,7 +164,9 @@ class IndexWriter:
         if places:
             doc["place"] = places
         if a.date:
-            doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+            # the time of day too (midnight when none): --sort orders a day's articles by it;
+            # date filters take whole days, so a time moves no article in or out of one
+            doc["date"] = dt.datetime.combine(a.date, (a.time or dt.time()).replace(tzinfo=None))
         doc["story"] = story_number(a.cluster or a.id)
         doc["key"] = id_number(a.id)
         if self._checkpoints and self._fast:
