@@ -54,8 +54,9 @@ PLACE_AFTER = _split(
 RIVER = _split("""river rivers река реки реке рекой реку річка річки річці річкою річку""")
 # after a place's name, what is named after it (the Minsk agreements): no place
 NAMED_AFTER = RIVER | _split(
-    """agreement agreements accord accords protocol protocols format disaster accident
-    catastrophe tragedy syndrome"""
+    """agreement agreements accord accords protocol protocols format package process
+    platform disaster accident catastrophe tragedy syndrome nuclear power npp
+    hydroelectric"""
 )
 SUBSCRIBE = _split(
     """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
@@ -76,7 +77,8 @@ REGIONS = _split(
     "regions republics oblasts provinces region republic province oblast regional areas"
 )
 # between a run of such names and the word of region (Sumy, Kharkiv and other regions;
-# Krasnodar, a region), and what is said of a name (Kyiv's)
-BETWEEN = _split("and other a the s")
+# Krasnodar, a region; Kyiv's regional police); not "the" (west of Kyiv, the regional
+# governor said)
+BETWEEN = _split("and other a s")
 # rivers that towns share their names with: "the Dnipro" is the river
 RIVERS = _split("dnipro dnepr dnieper dniepr")
