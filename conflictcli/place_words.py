@@ -73,12 +73,15 @@ LITTLE = _split(
     ни же ли бы уже еще тоже также был была было были есть это этот эта эти"""
 )
 # after a place named like its oblast (Donetsk and Luhansk regions), or before "of"
-REGIONS = _split(
-    "regions republics oblasts provinces region republic province oblast regional areas"
-)
+REGIONS = _split("regions republics oblasts provinces region republic province oblast regional")
 # between a run of such names and the word of region (Sumy, Kharkiv and other regions;
 # Krasnodar, a region; Kyiv's regional police); not "the" (west of Kyiv, the regional
 # governor said)
 BETWEEN = _split("and other a s")
+ONE_BETWEEN = _split("a s")  # after one name alone (Kyiv and other regions: the city)
 # rivers that towns share their names with: "the Dnipro" is the river
 RIVERS = _split("dnipro dnepr dnieper dniepr")
+# what a region has, after "regional" (Poltava Regional State Administration)
+OF_REGION = _split(
+    "state administration council military governor police prosecutor office head court"
+)

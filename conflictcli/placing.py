@@ -41,6 +41,8 @@ from conflictcli.place_words import (
     NOT_FOR_NAMES,
     NOT_PLACE,
     OF_PLACE,
+    OF_REGION,
+    ONE_BETWEEN,
     PLACE_AFTER,
     PLACE_BEFORE,
     PLACE_PREPOSITIONS,
@@ -300,20 +302,33 @@ def _oblasts(low: list[str], matches: list[_Match]) -> list[_Match]:
             runs.append([n])
     for run in runs:
         first, last = matches[run[0]].first, matches[run[-1]].last
-        after = [w for w in low[last + 1 : last + 4] if w not in BETWEEN][:1]
+        skip = BETWEEN if len(run) > 1 else ONE_BETWEEN  # not: Kyiv and other areas
+        after = [i for i in range(last + 1, min(last + 4, len(low))) if low[i] not in skip][:1]
         before = low[first - 2 : first]
         oblasts = {matches[n].spelling.namesake for n in run}
         together = len(oblasts) > 1 and any(oblasts <= g for g in groups())
         if (
             together
-            or (after and after[0] in REGIONS)
-            or (len(before) == 2 and before[1] in ("of", "in") and before[0] in REGIONS)
+            or _region_after(low, after[0] if after else None, len(run))
+            or before == ["republic", "in"]
+            or (len(before) == 2 and before[1] == "of" and before[0] in REGIONS)
         ):
             for n in run:
                 s = matches[n].spelling
                 region = replace(s, place=s.namesake or s.place, namesake=None)
                 out[n] = _Match(matches[n].first, matches[n].last, region)
     return out
+
+
+def _region_after(low: list[str], i: int | None, names: int) -> bool:
+    """A word of region at i, after a run of `names` places named like their oblasts;
+    after one alone, "regional" only before what a region has (Kharkiv regional
+    governor, not: in Kharkiv, regional officials said)."""
+    if i is None or low[i] not in REGIONS:
+        return False
+    return (
+        low[i] != "regional" or names > 1 or (low[i + 1 : i + 2] != [] and low[i + 1] in OF_REGION)
+    )
 
 
 def _joined(low: list[str], last: int, first: int) -> bool:

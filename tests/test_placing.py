@@ -63,6 +63,9 @@ def test_in_english_a_place_named_like_its_oblast_may_be_the_oblast() -> None:
     assert placing.named("Moscow wants all of Donetsk and Luhansk.") == oblasts | {"place:moscow"}
     assert placing.named("Shelling hit a market in the city of Donetsk.") == {"place:donetsk"}
     assert placing.named("Drones flew over Kyiv and Kharkiv.") == {"place:kyiv", "place:kharkiv"}
+    assert placing.named("Missiles hit Kyiv and other areas of Ukraine.") == {"place:kyiv"}
+    assert placing.named("A man was hurt in Kharkiv, regional officials said.") == {"place:kharkiv"}
+    assert placing.named("The Kharkiv regional governor spoke.") == {"region:kharkiv-oblast"}
 
 
 def test_a_spelling_that_is_no_word_names_its_place_anywhere() -> None:
