@@ -127,11 +127,11 @@ def _made(kind: str, m: re.Match[str]) -> _Node:
         if end:
             end = end.lstrip()
             end = end[1:-1] if end.startswith("'") and end.endswith("'") else end
-        return _Node(
+        return _Node(  # an end written as '' (or a lone quote) is '', not an open end
             "range",
-            start or None,  # type: ignore[arg-type]
+            start,
             whole,
-            end=end or None,
+            end=end,
             start_excluded=m.group("open") == "{",
             end_excluded=m.group("close") == "}",
         )
@@ -367,8 +367,8 @@ def _part(n: _Node, cx: _Context) -> t.Part | None:
     if n.kind == "range":
         return t.Range(
             name,
-            _one_text(name, n.text) if n.text else None,
-            _one_text(name, n.end) if n.end else None,
+            _one_text(name, n.text) if n.text is not None else None,
+            _one_text(name, n.end) if n.end is not None else None,
             n.start_excluded,
             n.end_excluded,
             n.boost,

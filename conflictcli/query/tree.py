@@ -268,6 +268,8 @@ def _normalise_group(q: All | Any) -> Part | None:
     for p in parts:
         if not isinstance(p, Every) and _field(p) in every:
             continue  # every article with a value there is asked for already
+        if isinstance(p, Every) and any(isinstance(o, Every) and o.field == p.field for o in out):
+            continue  # the same articles again, whatever its boost (the first one's stays)
         if p not in out:
             out.append(p)
     if len(out) == 1:
