@@ -80,3 +80,23 @@ def test_the_catalogue_keeps_text_compressed(run: Run, tmp_path: Path) -> None:
 def test_ingest_with_no_path_and_no_rebuild_is_a_usage_error(run: Run) -> None:
     r = run("ingest")
     assert r.exit_code == 2 and "Give the files or folders" in r.stderr
+
+
+def test_this_users_index_of_an_older_layout_is_rebuilt_in_place(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index this user built, sealed with an older layout than this version's, is
+    built again where it is: not moved aside as one from elsewhere would be."""
+    from conflictcli import archive, ingest
+    from conflictcli.engine.whoosh import layout
+
+    ix = ["--index", str(tmp_path / "archive")]
+    assert run("ingest", str(SAMPLE / "ukraine"), "--quiet", *ix).exit_code == 0
+    newer = layout.LAYOUT + 1  # this version, as the next one will see the archive
+    for module in (layout, archive, ingest):
+        monkeypatch.setattr(module, "LAYOUT" if module is layout else "INDEX_LAYOUT", newer)
+    s = as_json(run("ingest", str(SAMPLE / "ukraine"), "--json", *ix))
+    assert s["reindexed"] == s["articles"] > 0, s
+    assert not any("moved aside" in w for w in s["warnings"]), s["warnings"]
+    assert not list((tmp_path / "archive").glob("whoosh-set-aside-*"))
+    assert as_json(run("search", "Kherson", "--json", *ix))["total"] > 0

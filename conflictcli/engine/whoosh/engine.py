@@ -127,8 +127,9 @@ class WhooshEngine:
     @classmethod
     def create(cls, folder: Path) -> WhooshEngine:
         """A new, empty index in `folder`, sealed with this user's key. An index there
-        before is dropped without being read if this user built it, and moved aside
-        (to whoosh-set-aside-TIME beside it) if not: whoever sent it may want it."""
+        before is dropped without being read if this user built it (in this layout or
+        another: an upgrade's rebuild), and moved aside (to whoosh-set-aside-TIME beside
+        it) if not: whoever sent it may want it."""
         from whoosh.index import FileIndex
 
         from conflictcli.engine.whoosh import storage
@@ -139,6 +140,8 @@ class WhooshEngine:
         if folder.is_dir() and any(folder.iterdir()):
             try:
                 storage.verify(folder, SCHEMA)
+            except storage.OtherLayout:  # this user's, of another version: built again
+                pass
             except Exception:
                 stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
                 aside = folder.with_name(f"{folder.name}-set-aside-{stamp}")

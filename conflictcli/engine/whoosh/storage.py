@@ -54,6 +54,11 @@ class Foreign(DataError):
     """An index this user did not build here (or that changed since): never read."""
 
 
+class OtherLayout(Foreign):
+    """An index this user built (its seal holds) in another layout: an older version's,
+    rebuilt from the catalogue, or a newer one's. Never read either."""
+
+
 class SealedStorage(FileStorage):
     def __init__(self, path: str | Path, seals: bool = True) -> None:
         super().__init__(str(path), supports_mmap=True)
@@ -229,7 +234,7 @@ def verify(folder: Path, schema: Any) -> int:
     if record.get("generation") != gen:
         raise Foreign(f"The search index in {folder} is sealed for another commit")
     if record.get("index_layout") != INDEX_LAYOUT:
-        raise Foreign(
+        raise OtherLayout(
             f"The search index in {folder} was built by another version of conflict "
             f"(index layout {record.get('index_layout')!r})"
         )
