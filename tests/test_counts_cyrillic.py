@@ -1,8 +1,8 @@
 """Counts you can trust on Russian and Ukrainian text dated day first: on generated
 archives (a CSV whose dates are written DD.MM.YYYY, read with and without --dayfirst),
 every number agrees with a plain-Python evaluation of the query: `count`, the total and
-the length of `search --json -n 0`, the lines of `--jsonl` and of `export`, and the
-timeline's buckets with its undated, under --since/--until written as days, ISO weeks
+the length of `search --json -n 0`, the lines of `--jsonl` and of `export`, the
+timeline's buckets with its undated, and the articles `places` counts its places in, under --since/--until written as days, ISO weeks
 (2024-W07) and months (02.2024)."""
 
 from __future__ import annotations
@@ -175,6 +175,7 @@ def test_every_count_agrees_on_cyrillic_text_dated_day_first(
         exported = run("export", query, *f).stdout.splitlines()
         tl = as_json(run("timeline", query, *f, "--json"))
         summed = sum(b["count"] for b in tl["buckets"]) + tl["undated"]
+        places = as_json(run("places", query, *f, "--json"))["total"]
         got = (count, listed["total"], len(listed["results"]), len(lines), len(exported), summed)
-        assert got == (want,) * 6, (query, f, dayfirst, got, want)
+        assert (*got, places) == (want,) * 7, (query, f, dayfirst, got, places, want)
         assert all(json.loads(x)["id"] for x in lines)
