@@ -37,7 +37,7 @@ class NameRecords(Protocol):
 # which entry a spelling that several share follows, when no canonical name holds it
 KINDS = ("person", "org", "place", "region", "designation")
 FIELDS = ("title", "body")  # where names are expanded: the words of the text
-RECORDS = 2  # how StoredNames' records are written (Gazetteer.records)
+RECORDS = 3  # how StoredNames' records are written (Gazetteer.records)
 DESIGNATION_ID = "weapon:"  # the ids of designations start so (tools/gazetteer/README.md)
 
 
@@ -53,6 +53,9 @@ class Name:
     name: str  # canonical
     note: str | None
     forms: tuple[Key, ...]  # every spelling, as few as find them all
+    # the spellings that are also ordinary words or names (счастье, Makarov): they find
+    # the place only where placing.py read them as it (the `place` field), not as words
+    words: tuple[Key, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Gazetteer:
             keys: list[Key] = []
             ambiguous = set(row.get("ambiguous", []))
             yields = set(row.get("yields", []))
+            as_words = set(row.get("words", {})) if row["kind"] in PLACE_KINDS else set()
+            word_keys: list[Key] = []
             plain = {v.lower() for v in row["variants"] if "'" not in v}
             for variant in row["variants"]:
                 key = next(read)
@@ -102,6 +107,8 @@ class Gazetteer:
                     self._ambiguous.add((key, row["id"]))
                 if variant in yields:
                     self._yields.add((key, row["id"]))
+                if variant in as_words and key and key not in word_keys:
+                    word_keys.append(key)
                 if key and key not in keys:
                     keys.append(key)
                     self._by_key.setdefault(key, []).append(row["id"])
@@ -112,8 +119,9 @@ class Gazetteer:
                 for parts in query_terms_of(spaced):
                     if len(parts) > 1 and parts not in forms and not singles.intersection(parts):
                         forms.append(parts)
+            words = tuple(k for k in word_keys if k in forms)
             self._names[row["id"]] = Name(
-                row["id"], row["kind"], row["name"], row.get("note"), tuple(forms)
+                row["id"], row["kind"], row["name"], row.get("note"), tuple(forms), words
             )
         for key, ids in self._by_key.items():
             if len(ids) > 1:  # a spelling of several names: the most prominent first
@@ -134,7 +142,13 @@ class Gazetteer:
             (
                 n.id,
                 json.dumps(
-                    {"kind": n.kind, "name": n.name, "note": n.note, "forms": n.forms},
+                    {
+                        "kind": n.kind,
+                        "name": n.name,
+                        "note": n.note,
+                        "forms": n.forms,
+                        "words": n.words,
+                    },
                     ensure_ascii=False,
                 ),
             )
@@ -217,7 +231,8 @@ class StoredNames:
 
 def _name(id_: str, record: dict[str, Any]) -> Name:
     forms = tuple(tuple(f) for f in record["forms"])
-    return Name(id_, record["kind"], record["name"], record["note"], forms)
+    words = tuple(tuple(w) for w in record.get("words", ()))
+    return Name(id_, record["kind"], record["name"], record["note"], forms, words)
 
 
 class Names(Protocol):
@@ -267,7 +282,8 @@ def expand(q: t.Part, names: Names | None = None) -> Expanded:
             return leaf
         found.setdefault(match.typed, match)
         field = leaf.field or FIELDS[-1]  # a name is a word of the text fields (_key)
-        return t.Spellings(_spelled(field, match.name.forms, leaf.boost), match.name.name)
+        spelled = _spelled_name(field, match.name, leaf.boost, key)
+        return t.Spellings(spelled, match.name.name)
 
     def name_of(words: list[t.Word], match: Match) -> t.Part:
         found.setdefault(match.typed, match)
@@ -332,9 +348,25 @@ def _longest_name(words: list[t.Word], known: dict[Key, Match]) -> tuple[int, Ma
 def _name_part(word: t.Word, name: Name) -> t.Part:
     """A name's every spelling in the fields of `word`, as a phrase of it there reads."""
     if len(word.fields) == 1:
-        return t.Spellings(_spelled(word.fields[0], name.forms, word.boost), name.name)
-    spelled = tuple(t.Spellings(_spelled(f, name.forms), name.name) for f in word.fields)
+        return t.Spellings(_spelled_name(word.fields[0], name, word.boost), name.name)
+    spelled = tuple(t.Spellings(_spelled_name(f, name), name.name) for f in word.fields)
     return t.Any(spelled, word.boost)
+
+
+PLACE_FIELD = "place"  # the ids of the places placing.py found in an article
+
+
+def _spelled_name(
+    field: str, name: Name, boost: float = 1.0, typed: Key | None = None
+) -> tuple[t.Part, ...]:
+    """A name's spellings in `field`; those that are also ordinary words or names
+    (счастье, Макаров) stand for the articles where placing.py read them as the place,
+    so that a search for Shchastia finds no text about happiness. The spelling typed
+    is searched as written whatever it is (счастье finds happiness too, as asked)."""
+    if not name.words:
+        return _spelled(field, name.forms, boost)
+    plain = [f for f in name.forms if f not in name.words or f == typed]
+    return (*_spelled(field, plain, boost), t.Term(PLACE_FIELD, name.id, boost))
 
 
 def _spelled(
