@@ -18,7 +18,6 @@ from conflictcli.readers import stream as stream_rows
 from conflictcli.reading import Analysed, FileRead, Workers, analysed_batches, bounded
 from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store
-from conflictcli.store.metadata import REVISABLE
 from conflictcli.stories import Stories, bands
 
 if TYPE_CHECKING:
@@ -212,11 +211,13 @@ class Filing:
         now (a new --map, a title line added) replaces what the archive holds where it
         differs; what it no longer gives is kept. The text is the same (the id says so):
         its story and its place in the catalogue stay, the index gets it anew."""
+        if a.id in self.revised:  # once a run: the index holds its new document already
+            return
         held = self.store.metadata([a.id]).get(a.id)
-        if held is None or a.id in self.revised:
+        if held is None:
             return
         changes: dict[str, object] = {
-            k: v for k in REVISABLE if (v := getattr(a, k)) and v != held[k] and k != "title"
+            k: v for k in ("source", "url", "author") if (v := getattr(a, k)) and v != held[k]
         }
         if not a.title_derived and a.title and (a.title != held["title"] or held["title_derived"]):
             changes.update(title=a.title, title_derived=0)

@@ -22,7 +22,7 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 _END = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[^\W_a-zа-яіїєґ])")
 # titles before a name, and months before a day: what follows starts with a capital or a
 # digit and is no new sentence (etc., Inc. and Jr. end sentences more often than not).
-# Not articles.MONTHS: May and the full names end sentences too ("in May. Then").
+# Not dates.MONTHS: May and the full names end sentences too ("in May. Then").
 _ABBREVIATIONS = frozenset(
     (
         "mr",
