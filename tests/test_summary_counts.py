@@ -121,3 +121,22 @@ def test_dayfirst_on_a_second_ingest_dates_the_articles_anew(run: Run, tmp_path:
     _balanced(1, s)
     again = as_json(run("search", "Izium", "--json", "--index", str(ix)))
     assert again["total"] == 1 and again["results"][0]["date"] == "2024-11-05"
+
+
+def test_a_damaged_row_is_not_revised_and_stops_nothing(run: Run, tmp_path: Path) -> None:
+    import sqlite3
+
+    ix = tmp_path / "ix"
+    rows = [
+        ["2024-11-20", f"Канал {i}", f"В Сумах после обстрела повреждены дома, номер {i}."]
+        for i in range(3)
+    ]
+    f = _csv(tmp_path / "f.csv", ["date", "channel", "text"], rows)
+    _ingest(run, ix, str(f))
+    db = sqlite3.connect(ix / "catalogue.sqlite")
+    with db:  # a title SQLite cannot hand over as text (not UTF-8)
+        db.execute("UPDATE articles SET title = CAST(x'ff' AS TEXT) WHERE rowid = 1")
+    db.close()
+    r = run("ingest", str(f), "--map", "source=channel", "--json", "--index", str(ix))
+    assert r.exit_code == 0 and "Traceback" not in r.stderr, r.stderr
+    assert as_json(r)["articles_updated"] == 2
