@@ -33,6 +33,10 @@ class Article:
     # a numeric date with the day and the month first (05.11.2024), as written, until its
     # file's dates are put in one order (dates.settle); never kept
     numeric_date: str | None = None
+    lang: str | None = None  # its language (ISO 639-1: en, ru, uk, ar), detected at ingest
+    # what a source says of a post beside its text (Telegram: forwarded_from, edited,
+    # reply_to, views): short strings, kept by the catalogue, shown by show and in JSON
+    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def paragraphs(self) -> list[str]:
