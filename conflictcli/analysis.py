@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
@@ -82,13 +83,56 @@ _IN_CYRILLIC_WORD = re.compile(
 
 
 def join_apostrophes(text: str) -> str:
-    """`text` with each apostrophe between two Cyrillic letters written U+02BC: as long
-    as `text`, character for character."""
-    return text if text.isascii() else _IN_CYRILLIC_WORD.sub("\u02bc", text)
+    """`text` with each apostrophe between two Cyrillic letters written U+02BC, and each
+    Arabic vowel mark too (a mark is no word character: قَصَفَ would part into letters):
+    as long as `text`, character for character."""
+    if text.isascii():
+        return text
+    if _ARABIC_MARK.search(text):
+        text = text.translate(_ARABIC_MARKS)
+    return _IN_CYRILLIC_WORD.sub("\u02bc", text)
+
+
+# -- Arabic -------------------------------------------------------------------------
+# Arabic is read as Arabic: its vowel marks (harakat, shadda, sukun, the dagger alef and
+# Quranic marks: every nonspacing mark of the Arabic block) and the tatweel are dropped,
+# the alef forms written ا and alef maqsura ي (FOLD, below), then Snowball's Arabic
+# stemmer cuts prefixes and suffixes (القصف, قصفت, قَصَفَ -> قصف), and a taa marbuta or
+# haa left at the end of a stem of four letters or more goes (المدينة, المدينه -> مدين),
+# so a word written with ه for ة, as posts often do, is the same word.
+_ARABIC_STEMMER = Stemmer.Stemmer("arabic")
+_ARABIC_MARKS = {c: "\u02bc" for c in range(0x0610, 0x06F0) if unicodedata.category(chr(c)) == "Mn"}
+_ARABIC_MARK = re.compile(f"[{''.join(map(chr, _ARABIC_MARKS))}]")
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3]")
+ARABIC_FOLD = {
+    **{ord(c): "\u0627" for c in "\u0622\u0623\u0625\u0671"},  # آ أ إ ٱ -> ا
+    0x0649: "\u064a",  # ى -> ي
+    0x0640: "",  # the tatweel (ـ) out
+}
+FOLD.update(ARABIC_FOLD)
+
+
+def _arabic_stem(word: str) -> str:
+    got = _ARABIC_STEMMER.stemWord(word).replace("\u0629", "\u0647")
+    return got[:-1] if len(got) >= 4 and got[-1] == "\u0647" else got
+
+
+def stem_word(word: str) -> str:
+    """A word's index term: Porter's stem, or for an Arabic word its Arabic stem."""
+    if not word.isascii() and _ARABIC_LETTER.match(word):
+        return _arabic_stem(word)
+    return STEMMER.stemWord(word)
 
 
 def stem(words: list[str]) -> list[str]:
-    return list(STEMMER.stemWords(words))
+    out = STEMMER.stemWords(words)
+    joined = "".join(words)
+    if joined.isascii() or not _ARABIC_LETTER.search(joined):
+        return list(out)
+    return [
+        _arabic_stem(w) if not w.isascii() and _ARABIC_LETTER.match(w) else s
+        for w, s in zip(words, out, strict=True)
+    ]
 
 
 _STOP = STOP_WORDS
@@ -284,7 +328,7 @@ def one_term(text: str) -> str:
     """A value read whole as the text fields read one word (a pattern such as ukrain*,
     a fuzzy word): folded, and stemmed unless it is a stop word or a single letter."""
     word = folded(join_apostrophes(text))
-    return STEMMER.stemWord(word) if word[1:] and word not in _STOP else word
+    return stem_word(word) if word[1:] and word not in _STOP else word
 
 
 def words(text: str) -> list[str]:

@@ -30,9 +30,12 @@ class CountBy(str, Enum):
     month = "month"
     year = "year"
     place = "place"
+    lang = "lang"
+    country = "country"
 
 
 class Period(str, Enum):
+    hour = "hour"
     day = "day"
     week = "week"
     month = "month"

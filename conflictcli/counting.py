@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine
 
-Facts = list[tuple[str | None, str | None]]  # each article's date (ISO) and source
+# each article's date (ISO), source, time of day (HH:MM:SS) and language
+Facts = list[tuple[str | None, str | None, str | None, str | None]]
 
 
 def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = None) -> Count:
@@ -32,13 +33,24 @@ def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = Non
         named = places(engine, req)
         groups = [Group(p.place, p.articles) for p in named.places]
         return Count(req.text, named.total, by, groups, named.notes)
+    if by == "country":  # as places: an article counts for each country it names
+        total, per, notes = engine.countries(req)
+        order = sorted(per, key=lambda k: (-per[k], k))
+        return Count(req.text, total, by, [Group(k, per[k]) for k in order if per[k]], notes)
     facts, notes = _facts(engine, store, req)
     if by == "source":
         groups = _by_source(facts)
+    elif by == "lang":  # the largest first, the undetected (None) last
+        langs: dict[str | None, int] = {}
+        for *_, lang in facts:
+            langs[lang] = langs.get(lang, 0) + 1
+        groups = [
+            Group(k, langs[k]) for k in sorted(langs, key=lambda k: (k is None, -langs[k], k or ""))
+        ]
     else:
         size = 7 if by == "month" else 4
         tally: dict[str | None, int] = {}
-        for date, _ in facts:
+        for date, *_ in facts:
             key = date[:size] if date else None
             tally[key] = tally.get(key, 0) + 1
         groups = [Group(k, tally[k]) for k in sorted(tally, key=lambda k: (k is None, k or ""))]
@@ -50,7 +62,7 @@ def _by_source(facts: Facts) -> list[Group]:
     spelling of its name that most of its articles give."""
     tally: dict[str | None, int] = {}
     spelled: dict[str | None, dict[str, int]] = {}  # outlet -> its spellings
-    for _, source in facts:
+    for _, source, *_ in facts:
         key = outlet_key(source) if source is not None else None
         tally[key] = tally.get(key, 0) + 1
         if source is not None:
@@ -72,25 +84,33 @@ def timeline(
 
     days: list[list[dt.date]] = []
     undated: list[int] = []
+    untimed: list[int] = []  # by hour: dated articles with no time of day, in no hour
     notes: list[list[str]] = []
     for req in reqs:
         facts, said = _facts(engine, store, req)
-        dated = [dt.date.fromisoformat(d) for d, _ in facts if d]
+        if by == "hour":
+            dated: list[dt.date] = [
+                dt.datetime.fromisoformat(f"{d}T{t}") for d, _, t, _ in facts if d and t
+            ]
+            untimed.append(sum(1 for d, _, t, _ in facts if d and not t))
+        else:
+            dated = [dt.date.fromisoformat(d) for d, *_ in facts if d]
+            untimed.append(0)
         days.append(dated)
-        undated.append(len(facts) - len(dated))
+        undated.append(len(facts) - len(dated) - untimed[-1])
         notes.append(said)
     every = [d for dated in days for d in dated]
     if not every:
         by = by or "month"
         return [
-            Timeline(r.text, by, [], u, [], None, None, n)
-            for r, u, n in zip(reqs, undated, notes, strict=True)
+            Timeline(r.text, by, [], u, [], None, None, n, w)
+            for r, u, n, w in zip(reqs, undated, notes, untimed, strict=True)
         ]
     first, last = min(every), max(every)
     by = by or tl.default_by(first, last)
     span = tl.periods(first, last, by)
     out = []
-    for req, dated, u, said in zip(reqs, days, undated, notes, strict=True):
+    for req, dated, u, said, w in zip(reqs, days, undated, notes, untimed, strict=True):
         tally = dict.fromkeys(span, 0)
         for d in dated:
             tally[tl.period_of(d, by)] += 1
@@ -105,6 +125,7 @@ def timeline(
                 min(dated).isoformat() if dated else None,
                 max(dated).isoformat() if dated else None,
                 said,
+                w,
             )
         )
     return out
@@ -126,4 +147,4 @@ def _facts(engine: Engine, store: Store, req: SearchRequest) -> tuple[Facts, lis
     the catalogue lacks, after an ingest that stopped between the two, as neither)."""
     ids, notes = engine.matching(req)
     held = store.dates_and_sources(ids)
-    return [held.get(i, (None, None)) for i in ids], [*req.notes, *notes]
+    return [held.get(i, (None, None, None, None)) for i in ids], [*req.notes, *notes]

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from conflictcli.articles import Article
 from conflictcli.readers import Sidecars, SkipFile
 from conflictcli.readers import stream as stream_rows
-from conflictcli.reading import Analysed, FileRead, Workers, analysed_batches, bounded
+from conflictcli.reading import (
+    Analysed,
+    FileRead,
+    Workers,
+    analysed_batches,
+    bounded,
+    detect_languages,
+)
 from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.store import FileRecord, Store
 from conflictcli.stories import Stories, bands
@@ -99,6 +106,8 @@ class Filing:
                     self.revise(a, got.analysed[n] if got.analysed else None)
                 continue
             a.cluster = self.stories.story_of(a.id, a.body, got.bands[n] if got.bands else None)
+            if not got.analysed:  # read here, not by a worker: its language is found here
+                detect_languages([a])
             store.put_article(a, got.packed[n] if got.packed else None)
             self.writer.add(a, got.analysed[n] if got.analysed else None)
             summary.articles_added += 1

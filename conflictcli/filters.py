@@ -28,6 +28,8 @@ class Filters:
     dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
     sources: tuple[str, ...] = ()  # --source: any of these outlets (any case)
     places: tuple[str, ...] = ()  # --place: articles that name any of these places
+    langs: tuple[str, ...] = ()  # --lang: articles in any of these languages
+    countries: tuple[str, ...] = ()  # --country: articles naming a place in any of these
     any_terms: bool = False  # --any: any of the terms (OR), best first
     exact: bool = False  # --exact: names as typed, no other spellings
     within: str | None = None  # --within sentence|paragraph
@@ -38,7 +40,9 @@ class Filters:
 
     def narrowed(self) -> bool:
         """Whether anything but the query narrows what is found (export --all takes none)."""
-        return bool(self.since or self.until or self.sources or self.places)
+        return bool(
+            self.since or self.until or self.sources or self.places or self.langs or self.countries
+        )
 
     def request(
         self,
@@ -60,6 +64,8 @@ class Filters:
             exact=self.exact,
             sources=self.sources,
             places=self.places,
+            langs=self.langs,
+            countries=self.countries,
             within=self.within,
             sort=sort,
             limit=limit,
@@ -82,6 +88,10 @@ class Filters:
         }
         if self.within:
             stored["within"] = self.within
+        if self.langs:
+            stored["langs"] = list(self.langs)
+        if self.countries:
+            stored["countries"] = list(self.countries)
         return stored
 
     @classmethod
@@ -94,6 +104,8 @@ class Filters:
             dayfirst=bool(stored.get("dayfirst")),
             sources=tuple(stored.get("sources") or ()),
             places=tuple(stored.get("places") or ()),
+            langs=tuple(stored.get("langs") or ()),
+            countries=tuple(stored.get("countries") or ()),
             any_terms=bool(stored.get("any")),
             exact=bool(stored.get("exact")),
             within=stored.get("within") or None,

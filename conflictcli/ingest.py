@@ -343,7 +343,10 @@ def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
         if n:
             writer.use_workers(functools.partial(in_workers, n=n))
         for prepared in in_workers(index_batch, batches(), n) if n else map(index_batch, batches()):
-            for article, ready in zip(sent.popleft(), prepared, strict=True):
+            for article, (ready, lang) in zip(sent.popleft(), prepared, strict=True):
+                if article.lang is None and lang is not None:  # held from before languages
+                    article.lang = lang
+                    store.set_lang(article.id, lang)
                 writer.add(article, ready)
                 summary.reindexed += 1
         store.set_index_layout(INDEX_LAYOUT)

@@ -382,6 +382,24 @@ def _spelled(
 PLACE_KINDS = ("place", "region")  # the entries the places facet counts
 
 
+@functools.cache
+def _countries() -> dict[str, str]:
+    """Each place's and region's country (ISO 3166 alpha-2), as the gazetteer gives it."""
+    from conflictcli.gazetteer import entries
+
+    return {
+        e["id"]: code
+        for e in entries()
+        if e.get("kind") in PLACE_KINDS and isinstance(code := e.get("country"), str)
+    }
+
+
+def countries_of(ids: list[str]) -> list[str]:
+    """The countries of these places and regions, each once, in the order first named."""
+    known = _countries()
+    return list(dict.fromkeys(known[i] for i in ids if i in known))
+
+
 def place(typed: str, names: Names | None = None) -> Match:
     """The place (or region) that --place `typed` names, in any of its spellings."""
     gaz = names if names is not None else gazetteer()

@@ -71,6 +71,7 @@ def result_of(a: Article, h: Hit) -> Result:
         cluster=a.cluster,
         similar=h.similar,
         datetime=f"{a.date.isoformat()}T{a.time.isoformat()}" if a.date and a.time else None,
+        lang=a.lang,
     )
 
 

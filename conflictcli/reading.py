@@ -270,6 +270,7 @@ def analyse_batch(batch: list[Article], zdict: bytes | None = None) -> list[Anal
     from conflictcli.analysis import scan
     from conflictcli.stories import bands
 
+    detect_languages(batch)
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
     keys = bands([a.body for a in batch], [w for w, _ in bodies])
     prepared = ENGINE.prepare(batch, bodies)
@@ -278,11 +279,23 @@ def analyse_batch(batch: list[Article], zdict: bytes | None = None) -> list[Anal
     ]
 
 
-def index_batch(batch: list[Article]) -> list[Any]:
-    """What the engine takes for each article (a worker's work when the index is rebuilt)."""
+def index_batch(batch: list[Article]) -> list[tuple[Any, str | None]]:
+    """What the engine takes for each article, and its language (detected for one the
+    catalogue holds none of): a worker's work when the index is rebuilt."""
     from conflictcli.analysis import scan
 
-    return ENGINE.prepare(batch, [scan(a.body) for a in batch])
+    detect_languages(batch)
+    prepared = ENGINE.prepare(batch, [scan(a.body) for a in batch])
+    return list(zip(prepared, [a.lang for a in batch], strict=True))
+
+
+def detect_languages(batch: list[Article]) -> None:
+    """The language of each article that has none yet (a source may give it)."""
+    from conflictcli.language import detect
+
+    for a in batch:
+        if a.lang is None:
+            a.lang = detect(a.body if a.title_derived else f"{a.title}\n{a.body}")
 
 
 J = TypeVar("J")

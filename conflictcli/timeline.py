@@ -9,13 +9,17 @@ import math
 import statistics
 from collections.abc import Sequence
 
-PERIODS = ("day", "week", "month", "year")
+PERIODS = ("hour", "day", "week", "month", "year")
+MAX_PERIODS = 100_000  # a longer span is refused: narrow it with --since and --until
 PEAK_MIN = 3  # a period with fewer articles is never a peak
 PEAK_SPREADS = 3.0  # how many spreads above the median a peak stands
 
 
 def period_of(day: dt.date, by: str) -> str:
-    """The period that holds `day`: 2022-03-01, 2022-W09 (ISO week), 2022-03, 2022."""
+    """The period that holds `day`: 2022-03-01T14 (an hour: `day` is a datetime),
+    2022-03-01, 2022-W09 (ISO week), 2022-03, 2022."""
+    if by == "hour":  # a day alone stands at its start
+        return _hour(day).isoformat()[:13]
     if by == "day":
         return day.isoformat()
     if by == "week":
@@ -29,7 +33,18 @@ def period_of(day: dt.date, by: str) -> str:
 def periods(first: dt.date, last: dt.date, by: str) -> list[str]:
     """Every period from the one that holds `first` to the one that holds `last`."""
     out: list[str] = []
-    if by == "day":
+    if by == "hour":  # datetimes (a day alone stands at its start)
+        first, last = _hour(first), _hour(last)
+        step = dt.timedelta(hours=1)
+        if (last - first) / step > MAX_PERIODS:
+            from conflictcli.errors import QueryError
+
+            raise QueryError(
+                f"timeline --by hour from {first:%Y-%m-%d} to {last:%Y-%m-%d} would be "
+                f"more than {MAX_PERIODS:,} hours.",
+                "Narrow it with --since and --until, or count --by day.",
+            )
+    elif by == "day":
         step = dt.timedelta(days=1)
     elif by == "week":
         first = first - dt.timedelta(days=first.weekday())  # its Monday
@@ -47,6 +62,13 @@ def periods(first: dt.date, last: dt.date, by: str) -> list[str]:
         out.append(period_of(day, by))
         day += step
     return out
+
+
+def _hour(day: dt.date) -> dt.datetime:
+    """The start of the hour that holds a moment (of the day, for a day)."""
+    if isinstance(day, dt.datetime):
+        return day.replace(minute=0, second=0, microsecond=0)
+    return dt.datetime.combine(day, dt.time())
 
 
 def default_by(first: dt.date, last: dt.date) -> str:

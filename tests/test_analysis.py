@@ -153,12 +153,13 @@ def test_a_batch_holds_each_real_articles_postings(
 def test_the_folding_table_and_stop_words_are_the_ones_the_index_was_built_with() -> None:
     """data/fold.json (tools/fold_table.py) holds Whoosh's accent table and stop words:
     the text of an article and of a query fold and drop words alike, whatever engine
-    reads them. U+02BC, an apostrophe inside a Cyrillic word, is dropped besides."""
+    reads them. U+02BC, an apostrophe inside a Cyrillic word, is dropped besides, and
+    the Arabic letters written another way (alef forms, alef maqsura, the tatweel)."""
     from whoosh.analysis.filters import STOP_WORDS
     from whoosh.support.charset import accent_map
 
     import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh)
     from conflictcli import analysis
 
-    assert {**accent_map, 0x02BC: ""} == analysis.FOLD
+    assert {**accent_map, 0x02BC: "", **analysis.ARABIC_FOLD} == analysis.FOLD
     assert frozenset(STOP_WORDS) == analysis.STOP_WORDS

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conflictcli import timeline as tl
+from conflictcli.errors import QueryError
 
 from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
 
@@ -37,7 +38,7 @@ def checked(run: Run, ix: str, query: str, filters: list[str]) -> int:
     total = search_total(run, ix, query, *filters)
     got = as_json(run("count", query, *filters, "--json", "--index", ix))
     assert got == {"query": query, "count": total}, (query, filters)
-    for by in ("source", "month", "year"):
+    for by in ("source", "month", "year", "lang"):
         grouped = as_json(run("count", query, *filters, "--by", by, "--json", "--index", ix))
         assert grouped["count"] == total and grouped["by"] == by
         assert sum(g["count"] for g in grouped["groups"]) == total, (query, filters, by)
@@ -46,7 +47,9 @@ def checked(run: Run, ix: str, query: str, filters: list[str]) -> int:
     for by in tl.PERIODS:
         t = as_json(run("timeline", query, *filters, "--by", by, "--json", "--index", ix))
         periods = [b["period"] for b in t["buckets"]]
-        assert sum(b["count"] for b in t["buckets"]) + t["undated"] == total, (query, by)
+        # by hour, the articles with a date but no time of day are counted apart (untimed)
+        assert sum(b["count"] for b in t["buckets"]) + t["undated"] + t["untimed"] == total
+        assert t["untimed"] == 0 or by == "hour"
         assert len(set(periods)) == len(periods) and periods == sorted(periods)
         assert set(t["peaks"]) <= set(periods) and t["by"] == by
         if total and periods:
@@ -130,12 +133,32 @@ def test_explain_works_for_count_and_timeline(run: Run, sample_archive: Path) ->
 DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
 
 
-@given(st.lists(DAYS, min_size=1, max_size=30), st.sampled_from(tl.PERIODS))
+@given(st.lists(DAYS, min_size=1, max_size=30), st.sampled_from(tl.PERIODS[1:]))
 def test_every_day_falls_in_one_period_of_the_span(days: list[dt.date], by: str) -> None:
     span = tl.periods(min(days), max(days), by)
     assert len(set(span)) == len(span) and span == sorted(span)
     assert span[0] == tl.period_of(min(days), by) and span[-1] == tl.period_of(max(days), by)
     assert all(tl.period_of(d, by) in span for d in days)
+
+
+MOMENTS = st.datetimes(min_value=dt.datetime(2023, 6, 1), max_value=dt.datetime(2024, 6, 1))
+
+
+@given(st.lists(MOMENTS | st.dates(dt.date(2023, 6, 1), dt.date(2024, 5, 31)), min_size=1))
+def test_every_moment_falls_in_one_hour_of_the_span(moments: list[dt.date]) -> None:
+    """By hour: datetimes, and days alone (at their start), mixed."""
+    key = tl._hour
+    first, last = min(moments, key=key), max(moments, key=key)
+    span = tl.periods(first, last, "hour")
+    assert len(set(span)) == len(span) and span == sorted(span)
+    assert span[0] == tl.period_of(first, "hour") and span[-1] == tl.period_of(last, "hour")
+    assert all(tl.period_of(d, "hour") in span for d in moments)
+
+
+def test_an_hourly_timeline_of_decades_is_refused_with_the_next_step() -> None:
+    with pytest.raises(QueryError, match="more than 100,000 hours") as e:
+        tl.periods(dt.date(1996, 1, 1), dt.date(2008, 1, 1), "hour")
+    assert "--since and --until" in (e.value.hint or "")
 
 
 @given(st.lists(st.integers(min_value=0, max_value=500), max_size=60))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -108,6 +109,24 @@ PlaceOpt = Annotated[
         "repeat for any of several). 'conflict places' lists them.",
     ),
 ]
+LangOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lang",
+        metavar="CODE",
+        help="Only articles in this language, as ingest detected it (en, ru, uk, ar; "
+        "repeat for any of several). 'conflict count \"*\" --by lang' lists them.",
+    ),
+]
+CountryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--country",
+        metavar="CODE",
+        help="Only articles that name a place in this country (ISO code: UA, PS, SD; "
+        "repeat for any of several). 'conflict count \"*\" --by country' lists them.",
+    ),
+]
 DayfirstOpt = Annotated[
     bool,
     typer.Option(
@@ -129,6 +148,8 @@ FILTER_OPTIONS = {
     "until": _option("until", UntilOpt, None),
     "source": _option("source", SourceOpt, None),
     "place": _option("place", PlaceOpt, None),
+    "lang": _option("lang", LangOpt, None),
+    "country": _option("country", CountryOpt, None),
 }
 DAYFIRST = _option("dayfirst", DayfirstOpt, False)
 # --dayfirst is listed apart: just before the first of these a command takes
@@ -173,6 +194,8 @@ def _filters(
     until: str | None,
     source: list[str] | None,
     place: list[str] | None,
+    lang: list[str] | None = None,
+    country: list[str] | None = None,
     dayfirst: bool,
 ) -> Filters:
     return Filters(
@@ -182,10 +205,38 @@ def _filters(
         dayfirst=dayfirst,
         sources=tuple(source or ()),
         places=tuple(place or ()),
+        langs=_codes(
+            lang, "--lang", LANG_CODE, "a language code of two or three letters (en, ru, uk, ar)"
+        ),
+        countries=_codes(
+            country, "--country", COUNTRY_CODE, "a country code of two letters (UA, PS, SD)"
+        ),
         any_terms=any_terms,
         exact=exact,
         within=within.value if within else None,
     )
+
+
+LANG_CODE = re.compile(r"[a-z]{2,3}\Z")
+COUNTRY_CODE = re.compile(r"[A-Z]{2}\Z")
+
+
+def _codes(
+    given: list[str] | None, option: str, form: re.Pattern[str], what: str
+) -> tuple[str, ...]:
+    """The codes an option names, each checked (a language in lower case, a country in
+    upper case, however typed)."""
+    out = []
+    for typed in given or ():
+        for part in typed.split(","):
+            code = part.strip()
+            code = code.upper() if form is COUNTRY_CODE else code.lower()
+            if not form.match(code):
+                raise UsageError(
+                    f"{option} {typed!r} is not {what}.", "Repeat the option for several."
+                )
+            out.append(code)
+    return tuple(dict.fromkeys(out))
 
 
 def output_format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Format:

@@ -83,6 +83,10 @@ class Engine(Protocol):
         """How many articles the request selects (all, for no query), how many of them
         name each place of the gazetteer, and notes."""
 
+    def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
+        """How many articles the request selects (all, for no query), how many of them
+        name a place in each country (ISO 3166 alpha-2), and notes."""
+
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult: ...
 
     def tree(self, req: SearchRequest) -> t.Part:

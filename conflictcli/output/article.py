@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from conflictcli.records.holdings import Member
 
 SHOW_SIMILAR = 10  # the other articles of a story that `show` lists
+# how show's header names what a source says of a post beside its text (Article.meta)
+META_LABELS = {"forwarded_from": "forwarded from", "reply_to": "reply to", "message_id": "message"}
 
 
 def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[Member]) -> None:
@@ -43,6 +45,8 @@ def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
     rows += [("source", a.source)] if a.source else []
     rows += [("author", a.author)] if a.author else []
     rows += [("url", a.url)] if a.url else []
+    rows += [(META_LABELS.get(k, k.replace("_", " ")), v) for k, v in a.meta.items()]
+    rows += [("lang", a.lang)] if a.lang else []
     rows += [("path", p) for p in a.paths]
     rows += [("id", a.id), ("words", str(a.words))]
     rows += [("similar", _member(m)) for m in story[:SHOW_SIMILAR]]

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from conflictcli.records.upkeep import CheckReport
 
 JSON_SCHEMA_VERSION = 1
-# datetime last: a CSV's columns keep the places they had before it came
+# datetime and lang last: a CSV's columns keep the places they had before they came
 RESULT_FIELDS = [
     *("id", "date", "title", "source", "url", "path", "cluster", "score", "snippet"),
-    "datetime",
+    *("datetime", "lang"),
 ]
 # what search --fields may choose: a result's fields, with partial and similar always
 SEARCH_FIELDS = [*RESULT_FIELDS, "highlights", "partial", "similar"]
@@ -162,6 +162,8 @@ def article(a: Article, story: list[Member] | None = None) -> dict[str, Any]:
         "paths": a.paths,
         "words": a.words,
         "cluster": a.cluster,
+        "lang": a.lang,
+        "meta": dict(a.meta),
         "similar": [plain(m) for m in story or []],
         "body": a.body,
     }
@@ -185,6 +187,7 @@ def timeline(t: Timeline) -> dict[str, Any]:
         "by": t.by,
         "buckets": [plain(b) for b in t.buckets],
         "undated": t.undated,
+        "untimed": t.untimed,
         "peaks": t.peaks,
         "first": t.first,
         "last": t.last,

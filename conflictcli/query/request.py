@@ -29,6 +29,9 @@ class SearchRequest:
     dayfirst: bool = False  # 02/03/2022 is 2 March, not 3 February
     sources: tuple[str, ...] = ()  # --source: only articles of these outlets (any case)
     places: tuple[str, ...] = ()  # --place: only articles that name one of these places
+    langs: tuple[str, ...] = ()  # --lang: only articles in one of these languages (ISO 639-1)
+    # --country: only articles that name a place in one of these countries (ISO 3166 alpha-2)
+    countries: tuple[str, ...] = ()
     within: str | None = None  # --within sentence|paragraph: every term in one of them
     collapse: bool = False  # one result per story (stories.py): limit and offset count stories
     exact: bool = False  # names as typed: no other spellings (names.py)
@@ -49,20 +52,25 @@ def build_request(
     """A request from what the user typed: dates read (and said back when they read two
     ways), and checked to make a range that can hold something."""
     notes: list[str] = []
-    first = last = None
+    first: dt.date | None = None
+    last: dt.date | None = None
     if since:
-        first, _, note = read_days(since, "--since", dayfirst)
+        first, _, note = read_moment(since, "--since", dayfirst)
         notes += [note] if note else []
     if until:
-        _, last, note = read_days(until, "--until", dayfirst)
+        _, last, note = read_moment(until, "--until", dayfirst)
         notes += [note] if note else []
-    if first and last and first > last:
+    if first and last and _instant(first, dt.time.min) > _instant(last, dt.time.max):
         raise QueryError(
             f"--since {since} ({first}) is after --until {until} ({last}).",
             "Swap the two dates, or leave one out.",
         )
     req = SearchRequest(text=text, since=first, until=last, dayfirst=dayfirst, notes=tuple(notes))
     return replace(req, **rest)  # type: ignore[arg-type]
+
+
+def _instant(day: dt.date, clock: dt.time) -> dt.datetime:
+    return day if isinstance(day, dt.datetime) else dt.datetime.combine(day, clock)
 
 
 # -- dates ------------------------------------------------------------------------
@@ -80,6 +88,32 @@ _YEAR_FIRST = re.compile(r"^\s*\d{4}\s*[-/.]")  # 2024-03-02 is never day first
 # Europe writes it and as ingest reads such dates in files (dates.FileOrder); a date
 # with slashes keeps dateutil's month first unless --dayfirst
 _DOTTED = re.compile(r"^\s*\d{1,2}\s*([.-])\s*\d{1,2}\s*\1\s*\d{2,4}(?!\d)")
+
+
+# a time of day after a day (2024-11-21 14:35, 2024-11-21T14:35:07, 21.11.2024 14:35)
+_CLOCK = re.compile(r"^(?P<day>.*?\d)[ T]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s*$")
+
+
+def read_moment(
+    text: str, option: str, dayfirst: bool = False
+) -> tuple[dt.date, dt.date, str | None]:
+    """read_days(), or for a day with a time of day (`2024-11-21 14:35`) that moment:
+    the first and last instant of the minute written (of the second, when seconds are
+    written), as datetimes. Times are compared as the sources wrote them (no zone); an
+    article with no time of day stands at the start of its day."""
+    clock = _CLOCK.match(text)
+    if clock is None:
+        return read_days(text, option, dayfirst)
+    first, last, note = read_days(clock["day"], option, dayfirst)
+    hour, minute, second = int(clock["h"]), int(clock["m"]), clock["s"]
+    if first != last or hour > 23 or minute > 59 or (second and int(second) > 59):
+        raise QueryError(
+            f"{option} {text!r} is not a day and a time of day I can read.",
+            "Write the day, then the time: 2024-11-21 14:35 (or 14:35:07).",
+        )
+    start = dt.datetime.combine(first, dt.time(hour, minute, int(second or 0)))
+    end = start.replace(second=int(second) if second else 59, microsecond=999_999)
+    return start, end, note
 
 
 def read_days(

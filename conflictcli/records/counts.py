@@ -64,3 +64,5 @@ class Timeline:
     first: str | None  # the first and last day the query is mentioned
     last: str | None
     notes: list[str] = field(default_factory=list)
+    # by hour: matching articles with a date but no time of day, in no bucket (0 otherwise)
+    untimed: int = 0

@@ -24,6 +24,7 @@ class Result:
     cluster: str | None = None  # its story: the id of the story's first article
     similar: int | None = None  # collapsed: the other matches of its story, left out
     datetime: str | None = None  # the day and time of day the source wrote, if it gave one
+    lang: str | None = None  # its language, as ingest detected it
 
 
 @dataclass

@@ -18,9 +18,12 @@ from conflictcli.store.damage import (
     Damaged,
     FlawFound,
     as_day,
+    as_lang,
+    as_meta,
     as_time,
     date_flaw,
     is_id,
+    meta_text,
     shown,
     sql_error,
     text_flaw,
@@ -47,7 +50,7 @@ class Articles(Files, Texts):
         self.conn.execute(
             "INSERT OR REPLACE INTO articles"
             " (id, date, title, title_derived, source, url, body, words, added_at, author,"
-            " cluster, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cluster, time, lang, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
                 a.date.isoformat() if a.date else None,
@@ -61,8 +64,15 @@ class Articles(Files, Texts):
                 a.author,
                 a.cluster,
                 a.time.isoformat() if a.time and a.date else None,
+                a.lang if as_lang(a.lang) else None,
+                meta_text(a.meta),
             ),
         )
+
+    def set_lang(self, article_id: str, lang: str) -> None:
+        """An article's language, detected after it was put (by a reindex)."""
+        if as_lang(lang) is not None:
+            self.conn.execute("UPDATE articles SET lang = ? WHERE id = ?", (lang, article_id))
 
     @reading
     def ids_with_prefix(self, prefix: str, limit: int = 20) -> list[str]:
@@ -149,7 +159,7 @@ class Articles(Files, Texts):
     def _article(
         self, row: tuple[Any, ...], paths: list[str] | None = None, texts: bool = True
     ) -> Article:
-        aid, date, title, derived, source, url, body, author, cluster, time = row
+        aid, date, title, derived, source, url, body, author, cluster, time, lang, meta = row
         # cheap checks of values already fetched: show and search pay next to nothing
         if not (
             type(aid) is str
@@ -172,6 +182,11 @@ class Articles(Files, Texts):
             raise self._row_damaged(row, texts)
         if time is not None and (clock := as_time(time)) is None:
             raise self._row_damaged(row, texts)
+        if lang is not None and as_lang(lang) is None:
+            raise self._row_damaged(row, texts)
+        told = as_meta(meta) if meta is not None else {}
+        if told is None:
+            raise self._row_damaged(row, texts)
         if texts:
             body = self.text(body, aid)
         return Article(
@@ -186,6 +201,8 @@ class Articles(Files, Texts):
             cluster=cluster,
             title_derived=bool(derived),
             paths=self.paths(aid) if paths is None else paths,
+            lang=lang,
+            meta=told,
         )
 
     def _row_damaged(
@@ -198,7 +215,7 @@ class Articles(Files, Texts):
     def flaws(self, row: tuple[Any, ...], texts: bool = True) -> list[tuple[str, str]]:
         """Everything wrong with an article's row (ARTICLE_COLUMNS), as (kind, why), the
         gravest first (MOVED, then date_invalid, then field_invalid); [] if nothing."""
-        aid, date, title, derived, source, url, body, author, cluster, time = row
+        aid, date, title, derived, source, url, body, author, cluster, time, lang, meta = row
         out: list[tuple[str, str]] = []
         if not is_id(aid):
             out.append(("id_invalid", f"its id is {shown(aid)}, not 16 hex digits"))
@@ -211,6 +228,10 @@ class Articles(Files, Texts):
             out.append(("date_invalid", date_flaw(date)))
         if time is not None and as_time(time) is None:
             out.append(("field_invalid", f"its time is {shown(time)}, not a time of day"))
+        if lang is not None and as_lang(lang) is None:
+            out.append(("field_invalid", f"its language is {shown(lang)}, not a language code"))
+        if meta is not None and as_meta(meta) is None:
+            out.append(("field_invalid", f"its meta is {shown(meta)}, not an object of strings"))
         for name, value in (("title", title), ("source", source), ("url", url), ("author", author)):
             if (value is not None or name == "title") and (why := text_flaw(value)):
                 out.append(("field_invalid", f"its {name} is {why}"))

@@ -111,6 +111,57 @@ def as_time(value: object) -> dt.time | None:
         return None
 
 
+LANG = re.compile(r"[a-z]{2,3}\Z").match  # ISO 639-1 (or -3 where a language has none)
+MAX_META_CHARS = 8_000  # a post's meta: a few short strings
+MAX_META_VALUE = 1_000
+
+
+def as_lang(value: object) -> str | None:
+    """The language a catalogue's lang names: two or three lower-case letters, or None."""
+    return value if type(value) is str and LANG(value) is not None else None
+
+
+def as_meta(value: object) -> dict[str, str] | None:
+    """What a catalogue's meta holds: a JSON object of at most MAX_META_CHARS, each key a
+    word and each value a string of at most MAX_META_VALUE characters; else None."""
+    if type(value) is not str or len(value) > MAX_META_CHARS:
+        return None
+    import json  # loaded by the commands that read a post's meta
+
+    try:
+        got = json.loads(value)
+    except ValueError:
+        return None
+    if type(got) is not dict or not all(
+        type(k) is str
+        and k.isidentifier()
+        and len(k) <= 40
+        and type(v) is str
+        and len(v) <= MAX_META_VALUE
+        for k, v in got.items()
+    ):
+        return None
+    return got
+
+
+def meta_text(meta: dict[str, str]) -> str | None:
+    """An article's meta as the catalogue keeps it (None when empty), cut to the bounds
+    as_meta() reads back: a value to MAX_META_VALUE characters, the object to
+    MAX_META_CHARS (the keys past it left out)."""
+    if not meta:
+        return None
+    import json
+
+    kept: dict[str, str] = {}
+    for k, v in meta.items():
+        if type(k) is str and k.isidentifier() and len(k) <= 40 and type(v) is str:
+            kept[k] = v[:MAX_META_VALUE]
+            if len(json.dumps(kept, ensure_ascii=False)) > MAX_META_CHARS:
+                del kept[k]
+                break
+    return json.dumps(kept, ensure_ascii=False) if kept else None
+
+
 def _parse_day(value: object) -> dt.date | None:
     """Text YYYY-MM-DD that is a day of any year, or None."""
     if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":

@@ -18,6 +18,8 @@ from conflictcli.store.damage import (
     Flaw,
     FlawFound,
     as_day,
+    as_lang,
+    as_meta,
     as_time,
     is_id,
     shown,
@@ -183,10 +185,11 @@ class Mend(Articles, PlaceNames):
         extra = ", ".join(c if c in self._columns else "NULL" for c in ("author", "cluster"))
         names = f"row, {DAMAGED_COLUMNS}, author, cluster, problem, action, at"
         values = f"rowid, {DAMAGED_COLUMNS}, {extra}, ?, ?, ?"
-        if "time" in self._columns:  # a table `damaged` made before times were kept has none
-            if not self._has_column("damaged", "time"):
-                self.conn.execute("ALTER TABLE damaged ADD COLUMN time")
-            names, values = names + ", time", values + ", time"
+        for column in ("time", "lang", "meta"):  # a table `damaged` made before has none
+            if column in self._columns:
+                if not self._has_column("damaged", column):
+                    self.conn.execute(f"ALTER TABLE damaged ADD COLUMN {column}")
+                names, values = f"{names}, {column}", f"{values}, {column}"
         limit_values(self.conn, 1_000_000_000)  # as it is, whole
         try:
             self.conn.execute(
@@ -222,6 +225,10 @@ class Mend(Articles, PlaceNames):
             fixed["cluster"] = cluster if cluster is None or is_id(cluster) else None
         if "time" in got:
             fixed["time"] = got["time"] if as_time(got["time"]) is not None else None
+        if "lang" in got:
+            fixed["lang"] = got["lang"] if as_lang(got["lang"]) is not None else None
+        if "meta" in got:
+            fixed["meta"] = got["meta"] if as_meta(got["meta"]) is not None else None
         if fixed["title"] is None:  # a title that cannot be read, made from the text
             from conflictcli.readers.body import derive_title  # loaded to mend a title only
 
@@ -258,7 +265,9 @@ class Mend(Articles, PlaceNames):
                 if key == "schema_version":
                     has = tables.get("articles", {})
                     version = (
-                        4
+                        5
+                        if "lang" in has
+                        else 4
                         if "time" in has
                         else 3
                         if "cluster" in has

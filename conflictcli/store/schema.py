@@ -11,8 +11,9 @@ from conflictcli.store.connection import Connection, writing
 from conflictcli.store.damage import Damaged
 
 # 2: links name the row of a CSV or the line of a JSON Lines file; 3: stories (clusters
-# of near-duplicate articles) and the bands that find them; 4: the time of day
-SCHEMA_VERSION = 4
+# of near-duplicate articles) and the bands that find them; 4: the time of day; 5: the
+# language and what a source says beside the text (meta)
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,7 +29,9 @@ CREATE TABLE IF NOT EXISTS articles (
     added_at TEXT NOT NULL,
     author TEXT,
     cluster TEXT,  -- the story: the id of its first article (stories.py), NULL until made
-    time TEXT  -- the time of day the source wrote (HH:MM:SS, no zone), NULL when none
+    time TEXT,  -- the time of day the source wrote (HH:MM:SS, no zone), NULL when none
+    lang TEXT,  -- its language as ingest detected it (ISO 639-1), NULL when unknown
+    meta TEXT  -- a JSON object of short strings (Telegram: forwarded_from, edited), or NULL
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE TABLE IF NOT EXISTS files (
@@ -101,6 +104,8 @@ TABLES: dict[str, dict[str, str]] = {
         "author": "TEXT",
         "cluster": "TEXT",
         "time": "TEXT",
+        "lang": "TEXT",
+        "meta": "TEXT",
     },
     "files": {
         "path": "TEXT",
@@ -131,6 +136,8 @@ TABLES: dict[str, dict[str, str]] = {
         "action": "TEXT",
         "at": "TEXT",
         "time": "",
+        "lang": "",
+        "meta": "",
     },
 }
 REQUIRED = ("meta", "articles", "files", "links", "runs")
@@ -140,6 +147,10 @@ OPTIONAL_COLUMNS = {
     ("articles", "cluster"),
     ("articles", "time"),
     ("damaged", "time"),
+    ("articles", "lang"),
+    ("articles", "meta"),
+    ("damaged", "lang"),
+    ("damaged", "meta"),
     ("links", "row"),
 }
 # tables that `check --repair` makes again, empty, when they are missing: they hold no
@@ -147,7 +158,9 @@ OPTIONAL_COLUMNS = {
 REMADE = ("meta", "files", "links", "runs", "bands")
 
 # an article's row as it is read (articles.Article), the columns an older schema lacks NULL
-ARTICLE_COLUMNS = "id, date, title, title_derived, source, url, body, {author}, {cluster}, {time}"
+ARTICLE_COLUMNS = (
+    "id, date, title, title_derived, source, url, body, {author}, {cluster}, {time}, {lang}, {meta}"
+)
 
 
 class Schema(Connection):
@@ -265,6 +278,9 @@ class Schema(Connection):
                 self.conn.execute(statement)
         if not self._has_column("articles", "time"):  # NULL: the time was not kept before
             self.conn.execute("ALTER TABLE articles ADD COLUMN time TEXT")
+        for column in ("lang", "meta"):  # NULL: not detected, nothing kept beside the text
+            if not self._has_column("articles", column):
+                self.conn.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
         self._columns = _article_columns(self._tables().get("articles", {}))
         self._set_schema_version()
         if self._has_column("links", "row"):
@@ -295,6 +311,8 @@ def _article_columns(has: dict[str, str]) -> str:
         author="author" if "author" in has else "NULL",
         cluster="cluster" if "cluster" in has else "NULL",
         time="time" if "time" in has else "NULL",
+        lang="lang" if "lang" in has else "NULL",
+        meta="meta" if "meta" in has else "NULL",
     )
 
 

@@ -18,6 +18,8 @@ from conflictcli.store.damage import (
     Damaged,
     DamagedWarning,
     as_day,
+    as_lang,
+    as_time,
     date_flaw,
     in_years,
     is_id,
@@ -26,8 +28,12 @@ from conflictcli.store.damage import (
     warn,
 )
 
+# an article as counts read it: its date, source, time of day and language (or None)
+Fact = tuple[str | None, str | None, str | None, str | None]
+
 
 class Stats(Connection):
+    _columns: str  # ARTICLE_COLUMNS as this catalogue has them (Schema)
     def _start(self, path: Path) -> None:
         super()._start(path)
         self._warned_dates = False
@@ -94,15 +100,18 @@ class Stats(Connection):
         return sorted(out, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
 
     @reading
-    def dates_and_sources(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
-        """The date (YYYY-MM-DD) and the source of each of these articles that exists. A
-        damaged date (or source) is None, with a warning: the article counts as undated."""
-        out: dict[str, tuple[str | None, str | None]] = {}
+    def dates_and_sources(self, ids: list[str]) -> dict[str, Fact]:
+        """The date (YYYY-MM-DD), the source, the time of day (HH:MM:SS) and the language
+        of each of these articles that exists. A damaged date (or source) is None, with a
+        warning: the article counts as undated; a damaged time or language is None."""
+        out: dict[str, Fact] = {}
         days: set[Any] = {None}  # the dates found to be days (a few for many articles)
+        has = [c.strip() for c in self._columns.split(",")]
+        extra = ", ".join(c if c in has else "NULL" for c in ("time", "lang"))
         for group in id_groups(ids):
             marks = ",".join("?" * len(group))
-            sql = f"SELECT id, date, source FROM articles WHERE id IN ({marks})"
-            for aid, date, source in self.conn.execute(sql, group):
+            sql = f"SELECT id, date, source, {extra} FROM articles WHERE id IN ({marks})"
+            for aid, date, source, time, lang in self.conn.execute(sql, group):
                 if date not in days:
                     if as_day(date) is None:
                         flaw = self.damaged("date_invalid", date_flaw(date), aid)
@@ -117,7 +126,9 @@ class Stats(Connection):
                         "It is counted as naming no outlet.",
                     )
                     source = None
-                out[aid] = (date, source)
+                if time is not None and (date is None or as_time(time) is None):
+                    time = None
+                out[aid] = (date, source, time, as_lang(lang))
         return out
 
     def _span(self, where: str, params: tuple[Any, ...]) -> tuple[str | None, str | None]:

@@ -30,11 +30,11 @@ from whoosh.formats import Positions
 from conflictcli.analysis import (
     FOLD,
     MIN_LENGTH,
-    STEMMER,
     TOKEN,
     WORD,
     Scanned,
     join_apostrophes,
+    stem_word,
     term_positions,
     tokens,
 )
@@ -53,7 +53,6 @@ class PorterFilter(Filter):
         return hash(type(self))
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
-        stem_word = STEMMER.stemWord
         for t in tokens:
             if not t.stopped:
                 t.text = stem_word(t.text)

@@ -347,21 +347,33 @@ class WhooshEngine:
         how many of them name each place of the gazetteer, and how the query was read.
         The places an article names were found at ingest (placing.py, the `place`
         field): the articles that --place finds."""
-        places = self._places(req)
-        notes = list(places.notes)
         with self._searcher() as s:
-            if req.text.strip():
-                parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
-                notes[:0] = parsed.notes
-                selected = set(self._matches(s, parsed.query, req, places)[1])
-            else:
-                window = window_of(s, req, places)
-                live = s.reader().all_doc_ids()
-                selected = set(live) if window is None else {d for d in live if window(d)}
+            selected, notes = self._selected(s, req)
             mentions = Mentions(s, (PLACE_FIELD,))
             named = _places([_text(t) for t in s.reader().lexicon(PLACE_FIELD)])
             counts = [(name, len(selected & mentions.docs([(name.id,)]))) for name in named]
         return len(selected), counts, notes
+
+    def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
+        """As places(), by the countries of the places (the `country` field)."""
+        with self._searcher() as s:
+            selected, notes = self._selected(s, req)
+            mentions = Mentions(s, ("country",))
+            codes = [_text(t) for t in s.reader().lexicon("country")]
+            counts = {c: len(selected & mentions.docs([(c,)])) for c in codes}
+        return len(selected), counts, notes
+
+    def _selected(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]]:
+        """The documents a request selects (every one, for an empty query), and notes."""
+        places = self._places(req)
+        notes = list(places.notes)
+        if req.text.strip():
+            parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
+            notes[:0] = parsed.notes
+            return set(self._matches(s, parsed.query, req, places)[1]), notes
+        window = window_of(s, req, places)
+        live = s.reader().all_doc_ids()
+        return (set(live) if window is None else {d for d in live if window(d)}), notes
 
     def search(self, req: SearchRequest) -> EngineResult:
         """Run a request: the total and the page of hits, each with the words it was found

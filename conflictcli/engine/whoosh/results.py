@@ -193,6 +193,9 @@ def window_of(s: Any, req: SearchRequest, places: Places | None = None) -> Windo
         tests.append(outlets.__contains__)
     if places is not None and places.places:
         tests.append(naming(s, places.ids).__contains__)
+    for name, codes in (("lang", req.langs), ("country", req.countries)):
+        if codes:  # exact terms, as outlets
+            tests.append(set(evaluate(s, Or([Term(name, c) for c in codes])).scores).__contains__)
     if not tests:
         return None
     if len(tests) == 1:
@@ -213,14 +216,8 @@ def date_test(s: Any, req: SearchRequest) -> Window:
     if not (req.since or req.until):
         return None
     date_field, undated_field = s.schema["date"], s.schema["undated"]
-    first = (
-        date_field.to_column_value(dt.datetime.combine(req.since, dt.time.min)) if req.since else 0
-    )
-    last = (
-        date_field.to_column_value(dt.datetime.combine(req.until, dt.time.max))
-        if req.until
-        else float("inf")
-    )
+    first = date_field.to_column_value(moment(req.since, dt.time.min)) if req.since else 0
+    last = date_field.to_column_value(moment(req.until, dt.time.max)) if req.until else float("inf")
     dated = undated_field.to_column_value(0)
     dates: list[int] = []
     undated: list[int] = []
@@ -228,6 +225,12 @@ def date_test(s: Any, req: SearchRequest) -> Window:
         dates.extend(column_values(sub, "date"))
         undated.extend(column_values(sub, "undated"))
     return lambda d: undated[d] == dated and first <= dates[d] <= last
+
+
+def moment(day: dt.date, clock: dt.time) -> dt.datetime:
+    """A filter's bound as the `date` field compares it: a day at `clock` (its first or
+    last instant), a moment (--since 2024-11-21 14:35) as it is."""
+    return day if isinstance(day, dt.datetime) else dt.datetime.combine(day, clock)
 
 
 def _sort_facet(sort: Sort) -> Any:

@@ -39,6 +39,9 @@ def _schema(date_field: DATETIME) -> Schema:
         # the ids of the places the article names (placing.places_of, decided at ingest
         # from the text): what `places`, --place and `count --by place` read
         place=_ids(KEYWORD()),
+        # the countries of those places (ISO 3166 alpha-2, the gazetteer's): --country
+        country=_ids(KEYWORD()),
+        lang=ID(),  # the article's language as ingest detected it (language.py): --lang
         date=date_field,
         undated=NUMERIC(int, bits=8, sortable=True),
         # the story (articles.cluster) as a number in a column, not indexed (a NUMERIC

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 WRITER_MB = 128  # Whoosh's posting buffer before it spills a sorted run to disk
 
 
-Prepared = tuple[InBatch, str]  # an article's postings, and the places it names
+# an article's postings, and the places it names (placing.py) and their countries, as
+# the `place` and `country` fields take them
+Prepared = tuple[InBatch, tuple[str, str]]
 
 
 def prepare(articles: list[Article], bodies: list[Scanned]) -> list[Prepared]:
@@ -36,11 +38,13 @@ def prepare(articles: list[Article], bodies: list[Scanned]) -> list[Prepared]:
     return [(d, places_of(a)) for d, a in zip(done, articles, strict=True)]
 
 
-def places_of(a: Article) -> str:
-    """The ids of the places an article names, as the `place` field takes them."""
+def places_of(a: Article) -> tuple[str, str]:
+    """The ids of the places an article names, and the codes of their countries."""
+    from conflictcli.names import countries_of
     from conflictcli.placing import places_of as named
 
-    return " ".join(named(a.title, a.body))
+    ids = named(a.title, a.body)
+    return " ".join(ids), " ".join(countries_of(ids))
 
 
 def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
@@ -146,6 +150,7 @@ class IndexWriter:
         """`prepared`: what prepare() made of the article (its postings alone will do:
         the places are found here then)."""
         analysed: InBatch | None
+        places: tuple[str, str]
         if prepared is None or isinstance(prepared, InBatch):  # a NamedTuple: ask first
             analysed, places = prepared, places_of(a)
         else:
@@ -161,8 +166,10 @@ class IndexWriter:
         }
         if a.source:
             doc["outlet"] = outlet_key(a.source)
-        if places:
-            doc["place"] = places
+        if places[0]:
+            doc["place"], doc["country"] = places
+        if a.lang:
+            doc["lang"] = a.lang
         if a.date:
             # the time of day too (midnight when none): --sort orders a day's articles by it;
             # date filters take whole days, so a time moves no article in or out of one
