@@ -382,7 +382,7 @@ def test_an_archive_from_before_times_is_read_and_upgraded(run: Run, tmp_path: P
         == "2024-11-21T19:10:00"
     )
     db = sqlite3.connect(ix / "catalogue.sqlite")
-    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("5",)
 
 
 def test_a_damaged_time_is_named_and_mended(run: Run, tmp_path: Path) -> None:

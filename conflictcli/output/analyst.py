@@ -83,6 +83,8 @@ def timelines(got: list[Timeline], fmt: Format) -> None:
         for i, b in enumerate(got[0].buckets):
             w.writerow([b.period, *(t.buckets[i].count for t in got)])
         w.writerow(["undated", *(t.undated for t in got)])
+        if got[0].by == "hour":
+            w.writerow(["untimed", *(t.untimed for t in got)])
     else:
         _timeline_table(got)
 
@@ -118,13 +120,18 @@ def _timeline_table(got: list[Timeline]) -> None:
     table.add_row(
         Text("undated", "dim"), *(f"{t.undated:,}  " for t in got), *([""] if one else [])
     )
+    if got[0].by == "hour":  # dated, with no time of day: in no hour
+        table.add_row(
+            Text("untimed", "dim"), *(f"{t.untimed:,}  " for t in got), *([""] if one else [])
+        )
     if got[0].buckets:
         emit(table)
     for t in got:
         span = f"first mention {t.first}, last {t.last}" if t.first else "no dated mention"
         peaks_said = f"; peaks (▲): {', '.join(t.peaks)}" if t.peaks else ""
         note(
-            f"{t.query}: {sum(b.count for b in t.buckets) + t.undated:,} articles, {span}{peaks_said}"
+            f"{t.query}: {sum(b.count for b in t.buckets) + t.undated + t.untimed:,} articles, "
+            f"{span}{peaks_said}"
         )
 
 

@@ -361,7 +361,17 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "author": ("author", "authors", "byline"),
     # the time of day, when the date column has none (14:35, 2:35 pm)
     "time": ("time", "published_time", "time_published"),
+    # the language, as a code (en, ru, uk-UA): kept instead of the one ingest would detect
+    "lang": ("lang", "language", "language_code"),
 }
+_LANG_CODE = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]{2,8})*\Z")
+
+
+def lang_code(value: object) -> str | None:
+    """The language a source names as an ISO 639-1 code (uk-UA -> uk); None for anything
+    else (a name, a three-letter code: ingest detects the language then)."""
+    found = _LANG_CODE.match(value.strip()) if isinstance(value, str) else None
+    return found[1].lower() if found else None
 
 
 def recognise(names: list[str], given: dict[str, str] | None = None) -> dict[str, str]:
@@ -421,6 +431,7 @@ def from_fields(fields: Mapping[str, object], row: int = 0) -> Article:
         warnings=warnings,
         row=row,
         date_written=raw_date if beyond else None,
+        lang=lang_code(fields.get("lang")),
     )
 
 

@@ -339,6 +339,10 @@ class WhooshEngine:
             filters.append(Node("sources", ", ".join(req.sources), ["source"]))
         if req.places:  # any spelling of any of them, in title or body
             filters.append(Node("places", ", ".join(places.places), list(DEFAULT_FIELDS)))
+        if req.langs:
+            filters.append(Node("langs", ", ".join(req.langs), ["lang"]))
+        if req.countries:
+            filters.append(Node("countries", ", ".join(req.countries), ["country"]))
         tree = with_filters(explained(parsed.tree), filters)
         return Explanation(tree, parsed.reading, total, parsed.notes + places.notes)
 
