@@ -87,6 +87,7 @@ class Gazetteer:
     """Each spelling of the gazetteer, read as a query reads it, and its entries."""
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
+        rows = [with_clitics(row) for row in rows]
         self._names: dict[str, Name] = {}
         self._by_key: dict[Key, list[str]] = {}
         self._ambiguous: set[tuple[Key, str]] = set()
@@ -174,6 +175,29 @@ class Gazetteer:
         """Whether `words` (letters, then a number: "Su 34") spell a designation."""
         key = query_terms(re.sub(r"\s+", "-", words.strip()))
         return any(self._names[i].kind == "designation" for i in self._by_key.get(key, []))
+
+
+# Arabic writes a conjunction or a preposition as one word with the name after it (وغزة,
+# بغزة, لخان يونس); Snowball cuts them only off longer words, so each Arabic spelling of a
+# name is also looked for with them (the article prefix ال it cuts itself)
+CLITICS = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "فب", "فل")
+_ARABIC_WORD = re.compile("[\u0620-\u064a]")
+
+
+def with_clitics(row: dict[str, Any]) -> dict[str, Any]:
+    """A gazetteer entry with the clitic forms of its Arabic spellings (not of those that
+    start with ال: بالمدينة is cut to مدين), marked as the spelling they come from is."""
+    arabic = [v for v in row["variants"] if _ARABIC_WORD.match(v) and not v.startswith("ال")]
+    if not arabic:
+        return row
+    more = [c + v for v in arabic for c in CLITICS]
+    out = {**row, "variants": [*row["variants"], *more]}
+    for mark in ("ambiguous", "yields"):
+        if marked := set(row.get(mark, [])).intersection(arabic):
+            out[mark] = [*row[mark], *(c + v for v in marked for c in CLITICS)]
+    if (words := row.get("words")) and (marked := set(words).intersection(arabic)):
+        out["words"] = {**words, **{c + v: words[v] for v in marked for c in CLITICS}}
+    return out
 
 
 @functools.cache
