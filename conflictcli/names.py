@@ -177,26 +177,36 @@ class Gazetteer:
         return any(self._names[i].kind == "designation" for i in self._by_key.get(key, []))
 
 
-# Arabic writes a conjunction or a preposition as one word with the name after it (وغزة,
-# بغزة, لخان يونس); Snowball cuts them only off longer words, so each Arabic spelling of a
-# name is also looked for with them (the article prefix ال it cuts itself)
-CLITICS = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "فب", "فل")
-_ARABIC_WORD = re.compile("[\u0620-\u064a]")
+# Arabic and Hebrew write a conjunction or a preposition as one word with the name after
+# it (وغزة, بغزة, لخان يونس; בעזה, ומעזה). Snowball cuts them only off longer Arabic
+# words, and Hebrew has no stemmer: each Arabic or Hebrew spelling of a name is also
+# looked for with them (Arabic's article ال Snowball cuts itself; בירות is no ב + ירות)
+CLITICS = {
+    re.compile("[\u0620-\u064a]"): ("و", "ب", "ل", "ف", "ك", "وب", "ول", "فب", "فل"),
+    re.compile("[\u05d0-\u05ea]"): (
+        *("ו", "ב", "ל", "מ", "ה", "ש", "כ"),
+        *("וב", "ול", "ומ", "וה", "וש", "שב", "של", "שמ", "מה", "לה", "בה", "כש"),
+    ),
+}
 
 
 def with_clitics(row: dict[str, Any]) -> dict[str, Any]:
-    """A gazetteer entry with the clitic forms of its Arabic spellings (not of those that
-    start with ال: بالمدينة is cut to مدين), marked as the spelling they come from is."""
-    arabic = [v for v in row["variants"] if _ARABIC_WORD.match(v) and not v.startswith("ال")]
-    if not arabic:
+    """A gazetteer entry with the clitic forms of its Arabic and Hebrew spellings (not
+    of those that start with ال: بالمدينة is cut to مدين), marked as the spelling they
+    come from is."""
+    forms: dict[str, list[str]] = {}  # a spelling -> its clitic forms
+    for v in row["variants"]:
+        for script, clitics in CLITICS.items():
+            if script.match(v) and not v.startswith("ال"):
+                forms[v] = [c + v for c in clitics]
+    if not forms:
         return row
-    more = [c + v for v in arabic for c in CLITICS]
-    out = {**row, "variants": [*row["variants"], *more]}
+    out = {**row, "variants": [*row["variants"], *(f for v in forms for f in forms[v])]}
     for mark in ("ambiguous", "yields"):
-        if marked := set(row.get(mark, [])).intersection(arabic):
-            out[mark] = [*row[mark], *(c + v for v in marked for c in CLITICS)]
-    if (words := row.get("words")) and (marked := set(words).intersection(arabic)):
-        out["words"] = {**words, **{c + v: words[v] for v in marked for c in CLITICS}}
+        if marked := [v for v in row.get(mark, []) if v in forms]:
+            out[mark] = [*row[mark], *(f for v in marked for f in forms[v])]
+    if (words := row.get("words")) and (marked := [v for v in words if v in forms]):
+        out["words"] = {**words, **{f: words[v] for v in marked for f in forms[v]}}
     return out
 
 
