@@ -37,7 +37,10 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[M
     head.add_column(overflow="fold")
     for label, value in _header(a, story):
         head.add_row(label, Text(safe(value)))
-    emit(Text(safe(a.title), style="bold"), head, Text(), Group(*_paragraphs(a.body, spans)))
+    above = [Text(safe(line), style="dim") for line in _above(a)]
+    emit(
+        *above, Text(safe(a.title), style="bold"), head, Text(), Group(*_paragraphs(a.body, spans))
+    )
 
 
 def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
@@ -53,6 +56,13 @@ def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:
     if len(story) > SHOW_SIMILAR:
         rows.append(("similar", f"… {len(story) - SHOW_SIMILAR} more (show --json lists all)"))
     return rows
+
+
+def _above(a: Article) -> list[str]:
+    """What stands above a post's title, as Telegram shows it: whom it was forwarded from
+    (the header names it too)."""
+    forwarded = a.meta.get("forwarded_from")
+    return [f"forwarded from {forwarded}"] if forwarded else []
 
 
 def _date(a: Article) -> str:
@@ -71,7 +81,7 @@ def _member(m: Member) -> str:
 def _plain_article(a: Article, spans: list[tuple[int, int]], story: list[Member]) -> None:
     """Into a pipe or a file: the header, then the body exactly as stored (control
     characters escaped), never wrapped or padded; marks only with --color always."""
-    out = [safe(a.title)]
+    out = [safe(line) for line in _above(a)] + [safe(a.title)]
     out += [f"{label:<7} {safe(value)}" for label, value in _header(a, story)]
     body, at = [], 0
     if colored_pipe():
