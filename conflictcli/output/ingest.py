@@ -106,6 +106,9 @@ def _summary_line(s: IngestSummary) -> str:
     if s.duplicates:
         texts = "1 text read was" if s.duplicates == 1 else f"{s.duplicates} texts read were"
         line += f" ({texts} already there: one article, one more place)"
+    if s.messages_skipped:  # Telegram's: service messages, a photo with no text, ...
+        kinds = sorted(s.messages_skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+        line += "; messages that are not articles: " + ", ".join(f"{n:,} {k}" for k, n in kinds)
     return line
 
 

@@ -22,7 +22,7 @@ from typing import IO, Any
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article
 from conflictcli.dates import HOLD_ROWS, settle
 from conflictcli.errors import UsageError
-from conflictcli.readers import html, records, table, text
+from conflictcli.readers import html, table, telegram, text
 from conflictcli.readers.base import JsonLines, Problems, SkipFile, encoding_of, shown_path
 from conflictcli.readers.base import is_utf8 as _utf8
 from conflictcli.readers.sidecar import SIDECAR_NAME, Sidecars
@@ -34,9 +34,9 @@ READERS: dict[str, Reader] = {
     ".md": text.read,
     ".csv": table.read,
     ".tsv": table.read,
-    ".jsonl": records.read_lines,
-    ".ndjson": records.read_lines,
-    ".json": records.read_json,
+    ".jsonl": telegram.read_lines,  # records.py's, and Telegram's shapes (telegram.py)
+    ".ndjson": telegram.read_lines,
+    ".json": telegram.read_json,
     ".html": html.read,
     ".htm": html.read,
 }
@@ -470,12 +470,12 @@ def stream(path: Path, sidecars: Sidecars, problems: Problems) -> Stream:
             sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
             got = table.articles(path, readline, sample, sidecars, problems, close=close)
         elif suffix == ".json":
-            start = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")[:1]
-            if start not in ("[", "{"):  # told before any article, as a file read whole is
-                raise SkipFile(f"not a JSON array or object (it starts with {start!r})")
-            got = records.json_articles(readline, sidecars, problems, close=close)
+            sample = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+            if sample[:1] not in ("[", "{"):  # told before any article, as a file read whole is
+                raise SkipFile(f"not a JSON array or object (it starts with {sample[:1]!r})")
+            got = telegram.stream_json(readline, sample, sidecars, problems, close=close)
         else:
-            got = records.articles(JsonLines(readline), sidecars, problems, close=close)
+            got = telegram.stream_lines(JsonLines(readline), sidecars, problems, close=close)
     except BaseException:
         buffered.close()
         raw.close()

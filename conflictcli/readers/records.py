@@ -33,6 +33,9 @@ from conflictcli.readers.base import (
 )
 from conflictcli.readers.sidecar import Sidecars
 
+# what reads one object of a file (a line, an item) into articles: add_object, or another
+# reader's that knows more shapes (telegram.py)
+Add = Callable[[Any, int, list[Article], Listed, dict[str, str]], None]
 MAX_DIGITS = 4_300  # a longer integer is refused (Python's own limit for int(), kept here)
 # A JSON line of more values (arrays, objects, items) is not parsed: each takes some 60
 # bytes in memory, so a line of MAX_LINE_CHARS characters of "[]," would take 500 MB. An
@@ -77,9 +80,12 @@ def unreadable(e: Exception) -> str:
     return f"JSON that cannot be read: {e}"
 
 
-def read_lines(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
+def read_lines(
+    path: Path, data: bytes, sidecars: Sidecars, problems: Problems, add: Add | None = None
+) -> list[Article]:
     text = decode_lines(data).lstrip("\ufeff")
-    out = list(articles(JsonLines(TextLines(text, crlf=False).readline), sidecars, problems))
+    lines = JsonLines(TextLines(text, crlf=False).readline)
+    out = list(articles(lines, sidecars, problems, add=add))
     if not out and not problems:
         raise SkipFile("empty file")
     return out
@@ -110,9 +116,11 @@ def articles(
     sidecars: Sidecars,
     problems: Problems,
     close: Callable[[], None] | None = None,
+    add: Add | None = None,
 ) -> Iterator[Article]:
     """The articles of JSON Lines, as they are read (a file of any size streams).
-    `close` is called once the lines are all read."""
+    `close` is called once the lines are all read; `add` reads each object (add_object
+    unless another reader's, such as telegram.py's, is given)."""
     listed = Listed(problems)
     try:
         for n, line in enumerate(lines, 1):
@@ -139,7 +147,7 @@ def articles(
                 listed.add(n, unreadable(e))
                 continue
             got: list[Article] = []
-            _add(obj, n, got, listed, sidecars.columns)
+            (add or add_object)(obj, n, got, listed, sidecars.columns)
             yield from got
     finally:
         listed.close()
@@ -147,24 +155,26 @@ def articles(
             close()
 
 
-def read_json(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> list[Article]:
+def read_json(
+    path: Path, data: bytes, sidecars: Sidecars, problems: Problems, add: Add | None = None
+) -> list[Article]:
     text = decode(data).lstrip("\ufeff")
     if not text.strip():
         raise SkipFile("empty file")
     start = _skip_space(text, 0)
     if text.startswith("[", start):  # read an item at a time, as a large one streams
-        return list(json_articles(_Pieces(text).read, sidecars, problems))
+        return list(json_articles(_Pieces(text).read, sidecars, problems, add=add))
     try:
         doc = loads(text)
     except json.JSONDecodeError as e:
         if text.lstrip().startswith("{") and "\n{" in text:  # JSON Lines named .json
-            return read_lines(path, data, sidecars, problems)
+            return read_lines(path, data, sidecars, problems, add)
         raise SkipFile(f"not JSON: {e.msg} at line {e.lineno}, column {e.colno}") from e
     except (ValueError, RecursionError) as e:
         raise SkipFile(unreadable(e)) from e
     out: list[Article] = []
     listed = Listed(problems)
-    _add(doc, 1, out, listed, sidecars.columns)
+    (add or add_object)(doc, 1, out, listed, sidecars.columns)
     listed.close()
     return out
 
@@ -190,6 +200,7 @@ def json_articles(
     sidecars: Sidecars,
     problems: Problems,
     close: Callable[[], None] | None = None,
+    add: Add | None = None,
 ) -> Iterator[Article]:
     """The articles of a JSON file read with `read(n)` (at most n characters, "" at its
     end), an item at a time, as they are read (a file of any size streams): each
@@ -197,7 +208,8 @@ def json_articles(
     .json). An item that cannot be read (too long, too many values, nested too deep, a
     number of too many digits, bytes that are not UTF-8) is reported and the next one
     read; after a syntax error, the items before it are kept (a file that is not JSON
-    from its first item is skipped). `close` is called once the items are all read."""
+    from its first item is skipped). `close` is called once the items are all read;
+    `add` reads each object, as in articles()."""
     listed = Listed(problems)
     try:
         for n, item in JsonItems(read):
@@ -205,9 +217,9 @@ def json_articles(
                 listed.add(n, item.why)
                 continue
             got: list[Article] = []
-            _add(item, n, got, listed, sidecars.columns)
+            (add or add_object)(item, n, got, listed, sidecars.columns)
             yield from got
-    except _Syntax as e:
+    except JsonSyntax as e:
         if e.n == 1:
             raise SkipFile(f"not JSON: {e.why}") from None
         listed.add(e.n, f"not JSON from here on: {e.why}; the items before are read")
@@ -217,8 +229,9 @@ def json_articles(
             close()
 
 
-class _Syntax(Exception):
-    """Item `n` is not JSON (`why`): nothing after it can be read."""
+class JsonSyntax(Exception):
+    """Item `n` is not JSON (`why`): nothing after it can be read (a reader that walks a
+    JSON file itself, telegram.py, tells the same)."""
 
     def __init__(self, n: int, why: str) -> None:
         super().__init__(why)
@@ -230,7 +243,7 @@ class JsonItems:
     read(n) of its text: (n, value) each, numbered from 1, or (n, Unread) for an item
     that could not be read. The text is held from the item being read on, a piece
     (CHUNK characters) at a time: an item of more than `limit` characters is read to
-    its end and dropped, never held whole. Raises _Syntax at a syntax error."""
+    its end and dropped, never held whole. Raises JsonSyntax at a syntax error."""
 
     def __init__(self, read: Readline, limit: int = MAX_LINE_CHARS) -> None:
         self._read, self._limit = read, limit
@@ -264,9 +277,14 @@ class JsonItems:
                 return
             if not self._buf.startswith(",", self._at):
                 where = self._base + self._at + 1
-                raise _Syntax(n + 1, f"no ',' or ']' after item {n:,} (character {where:,})")
+                raise JsonSyntax(n + 1, f"no ',' or ']' after item {n:,} (character {where:,})")
             self._at += 1
             self._space()
+
+    def rest(self) -> str:
+        """What was read past the item last given (from the `]` that closes an array):
+        a reader that goes on reading the file after it starts there."""
+        return self._buf[self._at :]
 
     def _more(self) -> bool:
         """Another piece read onto what is held from the item on; False at the end."""
@@ -332,7 +350,8 @@ class JsonItems:
         except json.JSONDecodeError as e:
             cut = e.pos >= len(buf) - 12 or e.msg.startswith("Unterminated string")
             if whole or not cut:
-                raise _Syntax(n, f"{e.msg.removesuffix(' at')} at {self._where(e.pos)}") from None
+                why = f"{e.msg.removesuffix(' at')} at {self._where(e.pos)}"
+                raise JsonSyntax(n, why) from None
             return _MORE
         except (ValueError, RecursionError) as e:
             stop = end if end >= 0 else _end_of_value(buf, at)
@@ -340,7 +359,7 @@ class JsonItems:
                 self._at = stop
                 return Unread(unreadable(e))
             if whole:
-                raise _Syntax(n, unreadable(e)) from None
+                raise JsonSyntax(n, unreadable(e)) from None
             return _MORE
         if not whole and (
             stop == len(buf) or (isinstance(value, (int, float)) and stop + 64 > len(buf))
@@ -451,7 +470,11 @@ def _end_of_value(text: str, at: int) -> int:
     return -1
 
 
-def _add(obj: Any, n: int, out: list[Article], problems: Listed, given: dict[str, str]) -> None:
+def add_object(
+    obj: Any, n: int, out: list[Article], problems: Listed, given: dict[str, str]
+) -> None:
+    """The article of object `n` (a line, an item) added to `out`, its keys recognised
+    by their usual names (or --map's, `given`); why it gives none added to `problems`."""
     if not isinstance(obj, Mapping):
         problems.add(n, f"a JSON {type(obj).__name__}, not an object")
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,35 @@ class Skipped:
     reason: str
 
 
+class _Skipped(list[Skipped]):
+    """IngestSummary.skipped: what was passed over, each with its reason. A reader's
+    count of the messages of a file that are not articles (readers' telegram_messages.Tally,
+    handed over among the file's problems) is not listed: it is added to `kinds`, the
+    summary's messages_skipped."""
+
+    def __init__(self, items: Iterable[Skipped], kinds: dict[str, int]) -> None:
+        super().__init__()
+        self.kinds = kinds
+        self.extend(items)
+
+    def append(self, item: Skipped) -> None:
+        from conflictcli.readers.telegram_messages import Tally  # loaded by ingest already
+
+        if isinstance(item.reason, Tally):
+            for kind, n in item.reason.kinds.items():
+                self.kinds[kind] = self.kinds.get(kind, 0) + n
+        else:
+            super().append(item)
+
+    def extend(self, items: Iterable[Skipped]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[Skipped]) -> _Skipped:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+
 @dataclass
 class IngestSummary:
     """What an ingest or reindex did: added, updated, unchanged and removed count files;
@@ -69,6 +99,12 @@ class IngestSummary:
     articles_updated: int = 0  # held before, their metadata given anew and different
     articles_removed: int = 0  # no file holds them any more
     articles_unchanged: int = 0  # held before the run, and left as they were
+    # messages read that are not articles (Telegram's service messages, a photo or a
+    # sticker with no text), by kind: {"service": 2, "photo": 1}
+    messages_skipped: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.skipped = _Skipped(self.skipped, self.messages_skipped)
 
     @property
     def nothing_read(self) -> bool:
