@@ -28,6 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
         "timeline",
         "query",
         "names",
+        "name_forms",
+        "language",
         "placing",
         "place_words",
         "within",
