@@ -134,12 +134,31 @@ def timeline(
 def places(engine: Engine, req: SearchRequest, limit: int = 0) -> Places:
     """The places the articles of a request name most (`limit` 0: every one named)."""
     total, counts, notes = engine.places(req)
+    where = _located()
     named = [
-        Place(name.name, name.id, name.kind, n)
+        Place(name.name, name.id, name.kind, n, *where.get(name.id, (None, None, None)))
         for name, n in sorted(counts, key=lambda c: (-c[1], c[0].name))
         if n
     ]
     return Places(req.text, total, named[:limit] if limit else named, [*req.notes, *notes])
+
+
+def _located() -> dict[str, tuple[str | None, float | None, float | None]]:
+    """Each place's and region's country and coordinates, as the gazetteer gives them."""
+    from conflictcli.gazetteer import entries
+
+    def number(value: object) -> float | None:
+        return float(value) if isinstance(value, (int, float)) else None
+
+    return {
+        e["id"]: (
+            e["country"] if isinstance(e.get("country"), str) else None,
+            number(e.get("lat")),
+            number(e.get("lon")),
+        )
+        for e in entries()
+        if e.get("kind") in ("place", "region")
+    }
 
 
 def _facts(engine: Engine, store: Store, req: SearchRequest) -> tuple[Facts, list[str]]:

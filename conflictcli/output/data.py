@@ -32,7 +32,7 @@ RESULT_FIELDS = [
 # what search --fields may choose: a result's fields, with partial and similar always
 SEARCH_FIELDS = [*RESULT_FIELDS, "highlights", "partial", "similar"]
 EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body"]
-PLACE_FIELDS = ("place", "id", "kind", "articles")
+PLACE_FIELDS = ("place", "id", "kind", "articles", "country", "lat", "lon")
 SNIPPET_CHARS = 220  # the snippet of `show --json`: the start of the text
 
 

@@ -13,6 +13,9 @@ class Place:
     id: str
     kind: str  # place or region
     articles: int  # of those the query selects, how many name it
+    country: str | None = None  # ISO 3166 alpha-2, as the gazetteer gives it
+    lat: float | None = None  # where it is (GeoNames): a region's, its centre's
+    lon: float | None = None
 
 
 @dataclass
