@@ -58,18 +58,6 @@ def detectors() -> dict[str, Callable[[], Callable[[str], str | None]]]:
 
         return language.detect  # py3langid, norm_probs, 0.5, the ≥2-letters rule
 
-    def lingua_high() -> Callable[[str], str | None]:
-        from lingua import LanguageDetectorBuilder
-
-        det = LanguageDetectorBuilder.from_all_languages().build()
-        return lambda t: _lingua(det.detect_language_of(t))
-
-    def lingua_low() -> Callable[[str], str | None]:
-        from lingua import LanguageDetectorBuilder
-
-        det = LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
-        return lambda t: _lingua(det.detect_language_of(t))
-
     def langdetect() -> Callable[[str], str | None]:
         from langdetect import DetectorFactory, LangDetectException, detect
 
@@ -103,12 +91,21 @@ def detectors() -> dict[str, Callable[[], Callable[[str], str | None]]]:
     return {
         "py3langid": py3langid,
         "project": project,
-        "lingua-high": lingua_high,
-        "lingua-low": lingua_low,
+        "lingua-high": lambda: _lingua_detector(low=False),
+        "lingua-low": lambda: _lingua_detector(low=True),
         "langdetect": langdetect,
         "cld2": cld2,
         "cld3": cld3,
     }
+
+
+def _lingua_detector(low: bool) -> Callable[[str], str | None]:
+    """lingua over all its languages, in high or low accuracy mode."""
+    from lingua import LanguageDetectorBuilder
+
+    builder = LanguageDetectorBuilder.from_all_languages()
+    det = (builder.with_low_accuracy_mode() if low else builder).build()
+    return lambda t: _lingua(det.detect_language_of(t))
 
 
 def _lingua(lang: object) -> str | None:
