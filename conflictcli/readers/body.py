@@ -41,9 +41,21 @@ def clean_body(text: str) -> str:
 SENTENCE_END = re.compile(r"(?<=[a-z0-9\)\"'”’])[.!?](?=[\"'”’]?\s+[A-Z\"“‘(]|$)")
 
 
+# Telegram's markdown as Telethon's message.text and the scrapers leave it in a post:
+# **bold**, __italic__, ~~struck~~, ||spoiler||, [a link's text](its url). A title shows
+# the words, not the marks (the body keeps them as written).
+MARKED = re.compile(r"(?<!\w)(\*\*|__|~~|\|\|)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+LINKED = re.compile(r"\[([^\]\n]{1,300})\]\((?:https?|tg)://[^()\s]{1,2000}\)")
+
+
 def derive_title(body: str) -> str:
-    """The first sentence of the first paragraph, cut at a word near TITLE_MAX."""
+    """The first sentence of the first paragraph, cut at a word near TITLE_MAX; the
+    marks of Telegram's markdown are not kept."""
     first = body.split("\n\n", 1)[0].split("\n", 1)[0].strip()
+    if "](" in first:
+        first = LINKED.sub(r"\1", first)
+    if any(mark in first for mark in ("**", "__", "~~", "||")):
+        first = MARKED.sub(r"\2", first)
     m = SENTENCE_END.search(first)
     sentence = first[: m.start() + 1] if m else first
     sentence = " ".join(sentence.split())

@@ -34,6 +34,11 @@ MAX_KEY = 4_096  # a key of an export's object longer than this: not an export
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:]')
 _SPACE = re.compile(r"[ \t\n\r]*")
+# Telegram Desktop's \xHH after an even run of backslashes (an escaped backslash is \\)
+_X_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+_CUT_ESCAPE = re.compile(r"\\+(?:x[0-9A-Fa-f]?)?\Z")  # a piece's end that may be one, cut
+# where JsonItems says an item is, counted from where it was handed the file
+_WHERE = re.compile(r" at line [0-9]+, column [0-9]+| \(character [0-9,]+\)")
 
 
 # -- reading files -----------------------------------------------------------------------
@@ -126,6 +131,28 @@ def top_keys(head: str) -> list[str]:
 
 
 # -- a Telegram Desktop export, a message at a time ---------------------------------------
+def escaped(read: Readline) -> Readline:
+    """read(n) of an export with Telegram Desktop's own escape of a control character
+    (`\\x0B`, which JSON has not) made JSON's (`\\u000B`): a message holding one would
+    end the file's reading there. An escape cut between two pieces waits for the next."""
+    held = ""
+
+    def read_on(n: int) -> str:
+        nonlocal held
+        while True:
+            more = read(n)
+            piece, held = held + more, ""
+            if not more:  # the end of the file
+                return _X_ESCAPE.sub(r"\1\\u00\2", piece)
+            cut = _CUT_ESCAPE.search(piece)
+            if cut:
+                piece, held = piece[: cut.start()], piece[cut.start() :]
+            if piece:
+                return _X_ESCAPE.sub(r"\1\\u00\2", piece)
+
+    return read_on
+
+
 class _Broken(Exception):
     """The export is not what its start said (a syntax error, a key where none may be)."""
 
@@ -139,13 +166,16 @@ def export_articles(
     before it are kept. `close` is called once the file is read."""
     posts = Posts(problems)
     try:
-        yield from _Walk(read, posts).export()
+        yield from _Walk(escaped(read), posts).export()
     except (_Broken, records.JsonSyntax) as e:
         why = e.why if isinstance(e, records.JsonSyntax) else str(e)
+        why = _WHERE.sub("", why)  # JsonItems counts from where it was handed the file
         if not posts.row:
             raise SkipFile(f"not JSON as a Telegram export is: {why}") from None
         posts.listed.add(
-            posts.row + 1, f"not JSON from here on: {why}; the messages before it are read"
+            posts.row + 1,
+            f"not JSON from the file's message #{posts.row + 1:,} on: {why}; "
+            "the messages before it are read",
         )
     else:
         if not posts.row:  # the file's reason, when it is read whole

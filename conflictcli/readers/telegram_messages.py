@@ -58,6 +58,7 @@ TELETHON_MEDIA = {
     )
 }
 TELETHON = {"Message", "MessageService", "MessageEmpty"}
+NAMELESS = {"saved_messages": "Saved Messages", "replies": "Replies"}
 _DIGITS = re.compile(r"-?[0-9]{1,15}\Z")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,29}\Z")
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}\Z")
@@ -104,8 +105,10 @@ class Chat:
             self.id = _number(value)
 
     @property
-    def shown(self) -> str:
-        return f" of {self.name[:60]!r}" if self.name else ""
+    def source(self) -> str | None:
+        """The chat's name; the name Telegram shows for the chats an export leaves
+        unnamed (Saved Messages, Replies)."""
+        return self.name or NAMELESS.get(self.type or "")
 
 
 # -- messages into articles ---------------------------------------------------------------
@@ -162,7 +165,7 @@ class Posts:
                 if isinstance(item, Unread)
                 else f"a JSON {type(item).__name__}, not a message"
             )
-            listed.add(row, f"message {row:,} of the file{chat.shown}: {why}")
+            listed.add(row, f"{_where(None, row, chat.source)}: {why}")
             return None
         mid = _number(item.get("id"))
         kind = item.get("type", "message")
@@ -170,16 +173,17 @@ class Posts:
             self.count(kind if isinstance(kind, str) and _KIND.match(kind) else "other", row)
             return None
         text, dropped = joined(item.get("text"))
-        if not text.strip():
-            text, dropped = joined(item.get("text_entities"))
+        if not text.strip():  # the other form of the same text
+            other, more = joined(item.get("text_entities"))
+            text, dropped = (other, more) if other.strip() else (text, dropped or more)
         media = _desktop_media(item)
         fields = {
             "date": _when(item.get("date_unixtime"), item.get("date")),
-            "source": chat.name,
+            "source": chat.source,
             "author": _short(item.get("author")) or _short(item.get("from")),
         }
         meta = _meta(item, mid, None, chat.type, media)
-        where = f"message {mid or row}{chat.shown}"
+        where = _where(mid, row, chat.source)
         return self._article(text, row, where, fields, meta, dropped, media, listed)
 
     def post(self, obj: Mapping[str, Any], n: int, listed: Listed) -> Article | None:
@@ -201,7 +205,7 @@ class Posts:
             "url": url or (f"https://t.me/{username}/{mid}" if username and mid else None),
         }
         meta = _meta(obj, mid, username, _chat_type(obj), media)
-        where = f"message {mid or n}" + (f" of {source[:60]!r}" if source else "")
+        where = _where(mid, n, source)
         return self._article(text, n, where, fields, meta, dropped, media, listed)
 
     def _article(
@@ -222,6 +226,9 @@ class Posts:
                 f"{MAX_ARTICLE_CHARS:,} an article may hold: not indexed",
             )
             return None
+        if dropped and not text.strip():
+            listed.add(row, f"{where}: no text that reads ({_parts(dropped)} of it not text)")
+            return None
         try:
             a = from_fields({"text": text, **fields}, row=row)
         except (ValueError, RecursionError):  # no text: what the message was instead
@@ -229,10 +236,18 @@ class Posts:
             return None
         a.meta = meta
         if dropped:
-            a.warnings.append(
-                f"{where}: {dropped:,} parts of its text were not text and were left out"
-            )
+            a.warnings.append(f"{where}: {_parts(dropped)} of its text not text, left out")
         return a
+
+
+def _parts(n: int) -> str:
+    return "1 part" if n == 1 else f"{n:,} parts"
+
+
+def _where(mid: str | None, row: int, chat: str | None) -> str:
+    """A message as a problem or a warning names it: by its id, else its place."""
+    said = f"message {mid}" if mid else f"the file's message #{row:,}"
+    return said + (f" in {chat[:60]!r}" if chat else "")
 
 
 def _shape(obj: Mapping[str, Any]) -> str | None:
@@ -390,13 +405,22 @@ def _forwarded(m: Mapping[str, Any]) -> str | None:
 
 def _when(unix: object, written: object) -> str:
     """A message's date and time as from_fields reads them: a unix time (Telegram
-    Desktop's date_unixtime, a raw API's date) as UTC; else the date as written (Desktop's
-    `date`, in the exporting machine's local time; Telethon's, in UTC); "" if none."""
+    Desktop's date_unixtime, a raw API's date) as UTC; a date written with its zone
+    (Telethon's +00:00) in UTC too; else the date as written (Desktop's `date`, in the
+    exporting machine's local time); "" if none."""
     seconds = _number(unix)
     if seconds is not None and FIRST_SECOND <= int(seconds) <= LAST_SECOND:
         moment = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(seconds))
         return moment.isoformat()
-    return written[:100] if isinstance(written, str) else ""
+    if not isinstance(written, str):
+        return ""
+    try:  # a time with its zone (Telethon's +00:00, a scraper's Z) is told in UTC
+        stamp = dt.datetime.fromisoformat(written.strip())
+    except ValueError:
+        return written[:100]
+    if stamp.tzinfo is None:
+        return written[:100]
+    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()
 
 
 def _number(value: object) -> str | None:
