@@ -26,6 +26,8 @@ NONE = {"zxx"}  # "no linguistic content"
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[@#]\w+|[\d_]+")
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
+_NOT_SOUTH = frozenset("ыэЫЭ")  # in none of Ukrainian, Bulgarian, Macedonian, Serbian
+_CYRILLIC = frozenset({"ru", "uk", "bg", "mk", "sr", "be"})
 
 _identifier: Any = None
 
@@ -54,20 +56,23 @@ def detect(text: str) -> str | None:
         return None
     lang, p = _model().classify(got)
     lang = MACRO.get(lang, lang)
-    if lang in ("ru", "uk"):
+    if lang in _CYRILLIC:
         lang = _cyrillic(got, lang)
-    elif p < MIN_CONFIDENCE or lang in NONE:
+    if (p < MIN_CONFIDENCE and lang not in ("ru", "uk")) or lang in NONE:
         return None
     return lang
 
 
 def _cyrillic(text: str, lang: str) -> str:
-    """Russian or Ukrainian by the letters only one of them has, where they all say
-    one thing; else the detector's answer."""
+    """A text in Cyrillic read by the letters of the alphabets: the detector's answer,
+    unless the letters say otherwise (short posts mislead it). ы and э are in no
+    alphabet of Ukrainian, Bulgarian, Macedonian or Serbian: with them and none of і, ї,
+    є, ґ or ў (Belarusian), it is Russian; і, ї, є, ґ and none of ы, э, ъ, ё, ў: Ukrainian."""
     ukrainian = sum(c in _UKRAINIAN_ONLY for c in text)
     russian = sum(c in _RUSSIAN_ONLY for c in text)
-    if ukrainian >= 2 and not russian:
+    belarusian = "ў" in text or "Ў" in text
+    if ukrainian >= 2 and not russian and not belarusian:
         return "uk"
-    if russian >= 2 and not ukrainian:
+    if russian and not ukrainian and not belarusian and any(c in _NOT_SOUTH for c in text):
         return "ru"
     return lang

@@ -227,3 +227,14 @@ def test_arabic_and_hebrew_spellings_are_found_with_their_clitics() -> None:
     assert g.lookup(analysis.query_terms("بعزة")).ambiguous  # type: ignore[union-attr]
     # ال is Snowball's to cut: no clitic form of a spelling that starts with it
     assert not any(v.startswith("بال") for v in g.names()[0].forms[0])
+
+
+def test_the_letters_of_the_alphabets_overrule_the_detector_on_cyrillic() -> None:
+    from conflictcli.language import _cyrillic
+
+    assert _cyrillic("Мы были там вчера", "bg") == "ru"  # ы: no Bulgarian word has it
+    assert _cyrillic("Мы были там вчера", "uk") == "ru"
+    assert _cyrillic("Вони були там учора і їхали", "ru") == "uk"
+    assert _cyrillic("Мы былі там учора", "be") == "be"  # і and ы: Belarusian's
+    assert _cyrillic("Мы были в Києві", "ru") == "ru"  # a Ukrainian name in Russian text
+    assert _cyrillic("Еще одни предсказатели", "bg") == "bg"  # nothing tells: as detected
