@@ -72,6 +72,7 @@ def result_of(a: Article, h: Hit) -> Result:
         similar=h.similar,
         datetime=f"{a.date.isoformat()}T{a.time.isoformat()}" if a.date and a.time else None,
         lang=a.lang,
+        meta=dict(a.meta),
     )
 
 

@@ -31,7 +31,7 @@ RESULT_FIELDS = [
 ]
 # what search --fields may choose: a result's fields, with partial and similar always
 SEARCH_FIELDS = [*RESULT_FIELDS, "highlights", "partial", "similar"]
-EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body"]
+EXPORT_FIELDS = [*RESULT_FIELDS, "highlights", "body", "meta"]
 PLACE_FIELDS = ("place", "id", "kind", "articles", "country", "lat", "lon")
 SNIPPET_CHARS = 220  # the snippet of `show --json`: the start of the text
 
@@ -77,7 +77,7 @@ def chosen(r: Result, fields: list[str]) -> dict[str, Any]:
 
 def exported(r: Result, body: str, fields: list[str]) -> dict[str, Any]:
     """A result with its whole text (export), only `fields`."""
-    rec = {**result(r), "body": body}
+    rec = {**result(r), "body": body, "meta": r.meta}
     return {k: rec[k] for k in fields}
 
 

@@ -352,8 +352,8 @@ def export(
 
 
 def _csv_value(value: Any, clean: Any) -> Any:
-    if isinstance(value, list):
-        return json.dumps(value)
+    if isinstance(value, (list, dict)):  # highlights, meta: as JSON text
+        return cell(json.dumps(value, ensure_ascii=False), terminal=False)
     return cell(clean(value) if isinstance(value, str) else value, terminal=False)
 
 
@@ -364,8 +364,9 @@ def _markdown(rec: dict[str, Any], clean: Any) -> str:
     facts = [
         f"- {k}: {clean(str(v))}"
         for k, v in rec.items()
-        if k not in ("title", "body", "snippet", "highlights") and v is not None
+        if k not in ("title", "body", "snippet", "highlights", "meta") and v is not None
     ]
+    facts += [f"- {clean(k.replace('_', ' '))}: {clean(v)}" for k, v in rec.get("meta", {}).items()]
     if facts:
         parts.append("\n".join(facts) + "\n\n")
     if rec.get("snippet"):

@@ -25,6 +25,7 @@ class Result:
     similar: int | None = None  # collapsed: the other matches of its story, left out
     datetime: str | None = None  # the day and time of day the source wrote, if it gave one
     lang: str | None = None  # its language, as ingest detected it
+    meta: dict[str, str] = field(default_factory=dict)  # what its source says beside the text
 
 
 @dataclass
