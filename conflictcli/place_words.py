@@ -85,3 +85,20 @@ RIVERS = _split("dnipro dnepr dnieper dniepr")
 OF_REGION = _split(
     "state administration council military governor police prosecutor office head court"
 )
+
+
+# Arabic as spellings are compared: the alef forms as ا, ى as ي, ة as ه (posts write
+# غزه for غزة), and each vowel mark a tatweel, which _read drops from the words: the
+# text stays as long as it was
+ARABIC_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("أإآٱ", "ا"),
+        "ى": "ي",
+        "ة": "ه",
+        **{chr(c): "ـ" for c in range(0x064B, 0x0660)},
+        "\u0670": "ـ",
+    }
+)
+# what Arabic writes before a word, joined to it: and, so; in, for, like; and the
+# article's للـ (li + al): وبغزة, لغزة, بالفاشر, للفاشر, والفاشر
+ARABIC_PROCLITICS = ("وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك")

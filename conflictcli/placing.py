@@ -34,6 +34,8 @@ from typing import Any
 from conflictcli.place_words import (
     ABBREVIATIONS,
     ALL_CASES,
+    ARABIC_FOLD,
+    ARABIC_PROCLITICS,
     BETWEEN,
     LITTLE,
     NAME_CASES,
@@ -60,6 +62,7 @@ _WORD = re.compile(r"\w+")
 NEAR = 12  # words between two places of one oblast that make each other places
 _SENTENCE_END = frozenset(".!?…\n")
 _QUOTES = frozenset("«\"“„‘'")
+_ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,28 @@ Table = dict[str, list[tuple[tuple[str, ...], Spelling]]]
 
 
 def fold(text: str) -> str:
-    """A text as spellings are compared: NFC, one apostrophe, ё as е."""
+    """A text as spellings are compared: NFC, one apostrophe, ё as е, Arabic folded."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
         for one, other in _FOLD:
             if one in text:
                 text = text.replace(one, other)
+        if _ARABIC.search(text):
+            text = text.translate(ARABIC_FOLD)
     return text
+
+
+def _arabic_bare(word: str, known: Table) -> str | None:
+    """An Arabic word with the proclitics before a place's name off (وبغزة: غزة; للفاشر:
+    الفاشر), when that names a place."""
+    for prefix in ARABIC_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            rest = word[len(prefix) :]
+            if rest in known:
+                return rest
+            if prefix.endswith("ل") and rest.startswith("ل") and "ا" + rest in known:
+                return "ا" + rest  # للفاشر: li + al-Fashir
+    return None
 
 
 @functools.cache
@@ -258,6 +276,11 @@ def _read(
         low = _WORD.findall(lowered)
     else:
         low = [w.lower() for w in _WORD.findall(text)]
+    if _ARABIC.search(text):
+        low = [w.replace("ـ", "") for w in low]
+        low = [
+            w if w in known or not _ARABIC.match(w) else _arabic_bare(w, known) or w for w in low
+        ]
     first = known.keys() & set(low)
     if not first:
         return None, []
