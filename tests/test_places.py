@@ -30,13 +30,20 @@ def total(run: Run, ix: Path | str, *args: str) -> int:
     return int(json.loads(r.stdout)["total"])
 
 
+PLACE_KEYS = ("place", "id", "kind", "articles")
+
+
 def test_places_json_lists_named_places_most_named_first(run: Run, sample_archive: Path) -> None:
     got = places(run, sample_archive)
     assert set(got) == {"schema", "query", "total", "places"}
     held = as_json(run("stats", "--json", "--index", str(sample_archive)))["articles"]
     assert got["query"] == "" and got["total"] == held
     rows = got["places"]
-    assert rows and all(set(p) == {"place", "id", "kind", "articles"} for p in rows)
+    assert rows and all(set(p) == {*PLACE_KEYS, "country", "lat", "lon"} for p in rows)
+    for p in rows:  # where it is, for a map: every place of the gazetteer has coordinates
+        assert isinstance(p["country"], str) and len(p["country"]) == 2, p
+        if p["kind"] == "place" or p["lat"] is not None:  # a region may have none
+            assert -90 <= p["lat"] <= 90 and -180 <= p["lon"] <= 180, p
     assert all(p["kind"] in ("place", "region") and 0 < p["articles"] <= held for p in rows)
     counts = [p["articles"] for p in rows]
     assert counts == sorted(counts, reverse=True)
