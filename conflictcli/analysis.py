@@ -20,6 +20,9 @@ from pathlib import Path
 
 import Stemmer
 
+from conflictcli.ukrainian import UKRAINIAN_LETTERS
+from conflictcli.ukrainian import stem as ukrainian_stem
+
 WORD = r"\w+(\.?\w+)*"  # Whoosh's RegexTokenizer default
 MIN_LENGTH = 2  # Whoosh's StopFilter default: shorter words are not indexed
 
@@ -32,30 +35,20 @@ STOP_WORDS = frozenset(_TABLE["stop"])
 
 
 _RUSSIAN = Stemmer.Stemmer("russian")
-_UKRAINIAN_LETTERS = frozenset("іїєґ")
-# Ukrainian case endings the Russian stemmer leaves (обстрілів, ракетами is Russian too),
-# longest first
-_UKRAINIAN_ENDINGS = ("ами", "ями", "ові", "еві", "єві", "ого", "ому", "ими", "іми", "ів",
-                      "їв", "ій", "ої", "ою", "ею", "єю", "ам", "ям", "ах", "ях", "ом", "ем",
-                      "а", "я", "у", "ю", "і", "ї", "е", "є", "о", "и", "ь")  # fmt: skip
 MIN_CYRILLIC_KEY = 3  # a shorter common stem joins words that are not one word's forms
 
 
 def cyrillic_key(word: str) -> str | None:
-    """What the inflected forms of a Cyrillic word (lower case, as indexed) share: its
-    Russian Snowball stem, and for a Ukrainian word (і, ї, є or ґ in it) that stem
-    without a Ukrainian case ending (обстрілів, обстріли -> обстріл). Both only cut
-    endings (and read ё as е), so every form starts with one of cyrillic_prefixes(key).
-    None for a word that is not Cyrillic or whose key is too short to tell words
-    apart."""
+    """What the inflected forms of a Cyrillic word (lower case, as indexed) share: for
+    a Ukrainian word (і, ї, є or ґ in it) its light Ukrainian stem (ukrainian.py:
+    обстрілів, обстріли -> обстріл), for any other its Russian Snowball stem. Both only
+    cut endings (Snowball reads ё as е), so every form starts with one of
+    cyrillic_prefixes(key). None for a word that is not Cyrillic or whose key is too
+    short to tell words apart."""
     if not word or not all("\u0400" <= c <= "\u04ff" for c in word):
         return None
-    key = _RUSSIAN.stemWord(word)
-    if not _UKRAINIAN_LETTERS.isdisjoint(word):
-        for ending in _UKRAINIAN_ENDINGS:
-            if key.endswith(ending) and len(key) - len(ending) >= MIN_CYRILLIC_KEY:
-                key = key[: -len(ending)]
-                break
+    russian = UKRAINIAN_LETTERS.isdisjoint(word)
+    key = _RUSSIAN.stemWord(word) if russian else ukrainian_stem(word)
     return key if len(key) >= MIN_CYRILLIC_KEY else None
 
 

@@ -6,8 +6,9 @@ py3langid (BSD, by trafilatura's author) decides: a naive Bayes model of byte n-
 for the SAMPLE_CHARS it reads.
 Its model loads once a process (half a second), so only ingest and reindex load it.
 What it reads is the start of the text without what says nothing of a language (links,
-@handles, digits); Arabic dialects are Arabic, and the letters only one of Russian and
-Ukrainian has settle which of the two a text is (a Russian post naming Київ has ы or э)."""
+@handles, digits); Arabic dialects are Arabic (their likelihoods summed), and a text
+with ы or э is not Ukrainian, Bulgarian, Macedonian or Serbian. Measured against
+lingua, langdetect, CLD2 and CLD3 on short and long texts in bench/stemming/README.md."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ MACRO = {"arz": "ar", "ary": "ar", "uzs": "uz", "hbo": "he", "yue": "zh", "wuu":
 NONE = {"zxx"}  # "no linguistic content"
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[@#]\w+|[\d_]+")
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
-_RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
 _NOT_SOUTH = frozenset("ыэЫЭ")  # in none of Ukrainian, Bulgarian, Macedonian, Serbian
 _CYRILLIC = frozenset({"ru", "uk", "bg", "mk", "sr", "be"})
 
@@ -54,8 +54,11 @@ def detect(text: str) -> str | None:
     got = sample(text)
     if sum(c.isalpha() for c in got) < MIN_LETTERS:
         return None
-    lang, p = _model().classify(got)
-    lang = MACRO.get(lang, lang)
+    scores = _model().rank(got)
+    best, p = scores[0]
+    lang = MACRO.get(best, best)
+    if lang != best:  # a dialect: sure as its language's dialects are together
+        p = sum(q for code, q in scores if MACRO.get(code, code) == lang)
     if lang in _CYRILLIC:
         lang = _cyrillic(got, lang)
     if (p < MIN_CONFIDENCE and lang not in ("ru", "uk")) or lang in NONE:
@@ -64,15 +67,13 @@ def detect(text: str) -> str | None:
 
 
 def _cyrillic(text: str, lang: str) -> str:
-    """A text in Cyrillic read by the letters of the alphabets: the detector's answer,
-    unless the letters say otherwise (short posts mislead it). ы and э are in no
-    alphabet of Ukrainian, Bulgarian, Macedonian or Serbian: with them and none of і, ї,
-    є, ґ or ў (Belarusian), it is Russian; і, ї, є, ґ and none of ы, э, ъ, ё, ў: Ukrainian."""
-    ukrainian = sum(c in _UKRAINIAN_ONLY for c in text)
-    russian = sum(c in _RUSSIAN_ONLY for c in text)
-    belarusian = "ў" in text or "Ў" in text
-    if ukrainian >= 2 and not russian and not belarusian:
-        return "uk"
-    if russian and not ukrainian and not belarusian and any(c in _NOT_SOUTH for c in text):
-        return "ru"
-    return lang
+    """A text in Cyrillic: the detector's answer, unless the letters say otherwise. ы
+    and э are in no alphabet of Ukrainian, Bulgarian, Macedonian or Serbian: with one of
+    them and none of і, ї, є, ґ or ў (Belarusian), it is Russian, which the detector
+    reads as Bulgarian or Macedonian in short posts. The other way does not hold: a
+    Russian post that names Київ has Ukrainian letters (bench/stemming/README.md)."""
+    if lang == "ru" or not any(c in _NOT_SOUTH for c in text):
+        return lang
+    if any(c in _UKRAINIAN_ONLY for c in text) or "ў" in text or "Ў" in text:
+        return lang
+    return "ru"

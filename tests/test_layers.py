@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
         "names",
         "name_forms",
         "language",
+        "ukrainian",
         "placing",
         "place_words",
         "within",
