@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 
+from conflictcli.archive import Archive
 from conflictcli.readers import STREAM_FROM
 from conflictcli.readers.body import derive_title
 from conflictcli.readers.telegram import escaped, export_articles, is_export
 from conflictcli.readers.telegram_messages import Tally
 from conflictcli.records.upkeep import IngestSummary, Skipped
+from conflictcli.stories import Stories, shingles, similarity, substance
 
 from conftest import as_json, invoke, write
 
@@ -518,3 +520,49 @@ def test_titles_show_no_telegram_markdown() -> None:
     assert derive_title("Начали [отмечать](https://t.me/x/1) день") == "Начали отмечать день"
     assert derive_title("~~old~~ and ||hidden|| words") == "old and hidden words"
     assert derive_title("snake__case__name and 2 ** 3") == "snake__case__name and 2 ** 3"
+
+
+# -- stories of short posts ---------------------------------------------------------------
+SIGNED = "\n\n❤ [Subscribe](https://t.me/night_desk) | [Send us news](https://t.me/night_bot)"
+
+
+def test_a_channels_signature_and_links_do_not_make_posts_alike() -> None:
+    a, b = "Clouds over Kharkiv this evening." + SIGNED, "Rain over Kharkiv this evening." + SIGNED
+    assert substance(a).split() == ["Clouds", "over", "Kharkiv", "this", "evening."]
+    assert similarity(shingles(a), shingles(b)) == 0.0  # only the signature was shared
+    copy = "Clouds over Kharkiv this evening.\n\n🔴 [Subscribe to Kharkiv Today](https://t.me/kh)"
+    assert similarity(shingles(a), shingles(copy)) == 1.0  # the same post, signed otherwise
+    said = "Officials confirmed the strike on the depot near the river port. @night_desk"
+    assert substance(said).split()[-1] == "port."  # a line that says something stays
+    linked = "Ferries [resumed](https://example.org/f) at Vylkove on Monday."
+    assert substance(linked).split() == ["Ferries", "resumed", "at", "Vylkove", "on", "Monday."]
+    assert substance("No link here.") == "No link here."
+
+
+def test_a_short_post_joins_a_story_of_its_own_day_only(tmp_path: Path) -> None:
+    """The same few words on another day are another event (an air alert, explosions),
+    where a long text on another day is a copy."""
+    alert = "Air alert over the whole of Ukraine, the air force said."
+    long = " ".join(
+        f"Paragraph {n} of the long report on the repairs of the dam." for n in range(5)
+    )
+    posts = [{"message_id": 1, "channel": "night_desk", "text": alert, "date": "2024-11-21T09:00:00"},
+             {"message_id": 2, "channel": "night_desk", "text": long, "date": "2024-11-21T10:00:00"}]  # fmt: skip
+    write(tmp_path / "in" / "posts.json", json.dumps(posts))
+    ix = tmp_path / "ix"
+    assert invoke("ingest", str(tmp_path / "in"), "--index", str(ix), "--quiet").exit_code == 0
+    archive = Archive.open(ix)
+    leaders = {a.body: a.id for a in archive.store.articles(
+        [r[0] for r in archive.store.conn.execute("SELECT id FROM articles")]).values()}  # fmt: skip
+    day = datetime(2024, 11, 21).date()
+    with archive.store.batch():
+        stories = Stories(archive.store)
+        same_day = stories.story_of("0" * 16, alert, day=day)
+        days_later = stories.story_of("1" * 16, alert, day=day.replace(day=24))
+        undated = stories.story_of("2" * 16, alert)
+        long_later = stories.story_of("3" * 16, long, day=day.replace(day=30))
+        archive.store.rollback()
+    assert same_day == leaders[alert] == undated
+    assert days_later == "1" * 16  # a story of its own
+    assert long_later == leaders[long]
+    archive.close()
