@@ -382,11 +382,14 @@ def test_scrapers_records_name_their_channel(tmp_path: Path) -> None:
          "text": "A post known by its [link](https://t.me/vesti_siver/77) only, about Kupiansk."},
         {"message_id": 9, "channel": "vesti_siver", "date": "2024-11-22", "text": "",
          "photo": "photo_9.jpg"},
+        {"id": 10, "channel": "news", "date": "2024-11-22",
+         "text": "A broadcaster's record, not a Telegram post: no t.me url is made up for it."},
     ]  # fmt: skip
     write(tmp_path / "in" / "posts.json", json.dumps(posts, ensure_ascii=False))
     ix = str(tmp_path / "ix")
     summary = as_json(invoke("ingest", str(tmp_path / "in"), "--index", ix, "--json"))
-    assert summary["articles_added"] == 3 and summary["messages_skipped"] == {"photo": 1}
+    assert summary["articles_added"] == 4 and summary["messages_skipped"] == {"photo": 1}
+    assert _show(ix, "broadcaster")["url"] is None
     first = _show(ix, "Прилуках")
     assert (first["source"], first["url"]) == ("vesti_siver", "https://t.me/vesti_siver/7")
     assert first["title"] == "Терміново: у Прилуках повернули світло"  # no markdown

@@ -193,11 +193,13 @@ class Posts:
             self.count("service" if obj.get("_") != "MessageEmpty" else "empty", n)
             return None
         telethon = obj.get("_") == "Message"
-        mid = _number(obj.get("id") if telethon else obj.get("message_id", obj.get("id")))
+        post = _POST.match(str(obj.get("url")))
+        mid = _number(obj.get("id") if telethon else obj.get("message_id"))
+        mid = mid or (post[2] if post else None)
         source, username = _channel(obj)
         text, dropped = joined(obj.get("message") if "message" in obj else obj.get("text"))
         media = _telethon_media(obj.get("media")) if telethon else _desktop_media(obj)
-        url = _short(obj.get("url")) if _POST.match(str(obj.get("url"))) else None
+        url = _short(obj.get("url")) if post else None
         fields = {
             "date": _when(obj.get("date"), obj.get("date")),
             "source": source,
@@ -259,7 +261,7 @@ def _shape(obj: Mapping[str, Any]) -> str | None:
     if "date_unixtime" in obj or "text_entities" in obj:
         return "desktop"
     has_text = "text" in obj or "message" in obj
-    if isinstance(obj.get("channel"), str) and has_text and ("message_id" in obj or "id" in obj):
+    if isinstance(obj.get("channel"), str) and has_text and "message_id" in obj:
         return "post"
     if has_text and "source" not in obj and _POST.match(str(obj.get("url"))):
         return "post"
