@@ -35,11 +35,13 @@ def as_json(done: _Done) -> dict:  # type: ignore[type-arg]
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB file system of its own (tmpfs): room for one small archive, not two."""
+    """A 6 MB file system of its own (tmpfs): room for one small archive (2.7 MB for
+    sample_data, most of it the gazetteer's spellings as the catalogue stores them), not
+    two."""
     where = tmp_path / "disk"
     where.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
