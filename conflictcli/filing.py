@@ -105,7 +105,8 @@ class Filing:
                 if a.id in old_ids:
                     self.revise(a, got.analysed[n] if got.analysed else None)
                 continue
-            a.cluster = self.stories.story_of(a.id, a.body, got.bands[n] if got.bands else None)
+            keys = got.bands[n] if got.bands else None
+            a.cluster = self.stories.story_of(a.id, a.body, keys, a.date)
             if not got.analysed:  # read here, not by a worker: its language is found here
                 detect_languages([a])
             store.put_article(a, got.packed[n] if got.packed else None)
@@ -169,7 +170,7 @@ class Filing:
             if self.store.has_article(a.id):
                 self.summary.duplicates += a.id not in rows.old_ids
                 continue
-            a.cluster = self.stories.story_of(a.id, a.body, keys)
+            a.cluster = self.stories.story_of(a.id, a.body, keys, a.date)
             self.store.put_article(a, packed)
             self.writer.add(a, analysed)
             self.summary.articles_added += 1

@@ -39,7 +39,10 @@ PLACE_BEFORE = _split(
     окраине окраинах окраины окраїні окраїнах околицях околиці околицы окрестности
     окрестностях жители жителей жителям жителями жителі жителів мешканці мешканців
     мешканцям направлении направление напрямку напрямі напрямок town city village
-    settlement district residents outskirts"""
+    settlement district residents outskirts
+    مدينه بمدينه لمدينه ومدينه بلده ببلده وبلده قريه بقريه وقريه مخيم بمخيم ومخيم
+    محافظه بمحافظه منطقه بمنطقه سكان اهالي
+    העיר בעיר לעיר מהעיר היישוב ביישוב הכפר בכפר"""
 )
 ABBREVIATIONS = frozenset({"г", "гор", "с", "пгт", "смт", "м", "пос", "дер", "ст"})
 OF_PLACE = frozenset(
@@ -56,8 +59,12 @@ RIVER = _split("""river rivers река реки реке рекой реку р
 NAMED_AFTER = RIVER | _split(
     """agreement agreements accord accords protocol protocols format package process
     platform disaster accident catastrophe tragedy syndrome nuclear power npp
-    hydroelectric"""
+    hydroelectric post tv stadium university gate street forum battalion massacre
+    doctrine"""
 )
+# before a name these make it a person's (Marwan Abu Saada, bin Jassim Al Thani, Umm
+# Khalil; ابو عبيدة, بن جاسم): a place's spelling right after one names no place
+PATRONYMIC = _split("abu abou bin ibn bint umm ابو بن ابن بنت")
 SUBSCRIBE = _split(
     """подписаться подписывайся подписывайтесь подпишись подпишитесь підписатися
     підписуйся підписуйтесь підпишись підпишіться subscribe"""

@@ -45,6 +45,7 @@ from conflictcli.place_words import (
     OF_PLACE,
     OF_REGION,
     ONE_BETWEEN,
+    PATRONYMIC,
     PLACE_AFTER,
     PLACE_BEFORE,
     PLACE_PREPOSITIONS,
@@ -372,15 +373,22 @@ def _at(words: list[str], word: str) -> list[int]:
 def _other(low: list[str], m: _Match) -> bool:
     """A place's name that names something else here: a river (the Dnipro River, река
     Днепр), what is named after the place (the Minsk agreements, the Chernobyl
-    disaster), a channel one is asked to subscribe to (Подписаться на Москву -
-    новостную)."""
+    disaster, the Jerusalem Post, Al Mayadeen TV, the Damascus Gate), a channel one is
+    asked to subscribe to (Подписаться на Москву - новостную), a person (Abu Saada, bin
+    Jassim)."""
     i, j = m.first, m.last
     return (
         (j + 1 < len(low) and low[j + 1] in NAMED_AFTER)
         or (i > 0 and low[i - 1] in RIVER)
         or (i > 0 and low[i - 1] == "the" and low[i] in RIVERS)
         or (i > 1 and low[i - 1] in ("на", "to") and low[i - 2] in SUBSCRIBE)
+        or (i > 0 and low[i - 1] in PATRONYMIC)
     )
+
+
+def _uncased(word: str) -> bool:
+    """A word of a script with no capitals (Arabic, Hebrew): its capital says nothing."""
+    return word[:1].lower() == word[:1].upper()
 
 
 class _Context:
@@ -398,7 +406,7 @@ class _Context:
     def why(self, m: _Match) -> str:
         """Why a spelling that is also a word names the place here ("": it does not)."""
         word = self.words[m.first]
-        if not word[:1].isupper() or self._quoted(m.first):
+        if (word[:1] != word[:1].upper() or self._quoted(m.first)) and not _uncased(word):
             return ""
         s = m.spelling
         if s.common == "place":  # another place's name too: only its oblast tells
@@ -411,7 +419,7 @@ class _Context:
             return "place word"
         if self._neighbour(m):
             return "same oblast"
-        if s.common == "word" and self._capital_inside_sentence(m):
+        if s.common == "word" and not _uncased(word) and self._capital_inside_sentence(m):
             return "capital"
         return ""
 

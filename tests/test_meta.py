@@ -78,3 +78,25 @@ def test_every_export_format_carries_meta(run: Run, posts: list[str]) -> None:
     assert "- forwarded from: =cmd" in md and "\x1b" not in md and "- edited: 2024-11-21" in md
     picked = run("export", "report", "--fields", "id,meta", *posts).stdout.splitlines()
     assert all(set(json.loads(x)) == {"id", "meta"} for x in picked)
+
+
+def test_a_short_post_joins_a_story_only_on_its_day(run: Run, tmp_path: Path) -> None:
+    """The same few words on another day are another event (stories.WINDOW_DAYS): an
+    ingest passes each article's date to its story, the same day's copies join it."""
+    text = "Air raid alert declared across the whole country, take shelter now."
+    rows = [
+        {"date": "2024-11-21T08:00:00", "text": text, "source": "Channel A"},
+        {"date": "2024-11-21T08:01:00", "text": text + " @channel_b", "source": "Channel B"},
+        {"date": "2024-11-24T22:00:00", "text": text, "source": "Channel A"},
+    ]
+    write(tmp_path / "in" / "posts.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    ix = ["--index", str(tmp_path / "ix")]
+    assert run("ingest", str(tmp_path / "in"), *ix, "--quiet").exit_code == 0
+    found = as_json(run("search", "alert", "--json", "-n", "0", *ix))["results"]
+    assert len(found) == 3
+    stories = {r["datetime"][:10]: set() for r in found}
+    for r in found:
+        stories[r["datetime"][:10]].add(r["cluster"])
+    assert len(stories["2024-11-21"]) == 1 and stories["2024-11-21"] != stories["2024-11-24"]
+    collapsed = as_json(run("search", "alert", "--collapse", "--json", "-n", "0", *ix))
+    assert collapsed["total"] == 3 and len(collapsed["results"]) == 2
