@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from conflictcli.articles import Article
+from conflictcli.readers import telegram_html
 from conflictcli.readers.base import Problems, SkipFile, decode, from_fields
 from conflictcli.readers.sidecar import Sidecars
 
@@ -27,6 +28,8 @@ def read(path: Path, data: bytes, sidecars: Sidecars, problems: Problems) -> lis
     page = decode(data)
     if not page.strip():
         raise SkipFile("empty file")
+    if telegram_html.is_export(page):  # a page of Telegram Desktop's export: its messages
+        return telegram_html.read(page, problems)
     import trafilatura
 
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
