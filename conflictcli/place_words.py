@@ -1,10 +1,13 @@
 """The words around a place's name that tell a reader whether the text speaks of the
 place (placing.py): prepositions of place and the cases they take, words of place before
 and after a name, what a name after some words names instead (a river, a treaty, a
-channel), in Russian, Ukrainian and English. Written by hand; every word lower case,
-ё as е (placing.fold)."""
+channel, a person), in Russian, Ukrainian, English, Arabic and Hebrew; and how an Arabic
+word's proclitics come off. Written by hand; every word lower case, ё as е, Arabic folded
+(placing.fold)."""
 
 from __future__ import annotations
+
+from collections.abc import Container
 
 
 def _split(words: str) -> frozenset[str]:
@@ -109,3 +112,21 @@ ARABIC_FOLD = str.maketrans(
 # what Arabic writes before a word, joined to it: and, so; in, for, like; and the
 # article's للـ (li + al): وبغزة, لغزة, بالفاشر, للفاشر, والفاشر
 ARABIC_PROCLITICS = ("وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك")
+
+
+def arabic_bare(word: str, known: Container[str]) -> str | None:
+    """An Arabic word with the proclitics before a place's name off (وبغزة: غزة; للفاشر:
+    الفاشر), when that names a place."""
+    for prefix in ARABIC_PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            rest = word[len(prefix) :]
+            if rest in known:
+                return rest
+            if prefix.endswith("ل") and rest.startswith("ل") and "ا" + rest in known:
+                return "ا" + rest  # للفاشر: li + al-Fashir
+    return None
+
+
+def uncased(word: str) -> bool:
+    """A word of a script with no capitals (Arabic, Hebrew): its capital says nothing."""
+    return word[:1].lower() == word[:1].upper()

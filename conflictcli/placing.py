@@ -35,7 +35,6 @@ from conflictcli.place_words import (
     ABBREVIATIONS,
     ALL_CASES,
     ARABIC_FOLD,
-    ARABIC_PROCLITICS,
     BETWEEN,
     LITTLE,
     NAME_CASES,
@@ -53,6 +52,8 @@ from conflictcli.place_words import (
     RIVER,
     RIVERS,
     SUBSCRIBE,
+    arabic_bare,
+    uncased,
 )
 
 # apostrophes as one, ё as е: how spellings and texts are compared
@@ -94,19 +95,6 @@ def fold(text: str) -> str:
         if _ARABIC.search(text):
             text = text.translate(ARABIC_FOLD)
     return text
-
-
-def _arabic_bare(word: str, known: Table) -> str | None:
-    """An Arabic word with the proclitics before a place's name off (وبغزة: غزة; للفاشر:
-    الفاشر), when that names a place."""
-    for prefix in ARABIC_PROCLITICS:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            rest = word[len(prefix) :]
-            if rest in known:
-                return rest
-            if prefix.endswith("ل") and rest.startswith("ل") and "ا" + rest in known:
-                return "ا" + rest  # للفاشر: li + al-Fashir
-    return None
 
 
 @functools.cache
@@ -279,9 +267,7 @@ def _read(
         low = [w.lower() for w in _WORD.findall(text)]
     if _ARABIC.search(text):
         low = [w.replace("ـ", "") for w in low]
-        low = [
-            w if w in known or not _ARABIC.match(w) else _arabic_bare(w, known) or w for w in low
-        ]
+        low = [w if w in known or not _ARABIC.match(w) else arabic_bare(w, known) or w for w in low]
     first = known.keys() & set(low)
     if not first:
         return None, []
@@ -296,6 +282,9 @@ def _read(
                 matches.append(_Match(i, end, spelling))
                 break
     matches = [m for m in matches if m.spelling.place and not _other(low, m)]
+    if any(m.last > m.first for m in matches):  # west bank, not the West Bank
+        words = _WORD.findall(text)
+        matches = [m for m in matches if not all(w.islower() for w in words[m.first : m.last + 1])]
     if any(m.spelling.namesake for m in matches):
         matches = _oblasts(low, matches)
     plain = [m for m in matches if m.spelling.common is None]
@@ -386,11 +375,6 @@ def _other(low: list[str], m: _Match) -> bool:
     )
 
 
-def _uncased(word: str) -> bool:
-    """A word of a script with no capitals (Arabic, Hebrew): its capital says nothing."""
-    return word[:1].lower() == word[:1].upper()
-
-
 class _Context:
     """A text's words with the gaps between them, read around a doubtful spelling."""
 
@@ -406,7 +390,7 @@ class _Context:
     def why(self, m: _Match) -> str:
         """Why a spelling that is also a word names the place here ("": it does not)."""
         word = self.words[m.first]
-        if (word[:1] != word[:1].upper() or self._quoted(m.first)) and not _uncased(word):
+        if (word[:1] != word[:1].upper() or self._quoted(m.first)) and not uncased(word):
             return ""
         s = m.spelling
         if s.common == "place":  # another place's name too: only its oblast tells
@@ -419,7 +403,7 @@ class _Context:
             return "place word"
         if self._neighbour(m):
             return "same oblast"
-        if s.common == "word" and not _uncased(word) and self._capital_inside_sentence(m):
+        if s.common == "word" and not uncased(word) and self._capital_inside_sentence(m):
             return "capital"
         return ""
 

@@ -183,3 +183,38 @@ def test_a_spelling_two_entries_share_is_counted_for_the_one_a_search_reads() ->
     for tokens, es in shared.items():
         read = names.gazetteer().lookup(query_terms(" ".join(tokens)))
         assert read is not None and placing.owner(tokens, es)["id"] == read.name.id, tokens
+
+
+# -- today's conflicts (issue 28): texts written for the test -------------------------
+NO_PLACE_TODAY = [
+    "Russian troops held the west bank of the Dnipro for weeks.",  # a river's west bank
+    "Marwan Abu Saada told reporters the shelter was hit.",  # a person's family name
+    "Qatar's prime minister Mohammed bin Jassim Al Thani met the envoy.",
+    "The Jerusalem Post and Al Mayadeen TV both carried the report.",  # outlets
+    "Sahar Akar, a nurse, said supplies had run out.",  # a given name
+    "Syria's state news agency SANA said five people were killed.",  # not Sanaa
+    "جنين في بطن أمه",  # جنين: a fetus
+    "صور جديدة من الحدث",  # صور: pictures
+]
+PLACE_TODAY = [
+    ("Raids continued in the West Bank on Monday.", "region:west-bank"),
+    ("Strikes hit a shelter in Khan Younis overnight.", "place:khan-younis"),
+    ("اقتحم الجيش مدينة جنين فجر اليوم", "place:jenin"),
+    ("قصف على مدينة صور جنوب لبنان", "place:tyre"),
+    ("وصلت المساعدات إلى بغزة صباحا", "region:gaza-strip"),  # a preposition written on
+    ("הפגזה בעיר עזה", "region:gaza-strip"),
+    ("Fighting spread to El Fasher in North Darfur.", "place:el-fasher"),
+]
+
+
+@pytest.mark.parametrize("text", NO_PLACE_TODAY)
+def test_words_and_names_of_todays_wars_name_no_place(text: str) -> None:
+    found = placing.named(text)
+    assert not found & {"region:west-bank", "place:saada", "place:jasim", "place:jerusalem",
+                        "place:mayadin", "place:sahar", "place:sanaa", "place:jenin",
+                        "place:tyre"}, (text, found)  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "place"), PLACE_TODAY)
+def test_places_of_todays_wars_are_read_in_every_script(text: str, place: str) -> None:
+    assert place in placing.named(text), (text, placing.named(text))
