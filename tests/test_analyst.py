@@ -212,7 +212,10 @@ def test_export_writes_every_match_with_its_body(
         == listed["total"]
         == as_json(run("count", query, *filters, "--json", "--index", ix))["count"]
     )
-    assert all(x["body"] and set(x) == {*listed["results"][0], "body", "meta"} for x in rows) or not rows
+    assert (
+        all(x["body"] and set(x) == {*listed["results"][0], "body", "meta"} for x in rows)
+        or not rows
+    )
     table = list(
         csv.DictReader(
             io.StringIO(run("export", query, *filters, "-f", "csv", "--index", ix).stdout)

@@ -34,6 +34,7 @@ Fact = tuple[str | None, str | None, str | None, str | None]
 
 class Stats(Connection):
     _columns: str  # ARTICLE_COLUMNS as this catalogue has them (Schema)
+
     def _start(self, path: Path) -> None:
         super()._start(path)
         self._warned_dates = False
