@@ -70,20 +70,13 @@ def cyrillic_prefixes(key: str) -> list[str]:
 # apostrophe parts words as it always has (Russia's, don't).
 APOSTROPHES = "'\u2019\u2018\u02bc\u02b9`\u00b4"
 _CYRILLIC_LETTER = "\u0400-\u0481\u048a-\u04ff"
-_IN_CYRILLIC_WORD = re.compile(
-    f"[{APOSTROPHES}](?<=[{_CYRILLIC_LETTER}].)(?=[{_CYRILLIC_LETTER}])"
-)  # the apostrophe first: the regular expression engine jumps from one to the next
 
 
 def join_apostrophes(text: str) -> str:
     """`text` with each apostrophe between two Cyrillic letters written U+02BC, and each
     Arabic vowel mark too (a mark is no word character: قَصَفَ would part into letters):
     as long as `text`, character for character."""
-    if text.isascii():
-        return text
-    if _ARABIC_MARK.search(text):
-        text = text.translate(_ARABIC_MARKS)
-    return _IN_CYRILLIC_WORD.sub("\u02bc", text)
+    return text if text.isascii() else _JOINED.sub("\u02bc", text)
 
 
 # -- Arabic -------------------------------------------------------------------------
@@ -95,7 +88,12 @@ def join_apostrophes(text: str) -> str:
 # so a word written with ه for ة, as posts often do, is the same word.
 _ARABIC_STEMMER = Stemmer.Stemmer("arabic")
 _ARABIC_MARKS = {c: "\u02bc" for c in range(0x0610, 0x06F0) if unicodedata.category(chr(c)) == "Mn"}
-_ARABIC_MARK = re.compile(f"[{''.join(map(chr, _ARABIC_MARKS))}]")
+_MARKS = "".join(map(chr, _ARABIC_MARKS))
+# both in one pass, a character class first (the engine jumps from one to the next)
+_JOINED = re.compile(
+    f"[{APOSTROPHES}{_MARKS}](?:(?<=[{_CYRILLIC_LETTER}][{APOSTROPHES}])"
+    f"(?=[{_CYRILLIC_LETTER}])|(?<=[{_MARKS}]))"
+)
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3]")
 ARABIC_FOLD = {
     **{ord(c): "\u0627" for c in "\u0622\u0623\u0625\u0671"},  # آ أ إ ٱ -> ا
