@@ -6,6 +6,7 @@ catalogue gives each one's date and source."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 
 from conflictcli.articles import outlet_key
@@ -143,6 +144,7 @@ def places(engine: Engine, req: SearchRequest, limit: int = 0) -> Places:
     return Places(req.text, total, named[:limit] if limit else named, [*req.notes, *notes])
 
 
+@functools.cache
 def _located() -> dict[str, tuple[str | None, float | None, float | None]]:
     """Each place's and region's country and coordinates, as the gazetteer gives them."""
     from conflictcli.gazetteer import entries
