@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conflictcli.engine import DEFAULT as DEFAULT_ENGINE
+from conflictcli.engine import ENGINES
 from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError
 from conflictcli.filters import Filters
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # each command loads the family of its answer (and of its rec
     from conflictcli.records.search import Result, SearchResult, Watch
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
+    from conflictcli.engine import Kind
     from conflictcli.engine.base import Engine
     from conflictcli.engine.records import Explanation
 
@@ -43,6 +46,7 @@ SYNCED = "index_generation"  # in the catalogue: the index commit it last commit
 ENGINE = engine_kind()  # the default engine (engine/): its package, not yet the engine
 ENGINE_DIR = ENGINE.FOLDER
 INDEX_LAYOUT = ENGINE.LAYOUT  # recorded in the catalogue with the index it built
+ENGINE_KEY = "engine"  # in the catalogue: the archive's engine (none: the default's)
 
 
 # what an archive folder holds; none of them may be a link (an archive from elsewhere
@@ -53,7 +57,7 @@ _OWN = (
     f"{CATALOGUE}-shm",
     f"{CATALOGUE}-journal",
     WRITER_LOCK,
-    ENGINE_DIR,
+    *ENGINES,  # each engine's folder is named as the engine
 )
 
 
@@ -83,6 +87,20 @@ class Archive:
         self.store = store
         self._engine = engine
         self._create = writing
+        self._kind: Kind | None = None
+
+    @property
+    def kind(self) -> Kind:
+        """The archive's engine as its catalogue names it (its package, not yet loaded)."""
+        if self._kind is None:
+            self._kind = kind_named(self.store.meta(ENGINE_KEY) or DEFAULT_ENGINE, self.folder)
+        return self._kind
+
+    def switch(self, name: str) -> None:
+        """Use the engine `name` from now on (reindex --engine): its index is built anew
+        by the caller, which records the engine with it (store ENGINE_KEY)."""
+        self._kind = kind_named(name, self.folder)
+        self._engine = None
 
     @property
     def engine(self) -> Engine:
@@ -93,7 +111,7 @@ class Archive:
                 self._check_layout()
             from conflictcli import names
 
-            self._engine = ENGINE.open(self.folder / ENGINE_DIR, create=self._create)
+            self._engine = self.kind.open(self.folder / self.kind.FOLDER, create=self._create)
             # the spellings of names as the last ingest stored them, unless the package's
             # gazetteer changed since (then it is read whole: the same names, slower)
             if self.store.meta("names") == names.signature(f"layout {INDEX_LAYOUT}"):
@@ -138,7 +156,7 @@ class Archive:
         index to be built again from the catalogue)."""
         names = self._engine.names if self._engine is not None else None
         aside = self._engine.set_aside if self._engine is not None else None
-        self._engine = ENGINE.create(self.folder / ENGINE_DIR)
+        self._engine = self.kind.create(self.folder / self.kind.FOLDER)
         self._engine.names = names
         self._engine.set_aside = self._engine.set_aside or aside
         return self._engine
@@ -157,14 +175,14 @@ class Archive:
 
     def _check_layout(self) -> None:
         layout = self.store.index_layout()
-        if layout < INDEX_LAYOUT:
+        if layout < self.kind.LAYOUT:
             raise DataError(
                 f"The search index in {self.folder} was built by an older version of "
-                f"conflict (index layout {layout}; this version reads layout {INDEX_LAYOUT}).",
+                f"conflict (index layout {layout}; this version reads layout {self.kind.LAYOUT}).",
                 f"Run 'conflict reindex --index {self.folder}' to rebuild it from "
                 "the catalogue (nothing is lost; any later ingest does it too).",
             )
-        if layout > INDEX_LAYOUT:
+        if layout > self.kind.LAYOUT:
             raise DataError(
                 f"The archive in {self.folder} was built by a newer version of conflict "
                 f"(index layout {layout}).",
@@ -173,14 +191,19 @@ class Archive:
 
     def index_present(self) -> bool:
         """Whether there is a search index, told without loading the engine."""
-        return ENGINE.present(self.folder / ENGINE_DIR)
+        return self.kind.present(self.folder / self.kind.FOLDER)
 
     @staticmethod
     def exists(folder: Path) -> bool:
         return (folder.expanduser() / CATALOGUE).exists()
 
     @classmethod
-    def open(cls, folder: Path, create: bool = False) -> Archive:
+    def open(cls, folder: Path, create: bool = False, engine_name: str | None = None) -> Archive:
+        """The archive in `folder`; with `create`, made there if missing, with the engine
+        `engine_name` (engine.chosen: else $CONFLICT_ENGINE, else the default). An
+        archive that is there keeps its own engine (reindex --engine changes it)."""
+        from conflictcli.engine import chosen
+
         folder = folder.expanduser()
         _no_links(folder)
         catalogue = folder / CATALOGUE
@@ -198,7 +221,11 @@ class Archive:
             store = Store(catalogue, write=create)  # an ingest: a read-only folder is named
             engine = None
             if new:  # an archive that is there loads its engine only when it needs it
-                engine = ENGINE.open(folder / ENGINE_DIR, create=True)
+                kind = kind_named(chosen(engine_name), folder)
+                with store.batch():
+                    store.set_meta(ENGINE_KEY, kind.NAME)
+                store.commit()
+                engine = kind.open(folder / kind.FOLDER, create=True)
         except (OSError, sqlite3.Error) as e:
             raise DataError(
                 f"Cannot open the archive at {folder}: {e}.",
@@ -313,6 +340,26 @@ class Archive:
         from conflictcli import holdings
 
         return holdings.stats(self.store, self.folder)
+
+
+def kind_named(name: str, folder: Path) -> Kind:
+    """The engine `name` of the archive in `folder`: a DataError naming the next step
+    when this version has no such engine, or it is not installed."""
+    from conflictcli.engine import installed
+
+    if name not in ENGINES:
+        raise DataError(
+            f"The archive in {folder} uses an engine this version of conflict does not have "
+            f"({name[:40]!r}).",
+            "Upgrade conflict, or run 'conflict reindex --engine whoosh' to search it here.",
+        )
+    if not installed(name):
+        raise DataError(
+            f"The archive in {folder} uses the {name} engine, which is not installed.",
+            f"Install it with: pip install 'conflict[{name}]' (or run 'conflict reindex "
+            f"--engine whoosh --index {folder}' to use the default engine).",
+        )
+    return engine_kind(name)
 
 
 def _holder(path: Path) -> tuple[int | None, dt.datetime | None]:

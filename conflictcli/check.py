@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from conflictcli.archive import CATALOGUE, INDEX_LAYOUT, Archive
+from conflictcli.archive import CATALOGUE, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
 from conflictcli.records.upkeep import CheckReport, Problem
 from conflictcli.store import (
@@ -145,7 +145,7 @@ def _check(archive: Archive, survey: bool = True) -> CheckReport:
     add = report.problems.append
     if schema > SCHEMA_VERSION:
         add(Problem("catalogue_newer", 1, [str(schema)], "none: upgrade conflict"))
-    if layout != INDEX_LAYOUT:
+    if layout != archive.kind.LAYOUT:
         add(Problem("index_layout", 1, [str(layout)], "build the index again (reindex)"))
         return report
     unreadable = _unreadable(archive)

@@ -49,6 +49,15 @@ class ArchiveBusy(DataError):
         )
 
 
+class Foreign(DataError):
+    """A search index this user did not build here (or that changed since): never read."""
+
+
+class OtherLayout(Foreign):
+    """A search index this user built (its seal holds) in another layout: an older
+    version's, rebuilt from the catalogue, or a newer one's. Never read either."""
+
+
 class ArchiveMissing(DataError):
     def __init__(self, where: str) -> None:
         super().__init__(f"No archive at {where}.", "Run 'conflict ingest <folder>' first.")

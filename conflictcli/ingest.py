@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conflictcli import workers
-from conflictcli.archive import INDEX_LAYOUT, Archive
+from conflictcli import reading, workers
+from conflictcli.archive import ENGINE_KEY, INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.check import reconcile
-from conflictcli.errors import WAIT_S, ArchiveMissing, DataError
+from conflictcli.engine import chosen
+from conflictcli.errors import WAIT_S, ArchiveMissing, DataError, UsageError
 from conflictcli.filing import Filing, NoProgress, Progress
 from conflictcli.readers import Sidecars, discover, streams
 from conflictcli.reading import (
@@ -65,6 +66,7 @@ def ingest(
     columns: dict[str, str] | None = None,
     wait: float = WAIT_S,
     dayfirst: bool = False,
+    engine: str | None = None,
 ) -> IngestSummary:
     """Ingest `paths` into the archive at `location`, creating it if needed (but not
     before the paths are known to exist). A known file whose size and modification
@@ -72,15 +74,18 @@ def ingest(
     search index again from the catalogue first (an ingest does it anyway when the
     index was built by an older version). Another ingest writing to the archive is
     waited for, up to `wait` seconds (ArchiveBusy after that). `dayfirst`: numeric dates
-    that read either way (05.11.2024) are day first in every file (dates.settle)."""
+    that read either way (05.11.2024) are day first in every file (dates.settle).
+    `engine`: the engine of an archive made now (engine.chosen); an archive that is
+    there keeps its own, and naming another is a UsageError."""
     t0 = time.perf_counter()
     found = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
     location = location.expanduser().absolute()
     existed = location.exists()
     made = None if Archive.exists(location) else _first_missing(location)
-    archive = Archive.open(location, create=True)
+    archive = Archive.open(location, create=True, engine_name=engine)
     try:
+        _same_engine(archive, engine)
         asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns, dayfirst))
         with archive.writing(wait):
             summary = _ingest(archive, asked, progress or NoProgress())
@@ -95,10 +100,15 @@ def ingest(
 
 
 def reindex(
-    location: Path, progress: Progress | None = None, wait: float = WAIT_S
+    location: Path,
+    progress: Progress | None = None,
+    wait: float = WAIT_S,
+    engine: str | None = None,
 ) -> IngestSummary:
     """Build the search index of the archive at `location` again from its catalogue,
-    without reading the index there (an archive from elsewhere, a damaged index)."""
+    without reading the index there (an archive from elsewhere, a damaged index);
+    with `engine`, that engine's index, which the archive uses from then on (the other
+    engine's index is removed once the new one is committed)."""
     t0 = time.perf_counter()
     location = location.expanduser().absolute()
     if not Archive.exists(location):
@@ -106,11 +116,38 @@ def reindex(
     archive = Archive.open(location, create=True)
     try:
         with archive.writing(wait):
+            before = archive.kind
+            if engine is not None:
+                archive.switch(chosen(engine))
             summary = rebuild_index(archive, progress)
+            if archive.kind.NAME != before.NAME:
+                _drop_index(archive.folder / before.FOLDER)
+                summary.warnings.append(
+                    f"the archive now uses the {archive.kind.NAME} engine (the {before.NAME} "
+                    "index was removed)"
+                )
     finally:
         archive.close()
     summary.took_s = round(time.perf_counter() - t0, 3)
     return summary
+
+
+def _same_engine(archive: Archive, engine: str | None) -> None:
+    if engine is not None and chosen(engine) != archive.kind.NAME:
+        raise UsageError(
+            f"The archive in {archive.folder} uses the {archive.kind.NAME} engine; --engine "
+            "chooses the engine of a new archive.",
+            f"Run 'conflict reindex --engine {chosen(engine)} --index {archive.folder}' to "
+            "move it to that engine (its catalogue keeps every text), then ingest.",
+        )
+
+
+def _drop_index(folder: Path) -> None:
+    """An engine's index the archive no longer uses (never through a link)."""
+    if folder.is_symlink():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def rebuild_index(archive: Archive, progress: Progress | None = None) -> IngestSummary:
@@ -161,6 +198,7 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
     started = now_iso()
     summary = IngestSummary()
     store = archive.store
+    reading.use_engine(archive.kind.NAME)  # what workers prepare for the index
     known = store.all_files()
     held = store.article_count()
     why = _why_rebuild(archive, asked.rebuild, held)
@@ -169,7 +207,7 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
     if not (todo or large or asked.prune or why):  # nothing to index: no engine loads
         with store.batch(wait=False):
             store.upgrade()
-            _finish(summary, store, started, t0, held)
+            _finish(summary, archive, started, t0, held)
         store.commit()
         return summary
     why = why or (_why_lost(archive) if held else None)
@@ -205,7 +243,7 @@ def _ingest(archive: Archive, asked: _Asked, progress: Progress) -> IngestSummar
         if asked.prune:
             filing.prune(asked.roots, known)
         _store_names(store)
-        _finish(summary, store, started, t0, held)
+        _finish(summary, archive, started, t0, held)
     archive.synced()
     store.commit()
     return summary
@@ -216,13 +254,13 @@ def _why_rebuild(archive: Archive, rebuild: bool, held: int) -> str | None:
     the catalogue and the index's folder tell (the engine is not loaded); None: it is
     not. An archive built by a newer version is refused."""
     layout = archive.store.index_layout()
-    if layout > INDEX_LAYOUT:
+    if layout > archive.kind.LAYOUT:
         raise DataError(
             f"The archive in {archive.folder} was built by a newer version of conflict "
             f"(index layout {layout}).",
             "Upgrade conflict to add to it.",
         )
-    if held and (rebuild or layout < INDEX_LAYOUT):
+    if held and (rebuild or layout < archive.kind.LAYOUT):
         return "as asked" if rebuild else f"it was built by an older version (layout {layout})"
     if held and not archive.index_present():
         return "it was missing"
@@ -293,7 +331,7 @@ class Checkpoints:
     def now(self) -> None:
         store = self.archive.store
         if self.writer.checkpoint():
-            store.set_index_layout(INDEX_LAYOUT)
+            store.set_index_layout(self.archive.kind.LAYOUT)
             self.archive.synced()
             store.commit()
             store.begin()
@@ -349,7 +387,8 @@ def _rebuild_index(archive: Archive, summary: IngestSummary, why: str) -> None:
                     store.set_lang(article.id, lang)
                 writer.add(article, ready)
                 summary.reindexed += 1
-        store.set_index_layout(INDEX_LAYOUT)
+        store.set_index_layout(archive.kind.LAYOUT)
+        store.set_meta(ENGINE_KEY, archive.kind.NAME)  # with the index built: reindex --engine
     archive.synced()
     store.commit()
     summary.warnings.append(
@@ -373,13 +412,16 @@ def _store_names(store: Store) -> None:
         store.put_names(signature, keys, entries)
 
 
-def _finish(summary: IngestSummary, store: Store, started: str, t0: float, held: int) -> None:
+def _finish(
+    summary: IngestSummary, archive: Archive, started: str, t0: float, held: int
+) -> None:
     """The run's last counts (`held`: the articles before it), recorded in the catalogue."""
+    store = archive.store
     summary.articles = store.article_count()
     summary.articles_unchanged = max(0, held - summary.articles_removed - summary.articles_updated)
     summary.took_s = round(time.perf_counter() - t0, 3)
     store.record_run(started, _run_record(summary))
-    store.set_index_layout(INDEX_LAYOUT)
+    store.set_index_layout(archive.kind.LAYOUT)
 
 
 def _run_record(s: IngestSummary) -> dict[str, object]:

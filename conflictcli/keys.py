@@ -158,6 +158,23 @@ def open_lock(path: Path) -> int:
     return fd
 
 
+def lock_held(path: Path) -> bool:
+    """Whether a process holds the flock of this lock file (none there: no)."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def linked(path: Path) -> DataError:
     return DataError(
         f"{path} is a symbolic link: an archive holds none, and conflict follows no link out "

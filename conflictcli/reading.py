@@ -1,6 +1,6 @@
 """An ingest's reading: files read, hashed and parsed (readers/ knows the formats), and
 their articles analysed for the catalogue, the index and the stories (each one's
-packed body, what the engine prepares of it, its story bands), in worker processes or
+packed body, what the engine prepares of it, its story fingerprint), in worker processes or
 in this one. One set of worker processes (Workers) serves a whole ingest: the files
 read in batches, every large file streamed, the index's commit."""
 
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from conflictcli import workers
-from conflictcli.archive import ENGINE
 from conflictcli.articles import MAX_ARTICLE_CHARS, Article
+from conflictcli.engine import DEFAULT, kind
 from conflictcli.readers import (
     COMPRESSED,
     HTML_BYTES,
@@ -32,6 +32,7 @@ from conflictcli.readers import (
     suffix_of,
 )
 from conflictcli.store import FileRecord, Packed, pack
+from conflictcli.stories import Fingerprint
 
 LIMITS = {".txt": TEXT_BYTES, ".md": TEXT_BYTES, ".html": HTML_BYTES, ".htm": HTML_BYTES}
 MAX_FILE_BYTES = 1 << 30  # a larger file read whole is skipped (CSV, JSON stream long before)
@@ -46,10 +47,18 @@ STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH f
 # (README: Limits), so a batch of long articles is cut short
 ANALYSE_CHARS = 4 << 20  # (as BATCH_BYTES: a batch of small files is analysed at once)
 _WORKER_SIDECARS: Sidecars | None = None  # a worker's own, made by its first batch
+_ENGINE = DEFAULT  # whose prepare() analyses articles: the archive's (use_engine), which
+# worker processes inherit when they fork
+
+
+def use_engine(name: str) -> None:
+    """Analyse articles for the engine `name` (before worker processes start)."""
+    global _ENGINE
+    _ENGINE = name
 
 # an article as the ingest writes it: what the engine prepared of it, its packed body,
-# its story bands
-Analysed = tuple[Article, Any, Packed, list[int]]
+# its story fingerprint (band keys, shingles, sketch: made here, where its words are read)
+Analysed = tuple[Article, Any, Packed, Fingerprint]
 
 
 @dataclass
@@ -63,7 +72,7 @@ class FileRead:
     articles: list[Article] = field(default_factory=list)
     analysed: list[Any] = field(default_factory=list)  # the engine's prepare() of each article
     packed: list[Packed] = field(default_factory=list)  # store.pack() of each article
-    bands: list[list[int]] = field(default_factory=list)  # stories.bands() of each article
+    prints: list[Fingerprint] = field(default_factory=list)  # stories.fingerprints() of each
     skip: str | None = None  # why the file cannot be read
     problems: list[tuple[int, str]] = field(default_factory=list)  # rows that gave nothing
     sidecar_warnings: list[str] = field(default_factory=list)
@@ -214,7 +223,7 @@ def _read_batch(
         for _, analysed, packed, keys in itertools.islice(done, len(g.articles)):
             g.analysed.append(analysed)
             g.packed.append(packed)
-            g.bands.append(keys)
+            g.prints.append(keys)
     return got
 
 
@@ -266,14 +275,14 @@ def batched(
 
 def analyse_batch(batch: list[Article], zdict: bytes | None = None) -> list[Analysed]:
     """Each article with what the engine prepares of it (for all of them at once), its
-    packed body and story bands (a worker's work)."""
+    packed body and story fingerprint (a worker's work)."""
     from conflictcli.analysis import scan
-    from conflictcli.stories import bands
+    from conflictcli.stories import fingerprints
 
     detect_languages(batch)
     bodies = [scan(a.body) for a in batch]  # tokenized once, for both
-    keys = bands([a.body for a in batch], [w for w, _ in bodies])
-    prepared = ENGINE.prepare(batch, bodies)
+    keys = fingerprints([a.body for a in batch], [w for w, _ in bodies])
+    prepared = kind(_ENGINE).prepare(batch, bodies)
     return [
         (a, ready, pack(a, zdict), k) for a, ready, k in zip(batch, prepared, keys, strict=True)
     ]
@@ -285,7 +294,7 @@ def index_batch(batch: list[Article]) -> list[tuple[Any, str | None]]:
     from conflictcli.analysis import scan
 
     detect_languages(batch)
-    prepared = ENGINE.prepare(batch, [scan(a.body) for a in batch])
+    prepared = kind(_ENGINE).prepare(batch, [scan(a.body) for a in batch])
     return list(zip(prepared, [a.lang for a in batch], strict=True))
 
 

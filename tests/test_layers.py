@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, ...]] = [
 # third-party packages that only some parts of the package may import
 CONFINED = {
     "whoosh": ("engine.whoosh",),
+    "tantivy": ("engine.tantivy",),
     "typer": ("cli",),
     "click": ("cli",),
     "rich": ("output", "cli"),

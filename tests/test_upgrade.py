@@ -88,6 +88,7 @@ def test_this_users_index_of_an_older_layout_is_rebuilt_in_place(
     """An index this user built, sealed with an older layout than this version's, is
     built again where it is: not moved aside as one from elsewhere would be."""
     from conflictcli import archive, ingest
+    from conflictcli.engine import whoosh as whoosh_kind
     from conflictcli.engine.whoosh import layout
 
     ix = ["--index", str(tmp_path / "archive")]
@@ -95,6 +96,7 @@ def test_this_users_index_of_an_older_layout_is_rebuilt_in_place(
     newer = layout.LAYOUT + 1  # this version, as the next one will see the archive
     for module in (layout, archive, ingest):
         monkeypatch.setattr(module, "LAYOUT" if module is layout else "INDEX_LAYOUT", newer)
+    monkeypatch.setattr(whoosh_kind, "LAYOUT", newer)  # as the archive reads its engine's
     s = as_json(run("ingest", str(SAMPLE / "ukraine"), "--json", *ix))
     assert s["reindexed"] == s["articles"] > 0, s
     assert not any("moved aside" in w for w in s["warnings"]), s["warnings"]

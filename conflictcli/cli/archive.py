@@ -62,6 +62,17 @@ RebuildOpt = Annotated[
 ]
 
 
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="The search engine of a new archive: whoosh (the default) or tantivy (big "
+        "archives; pip install 'conflict[tantivy]'). Default: $CONFLICT_ENGINE, else whoosh.",
+        show_default=False,
+    ),
+]
+
+
 def ingest(
     paths: PathsArg = None,
     prune: PruneOpt = False,
@@ -73,6 +84,7 @@ def ingest(
     rehash: RehashOpt = False,
     rebuild: RebuildOpt = False,
     wait: WaitOpt = WAIT_S,
+    engine: EngineOpt = None,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -102,6 +114,7 @@ def ingest(
             columns=_columns(map_),
             wait=wait,
             dayfirst=dayfirst,
+            engine=engine,
         )
     rendering().ingest_summary(summary, output_format(json), quiet)
     if summary.nothing_read:
@@ -111,6 +124,15 @@ def ingest(
 def reindex(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     wait: WaitOpt = WAIT_S,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Build the index of this engine (whoosh or tantivy) instead: the archive "
+            "uses it from then on.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
@@ -125,7 +147,7 @@ def reindex(
     from conflictcli.ingest import reindex as run_reindex
 
     with rendering().IngestProgress(enabled=not quiet) as progress:
-        summary = run_reindex(location(index), progress=progress, wait=wait)
+        summary = run_reindex(location(index), progress=progress, wait=wait, engine=engine)
     rendering().ingest_summary(summary, output_format(json), quiet)
 
 

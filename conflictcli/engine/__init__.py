@@ -1,10 +1,14 @@
 """Where the archive meets a search engine: the protocol every engine implements
 (base.py), the records it gives back (records.py), what --explain shows (explain.py),
-snippets (snippets.py), and the engines, each in its own package (whoosh/)."""
+snippets (snippets.py), and the engines, each in its own package: whoosh/ (the
+default) and tantivy/ (big archives: the `tantivy` extra). An archive records its
+engine in its catalogue when it is made."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,8 +16,10 @@ if TYPE_CHECKING:
     from conflictcli.articles import Article
     from conflictcli.engine.base import Engine
 
-ENGINES = ("whoosh",)
+ENGINES = ("whoosh", "tantivy")
 DEFAULT = "whoosh"
+ENV = "CONFLICT_ENGINE"  # the engine of archives made from now on, without --engine
+_NEEDS = {"tantivy": "tantivy"}  # the module an engine needs beyond the package's own
 
 
 class Kind(Protocol):
@@ -38,3 +44,22 @@ def kind(name: str = DEFAULT) -> Kind:
     if name not in ENGINES:
         raise ValueError(f"no engine called {name!r}")
     return importlib.import_module(f"conflictcli.engine.{name}")
+
+
+def chosen(name: str | None) -> str:
+    """The engine a new archive gets: `name` (--engine), else $CONFLICT_ENGINE, else
+    the default; UsageError for one this version does not have."""
+    from conflictcli.errors import UsageError
+
+    picked = (name or os.environ.get(ENV) or DEFAULT).strip().lower()
+    if picked not in ENGINES:
+        raise UsageError(
+            f"There is no engine called {picked!r}.", f"Choose one of: {', '.join(ENGINES)}."
+        )
+    return picked
+
+
+def installed(name: str) -> bool:
+    """Whether what the engine needs is installed (an extra of the package)."""
+    needs = _NEEDS.get(name)
+    return needs is None or importlib.util.find_spec(needs) is not None

@@ -33,7 +33,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
 from conflictcli import keys
-from conflictcli.errors import DataError
+from conflictcli.errors import Foreign, OtherLayout
 from conflictcli.keys import linked, open_lock
 
 INDEXNAME = "MAIN"
@@ -50,13 +50,6 @@ def seal_name(gen: int) -> str:
     return f"conflict-seal-{gen}.json"
 
 
-class Foreign(DataError):
-    """An index this user did not build here (or that changed since): never read."""
-
-
-class OtherLayout(Foreign):
-    """An index this user built (its seal holds) in another layout: an older version's,
-    rebuilt from the catalogue, or a newer one's. Never read either."""
 
 
 class SealedStorage(FileStorage):
@@ -264,20 +257,7 @@ def verify(folder: Path, schema: Any) -> int:
 def _writer_busy(folder: Path) -> bool:
     """Whether a writer holds the index's write lock (an ingest between a commit's seal
     and its table of contents is only ever a moment)."""
-    import fcntl
-
-    path = folder / f"{INDEXNAME}_WRITELOCK"
-    try:
-        fd = os.open(path, os.O_RDONLY | keys.NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return keys.lock_held(folder / f"{INDEXNAME}_WRITELOCK")
 
 
 def tidy(folder: Path, schema: Any) -> None:
