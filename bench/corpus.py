@@ -25,7 +25,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,24 @@ def corpus_files(corpus: Path) -> list[Path]:
             if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES
         )
     return sorted(found)
+
+
+def iter_corpus_files(corpus: Path) -> Iterator[Path]:
+    """corpus_files(CORPUS) one at a time, in the same order, holding one folder's listing
+    at a time (a million files need not be held at once): names sorted at each level,
+    a folder walked where its name sorts; links to folders are not walked, as os.walk."""
+    try:
+        entries = sorted(os.scandir(corpus), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if not entry.is_symlink():
+                yield from iter_corpus_files(Path(entry.path))
+        elif Path(entry.name).suffix.lower() in SUFFIXES:
+            yield Path(entry.path)
 
 
 def split_article(text: str) -> tuple[str | None, str]:

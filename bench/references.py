@@ -9,6 +9,7 @@ starts the `conflict ingest` whose peak it reports. Each subcommand prints JSON 
     python bench/references.py naive-whoosh CORPUS DIR
     python bench/references.py fts5-ingest CORPUS DB
     python bench/references.py fts5-search DB              # the queries of queries.py
+    python bench/references.py fts5-ids DB TERM            # every id of TERM, in-process
     python bench/references.py jsonl CORPUS FILE           # input for `sqlite-utils insert`
 """
 
@@ -24,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from corpus import corpus_files, split_article
+from corpus import iter_corpus_files, split_article
 from queries import QUERIES, Query
 
 SAMPLES = 5  # articles that `show` is timed on
@@ -41,7 +42,7 @@ def title_of(body: str, width: int = 100) -> str:
 
 def rows(corpus: Path) -> Iterator[dict[str, Any]]:
     """One row per corpus file, ids 1..n in path order: id, path, date, title, body."""
-    for i, path in enumerate(corpus_files(corpus), 1):
+    for i, path in enumerate(iter_corpus_files(corpus), 1):
         date, body = split_article(path.read_text(encoding="utf-8", errors="replace"))
         yield {"id": i, "path": str(path), "date": date, "title": title_of(body), "body": body}
 
@@ -50,14 +51,20 @@ def rows(corpus: Path) -> Iterator[dict[str, Any]]:
 
 
 def inventory(corpus: Path) -> dict[str, Any]:
-    """Files and bytes of the corpus, and SAMPLES paths spread evenly over it."""
-    files = corpus_files(corpus)
-    step = max(1, len(files) // SAMPLES)
-    picked = list(range(step // 2, len(files), step))[:SAMPLES]
+    """Files and bytes of the corpus, and SAMPLES paths spread evenly over it (two passes
+    over the folders: no list of every file is held)."""
+    files = size = 0
+    for path in iter_corpus_files(corpus):
+        files += 1
+        size += path.stat().st_size
+    step = max(1, files // SAMPLES)
+    picked = list(range(step // 2, files, step))[:SAMPLES]
+    wanted = set(picked)
+    samples = [str(p) for k, p in enumerate(iter_corpus_files(corpus)) if k in wanted]
     return {
-        "files": len(files),
-        "bytes": sum(f.stat().st_size for f in files),
-        "samples": [str(files[k]) for k in picked],
+        "files": files,
+        "bytes": size,
+        "samples": samples,
         "sample_rows": [k + 1 for k in picked],  # their ids in the tables of rows()
     }
 
@@ -73,12 +80,13 @@ def naive_whoosh(corpus: Path, where: Path) -> dict[str, Any]:
     schema = Schema(id=ID(stored=True), body=TEXT(analyzer=StemmingAnalyzer()))
     ix = create_in(str(where), schema)
     writer = ix.writer()
-    files = corpus_files(corpus)
-    for path in files:
+    files = 0
+    for path in iter_corpus_files(corpus):
         writer.add_document(id=path.name, body=path.read_text(encoding="utf-8", errors="replace"))
+        files += 1
     writer.commit()
     ix.close()
-    return {"seconds": time.perf_counter() - t0, "files": len(files)}
+    return {"seconds": time.perf_counter() - t0, "files": files}
 
 
 FTS5_SCHEMA = """
@@ -146,6 +154,20 @@ def fts5_search(db: Path, count: int) -> dict[str, Any]:
     return {"queries": out}
 
 
+def fts5_ids(db: Path, term: str) -> dict[str, Any]:
+    """Every id that TERM matches (title or body), in-process on an open connection: the
+    engine's time for the list `conflict search TERM --jsonl --fields id -n 0` prints."""
+    con = sqlite3.connect(db)
+    con.execute("select count(*) from articles_fts where articles_fts match 'x'").fetchone()
+    t0 = time.perf_counter()
+    ids = con.execute(
+        "select rowid from articles_fts where articles_fts match :q", {"q": term}
+    ).fetchall()
+    ms = (time.perf_counter() - t0) * 1000
+    con.close()
+    return {"ms": ms, "total": len(ids)}
+
+
 def jsonl(corpus: Path, out: Path) -> dict[str, Any]:
     """The corpus as newline-delimited JSON, the input `sqlite-utils insert --nl` reads."""
     t0 = time.perf_counter()
@@ -168,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sp = sub.add_parser(name)
         sp.add_argument("corpus", type=Path)
         sp.add_argument(second, type=Path)
+    sp = sub.add_parser("fts5-ids")
+    sp.add_argument("db", type=Path)
+    sp.add_argument("term")
     sp = sub.add_parser("fts5-search")
     sp.add_argument("db", type=Path)
     sp.add_argument("--queries", type=int, default=len(QUERIES))
@@ -180,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = fts5_ingest(args.corpus, args.db)
     elif args.command == "jsonl":
         result = jsonl(args.corpus, args.file)
+    elif args.command == "fts5-ids":
+        result = fts5_ids(args.db, args.term)
     else:
         result = fts5_search(args.db, args.queries)
     print(json.dumps(result))

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-REFS = (("naive_whoosh", "naive Whoosh"), ("fts5", "FTS5"), ("sqlite_utils", "sqlite-utils"))
+REFS = (
+    ("naive_whoosh", "naive Whoosh"),
+    ("fts5", "FTS5"),
+    ("sqlite_utils", "sqlite-utils"),
+    ("tantivy", "tantivy alone"),
+)
 ROWS = (  # figure, label; every figure is in the JSON, these are in the table
     ("ingest_articles_per_s", "ingest, articles/s"),
     ("ingest_mb_per_s", "ingest, MB/s"),
@@ -19,8 +24,23 @@ ROWS = (  # figure, label; every figure is in the JSON, these are in the table
     ("show_ms", "show, ms"),
     ("stats_ms", "stats, ms"),
     ("help_ms", "--help, ms"),
+    # issue 29
+    ("ingest_s", "ingest, s"),
+    ("ingest_cpu_s", "ingest CPU (with its workers), s"),
+    ("bytes_written_mb", "bytes written by the ingest (write_bytes), MB"),
+    ("bytes_written_x_archive", "bytes written ÷ archive"),
+    ("wchar_mb", "bytes passed to write() (wchar), MB"),
+    ("ingest_rate_first_tenth", "ingest rate, first tenth of the run, articles/s"),
+    ("ingest_rate_last_tenth", "ingest rate, last tenth, articles/s"),
+    ("ingest_rate_last_x_first", "ingest rate, last tenth ÷ first"),
+    ("places_ms", "places (no query), ms"),
+    ("timeline_ms", "timeline of the common term, ms"),
+    ("all_ids_ms", "all ids of the common term (--jsonl --fields id -n 0), ms"),
+    ("search_inprocess_p50_ms", "search p50 in one process, ms"),
+    ("search_inprocess_p95_ms", "search p95 in one process, ms"),
 )
-NO_RATIO = frozenset({"archive_x_raw_text"})  # same ratios as archive_mb
+# same ratios as another figure, or a ratio already
+NO_RATIO = frozenset({"archive_x_raw_text", "bytes_written_x_archive", "ingest_rate_last_x_first"})
 
 
 def num(x: float | None) -> str:
@@ -87,21 +107,28 @@ def markdown(res: dict[str, Any]) -> str:
     su = res["references"]["sqlite_utils"]
     tools = f"Python {m['python']}, SQLite {m['sqlite']}, Whoosh-Reloaded {m['whoosh']}, "
     tools += f"sqlite-utils {su['version']}" if su["available"] else "sqlite-utils missing"
+    tv = res["references"].get("tantivy") or {}
+    tools += f", tantivy-py {tv['version']}" if tv.get("available") else ", tantivy-py missing"
     figs = res["figures"]
+    engine = res.get("engine") or {"name": "whoosh", "ingest_option": False}
     lines = [
         f"## conflict benchmark: N = {res['n']:,} articles",
         "",
         f"- **Date**: {res['started']} (the run took {_took(res['took_s'])})",
         f"- **Machine**: {m['platform']}, {m['cpus']} CPUs; {tools}",
-        f"- **conflict**: {_git(res.get('git') or {})}",
+        f"- **conflict**: {_git(res.get('git') or {})}; engine **{engine['name']}**"
+        + ("" if engine["ingest_option"] else " (no `ingest --engine` in this conflict)"),
         f"- **Corpus**: {_corpus(res['corpus'])}; the archive holds "
         f"{res['archive_articles'] or 0:,} articles",
         f"- **Runs**: each figure is the median [min–max] of {_runs(res['repeat'])}; a ratio is "
         "conflict's median ÷ the reference's median. Times are whole processes except the "
-        "naive Whoosh and FTS5 ingests and FTS5 searches (in-process: the engine alone).",
+        "naive Whoosh and FTS5 ingests and FTS5 searches (in-process: the engine alone); "
+        "tantivy alone: whole processes but for its search in one process.",
+        *_scale_notes(res),
         "",
-        "| figure | conflict | naive Whoosh | FTS5 | sqlite-utils | conflict ÷ reference |",
-        "|---|---:|---:|---:|---:|---|",
+        "| figure | conflict | naive Whoosh | FTS5 | sqlite-utils | tantivy alone "
+        "| conflict ÷ reference |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, label in ROWS:
         fig = figs[name]
@@ -116,8 +143,11 @@ def markdown(res: dict[str, Any]) -> str:
 
     lines += ["", "| target | conflict | met |", "|---|---:|---|"]
     for t in res["targets"]:
+        if t.get("issue") and t is next(x for x in res["targets"] if x.get("issue")):
+            lines.append(f"| *issue {t['issue']}, at the N it names:* | | |")
         if t["value"] is None:
-            value, met = "–", "n/a (reference missing)"
+            value = "–"
+            met = "n/a (reference missing)" if t["reference"] else "n/a (not measured)"
         else:
             value = f"{num(t['value'])}×" if t["reference"] else num(t["value"])
             met = "met" if t["met"] else "**not met**"
@@ -128,24 +158,62 @@ def markdown(res: dict[str, Any]) -> str:
         "conflict ms: `--json --fields id,date,title,path`, the columns sqlite-utils prints; "
         "with snippets: the default `--json`.",
         "",
-        "| query (`conflict search`) | FTS5 MATCH | total | FTS5 total "
-        "| conflict ms | with snippets ms | sqlite-utils ms | ÷ | FTS5 in-process ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| query (`conflict search`) | FTS5 MATCH | total | FTS5 total | tantivy total "
+        "| conflict ms | with snippets ms | sqlite-utils ms | ÷ | FTS5 in-process ms "
+        "| tantivy ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for q in res["queries"]:
         args = " ".join(q["conflict_args"])
         ratio = q["ratio_to_sqlite_utils"]
         lines.append(
             f"| `{args}` | `{q['fts5_match']}` | {num(q['total'])} | {num(q['fts5_total'])} "
+            f"| {num(q.get('tantivy_total'))} "
             f"| {span(q['conflict_ms'])} | {span(q.get('conflict_snippets_ms'))} "
             f"| {span(q['sqlite_utils_ms'])} "
-            f"| {num(ratio) + '×' if ratio else '–'} | {span(q['fts5_ms'])} |"
+            f"| {num(ratio) + '×' if ratio else '–'} | {span(q['fts5_ms'])} "
+            f"| {span(q.get('tantivy_ms'))} |"
         )
     lines.append("")
     if not su["available"]:
         lines.append(f"sqlite-utils reference missing: {su['reason']}.")
+    for key, title in REFS:
+        ref = res["references"].get(key) or {}
+        if key != "sqlite_utils" and ref and not ref.get("available"):
+            lines.append(f"{title} reference missing: {ref.get('reason')}.")
     if res["checks_failed"]:
         lines += ["**Checks failed:**", *(f"- {msg}" for msg in res["checks_failed"])]
     else:
         lines.append("Checks: all passed.")
     return "\n".join(lines)
+
+
+def _scale_notes(res: dict[str, Any]) -> list[str]:
+    """Issue 29's lines under the header: the common term, bytes written, the rate curve."""
+    out = []
+    term = res.get("common_term") or {}
+    if term.get("hits") is not None:
+        share = f" ({term['share']:.0%} of the archive)" if term.get("share") else ""
+        out.append(
+            f"- **Common term**: `{term['term']}` in {term['hits']:,} articles{share}; "
+            f"FTS5 (porter) matches {num(term.get('fts5_hits'))}"
+        )
+    io = res.get("io_accounting") or {}
+    if io:
+        verdict = (
+            "a parent that waited for a child counts what it and its threads, children and "
+            "workers wrote (checked on this machine)"
+            if io.get("holds")
+            else f"**not trustworthy here**: {io.get('reason')}"
+        )
+        out.append(f"- **Bytes written**: /proc io accounting; {verdict}")
+    for curve in res.get("rate_curves") or []:
+        rates = " · ".join(f"{m['articles_per_s']:,.0f}" for m in curve["per_minute"])
+        ratio = curve.get("last_x_first")
+        out.append(
+            f"- **Ingest rate, round {curve['round']}** (articles/s, a minute each; the "
+            f"catalogue counted every {res.get('poll_s', 2):g} s): {rates}; first tenth "
+            f"{curve['first_tenth']:,.0f}, last tenth {curve['last_tenth']:,.0f}"
+            + (f" ({ratio:.2f}×)" if ratio else "")
+        )
+    return out

@@ -20,9 +20,9 @@ import compileall
 import datetime as dt
 import importlib.util
 import json
-import math
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -36,15 +36,40 @@ from pathlib import Path
 from typing import Any
 
 from corpus import add_corpus_options
+from procs import (  # re-exported: bench/search_ab.py imports them from here
+    BENCH,
+    MB,
+    Child,
+    dir_bytes,
+    parse_json,
+    percentile,
+    progress,
+    python_child,
+    python_measured,
+    run_child,
+    run_measured,
+)
 from queries import QUERIES, Query
 from report import markdown
+from scale import (
+    DEFAULT_TERM,
+    ENGINE_TARGETS,
+    ENGINES,
+    POLL_S,
+    SKIPPABLE,
+    ScaleRounds,
+    engine_option,
+    io_accounting,
+    tantivy_available,
+)
 
-BENCH = Path(__file__).resolve().parent
+__all__ = ["Child", "dir_bytes", "parse_json", "percentile", "progress", "run_child"]
+
 REPO = BENCH.parent
+REFERENCES = ("naive_whoosh", "fts5", "sqlite_utils", "tantivy")
 DEFAULT_ARTICLES = 10_000
 DEFAULT_VENV = BENCH / ".venv"
-SCHEMA = 2
-MB = 1e6  # figures are in MB = 10^6 bytes
+SCHEMA = 3  # 3: the engine, tantivy alone, bytes written, the rate curve, issue 29's figures
 
 # name, figure, reference (None: the figure's own value), operator, limit
 TARGETS: tuple[tuple[str, str, str | None, str, float], ...] = (
@@ -58,77 +83,6 @@ TARGETS: tuple[tuple[str, str, str | None, str, float], ...] = (
     ("stats ≤ 1.0× sqlite-utils", "stats_ms", "sqlite_utils", "<=", 1.0),
     ("--help ≤ 150 ms", "help_ms", None, "<=", 150.0),
 )
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-@dataclass(frozen=True)
-class Child:
-    """A finished subprocess: wall time, exit code, output and peak resident memory."""
-
-    wall_s: float
-    returncode: int
-    stdout: str
-    stderr: str
-    maxrss_mb: float | None
-
-
-def _maxrss_mb(ru_maxrss: int) -> float:
-    return ru_maxrss * (1 if sys.platform == "darwin" else 1024) / MB  # bytes vs KiB
-
-
-def run_child(args: Sequence[str]) -> Child:
-    """Run a command to completion; wall time covers start-up, work and exit.
-
-    Peak memory comes from os.wait4, the rusage of this one child (where available). It
-    includes what this process held when it started the child, so this process stays
-    small: everything heavy runs in children (bench/corpus.py, bench/references.py).
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        maxrss: float | None = None
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - t0
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            maxrss = _maxrss_mb(usage.ru_maxrss)
-        else:
-            proc.wait()
-            wall = time.perf_counter() - t0
-        out.seek(0)
-        err.seek(0)
-        return Child(
-            wall_s=wall,
-            returncode=proc.returncode,
-            stdout=out.read().decode("utf-8", errors="replace"),
-            stderr=err.read().decode("utf-8", errors="replace"),
-            maxrss_mb=maxrss,
-        )
-
-
-def parse_json(child: Child, what: str) -> Any:
-    try:
-        return json.loads(child.stdout)
-    except json.JSONDecodeError as e:
-        tail = child.stderr.strip()[-2000:]
-        raise SystemExit(
-            f"{what}: exit {child.returncode}, no JSON on stdout ({e}).\n{tail}"
-        ) from e
-
-
-def python_child(script: str, *args: str) -> tuple[Child, dict[str, Any]]:
-    """A bench/ script run by this interpreter, and the JSON object it printed."""
-    child = run_child([sys.executable, str(BENCH / script), *args])
-    data = parse_json(child, f"{script} {args[0] if args else ''}")
-    if child.returncode != 0 or not isinstance(data, dict):
-        raise SystemExit(f"{script} {' '.join(args)}: exit {child.returncode}\n{child.stderr}")
-    return child, data
 
 
 HELP_SAMPLES = 5  # `--help` runs per round
@@ -152,15 +106,6 @@ def conflict_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "conflictcli"]
 
 
-def dir_bytes(folder: Path) -> int:
-    """Bytes of every file under FOLDER (apparent sizes, as `du -b`)."""
-    if folder.is_file():
-        return folder.stat().st_size
-    return sum(
-        (Path(root) / name).stat().st_size for root, _, files in os.walk(folder) for name in files
-    )
-
-
 # --------------------------------------------------------------------------- numbers
 
 
@@ -174,15 +119,6 @@ def summary(values: Sequence[float]) -> dict[str, Any] | None:
         "max": max(values),
         "runs": [round(v, 6) for v in values],
     }
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    xs = sorted(values)
-    k = (len(xs) - 1) * pct / 100
-    lo = math.floor(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -279,6 +215,15 @@ SU_STATS_SQL = (
     " max(date) as last from articles group by month order by month"
 )
 SU_SHOW_SQL = "select * from articles where id = :id"
+HEAD = 1 << 20  # bytes of a search's output kept (a list of every match is counted, not held)
+TOTAL = re.compile(r'^\{[^\[]*?"total": (\d+)')  # conflict's JSON: total before results
+
+
+def su_rows(child: Child) -> int:
+    """Rows sqlite-utils printed: its JSON array holds one a line."""
+    if not child.truncated:
+        return len(json.loads(child.stdout or "[]"))
+    return child.stdout_lines or 0
 
 
 # what sqlite-utils search prints of each match, and conflict search --fields the same
@@ -312,7 +257,7 @@ def su_search_args(su: SqliteUtils, db: Path, q: Query) -> list[str]:
 
 
 @dataclass
-class Bench:
+class Bench(ScaleRounds):
     cmd: list[str]
     corpus: Path
     files: int
@@ -334,9 +279,25 @@ class Bench:
     fts5_totals: dict[int, int] = field(default_factory=dict)
     su_rows: dict[int, int] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # sample path -> conflict id
+    engine: str = "whoosh"  # the engine conflict's archives are created with
+    engine_flag: bool = False  # whether `conflict ingest` takes --engine (else: Whoosh)
+    skip: frozenset[str] = frozenset()  # references left out (SKIPPABLE)
+    tantivy: str | None = None  # tantivy-py's version, when the reference runs
+    tantivy_dir: Path | None = None  # the last round's tantivy-alone index
+    tantivy_totals: dict[int, int] = field(default_factory=dict)
+    term: str = DEFAULT_TERM  # the common term of timeline and all ids
+    term_hits: int | None = None  # conflict's ids of it
+    term_fts5_hits: int | None = None
+    poll_s: float = POLL_S
+    curves: list[dict[str, Any]] = field(default_factory=list)  # rate curves, a round each
 
     def json_of(self, child: Child, what: str) -> dict[str, Any]:
-        """The JSON object a conflict command printed; {} and a failed check without one."""
+        """The JSON object a conflict command printed; {} and a failed check without one.
+        Of a long list kept only in part (run_child's head), its `total` alone."""
+        if child.truncated:
+            found = TOTAL.search(child.stdout)
+            if found and child.stdout.startswith("{"):
+                return {"total": int(found.group(1))}
         try:
             data = json.loads(child.stdout)
         except json.JSONDecodeError:
@@ -357,30 +318,37 @@ class Bench:
         tag = f"[{i}/{self.repeat}]"
         if self.round_dir is not None:  # keep only the last round's archives on disk
             shutil.rmtree(self.round_dir, ignore_errors=True)
-        self.su_db = None
+        self.su_db = self.tantivy_dir = None
         rnd = self.round_dir = self.tmp / f"round-{i}"
         rnd.mkdir()
         self.archive = rnd / "archive"
         args = [*self.cmd, "ingest", str(self.corpus), "--index", str(self.archive)]
         args += ["--quiet", "--json"]
 
-        progress(f"{tag} conflict ingest …")
-        child = run_child(args)
-        data = self.json_of(child, "conflict ingest")
+        progress(f"{tag} conflict ingest ({self.engine}) …")
+        child, data = self.conflict_ingest(args, i)
         self.checks.expect(child.returncode == 0, f"ingest {i}: exit {child.returncode}")
         self.checks.expect(data.get("added", 0) > 0, f"ingest {i}: added {data.get('added')}")
         self.add("conflict_ingest_s", child.wall_s)
         self.add("conflict_ingest_rss", child.maxrss_mb)
         self.add("conflict_ingest_took_s", data.get("took_s"))
         self.articles = data.get("articles")
+        written = self.m.get("conflict_write_bytes", [0.0])[-1]
         progress(
             f"    {child.wall_s:.1f} s ({self.files / child.wall_s:,.0f} articles/s), "
-            f"peak {child.maxrss_mb or 0:.0f} MB; added {data.get('added')}, "
-            f"skipped {len(data.get('skipped', []))}, articles {self.articles}"
+            f"peak {child.maxrss_mb or 0:.0f} MB, wrote {written / MB:,.0f} MB; "
+            f"added {data.get('added')}, skipped {len(data.get('skipped', []))}, "
+            f"articles {self.articles}"
         )
+        curve = self.curves[-1] if self.curves and self.curves[-1]["round"] == i else None
+        if curve and curve["last_x_first"]:
+            progress(
+                f"    rate: first tenth {curve['first_tenth']:,.0f}, last tenth "
+                f"{curve['last_tenth']:,.0f} articles/s ({curve['last_x_first']:.2f}×)"
+            )
 
         progress(f"{tag} conflict re-ingest, nothing changed …")
-        child = run_child(args)
+        child, _ = run_measured(args)
         data = self.json_of(child, "conflict re-ingest")
         self.checks.expect(child.returncode == 0, f"re-ingest {i}: exit {child.returncode}")
         self.checks.expect(
@@ -389,42 +357,54 @@ class Bench:
         )
         self.add("conflict_reingest_s", child.wall_s)
         self.add("conflict_reingest_rss", child.maxrss_mb)
-        self.add("conflict_archive_bytes", dir_bytes(self.archive))
-        progress(f"    {child.wall_s:.2f} s; archive {dir_bytes(self.archive) / MB:.1f} MB")
+        archive_bytes = dir_bytes(self.archive)
+        self.add("conflict_archive_bytes", archive_bytes)
+        self.written_x_archive("conflict", archive_bytes)
+        progress(f"    {child.wall_s:.2f} s; archive {archive_bytes / MB:.1f} MB")
 
-        progress(f"{tag} reference: naive Whoosh writer …")
-        child, data = python_child(
-            "references.py", "naive-whoosh", str(self.corpus), str(rnd / "whoosh")
-        )
-        shutil.rmtree(rnd / "whoosh", ignore_errors=True)
-        self.add("naive_whoosh_ingest_s", data["seconds"])
-        self.add("naive_whoosh_ingest_rss", child.maxrss_mb)
-        progress(f"    {data['seconds']:.1f} s")
+        if "naive-whoosh" not in self.skip:
+            progress(f"{tag} reference: naive Whoosh writer …")
+            child, data, facts = python_measured(
+                "references.py", "naive-whoosh", str(self.corpus), str(rnd / "whoosh")
+            )
+            whoosh_bytes = dir_bytes(rnd / "whoosh")
+            shutil.rmtree(rnd / "whoosh", ignore_errors=True)
+            self.add("naive_whoosh_ingest_s", data["seconds"])
+            self.add("naive_whoosh_ingest_rss", child.maxrss_mb)
+            self.add("naive_whoosh_archive_bytes", whoosh_bytes)
+            self.record_io("naive_whoosh", facts)
+            self.written_x_archive("naive_whoosh", whoosh_bytes)
+            progress(f"    {data['seconds']:.1f} s")
 
         progress(f"{tag} reference: SQLite FTS5 (sqlite3) …")
         (rnd / "fts5").mkdir()
         self.fts5_db = rnd / "fts5" / "fts5.db"
-        child, data = python_child(
+        child, data, facts = python_measured(
             "references.py", "fts5-ingest", str(self.corpus), str(self.fts5_db)
         )
         self.add("fts5_ingest_s", data["seconds"])
         self.add("fts5_ingest_rss", child.maxrss_mb)
         self.add("fts5_archive_bytes", data["db_bytes"])
+        self.record_io("fts5", facts)
+        self.written_x_archive("fts5", data["db_bytes"])
         progress(f"    {data['seconds']:.1f} s")
 
+        if self.tantivy is not None:
+            self.tantivy_ingest(tag, rnd)
         if self.su.exe is not None:
             self.su_ingest(tag, rnd)
 
     def su_ingest(self, tag: str, rnd: Path) -> None:
         """JSONL of the corpus, `sqlite-utils insert`, `enable-fts`, `create-index` on date:
-        the time of all four, the peak of the largest."""
+        the time of all four (whole processes), the peak of the largest, the bytes all
+        four wrote."""
         progress(f"{tag} reference: sqlite-utils insert + enable-fts …")
         (rnd / "sqlite-utils").mkdir()
         self.su_db = db = rnd / "sqlite-utils" / "articles.db"
         lines = rnd / "sqlite-utils" / "articles.jsonl"
-        t0 = time.perf_counter()
-        child, _ = python_child("references.py", "jsonl", str(self.corpus), str(lines))
+        child, _, facts = python_measured("references.py", "jsonl", str(self.corpus), str(lines))
         rss = [child.maxrss_mb or 0.0]
+        io = [facts.get("io")]
         steps = {
             "insert": self.su("insert", str(db), "articles", str(lines), "--nl", "--pk", "id"),
             "enable-fts": self.su(
@@ -434,9 +414,10 @@ class Bench:
         }
         parts = {"jsonl": child.wall_s}
         for name, args in steps.items():
-            child = run_child(args)
+            child, facts = run_measured(args)
             parts[name] = child.wall_s
             rss.append(child.maxrss_mb or 0.0)
+            io.append(facts.get("io"))
             if child.returncode != 0:
                 self.checks.expect(
                     False,
@@ -444,11 +425,18 @@ class Bench:
                 )
                 self.su = SqliteUtils(None, reason=f"sqlite-utils {name} failed")
                 return
-        total = time.perf_counter() - t0
+        total = sum(parts.values())
         lines.unlink()
         self.add("sqlite_utils_ingest_s", total)
         self.add("sqlite_utils_ingest_rss", max(rss))
         self.add("sqlite_utils_archive_bytes", dir_bytes(db))
+        if all(io):
+            summed = {k: sum(step[k] for step in io if step) for k in ("write_bytes", "wchar")}
+            summed["cancelled_write_bytes"] = sum(
+                step.get("cancelled_write_bytes", 0) for step in io if step
+            )
+            self.record_io("sqlite_utils", {"io": summed})
+            self.written_x_archive("sqlite_utils", dir_bytes(db))
         for name, secs in parts.items():
             self.add(f"sqlite_utils_ingest_{name}_s", secs)
         progress(
@@ -461,7 +449,10 @@ class Bench:
         assert self.archive is not None and self.fts5_db is not None
         ix = ["--index", str(self.archive)]
         su_on = self.su.exe is not None and self.su_db is not None
-        progress(f"[{i}/{self.repeat}] --help, {len(self.queries)} searches, show, stats …")
+        progress(
+            f"[{i}/{self.repeat}] --help, {len(self.queries)} searches, show, stats, places, "
+            f"timeline, all ids of {self.term}, in-process search …"
+        )
 
         for _ in range(HELP_SAMPLES):  # a 150 ms figure: a few samples a round, not one
             child = run_child([*self.cmd, "--help"])
@@ -476,13 +467,13 @@ class Bench:
         su_ms: list[float] = []
         for k, q in enumerate(self.queries):
             # the default JSON: a snippet and highlights for every result
-            child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix])
+            child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix], HEAD)
             self.json_of(child, f"search {q.label!r}")
             snippets_ms.append(child.wall_s * 1000)
             self.add(f"q{k}_conflict_snippets_ms", snippets_ms[-1])
             # the target's figure: the columns sqlite-utils prints (SU_COLUMNS)
             args = [*q.conflict_args(), "--json", "--fields", ",".join(SU_COLUMNS)]
-            child = run_child([*self.cmd, "search", *args, *ix])
+            child = run_child([*self.cmd, "search", *args, *ix], HEAD)
             data = self.json_of(child, f"search {q.label!r}")
             self.checks.expect(
                 child.returncode in (0, 1), f"search {q.label!r}: exit {child.returncode}"
@@ -494,7 +485,7 @@ class Bench:
             self.add(f"q{k}_conflict_ms", conflict_ms[-1])
             if su_on:
                 assert self.su_db is not None
-                child = run_child(su_search_args(self.su, self.su_db, q))
+                child = run_child(su_search_args(self.su, self.su_db, q), HEAD)
                 self.checks.expect(
                     child.returncode == 0,
                     f"sqlite-utils search {q.match!r}: exit {child.returncode}: {child.stderr.strip()[-300:]}",
@@ -502,7 +493,7 @@ class Bench:
                 su_ms.append(child.wall_s * 1000)
                 self.add(f"q{k}_sqlite_utils_ms", su_ms[-1])
                 if i == 1 and child.returncode == 0:
-                    self.su_rows[k] = len(json.loads(child.stdout or "[]"))
+                    self.su_rows[k] = su_rows(child)
         _, data = python_child(
             "references.py", "fts5-search", str(self.fts5_db), "--queries", str(len(self.queries))
         )
@@ -567,6 +558,7 @@ class Bench:
             + (f" (sqlite-utils {percentile(su_ms, 50):.0f} ms)" if su_ms else "")
             + f", show {statistics.median(show_c):.0f} ms, stats {stats_ms:.0f} ms"
         )
+        self.scale_queries(i)
 
     # ............................................................... figures
 
@@ -579,7 +571,7 @@ class Bench:
 
     def figures(self) -> dict[str, dict[str, Any]]:
         n, mb = float(self.files), self.raw_bytes / MB
-        refs = ("conflict", "naive_whoosh", "fts5", "sqlite_utils")
+        refs = ("conflict", *REFERENCES)
 
         def fig(unit: str, better: str, values: dict[str, Any]) -> dict[str, Any]:
             return {"unit": unit, "better": better, **{r: values.get(r) for r in refs}}
@@ -622,6 +614,40 @@ class Bench:
             "show_ms": fig("ms", "lower", {r: self.s(f"{r}_show_ms") for r in refs}),
             "stats_ms": fig("ms", "lower", {r: self.s(f"{r}_stats_ms") for r in refs}),
             "help_ms": fig("ms", "lower", {r: self.s(f"{r}_help_ms") for r in refs}),
+            **self.scale_figures(fig, refs),
+        }
+
+    def scale_figures(self, fig: Any, refs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """Issue 29's figures: bytes written, the rate, places, timeline, all ids, search
+        in one process (FTS5's is its search figure: it is always in-process)."""
+        inproc = {"conflict": "conflict_inprocess", "fts5": "fts5", "tantivy": "tantivy_inprocess"}
+        return {
+            "bytes_written_mb": fig(
+                "MB", "lower", {r: self.s(f"{r}_write_bytes", 1 / MB) for r in refs}
+            ),
+            "bytes_written_x_archive": fig(
+                "× archive", "lower", {r: self.s(f"{r}_written_x_archive") for r in refs}
+            ),
+            "wchar_mb": fig("MB", "lower", {r: self.s(f"{r}_wchar", 1 / MB) for r in refs}),
+            "ingest_cpu_s": fig("s", "lower", {"conflict": self.s("conflict_ingest_cpu_s")}),
+            "ingest_rate_first_tenth": fig(
+                "articles/s", "higher", {"conflict": self.s("conflict_rate_first_tenth")}
+            ),
+            "ingest_rate_last_tenth": fig(
+                "articles/s", "higher", {"conflict": self.s("conflict_rate_last_tenth")}
+            ),
+            "ingest_rate_last_x_first": fig(
+                "× first tenth", "higher", {"conflict": self.s("conflict_rate_last_x_first")}
+            ),
+            "places_ms": fig("ms", "lower", {"conflict": self.s("conflict_places_ms")}),
+            "timeline_ms": fig("ms", "lower", {"conflict": self.s("conflict_timeline_ms")}),
+            "all_ids_ms": fig("ms", "lower", {r: self.s(f"{r}_all_ids_ms") for r in refs}),
+            "search_inprocess_p50_ms": fig(
+                "ms", "lower", {r: self.s(f"{v}_search_p50_ms") for r, v in inproc.items()}
+            ),
+            "search_inprocess_p95_ms": fig(
+                "ms", "lower", {r: self.s(f"{v}_search_p95_ms") for r, v in inproc.items()}
+            ),
         }
 
     def query_rows(self) -> list[dict[str, Any]]:
@@ -643,6 +669,8 @@ class Bench:
                     "conflict_snippets_ms": self.s(f"q{k}_conflict_snippets_ms"),
                     "sqlite_utils_ms": u,
                     "fts5_ms": self.s(f"q{k}_fts5_ms"),
+                    "tantivy_total": self.tantivy_totals.get(k),
+                    "tantivy_ms": self.s(f"q{k}_tantivy_ms"),
                     "ratio_to_sqlite_utils": ratio(c and c["median"], u and u["median"]),
                 }
             )
@@ -656,17 +684,21 @@ def ratios(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | No
         c = fig.get("conflict")
         out[name] = {
             ref: ratio(c["median"] if c else None, fig[ref]["median"] if fig.get(ref) else None)
-            for ref in ("naive_whoosh", "fts5", "sqlite_utils")
+            for ref in REFERENCES
             if fig.get(ref) is not None
         }
     return out
 
 
 def targets(
-    figures: dict[str, dict[str, Any]], rat: dict[str, dict[str, float | None]]
+    figures: dict[str, dict[str, Any]],
+    rat: dict[str, dict[str, float | None]],
+    engine: str = "whoosh",
 ) -> list[dict[str, Any]]:
+    """The speed issue's targets, then issue 29's for the engine of the run (`issue`)."""
     out = []
-    for name, figure, ref, op, limit in TARGETS:
+    chosen = [(None, t) for t in TARGETS] + [(29, t) for t in ENGINE_TARGETS[engine]]
+    for issue, (name, figure, ref, op, limit) in chosen:
         c = figures[figure].get("conflict")
         value = rat[figure].get(ref) if ref else (c["median"] if c else None)
         met = None if value is None else (value >= limit if op == ">=" else value <= limit)
@@ -679,6 +711,7 @@ def targets(
                 "limit": limit,
                 "value": value,
                 "met": met,
+                "issue": issue,
             }
         )
     return out
@@ -717,6 +750,31 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="K",
         help=f"time the first K of the {len(QUERIES)} queries (default: all)",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="whoosh",
+        help="the engine conflict's archives are created with (ingest --engine; default: whoosh)",
+    )
+    p.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave this reference out (repeat for several): the slow ones at large N",
+    )
+    p.add_argument(
+        "--term",
+        default=DEFAULT_TERM,
+        help=f"the common term of timeline and all ids (default: {DEFAULT_TERM})",
+    )
+    p.add_argument(
+        "--poll",
+        type=float,
+        default=POLL_S,
+        metavar="S",
+        help=f"seconds between counts of the catalogue during an ingest (default: {POLL_S:g})",
+    )
     p.add_argument("--no-sqlite-utils", action="store_true", help="skip the sqlite-utils reference")
     p.add_argument(
         "--sqlite-utils",
@@ -742,6 +800,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.error("--articles must be at least 1")
     if args.corpus is None and args.articles is None:
         args.articles = DEFAULT_ARTICLES
+    if args.poll <= 0:
+        p.error("--poll must be above 0")
+    if not args.term.strip() or args.term.strip() != args.term or " " in args.term:
+        p.error("--term must be one word")
+    if args.no_sqlite_utils:
+        args.skip.append("sqlite-utils")
+    args.no_sqlite_utils = "sqlite-utils" in args.skip
+    args.skip = frozenset(args.skip)
     return args
 
 
@@ -751,6 +817,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     git = _git_state()  # now: the code may change while the benchmark runs
     cmd = conflict_command()
+    engine_flag = engine_option(cmd)
+    if args.engine != "whoosh" and not engine_flag:
+        progress(
+            f"--engine {args.engine}: this conflict ({' '.join(cmd)}) has no `ingest --engine` "
+            "option, so its archives are all Whoosh's. Run with --engine whoosh, or install "
+            "a conflict that has it."
+        )
+        return 2
+    tantivy, tantivy_reason = tantivy_available()
+    if "tantivy" in args.skip:
+        tantivy, tantivy_reason = None, "skipped (--skip tantivy)"
+    if tantivy is None:
+        progress(f"tantivy-alone reference missing: {tantivy_reason}")
+    io_check = io_accounting()
+    if not io_check.get("holds"):
+        progress(f"bytes written cannot be trusted here: {io_check.get('reason')}")
     with tempfile.TemporaryDirectory(prefix="conflict-bench-") as tmpdir:
         tmp = Path(tmpdir)
         if args.corpus is not None:
@@ -797,6 +879,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             repeat=args.repeat,
             queries=QUERIES[: args.queries],
             su=su,
+            engine=args.engine,
+            engine_flag=engine_flag,
+            skip=args.skip,
+            tantivy=tantivy,
+            term=args.term,
+            poll_s=args.poll,
         )
         for i in range(1, args.repeat + 1):
             bench.ingest_round(i)
@@ -825,9 +913,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         "corpus": corpus_facts,
         "archive_articles": bench.articles,
         "repeat": args.repeat,
+        "engine": {"name": args.engine, "ingest_option": engine_flag},
+        "io_accounting": io_check,
+        "rate_curves": bench.curves,
+        "poll_s": args.poll,
+        "common_term": {
+            "term": args.term,
+            "hits": bench.term_hits,
+            "share": bench.term_hits / bench.articles
+            if bench.term_hits is not None and bench.articles
+            else None,
+            "fts5_hits": bench.term_fts5_hits,
+        },
         "references": {
-            "naive_whoosh": {"available": True},
+            "naive_whoosh": {
+                "available": "naive-whoosh" not in args.skip,
+                "reason": "skipped (--skip naive-whoosh)" if "naive-whoosh" in args.skip else None,
+            },
             "fts5": {"available": True, "sqlite": sqlite3.sqlite_version},
+            "tantivy": {
+                "available": tantivy is not None,
+                "version": tantivy,
+                "reason": tantivy_reason,
+            },
             "sqlite_utils": {
                 "available": su.exe is not None,
                 "version": su.version,
@@ -837,7 +945,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "figures": figures,
         "ratios": rat,
-        "targets": targets(figures, rat),
+        "targets": targets(figures, rat, args.engine),
         "queries": query_rows,
         "checks_failed": bench.checks.failed,
     }
