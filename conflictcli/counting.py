@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from conflictcli.articles import outlet_key
@@ -83,23 +84,31 @@ def timeline(
     all (from the first to the last matching day of any), empty periods as 0."""
     from conflictcli import timeline as tl
 
-    days: list[list[dt.date]] = []
+    days: list[Counter[dt.date]] = []  # each request's articles on each day (or hour)
     undated: list[int] = []
     untimed: list[int] = []  # by hour: dated articles with no time of day, in no hour
     notes: list[list[str]] = []
     for req in reqs:
-        facts, said = _facts(engine, store, req)
-        if by == "hour":
-            dated: list[dt.date] = [
-                dt.datetime.fromisoformat(f"{d}T{t}") for d, _, t, _ in facts if d and t
-            ]
-            untimed.append(sum(1 for d, _, t, _ in facts if d and not t))
-        else:
-            dated = [dt.date.fromisoformat(d) for d, *_ in facts if d]
+        counted = engine.days(req) if by != "hour" else None
+        if counted is not None:  # from the index's date column: no catalogue row read
+            total, per, said = counted
+            days.append(Counter(per))
             untimed.append(0)
-        days.append(dated)
-        undated.append(len(facts) - len(dated) - untimed[-1])
-        notes.append(said)
+        else:
+            facts, said = _facts(engine, store, req)
+            total = len(facts)
+            if by == "hour":
+                days.append(
+                    Counter(
+                        dt.datetime.fromisoformat(f"{d}T{t}") for d, _, t, _ in facts if d and t
+                    )
+                )
+                untimed.append(sum(1 for d, _, t, _ in facts if d and not t))
+            else:
+                days.append(Counter(dt.date.fromisoformat(d) for d, *_ in facts if d))
+                untimed.append(0)
+        undated.append(total - days[-1].total() - untimed[-1])
+        notes.append(said if counted is None else [*req.notes, *said])
     every = [d for dated in days for d in dated]
     if not every:
         by = by or "month"
@@ -113,8 +122,8 @@ def timeline(
     out = []
     for req, dated, u, said, w in zip(reqs, days, undated, notes, untimed, strict=True):
         tally = dict.fromkeys(span, 0)
-        for d in dated:
-            tally[tl.period_of(d, by)] += 1
+        for d, n in dated.items():
+            tally[tl.period_of(d, by)] += n
         counts = list(tally.values())
         out.append(
             Timeline(

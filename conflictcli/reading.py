@@ -48,7 +48,7 @@ STREAM_BATCH = 64  # rows of a large file analysed at a time (as many as BATCH f
 ANALYSE_CHARS = 4 << 20  # (as BATCH_BYTES: a batch of small files is analysed at once)
 _WORKER_SIDECARS: Sidecars | None = None  # a worker's own, made by its first batch
 _ENGINE = DEFAULT  # whose prepare() analyses articles: the archive's (use_engine), which
-# worker processes inherit when they fork
+# worker processes are told when they start (_start_worker)
 
 
 def use_engine(name: str) -> None:
@@ -311,6 +311,11 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
+def _start_worker(parent: int, engine: str) -> None:
+    workers.init(parent)
+    use_engine(engine)
+
+
 def in_workers(fn: Callable[[J], R], jobs: Iterator[J], n: int) -> Iterator[R]:
     """`fn` of each job, in order, run by `n` worker processes of their own (Workers.map)."""
     with Workers(n) as pool:
@@ -341,7 +346,7 @@ class Workers:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                self.n, mp_context=ctx, initializer=workers.init, initargs=(os.getpid(),)
+                self.n, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(), _ENGINE)
             )
         return self._pool
 

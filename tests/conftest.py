@@ -144,6 +144,16 @@ class Corpus:
         return [json.loads(line) for line in r.stdout.splitlines()]
 
 
+ENGINE = os.environ.get("CONFLICT_ENGINE", "").strip().lower() or "whoosh"  # of new archives
+
+
+def only_whoosh(why: str) -> pytest.MarkDecorator:
+    """A test of the Whoosh engine itself (its files, its scoring), skipped when the
+    suite runs on another engine (CONFLICT_ENGINE=tantivy: .ci/run); README says where
+    the engines' results differ."""
+    return pytest.mark.skipif(ENGINE != "whoosh", reason=f"Whoosh engine only: {why}")
+
+
 def needs_corpus(name: str) -> pytest.MarkDecorator:
     where = CORPORA / name / "articles"
     return pytest.mark.skipif(

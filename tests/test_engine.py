@@ -26,7 +26,7 @@ from conflictcli.query import SearchRequest, build_request
 pytestmark = pytest.mark.engine
 
 # each engine, and how it runs: (name, environment)
-ENGINES = [("whoosh", {}), ("whoosh", {"CONFLICT_WHOOSH_FAST": "0"})]
+ENGINES = [("whoosh", {}), ("whoosh", {"CONFLICT_WHOOSH_FAST": "0"}), ("tantivy", {})]
 WORDS = [
     "drone",
     "strike",
@@ -41,7 +41,7 @@ WORDS = [
 ]
 
 
-@pytest.fixture(params=ENGINES, ids=["whoosh-fast", "whoosh-plain"])
+@pytest.fixture(params=ENGINES, ids=["whoosh-fast", "whoosh-plain", "tantivy"])
 def kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> engine.Kind:
     name, env = request.param
     monkeypatch.delenv("CONFLICT_WHOOSH_FAST", raising=False)  # each param says how it runs

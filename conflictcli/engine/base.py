@@ -9,6 +9,7 @@ user's string, only the query tree (query/tree.py) and a SearchRequest's filters
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -88,6 +89,11 @@ class Engine(Protocol):
         name a place in each country (ISO 3166 alpha-2), and notes."""
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult: ...
+
+    def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]] | None:
+        """How many articles the request selects (all, for no query), how many of them
+        fall on each day, and notes, from the index's date column; None: the engine
+        does not count them (the catalogue's dates are read instead)."""
 
     def tree(self, req: SearchRequest) -> t.Part:
         """The query tree the engine runs for the request (names expanded)."""

@@ -106,6 +106,9 @@ def document(a: Article, p: Prepared | None) -> tantivy.Document:
 
     if p is None:
         p = prepare([a], [scan(a.body)])[0]
+    elif not isinstance(p, Prepared):  # from a worker, as plain tuples (reading.py)
+        title, body, places, countries = p
+        p = Prepared(Text(*title), Text(*body), places, countries)
     doc = tantivy.Document()
     doc.add_text("id", a.id)
     doc.add_integer("key", id_number(a.id))
@@ -130,6 +133,8 @@ def document(a: Article, p: Prepared | None) -> tantivy.Document:
 def _add_text(doc: Any, name: str, text: Text) -> None:
     import tantivy
 
+    if not isinstance(text, Text):
+        text = Text(*text)
     if not text.terms:
         return
     if not text.joined:

@@ -36,6 +36,7 @@ from conflictcli.query import tree as t
 
 SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
+DAY = 86_400  # seconds
 
 
 @dataclass
@@ -165,7 +166,13 @@ class TantivyEngine:
         return out
 
     # -- reading a query -------------------------------------------------------------
-    def parse(self, s: Any, text: str, any_terms: bool, dayfirst: bool, exact: bool) -> _Parsed:
+    def parse(
+        self, text: str, any_terms: bool = False, dayfirst: bool = False, exact: bool = False
+    ) -> _Parsed:
+        """The query for what the user typed (engine.base.understand), and its tree."""
+        return self._parse(self._searcher(), text, any_terms, dayfirst, exact)
+
+    def _parse(self, s: Any, text: str, any_terms: bool, dayfirst: bool, exact: bool) -> _Parsed:
         def words_from(fieldname: str, prefix: str) -> list[str]:
             if fieldname not in ("title", "body"):
                 return []
@@ -177,10 +184,10 @@ class TantivyEngine:
         return _Parsed(query_of(u.tree, cx), u.tree, u.reading, u.notes, cx.words)
 
     def tree(self, req: SearchRequest) -> t.Part:
-        return self.parse(self._searcher(), req.text, False, req.dayfirst, req.exact).tree
+        return self.parse(req.text, False, req.dayfirst, req.exact).tree
 
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
-        parsed = self.parse(self._searcher(), query_text, True, False, False)
+        parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
     def _places(self, req: SearchRequest) -> tuple[list[str], list[str], list[str]]:
@@ -221,7 +228,7 @@ class TantivyEngine:
         clauses = []
         if req.text.strip():
             terms = req.any_terms if any_terms is None else any_terms
-            parsed = self.parse(s, req.text, terms, req.dayfirst, req.exact)
+            parsed = self._parse(s, req.text, terms, req.dayfirst, req.exact)
             clauses.append((MUST, parsed.query))
             notes = parsed.notes + notes
         clauses += [(MUST, f) for f in self._filters(s, req, place_ids)]
@@ -254,6 +261,18 @@ class TantivyEngine:
         query, _, notes = self._request(s, req)
         counts = dict(s.terms_with_prefix("country", "", filter_query=query))
         return _count(s, query), {c: int(n) for c, n in counts.items()}, notes
+
+    def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
+        """Counted by tantivy from the date column (a histogram of whole days)."""
+        s = self._searcher()
+        query, _, notes = self._request(s, req)
+        spec = {"d": {"histogram": {"field": "date", "interval": DAY, "min_doc_count": 1}}}
+        buckets = s.aggregate(query, spec)["d"]["buckets"]
+        per = {
+            (EPOCH + dt.timedelta(seconds=int(b["key"]))).date(): int(b["doc_count"])
+            for b in buckets
+        }
+        return _count(s, query), per, notes
 
     def explain(self, req: SearchRequest) -> Explanation:
         s = self._searcher()

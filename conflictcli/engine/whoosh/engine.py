@@ -67,7 +67,6 @@ class _Parsed:
     notes: list[str]
 
 
-_SPACE = re.compile(r"\s+")
 SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
 
@@ -297,6 +296,9 @@ class WhooshEngine:
         places = self._places(req)
         with self._searcher() as s:
             return len(self._matches(s, parsed.query, req, places)[1])
+
+    def days(self, req: SearchRequest) -> None:
+        return None  # counted from the catalogue (counting.py)
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
         """The articles most like `text`: Whoosh's more-like-this, an Or of the text's
