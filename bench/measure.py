@@ -172,6 +172,8 @@ def rate_curve(
         "last_tenth": last,
         "last_x_first": last / first if first > 0 else None,
         "commits_seen": len(points) - 2,  # counts that moved between the polls
+        # when the first commit was seen: start-up (in the first tenth) is before it
+        "first_commit_s": points[1][0] if len(points) > 2 else None,
     }
 
 

@@ -9,7 +9,7 @@ starts the `conflict ingest` whose peak it reports. Each subcommand prints JSON 
     python bench/references.py naive-whoosh CORPUS DIR
     python bench/references.py fts5-ingest CORPUS DB
     python bench/references.py fts5-search DB              # the queries of queries.py
-    python bench/references.py fts5-ids DB TERM            # every id of TERM, in-process
+    python bench/references.py fts5-ids DB TERM            # every id of TERM (JSONL)
     python bench/references.py jsonl CORPUS FILE           # input for `sqlite-utils insert`
 """
 
@@ -155,17 +155,21 @@ def fts5_search(db: Path, count: int) -> dict[str, Any]:
 
 
 def fts5_ids(db: Path, term: str) -> dict[str, Any]:
-    """Every id that TERM matches (title or body), in-process on an open connection: the
-    engine's time for the list `conflict search TERM --jsonl --fields id -n 0` prints."""
-    con = sqlite3.connect(db)
-    con.execute("select count(*) from articles_fts where articles_fts match 'x'").fetchone()
+    """Every id that TERM matches (title or body), one JSON object a line on stdout, as
+    `conflict search TERM --jsonl --fields id -n 0` prints them: run as a whole process,
+    it is FTS5's time for that list. Returns the in-process time of the query, fetch and
+    writing (the caller prints it on stderr)."""
     t0 = time.perf_counter()
-    ids = con.execute(
-        "select rowid from articles_fts where articles_fts match :q", {"q": term}
-    ).fetchall()
-    ms = (time.perf_counter() - t0) * 1000
+    con = sqlite3.connect(db)
+    rows = con.execute("select rowid from articles_fts where articles_fts match :q", {"q": term})
+    out = sys.stdout
+    total = 0
+    for (rowid,) in rows:
+        out.write(f'{{"id": {rowid}}}\n')
+        total += 1
+    out.flush()
     con.close()
-    return {"ms": ms, "total": len(ids)}
+    return {"ms": (time.perf_counter() - t0) * 1000, "total": total}
 
 
 def jsonl(corpus: Path, out: Path) -> dict[str, Any]:
@@ -205,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = fts5_ingest(args.corpus, args.db)
     elif args.command == "jsonl":
         result = jsonl(args.corpus, args.file)
-    elif args.command == "fts5-ids":
-        result = fts5_ids(args.db, args.term)
+    elif args.command == "fts5-ids":  # the ids on stdout, the facts on stderr
+        print(json.dumps(fts5_ids(args.db, args.term)), file=sys.stderr)
+        return 0
     else:
         result = fts5_search(args.db, args.queries)
     print(json.dumps(result))

@@ -36,6 +36,7 @@ ROWS = (  # figure, label; every figure is in the JSON, these are in the table
     ("places_ms", "places (no query), ms"),
     ("timeline_ms", "timeline of the common term, ms"),
     ("all_ids_ms", "all ids of the common term (--jsonl --fields id -n 0), ms"),
+    ("all_ids_inprocess_ms", "all ids of the common term in one process, ms"),
     ("search_inprocess_p50_ms", "search p50 in one process, ms"),
     ("search_inprocess_p95_ms", "search p95 in one process, ms"),
 )

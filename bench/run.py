@@ -642,6 +642,9 @@ class Bench(ScaleRounds):
             "places_ms": fig("ms", "lower", {"conflict": self.s("conflict_places_ms")}),
             "timeline_ms": fig("ms", "lower", {"conflict": self.s("conflict_timeline_ms")}),
             "all_ids_ms": fig("ms", "lower", {r: self.s(f"{r}_all_ids_ms") for r in refs}),
+            "all_ids_inprocess_ms": fig(
+                "ms", "lower", {"fts5": self.s("fts5_all_ids_inprocess_ms")}
+            ),
             "search_inprocess_p50_ms": fig(
                 "ms", "lower", {r: self.s(f"{v}_search_p50_ms") for r, v in inproc.items()}
             ),

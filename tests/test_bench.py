@@ -249,9 +249,11 @@ def _assert_issue_29_figures(res: dict) -> None:
         assert c is not None and c["median"] > 0, name
     if res["io_accounting"]["holds"]:
         assert figs["bytes_written_mb"]["fts5"]["median"] > 0
-    assert figs["all_ids_ms"]["fts5"]["median"] >= 0
+    assert figs["all_ids_ms"]["fts5"]["median"] > 0
+    assert figs["all_ids_inprocess_ms"]["fts5"]["median"] >= 0
     term = res["common_term"]
     assert term["term"] == "Ukraine" and 0 < term["hits"] <= res["archive_articles"]
+    assert 0 < term["fts5_hits"] <= res["archive_articles"]
     (curve,) = res["rate_curves"]
     assert curve["round"] == 1 and curve["per_minute"]
     assert res["engine"]["name"] in ("whoosh", "tantivy")
