@@ -56,6 +56,7 @@ def use_engine(name: str) -> None:
     global _ENGINE
     _ENGINE = name
 
+
 # an article as the ingest writes it: what the engine prepared of it, its packed body,
 # its story fingerprint (band keys, shingles, sketch: made here, where its words are read)
 Analysed = tuple[Article, Any, Packed, Fingerprint]

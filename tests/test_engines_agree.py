@@ -15,10 +15,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT, Articles, invoke
 
 from conflictcli.archive import Archive
 from conflictcli.query import SearchRequest, Sort, build_request
+
+from conftest import ROOT, Articles, invoke
 
 pytest.importorskip("tantivy")
 
@@ -69,9 +70,7 @@ def _module(name: str) -> ModuleType:
 
 
 def _queries() -> list[tuple[str, dict[str, Any]]]:
-    bench = [
-        (q.text, {"since": q.since, "until": q.until}) for q in _module("queries").QUERIES
-    ]
+    bench = [(q.text, {"since": q.since, "until": q.until}) for q in _module("queries").QUERIES]
     return bench + [(q, {}) for q in OWN_QUERIES]
 
 
@@ -88,7 +87,7 @@ def both(
         r = invoke("ingest", str(articles.folder), "--engine", engine, "--index", str(where), "-q")
         assert r.exit_code == 0, r.stderr
         out[engine] = Archive.open(where)
-        assert out[engine].kind.NAME == engine
+        assert engine == out[engine].kind.NAME
     yield out
     for a in out.values():
         a.close()
@@ -110,7 +109,9 @@ def test_every_query_selects_the_same_articles_on_both_engines(
 ) -> None:
     w, tv = both["whoosh"], both["tantivy"]
     for extra in FILTERS:
-        given = {**dates, **{k: v for k, v in extra.items() if k not in dates or not dates[k]}}
+        if any(dates.values()) and "since" in extra:
+            continue  # the query's own dates stand
+        given = {**dates, **extra}
         req = _request(text, **dict(given))
         count_w, ids_w = _selected(w, req)
         count_t, ids_t = _selected(tv, req)

@@ -20,7 +20,7 @@ from conflictcli.analysis import query_terms
 from conflictcli.engine.whoosh.analysers import TEXT_ANALYZER
 from conflictcli.names import gazetteer
 
-from conftest import Run, as_json, write
+from conftest import Run, as_json, only_whoosh, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -122,6 +122,7 @@ def test_exact_finds_the_spelling_typed_alone(run: Run, archive: str) -> None:
     assert found(run, archive, "Kharkiv")["files"] == ["kharkov"]
 
 
+@only_whoosh("tantivy scores a name's spellings as alternatives with one rarity (README: Engines)")
 def test_a_name_scores_as_one_word_whatever_its_spelling(run: Run, archive: str) -> None:
     """Scored as an Or, the rarer spelling would weigh more, and two spellings in one
     article would count as two words."""

@@ -68,7 +68,7 @@ class TantivyEngine:
         if (folder / "meta.json").exists():
             try:
                 storage.verify(folder)
-                return cls(tantivy.Index(schema(), path=str(folder), reuse=True), folder)
+                return cls(_index(folder, reuse=True), folder)
             except Foreign as e:
                 why = e.message
             except DataError:
@@ -113,7 +113,7 @@ class TantivyEngine:
                 aside = folder.with_name(f"{folder.name}-set-aside-{stamp}")
                 os.rename(folder, aside)
         folder.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(schema(), path=str(folder), reuse=False)
+        index = _index(folder, reuse=False)
         storage.seal(folder)
         made = cls(index, folder)
         made.set_aside = aside
@@ -344,6 +344,15 @@ class TantivyEngine:
         for hit, others in zip(hits, ranked.others, strict=False):
             hit.similar = others
         return EngineResult(total=ranked.total, hits=hits, notes=notes)
+
+
+def _index(folder: Path, reuse: bool) -> Any:
+    """tantivy's index in `folder`, reloaded only when asked (_searcher): its own reload
+    on commit watches meta.json from a thread, which takes tantivy's lock again (a new
+    file) even while the folder is being removed."""
+    index = tantivy.Index(schema(), path=str(folder), reuse=reuse)
+    index.config_reader(reload_policy="manual")
+    return index
 
 
 def _set(schema_: Any, name: str, values: list[str]) -> Any:

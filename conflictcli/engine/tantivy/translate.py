@@ -33,6 +33,8 @@ class Context:
     searcher: Any
     text: str  # the query as typed, for messages
     words: set[tuple[str, str]] = field(default_factory=set)  # (field, term) looked for
+    rarity: float | None = None  # within a name's spellings: the rarity each scores with
+    in_name: bool = False
     _docs: int = 0
 
     def idf(self, name: str, term: str) -> float:
@@ -59,6 +61,14 @@ def query_of(q: t.Part, cx: Context, positive: bool = True) -> Any:
 
 
 def _group(q: t.All | t.Any | t.Spellings, cx: Context, positive: bool) -> Any:
+    if isinstance(q, t.Spellings) and not cx.in_name:
+        terms = [p.text for p in q.parts if isinstance(p, t.Term)]
+        held = [x for w in terms if (x := cx.idf("body", w)) < cx.idf("body", "\x00")]
+        cx.in_name, cx.rarity = True, min(held) if held else None  # the commonest's, for all
+        try:
+            return _group(q, cx, positive)
+        finally:
+            cx.in_name, cx.rarity = False, None
     if isinstance(q, t.All):
         clauses = []
         for part in q.parts:
@@ -103,12 +113,16 @@ def _leaf(q: t.Leaf, cx: Context, positive: bool) -> Any:
 
 def _term(text: str, name: str, cx: Context) -> Any:
     """A word, scored as the Whoosh engine scores it: one rarity (idf) over the title and
-    the body (the larger document frequency of the two), not the title's own."""
+    the body (the larger document frequency of the two), not the title's own; a
+    spelling of a name with the rarity of the name's commonest spelling (cx.rarity),
+    so that a rare spelling does not outweigh the name written the usual way."""
     made = Q.term_query(cx.schema, name, text, index_option="freq")
-    if name == "title":
-        own, shared = cx.idf("title", text), min(cx.idf("title", text), cx.idf("body", text))
-        if own > 0 and shared != own:
-            return Q.boost_query(made, shared / own)
+    if name not in TEXT_FIELDS:
+        return made
+    own = cx.idf(name, text)
+    shared = min(own, cx.idf("body", text)) if cx.rarity is None else cx.rarity
+    if own > 0 and shared != own:
+        return Q.boost_query(made, shared / own)
     return made
 
 

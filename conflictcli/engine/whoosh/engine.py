@@ -14,7 +14,6 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 import datetime as dt
 import itertools
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass

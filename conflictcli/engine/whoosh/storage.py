@@ -50,8 +50,6 @@ def seal_name(gen: int) -> str:
     return f"conflict-seal-{gen}.json"
 
 
-
-
 class SealedStorage(FileStorage):
     def __init__(self, path: str | Path, seals: bool = True) -> None:
         super().__init__(str(path), supports_mmap=True)
