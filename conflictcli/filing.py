@@ -105,8 +105,8 @@ class Filing:
                 if a.id in old_ids:
                     self.revise(a, got.analysed[n] if got.analysed else None)
                 continue
-            keys = got.bands[n] if got.bands else None
-            a.cluster = self.stories.story_of(a.id, a.body, keys, a.date)
+            found = got.prints[n] if got.prints else None
+            a.cluster = self.stories.story_of(a.id, a.body, found, a.date)
             if not got.analysed:  # read here, not by a worker: its language is found here
                 detect_languages([a])
             store.put_article(a, got.packed[n] if got.packed else None)
@@ -164,13 +164,13 @@ class Filing:
 
     def _rows(self, batch: list[Analysed], rows: _Rows) -> None:
         """A batch of a large file's rows, analysed, into the catalogue and the index."""
-        for a, analysed, packed, keys in batch:
+        for a, analysed, packed, found in batch:
             rows.last = max(rows.last, a.row)
             self.summary.warnings += [f"{rows.name}:{a.row}: {w}" for w in a.warnings]
             if self.store.has_article(a.id):
                 self.summary.duplicates += a.id not in rows.old_ids
                 continue
-            a.cluster = self.stories.story_of(a.id, a.body, keys, a.date)
+            a.cluster = self.stories.story_of(a.id, a.body, found, a.date)
             self.store.put_article(a, packed)
             self.writer.add(a, analysed)
             self.summary.articles_added += 1

@@ -12,11 +12,27 @@ Candidates are found without comparing every pair: a MinHash signature of each t
 (64 permutations, datasketch's affine32 scheme made in numpy) is cut into BANDS bands of ROWS values, and the catalogue
 keeps the bands of each story's first article (store/clusters.py, table `bands`). A new text
 that shares a band with one is a candidate: with 16 bands of 4, a text of similarity
-0.7 to it is one 98.8% of the time, 0.8 99.98%, 0.5 64%, 0.3 12%. Every candidate is
-then compared exactly, on its text, so the bands are cut to miss few true copies (not
-datasketch's default for 0.7, 8 of 8, which weighs misses and false candidates alike
-and finds a copy of similarity 0.7 only 38% of the time). The catalogue records
-SCHEME: bands made another way are made again by the next ingest.
+0.7 to it is one 98.8% of the time, 0.8 99.98%, 0.5 64%, 0.3 12%. Every candidate that
+may reach THRESHOLD is then compared exactly, so the bands are cut to miss few true
+copies (not datasketch's default for 0.7, 8 of 8, which weighs misses and false
+candidates alike and finds a copy of similarity 0.7 only 38% of the time). The
+catalogue records SCHEME: bands made another way are made again by the next ingest.
+
+What a comparison needs is kept, so that no stored text is read again as the archive
+grows (README: Stories at scale). A worker process makes each article's Fingerprint
+where it reads its words: its band keys, its shingles and its sketch (the low byte of
+each of its 64 MinHash values). The catalogue keeps the sketch of each story's first
+article (table `sketches`, 64 bytes), and this process the shingles of the recent ones
+(KEPT_BYTES). A candidate whose sketch agrees with the article's in fewer than
+SKETCH_AGREE of 64 bytes is far: a text of similarity 0.7 agrees in fewer than 16
+about once in 6 * 10^13 (a binomial tail: each byte agrees with the odds of its
+similarity, or 1/256 by chance), so what joins a story is what exact comparison alone
+would join. A close candidate is
+compared exactly on its shingles; only one whose shingles are no longer kept (an old
+story) or that has no sketch (kept by an older version) has its text read and
+shingled again, once. The candidates are bounded: at most PER_BAND first articles are
+read for each band key (a band shared by thousands of adverts), and CANDIDATES stories
+compared, those sharing the most bands first.
 
 Short posts (Telegram's, a few words each) need two more rules, measured on 16,717
 Russian news channels' posts (README: Stories of short posts):
@@ -37,8 +53,10 @@ import functools
 import hashlib
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,6 +74,10 @@ SCHEME = (
     f"datasketch affine32 seed {SEED}; {SHINGLE}-word shingles of index words; {BANDS}x{ROWS}; "
     "32-bit; links by their words, no signature"
 )
+CANDIDATES = 20  # stories compared at most for one article: those sharing the most bands
+PER_BAND = 100  # first articles read at most for one band key (in the table's order)
+SKETCH_AGREE = 16  # sketch bytes of NUM_PERM that agree at least, for an exact comparison
+KEPT_BYTES = 32 << 20  # shingles of the most recent first articles kept in memory
 SHORT_WORDS = 20  # a text of fewer words (its substance) joins a story only ...
 WINDOW_DAYS = 0  # ... dated within this many days of the story's first article (0: the same day)
 SIGNATURE_WORDS = 6  # a post's last line with a link or a @channel, of at most this many words
@@ -124,7 +146,7 @@ def shingles(text: str, words: list[str] | None = None) -> NDArray[np.uint64]:
     return h[np.concatenate(([True], h[1:] != h[:-1]))]  # unique (np.unique is slower)
 
 
-def similarity(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> float:
+def similarity(a: NDArray[Any], b: NDArray[Any]) -> float:
     """Jaccard similarity of two shingle sets (0 when either is empty)."""
     import numpy as np
 
@@ -134,17 +156,38 @@ def similarity(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> list[list[int]]:
-    """The LSH band keys of each text (BANDS signed 32-bit integers: SQLite keeps them
-    in 4 bytes, and a key shared by chance only adds a candidate), from its MinHash
-    signature; a text with no words has none. `words`: each text's, when at hand."""
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What finds an article's story, made where its words are read (a worker process):
+    its band keys (BANDS signed 32-bit integers: SQLite keeps them in 4 bytes, and a key
+    shared by chance only adds a candidate), its shingles (sorted, unique 32-bit hashes,
+    as bytes) and its sketch (the low byte of each MinHash value). A text with no words
+    has none of them."""
+
+    keys: list[int]
+    shingles: bytes
+    sketch: bytes
+
+    def hashes(self) -> NDArray[np.uint32]:
+        import numpy as np
+
+        return np.frombuffer(self.shingles, dtype=np.uint32)
+
+
+def fingerprints(
+    texts: Iterable[str], words: Iterable[list[str]] | None = None
+) -> list[Fingerprint]:
+    """The Fingerprint of each text, from its shingles and their MinHash signature.
+    `words`: each text's, when at hand."""
+    import numpy as np
+
     texts = list(texts)
     given = list(words) if words is not None else [None] * len(texts)
-    out: list[list[int]] = []
+    out: list[Fingerprint] = []
     for text, w in zip(texts, given, strict=True):
         got = shingles(text, w)
         if not len(got):
-            out.append([])
+            out.append(Fingerprint([], b"", b""))
             continue
         values = signature(got)
         keys = []
@@ -152,8 +195,21 @@ def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> lis
             raw = bytes([band]) + values[band * ROWS : (band + 1) * ROWS].tobytes()
             digest = hashlib.blake2b(raw, digest_size=8).digest()
             keys.append(int.from_bytes(digest[:4], "big", signed=True))
-        out.append(keys)
+        out.append(Fingerprint(keys, got.astype(np.uint32).tobytes(), sketch_of(values)))
     return out
+
+
+def sketch_of(values: NDArray[np.uint32]) -> bytes:
+    """A MinHash signature's sketch: the low byte of each value. Two texts' sketches
+    agree in a place with odds of their similarity, or 1/256 by chance."""
+    import numpy as np
+
+    return (values & np.uint32(0xFF)).astype(np.uint8).tobytes()
+
+
+def bands(texts: Iterable[str], words: Iterable[list[str]] | None = None) -> list[list[int]]:
+    """The LSH band keys of each text (Fingerprint.keys)."""
+    return [f.keys for f in fingerprints(texts, words)]
 
 
 def signature(hashed: NDArray[np.uint64]) -> NDArray[np.uint32]:
@@ -190,61 +246,117 @@ def _permutations() -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
 
 class Stories:
     """Gives each new article its story, in the order articles come in, against the
-    bands the catalogue keeps (one write transaction: the caller's)."""
+    bands and sketches the catalogue keeps (one write transaction: the caller's)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._seen: dict[str, NDArray[np.uint64]] = {}  # shingles of recent first articles
+        # the shingles of the most recent first articles, KEPT_BYTES at most
+        self._kept: OrderedDict[str, NDArray[np.uint32]] = OrderedDict()
+        self._kept_bytes = 0
+        self.read_again = 0  # texts read and shingled again (bench/stories_scale.py)
 
     def prepare(self) -> int:
-        """Bands made another way (another SCHEME) are made again; articles held from
-        before stories existed get theirs, oldest first. Returns how many got one."""
+        """Bands made another way (another SCHEME) are made again, with the sketches;
+        articles held from before stories existed get theirs, oldest first. Returns how
+        many got one."""
         if self.store.meta("stories") != SCHEME:
             self.store.clear_bands()
             for chunk in _chunks(self.store.story_leaders()):
                 texts = self.store.bodies(chunk)
-                for aid, keys in zip(chunk, bands(texts[i] for i in chunk), strict=True):
-                    self.store.put_bands(aid, keys)
+                for aid, found in zip(chunk, fingerprints(texts[i] for i in chunk), strict=True):
+                    self.store.put_bands(aid, found.keys)
+                    if found.keys:
+                        self.store.put_sketch(aid, found.sketch)
             self.store.set_meta("stories", SCHEME)
         made = 0
         for chunk in _chunks(self.store.unclustered()):
             texts = self.store.bodies(chunk)
             days = self.store.articles(chunk, texts=False)
-            for aid, keys in zip(chunk, bands(texts[i] for i in chunk), strict=True):
+            for aid, found in zip(chunk, fingerprints(texts[i] for i in chunk), strict=True):
                 first = days.get(aid)
                 day = first.date if first is not None else None
-                self.store.set_cluster(aid, self.story_of(aid, texts[aid], keys, day))
+                self.store.set_cluster(aid, self.story_of(aid, texts[aid], found, day))
                 made += 1
         return made
 
     def story_of(
-        self, article_id: str, body: str, keys: list[int] | None = None, day: dt.date | None = None
+        self,
+        article_id: str,
+        body: str,
+        found: Fingerprint | None = None,
+        day: dt.date | None = None,
     ) -> str:
         """The story the article joins (the id of its first article), or its own id when
-        it opens one: then its bands are kept for the copies to come. A short text
-        (`day`: its date) joins only a story whose first article is dated near it."""
-        if keys is None:
-            keys = bands([body])[0]
-        candidates = [c for c in self.store.story_candidates(keys) if c != article_id]
+        it opens one: then its bands and sketch are kept for the copies to come. `found`:
+        its Fingerprint, made from `body` here when not given. A short text (`day`: its
+        date) joins only a story whose first article is dated near it."""
+        if found is None:
+            found = fingerprints([body])[0]
+        candidates = self.store.story_candidates(found.keys, CANDIDATES, PER_BAND)
+        candidates = [c for c in candidates if c != article_id]
         best, best_sim = None, THRESHOLD
         if candidates:
-            mine = shingles(body)
+            mine = found.hashes()
             if day is not None and len(mine) <= SHORT_WORDS - SHINGLE:
                 candidates = self._near(candidates, day)
-            missing = [c for c in candidates if c not in self._seen]
-            for aid, text in self.store.bodies(missing).items():
-                if len(self._seen) >= 1000:
-                    self._seen.clear()
-                self._seen[aid] = shingles(text)
-            for c in candidates:
-                got = self._seen.get(c)
-                sim = similarity(mine, got) if got is not None else 0.0
+            for c, theirs in self._close(candidates, found):
+                sim = similarity(mine, theirs)
                 if sim >= best_sim and (best is None or sim > best_sim):
                     best, best_sim = c, sim
         if best is not None:
             return best
-        self.store.put_bands(article_id, keys)
+        self.store.put_bands(article_id, found.keys)
+        if found.keys:
+            self.store.put_sketch(article_id, found.sketch)
+            self._keep(article_id, found.hashes())
         return article_id
+
+    def _close(
+        self, candidates: list[str], found: Fingerprint
+    ) -> list[tuple[str, NDArray[np.uint32]]]:
+        """The candidates that may reach THRESHOLD (those whose sketch agrees with the
+        article's in SKETCH_AGREE bytes or more, or that have none), in their order,
+        each with its shingles: kept, else made from its text (and its sketch kept)."""
+        import numpy as np
+
+        sketches = self.store.sketches(candidates)
+        mine = np.frombuffer(found.sketch, dtype=np.uint8)
+        close = []
+        for c in candidates:
+            theirs = sketches.get(c)
+            if theirs is None or len(theirs) != NUM_PERM:
+                sketches.pop(c, None)  # none, or not one of ours: the text tells
+            elif np.count_nonzero(np.frombuffer(theirs, dtype=np.uint8) == mine) < SKETCH_AGREE:
+                continue
+            close.append(c)
+        got = {c: self._kept[c] for c in close if c in self._kept}
+        missing = [c for c in close if c not in got]
+        if missing:
+            texts = self.store.bodies(missing)
+            for c in missing:
+                text = texts.get(c)
+                if text is None:  # gone, or damaged: nothing to compare
+                    continue
+                again = fingerprints([text])[0]
+                self.read_again += 1
+                if c not in sketches and again.keys:
+                    self.store.put_sketch(c, again.sketch)
+                got[c] = again.hashes()
+        for c, hashes in got.items():
+            self._keep(c, hashes)
+        return [(c, got[c]) for c in close if c in got]
+
+    def _keep(self, article_id: str, hashes: NDArray[np.uint32]) -> None:
+        """A first article's shingles kept, the least recently used let go past KEPT_BYTES."""
+        kept = self._kept
+        old = kept.pop(article_id, None)
+        if old is not None:
+            self._kept_bytes -= old.nbytes
+        kept[article_id] = hashes
+        self._kept_bytes += hashes.nbytes
+        while self._kept_bytes > KEPT_BYTES and len(kept) > 1:
+            _, gone = kept.popitem(last=False)
+            self._kept_bytes -= gone.nbytes
 
     def _near(self, candidates: list[str], day: dt.date) -> list[str]:
         """The stories whose first article is dated within WINDOW_DAYS of `day` (or

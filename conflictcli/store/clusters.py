@@ -1,11 +1,13 @@
 """Stories as the catalogue keeps them: each article's cluster (the id of its story's
-first article) and the MinHash bands of each story's first article, by which a new copy
-finds its story. How stories are made is stories.py's; this is what it reads and writes,
-and the lists of stories that `dupes` and `show` print."""
+first article), and the MinHash bands and sketch of each story's first article, by which
+a new copy finds its story. How stories are made is stories.py's; this is what it reads
+and writes, and the lists of stories that `dupes` and `show` print."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from conflictcli.store.article_rows import Articles
@@ -27,6 +29,20 @@ def _prefix(article_id: str) -> int:
     return n - (1 << 32) if n >= 1 << 31 else n
 
 
+def _groups(values: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _number(article_id: str) -> int | None:
+    """An id (16 hex digits) as a signed 64-bit number (sketches.article); None for
+    any other."""
+    if not is_id(article_id):
+        return None
+    n = int(article_id, 16)
+    return n - (1 << 64) if n >= 1 << 63 else n
+
+
 class Clusters(Articles, Stats):
     def drop_articles(self, ids: Iterable[str], bands_of: BandsOf) -> None:
         """Articles forgotten, with the bands of those that open a story, found from
@@ -40,6 +56,8 @@ class Clusters(Articles, Stats):
                     "DELETE FROM bands WHERE key = ? AND article = ?",
                     ((k, _prefix(aid)) for k in keys),
                 )
+            numbers = [(n,) for i in leaders if (n := _number(i)) is not None]
+            self.conn.executemany("DELETE FROM sketches WHERE article = ?", numbers)
         self.conn.executemany("DELETE FROM articles WHERE id = ?", ((i,) for i in ids))
 
     def _opens_story(self, article_id: str) -> bool:
@@ -49,21 +67,17 @@ class Clusters(Articles, Stats):
         return bool(row and row[0])
 
     @reading
-    def story_candidates(self, keys: list[int], limit: int = 20) -> list[str]:
+    def story_candidates(self, keys: list[int], limit: int = 20, per_band: int = 100) -> list[str]:
         """The first articles of stories that share a band with these keys, those that
-        share the most first."""
-        if not keys:
-            return []
-        marks = ",".join("?" * len(keys))
-        prefixes = self.conn.execute(
-            f"SELECT article FROM bands WHERE key IN ({marks})"
-            " GROUP BY article ORDER BY count(*) DESC, article LIMIT ?",
-            [*keys, limit],
-        ).fetchall()
+        share the most first (then by id), at most `limit` of them. At most `per_band`
+        are read for one key (the first in the table's order, by id), so that what an
+        article costs stays bounded when thousands of stories share a band; whether
+        each story found through another key shares that one too is looked up, so that
+        it counts every band it shares."""
+        shared = self._shared_bands(list(dict.fromkeys(keys)), per_band)
         out = []
-        for (p,) in prefixes:  # the first articles of stories whose ids start so
-            if type(p) is not int:  # a damaged band finds nothing
-                continue
+        for p in sorted(shared, key=lambda p: (-shared[p], p))[:limit]:
+            # the first articles of stories whose ids start so
             low = f"{p & 0xFFFFFFFF:08x}"
             high = low + "g"  # after every id that starts with `low`
             out += [
@@ -76,14 +90,66 @@ class Clusters(Articles, Stats):
             ]
         return out
 
+    def _shared_bands(self, keys: list[int], per_band: int) -> Counter[int]:
+        """How many of these keys each story found shares (by the prefix of its first
+        article's id: bands.article)."""
+        if not keys:
+            return Counter()
+        one = (
+            "SELECT * FROM (SELECT key, article FROM bands WHERE key = ? ORDER BY article LIMIT ?)"
+        )
+        rows = self.conn.execute(
+            " UNION ALL ".join([one] * len(keys)), [v for k in keys for v in (k, per_band)]
+        ).fetchall()
+        read: dict[int, list[int]] = {}
+        for k, p in rows:
+            if type(p) is int:  # a damaged band finds nothing
+                read.setdefault(k, []).append(p)
+        shared = Counter(p for found in read.values() for p in found)
+        for k, found in read.items():
+            if len(found) < per_band:
+                continue
+            # read in part: the stories found past what was read are looked up
+            unknown = [p for p in shared if p > found[-1]]
+            for group in _groups(unknown):
+                marks = ",".join("?" * len(group))
+                sql = f"SELECT article FROM bands WHERE key = ? AND article IN ({marks})"
+                shared.update(r[0] for r in self.conn.execute(sql, [k, *group]))
+        return shared
+
     def put_bands(self, article_id: str, keys: list[int]) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
             ((k, _prefix(article_id)) for k in keys),
         )
 
+    @reading
+    def sketches(self, ids: list[str]) -> dict[str, bytes]:
+        """The sketch kept of each of these articles (stories.Fingerprint.sketch) that has
+        one; a value that is not bytes is none."""
+        numbers = {n: i for i in ids if (n := _number(i)) is not None}
+        if not numbers:
+            return {}
+        marks = ",".join("?" * len(numbers))
+        try:
+            rows = self.conn.execute(
+                f"SELECT article, sketch FROM sketches WHERE article IN ({marks})", list(numbers)
+            ).fetchall()
+        except sqlite3.OperationalError as e:  # a catalogue made before sketches
+            if "no such table" not in str(e):
+                raise
+            return {}
+        return {numbers[n]: s for n, s in rows if type(s) is bytes and n in numbers}
+
+    def put_sketch(self, article_id: str, sketch: bytes) -> None:
+        n = _number(article_id)
+        if n is not None:
+            self.conn.execute("INSERT OR REPLACE INTO sketches VALUES (?, ?)", (n, sketch))
+
     def clear_bands(self) -> None:
+        """Every band and sketch (made another way: stories.SCHEME)."""
         self.conn.execute("DELETE FROM bands")
+        self.conn.execute("DELETE FROM sketches")
 
     def set_cluster(self, article_id: str, cluster: str) -> None:
         self.conn.execute("UPDATE articles SET cluster = ? WHERE id = ?", (cluster, article_id))

@@ -85,6 +85,14 @@ STORIES = [
         PRIMARY KEY (key, article)
     ) WITHOUT ROWID""",
 ]
+# the sketch of each story's first article (stories.py: the low byte of each of its
+# MinHash values), by which a far candidate is passed over without its text; `article`
+# is the article's id (16 hex digits) as a signed 64-bit number. Made by upgrade() in
+# catalogues of before (their first articles get theirs when next compared)
+SKETCHES = """CREATE TABLE IF NOT EXISTS sketches (
+    article INTEGER PRIMARY KEY,
+    sketch BLOB NOT NULL
+)"""
 
 # The tables conflict makes, each column with the type it declares. The first five are
 # in every catalogue; the others are made as they are needed (by an upgrade, the first
@@ -117,6 +125,7 @@ TABLES: dict[str, dict[str, str]] = {
     "links": {"path": "TEXT", "row": "INTEGER", "article_id": "TEXT"},
     "runs": {"id": "INTEGER", "started_at": "TEXT", "finished_at": "TEXT", "summary": "TEXT"},
     "bands": {"key": "INTEGER", "article": "INTEGER"},
+    "sketches": {"article": "INTEGER", "sketch": "BLOB"},
     "dictionaries": {"id": "INTEGER", "data": "BLOB"},
     "name_keys": {"key": "TEXT", "record": "TEXT"},
     "name_entries": {"id": "TEXT", "record": "TEXT"},
@@ -179,7 +188,7 @@ class Schema(Connection):
         # than 4 KiB ones: the catalogue of ukraine-media-2022 35 -> 31 MB
         self.conn.execute("PRAGMA page_size = 16384")
         self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.executescript(SCHEMA + ";\n".join(STORIES))
+        self.conn.executescript(SCHEMA + ";\n".join([*STORIES, SKETCHES]))
         self.conn.execute(
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -276,6 +285,7 @@ class Schema(Connection):
             self.conn.execute("ALTER TABLE articles ADD COLUMN cluster TEXT")
             for statement in STORIES:
                 self.conn.execute(statement)
+        self.conn.execute(SKETCHES)
         if not self._has_column("articles", "time"):  # NULL: the time was not kept before
             self.conn.execute("ALTER TABLE articles ADD COLUMN time TEXT")
         for column in ("lang", "meta"):  # NULL: not detected, nothing kept beside the text
