@@ -174,6 +174,8 @@ def rate_curve(
         "commits_seen": len(points) - 2,  # counts that moved between the polls
         # when the first commit was seen: start-up (in the first tenth) is before it
         "first_commit_s": points[1][0] if len(points) > 2 else None,
+        # (seconds, articles) of the start, each commit seen and the end
+        "points": [[round(t, 3), c] for t, c in points],
     }
 
 
