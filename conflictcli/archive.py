@@ -238,11 +238,12 @@ class Archive:
 
     # -- what the commands ask: each answered by the module of its family, loaded by the
     # command that asks (stats and show load neither the counting nor the searching) --
-    def search(self, req: SearchRequest, snippets: bool = True) -> SearchResult:
-        """The page of results the request asks for (without `snippets`, no text is read)."""
+    def search(self, req: SearchRequest, snippets: bool = True, rows: bool = True) -> SearchResult:
+        """The page of results the request asks for (without `snippets`, no text is read;
+        without `rows`, no row of the catalogue: only what the index holds)."""
         from conflictcli import searching
 
-        return searching.search(self.engine, self.store, req, snippets)
+        return searching.search(self.engine, self.store, req, snippets, rows)
 
     def explain(self, req: SearchRequest) -> Explanation:
         """How the engine reads a request, and how many articles it selects."""

@@ -39,6 +39,17 @@ def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = Non
         total, per, notes = engine.countries(req)
         order = sorted(per, key=lambda k: (-per[k], k))
         return Count(req.text, total, by, [Group(k, per[k]) for k in order if per[k]], notes)
+    counted = engine.days(req) if by in ("month", "year") else None
+    if counted is not None:  # from the index's date column
+        total, on_day, said = counted
+        size = 7 if by == "month" else 4
+        periods: Counter[str | None] = Counter()
+        for day, n in on_day.items():
+            periods[day.isoformat()[:size]] += n
+        if total - sum(on_day.values()):
+            periods[None] = total - sum(on_day.values())
+        keys: list[str | None] = sorted(periods, key=lambda k: (k is None, k or ""))
+        return Count(req.text, total, by, [Group(k, periods[k]) for k in keys], [*req.notes, *said])
     facts, notes = _facts(engine, store, req)
     if by == "source":
         groups = _by_source(facts)

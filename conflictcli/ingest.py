@@ -412,9 +412,7 @@ def _store_names(store: Store) -> None:
         store.put_names(signature, keys, entries)
 
 
-def _finish(
-    summary: IngestSummary, archive: Archive, started: str, t0: float, held: int
-) -> None:
+def _finish(summary: IngestSummary, archive: Archive, started: str, t0: float, held: int) -> None:
     """The run's last counts (`held`: the articles before it), recorded in the catalogue."""
     store = archive.store
     summary.articles = store.article_count()

@@ -18,7 +18,7 @@ from conflictcli.pages import (
     results_of,
     rows_of,
 )
-from conflictcli.records.search import Result, SearchResult
+from conflictcli.records.search import Result, SearchResult, from_hit
 
 if TYPE_CHECKING:
     from conflictcli.articles import Article
@@ -31,15 +31,21 @@ if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.records import Explanation
 
 
-def search(engine: Engine, store: Store, req: SearchRequest, snippets: bool) -> SearchResult:
+def search(
+    engine: Engine, store: Store, req: SearchRequest, snippets: bool, rows: bool = True
+) -> SearchResult:
     """The page of results the request asks for. Without `snippets` (an output that
     shows neither snippets nor highlights) no text is read: each result is its row
-    of the catalogue, and snippet is ""."""
+    of the catalogue, and snippet is "". Without `rows` (an output of FROM_THE_INDEX
+    fields only) no row is read either: each result is what the engine's hit holds."""
     if req.within:
         return _within(engine, store, req)
     t0 = time.perf_counter()
     found = engine.search(req)
-    results = page_results(store, found.hits, snippets)
+    if rows:
+        results = page_results(store, found.hits, snippets)
+    else:
+        results = [from_hit(h.id, h.score, h.partial, h.similar) for h in found.hits]
     took = round((time.perf_counter() - t0) * 1000, 1)
     notes = [*req.notes, *found.notes]
     return SearchResult(

@@ -165,3 +165,33 @@ def test_snippets_mark_the_same_words(both: dict[str, Archive]) -> None:
 def test_the_inventory_is_the_same(both: dict[str, Archive]) -> None:
     w, tv = both["whoosh"].engine.inventory(), both["tantivy"].engine.inventory()
     assert tv == w
+
+
+@pytest.mark.parametrize("text", ["Kyiv", "drones", "NOT Ukraine"])
+def test_lists_and_counts_from_the_index_columns_agree_with_the_catalogues(
+    both: dict[str, Archive], text: str
+) -> None:
+    """--fields id (no catalogue row read), timeline and count --by month|year (the date
+    column) against what the catalogue tells, on each engine."""
+    import json
+
+    for engine, archive in both.items():
+        ix = ["--index", str(archive.folder)]
+        total = int(invoke("count", text, *ix).stdout.strip())
+        alone = invoke("search", text, "-n", "0", "--jsonl", "--fields", "id", *ix).stdout
+        with_rows = invoke("search", text, "-n", "0", "--jsonl", "--fields", "id,date", *ix)
+        ids = [json.loads(line)["id"] for line in alone.splitlines()]
+        assert ids == [json.loads(line)["id"] for line in with_rows.stdout.splitlines()], engine
+        assert len(ids) == total, engine
+        for by in ("day", "month", "year"):
+            tl = json.loads(invoke("timeline", text, "--by", by, "--json", *ix).stdout)
+            assert sum(b["count"] for b in tl["buckets"]) + tl["undated"] == total, (engine, by)
+        for by in ("month", "year"):
+            got = json.loads(invoke("count", text, "--by", by, "--json", *ix).stdout)
+            assert got["count"] == total == sum(g["count"] for g in got["groups"]), (engine, by)
+        dated = {r.id: r.date for r in archive.search(_request(text, limit=0), False).results}
+        months: dict[str | None, int] = {}
+        for day in dated.values():
+            months[day[:7] if day else None] = months.get(day[:7] if day else None, 0) + 1
+        got = json.loads(invoke("count", text, "--by", "month", "--json", *ix).stdout)
+        assert {g["key"]: g["count"] for g in got["groups"]} == months, engine

@@ -132,7 +132,10 @@ def search(
     if explain:
         print_explanation(archive, req, query, fmt)
         return
-    result = archive.search(req, chosen is None or _cuts_snippets(chosen))
+    from conflictcli.records.search import FROM_THE_INDEX
+
+    rows = chosen is None or not set(chosen) <= FROM_THE_INDEX  # --fields id: the index alone
+    result = archive.search(req, chosen is None or _cuts_snippets(chosen), rows)
     rendering().search_results(result, fmt, chosen)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)

@@ -28,6 +28,18 @@ class Result:
     meta: dict[str, str] = field(default_factory=dict)  # what its source says beside the text
 
 
+# the fields of a result that the engine's hit holds: a list of only these (--fields id)
+# is made from the index alone, no row of the catalogue read
+FROM_THE_INDEX = frozenset({"id", "score", "partial", "similar"})
+
+
+def from_hit(article_id: str, score: float | None, partial: bool, similar: int | None) -> Result:
+    """A result of which only what the index holds is known (FROM_THE_INDEX)."""
+    return Result(
+        article_id, None, "", None, None, None, score, "", partial=partial, similar=similar
+    )
+
+
 @dataclass
 class SearchResult:
     """A page of results, with the total the query selects in the whole archive."""

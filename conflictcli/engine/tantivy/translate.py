@@ -95,7 +95,7 @@ def _leaf(q: t.Leaf, cx: Context, positive: bool) -> Any:
     if isinstance(q, t.Phrase):
         if positive:
             cx.words.update((name, w) for w in q.words)
-        return Q.phrase_query(cx.schema, name, list(q.words), slop=max(q.slop - 1, 0))
+        return _phrase(cx, name, q.words, q.slop)
     if isinstance(q, t.Range):
         return _terms_query(cx, name, _in_range(cx, name, q), constant=True)
     if isinstance(q, t.Fuzzy) and q.prefix == 0:
@@ -109,6 +109,27 @@ def _leaf(q: t.Leaf, cx: Context, positive: bool) -> Any:
     if positive:
         cx.words.update((name, w) for w in words)
     return _terms_query(cx, name, words, constant=True)
+
+
+MAX_PHRASE_FORMS = 64  # in-order forms of a sloppy phrase spelled out, at most
+
+
+def _phrase(cx: Context, name: str, words: tuple[str, ...], slop: int) -> Any:
+    """The words in this order, each 1 to `slop` positions after the one before, as
+    Whoosh's Phrase: tantivy's own slop lets the words come in any order, so each
+    in-order spacing is a phrase of its own (beyond MAX_PHRASE_FORMS, tantivy's slop)."""
+    if slop <= 1:
+        return Q.phrase_query(cx.schema, name, list(words))
+    if slop ** (len(words) - 1) > MAX_PHRASE_FORMS:
+        return Q.phrase_query(cx.schema, name, list(words), slop=slop - 1)
+    spacings: list[list[int]] = [[0]]
+    for _ in words[1:]:
+        spacings = [[*f, f[-1] + gap] for f in spacings for gap in range(1, slop + 1)]
+    phrases = [
+        Q.phrase_query(cx.schema, name, [(at, w) for at, w in zip(f, words, strict=True)])
+        for f in spacings
+    ]
+    return Q.boolean_query([(SHOULD, ph) for ph in phrases])
 
 
 def _term(text: str, name: str, cx: Context) -> Any:

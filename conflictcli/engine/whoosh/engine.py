@@ -1,9 +1,5 @@
-"""The search engine: a Whoosh index of the archive's articles.
-
-This is the one engine boundary. Articles (plain records) go in, Hits (plain records)
-come out; nothing outside this module sees a Whoosh object, so a second engine could
-stand beside this one without changing the commands or the rendering.
-"""
+"""The Whoosh engine (engine/base.py's protocol): Articles go in, Hits come out; nothing
+outside engine/whoosh/ sees a Whoosh object (tantivy stands beside it, engine/tantivy/)."""
 
 from __future__ import annotations
 
@@ -38,6 +34,7 @@ from conflictcli.engine.whoosh.results import (
     Places,
     StoryColumn,
     Window,
+    day_counts,
     hit_of,
     page_ids,
     ranked_page,
@@ -296,8 +293,10 @@ class WhooshEngine:
         with self._searcher() as s:
             return len(self._matches(s, parsed.query, req, places)[1])
 
-    def days(self, req: SearchRequest) -> None:
-        return None  # counted from the catalogue (counting.py)
+    def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
+        with self._searcher() as s:  # from the date columns (results.day_counts)
+            selected, notes = self._selected(s, req)
+            return len(selected), day_counts(s, selected), notes
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
         """The articles most like `text`: Whoosh's more-like-this, an Or of the text's

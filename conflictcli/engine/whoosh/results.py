@@ -9,6 +9,7 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 
 import datetime as dt
 import heapq
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,6 +226,24 @@ def date_test(s: Any, req: SearchRequest) -> Window:
         dates.extend(column_values(sub, "date"))
         undated.extend(column_values(sub, "undated"))
     return lambda d: undated[d] == dated and first <= dates[d] <= last
+
+
+def day_counts(s: Any, docs: set[int]) -> dict[dt.date, int]:
+    """How many of the documents fall on each day: read from the date columns (no
+    catalogue row), the undated left out."""
+    dates: list[Any] = []
+    undated: list[int] = []
+    for sub, _offset in s.leaf_searchers():  # in document number order
+        dates.extend(column_values(sub, "date"))
+        undated.extend(column_values(sub, "undated"))
+    dated = s.schema["undated"].to_column_value(0)
+    tally = Counter(dates[d] for d in docs if undated[d] == dated)
+    out: Counter[dt.date] = Counter()
+    to_moment = s.schema["date"].from_column_value
+    for value, n in tally.items():
+        when = value if isinstance(value, dt.datetime) else to_moment(value)
+        out[when.date()] += n
+    return dict(out)
 
 
 def moment(day: dt.date, clock: dt.time) -> dt.datetime:
