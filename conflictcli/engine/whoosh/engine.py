@@ -25,7 +25,7 @@ from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.records import EngineResult, Explanation, Node
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
-from conflictcli.engine.whoosh.fast.nearness import Mentions, nearness
+from conflictcli.engine.whoosh.fast.nearness import nearness
 from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
@@ -35,6 +35,7 @@ from conflictcli.engine.whoosh.results import (
     StoryColumn,
     Window,
     day_counts,
+    facet_counts,
     hit_of,
     page_ids,
     ranked_page,
@@ -353,19 +354,14 @@ class WhooshEngine:
         field): the articles that --place finds."""
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
-            mentions = Mentions(s, (PLACE_FIELD,))
-            named = _places([_text(t) for t in s.reader().lexicon(PLACE_FIELD)])
-            counts = [(name, len(selected & mentions.docs([(name.id,)]))) for name in named]
-        return len(selected), counts, notes
+            per = facet_counts(s, PLACE_FIELD, selected)
+        return len(selected), [(name, per[name.id]) for name in _places(list(per))], notes
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
         """As places(), by the countries of the places (the `country` field)."""
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
-            mentions = Mentions(s, ("country",))
-            codes = [_text(t) for t in s.reader().lexicon("country")]
-            counts = {c: len(selected & mentions.docs([(c,)])) for c in codes}
-        return len(selected), counts, notes
+            return len(selected), facet_counts(s, "country", selected), notes
 
     def _selected(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]]:
         """The documents a request selects (every one, for an empty query), and notes."""

@@ -228,6 +228,18 @@ def date_test(s: Any, req: SearchRequest) -> Window:
     return lambda d: undated[d] == dated and first <= dates[d] <= last
 
 
+def facet_counts(s: Any, fieldname: str, selected: set[int]) -> dict[str, int]:
+    """How many of the selected documents hold each term of the field (a place's id, a
+    country's code). Every document selected and none deleted: each term's document
+    frequency, one look-up a term (`places` of a whole archive is a query, not a scan)."""
+    r = s.reader()
+    terms = [_text(t) for t in r.lexicon(fieldname)]
+    if not r.has_deletions() and len(selected) == r.doc_count_all():
+        return {t: int(r.doc_frequency(fieldname, t)) for t in terms}
+    mentions = Mentions(s, (fieldname,))
+    return {t: len(selected & mentions.docs([(t,)])) for t in terms}
+
+
 def day_counts(s: Any, docs: set[int]) -> dict[dt.date, int]:
     """How many of the documents fall on each day: read from the date columns (no
     catalogue row), the undated left out."""
