@@ -30,6 +30,7 @@ from conflictcli import reading, workers
 from conflictcli.archive import ENGINE_KEY, INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.check import reconcile
+from conflictcli.engine import DEFAULT as DEFAULT_ENGINE
 from conflictcli.engine import chosen
 from conflictcli.errors import WAIT_S, ArchiveMissing, DataError, UsageError
 from conflictcli.filing import Filing, NoProgress, Progress
@@ -254,6 +255,9 @@ def _why_rebuild(archive: Archive, rebuild: bool, held: int) -> str | None:
     the catalogue and the index's folder tell (the engine is not loaded); None: it is
     not. An archive built by a newer version is refused."""
     layout = archive.store.index_layout()
+    recorded = archive.store.meta(ENGINE_KEY) or DEFAULT_ENGINE
+    if rebuild and recorded != archive.kind.NAME:  # reindex --engine: the other's layout
+        return f"the archive moves from the {recorded} engine to {archive.kind.NAME}"
     if layout > archive.kind.LAYOUT:
         raise DataError(
             f"The archive in {archive.folder} was built by a newer version of conflict "
