@@ -25,6 +25,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import re
 import sqlite3
 import subprocess
@@ -448,6 +449,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--items-file", type=Path, default=KNOWN_ITEMS, help="the known items (TSV)")
     p.add_argument("--no-references", action="store_true", help="no bm25s; built-in measures")
     p.add_argument("--no-known-items", action="store_true")
+    p.add_argument(
+        "--engine",
+        choices=("whoosh", "tantivy"),
+        default="whoosh",
+        help="the engine of the archives it builds (CONFLICT_ENGINE for each ingest)",
+    )
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     p.add_argument("--json", action="store_true", help="JSON on stdout instead of Markdown")
     p.add_argument("--out", type=Path, help="also save the JSON here")
@@ -462,6 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from run import _git_state
 
+    os.environ["CONFLICT_ENGINE"] = args.engine  # every archive built here is made on it
     cmd = conflict_command()
     col = read_collection(args.collection, args.queries)
     started = time.perf_counter()
