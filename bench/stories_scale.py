@@ -258,9 +258,14 @@ def ingested(name: str, tree: Path, folder: Path, tmp: Path) -> dict[str, Any]:
 
     index = tmp / f"{name}-{folder.parent.name}-{folder.name}"
     env = dict(os.environ, PYTHONPATH=str(tree.resolve()))
+    # run from the temporary folder: `python -m` puts the working folder first on the path
+    where = [sys.executable, "-c", "import conflictcli; print(conflictcli.__file__)"]
+    package = subprocess.run(where, env=env, cwd=tmp, capture_output=True, text=True).stdout
     cmd = [sys.executable, "-m", "conflictcli", "ingest", str(folder), "--index", str(index)]
     t0 = time.perf_counter()
-    out = subprocess.run([*cmd, "--quiet"], env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [*cmd, "--quiet"], env=env, cwd=tmp, capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise SystemExit(f"{name}: the ingest of {folder} failed:\n{out.stderr[-3000:]}")
     took = time.perf_counter() - t0
@@ -270,6 +275,7 @@ def ingested(name: str, tree: Path, folder: Path, tmp: Path) -> dict[str, Any]:
     order = [r[0] for r in rows]
     clusters = dict(rows)
     return {
+        "conflictcli": package.strip(),
         "ingest_s": round(took, 1),
         "partition": _partition(order, clusters),
         "ids": order,
@@ -285,7 +291,8 @@ def on_folders(args: argparse.Namespace, trees: list[list[str]]) -> dict[str, An
             got = {name: ingested(name, Path(path), folder, Path(tmp)) for name, path in trees}
             names = list(got)
             entry: dict[str, Any] = {
-                n: {"ingest_s": got[n]["ingest_s"], **got[n]["partition"]} for n in names
+                n: {k: got[n][k] for k in ("conflictcli", "ingest_s")} | got[n]["partition"]
+                for n in names
             }
             for n in names[1:]:
                 a, b = got[names[0]], got[n]

@@ -319,14 +319,12 @@ class Stories:
         each with its shingles: kept, else made from its text (and its sketch kept)."""
         import numpy as np
 
-        sketches = self.store.sketches(candidates)
+        sketches = self.store.sketches(candidates, NUM_PERM)
         mine = np.frombuffer(found.sketch, dtype=np.uint8)
         close = []
         for c in candidates:
-            theirs = sketches.get(c)
-            if theirs is None or len(theirs) != NUM_PERM:
-                sketches.pop(c, None)  # none, or not one of ours: the text tells
-            elif np.count_nonzero(np.frombuffer(theirs, dtype=np.uint8) == mine) < SKETCH_AGREE:
+            theirs = sketches.get(c)  # none (or not one of ours): the text tells
+            if theirs is not None and _agree(theirs, mine) < SKETCH_AGREE:
                 continue
             close.append(c)
         got = {c: self._kept[c] for c in close if c in self._kept}
@@ -368,6 +366,13 @@ class Stories:
             if (first := firsts.get(c)) is not None
             and (first.date is None or abs((first.date - day).days) <= WINDOW_DAYS)
         ]
+
+
+def _agree(sketch: bytes, mine: NDArray[np.uint8]) -> int:
+    """In how many places two sketches agree."""
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(sketch, dtype=np.uint8) == mine))
 
 
 def _chunks(ids: list[str], size: int = 256) -> Iterator[list[str]]:

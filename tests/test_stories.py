@@ -545,3 +545,26 @@ def test_a_text_similar_enough_to_join_is_never_passed_over_by_its_sketch(
         return
     x, y = sketch_of(signature(a)), sketch_of(signature(b))
     assert sum(p == q for p, q in zip(x, y, strict=True)) >= SKETCH_AGREE
+
+
+def test_a_damaged_sketch_is_passed_over_for_the_text(
+    run: Run, tmp_path: Path, isolated: Path
+) -> None:
+    """A sketch that is not 64 bytes (text, a short blob: a catalogue from elsewhere)
+    is none: the first article's text is compared, the copy joins, and its sketch is
+    made again."""
+    base = text(31)
+    write(tmp_path / "a" / "a.txt", article("2024-07-01", base))
+    assert run("ingest", str(tmp_path / "a"), "--quiet").exit_code == 0
+    for damage in ("'not a sketch'", "x'00ff'"):
+        with _catalogue(isolated) as db:
+            db.execute(f"UPDATE sketches SET sketch = {damage}")
+        name = f"b{len(damage)}.txt"
+        write(tmp_path / "b" / name, article("2024-07-02", [*base[:-1], f"Updated {damage}."]))
+        assert run("ingest", str(tmp_path / "b"), "--quiet").exit_code == 0
+        a = as_json(run("show", str(tmp_path / "a" / "a.txt"), "--json"))
+        b = as_json(run("show", str(tmp_path / "b" / name), "--json"))
+        assert b["cluster"] == a["id"]
+        with _catalogue(isolated) as db:
+            (kind, size), *_ = db.execute("SELECT typeof(sketch), length(sketch) FROM sketches")
+        assert (kind, size) == ("blob", 64)

@@ -118,28 +118,31 @@ class Clusters(Articles, Stats):
         return shared
 
     def put_bands(self, article_id: str, keys: list[int]) -> None:
+        prefix = _prefix(article_id)
         self.conn.executemany(
             "INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)",
-            ((k, _prefix(article_id)) for k in keys),
+            ((k, prefix) for k in keys),
         )
 
     @reading
-    def sketches(self, ids: list[str]) -> dict[str, bytes]:
+    def sketches(self, ids: list[str], size: int) -> dict[str, bytes]:
         """The sketch kept of each of these articles (stories.Fingerprint.sketch) that has
-        one; a value that is not bytes is none."""
+        one of `size` bytes; another value is none (and is never read whole)."""
         numbers = {n: i for i in ids if (n := _number(i)) is not None}
         if not numbers:
             return {}
         marks = ",".join("?" * len(numbers))
         try:
             rows = self.conn.execute(
-                f"SELECT article, sketch FROM sketches WHERE article IN ({marks})", list(numbers)
+                f"SELECT article, sketch FROM sketches WHERE article IN ({marks})"
+                " AND typeof(sketch) = 'blob' AND length(sketch) = ?",
+                [*numbers, size],
             ).fetchall()
         except sqlite3.OperationalError as e:  # a catalogue made before sketches
             if "no such table" not in str(e):
                 raise
             return {}
-        return {numbers[n]: s for n, s in rows if type(s) is bytes and n in numbers}
+        return {numbers[n]: s for n, s in rows if n in numbers}
 
     def put_sketch(self, article_id: str, sketch: bytes) -> None:
         n = _number(article_id)
