@@ -100,26 +100,11 @@ def timeline(
     untimed: list[int] = []  # by hour: dated articles with no time of day, in no hour
     notes: list[list[str]] = []
     for req in reqs:
-        counted = engine.days(req) if by != "hour" else None
-        if counted is not None:  # from the index's date column: no catalogue row read
-            total, per, said = counted
-            days.append(Counter(per))
-            untimed.append(0)
-        else:
-            facts, said = _facts(engine, store, req)
-            total = len(facts)
-            if by == "hour":
-                days.append(
-                    Counter(
-                        dt.datetime.fromisoformat(f"{d}T{t}") for d, _, t, _ in facts if d and t
-                    )
-                )
-                untimed.append(sum(1 for d, _, t, _ in facts if d and not t))
-            else:
-                days.append(Counter(dt.date.fromisoformat(d) for d, *_ in facts if d))
-                untimed.append(0)
-        undated.append(total - days[-1].total() - untimed[-1])
-        notes.append(said if counted is None else [*req.notes, *said])
+        total, dated, no_time, said = _dated(engine, store, req, by)
+        days.append(dated)
+        untimed.append(no_time)
+        undated.append(total - dated.total() - no_time)
+        notes.append(said)
     every = [d for dated in days for d in dated]
     if not every:
         by = by or "month"
@@ -150,6 +135,25 @@ def timeline(
             )
         )
     return out
+
+
+def _dated(
+    engine: Engine, store: Store, req: SearchRequest, by: str | None
+) -> tuple[int, Counter[dt.date], int, list[str]]:
+    """How many articles a request selects, how many fall on each day (by hour: each
+    moment), how many have a date and no time (by hour), and notes: from the index's
+    date column where the engine counts it (no catalogue row read), else from the
+    catalogue's dates."""
+    counted = engine.days(req) if by != "hour" else None
+    if counted is not None:
+        total, per, said = counted
+        return total, Counter(per), 0, [*req.notes, *said]
+    facts, said = _facts(engine, store, req)
+    if by == "hour":
+        moments = Counter(dt.datetime.fromisoformat(f"{d}T{t}") for d, _, t, _ in facts if d and t)
+        no_time = sum(1 for d, _, t, _ in facts if d and not t)
+        return len(facts), moments, no_time, said  # type: ignore[return-value]
+    return len(facts), Counter(dt.date.fromisoformat(d) for d, *_ in facts if d), 0, said
 
 
 def places(engine: Engine, req: SearchRequest, limit: int = 0) -> Places:
