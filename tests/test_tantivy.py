@@ -23,7 +23,9 @@ def _count(run: Run, ix: Path, query: str = "drones") -> int:
 
 def test_the_engine_is_chosen_when_the_archive_is_made_and_kept(run: Run, tmp_path: Path) -> None:
     ix = tmp_path / "a"
-    assert run("ingest", str(SAMPLE), "--engine", "tantivy", "--index", str(ix), "-q").exit_code == 0
+    assert (
+        run("ingest", str(SAMPLE), "--engine", "tantivy", "--index", str(ix), "-q").exit_code == 0
+    )
     assert (ix / "tantivy" / "meta.json").is_file() and not (ix / "whoosh").exists()
     r = run("ingest", str(SAMPLE), "--engine", "whoosh", "--index", str(ix))
     assert r.exit_code == 2 and "reindex --engine whoosh" in r.stderr
@@ -53,7 +55,9 @@ def test_reindex_moves_an_archive_between_engines_with_nothing_lost(
 @pytest.fixture
 def tantivy_archive(run: Run, tmp_path: Path) -> Path:
     ix = tmp_path / "a"
-    assert run("ingest", str(SAMPLE), "--engine", "tantivy", "--index", str(ix), "-q").exit_code == 0
+    assert (
+        run("ingest", str(SAMPLE), "--engine", "tantivy", "--index", str(ix), "-q").exit_code == 0
+    )
     return ix
 
 
