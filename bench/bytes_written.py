@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,14 +89,6 @@ def tree(pid: int) -> list[int]:
         out.append(p)
         todo.extend(parents.get(p, []))
     return out
-
-
-def _children_cpu() -> float:
-    """User and system seconds of every process this one has waited for (and theirs)."""
-    import resource
-
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
 
 
 def disk_bytes(io: dict[str, int]) -> int:
@@ -260,7 +253,7 @@ def run_ingest(
     if strace:
         traced = ["strace", "-f", "-qq", "-ttt", "-y", "-e", f"trace={TRACED},openat"]
         cmd = [*traced, "-e", "signal=none", "-o", "/dev/stderr", "--", *cmd]
-    before, cpu0 = io_of("self"), _children_cpu()
+    before = io_of("self")
     watch, trace, done = Watch(), Trace(), threading.Event()
     t0 = time.monotonic()
     wall0 = time.time()
@@ -280,7 +273,9 @@ def run_ingest(
         reader.start()
     assert proc.stdout is not None
     out = proc.stdout.read()
-    proc.wait()
+    # its own rusage: CPU of it and its workers, the largest resident set among them
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     poller.join()
     if reader is not None:
@@ -291,7 +286,8 @@ def run_ingest(
         raise SystemExit(f"the ingest failed (exit {proc.returncode})\n" + "".join(trace.other))
     summary = json.loads(out)
     summary["wall_s"] = round(took, 2)
-    summary["cpu_s"] = round(_children_cpu() - cpu0, 2)
+    summary["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    summary["peak_mb"] = round(usage.ru_maxrss / 1024, 1)  # KiB on Linux
     summary["started_epoch"] = wall0
     total = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     return summary, watch, trace, total
@@ -404,6 +400,7 @@ def measure(
         "articles": summary["articles"],
         "ingest_s": took,
         "cpu_s": summary["cpu_s"],
+        "peak_mb": summary["peak_mb"],
         "archive_mb": round(size / MB, 2),
         "disk_mb": round(disk_bytes(total) / MB, 1),
         "disk_x_archive": round(disk_bytes(total) / size, 2),
@@ -429,7 +426,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines = [
         f"## Bytes written by an ingest of {r['articles']:,} articles",
         "",
-        f"ingest {r['ingest_s']} s ({r['cpu_s']} s of CPU); archive {r['archive_mb']} MB; written to the disk "
+        f"ingest {r['ingest_s']} s ({r['cpu_s']} s of CPU, peak {r['peak_mb']} MB); archive {r['archive_mb']} MB; written to the disk "
         f"{r['disk_mb']} MB (**{r['disk_x_archive']}× the archive**), handed to write() "
         f"{r['wchar_mb']} MB ({r['wchar_x_archive']}×); articles/s in the first tenth "
         f"{rate['first']}, in the last {rate['last']} ({rate['last_over_first']})"
@@ -450,6 +447,13 @@ def markdown(r: dict[str, Any]) -> str:
         for name, c in r["components"].items():
             cells = " | ".join(str(x) for x in c["steps_mb"])
             lines.append(f"| {name} | {c['mb']} | {cells} |")
+    if "search" in r:
+        f = r["search"]
+        lines += [
+            "",
+            f"search ({f['queries']} queries, {f['rounds']} rounds, {f['segments']} segments): "
+            f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms",
+        ]
     lines += ["", "The index's segments at each checkpoint:", ""]
     lines += [
         "| s | articles | segments (inlined) | largest MB | index MB | catalogue MB | WAL MB |"
@@ -461,6 +465,44 @@ def markdown(r: dict[str, Any]) -> str:
             f"{c['largest_mb']} | {c['index_mb']} | {c['catalogue_mb']} | {c['wal_mb']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def searches(archive: Path, pythonpath: Path | None, rounds: int) -> dict[str, Any]:
+    """bench/run.py's queries as whole processes (`conflict search ... --json --fields
+    id,date,title,path`, its target figure), `rounds` times each: the p50 and p95 of each
+    round's wall times (ms), the median of the rounds, and the index's segments."""
+    from queries import QUERIES
+
+    exe = [shutil.which("conflict") or "conflict"]
+    env = dict(os.environ)
+    if pythonpath is not None:
+        exe, env["PYTHONPATH"] = [sys.executable, "-m", "conflictcli"], str(pythonpath)
+    fields = ["--json", "--fields", "id,date,title,path", "--index", str(archive)]
+    p50s, p95s, totals = [], [], []
+    for _ in range(rounds):
+        times = []
+        for q in QUERIES:
+            t = time.perf_counter()
+            got = subprocess.run(
+                [*exe, "search", *q.conflict_args(), *fields],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
+            times.append((time.perf_counter() - t) * 1000)
+            totals.append(json.loads(got.stdout)["total"])
+        q50, q95 = statistics.quantiles(times, n=100, method="inclusive")[49::45]
+        p50s.append(q50)
+        p95s.append(q95)
+    return {
+        "queries": len(QUERIES),
+        "rounds": rounds,
+        "p50_ms": round(statistics.median(p50s), 1),
+        "p95_ms": round(statistics.median(p95s), 1),
+        "totals": totals[: len(QUERIES)],
+        "segments": len(segments(archive / "whoosh")),
+    }
 
 
 def make_corpus(n: int, seed: int, source: str, out: Path) -> None:
@@ -484,7 +526,7 @@ def make_corpus(n: int, seed: int, source: str, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--articles", type=int, required=True, metavar="N")
+    ap.add_argument("--articles", type=int, metavar="N")
     ap.add_argument("--corpus", type=Path, help="a corpus of N articles made by corpus.py")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--source", default="auto", choices=["auto", "real", "synthetic"])
@@ -493,9 +535,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--pythonpath", type=Path, help="run this checkout's conflictcli (a git worktree)"
     )
+    ap.add_argument(
+        "--search-rounds",
+        type=int,
+        default=0,
+        metavar="R",
+        help="then time bench/run.py's queries on the archive, R rounds",
+    )
+    ap.add_argument(
+        "--search-only", type=Path, metavar="ARCHIVE", help="only time the queries on ARCHIVE"
+    )
     ap.add_argument("--json", action="store_true", help="JSON on stdout, not Markdown")
     ap.add_argument("--out", type=Path, help="also save the JSON here")
     args = ap.parse_args(argv)
+    if args.search_only:
+        found = searches(args.search_only, args.pythonpath, args.search_rounds or 3)
+        print(json.dumps(found, indent=1))
+        return 0
+    if args.articles is None:
+        ap.error("--articles N is needed")
     if args.strace and shutil.which("strace") is None:
         ap.error("--strace needs strace (apt-get install strace)")
     with tempfile.TemporaryDirectory(prefix="bytes-written-") as tmp:
@@ -506,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         archive = args.archive or Path(tmp) / "archive"
         report = measure(corpus, args.articles, archive, args.strace, args.pythonpath)
         report["commit"] = _commit(args.pythonpath or BENCH)
+        if args.search_rounds:
+            report["search"] = searches(archive, args.pythonpath, args.search_rounds)
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1) if args.json else markdown(report))

@@ -86,6 +86,25 @@ def _read_back(ix: Any) -> list[tuple[Any, ...]]:
         return [*out, lengths, [r.stored_fields(d) for d in range(r.doc_count())]]
 
 
+def _read_back_all(ix: Any) -> list[Any]:
+    """_read_back through Whoosh's public reader (one segment or several): each term's
+    document frequency, weight and postings, numbered in the whole index; each
+    document's lengths and stored fields, in order."""
+    with ix.reader() as r:
+        out: list[Any] = []
+        for fieldname, term in sorted(r.all_terms()):
+            m, postings = r.postings(fieldname, term), []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value() or None))
+                m.next()
+            stats = (r.doc_frequency(fieldname, term), r.frequency(fieldname, term))
+            out.append((fieldname, term, stats, postings))
+        count = r.doc_count_all()
+        lengths = [(f, d, r.doc_field_length(d, f)) for f in SCHEMA.names() for d in range(count)]
+        totals = {f: r.field_length(f) for f in SCHEMA.names()}
+        return [*out, lengths, totals, [r.stored_fields(d) for d in range(count)]]
+
+
 def _assert_same(
     tmp_path: Path,
     docs: list[dict[str, Any]],
@@ -228,8 +247,9 @@ def _checkpointed(
     folder: Path, articles: list[Article], every: int, batch: int, mapper: Any = None
 ) -> Any:
     """An index written as an ingest writes it: batches of postings made ahead, a
-    checkpoint every `every` articles (its segment from a chunk of the batches, which
-    then passes to the run's pool), and one segment at the end."""
+    checkpoint every `every` articles (its segment of inlined postings from a chunk of
+    the batches), the checkpoints' segments merged (merge.py), and at the end the
+    last ones."""
     from conflictcli.engine.whoosh.writer import IndexWriter
 
     folder.mkdir()
@@ -261,52 +281,124 @@ def _plain(folder: Path, articles: list[Article]) -> Any:
     return windex.open_dir(str(folder), schema=SCHEMA)
 
 
-@pytest.mark.parametrize(
-    ("writer_mb", "workers"),
-    [(128, False), (0.05, False), (128, True), (0.05, True)],
-    ids=["in-memory", "spilled", "workers", "spilled-workers"],
-)
-def test_checkpoints_chunks_read_back_as_one_plain_writer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_mb: float, workers: bool
+@pytest.mark.parametrize("workers", [False, True], ids=["here", "workers"])
+def test_checkpoints_merged_read_back_as_one_plain_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: bool
 ) -> None:
-    """Checkpoints write their segments from chunks (chunks.py) and hand the chunks to
-    the run's pool, which spills them to disk when they outgrow its memory and has them
-    merged and encoded a range of terms at a time at the end (by worker processes, or
-    here): the segment reads back as that of a writer given the same articles as text."""
-    from conflictcli.engine.whoosh import writer as index
+    """Checkpoints commit segments of inlined postings (from a chunk of their batches);
+    at the end they are merged into one segment of blocks, a range of terms at a time
+    read back from them and written again (by worker processes, or here): it reads
+    back as that of a writer given the same articles as text."""
+    from conflictcli.engine.whoosh.fast import merge
 
-    monkeypatch.setattr(index, "WRITER_MB", writer_mb)
-    monkeypatch.setattr(blocks, "LISTED", 50)  # terms read into lists a few at a time
-    mapper = None
-    if workers:
-        monkeypatch.setattr(blocks, "PARALLEL_FROM", 0)
-        monkeypatch.setattr(blocks, "JOB_POSTINGS", 700)  # many ranges of terms in each field
-        monkeypatch.setattr(blocks, "JOB_TERMS", 60)
-        mapper = functools.partial(in_workers, n=2)
-    from conflictcli.engine.whoosh.fast import chunks
-
-    seen = {"spilled": 0, "ranges": 0}
-    spill, cuts = chunks.Chunk.spill, chunks.cuts
-
-    def counted_spill(self: chunks.Chunk, file: Any) -> chunks.Chunk:
-        seen["spilled"] += 1
-        return spill(self, file)
+    monkeypatch.setattr(blocks, "JOB_POSTINGS", 700)  # many ranges of terms in each field
+    monkeypatch.setattr(blocks, "JOB_TERMS", 60)
+    mapper = functools.partial(in_workers, n=2) if workers else None
+    seen = {"ranges": 0}
+    cuts = merge.cuts
 
     def counted_cuts(*args: Any) -> list[bytes | None]:
         got = cuts(*args)
         seen["ranges"] += len(got) - 1
         return got
 
-    monkeypatch.setattr(chunks.Chunk, "spill", counted_spill)
-    monkeypatch.setattr(pools, "cuts", counted_cuts)
+    monkeypatch.setattr(merge, "cuts", counted_cuts)
     articles = _articles(SAMPLE, 1000)
     assert len(articles) > 40
     theirs = _read_back(_plain(tmp_path / "plain", articles))
     ix = _checkpointed(tmp_path / "chunks", articles, every=7, batch=5, mapper=mapper)
     assert len(ix._segments()) == 1
+    assert not list((tmp_path / "chunks").glob("*.inlined"))
     assert _read_back(ix) == theirs
-    assert (seen["spilled"] > 0) == (writer_mb < 1)
-    assert seen["ranges"] > (10 if workers else 5)  # 6 fields, the body in many ranges
+    assert seen["ranges"] > 10  # the body in many ranges, and each other field
+
+
+def test_tiers_merge_in_place_and_keep_every_document_in_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segments merged in tiers as an ingest goes (the checkpoints' segments once they
+    hold FLUSH_DOCS documents, then FACTOR segments of a tier into one of the next):
+    several merges, each of segments next to each other, into their place; the index
+    holds every document in the order it was added, with the postings, lengths and
+    stored fields a writer given the same articles makes."""
+    from conflictcli.engine.whoosh.fast import merge
+
+    monkeypatch.setattr(merge, "FLUSH_DOCS", 9)
+    monkeypatch.setattr(merge, "FACTOR", 2)
+    monkeypatch.setattr(merge, "UNIT", 1)  # tiers of a few bytes: sizes alone decide
+    plans: list[tuple[int, int]] = []
+    plan = merge.plan
+
+    def watched(held: Any, final: bool) -> Any:
+        got = plan(held, final)
+        if got is not None:
+            plans.append(got)
+            assert got[1] == len(held)  # the segments at the end, next to each other
+        return got
+
+    monkeypatch.setattr(merge, "plan", watched)
+    articles = _articles(SAMPLE, 1000)
+    theirs = _read_back_all(_plain(tmp_path / "plain", articles))
+    ix = _checkpointed(tmp_path / "tiers", articles, every=4, batch=3)
+    assert len(plans) > 4
+    assert any(b - a > 2 for a, b in plans)  # a tier of merged segments merged again
+    assert 1 <= len(ix._segments()) < len(articles) / 9
+    assert _read_back_all(ix) == theirs
+
+
+def test_a_merge_leaves_deleted_documents_out(tmp_path: Path) -> None:
+    """Segments with deleted documents, merged: those documents are gone, those after
+    them moved up, the rest as a writer given only the documents kept makes them."""
+    from conflictcli.engine.whoosh.fast import merge
+    from conflictcli.engine.whoosh.writer import IndexWriter
+
+    articles = _articles(SAMPLE, 1000)[:40]
+    gone = {a.id for a in articles[3:40:6]}
+    folder = tmp_path / "deleted"
+    folder.mkdir()
+    ix = windex.create_in(str(folder), SCHEMA)
+    w = IndexWriter(ix, checkpoints=True)
+    for n, a in enumerate(articles):
+        w.add(a)
+        if n % 9 == 8:
+            w.checkpoint()
+    w.finish(commit=True)
+    w = IndexWriter(ix, checkpoints=True)
+    for aid in sorted(gone):
+        w.delete(aid)
+    w.checkpoint()
+    w.finish(commit=True)
+    ix = windex.open_dir(str(folder), schema=SCHEMA)
+    segments = merge.upstream.committed_segments(ix)
+    assert sum(s.deleted_count() for s in segments) == len(gone)
+    merge.merge_segments(ix, segments, (0, len(segments)), None, keep=False)
+    kept = [a for a in articles if a.id not in gone]
+    theirs = _read_back(_plain(tmp_path / "plain", kept))
+    ix = windex.open_dir(str(folder), schema=SCHEMA)
+    assert len(ix._segments()) == 1
+    assert _read_back(ix) == theirs
+
+
+def test_the_tiers_plan() -> None:
+    """What merge.plan asks for: the checkpoints' segments at the end once they hold
+    FLUSH_DOCS documents (or at the end of an ingest), else FACTOR segments of a tier
+    at the end, with any smaller ones after them."""
+    from conflictcli.engine.whoosh.fast.merge import FACTOR, FLUSH_DOCS, UNIT, Held, plan
+
+    big = Held(50_000, UNIT * FACTOR**2, False)
+    mid = Held(6_000, UNIT * FACTOR, False)
+    small = Held(1_000, UNIT, False)
+    inl = Held(1_000, UNIT, True)
+    assert plan([], final=True) is None
+    assert plan([big, inl, inl], final=False) is None
+    assert plan([big, inl, inl], final=True) == (1, 3)
+    assert plan([big, inl], final=True) == (1, 2)  # alone: into blocks all the same
+    many = [inl] * (FLUSH_DOCS // 1_000)
+    assert plan([big, *many], final=False) == (1, 1 + len(many))
+    assert plan([big, *[mid] * (FACTOR - 1)], final=False) is None
+    assert plan([big, *[mid] * FACTOR], final=False) == (1, 1 + FACTOR)
+    assert plan([big, *[mid] * FACTOR, small], final=False) == (1, 2 + FACTOR)
+    assert plan([*[big] * (FACTOR - 1), *[mid] * 3], final=False) is None
 
 
 def test_a_long_stretch_between_checkpoints_reads_back_the_same(
@@ -351,31 +443,3 @@ def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> Non
     assert len(ix._segments()) == 1
     assert _read_back(ix) == theirs
     w.finish(commit=False)
-
-
-@pytest.mark.parametrize("limitmb", [128, 0.01])
-def test_a_pool_takes_chunks_after_per_term_postings(tmp_path: Path, limitmb: float) -> None:
-    """A chunk handed to a pool that holds postings per term already (or spilled runs
-    of them) is taken in per term, after them; the records are those of one pool given
-    every document."""
-    from conflictcli.engine.whoosh.analysers import postings
-    from conflictcli.engine.whoosh.fast.chunks import merge
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.rglob("*.txt"))]
-    first, rest = texts[:10], texts[10:30]
-    whole = pools.TermPool(tmp_path, 128)
-    for n, text in enumerate(texts[:30]):
-        whole.add_field("body", n, postings(text))
-    made = Batch()
-    for text in rest:
-        made.add({"body": (text, None)})
-    made.freeze()
-    pool = pools.TermPool(tmp_path, limitmb)
-    for n, text in enumerate(first):
-        pool.add_field("body", n, postings(text))
-    pool.take("body", merge([made.fields["body"]]), len(first))
-
-    def listed(p: pools.TermPool) -> list[tuple[Any, ...]]:
-        return [(f, t, list(d), list(w), bytes(v), list(s)) for f, t, d, w, v, s in p.records()]
-
-    assert listed(pool) == listed(whole)

@@ -56,18 +56,18 @@ def analyse(batch: Batch, a: Article, body: Scanned | None = None) -> InBatch:
 
 
 class IndexWriter:
-    """A batch of changes to the index, written as one new segment at finish().
+    """A batch of changes to the index.
 
-    With `checkpoints`, the changes since the last checkpoint() also go to a second
-    writer, whose small segment checkpoint() commits: a search sees them at once, and
-    a run that dies keeps them. That segment's postings are inlined (quick to write,
-    slow to search), written from one chunk per field (chunks.py), and the chunks
-    pass whole to the batch's writer, which keeps every document's stored fields,
-    lengths and columns as they come. At finish() the batch's segment, written in
-    blocks as usual (the chunks merged and encoded by worker processes), takes the
-    place of the small ones in one commit: no posting is analysed twice or read back.
-    Every article added is one the index lacks: the ingest makes sure of it first
-    (Archive.in_sync), so no add has to look for an older copy."""
+    With `checkpoints` (an ingest), the changes since the last checkpoint() are a small
+    segment that checkpoint() commits: a search sees them at once, and a run that dies
+    keeps them. Its postings are inlined (quick to write, slow to search), written from
+    one chunk per field (chunks.py). The checkpoints' segments at the end of the index
+    are merged into one of blocks once they hold fast.merge.FLUSH_DOCS documents, and at
+    finish(); segments of blocks are merged in tiers (fast/merge.py): each posting is
+    written a few times, never all at the end. Without `checkpoints`, the batch is one
+    new segment at finish(), its postings encoded by worker processes. Every article
+    added is one the index lacks: the ingest makes sure of it first (Archive.in_sync),
+    so no add has to look for an older copy."""
 
     def __init__(self, ix: Any, checkpoints: bool = False) -> None:
         self._ix = ix
@@ -75,7 +75,7 @@ class IndexWriter:
         # on a Whoosh conflict was not tested with, Whoosh's own writer: a checkpoint
         # commits its segment, the next changes go to a new writer (see loading.TESTED)
         self._fast = fast_paths()
-        self._writer: Any = None  # the batch's segment
+        self._writer: Any = None  # the batch's segment (no checkpoints, or Whoosh's own)
         self._recent: Any = None  # the changes since the last checkpoint
         self.pending = 0  # changes (adds, deletes) since the last checkpoint
         self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
@@ -94,46 +94,59 @@ class IndexWriter:
 
     @property
     def _w(self) -> Any:
+        """The writer the next change goes to."""
+        if self._checkpoints and self._fast:
+            if self._recent is None:
+                self._recent = self._new()
+                self._recent.inline = True  # postings inlined, from a chunk per field
+                self._recent.pool.chunked = True
+            return self._recent
         if self._writer is None:  # the caller holds the write lock
             self._writer = self._new()
             self._writer.mapper = self.mapper
         return self._writer
 
-    def _recent_writer(self) -> Any:
-        """The writer of the changes since the last checkpoint; the batch's writer,
-        made first, keeps the documents' stored fields, lengths and columns, and takes
-        their postings from this one at the checkpoint (TermPool.absorb)."""
-        if self._recent is None:
-            batch = self._w
-            self._recent = self._new()
-            self._recent.feeds(batch)
-        return self._recent
-
     def finish(self, commit: bool) -> None:
         recent, self._recent = self._recent, None
         if recent is not None:
-            if commit:  # its postings, not written as a segment of their own
-                recent.pass_on()
-            recent.cancel()
-        if self._writer is None:
+            if not commit:
+                recent.cancel()
+            else:
+                if not self._inlined_at_end():  # no merge to come: written in blocks now
+                    recent.inline = False
+                    recent.mapper = self.mapper
+                recent.commit(merge=False)
+        if self._checkpoints and self._fast:
+            if commit:  # nothing of the checkpoints' inlined segments stays
+                self._merge(final=True)
+            return
+        writer, self._writer = self._writer, None
+        if writer is None:
             return
         if not commit:
-            self._writer.cancel()
-            return
-        if not self._fast:
-            self._writer.commit()
-            return
-        # after the checkpoints' commits; the segments it lists are those it found,
-        # with its own deletes: the checkpoints' segments are left out, and deleted
-        latest = int(self._ix.latest_generation())
-        self._writer.generation = max(self._writer.generation, latest + 1)
-        from conflictcli.engine.whoosh.fast.segment import merge_small
+            writer.cancel()
+        elif not self._fast:
+            writer.commit()
+        else:
+            from conflictcli.engine.whoosh.fast.segment import merge_small
 
-        self._writer.commit(mergetype=merge_small)
+            writer.commit(mergetype=merge_small)
+
+    def _inlined_at_end(self) -> bool:
+        """Whether the index ends with a checkpoint's segment (of this ingest, or of one
+        that stopped), which the end of this one merges."""
+        from conflictcli.engine.whoosh.fast.merge import held
+
+        _, described = held(self._ix)
+        return bool(described) and described[-1].inlined
+
+    def _merge(self, final: bool) -> None:
+        from conflictcli.engine.whoosh.fast.merge import tiers
+
+        tiers(self._ix, self.mapper, final)
 
     def checkpoint(self) -> bool:
         """Commit the changes since the last checkpoint; False when there were none."""
-        recent, self._recent = self._recent, None
         self.pending = 0
         if not self._fast:
             writer, self._writer = self._writer, None
@@ -141,9 +154,11 @@ class IndexWriter:
                 return False
             writer.commit(merge=False)
             return True
+        recent, self._recent = self._recent, None
         if recent is None:
             return False
         recent.commit(merge=False)
+        self._merge(final=False)
         return True
 
     def add(self, a: Article, prepared: Prepared | InBatch | None = None) -> None:
@@ -176,18 +191,12 @@ class IndexWriter:
             doc["date"] = dt.datetime.combine(a.date, (a.time or dt.time()).replace(tzinfo=None))
         doc["story"] = story_number(a.cluster or a.id)
         doc["key"] = id_number(a.id)
-        if self._checkpoints and self._fast:
-            recent = self._recent_writer()
-            recent.add_document(**doc)
-            self._w.given = recent.lengths
         self._w.add_document(**doc)
         self.pending += 1
 
     def delete(self, article_id: str) -> None:
         """Every document with the id (Whoosh's update_document drops only one)."""
         self._w.delete_by_term("id", article_id)
-        if self._checkpoints and self._fast:
-            self._recent_writer().delete_by_term("id", article_id)
         self.pending += 1
 
 

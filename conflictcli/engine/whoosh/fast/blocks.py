@@ -26,7 +26,7 @@ from whoosh.filedb.filetables import crc_hash
 from whoosh.filedb.structfile import StructFile
 from whoosh.util.numeric import length_to_byte
 
-from conflictcli.engine.whoosh.fast import upstream
+from conflictcli.engine.whoosh.fast import packing, upstream
 from conflictcli.engine.whoosh.fast.batch import Columns, as_array, starts_of
 from conflictcli.engine.whoosh.fast.chunks import Chunk, from_postings, merge_with
 
@@ -133,12 +133,9 @@ def doclens(schema: Any, lengths: Any, fieldname: str, doccount: int) -> array:
 _INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's fixed part
 
 
-def in_term_chunks(records: Iterator[_Record], kept: list[_Record] | None) -> Iterator[Chunk]:
-    """A field's records (TermPool.records()) as chunks of JOB_TERMS terms each; each
-    record also added to `kept`, when given."""
+def in_term_chunks(records: Iterator[_Record]) -> Iterator[Chunk]:
+    """A field's records (TermPool.records()) as chunks of JOB_TERMS terms each."""
     while group := list(islice(records, JOB_TERMS)):
-        if kept is not None:
-            kept += group
         yield from_postings({r[1]: (r[2], r[3], r[4], r[5]) for r in group})
 
 
@@ -250,11 +247,13 @@ def encode(job: Job) -> tuple[str, bytes, list[tuple[bytes, W3TermInfo]]]:
 PartsJob = tuple[str, list[Chunk], list[Any]]
 
 
-def encode_parts(job: PartsJob) -> tuple[str, bytes, list[tuple[bytes, W3TermInfo]]]:
+def encode_parts(job: PartsJob) -> tuple[str, bytes, Any]:
     """encode() of a range of a field's terms given as the cuts of its chunks (and the
     field's length in each posting's document, chunk by chunk): merged here first."""
     fieldname, parts, lens = job
     chunk, (lens_,) = merge_with(parts, [lens])
+    if packing.integral(chunk):  # every block at once (the weights are frequencies)
+        return (fieldname, *packing.encode_chunk(chunk, lens_))
     out = StructFile(io.BytesIO())
     starts, vstarts = chunk.starts.tolist(), starts_of(chunk.sizes).tolist()
     data = chunk.values.tobytes()

@@ -1,24 +1,18 @@
-"""Chunks: the postings of the documents of a checkpoint for one field, sorted by term, held
-as a few flat numpy arrays instead of arrays per term.
+"""Chunks: the postings of documents for one field, sorted by term, held as a few flat
+numpy arrays instead of arrays per term.
 
-An ingest's checkpoints make one chunk per field of the articles since the last
-checkpoint: the batches that worker processes analysed (analysis.Columns) are merged
-by numpy in one sort, the checkpoint's segment is written from the chunk, and the
-chunk then passes whole to the run's own pool (segment.TermPool.take), which keeps
-the chunks in document order and spills them to disk as they are when they outgrow
-its memory. At the end of the run, the chunks of each field are cut into ranges of
-terms, and worker processes merge and encode each range (segment.encode_parts): no
-Python step per term of a batch, or per term of a checkpoint, in the process that
-writes.
+A checkpoint's batches (analysis.Columns, made by worker processes) are merged by
+numpy in one sort into one chunk per field, from which its segment is written; a merge
+of segments (merge.py) reads each range of terms of each segment into a chunk, and
+merges and encodes them (blocks.encode_parts): no Python step per term of a batch, and
+none per posting where postings are written (packing.py).
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
-import os
-from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,21 +54,9 @@ class Chunk:
 
     @property
     def nbytes(self) -> int:
-        """What the chunk holds in memory, about (a spilled chunk: its terms' figures)."""
+        """What the chunk holds in memory, about."""
         arrays = (self.docs, self.weights, self.sizes, self.values, self.starts, self.tvstarts)
-        held = sum(a.nbytes for a in arrays)
-        if isinstance(self.terms, _Terms):
-            return held + self.terms.nbytes
-        return held + 60 * len(self.terms)
-
-    def shifted(self, base: int) -> Chunk:
-        """The same postings, their documents numbered from `base` on."""
-        if not base:
-            return self
-        docs = self.docs.astype(np.uint32) + np.uint32(base)
-        return Chunk(
-            self.terms, self.counts, docs, self.weights, self.sizes, self.values, self.tvstarts
-        )
+        return sum(a.nbytes for a in arrays) + 60 * len(self.terms)
 
     def cut(self, low: bytes | None, high: bytes | None) -> Chunk:
         """The terms from `low` up to `high` (not included; None: no bound)."""
@@ -93,96 +75,9 @@ class Chunk:
     def postings(self) -> int:
         return len(self.docs)
 
-    def spill(self, file: IO[bytes]) -> Chunk:
-        """The chunk written to the end of `file` (a temporary file of the writer's), and
-        read back from it as it is cut (reads at an offset, not memory maps, which would
-        count as the process's memory): only each term's figures stay in memory."""
-        terms = list(self.terms)
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        arrays: list[NDArray[Any]] = [
-            np.frombuffer(b"".join(terms), dtype=np.uint8),
-            np.asarray(self.docs, dtype=np.uint32),
-            np.asarray(self.weights, dtype=np.float64),
-            np.asarray(self.sizes, dtype=np.uint32),
-            np.asarray(self.values, dtype=np.uint8),
-        ]
-        file.seek(0, 2)
-        on_disk = []
-        for a in arrays:
-            on_disk.append(_OnDisk(file, file.tell(), a.dtype, len(a)))
-            file.write(a.tobytes())
-        file.flush()
-        blob, docs, weights, sizes, values = on_disk
-        terms_ = _Terms(blob, lengths)
-        return Chunk(terms_, self.counts, docs, weights, sizes, values, self.tvstarts)  # type: ignore[arg-type]
-
-    def records(self, fieldname: str) -> Iterator[tuple[Any, ...]]:
-        """Each term's postings, as segment.TermPool.records() gives them (a chunk taken
-        in where its other terms are per-term arrays: a rare path)."""
-        from array import array
-
-        from conflictcli.engine.whoosh.fast.batch import as_array
-
-        docs, weights, sizes = self.docs, self.weights, self.sizes
-        starts, tvstarts = self.starts.tolist(), self.tvstarts.tolist()
-        for n, term in enumerate(self.terms):
-            p, q = starts[n], starts[n + 1]
-            yield (
-                fieldname,
-                term,
-                as_array("I", docs[p:q]),
-                array("d", np.asarray(weights[p:q], dtype=np.float64).tobytes()),
-                bytearray(np.asarray(self.values[tvstarts[n] : tvstarts[n + 1]]).tobytes()),
-                as_array("I", sizes[p:q]),
-            )
-
-
-class _OnDisk:
-    """An array in a file, read a slice at a time."""
-
-    def __init__(self, file: IO[bytes], offset: int, dtype: Any, count: int) -> None:
-        self._fd, self._offset, self._dtype, self._count = file.fileno(), offset, dtype, count
-        self.nbytes = 0  # held in memory
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, cut: slice) -> NDArray[Any]:
-        a, b, _ = cut.indices(self._count)
-        size = np.dtype(self._dtype).itemsize
-        data = os.pread(self._fd, max(0, b - a) * size, self._offset + a * size)
-        return np.frombuffer(data, dtype=self._dtype)
-
-
-class _Terms(Sequence[bytes]):
-    """The terms of a spilled chunk, read from its file as they are asked for (enough
-    for bisect and for slices)."""
-
-    def __init__(self, blob: _OnDisk, lengths: NDArray[Any]) -> None:
-        self._blob = blob
-        self._ends = _compact(starts_of(lengths))
-        self.nbytes = self._ends.nbytes
-
-    def __len__(self) -> int:
-        return len(self._ends) - 1
-
-    def __getitem__(self, n: Any) -> Any:
-        if isinstance(n, slice):
-            a, b, _ = n.indices(len(self))
-            ends = self._ends[a : b + 1].tolist() if b > a else []
-            if not ends:
-                return []
-            blob = self._blob[ends[0] : ends[-1]].tobytes()
-            first = ends[0]
-            return [blob[x - first : y - first] for x, y in itertools.pairwise(ends)]
-        if n < 0:
-            n += len(self)
-        return self._blob[int(self._ends[n]) : int(self._ends[n + 1])].tobytes()
-
 
 def _compact(offsets: NDArray[Any]) -> NDArray[Any]:
-    """Rising offsets in 4 bytes each where they fit (a spilled chunk keeps three a
-    term in memory)."""
+    """Rising offsets in 4 bytes each where they fit."""
     if len(offsets) and int(offsets[-1]) < 1 << 32:
         return offsets.astype(np.uint32, copy=False)
     return offsets.astype(np.int64, copy=False)

@@ -23,6 +23,7 @@ from whoosh.system import pack_ushort
 from conflictcli.engine.whoosh.fast import blocks, upstream
 from conflictcli.engine.whoosh.fast.batch import Batch, Columns
 from conflictcli.engine.whoosh.fast.chunks import Chunk, cuts, from_postings, merge
+from conflictcli.engine.whoosh.fast.packing import PackedInfos
 
 # a term's document numbers, weights, encoded values end to end, and their sizes
 _Postings = tuple[array, array, bytearray, array]
@@ -49,37 +50,11 @@ class TermPool:
         self._pending: dict[str, tuple[Batch, list[tuple[int, int]]]] = {}
         # a checkpoint's pool (`chunked`): per field, its batches' postings as they came,
         # merged into one chunk when written (chunks.merge), for a field fed by batches
-        # alone; a run's pool: the chunks checkpoints handed over (take), in document
-        # order, in memory or spilled to `_spilled`
+        # alone
         self.chunked = False
         self._parts: dict[str, list[Columns]] = {}
         self._parts_size = 0
-        self._chunks: list[tuple[str, Chunk]] = []
-        self._in_ram: list[int] = []  # which of the chunks are held in memory
-        self._spilled: IO[bytes] | None = None
-
-    def absorb(self, records: Iterable[_Record], base: int) -> None:
-        """Another pool's postings, in (field, term) order, its documents 0, 1, ...
-        being base, base + 1, ... here, after every document held here: each term's
-        arrays are taken as they are, or added to the end of the term's here."""
-        size = 0
-        for fieldname, group in groupby(records, key=operator.itemgetter(0)):
-            terms = self._fields.setdefault(fieldname, {})
-            get = terms.get
-            for _, tbytes, docs, weights, values, sizes in group:
-                if base:
-                    docs = array("I", map(base.__add__, docs))
-                e = get(tbytes)
-                if e is None:
-                    terms[tbytes] = (docs, weights, values, sizes)
-                    size += _TERM_COST + len(tbytes)
-                else:
-                    e[0].extend(docs)
-                    e[1].extend(weights)
-                    e[2].extend(values)
-                    e[3].extend(sizes)
-                size += _POSTING_COST * len(docs) + len(values)
-        self._grow(size)
+        self._chunks: list[tuple[str, Chunk]] = []  # what write() encodes, chunk by chunk
 
     def add_from(self, fieldname: str, batch: Batch, doc: int, docnum: int) -> None:
         """Document `doc` of `batch` is document `docnum` here."""
@@ -177,15 +152,6 @@ class TermPool:
 
     def _spill(self) -> None:
         self._unpart()
-        if self._in_ram:  # the chunks to the end of one file, read back from it as needed
-            if self._spilled is None:  # kept open until cleanup(); deleted when closed
-                self._spilled = tempfile.TemporaryFile(  # noqa: SIM115
-                    dir=self._folder, prefix="conflict-", suffix=".chunks"
-                )
-            for n in self._in_ram:
-                name, chunk = self._chunks[n]
-                self._chunks[n] = (name, chunk.spill(self._spilled))
-            self._in_ram = []
         if self._fields:
             # kept open until cleanup(); deleted by the system when closed
             run = tempfile.TemporaryFile(dir=self._folder, prefix="conflict-", suffix=".run")  # noqa: SIM115
@@ -197,29 +163,6 @@ class TermPool:
             self._runs.append(run)
             self._fields = {}
         self._size = 0
-
-    def take(self, fieldname: str, chunk: Chunk, base: int) -> None:
-        """A checkpoint's chunk of one field, its documents 0, 1, ... being base,
-        base + 1, ... here, after every document held here: kept whole. (Where postings
-        are held per term already, it is taken in per term: absorb.)"""
-        self._settle()
-        if self._fields or self._runs or self._parts:
-            self.absorb(chunk.records(fieldname), base)
-            return
-        self._chunks.append((fieldname, chunk.shifted(base)))
-        self._in_ram.append(len(self._chunks) - 1)
-        self._grow(chunk.nbytes)
-        if self._size > min(self._limit, CHUNKS_HELD):  # spilling chunks costs little
-            self._spill()
-
-    def pass_to(self, to: TermPool, base: int) -> None:
-        """Every posting held here to the pool `to`, as take() and absorb() say."""
-        self._settle()
-        if self.chunked and not self._runs:
-            for name in sorted({*self._parts, *self._fields}):
-                to.take(name, self._chunk_of(name), base)
-        else:
-            to.absorb(self.records(), base)
 
     def _chunk_of(self, fieldname: str) -> Chunk:
         """The postings of one field held here as one chunk (and no longer here)."""
@@ -249,10 +192,9 @@ class TermPool:
         """Every term in (field, term) order, its postings in document order."""
         self._settle()  # before the runs are listed: it can spill one more
         self._unpart()
-        taken = [c.records(name) for name, c in self._chunks]  # the earliest documents
-        if not self._runs and not taken:
+        if not self._runs:
             return self._in_memory()
-        return blocks.joined([*taken, *(self._read_run(r) for r in self._runs), self._in_memory()])
+        return blocks.joined([*(self._read_run(r) for r in self._runs), self._in_memory()])
 
     def write(
         self,
@@ -265,7 +207,6 @@ class TermPool:
         """Write every term's postings into the new segment's files: encoded a chunk of
         terms at a time by `mapper` (worker processes: `fn` of each job, in order), or
         here, and written in order."""
-        postfile, tindex = upstream.field_files(fieldwriter)
 
         def jobs() -> Iterator[blocks.Job]:
             for fieldname, records in groupby(self.records(), key=operator.itemgetter(0)):
@@ -291,52 +232,30 @@ class TermPool:
                     if parts:
                         yield fieldname, parts, [doclens[p.docs] for p in parts]
 
+        self._settle()
+        if not self._runs:  # a checkpoint's batches too, merged into a chunk per field
+            for name in sorted(self._parts):
+                self._chunks.append((name, self._chunk_of(name)))
         if self._chunks and not self._runs:
             encoded = (mapper or map)(blocks.encode_parts, chunk_jobs())
         else:
             encoded = (mapper or map)(blocks.encode, jobs())
-        field_now = None
-        for fieldname, blob, infos in encoded:
-            if fieldname != field_now:
-                if field_now is not None:
-                    fieldwriter.finish_field()
-                fieldwriter.start_field(fieldname, schema[fieldname])
-                field_now = fieldname
-            prefix = pack_ushort(upstream.field_number(fieldwriter))
-            start = postfile.tell()
-            postfile.write(blob)
-            for _, info in infos:
-                offset, length = info.extent()
-                info.set_extent(start + offset, length)
-            blocks.add_terms(tindex, [(prefix + tbytes, info.to_bytes()) for tbytes, info in infos])
-        if field_now is not None:
-            fieldwriter.finish_field()
+        write_encoded(fieldwriter, schema, encoded)
 
-    def write_inline(
-        self,
-        fieldwriter: Any,
-        schema: Any,
-        lengths: Any,
-        doccount: int,
-        hand_over: tuple[TermPool, int] | None = None,
-    ) -> None:
+    def write_inline(self, fieldwriter: Any, schema: Any, lengths: Any, doccount: int) -> None:
         """Write every term's postings into the term index itself, as W3Codec's
         inlined postings (a ListMatcher reads them): no blocks, no compression, a few
-        calls a term. For a checkpoint's small segment, which lives until the end of
-        its ingest: under half the time of a blocked one to write (0.4 against 0.9 s
-        for 500 articles), slower to search and larger on disk. `hand_over`: the pool
-        that takes the postings afterwards (TermPool.absorb), and the number its first
-        document has there."""
+        calls a term. For a checkpoint's small segment, which lives until it is merged
+        (merge.py): under half the time of a blocked one to write (0.4 against 0.9 s
+        for 500 articles), slower to search and larger on disk."""
         tindex = upstream.term_index(fieldwriter)
         self._settle()
-        chunked = self.chunked and not self._runs  # each field's postings as one chunk
-        kept: list[_Record] = []  # else per term, handed over as such
-        if chunked:
+        if self.chunked and not self._runs:  # each field's postings as one chunk
             names = sorted({*self._parts, *self._fields})
             fields = ((name, iter([self._chunk_of(name)])) for name in names)
         else:
             fields = (
-                (name, blocks.in_term_chunks(records, kept if hand_over else None))
+                (name, blocks.in_term_chunks(records))
                 for name, records in groupby(self.records(), key=operator.itemgetter(0))
             )
         for fieldname, chunks in fields:
@@ -348,11 +267,7 @@ class TermPool:
                 blocks.add_terms(
                     tindex, [(prefix + t, v) for t, v in zip(chunk.terms, inlined, strict=True)]
                 )
-                if chunked and hand_over is not None:
-                    hand_over[0].take(fieldname, chunk, hand_over[1])
             fieldwriter.finish_field()
-        if kept and hand_over is not None:
-            hand_over[0].absorb(kept, hand_over[1])
 
     def cleanup(self) -> None:
         self._pending = {}
@@ -361,7 +276,30 @@ class TermPool:
         self._runs = []
         self._fields = {}
         self._parts, self._parts_size = {}, 0
-        self._chunks, self._in_ram = [], []
-        if self._spilled is not None:
-            self._spilled.close()
-            self._spilled = None
+        self._chunks = []
+
+
+def write_encoded(fieldwriter: Any, schema: Any, encoded: Iterable[tuple[str, bytes, Any]]) -> None:
+    """Postings encoded a range of a field's terms at a time (blocks.encode, in order:
+    each range's blocks end to end and each term's information, its extent counted from
+    the start of the range: W3TermInfo objects, or PackedInfos) written into a new segment's postings file and term index."""
+    postfile, tindex = upstream.field_files(fieldwriter)
+    field_now = None
+    for fieldname, blob, infos in encoded:
+        if fieldname != field_now:
+            if field_now is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            field_now = fieldname
+        prefix = pack_ushort(upstream.field_number(fieldwriter))
+        start = postfile.tell()
+        postfile.write(blob)
+        if isinstance(infos, PackedInfos):
+            blocks.add_terms(tindex, [(prefix + t, v) for t, v in infos.items(start)])
+            continue
+        for _, info in infos:
+            offset, length = info.extent()
+            info.set_extent(start + offset, length)
+        blocks.add_terms(tindex, [(prefix + tbytes, info.to_bytes()) for tbytes, info in infos])
+    if field_now is not None:
+        fieldwriter.finish_field()

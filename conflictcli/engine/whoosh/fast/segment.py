@@ -14,10 +14,12 @@ instead of several per posting. Whoosh reads, searches and merges the segment as
 own: tests/test_segment.py checks that every term's postings and statistics read back
 as those of Whoosh's own writer.
 
-An ingest with checkpoints feeds the pools chunks instead (chunks.py): a checkpoint's
-pool keeps its batches as they came and merges them into one chunk per field when it
-writes; the run's pool keeps the chunks whole, and at commit worker processes merge
-and encode them a range of terms at a time (encode_parts).
+An ingest's checkpoints feed the pool whole batches instead (chunks.py): it keeps them
+as they came and merges them into one chunk per field when it writes, inlined in the
+term index (a checkpoint's segment) or in blocks (packing.py). Merges of segments
+(merge.py) use the same writer: the documents copied (copy_documents), the postings
+written a range of terms at a time by worker processes, the segments replaced in one
+commit (commit_merge).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 
 # isort: split
 
-import types
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from whoosh.writing import SegmentWriter
 from conflictcli.engine.whoosh.fast import blocks, upstream
 from conflictcli.engine.whoosh.fast.batch import InBatch
 from conflictcli.engine.whoosh.fast.blocks import Mapper
-from conflictcli.engine.whoosh.fast.pool import TermPool
+from conflictcli.engine.whoosh.fast.pool import TermPool, write_encoded
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -55,30 +56,8 @@ class BulkSegmentWriter(SegmentWriter):
         blocks.lean_term_index(upstream.term_index(self.fieldwriter))
         self.pool = TermPool(Path(ix.storage.folder), limitmb)
         self.mapper: Mapper | None = None  # worker processes to blocks.encode the postings
-        self.keep: list[Any] = []  # segments another writer is writing: files kept
+        self.keep: list[Any] = []  # segments whose files stay after the commit
         self.inline = False  # postings inlined in the term index (write_inline)
-        self.hand_over: tuple[TermPool, int] | None = None  # who takes them then
-        # another writer's lengths of the document being added (add_document): this
-        # one keeps the document's stored fields, lengths and columns, and takes its
-        # postings later from the other's pool (TermPool.absorb)
-        self.given: dict[str, int] | None = None
-        self.lengths: dict[str, int] = {}  # of the last document added
-
-    def feeds(self, batch: BulkSegmentWriter) -> None:
-        """Write the changes since a checkpoint for `batch`, the writer of the whole run:
-        a segment that lives until the run ends, its postings inlined (quick to write),
-        passed on as chunks to the batch's pool, its files kept while the batch's
-        segment is written beside it."""
-        self.keep = [batch.newsegment]
-        self.inline = True
-        self.hand_over = (batch.pool, batch.docnum)
-        self.pool.chunked = True
-
-    def pass_on(self) -> None:
-        """Hand the postings to the batch's pool instead of writing them (the run ends)."""
-        if self.hand_over is not None:
-            pool, base = self.hand_over
-            self.pool.pass_to(pool, base)
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document without vectors and spelling (the schema has none),
@@ -88,7 +67,6 @@ class BulkSegmentWriter(SegmentWriter):
         names = sorted(n for n in fields if not n.startswith("_"))
         self._check_fields(schema, names)
         docboost = self._doc_boost(fields)
-        given, self.lengths = self.given, {}
         pdw.start_doc(docnum)
         try:
             for name in names:
@@ -97,9 +75,7 @@ class BulkSegmentWriter(SegmentWriter):
                     continue
                 f = schema[name]
                 length = 0
-                if given is not None:
-                    length = given.get(name, 0)
-                elif isinstance(value, InBatch):  # postings made ahead, with a batch's
+                if isinstance(value, InBatch):  # postings made ahead, with a batch's
                     self.pool.add_from(name, value.batch, value.doc, docnum)
                     length = value.batch.lengths[name][value.doc]
                 elif f.indexed:
@@ -107,7 +83,6 @@ class BulkSegmentWriter(SegmentWriter):
                     length = self.pool.add_field(name, docnum, f.index(value), boost)
                     if not f.scorable:
                         length = 0
-                self.lengths[name] = length
                 pdw.add_field(name, f, value if f.stored else None, length)
                 if f.column_type:
                     pdw.add_column_value(name, f.column_type, f.to_column_value(value))
@@ -120,16 +95,68 @@ class BulkSegmentWriter(SegmentWriter):
 
     def _commit_toc(self, segments: list[Any]) -> None:
         """SegmentWriter._commit_toc: the new table of contents, then the files of no
-        segment in it are deleted, except those of the segments in `keep`."""
+        segment in it are deleted, except those of the segments in `keep`, and the
+        tables of contents before the one before (Whoosh's clean_files leaves them
+        where the storage is pinned to a commit: storage.py)."""
         from whoosh.index import TOC, clean_files
 
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
         clean_files(self.storage, self.indexname, self.generation, [*segments, *self.keep])
+        folder = Path(self.storage.folder)
+        for old in folder.glob(f"_{self.indexname}_*.toc"):
+            gen = old.name[len(self.indexname) + 2 : -len(".toc")]
+            if gen.isdigit() and int(gen) < self.generation - 1:
+                old.unlink(missing_ok=True)
 
-    def _finish(self) -> None:
-        if self.keep:  # Whoosh's temporary folder is one per index: the other's too
-            self._tempstorage = types.SimpleNamespace(destroy=lambda: None)
-        super()._finish()
+    # -- a merge (merge.py): documents copied, postings written, the segments replaced --
+    def copy_documents(self, reader: Any) -> None:
+        """SegmentWriter.write_per_doc: each document of `reader` that is not deleted,
+        its stored fields, its fields' lengths and its columns' values, after those held
+        here; each length and column read in one pass (Whoosh looks each one up, and
+        asks the folder whether a column's file is there, for each document)."""
+        schema, pdw = self.schema, self.perdocwriter
+        lengths = {}
+        for name in schema.names():
+            if schema[name].scorable and upstream.has_lengths(reader, name):
+                lengths[name] = upstream.lengths(reader, name) or []
+        cols = {
+            name: (schema[name].column_type, upstream.column_list(reader, name))
+            for name in schema.names()
+            if schema[name].column_type and reader.has_column(name)
+        }
+        for docnum, stored in reader.iter_docs():
+            pdw.start_doc(self.docnum)
+            for name, value in stored.items():
+                if name in schema:
+                    pdw.add_field(name, schema[name], value, None)
+            for name, got in lengths.items():
+                if got[docnum]:
+                    pdw.add_field(name, schema[name], None, got[docnum])
+            for name, (kind, values) in cols.items():
+                pdw.add_column_value(name, kind, values[docnum])
+            pdw.finish_doc()
+            self.docnum += 1
+
+    def commit_merge(
+        self,
+        encoded: Any,
+        segments: list[Any],
+        span: tuple[int, int],
+        totals: dict[str, int] | None,
+    ) -> None:
+        """The merged segment's postings (`encoded`, pool.write_encoded's), then a new
+        table of contents with it in the place of segments[span[0]:span[1]]; `totals`:
+        each field's length in all (else those summed as the documents were copied)."""
+        self.perdocwriter.close()
+        write_encoded(self.fieldwriter, self.schema, encoded)
+        self.fieldwriter.close()
+        merged = self.get_segment()
+        if totals is not None:
+            upstream.set_field_totals(merged, totals)
+        start, end = span
+        self._commit_toc([*segments[:start], merged, *segments[end:]])
+        self.pool.cleanup()
+        self._finish()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -137,11 +164,9 @@ class BulkSegmentWriter(SegmentWriter):
         try:
             # a small segment is written faster than worker processes start
             if self.inline:
-                self.pool.write_inline(
-                    self.fieldwriter, self.schema, lengths, self.docnum, self.hand_over
-                )
-                # marked as such: a later commit merges it (merge_small), should this
-                # writer's ingest stop before its own segment takes this one's place
+                self.pool.write_inline(self.fieldwriter, self.schema, lengths, self.docnum)
+                # marked as such: the checkpoints' segments are merged into one of blocks
+                # (merge.py), by this ingest or, should it stop first, by the next
                 self.storage.create_file(f"{self.newsegment.segment_id()}.{INLINED}").close()
             else:
                 mapper = self.mapper if self.docnum >= blocks.PARALLEL_FROM else None

@@ -195,3 +195,54 @@ def set_term_figures(
     info._minlength, info._maxlength = lengths
     info._maxweight = maxweight
     info._minid, info._maxid = ids
+
+
+# -- merging (merge.py): a segment's terms read in bulk, its lengths and columns ------
+def segment_terms(reader: Any) -> tuple[dict[str, int], Any, Any]:
+    """A segment reader's field numbers (the prefix of its terms' keys), its term index
+    and its postings file."""
+    terms = reader._terms
+    return terms._fieldmap, terms._tindex, terms._postfile
+
+
+def key_records(tindex: Any) -> tuple[Any, int]:
+    """A term index's file and where its keys and values end (its hash tables after)."""
+    return tindex.dbfile, int(tindex.endofdata)
+
+
+def has_lengths(reader: Any, fieldname: str) -> bool:
+    """Whether a segment keeps the lengths of the field (a column of its own)."""
+    if not fast_paths():
+        return True
+    return bool(reader._perdoc.has_column(_lenfield(fieldname)))
+
+
+def column_list(reader: Any, fieldname: str) -> list[Any]:
+    """Every document's value in one of a segment's columns, as it is stored."""
+    from whoosh.columns import TranslatingColumnReader
+
+    column = reader.column_reader(fieldname, reader.schema[fieldname].column_type)
+    if isinstance(column, TranslatingColumnReader):
+        column = column.raw_column()
+    return list(column) if reader.doc_count_all() else []
+
+
+def field_totals(segment: Any) -> dict[str, int]:
+    """Each field's length summed over a segment's documents (kept in the table of
+    contents)."""
+    return dict(segment._fieldlengths)
+
+
+def set_field_totals(segment: Any, totals: dict[str, int]) -> None:
+    segment._fieldlengths = totals
+
+
+def length_table() -> Any:
+    """Whoosh's table of the lengths each byte of a length column stands for (its
+    length_to_byte is a bisection of it)."""
+    from whoosh.util.numeric import _length_byte_cache
+
+    return _length_byte_cache
+
+
+TERM_INFO_SIZE = 23  # W3TermInfo._struct ("!BfIBBfII"): its figures, before the extent
