@@ -60,7 +60,7 @@ def test_an_interrupted_ingest_keeps_its_checkpoints_and_goes_on(
         r = run("ingest", str(articles_dir), "--quiet")
     assert r.exit_code == 130 and "commits as it goes" in r.stderr
     held = _agrees(run, Path(os.environ["CONFLICT_INDEX"]))
-    if fast_paths() and ENGINE == "whoosh":  # each checkpoint's segment, inlined
+    if fast_paths() and ENGINE == "whoosh":  # each checkpoint's segment, marked as such
         assert len(list((Path(os.environ["CONFLICT_INDEX"]) / "whoosh").glob("*.inlined"))) == 4
     # 29 files went in, one article each: the checkpoints after 7, 14, 21 and 28
     assert held == 28

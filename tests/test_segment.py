@@ -247,8 +247,7 @@ def _checkpointed(
     folder: Path, articles: list[Article], every: int, batch: int, mapper: Any = None
 ) -> Any:
     """An index written as an ingest writes it: batches of postings made ahead, a
-    checkpoint every `every` articles (its segment of inlined postings from a chunk of
-    the batches), the checkpoints' segments merged (merge.py), and at the end the
+    checkpoint every `every` articles (its segment from a chunk of the batches), the checkpoints' segments merged (merge.py), and at the end the
     last ones."""
     from conflictcli.engine.whoosh.writer import IndexWriter
 
@@ -285,24 +284,23 @@ def _plain(folder: Path, articles: list[Article]) -> Any:
 def test_checkpoints_merged_read_back_as_one_plain_writer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: bool
 ) -> None:
-    """Checkpoints commit segments of inlined postings (from a chunk of their batches);
-    at the end they are merged into one segment of blocks, a range of terms at a time
-    read back from them and written again (by worker processes, or here): it reads
+    """Checkpoints commit small segments (from a chunk of their batches); at the end they
+    are merged into one, a range of terms at a time read back from them and written again (by worker processes, or here): it reads
     back as that of a writer given the same articles as text."""
-    from conflictcli.engine.whoosh.fast import merge
+    from conflictcli.engine.whoosh.fast import reread
 
     monkeypatch.setattr(blocks, "JOB_POSTINGS", 700)  # many ranges of terms in each field
     monkeypatch.setattr(blocks, "JOB_TERMS", 60)
     mapper = functools.partial(in_workers, n=2) if workers else None
     seen = {"ranges": 0}
-    cuts = merge.cuts
+    cuts = reread.cuts
 
     def counted_cuts(*args: Any) -> list[bytes | None]:
         got = cuts(*args)
         seen["ranges"] += len(got) - 1
         return got
 
-    monkeypatch.setattr(merge, "cuts", counted_cuts)
+    monkeypatch.setattr(reread, "cuts", counted_cuts)
     articles = _articles(SAMPLE, 1000)
     assert len(articles) > 40
     theirs = _read_back(_plain(tmp_path / "plain", articles))
@@ -326,6 +324,8 @@ def test_tiers_merge_in_place_and_keep_every_document_in_its_place(
     monkeypatch.setattr(merge, "FLUSH_DOCS", 9)
     monkeypatch.setattr(merge, "FACTOR", 2)
     monkeypatch.setattr(merge, "UNIT", 1)  # tiers of a few bytes: sizes alone decide
+    # each merge written at once, not in a thread: done by the next checkpoint
+    monkeypatch.setattr(merge.Merge, "start", merge.Merge.write)
     plans: list[tuple[int, int]] = []
     plan = merge.plan
 
@@ -343,6 +343,33 @@ def test_tiers_merge_in_place_and_keep_every_document_in_its_place(
     assert len(plans) > 4
     assert any(b - a > 2 for a, b in plans)  # a tier of merged segments merged again
     assert 1 <= len(ix._segments()) < len(articles) / 9
+    assert _read_back_all(ix) == theirs
+
+
+def test_merges_written_while_the_ingest_goes_on_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merges whose postings are written in a thread while checkpoints go on (each
+    committed at the first checkpoint after it is done, whenever that is): the index
+    holds what one writer given the same articles makes, in the same order."""
+    from conflictcli.engine.whoosh.fast import merge
+
+    monkeypatch.setattr(merge, "FLUSH_DOCS", 12)
+    monkeypatch.setattr(merge, "FACTOR", 3)
+    monkeypatch.setattr(merge, "UNIT", 1)
+    started: list[int] = []
+    start = merge.Merge.start
+
+    def counted(self: Any) -> None:
+        started.append(len(self.chosen))
+        start(self)
+
+    monkeypatch.setattr(merge.Merge, "start", counted)
+    articles = _articles(SAMPLE, 1000)
+    theirs = _read_back_all(_plain(tmp_path / "plain", articles))
+    ix = _checkpointed(tmp_path / "threads", articles, every=3, batch=2)
+    assert started
+    assert not list((tmp_path / "threads").glob("*.inlined"))
     assert _read_back_all(ix) == theirs
 
 
@@ -371,12 +398,65 @@ def test_a_merge_leaves_deleted_documents_out(tmp_path: Path) -> None:
     ix = windex.open_dir(str(folder), schema=SCHEMA)
     segments = merge.upstream.committed_segments(ix)
     assert sum(s.deleted_count() for s in segments) == len(gone)
-    merge.merge_segments(ix, segments, (0, len(segments)), None, keep=False)
+    _merge_all(ix)
     kept = [a for a in articles if a.id not in gone]
     theirs = _read_back(_plain(tmp_path / "plain", kept))
     ix = windex.open_dir(str(folder), schema=SCHEMA)
     assert len(ix._segments()) == 1
     assert _read_back(ix) == theirs
+
+
+def _merge_all(ix: Any) -> Any:
+    """Every segment of the index merged into one, committed."""
+    from conflictcli.engine.whoosh.fast import merge
+
+    segments = merge.upstream.committed_segments(ix)
+    m = merge.Merge(ix, segments, (0, len(segments)), None, keep=False)
+    m.write()
+    assert m.commit()
+    return m
+
+
+def test_deletions_made_while_a_merge_is_written_are_moved_to_its_segment(
+    tmp_path: Path,
+) -> None:
+    """A merge's postings are written while the ingest goes on (Merge.start); articles
+    deleted meanwhile from the segments it merges are deleted from the new one when it
+    is committed, and a later merge leaves them out."""
+    from conflictcli.engine.whoosh.fast import merge
+    from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
+    from conflictcli.engine.whoosh.writer import IndexWriter
+
+    articles = _articles(SAMPLE, 1000)[:40]
+    gone = {a.id for a in articles[2:40:5]}
+    folder = tmp_path / "meanwhile"
+    folder.mkdir()
+    ix = windex.create_in(str(folder), SCHEMA)
+    w = IndexWriter(ix, checkpoints=True)
+    for n, a in enumerate(articles):
+        w.add(a)
+        if n % 9 == 8:
+            w.checkpoint()
+    w._recent.commit(merge=False)  # the last checkpoint, no merge at the end
+    segments = merge.upstream.committed_segments(ix)
+    assert len(segments) > 3
+    m = merge.Merge(ix, segments, (1, len(segments)), None, keep=True)
+    m.start()
+    deleting = BulkSegmentWriter(ix, limitmb=1)
+    deleting.keep = [m.segment]  # as a checkpoint's writer keeps the merge's files
+    for aid in sorted(gone):
+        deleting.delete_by_term("id", aid)
+    deleting.commit(merge=False)
+    assert m.commit()
+    ix = windex.open_dir(str(folder), schema=SCHEMA)
+    assert len(ix._segments()) == 2
+    with ix.reader() as r:
+        assert r.doc_count() == len(articles) - len(gone)
+        found = {stored["id"] for _, stored in r.iter_docs()}
+    assert found == {a.id for a in articles} - gone
+    _merge_all(ix)
+    theirs = _read_back(_plain(tmp_path / "plain", [a for a in articles if a.id not in gone]))
+    assert _read_back(windex.open_dir(str(folder), schema=SCHEMA)) == theirs
 
 
 def test_the_tiers_plan() -> None:
@@ -424,7 +504,7 @@ def test_a_long_stretch_between_checkpoints_reads_back_the_same(
 
 
 def test_a_checkpoints_segment_reads_back_as_its_articles(tmp_path: Path) -> None:
-    """The segment a checkpoint commits (inlined postings, from a chunk) holds what a
+    """The segment a checkpoint commits (from a chunk of its batches) holds what a
     plain writer makes of the same articles."""
     from conflictcli.engine.whoosh.writer import IndexWriter
 

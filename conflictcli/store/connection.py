@@ -28,8 +28,11 @@ IDS_PER_STATEMENT = 500  # ids bound in one statement (SQLite limits its paramet
 WRITER_PRAGMAS = (
     # the pages a checkpoint's transaction changes stay in memory until it commits:
     # with SQLite's default (2 MB), the bands' and indexes' pages spilled to the WAL
-    # and were written again and again (3.7 GB of writes at 50,000 articles, 0.6 now)
-    "cache_size = -65536",
+    # and were written again and again (3.7 GB of write() at 50,000 articles, 0.6 now,
+    # the same bytes on the disk). A commit changes about 20 MB of pages at 50,000
+    # articles, 100 MB at 300,000; a larger cache grew the ingest's memory more than
+    # its size (32 MiB: +125 MB at 50,000 articles; 16 MiB: +40 MB)
+    "cache_size = -16384",
     # statement journals (an INSERT OR REPLACE's, a few pages) in memory, not in
     # temporary files: 110 MB of writes every 1,000 articles
     "temp_store = MEMORY",

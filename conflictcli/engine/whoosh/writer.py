@@ -60,12 +60,12 @@ class IndexWriter:
 
     With `checkpoints` (an ingest), the changes since the last checkpoint() are a small
     segment that checkpoint() commits: a search sees them at once, and a run that dies
-    keeps them. Its postings are inlined (quick to write, slow to search), written from
-    one chunk per field (chunks.py). The checkpoints' segments at the end of the index
-    are merged into one of blocks once they hold fast.merge.FLUSH_DOCS documents, and at
-    finish(); segments of blocks are merged in tiers (fast/merge.py): each posting is
-    written a few times, never all at the end. Without `checkpoints`, the batch is one
-    new segment at finish(), its postings encoded by worker processes. Every article
+    keeps them. It is written from one chunk per field (chunks.py, packing.py). The
+    checkpoints' segments at the end of the index are merged into one once they hold
+    fast.merge.FLUSH_DOCS documents, and at finish(); segments are merged in tiers
+    (fast/merge.py), a merge's postings written while the ingest goes on: each posting
+    is written a few times, never all at the end. Without `checkpoints`, the batch is
+    one new segment at finish(), its postings encoded by worker processes. Every article
     added is one the index lacks: the ingest makes sure of it first (Archive.in_sync),
     so no add has to look for an older copy."""
 
@@ -79,6 +79,7 @@ class IndexWriter:
         self._recent: Any = None  # the changes since the last checkpoint
         self.pending = 0  # changes (adds, deletes) since the last checkpoint
         self.mapper: Mapper | None = None  # worker processes for the commit (segment.py)
+        self._pending: Any = None  # a merge being written meanwhile (fast.merge.Merge)
 
     def use_workers(self, mapper: Mapper | None) -> None:
         self.mapper = mapper
@@ -98,8 +99,10 @@ class IndexWriter:
         if self._checkpoints and self._fast:
             if self._recent is None:
                 self._recent = self._new()
-                self._recent.inline = True  # postings inlined, from a chunk per field
-                self._recent.pool.chunked = True
+                self._recent.marked = True  # a checkpoint's, for merge.py to take in
+                self._recent.pool.chunked = True  # written from a chunk per field
+                if self._pending is not None:  # its files are not committed yet
+                    self._recent.keep = [self._pending.segment]
             return self._recent
         if self._writer is None:  # the caller holds the write lock
             self._writer = self._new()
@@ -108,16 +111,19 @@ class IndexWriter:
 
     def finish(self, commit: bool) -> None:
         recent, self._recent = self._recent, None
+        if not commit and self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.cancel()
         if recent is not None:
             if not commit:
                 recent.cancel()
             else:
-                if not self._inlined_at_end():  # no merge to come: written in blocks now
-                    recent.inline = False
+                if not self._checkpoints_at_end():  # no merge to come: a segment to keep
+                    recent.marked = False
                     recent.mapper = self.mapper
                 recent.commit(merge=False)
         if self._checkpoints and self._fast:
-            if commit:  # nothing of the checkpoints' inlined segments stays
+            if commit:  # none of the checkpoints' small segments stays
                 self._merge(final=True)
             return
         writer, self._writer = self._writer, None
@@ -132,18 +138,39 @@ class IndexWriter:
 
             writer.commit(mergetype=merge_small)
 
-    def _inlined_at_end(self) -> bool:
+    def _checkpoints_at_end(self) -> bool:
         """Whether the index ends with a checkpoint's segment (of this ingest, or of one
         that stopped), which the end of this one merges."""
         from conflictcli.engine.whoosh.fast.merge import held
 
         _, described = held(self._ix)
-        return bool(described) and described[-1].inlined
+        return bool(described) and described[-1].checkpoint
 
     def _merge(self, final: bool) -> None:
-        from conflictcli.engine.whoosh.fast.merge import tiers
+        """At a checkpoint: the merge written meanwhile committed once done, then the
+        next one the tiers call for begun, its postings written in a thread while the
+        ingest goes on (fast/merge.py). At the end (`final`): a merge of checkpoints'
+        segments waited for and committed (one of larger segments not done yet is given
+        up: the next ingest makes it, and this one does not wait), then the merges
+        merge.tiers makes at the end."""
+        from conflictcli.engine.whoosh.fast.merge import Merge, held, plan, tiers
 
-        tiers(self._ix, self.mapper, final)
+        if self._pending is not None:
+            if not final and not self._pending.done():
+                return
+            pending, self._pending = self._pending, None
+            if final and not pending.done() and not pending.of_checkpoints:
+                pending.cancel()
+            else:
+                pending.commit()
+        if final:
+            tiers(self._ix, self.mapper, final=True)
+            return
+        segments, described = held(self._ix)
+        span = plan(described, final=False)
+        if span is not None:
+            self._pending = Merge(self._ix, segments, span, self.mapper, keep=True)
+            self._pending.start()
 
     def checkpoint(self) -> bool:
         """Commit the changes since the last checkpoint; False when there were none."""

@@ -92,8 +92,9 @@ def evaluate(searcher: Any, q: Any) -> Found:
     with the searcher's weighting (BM25F)."""
     scores: Scores = {}
     segments = []
+    scorers: dict[tuple[str, bytes], Any] = {}  # the same in every segment (see _scorer)
     for sub, offset in searcher.leaf_searchers():
-        root = _whole(_Evaluator(sub, searcher).node(q), sub)
+        root = _whole(_Evaluator(sub, searcher, scorers).node(q), sub)
         segments.append(_Segment(sub, offset, root))
         if offset:
             scores.update({d + offset: s for d, s in root.docs.items()})
@@ -103,14 +104,27 @@ def evaluate(searcher: Any, q: Any) -> Found:
 
 
 class _Evaluator:
-    def __init__(self, sub: Any, top: Any) -> None:
+    def __init__(self, sub: Any, top: Any, scorers: dict[tuple[str, bytes], Any]) -> None:
         self.sub = sub
         self.reader = sub.reader()
         self.weighting = top.weighting
+        self._scorers = scorers
         # what `conflict search` has always given the matchers: its TermsCollector asks
         # for the current match, and some matchers (ranges, Or) are built otherwise
         self.context = sub.context(needs_current=True)
         self._lengths: dict[str, list[int] | None] = {}  # field -> lengths, read once
+
+    def _scorer(self, fieldname: str, text: bytes) -> Any:
+        """The weighting's scorer of a term. Its figures (the term's rarity and the
+        field's average length) are the whole index's, the same in every segment: made
+        once a search, not once a segment (each asks every segment for the term's
+        document frequency: a search of 10 segments read 10 times 10 of them a term).
+        Only those figures are read from it here; Whoosh's own matchers make their own."""
+        key = (fieldname, text)
+        scorer = self._scorers.get(key)
+        if scorer is None:
+            scorer = self._scorers[key] = self.weighting.scorer(self.sub, fieldname, text)
+        return scorer
 
     def node(self, q: Any) -> _Node:
         kind = type(q)
@@ -175,7 +189,7 @@ class _Evaluator:
             return _Node("term", {})
         if (fieldname, text) not in reader:
             return _Node("term", {}, term=(fieldname, text))
-        scorer = self.weighting.scorer(self.sub, fieldname, text)
+        scorer = self._scorer(fieldname, text)
         if type(scorer) is BM25FScorer and fieldname not in self._lengths:
             self._lengths[fieldname] = upstream.lengths(reader, fieldname)
         lengths = self._lengths.get(fieldname)
@@ -214,7 +228,7 @@ class _Evaluator:
             if (fieldname, text) not in reader:
                 kids.append(_Node("term", {}, term=(fieldname, text)))
                 continue
-            scorer = self.weighting.scorer(self.sub, fieldname, text)
+            scorer = self._scorer(fieldname, text)
             if type(scorer) is not BM25FScorer:
                 return self.compound(q, _unite)  # another weighting: an Or, as Whoosh scores it
             scorers.append(scorer)

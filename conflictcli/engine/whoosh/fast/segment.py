@@ -56,8 +56,10 @@ class BulkSegmentWriter(SegmentWriter):
         blocks.lean_term_index(upstream.term_index(self.fieldwriter))
         self.pool = TermPool(Path(ix.storage.folder), limitmb)
         self.mapper: Mapper | None = None  # worker processes to blocks.encode the postings
+        self.storage_index = ix  # the index written to (a merge commits after others)
         self.keep: list[Any] = []  # segments whose files stay after the commit
         self.inline = False  # postings inlined in the term index (write_inline)
+        self.marked = False  # a checkpoint's segment (INLINED)
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document without vectors and spelling (the schema has none),
@@ -137,46 +139,48 @@ class BulkSegmentWriter(SegmentWriter):
             pdw.finish_doc()
             self.docnum += 1
 
-    def commit_merge(
-        self,
-        encoded: Any,
-        segments: list[Any],
-        span: tuple[int, int],
-        totals: dict[str, int] | None,
-    ) -> None:
-        """The merged segment's postings (`encoded`, pool.write_encoded's), then a new
-        table of contents with it in the place of segments[span[0]:span[1]]; `totals`:
-        each field's length in all (else those summed as the documents were copied)."""
-        self.perdocwriter.close()
+    def write_postings(self, encoded: Any) -> None:
+        """A merge's postings (`encoded`, as pool.write_encoded takes them) written, and
+        the segment's files closed (its documents were copied first)."""
         write_encoded(self.fieldwriter, self.schema, encoded)
         self.fieldwriter.close()
+
+    def commit_merge(
+        self, segments: list[Any], span: tuple[int, int], totals: dict[str, int] | None
+    ) -> Any:
+        """A new table of contents: `segments` with the merged segment in the place of
+        segments[span[0]:span[1]] (the latest commit's: the commit takes the number after
+        it); `totals`: each field's length in all (else those summed as the documents were
+        copied). The merged segment."""
         merged = self.get_segment()
         if totals is not None:
             upstream.set_field_totals(merged, totals)
         start, end = span
+        self.generation = int(self.storage_index.latest_generation()) + 1
         self._commit_toc([*segments[:start], merged, *segments[end:]])
         self.pool.cleanup()
         self._finish()
+        return merged
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
-            # a small segment is written faster than worker processes start
             if self.inline:
                 self.pool.write_inline(self.fieldwriter, self.schema, lengths, self.docnum)
-                # marked as such: the checkpoints' segments are merged into one of blocks
-                # (merge.py), by this ingest or, should it stop first, by the next
-                self.storage.create_file(f"{self.newsegment.segment_id()}.{INLINED}").close()
-            else:
+            else:  # a small segment is written faster than worker processes start
                 mapper = self.mapper if self.docnum >= blocks.PARALLEL_FROM else None
                 self.pool.write(self.fieldwriter, self.schema, lengths, self.docnum, mapper)
         finally:
             lengths.close()
         self.fieldwriter.close()
+        if self.marked:  # merge.py takes it in: this ingest, or the next should this one stop
+            self.storage.create_file(f"{self.newsegment.segment_id()}.{INLINED}").close()
 
 
-INLINED = "inlined"  # the empty file that marks a segment of inlined postings
+# the empty file that marks a checkpoint's segment (its postings were inlined in the term
+# index by versions before 29's merges; they are in blocks now): merge.py takes it in
+INLINED = "inlined"
 
 
 def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
