@@ -9,21 +9,30 @@ archive, as a child process, and reads while it runs:
   less `cancelled_write_bytes` (temporary files deleted before they were written);
   `wchar`, every byte handed to write() and pwrite(), pipes and temporary files too;
 * the articles the catalogue holds (it commits at every checkpoint), so that each
-  figure is told per 10,000 articles, with the rate (articles/s) of each tenth;
-* at each checkpoint, the index's segments (Whoosh: one id, several files) and sizes.
+  figure is told per 10,000 articles, with the rate (articles/s) of the first and the
+  last tenth of the wall time (as bench/measure.py's rate curve counts them);
+* at each checkpoint, the index's segments (Whoosh: one id, several files) and sizes;
+* the CPU seconds and the largest resident set of the ingest and its workers (wait4).
 
 With `--strace` the ingest runs under `strace -f -e trace=write,pwrite64,...`, and each
 write() is told to the file it went to, in components: the index's segments (those a
-checkpoint wrote, marked `.inlined`, and the others), the writer's spilled postings
-(deleted files beside the index) and Whoosh's temporary folder, the catalogue and its
-WAL, SQLite's temporary files (statement journals), other temporary files, pipes. These
-are write() bytes, not what reached the disk (a temporary file rewritten in place, or
-deleted before the kernel wrote it, costs the disk little), and strace slows the
-ingest: take its times from a run without it.
+checkpoint wrote, marked `.inlined`, and the others: merges, the end), postings spilled
+to temporary files beside the index and Whoosh's temporary folder, the catalogue and
+its WAL, SQLite's temporary files (statement journals), other temporary files, pipes.
+These are write() bytes, not what reached the disk (a temporary file rewritten in
+place, or deleted before the kernel wrote it, costs the disk little), and strace slows
+the ingest: take its times from a run without it.
+
+`--search-rounds R` then times bench/run.py's queries on the archive (whole processes,
+`--fields id,date,title,path`, as run.py's target figure); `--search-only ARCHIVE`
+times them on an archive alone. `--pythonpath DIR` runs another checkout's conflictcli
+(a git worktree: `git worktree add /tmp/before COMMIT`), for a before and after on the
+same corpus.
 
     python bench/bytes_written.py --articles 20000                  # Markdown on stdout
     python bench/bytes_written.py --articles 50000 --strace --json --out bw.json
-    python bench/bytes_written.py --corpus /tmp/c20k --articles 20000
+    python bench/bytes_written.py --corpus /tmp/c50k --articles 50000 --search-rounds 3
+    python bench/bytes_written.py --corpus /tmp/c50k --articles 50000 --pythonpath /tmp/before
 
 The corpus is bench/corpus.py's (deterministic; --seed, --source), made in a temporary
 folder unless --corpus gives one. Environment variables (CONFLICT_WHOOSH_FAST,
