@@ -318,3 +318,53 @@ def interrupt_at_read(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
         return real_read(*args, **kwargs)
 
     monkeypatch.setattr(reading, "read", read_then_interrupt)
+
+
+# -- a real PostgreSQL server -------------------------------------------------------
+POSTGRES_ENV = "CONFLICT_TEST_POSTGRES"  # a server's URL to test against (.ci/run sets it)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real PostgreSQL server's database: the one $CONFLICT_TEST_POSTGRES
+    names, else one started for the session (tests/pgserver.py) with this machine's
+    server binaries; without either, the test is skipped, saying so."""
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    given = os.environ.get(POSTGRES_ENV)
+    if given:
+        yield given
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pgserver
+
+    if pgserver.binaries() is None:
+        pytest.skip(
+            f"no PostgreSQL server: set {POSTGRES_ENV} to a database's URL, or install "
+            "the server (apt-get install postgresql-15) and the tests start one"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="conflict-pg-"))
+    try:
+        urls = pgserver.start(folder)
+        yield urls[POSTGRES_ENV]
+    finally:
+        pgserver.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_schema(postgres_server: str) -> Iterator[Any]:
+    """A connection to the test server whose search_path is a new, empty schema of its
+    own (dropped after the test)."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    conn = psycopg.connect(postgres_server, autocommit=True)
+    conn.execute(f"CREATE SCHEMA {name}")
+    conn.execute(f"SET search_path TO {name}")
+    try:
+        yield conn
+    finally:
+        conn.execute(f"DROP SCHEMA {name} CASCADE")
+        conn.close()

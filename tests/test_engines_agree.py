@@ -6,72 +6,20 @@ where ../shared is here, the benchmark's generated one elsewhere."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from conflictcli.archive import Archive
-from conflictcli.query import SearchRequest, Sort, build_request
+from conflictcli.query import SearchRequest, Sort
 
+from agree import FILTERS, queries, request
 from conftest import ROOT, Articles, invoke
 
 pytest.importorskip("tantivy")
-
-OWN_QUERIES = [
-    "Kyiv",
-    "Kiev",
-    "Київ",
-    "Киев",
-    "обстрел",
-    "T-72",
-    "Su-34",
-    "HIMARS",
-    "Zelensky",
-    '"air defence"',
-    '"Russian forces"~3',
-    "drone*",
-    "kh?rkiv",
-    "kharkiv~",
-    "kharkiv~2/1",
-    "Bakhmut NOT Soledar",
-    "NOT Ukraine",
-    "title:Ukraine",
-    "source:reuters",
-    "date:2022-03",
-    "date:[2022-02-24 TO 2022-03-10]",
-    "ceasefire OR truce",
-    "(grain OR wheat) AND Odesa",
-    "Mariupol steel",
-    "Putin Zelensky talks",
-]
-FILTERS: list[dict[str, Any]] = [
-    {},
-    {"since": "2022-03-01", "until": "2022-06-30"},
-    {"places": ("Kharkiv",)},
-    {"countries": ("RU",)},
-    {"langs": ("en",)},
-]
-
-
-def _module(name: str) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def _queries() -> list[tuple[str, dict[str, Any]]]:
-    bench = [(q.text, {"since": q.since, "until": q.until}) for q in _module("queries").QUERIES]
-    return bench + [(q, {}) for q in OWN_QUERIES]
 
 
 @pytest.fixture(scope="module")
@@ -93,17 +41,12 @@ def both(
         a.close()
 
 
-def _request(text: str, **given: Any) -> SearchRequest:
-    since, until = given.pop("since", None), given.pop("until", None)
-    return build_request(text, since, until, **given)
-
-
 def _selected(archive: Archive, req: SearchRequest) -> tuple[int, set[str]]:
     ids, _ = archive.engine.matching(req)
     return archive.engine.count(req), set(ids)
 
 
-@pytest.mark.parametrize("text, dates", _queries(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("text, dates", queries(), ids=lambda v: str(v)[:40])
 def test_every_query_selects_the_same_articles_on_both_engines(
     both: dict[str, Archive], text: str, dates: dict[str, Any]
 ) -> None:
@@ -112,7 +55,7 @@ def test_every_query_selects_the_same_articles_on_both_engines(
         if any(dates.values()) and "since" in extra:
             continue  # the query's own dates stand
         given = {**dates, **extra}
-        req = _request(text, **dict(given))
+        req = request(text, **dict(given))
         count_w, ids_w = _selected(w, req)
         count_t, ids_t = _selected(tv, req)
         assert count_w == len(ids_w), (text, extra)
@@ -125,7 +68,7 @@ def test_pages_stories_and_orders_agree(both: dict[str, Archive], text: str) -> 
     w, tv = both["whoosh"], both["tantivy"]
     for sort in (Sort.relevance, Sort.newest, Sort.oldest):
         for collapse in (False, True):
-            req = replace(_request(text), sort=sort, collapse=collapse, limit=0)
+            req = replace(request(text), sort=sort, collapse=collapse, limit=0)
             rw, rt = w.search(req, snippets=False), tv.search(req, snippets=False)
             assert rt.total == rw.total, (text, sort, collapse)
             assert len(rt.results) == len(rw.results), (text, sort, collapse)
@@ -135,15 +78,15 @@ def test_pages_stories_and_orders_agree(both: dict[str, Archive], text: str) -> 
             if collapse:
                 folded = sum(1 + (r.similar or 0) for r in rt.results)
                 assert folded == rt.total, (text, sort)
-    paged = [tv.search(replace(_request(text), limit=5, offset=k), snippets=False) for k in (0, 5)]
-    whole = tv.search(replace(_request(text), limit=10), snippets=False)
+    paged = [tv.search(replace(request(text), limit=5, offset=k), snippets=False) for k in (0, 5)]
+    whole = tv.search(replace(request(text), limit=10), snippets=False)
     assert [r.id for p in paged for r in p.results] == [r.id for r in whole.results]
 
 
 @pytest.mark.parametrize("text", ["", "Kyiv", "shelling"])
 def test_places_and_countries_agree(both: dict[str, Archive], text: str) -> None:
     w, tv = both["whoosh"], both["tantivy"]
-    req = _request(text)
+    req = request(text)
     total_w, per_w, _ = w.engine.places(req)
     total_t, per_t, _ = tv.engine.places(req)
     assert total_t == total_w
@@ -155,7 +98,7 @@ def test_places_and_countries_agree(both: dict[str, Archive], text: str) -> None
 
 def test_snippets_mark_the_same_words(both: dict[str, Archive]) -> None:
     for text in ("Kyiv drones", "drone*", '"air defence"'):
-        req = replace(_request(text), limit=5)
+        req = replace(request(text), limit=5)
         rw = {r.id: r for r in both["whoosh"].search(req).results}
         for r in both["tantivy"].search(req).results:
             if r.id in rw:
@@ -189,7 +132,7 @@ def test_lists_and_counts_from_the_index_columns_agree_with_the_catalogues(
         for by in ("month", "year"):
             got = json.loads(invoke("count", text, "--by", by, "--json", *ix).stdout)
             assert got["count"] == total == sum(g["count"] for g in got["groups"]), (engine, by)
-        dated = {r.id: r.date for r in archive.search(_request(text, limit=0), False).results}
+        dated = {r.id: r.date for r in archive.search(request(text, limit=0), False).results}
         months: dict[str | None, int] = {}
         for day in dated.values():
             months[day[:7] if day else None] = months.get(day[:7] if day else None, 0) + 1

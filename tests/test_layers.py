@@ -57,6 +57,7 @@ LAYERS: list[tuple[str, ...]] = [
 CONFINED = {
     "whoosh": ("engine.whoosh",),
     "tantivy": ("engine.tantivy",),
+    "psycopg": ("engine.postgres",),
     "typer": ("cli",),
     "click": ("cli",),
     "rich": ("output", "cli"),

@@ -15,23 +15,16 @@ import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from conflictcli.analysis import Scanned, folded_words, kept, scan, stem
+from conflictcli.analysis import Scanned, folded_words, scan
 from conflictcli.articles import Article, outlet_key
 from conflictcli.engine.numbers import id_number, story_number
+from conflictcli.engine.terms import Text, text_of
 
 if TYPE_CHECKING:
     import tantivy
 
 TEXT_FIELDS = ("title", "body")
 EPOCH = dt.datetime(1970, 1, 1)
-
-
-class Text(NamedTuple):
-    """A text field's terms, space-separated, and the names joined from two parts with
-    the position each stands at (none: the terms go in as a string)."""
-
-    terms: str
-    joined: tuple[tuple[str, int], ...] = ()
 
 
 class Prepared(NamedTuple):
@@ -63,24 +56,6 @@ def schema() -> tantivy.Schema:
     b.add_integer_field("undated", indexed=True, fast=True)  # 1: no date
     b.add_integer_field("story", fast=True)  # the story (story_number): results folded
     return b.build()
-
-
-def text_of(scanned: Scanned) -> Text:
-    """A text's terms as the index takes them (analysis.term_positions, in order)."""
-    words, joins = scanned
-    keep = kept(words)
-    if not keep:
-        return Text("")
-    terms = stem([words[n] for n in keep])
-    if not joins:
-        return Text(" ".join(terms))
-    rank = {n: k for k, n in enumerate(keep)}
-    placed = []
-    for i, term in zip(joins, stem(list(joins.values())), strict=True):
-        k = rank.get(i, rank.get(i - 1))  # at its last part kept; none kept: left out
-        if k is not None:
-            placed.append((term, k))
-    return Text(" ".join(terms), tuple(placed))
 
 
 def prepare(articles: list[Article], bodies: list[Scanned]) -> list[Prepared]:

@@ -15,6 +15,7 @@ from typing import Any
 import tantivy
 
 from conflictcli.engine.tantivy.documents import TEXT_FIELDS, seconds
+from conflictcli.engine.terms import within
 from conflictcli.errors import QueryError
 from conflictcli.query import tree as t
 
@@ -179,20 +180,6 @@ def fuzzy_words(cx: Context, name: str, q: t.Fuzzy, start: str) -> list[str]:
     """The index's words that start with `start` and are at most q.maxdist edits from
     q.text (Levenshtein, as Whoosh's FuzzyTerm)."""
     return [w for w, _ in _prefixed(cx, name, start) if within(q.text, w, q.maxdist)]
-
-
-def within(a: str, b: str, most: int) -> bool:
-    """Whether the Levenshtein distance of a and b is at most `most`."""
-    if abs(len(a) - len(b)) > most:
-        return False
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-        if min(row) > most:
-            return False
-    return row[-1] <= most
 
 
 def _in_range(cx: Context, name: str, q: t.Range) -> list[str]:

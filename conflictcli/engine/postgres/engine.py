@@ -1,0 +1,270 @@
+"""The PostgreSQL engine: the Engine protocol (engine/base.py) over the docs table of a
+team archive's database (schema.py).
+
+The query tree becomes a WHERE clause (translate.py); filters are more conditions;
+counts are the server's count(*) of the whole condition; pages are ranked by
+ts_rank_cd over the title (weight A) and body (B) words looked for, and made only for
+the page asked for; places, countries and days are counted by the server under the
+same condition (GROUP BY), with no walk of the matches in Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from conflictcli import names
+from conflictcli.analysis import spans_of
+from conflictcli.articles import outlet_key
+from conflictcli.engine.base import needs_lexicon, understand
+from conflictcli.engine.explain import explained, with_filters
+from conflictcli.engine.postgres import schema
+from conflictcli.engine.postgres.translate import (
+    TRUE,
+    Context,
+    Sql,
+    dates,
+    known,
+    text_terms,
+    where,
+)
+from conflictcli.engine.postgres.writer import PostgresWriter
+from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
+from conflictcli.query import Reading, SearchRequest
+from conflictcli.query import tree as t
+
+MAX_PREFIX_WORDS = 5000  # words of the archive read for the forms of one Cyrillic word
+
+
+@dataclass
+class Parsed:
+    where: Sql  # the tree's condition, without the filters
+    tree: t.Part
+    reading: Reading
+    notes: list[str]
+    words: set[tuple[str, str]]  # (field, term) the query looks for
+
+
+def both(*parts: Sql) -> Sql:
+    """Every one of these conditions."""
+    kept = [p for p in parts if p is not TRUE]
+    if not kept:
+        return TRUE
+    if len(kept) == 1:
+        return kept[0]
+    return Sql(" AND ".join(f"({p.text})" for p in kept), tuple(x for p in kept for x in p.params))
+
+
+class PostgresEngine:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.names: names.Names | None = None
+        self.replaced: str | None = None
+        self.set_aside: Any = None
+
+    @classmethod
+    def open(cls, conn: Any, create: bool = False) -> PostgresEngine:
+        if create or not schema.made(conn):
+            schema.make(conn)
+        return cls(conn)
+
+    # -- the archive's questions ----------------------------------------------------
+    def generation(self) -> int:
+        return schema.generation(self._conn)
+
+    def doc_count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    @contextmanager
+    def writer(self, checkpoints: bool = False) -> Iterator[PostgresWriter]:
+        """A batch of changes, written at each checkpoint and at the end; cancelled on
+        any error (what checkpoints committed stays)."""
+        batch = PostgresWriter(self._conn)
+        try:
+            yield batch
+        except BaseException:
+            batch.finish(commit=False)
+            raise
+        batch.finish(commit=True)
+
+    def inventory(self) -> dict[str, list[str | None]]:
+        out: dict[str, list[str | None]] = {}
+        for article_id, day in self._conn.execute("SELECT id, day FROM docs ORDER BY seq"):
+            out.setdefault(article_id, []).append(day.isoformat() if day else None)
+        return out
+
+    # -- reading a query -------------------------------------------------------------
+    def parse(
+        self, text: str, any_terms: bool = False, dayfirst: bool = False, exact: bool = False
+    ) -> Parsed:
+        """The condition for what the user typed (engine.base.understand), and its tree."""
+
+        def words_from(fieldname: str, prefix: str) -> list[str]:
+            if fieldname not in ("title", "body"):
+                return []
+            return known(self._conn, fieldname, prefix, MAX_PREFIX_WORDS)
+
+        lexicon = words_from if needs_lexicon(text, exact) else None
+        u = understand(text, any_terms, dayfirst, exact, self.names, lexicon)
+        cx = Context(self._conn, text)
+        return Parsed(where(u.tree, cx), u.tree, u.reading, u.notes, cx.words)
+
+    def tree(self, req: SearchRequest) -> t.Part:
+        return self.parse(req.text, False, req.dayfirst, req.exact).tree
+
+    def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
+        parsed = self.parse(query_text, any_terms=True)
+        return spans_of(text, text_terms(parsed.words)[1])
+
+    def _places(self, req: SearchRequest) -> tuple[list[str], list[str], list[str]]:
+        """What --place names: canonical names, ids, notes."""
+        shown: list[str] = []
+        ids: list[str] = []
+        notes: list[str] = []
+        for typed in req.places:
+            match = names.place(typed, self.names)
+            shown.append(match.name.name)
+            if match.name.id not in ids:
+                ids.append(match.name.id)
+            if match.others or match.ambiguous:
+                notes.append(f"--place {typed!r} is read as {match.name.name}.")
+        return shown, ids, notes
+
+    def _filters(self, req: SearchRequest, place_ids: list[str]) -> Sql:
+        made = []
+        if req.since or req.until:
+            made.append(dates(req.since, req.until))
+        if req.sources:
+            made.append(Sql("outlet = ANY(%s)", (self._outlets(req.sources),)))
+        if place_ids:
+            made.append(Sql("places && %s::text[]", (place_ids,)))
+        if req.langs:
+            made.append(Sql("lang = ANY(%s)", (list(req.langs),)))
+        if req.countries:
+            made.append(Sql("countries && %s::text[]", (list(req.countries),)))
+        return both(*made)
+
+    def _outlets(self, wanted_names: tuple[str, ...]) -> list[str]:
+        """The outlets in the archive that --source names: the same name in any case,
+        and for a domain its subdomains too."""
+        wanted = {outlet_key(n) for n in wanted_names}
+        domains = tuple("." + w for w in wanted if "." in w and " " not in w)
+        known_ = known(self._conn, "outlet", "")
+        return [o for o in known_ if o in wanted or (domains and o.endswith(domains))]
+
+    def request(
+        self, req: SearchRequest, any_terms: bool | None = None
+    ) -> tuple[Sql, Parsed | None, list[str]]:
+        """The whole condition of a request (its words and its filters), what it was
+        read from (None: no words, every article), and the notes."""
+        _, place_ids, notes = self._places(req)
+        parsed = None
+        words = TRUE
+        if req.text.strip():
+            terms = req.any_terms if any_terms is None else any_terms
+            parsed = self.parse(req.text, terms, req.dayfirst, req.exact)
+            words = parsed.where
+            notes = parsed.notes + notes
+        return both(words, self._filters(req, place_ids)), parsed, notes
+
+    def _count(self, cond: Sql) -> int:
+        sql = f"SELECT count(*) FROM docs WHERE {cond.text}"
+        return int(self._conn.execute(sql, cond.params).fetchone()[0])
+
+    # -- answers ---------------------------------------------------------------------
+    def count(self, req: SearchRequest) -> int:
+        return self._count(self.request(req)[0])
+
+    def matching(self, req: SearchRequest) -> tuple[list[str], list[str]]:
+        cond, _, notes = self.request(req)
+        sql = f"SELECT id FROM docs WHERE {cond.text} ORDER BY seq"
+        return [r[0] for r in self._conn.execute(sql, cond.params)], notes
+
+    def _grouped(self, cond: Sql, column: str) -> dict[str, int]:
+        sql = f"SELECT v, count(*) FROM docs, unnest({column}) v WHERE {cond.text} GROUP BY v"
+        return {v: int(n) for v, n in self._conn.execute(sql, cond.params)}
+
+    def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
+        cond, _, notes = self.request(req)
+        counts = self._grouped(cond, "places")
+        named = _gazetteer_places(list(counts))
+        return self._count(cond), [(n, counts[n.id]) for n in named], notes
+
+    def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
+        cond, _, notes = self.request(req)
+        return self._count(cond), self._grouped(cond, "countries"), notes
+
+    def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
+        cond, _, notes = self.request(req)
+        sql = f"SELECT day, count(*) FROM docs WHERE {cond.text} GROUP BY day"
+        per: dict[dt.date, int] = {}
+        total = 0
+        for day, n in self._conn.execute(sql, cond.params):
+            total += int(n)
+            if day is not None:
+                per[day] = int(n)
+        return total, per, notes
+
+    def explain(self, req: SearchRequest) -> Explanation:
+        cond, parsed, notes = self.request(req)
+        assert parsed is not None
+        shown, _, _ = self._places(req)
+        filters = []
+        if req.since or req.until:
+            first = req.since.isoformat() if req.since else None
+            last = req.until.isoformat() if req.until else None
+            filters.append(Node("dates", fields=["date"], first=first, last=last))
+        if req.sources:
+            filters.append(Node("sources", ", ".join(req.sources), ["source"]))
+        if req.places:
+            filters.append(Node("places", ", ".join(shown), ["title", "body"]))
+        if req.langs:
+            filters.append(Node("langs", ", ".join(req.langs), ["lang"]))
+        if req.countries:
+            filters.append(Node("countries", ", ".join(req.countries), ["country"]))
+        tree = with_filters(explained(parsed.tree), filters)
+        return Explanation(tree, parsed.reading, self._count(cond), notes)
+
+    def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
+        from conflictcli.engine.postgres.ranking import similar
+
+        return similar(self._conn, text, leave_out, limit)
+
+    def search(self, req: SearchRequest) -> EngineResult:
+        from conflictcli.engine.postgres.ranking import page
+
+        cond, parsed, notes = self.request(req)
+        assert parsed is not None
+        ranked = page(self._conn, cond, parsed.words, req)
+        words = parsed.words
+        if req.partial and not req.any_terms and ranked.short(req):
+            some, some_parsed, _ = self.request(req, any_terms=True)
+            if some_parsed is not None and some_parsed.tree != parsed.tree:
+                more = Sql(f"({some.text}) AND NOT ({cond.text})", some.params + cond.params)
+                words = parsed.words | some_parsed.words
+                ranked.fill(self._conn, more, words, req)
+        if req.partial and req.any_terms:
+            full, full_parsed, _ = self.request(req, any_terms=False)
+            if full_parsed is not None and full_parsed.tree != parsed.tree:
+                ranked.mark_partial(self._conn, full)
+        body_words, all_words = text_terms(words)
+        hits = [
+            Hit(i, x, partial, body_words=body_words, words=all_words)
+            for i, x, partial in ranked.entries
+        ]
+        for hit, others in zip(hits, ranked.others, strict=False):
+            hit.similar = others
+        return EngineResult(total=ranked.total, hits=hits, notes=notes)
+
+
+def _gazetteer_places(ids: list[str]) -> list[names.Name]:
+    from conflictcli.gazetteer import entries
+
+    wanted = set(ids)
+    return [
+        names.Name(e["id"], e["kind"], e["name"], e.get("note"), ())
+        for e in entries()
+        if e["id"] in wanted and e["kind"] in names.PLACE_KINDS
+    ]

@@ -1,0 +1,89 @@
+"""Writing the PostgreSQL engine's rows: changes held until a checkpoint, then written
+in one transaction (deletions, then the new rows by COPY into a staging table and
+INSERT ... ON CONFLICT DO NOTHING, so that an article two writers send at once is one
+row), with their words; a search sees each checkpoint once it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conflictcli.articles import Article
+from conflictcli.engine.postgres import schema
+from conflictcli.engine.postgres.documents import COLUMNS, FIELDS, Prepared, row
+
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS staged_docs ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(COLUMNS)} FROM docs WITH NO DATA",
+    'CREATE TEMP TABLE IF NOT EXISTS staged_words (field text, term text COLLATE "C") '
+    "ON COMMIT DELETE ROWS",
+)
+
+
+class PostgresWriter:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._rows: dict[str, tuple[object, ...]] = {}
+        self._words: set[tuple[str, str]] = set()
+        self._deleted: set[str] = set()
+        self.pending = 0
+
+    def use_workers(self, mapper: Callable[..., Any] | None) -> None:
+        """Nothing to hand to workers: the server does the writing."""
+
+    def add(self, a: Article, prepared: Any = None) -> None:
+        made = row(a, prepared)
+        p = prepared if isinstance(prepared, Prepared) or prepared is None else Prepared(*prepared)
+        words = p.words if p is not None else ()
+        self._rows[a.id] = made
+        for name, terms in zip(FIELDS, words, strict=False):
+            self._words.update((name, term) for term in terms)
+        self.pending += 1
+
+    def delete(self, article_id: str) -> None:
+        self._rows.pop(article_id, None)
+        self._deleted.add(article_id)
+        self.pending += 1
+
+    def checkpoint(self) -> bool:
+        if not self.pending:
+            return False
+        conn = self._conn
+        schema.months_needed(conn, {r[1] for r in self._rows.values() if r[1] is not None})  # type: ignore[misc]
+        with conn.transaction():
+            for statement in _STAGING:
+                conn.execute(statement)
+            if self._deleted:
+                conn.execute("DELETE FROM docs WHERE id = ANY(%s)", (list(self._deleted),))
+            if self._rows:
+                names = ", ".join(COLUMNS)
+                with conn.cursor().copy(f"COPY staged_docs ({names}) FROM STDIN") as copy:
+                    for made in self._rows.values():
+                        copy.write_row(made)
+                conn.execute(
+                    f"INSERT INTO docs ({names}) SELECT {names} FROM staged_docs "
+                    "ON CONFLICT DO NOTHING"
+                )
+            if self._words:
+                with conn.cursor().copy("COPY staged_words (field, term) FROM STDIN") as copy:
+                    for pair in self._words:
+                        copy.write_row(pair)
+                conn.execute(
+                    "INSERT INTO words SELECT DISTINCT field, term FROM staged_words "
+                    "ON CONFLICT DO NOTHING"
+                )
+            schema.next_generation(conn)
+        self._rows.clear()
+        self._words.clear()
+        self._deleted.clear()
+        self.pending = 0
+        return True
+
+    def finish(self, commit: bool) -> None:
+        if commit:
+            self.checkpoint()
+        else:
+            self._rows.clear()
+            self._words.clear()
+            self._deleted.clear()
+            self.pending = 0
