@@ -201,7 +201,8 @@ class Archive:
     def open(cls, folder: Path, create: bool = False, engine_name: str | None = None) -> Archive:
         """The archive in `folder`; with `create`, made there if missing, with the engine
         `engine_name` (engine.chosen: else $CONFLICT_ENGINE, else the default). An
-        archive that is there keeps its own engine (reindex --engine changes it)."""
+        archive that is there keeps its own engine (reindex --engine changes it). A team
+        archive (a PostgreSQL URL) is opened by team.open_archive."""
         from conflictcli.engine import chosen
 
         folder = folder.expanduser()
@@ -340,7 +341,8 @@ class Archive:
     def stats(self) -> Stats:
         from conflictcli import holdings
 
-        return holdings.stats(self.store, self.folder)
+        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+        return holdings.stats(self.store, str(self.folder), size)
 
 
 def kind_named(name: str, folder: Path) -> Kind:

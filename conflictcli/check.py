@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from conflictcli import team
 from conflictcli.archive import CATALOGUE, Archive
 from conflictcli.errors import WAIT_S, ArchiveMissing, ConflictError, DataError
 from conflictcli.records.upkeep import CheckReport, Problem
@@ -61,11 +62,20 @@ Rebuild = Callable[[Archive], object]  # builds the index again from the catalog
 
 
 def check(
-    location: Path, repair: bool = False, wait: float = WAIT_S, rebuild: Rebuild | None = None
+    location: Path | str,
+    repair: bool = False,
+    wait: float = WAIT_S,
+    rebuild: Rebuild | None = None,
 ) -> CheckReport:
     """The report on the archive at `location`; with `repair`, what can be put right is,
     the index rebuilt from the catalogue by `rebuild` (ingest.rebuild_index) where it
     cannot be read or has another layout."""
+    if isinstance(location, str):  # a team archive: its tables are made as it is opened
+        archive = team.open_archive(location)
+        try:
+            return _check(archive)
+        finally:
+            archive.close()
     location = location.expanduser().absolute()
     if not Archive.exists(location):
         raise ArchiveMissing(str(location))

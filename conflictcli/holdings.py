@@ -73,9 +73,9 @@ def sources(store: Store) -> list[Source]:
     return [Source(*row) for row in store.sources()]
 
 
-def stats(store: Store, folder: Path) -> Stats:
+def stats(store: Store, location: str, size: int) -> Stats:
+    """What the archive at `location` (shown as it is) holds; `size`: its bytes."""
     first, last = store.date_range()
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return Stats(
         articles=store.article_count(),
         first_date=first,
@@ -84,7 +84,7 @@ def stats(store: Store, folder: Path) -> Stats:
         by_month=_every_month(store.by_month()),
         index_bytes=size,
         last_ingest=store.last_run(),
-        location=str(folder),
+        location=location,
     )
 
 

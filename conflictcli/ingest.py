@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conflictcli import reading, workers
+from conflictcli import reading, team, workers
 from conflictcli.archive import ENGINE_KEY, INDEX_LAYOUT, Archive
 from conflictcli.articles import Article
 from conflictcli.check import reconcile
@@ -58,7 +58,7 @@ CHECKPOINT_FIRST = 500
 
 
 def ingest(
-    location: Path,
+    location: Path | str,
     paths: list[Path],
     prune: bool = False,
     progress: Progress | None = None,
@@ -81,13 +81,19 @@ def ingest(
     t0 = time.perf_counter()
     found = discover(paths)
     roots = [Path(p).expanduser().resolve() for p in paths]
+    asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns, dayfirst))
+    if isinstance(location, str):  # a team archive (team.py): no folder to make
+        summary = _ingest_team(location, asked, progress or NoProgress())
+        summary.ignored = found.ignored
+        summary.skipped[:0] = [Skipped(path, why) for path, why in found.refused]
+        summary.took_s = round(time.perf_counter() - t0, 3)
+        return summary
     location = location.expanduser().absolute()
     existed = location.exists()
     made = None if Archive.exists(location) else _first_missing(location)
     archive = Archive.open(location, create=True, engine_name=engine)
     try:
         _same_engine(archive, engine)
-        asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns, dayfirst))
         with archive.writing(wait):
             summary = _ingest(archive, asked, progress or NoProgress())
     finally:
@@ -100,8 +106,18 @@ def ingest(
     return summary
 
 
+def _ingest_team(location: str, asked: _Asked, progress: Progress) -> IngestSummary:
+    """An ingest into the team archive at `location` (made if missing): other writers
+    may write at the same time, taking turns at each commit."""
+    archive = team.open_archive(location, create=True)
+    try:
+        return _ingest(archive, asked, progress)
+    finally:
+        archive.close()
+
+
 def reindex(
-    location: Path,
+    location: Path | str,
     progress: Progress | None = None,
     wait: float = WAIT_S,
     engine: str | None = None,
@@ -111,10 +127,14 @@ def reindex(
     with `engine`, that engine's index, which the archive uses from then on (the other
     engine's index is removed once the new one is committed)."""
     t0 = time.perf_counter()
-    location = location.expanduser().absolute()
-    if not Archive.exists(location):
-        raise ArchiveMissing(str(location))
-    archive = Archive.open(location, create=True)
+    if isinstance(location, str):
+        if engine is not None:
+            raise UsageError("A team archive's engine is PostgreSQL: --engine is not for it.")
+    else:
+        location = location.expanduser().absolute()
+        if not Archive.exists(location):
+            raise ArchiveMissing(str(location))
+    archive = team.open_archive(location, create=True)
     try:
         with archive.writing(wait):
             before = archive.kind

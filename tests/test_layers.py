@@ -48,6 +48,8 @@ LAYERS: list[tuple[str, ...]] = [
         "ingest",
         "reading",
         "filing",
+        "team",
+        "copying",
         "check",
     ),
     ("output",),

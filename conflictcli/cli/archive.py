@@ -151,6 +151,42 @@ def reindex(
     rendering().ingest_summary(summary, output_format(json), quiet)
 
 
+def copy(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from", metavar="DIR|URL", help="The archive to copy from.", show_default=False
+        ),
+    ],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="DIR|URL",
+            help="The archive to copy into (made if missing).",
+            show_default=False,
+        ),
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    wait: WaitOpt = WAIT_S,
+    json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Copy an archive into another: a folder into a team archive, or back.
+
+    Every article with its text, story and language, and every file record, without
+    reading the files again; then the target's search index is built. Articles the
+    target holds already stay as they are.
+
+    Example: conflict copy --from ~/archive --to postgresql://me@db.example/desk
+    """
+    from conflictcli.copying import copy as run_copy
+
+    with rendering().IngestProgress(enabled=not quiet) as progress:
+        summary = run_copy(location(source), location(target), wait, progress)
+    rendering().ingest_summary(summary, output_format(json), quiet)
+
+
 def _columns(given: str | None) -> dict[str, str]:
     """--map text=story,date=when as {field: column}."""
     from conflictcli.readers.base import FIELD_NAMES

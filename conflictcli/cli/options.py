@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from conflictcli.archive import Archive
 
 IndexOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--index",
         envvar="CONFLICT_INDEX",
         show_default=False,
-        file_okay=False,
-        metavar="DIR",
-        help="Archive folder (default: conflict/ in the user's data directory).",
+        metavar="DIR|URL",
+        help="Archive folder (default: conflict/ in the user's data directory), or a team "
+        "archive's PostgreSQL URL (postgresql://USER@HOST/DB, or service=NAME).",
     ),
 ]
 WaitOpt = Annotated[
@@ -246,13 +246,17 @@ def output_format(json: bool = False, jsonl: bool = False, csv: bool = False) ->
     return chosen[0] if chosen else Format.table
 
 
-def location(index: Path | None) -> Path:
+def location(index: str | None) -> Path | str:
+    """The archive --index names: a folder, or a team archive's URL as it was given."""
     from conflictcli.archive import default_location  # the catalogue loads only to run
+    from conflictcli.team import is_team
 
-    return index or default_location()
+    if index and is_team(index):
+        return index.strip()
+    return Path(index).expanduser() if index else default_location()
 
 
-def open_archive(index: Path | None) -> Archive:
-    from conflictcli.archive import Archive
+def open_archive(index: str | None) -> Archive:
+    from conflictcli import team
 
-    return Archive.open(location(index))
+    return team.open_archive(location(index))

@@ -1,7 +1,8 @@
 """Where the archive meets a search engine: the protocol every engine implements
 (base.py), the records it gives back (records.py), what --explain shows (explain.py),
 snippets (snippets.py), and the engines, each in its own package: whoosh/ (the
-default) and tantivy/ (big archives: the `tantivy` extra). An archive records its
+default), tantivy/ (big archives: the `tantivy` extra) and postgres/ (a team's archive
+in PostgreSQL: the `postgres` extra). An archive records its
 engine in its catalogue when it is made."""
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ if TYPE_CHECKING:
     from conflictcli.articles import Article
     from conflictcli.engine.base import Engine
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES = ("whoosh", "tantivy")  # the engines of an archive in a folder (--engine)
+TEAM = "postgres"  # the engine of a team archive (--index postgresql://...)
 DEFAULT = "whoosh"
 ENV = "CONFLICT_ENGINE"  # the engine of archives made from now on, without --engine
-_NEEDS = {"tantivy": "tantivy"}  # the module an engine needs beyond the package's own
+# the module an engine needs beyond the package's own
+_NEEDS = {"tantivy": "tantivy", "postgres": "psycopg"}
 
 
 class Kind(Protocol):
@@ -41,7 +44,7 @@ class Kind(Protocol):
 
 def kind(name: str = DEFAULT) -> Kind:
     """The engine called `name` (its package, loaded without the engine itself)."""
-    if name not in ENGINES:
+    if name not in ENGINES and name != TEAM:
         raise ValueError(f"no engine called {name!r}")
     return importlib.import_module(f"conflictcli.engine.{name}")
 

@@ -95,9 +95,7 @@ class Clusters(Articles, Stats):
         article's id: bands.article)."""
         if not keys:
             return Counter()
-        one = (
-            "SELECT * FROM (SELECT key, article FROM bands WHERE key = ? ORDER BY article LIMIT ?)"
-        )
+        one = "SELECT * FROM (SELECT key, article FROM bands WHERE key = ? ORDER BY article LIMIT ?) b"
         rows = self.conn.execute(
             " UNION ALL ".join([one] * len(keys)), [v for k in keys for v in (k, per_band)]
         ).fetchall()
@@ -148,6 +146,23 @@ class Clusters(Articles, Stats):
         n = _number(article_id)
         if n is not None:
             self.conn.execute("INSERT OR REPLACE INTO sketches VALUES (?, ?)", (n, sketch))
+
+    @reading
+    def all_bands(self) -> tuple[list[tuple[int, int]], list[tuple[int, bytes]]]:
+        """Every band row and every sketch, as `conflict copy` takes them over."""
+        bands = [(int(k), int(a)) for k, a in self.conn.execute("SELECT key, article FROM bands")]
+        sketches = [
+            (int(a), bytes(x))
+            for a, x in self.conn.execute("SELECT article, sketch FROM sketches")
+            if isinstance(x, bytes | memoryview)
+        ]
+        return bands, sketches
+
+    def put_all_bands(
+        self, bands: list[tuple[int, int]], sketches: list[tuple[int, bytes]]
+    ) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO bands (key, article) VALUES (?, ?)", bands)
+        self.conn.executemany("INSERT OR IGNORE INTO sketches VALUES (?, ?)", sketches)
 
     def clear_bands(self) -> None:
         """Every band and sketch (made another way: stories.SCHEME)."""
@@ -207,7 +222,7 @@ class Clusters(Articles, Stats):
             return []
         rows = self.conn.execute(
             "SELECT cluster, count(*) AS n, min(date), max(date) FROM articles"
-            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING count(*) > 1"
             " ORDER BY n DESC, cluster LIMIT ?",
             (limit,),
         ).fetchall()
@@ -229,6 +244,6 @@ class Clusters(Articles, Stats):
             return 0, 0
         row = self.conn.execute(
             "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM articles"
-            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING n > 1)"
+            " WHERE cluster IS NOT NULL GROUP BY cluster HAVING count(*) > 1) s"
         ).fetchone()
         return int(row[0]), int(row[1])

@@ -40,6 +40,12 @@ class Files(Schema):
         rows = self.conn.execute("SELECT path, sha256, size, mtime FROM files")
         return {r[0]: FileRecord(*r) for r in rows}
 
+    @reading
+    def all_links(self) -> list[tuple[str, int, str]]:
+        """Every link: (path, row, article id), as `conflict copy` takes them over."""
+        sql = f"SELECT path, {self._row}, article_id FROM links ORDER BY path, 2, 3"
+        return [(str(p), int(r), str(a)) for p, r, a in self.conn.execute(sql)]
+
     def put_file(self, rec: FileRecord, places: Iterable[tuple[int, str]]) -> None:
         """A file and the (row, article id) it holds: row 0 for a whole file."""
         self.conn.execute(

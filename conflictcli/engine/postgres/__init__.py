@@ -13,14 +13,29 @@ engine.py     the Engine protocol over them
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from conflictcli.articles import Article
 
 NAME = "postgres"
+FOLDER = "postgres"  # never made: a team archive has no folder (team.py)
 LAYOUT = 1
 
-__all__ = ["LAYOUT", "NAME", "prepare"]
+__all__ = ["FOLDER", "LAYOUT", "NAME", "create", "open", "prepare", "present"]
+
+
+def open(folder: Path, create: bool = False) -> Any:
+    """A team archive is opened by its URL (team.TeamArchive), never in a folder."""
+    raise ValueError("the PostgreSQL engine has no index in a folder")
+
+
+def create(folder: Path) -> Any:
+    raise ValueError("the PostgreSQL engine has no index in a folder")
+
+
+def present(folder: Path) -> bool:
+    return False
 
 
 def prepare(articles: list[Article], bodies: list[Any]) -> list[Any]:

@@ -86,6 +86,12 @@ def database_error(e: Exception, location: str, doing: str) -> DataError:
     text = scrubbed(
         str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, location
     )
+    if isinstance(e, pe.InsufficientPrivilege) and doing == "reading":
+        return DataError(
+            f"This role may not read the team archive at {shown(location)}: {text}.",
+            "Ask the archive's owner to grant it (GRANT pg_read_all_data, or SELECT on the "
+            "archive's schema).",
+        )
     if isinstance(e, pe.InsufficientPrivilege | pe.ReadOnlySqlTransaction):
         return DataError(
             f"The team archive at {shown(location)} may not be changed by this role "
@@ -97,3 +103,24 @@ def database_error(e: Exception, location: str, doing: str) -> DataError:
         f"The team archive at {shown(location)} failed while {doing}: {text}.",
         "Try again; if it goes on, run 'conflict check' against it or ask its administrator.",
     )
+
+
+class Guarded:
+    """A connection whose execute() raises a database error as the DataError the user
+    sees (database_error), never a traceback; everything else is the connection's."""
+
+    def __init__(self, conn: Any, location: str) -> None:
+        self._conn = conn
+        self._location = location
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        import psycopg
+
+        try:
+            return self._conn.execute(sql, params)
+        except psycopg.Error as e:
+            reads = str(sql).lstrip().upper().startswith("SELECT")
+            raise database_error(e, self._location, "reading" if reads else "writing") from e
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)

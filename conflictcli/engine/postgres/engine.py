@@ -70,6 +70,24 @@ class PostgresEngine:
             schema.make(conn)
         return cls(conn)
 
+    def close(self) -> None:
+        self._conn.close()
+
+    def clear(self) -> None:
+        """Every row gone (an index built again from the catalogue: reindex)."""
+        with self._conn.transaction():
+            self._conn.execute("TRUNCATE docs, words")
+            schema.next_generation(self._conn)
+
+    def size(self) -> int:
+        """The bytes the engine's tables and their indexes take."""
+        sql = (
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+        )
+        return int(self._conn.execute(sql).fetchone()[0])
+
     # -- the archive's questions ----------------------------------------------------
     def generation(self) -> int:
         return schema.generation(self._conn)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from conflictcli.analysis import scan
 from conflictcli.articles import Article
 from conflictcli.engine.postgres import schema
-from conflictcli.engine.postgres.documents import COLUMNS, FIELDS, Prepared, row
+from conflictcli.engine.postgres.documents import COLUMNS, FIELDS, Prepared, prepare, row
 
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS staged_docs ON COMMIT DELETE ROWS AS "
@@ -32,11 +33,11 @@ class PostgresWriter:
         """Nothing to hand to workers: the server does the writing."""
 
     def add(self, a: Article, prepared: Any = None) -> None:
-        made = row(a, prepared)
-        p = prepared if isinstance(prepared, Prepared) or prepared is None else Prepared(*prepared)
-        words = p.words if p is not None else ()
-        self._rows[a.id] = made
-        for name, terms in zip(FIELDS, words, strict=False):
+        if prepared is None:  # read here, not by a worker
+            prepared = prepare([a], [scan(a.body)])[0]
+        p = prepared if isinstance(prepared, Prepared) else Prepared(*prepared)
+        self._rows[a.id] = row(a, p)
+        for name, terms in zip(FIELDS, p.words, strict=True):
             self._words.update((name, term) for term in terms)
         self.pending += 1
 
@@ -46,8 +47,23 @@ class PostgresWriter:
         self.pending += 1
 
     def checkpoint(self) -> bool:
+        import psycopg
+
         if not self.pending:
             return False
+        try:
+            self._write()
+        except psycopg.Error as e:
+            from conflictcli.engine.postgres.connect import database_error
+
+            raise database_error(e, getattr(self._conn, "_location", ""), "writing") from e
+        self._rows.clear()
+        self._words.clear()
+        self._deleted.clear()
+        self.pending = 0
+        return True
+
+    def _write(self) -> None:
         conn = self._conn
         schema.months_needed(conn, {r[1] for r in self._rows.values() if r[1] is not None})  # type: ignore[misc]
         with conn.transaction():
@@ -73,11 +89,6 @@ class PostgresWriter:
                     "ON CONFLICT DO NOTHING"
                 )
             schema.next_generation(conn)
-        self._rows.clear()
-        self._words.clear()
-        self._deleted.clear()
-        self.pending = 0
-        return True
 
     def finish(self, commit: bool) -> None:
         if commit:

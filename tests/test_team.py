@@ -1,0 +1,201 @@
+"""A team archive in PostgreSQL (`--index postgresql://...`), used through the CLI as a
+person would, against a real server (tests/pgserver.py, or $CONFLICT_TEST_POSTGRES):
+the same numbers as a local archive of the same articles under every filter; count =
+the full list = export's rows = the timeline's sum; show, stats, check; no folder made
+for a URL; a password never printed; a role that may only read can search but not
+ingest, and is told why; a server that cannot be reached is an error, not a traceback."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from conftest import ROOT, invoke
+
+psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+
+SAMPLE = ROOT / "sample_data"
+SECRET = "n0t-the-pw-91"  # trust logins ignore it: it must still never be shown
+QUERIES = [
+    "Kyiv",
+    "drones Belgorod",
+    '"air defence"',
+    "drone*",
+    "kharkiv~",
+    "Kyiv NOT Kharkiv",
+    "Kyiv OR Odesa",
+    "title:Ukraine",
+    "shelling",
+]
+FILTERS: list[list[str]] = [
+    [],
+    ["--since", "2024-01-01", "--until", "2024-06-30"],
+    ["--place", "Kharkiv"],
+    ["--lang", "en"],
+    ["--any"],
+]
+
+
+def _with_password(url: str, schema: str) -> str:
+    head, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    options = quote(f"-csearch_path={schema}")
+    return f"{head}://{user}:{SECRET}@{host}?options={options}"
+
+
+@pytest.fixture(scope="module")
+def team(
+    postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A team archive and a local one of sample_data: (URL, folder)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = _with_password(postgres_server, schema)
+    local = str(tmp_path_factory.mktemp("local") / "archive")
+    for where in (url, local):
+        r = invoke("ingest", str(SAMPLE), "--index", where, "-q")
+        assert r.exit_code == 0, r.stderr
+        assert SECRET not in r.stdout + r.stderr
+    yield url, local
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _json(*args: str) -> Any:
+    r = invoke(*args)
+    assert r.exit_code in (0, 1), r.stderr
+    assert SECRET not in r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_counts_lists_exports_and_timelines_agree_with_a_local_archive(
+    team: tuple[str, str], text: str
+) -> None:
+    url, local = team
+    for extra in FILTERS:
+        counts = {}
+        for where in (url, local):
+            ix = ["--index", where]
+            n = _json("count", text, *extra, *ix, "--json")["count"]
+            listed = _json("search", text, *extra, *ix, "--json", "-n", "0", "--fields", "id")
+            assert len(listed["results"]) == listed["total"] == n, (text, extra, where)
+            exported = invoke("export", text, *extra, *ix).stdout.splitlines()
+            assert len(exported) == n, (text, extra, where)
+            tl = _json("timeline", text, *extra, *ix, "--json", "--by", "month")
+            assert sum(b["count"] for b in tl["buckets"]) + tl["undated"] == n
+            counts[where] = (n, {r["id"] for r in listed["results"]})
+        assert counts[url] == counts[local], (text, extra)
+
+
+def test_places_sources_stats_and_show(team: tuple[str, str]) -> None:
+    url, local = team
+    for cmd in (["places", "-n", "10"], ["count", "Kyiv", "--by", "source"], ["stats"]):
+        a, b = _json(*cmd, "--json", "--index", url), _json(*cmd, "--json", "--index", local)
+        for k in ("took_ms", "location", "index_bytes", "last_ingest"):
+            a.pop(k, None), b.pop(k, None)
+        assert a == b, cmd
+    hit = _json("search", "Belgorod", "--json", "-n", "1", "--index", url)["results"][0]
+    shown = _json("show", hit["id"], "--json", "--index", url)
+    assert shown["id"] == hit["id"] and len(shown["body"]) > 200
+    r = invoke("check", "--index", url)
+    assert r.exit_code == 0 and "agree" in r.stdout + r.stderr
+
+
+def test_no_folder_is_made_for_a_url(team: tuple[str, str], tmp_path: Path) -> None:
+    import os
+
+    url, _ = team
+    before = set(os.listdir("."))
+    assert invoke("count", "Kyiv", "--index", url).exit_code == 0
+    assert not [n for n in set(os.listdir(".")) - before if n.startswith("postgres")]
+
+
+def test_a_server_that_cannot_be_reached(postgres_server: str) -> None:
+    r = invoke("search", "Kyiv", "--index", f"postgresql://someone:{SECRET}@127.0.0.1:1/none")
+    assert r.exit_code == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert SECRET not in r.stdout + r.stderr
+    assert "postgresql://someone:***@127.0.0.1:1/none" in r.stderr
+
+
+def test_a_role_that_may_only_read(team: tuple[str, str], postgres_server: str) -> None:
+    url, _ = team
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]:
+            pytest.skip("the test server's role cannot make roles")
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT pg_read_all_data TO {role}")
+    try:
+        head, rest = url.split("://", 1)
+        reader = f"{head}://{role}:{SECRET}@{rest.split('@', 1)[1]}"
+        r = invoke("search", "Kyiv", "--json", "--index", reader)
+        assert r.exit_code == 0, r.stderr
+        assert json.loads(r.stdout)["total"] > 0
+        r = invoke("ingest", str(SAMPLE), "--index", reader, "-q")
+        assert r.exit_code == 1
+        assert "Traceback" not in r.stdout + r.stderr and SECRET not in r.stdout + r.stderr
+        assert "may not be changed by this role" in r.stderr
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'; DROP TABLE articles; --",
+        'Kyiv") OR 1=1 --',
+        "$$; select pg_sleep(5); $$",
+        "x' OR 'a'='a",
+    ],
+)
+def test_hostile_queries_change_nothing(team: tuple[str, str], text: str) -> None:
+    url, _ = team
+    before = _json("stats", "--json", "--index", url)["articles"]
+    r = invoke("search", text, "--json", "--index", url)
+    assert r.exit_code in (0, 1, 2) and "Traceback" not in r.stdout + r.stderr
+    assert _json("stats", "--json", "--index", url)["articles"] == before
+
+
+def test_copy_into_a_team_archive_and_back(
+    team: tuple[str, str], postgres_server: str, tmp_path: Path
+) -> None:
+    """conflict copy moves a local archive into a team archive and back, without the
+    files: every count the same after each move; a second copy adds nothing."""
+    _, local = team
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        moved = _with_password(postgres_server, schema)
+        back = str(tmp_path / "back")
+        for source, target in ((local, moved), (moved, back)):
+            r = invoke("copy", "--from", source, "--to", target, "-q", "--json")
+            assert r.exit_code == 0, r.stderr
+            assert SECRET not in r.stdout + r.stderr
+            assert json.loads(r.stdout)["articles_added"] == 50
+        for text in ("Kyiv", "drones Belgorod", "NOT Ukraine"):
+            counts = {
+                _json("count", text, "--json", "--index", w)["count"] for w in (local, moved, back)
+            }
+            assert len(counts) == 1, text
+        assert _json("stats", "--json", "--index", back)["articles"] == 50
+        stories = [_json("dupes", "--json", "--index", w) for w in (local, back)]
+        assert stories[0] == stories[1]
+        again = invoke("copy", "--from", local, "--to", moved, "-q", "--json")
+        assert json.loads(again.stdout)["articles_added"] == 0
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
