@@ -75,6 +75,11 @@ class QueryError(UsageError):
     """A query or filter that cannot be understood."""
 
 
+class Notice(UserWarning):
+    """Something true of the archive the user should know while it answers (a replica
+    that lags its primary): shown once, on stderr, as a warning."""
+
+
 class UntestedWhoosh(UserWarning):
     """The installed Whoosh is not a release conflict was tested with, so the fast paths
     that reach into its internals are off (see engine.whoosh.loading.fast_paths); shown

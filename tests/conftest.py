@@ -31,11 +31,51 @@ SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 
 
+# CONFLICT_TEST_TEAM=1 (.ci/run): every archive a test names by its folder is a team
+# archive instead, in a PostgreSQL schema of its own (team_url), on the test server
+TEAM = os.environ.get("CONFLICT_TEST_TEAM", "") not in ("", "0")
+_TEAM_BASE: list[str] = []  # the test server's URL, once it is started
+
+
+def team_url(folder: str | Path) -> str:
+    """The team archive that stands for the archive folder `folder` (team mode)."""
+    import hashlib
+    from urllib.parse import quote
+
+    import psycopg
+
+    assert _TEAM_BASE, "the team mode's server is not started"
+    name = "t_" + hashlib.sha1(str(Path(folder).absolute()).encode()).hexdigest()[:20]
+    with psycopg.connect(_TEAM_BASE[0], autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+    return f"{_TEAM_BASE[0]}?options={quote('-csearch_path=' + name)}"
+
+
+def _team_args(args: tuple[str, ...]) -> list[str]:
+    out = list(args)
+    for k, a in enumerate(out[:-1]):
+        if a in ("--index", "--from", "--to") and "://" not in out[k + 1]:
+            out[k + 1] = team_url(out[k + 1])
+    return out
+
+
+@pytest.fixture(scope="session", autouse=TEAM)
+def team_mode(request: pytest.FixtureRequest) -> None:
+    """In team mode, the test server started once for the session."""
+    if TEAM:
+        _TEAM_BASE[:] = [request.getfixturevalue("postgres_server")]
+
+
+def only_folder(why: str) -> pytest.MarkDecorator:
+    """A test of an archive in a folder (its files, its lock), skipped in team mode."""
+    return pytest.mark.skipif(TEAM, reason=f"an archive in a folder only: {why}")
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the default archive and the data dir at a temporary folder."""
     archive = tmp_path / "archive"
-    monkeypatch.setenv("CONFLICT_INDEX", str(archive))
+    monkeypatch.setenv("CONFLICT_INDEX", team_url(archive) if TEAM else str(archive))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("CONFLICT_DEBUG", raising=False)
@@ -46,6 +86,10 @@ Run = Callable[..., Result]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    if TEAM:
+        if env and "CONFLICT_INDEX" in env and "://" not in env["CONFLICT_INDEX"]:
+            env = {**env, "CONFLICT_INDEX": team_url(env["CONFLICT_INDEX"])}
+        return CliRunner().invoke(app, _team_args(args), env=env)
     return CliRunner().invoke(app, list(args), env=env)
 
 

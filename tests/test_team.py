@@ -199,3 +199,64 @@ def test_copy_into_a_team_archive_and_back(
     finally:
         with psycopg.connect(postgres_server, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="module")
+def primary_and_replica() -> Iterator[tuple[str, str]]:
+    """A primary and its streaming replica of our own (tests/pgserver.py)."""
+    import shutil
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pgserver
+
+    if pgserver.binaries() is None:
+        pytest.skip("no PostgreSQL server binaries here (apt-get install postgresql-15)")
+    folder = Path(tempfile.mkdtemp(prefix="conflict-pg-replica-"))
+    try:
+        urls = pgserver.start(folder, replica=True)
+        yield urls["CONFLICT_TEST_POSTGRES"], urls["CONFLICT_TEST_POSTGRES_REPLICA"]
+    finally:
+        pgserver.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _caught_up(replica: str, primary: str) -> None:
+    import time
+
+    with psycopg.connect(primary, autocommit=True) as p:
+        lsn = p.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    with psycopg.connect(replica, autocommit=True) as r:
+        for _ in range(100):
+            if r.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,)).fetchone()[0]:
+                return
+            time.sleep(0.1)
+    raise AssertionError("the replica did not catch up in 10 s")
+
+
+def test_a_replica_answers_and_says_when_it_lags(
+    primary_and_replica: tuple[str, str], monkeypatch: pytest.MonkeyPatch, articles_dir: Path
+) -> None:
+    from conflictcli.engine.postgres import engine
+
+    primary, replica = primary_and_replica
+    r = invoke("ingest", str(SAMPLE), "--index", primary, "-q")
+    assert r.exit_code == 0, r.stderr
+    _caught_up(replica, primary)
+    on = {w: _json("count", "Kyiv", "--json", "--index", w)["count"] for w in (primary, replica)}
+    assert on[primary] == on[replica] > 0
+    assert "behind" not in invoke("count", "Kyiv", "--index", replica).stderr
+    # replay paused, then a change on the primary: the replica is behind, and says so
+    with psycopg.connect(replica, autocommit=True) as r_conn:
+        r_conn.execute("SELECT pg_wal_replay_pause()")
+    try:
+        (articles_dir / "new.txt").write_text(" date 2024-12-01\n\nKyiv again, new text.\n")
+        assert invoke("ingest", str(articles_dir), "--index", primary, "-q").exit_code == 0
+        monkeypatch.setattr(engine, "LAG_NOTED_S", -1)
+        got = invoke("count", "Kyiv", "--index", replica)
+        assert got.stdout.strip() == str(on[replica])  # as of before the change
+        assert "behind its primary" in got.stderr
+    finally:
+        with psycopg.connect(replica, autocommit=True) as r_conn:
+            r_conn.execute("SELECT pg_wal_replay_resume()")

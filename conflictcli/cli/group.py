@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from conflictcli.errors import ConflictError, ExitCode, UntestedWhoosh, fault
+from conflictcli.errors import ConflictError, ExitCode, Notice, UntestedWhoosh, fault
 
 
 class ConflictGroup(TyperGroup):
@@ -69,7 +69,7 @@ def _show_warning(
     any other the way Python shows it."""
     from conflictcli.store import DamagedWarning  # loaded already when one is shown
 
-    if issubclass(category, (UntestedWhoosh, DamagedWarning)):
+    if issubclass(category, (UntestedWhoosh, DamagedWarning, Notice)):
         rendering().warning(str(message))
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))

@@ -68,6 +68,13 @@ class PostgresEngine:
     def open(cls, conn: Any, create: bool = False) -> PostgresEngine:
         if create or not schema.made(conn):
             schema.make(conn)
+        behind = replica_note(conn)
+        if behind:
+            import warnings
+
+            from conflictcli.errors import Notice
+
+            warnings.warn(Notice(behind), stacklevel=2)
         return cls(conn)
 
     def close(self) -> None:
@@ -275,6 +282,36 @@ class PostgresEngine:
         for hit, others in zip(hits, ranked.others, strict=False):
             hit.similar = others
         return EngineResult(total=ranked.total, hits=hits, notes=notes)
+
+
+LAG_NOTED_S = 10  # a replica further behind its primary than this says so
+
+
+def replica_note(conn: Any) -> str | None:
+    """On a streaming replica: how far behind its primary it is, when that is more than
+    LAG_NOTED_S seconds (the time since the last change it replayed, while changes it
+    has received wait to be replayed), or that it is not connected to its primary."""
+    row = conn.execute(
+        "SELECT pg_is_in_recovery(), "
+        "pg_last_wal_receive_lsn() IS DISTINCT FROM pg_last_wal_replay_lsn(), "
+        "extract(epoch FROM now() - pg_last_xact_replay_timestamp()), "
+        "pg_last_xact_replay_timestamp(), "
+        "(SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming')"
+    ).fetchone()
+    standby, waiting, lag, last, streaming = row
+    if not standby:
+        return None
+    when = last.isoformat(timespec="seconds") if last is not None else "unknown"
+    if not streaming:
+        return (
+            "This is a replica that is not receiving from its primary: it holds the archive "
+            f"as of {when}."
+        )
+    if waiting and lag is not None and float(lag) > LAG_NOTED_S:
+        return (
+            f"This replica is {float(lag):.0f} s behind its primary (it has changes up to {when})."
+        )
+    return None
 
 
 def _gazetteer_places(ids: list[str]) -> list[names.Name]:
