@@ -5,6 +5,10 @@ version); run by hand:
 
     python bench/crash.py --trials 50 --articles 3000        # prints a Markdown report
     python bench/crash.py --trials 5 --articles 600 --json
+    python bench/crash.py --trials 10 --team postgresql://me@127.0.0.1:5432/conflict
+
+With --team URL, each archive (the reference and every trial's) is a team archive in a
+PostgreSQL schema of its own on that server (made, and dropped after, by the harness).
 
 A corpus of N articles (bench/corpus.py: paragraphs of ../shared/corpora recombined, or
 synthetic words) is written in every input format conflict reads: .txt, .md, CSV, TSV,
@@ -91,7 +95,7 @@ def write_formats(texts: list[str], out: Path) -> None:
 
 
 def conflict(
-    args: list[str], archive: Path, timeout: float = 1800
+    args: list[str], archive: Path | str, timeout: float = 1800
 ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CONFLICT_INDEX=str(archive))
     return subprocess.run(
@@ -106,7 +110,7 @@ def as_json(r: subprocess.CompletedProcess[str]) -> Any:
         return None
 
 
-def totals(archive: Path) -> dict[str, int | None]:
+def totals(archive: Path | str) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for q in QUERIES:
         got = as_json(conflict(["search", q, "--json", "--limit", "0"], archive)) or {}
@@ -114,11 +118,11 @@ def totals(archive: Path) -> dict[str, int | None]:
     return out
 
 
-def articles(archive: Path) -> int:
+def articles(archive: Path | str) -> int:
     return int((as_json(conflict(["stats", "--json"], archive)) or {}).get("articles", -1))
 
 
-def inspect(archive: Path, before: int, first: Path) -> list[str]:
+def inspect(archive: Path | str, before: int, first: Path) -> list[str]:
     """What is wrong with the archive after a kill (empty: nothing)."""
     wrong = []
     held = articles(archive)
@@ -175,15 +179,53 @@ def outlived(pids: list[int], wait: float = 5.0) -> list[int]:
     return alive
 
 
-def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, Any]:
+class Places:
+    """Where each archive of a run is: a folder in `work`, or with `team` (a PostgreSQL
+    URL) a schema of its own on that server."""
+
+    def __init__(self, work: Path, team: str | None) -> None:
+        self.work, self.team = work, team
+        self.schemas: list[str] = []
+
+    def __call__(self, name: str) -> Path | str:
+        if self.team is None:
+            return self.work / name
+        from urllib.parse import quote
+
+        import psycopg
+
+        schema = f"crash_{os.getpid()}_{name}"
+        with psycopg.connect(self.team, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"CREATE SCHEMA {schema}")
+        self.schemas.append(schema)
+        sep = "&" if "?" in self.team else "?"
+        return f"{self.team}{sep}options={quote('-csearch_path=' + schema)}"
+
+    def drop(self, where: Path | str) -> None:
+        if isinstance(where, Path):
+            subprocess.run(["rm", "-rf", str(where)], check=False)
+            return
+        import psycopg
+
+        schema = where.rsplit("%3D", 1)[-1]
+        if schema in self.schemas:
+            with psycopg.connect(self.team, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def run(
+    trials: int, n: int, seed: int, corpora: Path, keep: bool, team: str | None = None
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="conflict-crash-"))
+    place = Places(work, team)
     plain = work / "plain"
     generate(plain, n, seed=seed, corpora=corpora)
     texts = [p.read_text(encoding="utf-8") for p in corpus_files(plain)]
     corpus = work / "corpus"
     write_formats(texts, corpus)
     first = corpus / "txt"  # the part ingested (and committed) before each trial
-    ref = work / "ref"
+    ref = place("ref")
     t0 = time.perf_counter()
     made = conflict(["ingest", str(corpus), "--quiet"], ref)
     span = time.perf_counter() - t0
@@ -193,7 +235,7 @@ def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, 
     rng = random.Random(seed)
     rows = []
     for k in range(trials):
-        ix = work / f"trial{k}"
+        ix = place(f"trial{k}")
         conflict(["ingest", str(first), "--quiet"], ix)
         before = articles(ix)
         at = rng.uniform(0.05, 0.95)
@@ -238,7 +280,9 @@ def run(trials: int, n: int, seed: int, corpora: Path, keep: bool) -> dict[str, 
             file=sys.stderr,
         )
         if not keep:
-            subprocess.run(["rm", "-rf", str(ix)], check=False)
+            place.drop(ix)
+    if not keep:
+        place.drop(ref)
     return {
         "articles": want_articles,
         "formats": FORMATS,
@@ -280,6 +324,7 @@ def main() -> int:
     p.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.add_argument("--keep", action="store_true", help="keep each trial's archive")
+    p.add_argument("--team", metavar="URL", help="team archives on this PostgreSQL server")
     p.add_argument(
         "--checkpoint",
         type=int,
@@ -288,7 +333,7 @@ def main() -> int:
     a = p.parse_args()
     if a.checkpoint:
         os.environ["CONFLICT_CHECKPOINT"] = str(a.checkpoint)
-    report = run(a.trials, a.articles, a.seed, a.corpora, a.keep)
+    report = run(a.trials, a.articles, a.seed, a.corpora, a.keep, a.team)
     print(json.dumps(report, indent=1) if a.json else markdown(report))
     return 1 if report["trials_with_losses"] else 0
 

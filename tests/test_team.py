@@ -260,3 +260,24 @@ def test_a_replica_answers_and_says_when_it_lags(
     finally:
         with psycopg.connect(replica, autocommit=True) as r_conn:
             r_conn.execute("SELECT pg_wal_replay_resume()")
+
+
+def test_an_ingest_killed_with_sigkill_loses_nothing_committed(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/crash.py on team archives: ingests into PostgreSQL killed with SIGKILL
+    mid-way, in every input format; each archive agrees with itself and holds what was
+    committed, and the ingest run again reaches what an uninterrupted one holds."""
+    import os
+    import shutil
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("CONFLICT_CHECKPOINT", "20")  # kills land between checkpoints
+    import crash
+
+    report = crash.run(2, 180, 5, crash.DEFAULT_CORPORA, False, team=postgres_server)
+    shutil.rmtree(report["work"], ignore_errors=True)
+    assert report["trials"] == 2 and report["articles"] == 180
+    assert report["trials_with_losses"] == 0, report["rows"]
