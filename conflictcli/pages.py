@@ -6,8 +6,8 @@ this one."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conflictcli import workers
@@ -81,33 +81,33 @@ def page_results(store: Store, hits: list[Hit], snippets: bool = True) -> list[R
     snippets cut by worker processes, where they can fork."""
     n = workers.count() if len(hits) >= PARALLEL_HITS and workers.can_fork() else 0
     if n and snippets:
-        return _results_in_workers(store.path, hits, n)
+        return _results_in_workers(store.reopened, hits, n)
     return results_of(store, hits, snippets)
 
 
-def _results_in_workers(catalogue: Path, hits: list[Hit], n: int) -> list[Result]:
+def _results_in_workers(opened: Callable[[], Store], hits: list[Hit], n: int) -> list[Result]:
     """results_of, HITS_PER_JOB hits at a time, in `n` worker processes forked from
     this one, in the order of the page. The workers find the page in the memory they
     inherit, so a job is sent as a number and comes back as tuples (pickling the hits
     and the results both ways would cost more than the work). Each worker opens the
-    catalogue for itself: a connection is never shared across a fork."""
+    catalogue for itself (`opened`): a connection is never shared across a fork."""
     import multiprocessing
 
     global _WORKER_PAGE
     context = multiprocessing.get_context("fork")
     _WORKER_PAGE = hits
     try:
-        with context.Pool(n, initializer=_worker_start, initargs=(catalogue, os.getpid())) as pool:
+        with context.Pool(n, initializer=_worker_start, initargs=(opened, os.getpid())) as pool:
             jobs = pool.imap(_worker_results, range(0, len(hits), HITS_PER_JOB))
             return [Result(*values) for job in jobs for values in job]
     finally:
         _WORKER_PAGE = []
 
 
-def _worker_start(catalogue: Path, parent: int) -> None:
+def _worker_start(opened: Callable[[], Store], parent: int) -> None:
     global _WORKER_STORE
     workers.init(parent)
-    _WORKER_STORE = Store(catalogue)
+    _WORKER_STORE = opened()
 
 
 def _worker_results(first: int) -> list[tuple[Any, ...]]:

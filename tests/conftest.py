@@ -66,6 +66,13 @@ def team_mode(request: pytest.FixtureRequest) -> None:
         _TEAM_BASE[:] = [request.getfixturevalue("postgres_server")]
 
 
+def open_archive(folder: str | Path, create: bool = False) -> Any:
+    """The archive a test made in `folder` (in team mode, the team archive for it)."""
+    from conflictcli import team
+
+    return team.open_archive(team_url(folder) if TEAM else Path(folder), create)
+
+
 def only_folder(why: str) -> pytest.MarkDecorator:
     """A test of an archive in a folder (its files, its lock), skipped in team mode."""
     return pytest.mark.skipif(TEAM, reason=f"an archive in a folder only: {why}")

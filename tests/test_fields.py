@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from conflictcli.archive import Archive
 from conflictcli.query import SearchRequest
 
-from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus
+from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, open_archive
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -115,7 +114,7 @@ def test_export_without_text_fields_reads_no_text(run: Run, sample_archive: Path
 def test_a_long_list_without_snippets_is_the_same_list(ukraine_media: Corpus) -> None:
     """On a real corpus, past the length from which snippets are cut in worker
     processes: the same ids, scores and paths, in the same order, with no text read."""
-    archive = Archive.open(Path(ukraine_media.ix))
+    archive = open_archive(Path(ukraine_media.ix))
     for req in (
         SearchRequest("Ukraine", limit=0),
         SearchRequest("Kyiv drones", limit=0, any_terms=True),

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conflictcli.archive import Archive
 from conflictcli.choices import Sort
 from conflictcli.errors import QueryError
 from conflictcli.filters import Filters
 
-from conftest import Run, as_json
+from conftest import Run, as_json, open_archive
 
 # a watch as `watch add` has stored it since watches exist (the catalogue's JSON)
 STORED = {
@@ -68,5 +67,5 @@ def test_watch_add_stores_the_filters_as_typed(
     assert run("watch", "add", "k", *args, "--any", "--dayfirst", "--index", str(ix)).exit_code == 0
     [listed] = as_json(run("watch", "list", "--json", "--index", str(ix)))["watches"]
     assert listed["filters"] == STORED
-    [watch] = Archive.open(ix).watches()
+    [watch] = open_archive(ix).watches()
     assert Filters.from_stored(watch.filters) == Filters.from_stored(STORED)

@@ -22,7 +22,7 @@ from conflictcli.query import read_days, read_query
 from conflictcli.readers.body import clean_body
 from conflictcli.readers.text import split_header
 
-from conftest import Run, as_json
+from conftest import Run, as_json, open_archive
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -116,9 +116,8 @@ def test_the_engine_reads_or_refuses_any_query(
 
 @pytest.fixture(scope="module")
 def sample_engine(sample_archive: Path) -> Any:
-    from conflictcli.archive import Archive
 
-    archive = Archive.open(sample_archive)
+    archive = open_archive(sample_archive)
     yield archive.engine
     archive.close()
 

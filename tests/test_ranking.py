@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conflictcli.archive import Archive
 from conflictcli.engine.whoosh import ranking
 
-from conftest import Corpus, Run, as_json, ingest_corpus, needs_corpus, write
+from conftest import Corpus, Run, as_json, ingest_corpus, needs_corpus, open_archive, write
 
 FILLER = "the committee met again on tuesday to discuss the schedule and the budget "
 
@@ -32,7 +31,7 @@ def test_idf_is_lucenes_over_the_articles_that_hold_the_word(tmp_path: Path, run
         write(docs / f"o{n}.txt", f" date 2024-02-0{n + 1}\nNothing of note {n}.\n")
     ix = tmp_path / "ix"
     assert run("ingest", str(docs), "--index", str(ix), "--quiet").exit_code == 0
-    archive = Archive.open(ix)
+    archive = open_archive(ix)
     with archive.engine._ix.searcher() as s:
         assert s.doc_frequency("title", "zorro") == 1
         assert s.doc_frequency("body", "zorro") == 3

@@ -16,10 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conflictcli import pages, workers
-from conflictcli.archive import Archive
 from conflictcli.query import SearchRequest
 
-from conftest import SAMPLE, Run, as_json
+from conftest import SAMPLE, Run, as_json, open_archive
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -304,7 +303,7 @@ def test_odd_queries_never_trace_back(search, query: str) -> None:  # type: igno
 
 
 def test_titles_carry_marks_for_the_table(sample_archive: Path) -> None:
-    archive = Archive.open(sample_archive)
+    archive = open_archive(sample_archive)
     res = archive.search(SearchRequest(text="Kursk drones", any_terms=True, limit=20))
     marked = [
         {r.title[a:b].lower() for a, b in r.title_highlights}

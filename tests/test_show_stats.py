@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conflictcli.archive import Archive
 from conflictcli.articles import content_id
 
-from conftest import SAMPLE, Run, as_json, write
+from conftest import SAMPLE, Run, as_json, open_archive, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -74,7 +73,7 @@ def test_show_table_has_header_and_highlight(run: Run, ix: list[str]) -> None:
 
 def test_highlight_spans_cover_the_terms(tmp_path: Path) -> None:
     # the spans come from the engine's analyzer: stems, case and accents folded
-    archive = Archive.open(tmp_path / "archive", create=True)
+    archive = open_archive(tmp_path / "archive", create=True)
     text = "Drones over BELGOROD; a drone fell near the café."
     spans = archive.engine.mark(text, "belgorod drone cafe")
     assert [text[a:b] for a, b in spans] == ["Drones", "BELGOROD", "drone", "café"]

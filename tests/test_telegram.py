@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from conflictcli.archive import Archive
 from conflictcli.readers import STREAM_FROM
 from conflictcli.readers.body import derive_title
 from conflictcli.readers.telegram import escaped, export_articles, is_export
@@ -24,7 +23,7 @@ from conflictcli.readers.telegram_messages import Tally
 from conflictcli.records.upkeep import IngestSummary, Skipped
 from conflictcli.stories import Stories, shingles, similarity, substance
 
-from conftest import as_json, invoke, write
+from conftest import as_json, invoke, open_archive, write
 
 
 def when(local: str, utc: str | None = None) -> dict[str, str]:
@@ -554,7 +553,7 @@ def test_a_short_post_joins_a_story_of_its_own_day_only(tmp_path: Path) -> None:
     write(tmp_path / "in" / "posts.json", json.dumps(posts))
     ix = tmp_path / "ix"
     assert invoke("ingest", str(tmp_path / "in"), "--index", str(ix), "--quiet").exit_code == 0
-    archive = Archive.open(ix)
+    archive = open_archive(ix)
     leaders = {a.body: a.id for a in archive.store.articles(
         [r[0] for r in archive.store.conn.execute("SELECT id FROM articles")]).values()}  # fmt: skip
     day = datetime(2024, 11, 21).date()

@@ -42,3 +42,7 @@ class Store(Clusters, Mend, Metadata, Watches):
         if strict and self.schema_problems:
             self.close()
             raise self.schema_damaged()
+
+    def reopened(self) -> Store:
+        """The same catalogue on a connection of its own (a worker process's), to read."""
+        return Store(self.path)

@@ -262,6 +262,9 @@ class TeamStore(Store):
         if strict and self.schema_problems:
             raise self.schema_damaged()
 
+    def reopened(self) -> TeamStore:
+        return TeamStore(self.location)
+
     # -- what differs from a catalogue in a file --------------------------------------
     def _tables(self) -> dict[str, dict[str, str]]:
         return {name: dict(columns) for name, (columns, _) in TABLES.items()}

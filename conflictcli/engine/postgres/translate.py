@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from conflictcli.engine.postgres.documents import quoted
+from conflictcli.engine.postgres.documents import MAX_TERM_BYTES, quoted
 from conflictcli.engine.terms import within
 from conflictcli.errors import QueryError
 from conflictcli.query import tree as t
@@ -93,6 +93,8 @@ def _ts(q: t.Part, cx: Context, positive: bool) -> str | None:
     if not isinstance(q, t.Leaf) or isinstance(q, t.Dates) or q.field not in WEIGHTS:
         return None
     weight = WEIGHTS[q.field]
+    if _too_long(q):  # no such word is kept (documents.MAX_TERM_BYTES): matches nothing
+        return None
     if isinstance(q, t.Term):
         if positive:
             cx.words.add((q.field, q.text))
@@ -107,6 +109,11 @@ def _ts(q: t.Part, cx: Context, positive: bool) -> str | None:
     if positive:
         cx.words.update((q.field, w) for w in words)
     return "(" + " | ".join(f"{quoted(w)}:{weight}" for w in words) + ")"
+
+
+def _too_long(q: t.Leaf) -> bool:
+    words = q.words if isinstance(q, t.Phrase) else (getattr(q, "text", "") or "",)
+    return any(len(w.encode()) > MAX_TERM_BYTES for w in words)
 
 
 def phrase(cx: Context, words: tuple[str, ...], slop: int, weight: str = "") -> str:
@@ -136,6 +143,8 @@ def _leaf(q: t.Part, cx: Context, positive: bool) -> Sql:
     if not isinstance(q, t.Leaf) or isinstance(q, t.Dates):
         return FALSE
     name = q.field
+    if _too_long(q):
+        return FALSE
     if name == "source":
         ts = _source(q, cx)
         return FALSE if ts is None else Sql("src @@ %s::tsquery", (ts,))
