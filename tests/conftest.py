@@ -202,7 +202,7 @@ def only_whoosh(why: str) -> pytest.MarkDecorator:
     """A test of the Whoosh engine itself (its files, its scoring), skipped when the
     suite runs on another engine (CONFLICT_ENGINE=tantivy: .ci/run); README says where
     the engines' results differ."""
-    return pytest.mark.skipif(ENGINE != "whoosh", reason=f"Whoosh engine only: {why}")
+    return pytest.mark.skipif(ENGINE != "whoosh" or TEAM, reason=f"Whoosh engine only: {why}")
 
 
 def needs_corpus(name: str) -> pytest.MarkDecorator:

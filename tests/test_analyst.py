@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from conflictcli import timeline as tl
 from conflictcli.errors import QueryError
 
-from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
+from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, only_folder, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -322,6 +322,7 @@ def test_a_bad_line_is_named_and_the_rest_still_run(
 
 
 # -- watchlists ----------------------------------------------------------------------
+@only_folder("copies the archive's folder")
 def test_a_watch_shows_only_what_is_new_since_it_last_ran(
     run: Run, articles_dir: Path, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.schema import SCHEMA
 from conflictcli.ingest import ingest
 
-from conftest import ENGINE, Run, as_json, interrupt_at_read
+from conftest import ENGINE, Run, as_json, interrupt_at_read, only_folder
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -49,6 +49,7 @@ def _agrees(run: Run, index: Path) -> int:
     return int(held)
 
 
+@only_folder("reads the index's folder (team archives: tests/test_team.py's SIGKILL trials)")
 def test_an_interrupted_ingest_keeps_its_checkpoints_and_goes_on(
     run: Run, articles_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,6 +115,7 @@ class _StopAt:
             raise KeyboardInterrupt
 
 
+@only_folder("reads the index's folder (team archives: tests/test_team.py's SIGKILL trials)")
 def test_a_large_file_stopped_part_way_goes_on_with_its_new_rows_only(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +147,7 @@ def test_a_large_file_stopped_part_way_goes_on_with_its_new_rows_only(
         assert f"report number {row - 2}." in shown["body"]
 
 
+@only_folder("commits a Whoosh index ahead of its catalogue")
 def test_an_index_left_ahead_of_the_catalogue_is_put_right_first(
     run: Run, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

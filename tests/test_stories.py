@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from conflictcli.stories import NUM_PERM, SEED, THRESHOLD, signature
 
-from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, write
+from conftest import UKRAINE_MEDIA, Corpus, Run, as_json, needs_corpus, only_folder, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -459,6 +459,7 @@ def _sketched(db: sqlite3.Connection) -> set[str]:
     return {f"{n & (1 << 64) - 1:016x}" for (n,) in db.execute("SELECT article FROM sketches")}
 
 
+@only_folder("reads the catalogue file with sqlite3")
 def test_stories_from_kept_fingerprints_are_those_of_comparing_texts(
     run: Run, tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -547,6 +548,7 @@ def test_a_text_similar_enough_to_join_is_never_passed_over_by_its_sketch(
     assert sum(p == q for p, q in zip(x, y, strict=True)) >= SKETCH_AGREE
 
 
+@only_folder("damages the catalogue file with sqlite3")
 def test_a_damaged_sketch_is_passed_over_for_the_text(
     run: Run, tmp_path: Path, isolated: Path
 ) -> None:

@@ -277,7 +277,7 @@ def test_an_ingest_killed_with_sigkill_loses_nothing_committed(
     monkeypatch.setenv("CONFLICT_CHECKPOINT", "20")  # kills land between checkpoints
     import crash
 
-    report = crash.run(2, 180, 5, crash.DEFAULT_CORPORA, False, team=postgres_server)
+    report = crash.run(2, 120, 5, crash.DEFAULT_CORPORA, False, team=postgres_server)
     shutil.rmtree(report["work"], ignore_errors=True)
-    assert report["trials"] == 2 and report["articles"] == 180
+    assert report["trials"] == 2 and report["articles"] == 120
     assert report["trials_with_losses"] == 0, report["rows"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE, Run, as_json, write
+from conftest import ROOT, SAMPLE, Run, as_json, only_folder, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -222,6 +222,7 @@ def shell(cmd: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         "search Kharkiv --csv",
     ],
 )
+@only_folder("runs conflict in a shell on the folder")
 def test_every_command_ends_quietly_when_the_reader_goes(
     long_article: tuple[list[str], str, Path], command: str
 ) -> None:
@@ -257,6 +258,7 @@ def test_no_color_is_honoured_on_a_terminal() -> None:
     assert p.stdout.split() == ["True", "True"]  # colour off, bold and dim kept
 
 
+@only_folder("shows the folder's long path")
 def test_stats_and_tables_are_not_cut_into_a_pipe(run: Run, ix: list[str], tmp_path: Path) -> None:
     long_name = tmp_path / ("a-folder-with-a-very-long-name-" * 4) / "ix"
     assert run("ingest", str(SAMPLE / "other"), "--index", str(long_name), "--quiet").exit_code == 0

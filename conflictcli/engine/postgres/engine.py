@@ -46,6 +46,10 @@ class Parsed:
     notes: list[str]
     words: set[tuple[str, str]]  # (field, term) the query looks for
 
+    @property
+    def query(self) -> Sql:
+        return self.where
+
 
 def both(*parts: Sql) -> Sql:
     """Every one of these conditions."""
