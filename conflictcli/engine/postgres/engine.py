@@ -17,7 +17,12 @@ from typing import Any
 
 from conflictcli import names
 from conflictcli.analysis import spans_of
-from conflictcli.articles import outlet_key
+from conflictcli.engine.asked import (
+    filter_nodes,
+    gazetteer_places,
+    outlets_named,
+    places_named,
+)
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.postgres import schema
@@ -31,7 +36,7 @@ from conflictcli.engine.postgres.translate import (
     where,
 )
 from conflictcli.engine.postgres.writer import PostgresWriter
-from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
+from conflictcli.engine.records import EngineResult, Explanation, Hit
 from conflictcli.query import Reading, SearchRequest
 from conflictcli.query import tree as t
 
@@ -147,26 +152,13 @@ class PostgresEngine:
         parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
-    def _places(self, req: SearchRequest) -> tuple[list[str], list[str], list[str]]:
-        """What --place names: canonical names, ids, notes."""
-        shown: list[str] = []
-        ids: list[str] = []
-        notes: list[str] = []
-        for typed in req.places:
-            match = names.place(typed, self.names)
-            shown.append(match.name.name)
-            if match.name.id not in ids:
-                ids.append(match.name.id)
-            if match.others or match.ambiguous:
-                notes.append(f"--place {typed!r} is read as {match.name.name}.")
-        return shown, ids, notes
-
     def _filters(self, req: SearchRequest, place_ids: list[str]) -> Sql:
         made = []
         if req.since or req.until:
             made.append(dates(req.since, req.until))
         if req.sources:
-            made.append(Sql("outlet = ANY(%s)", (self._outlets(req.sources),)))
+            outlets = outlets_named(known(self._conn, "outlet", ""), req.sources)
+            made.append(Sql("outlet = ANY(%s)", (outlets,)))
         if place_ids:
             made.append(Sql("places && %s::text[]", (place_ids,)))
         if req.langs:
@@ -175,20 +167,13 @@ class PostgresEngine:
             made.append(Sql("countries && %s::text[]", (list(req.countries),)))
         return both(*made)
 
-    def _outlets(self, wanted_names: tuple[str, ...]) -> list[str]:
-        """The outlets in the archive that --source names: the same name in any case,
-        and for a domain its subdomains too."""
-        wanted = {outlet_key(n) for n in wanted_names}
-        domains = tuple("." + w for w in wanted if "." in w and " " not in w)
-        known_ = known(self._conn, "outlet", "")
-        return [o for o in known_ if o in wanted or (domains and o.endswith(domains))]
-
     def request(
         self, req: SearchRequest, any_terms: bool | None = None
     ) -> tuple[Sql, Parsed | None, list[str]]:
         """The whole condition of a request (its words and its filters), what it was
         read from (None: no words, every article), and the notes."""
-        _, place_ids, notes = self._places(req)
+        asked = places_named(req, self.names)
+        place_ids, notes = asked.ids, list(asked.notes)
         parsed = None
         words = TRUE
         if req.text.strip():
@@ -218,7 +203,7 @@ class PostgresEngine:
     def places(self, req: SearchRequest) -> tuple[int, list[tuple[names.Name, int]], list[str]]:
         cond, _, notes = self.request(req)
         counts = self._grouped(cond, "places")
-        named = _gazetteer_places(list(counts))
+        named = gazetteer_places(counts)
         return self._count(cond), [(n, counts[n.id]) for n in named], notes
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
@@ -239,20 +224,7 @@ class PostgresEngine:
     def explain(self, req: SearchRequest) -> Explanation:
         cond, parsed, notes = self.request(req)
         assert parsed is not None
-        shown, _, _ = self._places(req)
-        filters = []
-        if req.since or req.until:
-            first = req.since.isoformat() if req.since else None
-            last = req.until.isoformat() if req.until else None
-            filters.append(Node("dates", fields=["date"], first=first, last=last))
-        if req.sources:
-            filters.append(Node("sources", ", ".join(req.sources), ["source"]))
-        if req.places:
-            filters.append(Node("places", ", ".join(shown), ["title", "body"]))
-        if req.langs:
-            filters.append(Node("langs", ", ".join(req.langs), ["lang"]))
-        if req.countries:
-            filters.append(Node("countries", ", ".join(req.countries), ["country"]))
+        filters = filter_nodes(req, places_named(req, self.names))
         tree = with_filters(explained(parsed.tree), filters)
         return Explanation(tree, parsed.reading, self._count(cond), notes)
 
@@ -262,7 +234,7 @@ class PostgresEngine:
         return similar(self._conn, text, leave_out, limit)
 
     def search(self, req: SearchRequest) -> EngineResult:
-        from conflictcli.engine.postgres.ranking import page
+        from conflictcli.engine.postgres.ranking import fill, mark_partial, page
 
         cond, parsed, notes = self.request(req)
         assert parsed is not None
@@ -273,11 +245,11 @@ class PostgresEngine:
             if some_parsed is not None and some_parsed.tree != parsed.tree:
                 more = Sql(f"({some.text}) AND NOT ({cond.text})", some.params + cond.params)
                 words = parsed.words | some_parsed.words
-                ranked.fill(self._conn, more, words, req)
+                fill(ranked, self._conn, more, words, req)
         if req.partial and req.any_terms:
             full, full_parsed, _ = self.request(req, any_terms=False)
             if full_parsed is not None and full_parsed.tree != parsed.tree:
-                ranked.mark_partial(self._conn, full)
+                mark_partial(ranked, self._conn, full)
         body_words, all_words = text_terms(words)
         hits = [
             Hit(i, x, partial, body_words=body_words, words=all_words)
@@ -316,14 +288,3 @@ def replica_note(conn: Any) -> str | None:
             f"This replica is {float(lag):.0f} s behind its primary (it has changes up to {when})."
         )
     return None
-
-
-def _gazetteer_places(ids: list[str]) -> list[names.Name]:
-    from conflictcli.gazetteer import entries
-
-    wanted = set(ids)
-    return [
-        names.Name(e["id"], e["kind"], e["name"], e.get("note"), ())
-        for e in entries()
-        if e["id"] in wanted and e["kind"] in names.PLACE_KINDS
-    ]

@@ -6,91 +6,41 @@ and `similar`'s key terms."""
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from conflictcli.engine.folding import Ranked, page_of
 from conflictcli.engine.postgres.documents import quoted
 from conflictcli.engine.postgres.translate import Sql, ranking
 from conflictcli.engine.records import EngineResult, Hit
 from conflictcli.query import SearchRequest, Sort
 
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # of D, C, B (the body), A (the title)
-Entry = tuple[str, float | None, bool]  # an id, its score, partial
 
 
-@dataclass
-class Ranked:
-    """The matches of a request up to the end of its page, in order."""
+def fill(
+    ranked: Ranked, conn: Any, more: Sql, words: set[tuple[str, str]], req: SearchRequest
+) -> None:
+    """Partial matches after the full ones, up to the end of the page (collapsed: of
+    stories no full match is in)."""
+    ranked.add_partial(_ranked(conn, more, words, None if ranked.held else ranked.room, req.sort))
 
-    total: int  # every match
-    lines: int  # what limit and offset count: matches, or stories when collapsed
-    listed: list[Entry]
-    offset: int
-    want: int | None
-    stories: list[int] = field(default_factory=list)  # of `listed`, when collapsed
-    held: Counter[int] = field(default_factory=Counter)  # matches per story
 
-    @property
-    def entries(self) -> list[Entry]:
-        return self.listed[self.offset : self.want]
-
-    @property
-    def others(self) -> list[int | None]:
-        if not self.held:
-            return []
-        return [self.held[s] - 1 for s in self.stories[self.offset : self.want]]
-
-    def short(self, req: SearchRequest) -> bool:
-        return self.want is not None and self.lines < self.want
-
-    def fill(self, conn: Any, more: Sql, words: set[tuple[str, str]], req: SearchRequest) -> None:
-        """Partial matches after the full ones, up to the end of the page (collapsed:
-        of stories no full match is in)."""
-        assert self.want is not None
-        room = self.want - self.lines
-        got = _ranked(conn, more, words, None if self.held else room, req.sort)
-        if not self.held:
-            self.listed += [(i, x, True) for i, x, _ in got[:room]]
-            return
-        before = set(self.held)
-        for i, x, story in got:
-            if story in before:
-                continue
-            if story not in self.held and len(self.listed) < self.want:
-                self.listed.append((i, x, True))
-                self.stories.append(story)
-            self.held[story] += 1
-
-    def mark_partial(self, conn: Any, full: Sql) -> None:
-        """With --any: the hits that do not hold every term, marked partial."""
-        ids = [i for i, _, _ in self.listed]
-        if not ids:
-            return
-        sql = f"SELECT id FROM docs WHERE ({full.text}) AND id = ANY(%s)"
-        held = {r[0] for r in conn.execute(sql, (*full.params, ids))}
-        self.listed = [(i, x, i not in held) for i, x, _ in self.listed]
+def mark_partial(ranked: Ranked, conn: Any, full: Sql) -> None:
+    """With --any: the hits that do not hold every term, marked partial."""
+    ids = [i for i, _, _ in ranked.listed]
+    if not ids:
+        return
+    sql = f"SELECT id FROM docs WHERE ({full.text}) AND id = ANY(%s)"
+    held = {r[0] for r in conn.execute(sql, (*full.params, ids))}
+    ranked.listed = [(i, x, i not in held) for i, x, _ in ranked.listed]
 
 
 def page(conn: Any, cond: Sql, words: set[tuple[str, str]], req: SearchRequest) -> Ranked:
     sql = f"SELECT count(*) FROM docs WHERE {cond.text}"
     total = int(conn.execute(sql, cond.params).fetchone()[0])
     want = None if req.limit == 0 else req.offset + req.limit
-    if not req.collapse:
-        got = _ranked(conn, cond, words, want, req.sort)
-        return Ranked(total, total, [(i, x, False) for i, x, _ in got], req.offset, want)
-    got = _ranked(conn, cond, words, None, req.sort)
-    held = Counter(story for _, _, story in got)
-    seen: set[int] = set()
-    listed: list[Entry] = []
-    firsts: list[int] = []
-    for i, x, story in got:
-        if story not in seen:
-            seen.add(story)
-            if want is None or len(listed) < want:
-                listed.append((i, x, False))
-                firsts.append(story)
-    return Ranked(total, len(held), listed, req.offset, want, firsts, held)
+    got = _ranked(conn, cond, words, None if req.collapse else want, req.sort)
+    return page_of(total, got, req, req.collapse)
 
 
 def _ranked(

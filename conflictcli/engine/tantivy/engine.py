@@ -20,11 +20,16 @@ import tantivy
 
 from conflictcli import names
 from conflictcli.analysis import spans_of
-from conflictcli.articles import outlet_key
+from conflictcli.engine.asked import (
+    filter_nodes,
+    gazetteer_places,
+    outlets_named,
+    places_named,
+)
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.numbers import id_of
-from conflictcli.engine.records import EngineResult, Explanation, Hit, Node
+from conflictcli.engine.records import EngineResult, Explanation, Hit
 from conflictcli.engine.tantivy import storage
 from conflictcli.engine.tantivy.documents import EPOCH, schema
 from conflictcli.engine.tantivy.translate import MUST, MUST_NOT, Context, Q, query_of, text_terms
@@ -190,20 +195,6 @@ class TantivyEngine:
         parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
-    def _places(self, req: SearchRequest) -> tuple[list[str], list[str], list[str]]:
-        """What --place names: canonical names, ids, notes."""
-        shown: list[str] = []
-        ids: list[str] = []
-        notes: list[str] = []
-        for typed in req.places:
-            match = names.place(typed, self.names)
-            shown.append(match.name.name)
-            if match.name.id not in ids:
-                ids.append(match.name.id)
-            if match.others or match.ambiguous:
-                notes.append(f"--place {typed!r} is read as {match.name.name}.")
-        return shown, ids, notes
-
     def _filters(self, s: Any, req: SearchRequest, place_ids: list[str]) -> list[Any]:
         """The filters of a request as queries that select without scoring."""
         from conflictcli.engine.tantivy.translate import dates
@@ -212,7 +203,8 @@ class TantivyEngine:
         if req.since or req.until:
             made.append(dates(self._schema, req.since, req.until))
         if req.sources:
-            made.append(_set(self._schema, "outlet", _outlets(s, req.sources)))
+            known = (w for w, _ in s.terms_with_prefix("outlet", ""))
+            made.append(_set(self._schema, "outlet", outlets_named(known, req.sources)))
         for name, values in (("place", place_ids), ("lang", req.langs), ("country", req.countries)):
             if values:
                 made.append(_set(self._schema, name, list(values)))
@@ -223,7 +215,8 @@ class TantivyEngine:
     ) -> tuple[Any, _Parsed | None, list[str]]:
         """The whole query of a request (its words and its filters), what it was read
         from (None: no words, every article), and the notes."""
-        _, place_ids, notes = self._places(req)
+        asked = places_named(req, self.names)
+        place_ids, notes = asked.ids, list(asked.notes)
         parsed = None
         clauses = []
         if req.text.strip():
@@ -253,7 +246,7 @@ class TantivyEngine:
         s = self._searcher()
         query, _, notes = self._request(s, req)
         counts = dict(s.terms_with_prefix("place", "", filter_query=query))
-        named = _gazetteer_places(list(counts))
+        named = gazetteer_places(counts)
         return _count(s, query), [(n, int(counts[n.id])) for n in named], notes
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
@@ -278,20 +271,7 @@ class TantivyEngine:
         s = self._searcher()
         query, parsed, notes = self._request(s, req)
         assert parsed is not None
-        shown, _, _ = self._places(req)
-        filters = []
-        if req.since or req.until:
-            first = req.since.isoformat() if req.since else None
-            last = req.until.isoformat() if req.until else None
-            filters.append(Node("dates", fields=["date"], first=first, last=last))
-        if req.sources:
-            filters.append(Node("sources", ", ".join(req.sources), ["source"]))
-        if req.places:
-            filters.append(Node("places", ", ".join(shown), ["title", "body"]))
-        if req.langs:
-            filters.append(Node("langs", ", ".join(req.langs), ["lang"]))
-        if req.countries:
-            filters.append(Node("countries", ", ".join(req.countries), ["country"]))
+        filters = filter_nodes(req, places_named(req, self.names))
         tree = with_filters(explained(parsed.tree), filters)
         return Explanation(tree, parsed.reading, _count(s, query), notes)
 
@@ -319,7 +299,8 @@ class TantivyEngine:
         return EngineResult(total=len(hits), hits=hits)
 
     def search(self, req: SearchRequest) -> EngineResult:
-        from conflictcli.engine.tantivy.ranking import Ranked, page
+        from conflictcli.engine.folding import Ranked
+        from conflictcli.engine.tantivy.ranking import fill, mark_partial, page
 
         s = self._searcher()
         query, parsed, notes = self._request(s, req)
@@ -330,12 +311,12 @@ class TantivyEngine:
             some, some_parsed, _ = self._request(s, req, any_terms=True)
             if some_parsed is not None and some_parsed.tree != parsed.tree:
                 more = Q.boolean_query([(MUST, some), (MUST_NOT, parsed.query)])
-                ranked.fill(s, more, req)
+                fill(ranked, s, more, req)
                 body_words, words = text_terms(parsed.words | some_parsed.words)
         if req.partial and req.any_terms:
             full, full_parsed, _ = self._request(s, req, any_terms=False)
             if full_parsed is not None and full_parsed.tree != parsed.tree:
-                ranked.mark_partial(s, full)
+                mark_partial(ranked, s, full)
         ids = _ids(s, [a for a, _, _ in ranked.entries])
         hits = [
             Hit(i, x, partial, body_words=body_words, words=words)
@@ -357,15 +338,6 @@ def _index(folder: Path, reuse: bool) -> Any:
 
 def _set(schema_: Any, name: str, values: list[str]) -> Any:
     return Q.term_set_query(schema_, name, values) if values else Q.empty_query()
-
-
-def _outlets(s: Any, wanted_names: tuple[str, ...]) -> list[str]:
-    """The outlets in the index that --source names: the same name in any case, and for
-    a domain its subdomains too."""
-    wanted = {outlet_key(n) for n in wanted_names}
-    domains = tuple("." + w for w in wanted if "." in w and " " not in w)
-    known = (w for w, _ in s.terms_with_prefix("outlet", ""))
-    return [o for o in known if o in wanted or (domains and o.endswith(domains))]
 
 
 def _count(s: Any, query: Any) -> int:
@@ -390,14 +362,3 @@ def _ids(s: Any, addrs: list[Any]) -> list[str]:
         made = id_of(key) if key is not None else None
         out.append(made if made is not None else s.doc(a)["id"][0])
     return out
-
-
-def _gazetteer_places(ids: list[str]) -> list[names.Name]:
-    from conflictcli.gazetteer import entries
-
-    wanted = set(ids)
-    return [
-        names.Name(e["id"], e["kind"], e["name"], e.get("note"), ())
-        for e in entries()
-        if e["id"] in wanted and e["kind"] in names.PLACE_KINDS
-    ]

@@ -5,70 +5,36 @@ the key terms of a text, for `similar`."""
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import tantivy
 
+from conflictcli.engine.folding import Ranked, page_of
 from conflictcli.engine.tantivy.documents import schema
 from conflictcli.engine.tantivy.translate import MUST, Q
 from conflictcli.query import SearchRequest, Sort
 
-Entry = tuple[Any, float | None, bool]  # a document, its score, partial
+
+def fill(ranked: Ranked, s: Any, more: Any, req: SearchRequest) -> None:
+    """Partial matches after the full ones, up to the end of the page (collapsed: of
+    stories no full match is in)."""
+    n = _count(s, more)
+    got = _ranked(s, more, n if ranked.held else min(ranked.room, n), req.sort)
+    stories = _stories(s, got) if ranked.held else [None] * len(got)
+    ranked.add_partial([(a, x, st) for (a, x), st in zip(got, stories, strict=True)])
 
 
-@dataclass
-class Ranked:
-    """The matches of a request up to the end of its page, in order."""
+def mark_partial(ranked: Ranked, s: Any, full: Any) -> None:
+    """With --any: the hits that do not hold every term, marked partial."""
+    listed = ranked.listed
+    keys = s.fast_field_values("key", [a for a, _, _ in listed]) if listed else []
+    whole = Q.term_set_query(schema(), "key", [k for k in keys if k is not None])
+    held = {_where(a) for a in _all(s, Q.boolean_query([(MUST, full), (MUST, whole)]))}
+    ranked.listed = [(a, x, _where(a) not in held) for a, x, _ in listed]
 
-    total: int  # every match
-    lines: int  # what limit and offset count: matches, or stories when collapsed
-    listed: list[Entry]
-    offset: int
-    want: int | None
-    stories: list[int] = field(default_factory=list)  # of `listed`, when collapsed
-    held: Counter[int] = field(default_factory=Counter)  # matches per story
 
-    @property
-    def entries(self) -> list[Entry]:
-        return self.listed[self.offset : self.want]
-
-    @property
-    def others(self) -> list[int | None]:
-        if not self.held:
-            return []
-        return [self.held[s] - 1 for s in self.stories[self.offset : self.want]]
-
-    def short(self, req: SearchRequest) -> bool:
-        return self.want is not None and self.lines < self.want
-
-    def fill(self, s: Any, more: Any, req: SearchRequest) -> None:
-        """Partial matches after the full ones, up to the end of the page (collapsed:
-        of stories no full match is in)."""
-        assert self.want is not None
-        room = self.want - self.lines
-        n = _count(s, more)
-        got = _ranked(s, more, n if self.held else min(room, n), req.sort)
-        if not self.held:
-            self.listed += [(a, x, True) for a, x in got[:room]]
-            return
-        before = set(self.held)
-        stories = s.fast_field_values("story", [a for a, _ in got]) if got else []
-        for (a, x), story in zip(got, stories, strict=True):
-            if story in before:
-                continue
-            if story not in self.held and len(self.listed) < self.want:
-                self.listed.append((a, x, True))
-                self.stories.append(story)
-            self.held[story] += 1
-
-    def mark_partial(self, s: Any, full: Any) -> None:
-        """With --any: the hits that do not hold every term, marked partial."""
-        keys = s.fast_field_values("key", [a for a, _, _ in self.listed]) if self.listed else []
-        whole = Q.term_set_query(schema(), "key", [k for k in keys if k is not None])
-        held = {_where(a) for a in _all(s, Q.boolean_query([(MUST, full), (MUST, whole)]))}
-        self.listed = [(a, x, _where(a) not in held) for a, x, _ in self.listed]
+def _stories(s: Any, got: list[tuple[Any, float | None]]) -> list[int]:
+    return list(s.fast_field_values("story", [a for a, _ in got])) if got else []
 
 
 def _where(a: Any) -> tuple[int, int]:
@@ -78,22 +44,14 @@ def _where(a: Any) -> tuple[int, int]:
 def page(s: Any, query: Any, req: SearchRequest) -> Ranked:
     total = _count(s, query)
     want = None if req.limit == 0 else req.offset + req.limit
-    if not req.collapse:
-        got = _ranked(s, query, total if want is None else min(want, total), req.sort)
-        return Ranked(total, total, [(a, x, False) for a, x in got], req.offset, want)
-    got = _ranked(s, query, total, req.sort)
-    stories = s.fast_field_values("story", [a for a, _ in got]) if got else []
-    held = Counter(stories)
-    seen: set[int] = set()
-    listed: list[Entry] = []
-    firsts: list[int] = []
-    for (a, x), story in zip(got, stories, strict=True):
-        if story not in seen:
-            seen.add(story)
-            if want is None or len(listed) < want:
-                listed.append((a, x, False))
-                firsts.append(story)
-    return Ranked(total, len(held), listed, req.offset, want, firsts, held)
+    n = total if want is None or req.collapse else min(want, total)
+    got = _ranked(s, query, n, req.sort)
+    stories: list[int | None] = [None] * len(got)
+    if req.collapse:
+        stories = list(_stories(s, got))
+    return page_of(
+        total, [(a, x, st) for (a, x), st in zip(got, stories, strict=True)], req, req.collapse
+    )
 
 
 def _count(s: Any, query: Any) -> int:

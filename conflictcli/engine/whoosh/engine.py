@@ -20,9 +20,15 @@ from whoosh.query import FuzzyTerm, Or, PatternQuery, Query, Term
 
 from conflictcli import names
 from conflictcli.analysis import spans_of
+from conflictcli.engine.asked import (
+    Places,
+    filter_nodes,
+    gazetteer_places,
+    places_named,
+)
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
-from conflictcli.engine.records import EngineResult, Explanation, Node
+from conflictcli.engine.records import EngineResult, Explanation
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
 from conflictcli.engine.whoosh.fast.nearness import nearness
@@ -31,7 +37,6 @@ from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
     DEFAULT_FIELDS,
     PLACE_FIELD,
-    Places,
     StoryColumn,
     Window,
     day_counts,
@@ -264,17 +269,7 @@ class WhooshEngine:
 
     def _places(self, req: SearchRequest) -> Places:
         """The places --place names, as the spellings an article must write one of."""
-        if not req.places:
-            return Places()
-        found = Places()
-        for typed in req.places:
-            match = names.place(typed, self.names)
-            found.places.append(match.name.name)
-            if match.name.id not in found.ids:
-                found.ids.append(match.name.id)
-            if match.others or match.ambiguous:
-                found.notes.append(f"--place {typed!r} is read as {match.name.name}.")
-        return found
+        return places_named(req, self.names)
 
     def _matches(
         self, s: Any, q: Query, req: SearchRequest, places: Places
@@ -331,19 +326,7 @@ class WhooshEngine:
         parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
         total = self.count(req)
         places = self._places(req)
-        filters = []
-        if req.since or req.until:
-            first = req.since.isoformat() if req.since else None
-            last = req.until.isoformat() if req.until else None
-            filters.append(Node("dates", fields=["date"], first=first, last=last))
-        if req.sources:  # whole outlet names, any case; a domain finds its subdomains
-            filters.append(Node("sources", ", ".join(req.sources), ["source"]))
-        if req.places:  # any spelling of any of them, in title or body
-            filters.append(Node("places", ", ".join(places.places), list(DEFAULT_FIELDS)))
-        if req.langs:
-            filters.append(Node("langs", ", ".join(req.langs), ["lang"]))
-        if req.countries:
-            filters.append(Node("countries", ", ".join(req.countries), ["country"]))
+        filters = filter_nodes(req, places)
         tree = with_filters(explained(parsed.tree), filters)
         return Explanation(tree, parsed.reading, total, parsed.notes + places.notes)
 
@@ -355,7 +338,7 @@ class WhooshEngine:
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
             per = facet_counts(s, PLACE_FIELD, selected)
-        return len(selected), [(name, per[name.id]) for name in _places(list(per))], notes
+        return len(selected), [(name, per[name.id]) for name in gazetteer_places(per)], notes
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
         """As places(), by the countries of the places (the `country` field)."""
@@ -470,18 +453,6 @@ def _open_sealed(folder: Path) -> Any:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def _places(ids: list[str]) -> list[names.Name]:
-    """The places and regions of the gazetteer with these ids (those the index holds)."""
-    from conflictcli.gazetteer import entries
-
-    wanted = set(ids)
-    return [
-        names.Name(e["id"], e["kind"], e["name"], e.get("note"), ())
-        for e in entries()
-        if e["id"] in wanted and e["kind"] in names.PLACE_KINDS
-    ]
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:

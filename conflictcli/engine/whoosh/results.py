@@ -11,30 +11,22 @@ import datetime as dt
 import heapq
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import collectors, sorting
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import Or, Query, Term
 
-from conflictcli.articles import outlet_key
+from conflictcli.engine.asked import (
+    Places,
+    outlets_named,
+)
 from conflictcli.engine.records import Hit
 from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, evaluate
 from conflictcli.engine.whoosh.fast.nearness import Mentions
 from conflictcli.engine.whoosh.fast.upstream import column_values
 from conflictcli.engine.whoosh.schema import NO_KEY
 from conflictcli.query import SearchRequest, Sort
-
-
-@dataclass
-class Places:
-    """What --place names: the places, by their canonical names and their ids."""
-
-    places: list[str] = field(default_factory=list)  # their canonical names
-    ids: list[str] = field(default_factory=list)  # as the `place` field holds them
-    notes: list[str] = field(default_factory=list)
-
 
 PLACE_FIELD = "place"  # the ids of the places each article names (placing.py)
 
@@ -205,12 +197,7 @@ def window_of(s: Any, req: SearchRequest, places: Places | None = None) -> Windo
 
 
 def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
-    """The outlets in the index that --source names: the same name in any case, and for
-    a domain its subdomains too (kremlin.ru: en.kremlin.ru, as urls name outlets)."""
-    wanted = {outlet_key(n) for n in names}
-    domains = tuple("." + w for w in wanted if "." in w and " " not in w)
-    known = (_text(t) for t in s.reader().lexicon("outlet"))
-    return [o for o in known if o in wanted or (domains and o.endswith(domains))]
+    return outlets_named((_text(t) for t in s.reader().lexicon("outlet")), names)
 
 
 def date_test(s: Any, req: SearchRequest) -> Window:
