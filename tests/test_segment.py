@@ -382,13 +382,7 @@ def test_a_merge_leaves_deleted_documents_out(tmp_path: Path) -> None:
     articles = _articles(SAMPLE, 1000)[:40]
     gone = {a.id for a in articles[3:40:6]}
     folder = tmp_path / "deleted"
-    folder.mkdir()
-    ix = windex.create_in(str(folder), SCHEMA)
-    w = IndexWriter(ix, checkpoints=True)
-    for n, a in enumerate(articles):
-        w.add(a)
-        if n % 9 == 8:
-            w.checkpoint()
+    ix, w = _checkpoints_of_nine(folder, articles)
     w.finish(commit=True)
     w = IndexWriter(ix, checkpoints=True)
     for aid in sorted(gone):
@@ -404,6 +398,21 @@ def test_a_merge_leaves_deleted_documents_out(tmp_path: Path) -> None:
     ix = windex.open_dir(str(folder), schema=SCHEMA)
     assert len(ix._segments()) == 1
     assert _read_back(ix) == theirs
+
+
+def _checkpoints_of_nine(folder: Path, articles: list[Any]) -> tuple[Any, Any]:
+    """A new index in `folder` and its writer, the articles added with a checkpoint
+    after every ninth (left open: the caller ends it)."""
+    from conflictcli.engine.whoosh.writer import IndexWriter
+
+    folder.mkdir()
+    ix = windex.create_in(str(folder), SCHEMA)
+    w = IndexWriter(ix, checkpoints=True)
+    for n, a in enumerate(articles):
+        w.add(a)
+        if n % 9 == 8:
+            w.checkpoint()
+    return ix, w
 
 
 def _merge_all(ix: Any) -> Any:
@@ -425,18 +434,11 @@ def test_deletions_made_while_a_merge_is_written_are_moved_to_its_segment(
     is committed, and a later merge leaves them out."""
     from conflictcli.engine.whoosh.fast import merge
     from conflictcli.engine.whoosh.fast.segment import BulkSegmentWriter
-    from conflictcli.engine.whoosh.writer import IndexWriter
 
     articles = _articles(SAMPLE, 1000)[:40]
     gone = {a.id for a in articles[2:40:5]}
     folder = tmp_path / "meanwhile"
-    folder.mkdir()
-    ix = windex.create_in(str(folder), SCHEMA)
-    w = IndexWriter(ix, checkpoints=True)
-    for n, a in enumerate(articles):
-        w.add(a)
-        if n % 9 == 8:
-            w.checkpoint()
+    ix, w = _checkpoints_of_nine(folder, articles)
     w._recent.commit(merge=False)  # the last checkpoint, no merge at the end
     segments = merge.upstream.committed_segments(ix)
     assert len(segments) > 3
