@@ -101,16 +101,8 @@ def moment(a: Article) -> dt.datetime | None:
     return dt.datetime.combine(a.date, (a.time or dt.time()).replace(tzinfo=None))
 
 
-def row(a: Article, p: Prepared | None) -> tuple[object, ...]:
+def row(a: Article, p: Prepared) -> tuple[object, ...]:
     """The article's row, in the order of COLUMNS."""
-    if p is None:
-        p = prepare([a], [scan(a.body)])[0]
-    elif not isinstance(p, Prepared):  # from a worker, as a plain tuple
-        p = Prepared(*p)
-    return _row(a, p)
-
-
-def _row(a: Article, p: Prepared) -> tuple[object, ...]:
     return (
         a.id,
         a.date,
