@@ -168,14 +168,21 @@ def _upsert(sql: str) -> str:
 
 class SqliteDialect:
     """A psycopg connection as the store uses a sqlite3 one: execute() and executemany()
-    of SQLite's SQL, in_transaction, close(); errors raised as sqlite3's."""
+    of SQLite's SQL, in_transaction, close(); errors raised as sqlite3's.
+
+    Inside a transaction, a write (INSERT, UPDATE, DELETE) is held and sent with the
+    next statement that reads, commits or is not a write, all of them in one pipeline
+    (one round trip to the server, not one a statement); what it returns (rowcount)
+    is read after it was sent. A ROLLBACK drops what was held."""
 
     def __init__(self, conn: Any, location: str) -> None:
         self._conn = conn
         self._location = location
+        self._held: list[tuple[str, list[list[Any]] | None, Any]] = []
 
     @property
     def raw(self) -> Any:
+        self.flush()
         return self._conn
 
     @property
@@ -185,36 +192,75 @@ class SqliteDialect:
         return bool(self._conn.info.transaction_status != TransactionStatus.IDLE)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        import psycopg
-
-        made = dialect(sql)
-        cur = self._conn.cursor()
-        if made is None:
-            return cur
-        try:
-            cur.execute(made, _values(params) or None)
-        except psycopg.Error as e:
-            raise _as_sqlite(e, self._location, made) from e
-        return cur
+        return self._run(sql, _values(params), None)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
-        import psycopg
+        return self._run(sql, None, [_values(r) for r in rows])
 
+    def _run(self, sql: str, params: list[Any] | None, rows: list[list[Any]] | None) -> Any:
         made = dialect(sql)
         cur = self._conn.cursor()
         if made is None:
             return cur
+        if made.upper().startswith("ROLLBACK"):
+            self._held.clear()
+        elif _WRITE.match(made) and self.in_transaction:
+            self._held.append((made, rows, (cur, params)))
+            return _Later(self, cur)
+        self.flush()
+        self._send(cur, made, params, rows)
+        return cur
+
+    def _send(self, cur: Any, made: str, params: Any, rows: Any) -> None:
+        import psycopg
+
         try:
-            cur.executemany(made, [_values(r) for r in rows])
+            if rows is None:
+                cur.execute(made, params or None)
+            else:
+                cur.executemany(made, rows)
         except psycopg.Error as e:
             raise _as_sqlite(e, self._location, made) from e
-        return cur
+
+    def flush(self) -> None:
+        """Send the writes held, in one pipeline."""
+        if not self._held:
+            return
+        import psycopg
+
+        held, self._held = self._held, []
+        made = held[0][0]
+        try:
+            with self._conn.pipeline():
+                for made, rows, (cur, params) in held:
+                    self._send(cur, made, params, rows)
+        except psycopg.Error as e:  # raised at the pipeline's end, for the statement made
+            raise _as_sqlite(e, self._location, made) from e
 
     def executescript(self, script: str) -> None:
         """Tables made on first need elsewhere: here they are all made at once."""
 
     def close(self) -> None:
+        self._held.clear()
         self._conn.close()
+
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+class _Later:
+    """The cursor of a write held by SqliteDialect: what is read of it sends it first."""
+
+    def __init__(self, dialect: SqliteDialect, cur: Any) -> None:
+        self._dialect, self._cur = dialect, cur
+
+    def __getattr__(self, name: str) -> Any:
+        self._dialect.flush()
+        return getattr(self._cur, name)
+
+    def __iter__(self) -> Any:
+        self._dialect.flush()
+        return iter(self._cur)
 
 
 def _values(params: Sequence[Any]) -> list[Any]:
