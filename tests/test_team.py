@@ -262,6 +262,46 @@ def test_a_replica_answers_and_says_when_it_lags(
             r_conn.execute("SELECT pg_wal_replay_resume()")
 
 
+def _both(primary: str, replica: str, attrs: str) -> str:
+    """One URL naming the primary and the replica, libpq choosing by `attrs`."""
+    p, r = psycopg.conninfo.conninfo_to_dict(primary), psycopg.conninfo.conninfo_to_dict(replica)
+    hosts = f"{p['host']}:{p['port']},{r['host']}:{r['port']}"
+    return f"postgresql://{p['user']}@{hosts}/{p['dbname']}?target_session_attrs={attrs}"
+
+
+def test_libpq_sends_searches_to_the_standby_and_an_ingest_there_is_refused(
+    primary_and_replica: tuple[str, str], monkeypatch: pytest.MonkeyPatch, articles_dir: Path
+) -> None:
+    """target_session_attrs=prefer-standby: searches go to the replica (held back here,
+    so its count is the older one, and it says how far behind it is); an ingest that
+    lands on a standby is refused with the next step, and read-write finds the primary."""
+    from conflictcli.engine.postgres import engine
+
+    primary, replica = primary_and_replica
+    assert invoke("ingest", str(SAMPLE), "--index", primary, "-q").exit_code == 0
+    _caught_up(replica, primary)
+    before = _json("count", "Kyiv", "--json", "--index", primary)["count"]
+    standby = _both(primary, replica, "prefer-standby")
+    with psycopg.connect(replica, autocommit=True) as r_conn:
+        r_conn.execute("SELECT pg_wal_replay_pause()")
+    try:
+        (articles_dir / "newer.txt").write_text(" date 2024-12-02\n\nKyiv, once more.\n")
+        wrote = invoke("ingest", str(articles_dir), "--index", _both(primary, replica, "read-write"))
+        assert wrote.exit_code == 0, wrote.stderr
+        assert _json("count", "Kyiv", "--json", "--index", primary)["count"] > before
+        monkeypatch.setattr(engine, "LAG_NOTED_S", -1)
+        got = invoke("count", "Kyiv", "--index", standby)
+        assert got.exit_code == 0 and got.stdout.strip() == str(before)
+        assert "behind its primary" in got.stderr
+        refused = invoke("ingest", str(articles_dir), "--index", replica, "-q")
+        assert refused.exit_code == 1, refused.stderr
+        assert "read replica" in refused.stderr and "Traceback" not in refused.stderr
+        assert "target_session_attrs=read-write" in refused.stderr
+    finally:
+        with psycopg.connect(replica, autocommit=True) as r_conn:
+            r_conn.execute("SELECT pg_wal_replay_resume()")
+
+
 def test_an_ingest_killed_with_sigkill_loses_nothing_committed(
     postgres_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

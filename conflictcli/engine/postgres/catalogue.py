@@ -292,6 +292,13 @@ class TeamStore(Store):
         self.conn = SqliteDialect(raw, location)  # type: ignore[assignment]
         self.writable = True
         try:
+            if write and raw.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                raise DataError(
+                    f"{shown(location)} is a read replica (a standby): it serves searches, "
+                    "not ingests.",
+                    "Ingest into the primary: its URL, or this one with "
+                    "target_session_attrs=read-write.",
+                )
             if raw.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]:
                 if not write:
                     raise DataError(
