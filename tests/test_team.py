@@ -201,6 +201,64 @@ def test_copy_into_a_team_archive_and_back(
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.fixture
+def schema(postgres_server: str) -> Iterator[tuple[str, str]]:
+    """A schema of its own on the test server: (its name, a URL that uses it)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield name, _with_password(postgres_server, name)
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def test_an_older_team_archive_is_upgraded_and_a_newer_one_refused(
+    schema: tuple[str, str], postgres_server: str, articles_dir: Path
+) -> None:
+    """A team archive made before columns and tables that this version has (dropped
+    here, its schema version set back) is brought up to date by the next ingest, its
+    articles kept; one made by a newer version is refused by every command; a column
+    of another type is named by check."""
+    name, url = schema
+    assert invoke("ingest", str(SAMPLE), "--index", url, "-q").exit_code == 0
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"SET search_path = {name}")
+        conn.execute("ALTER TABLE articles DROP COLUMN meta, DROP COLUMN lang")
+        conn.execute("DROP TABLE watch_seen")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert _json("count", "Kyiv", "--json", "--index", url)["count"] > 0  # read as it is
+    r = invoke("ingest", str(articles_dir), "--index", url, "-q")
+    assert r.exit_code == 0, r.stderr
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"SET search_path = {name}")
+        got = {
+            c
+            for (c,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'articles'",
+                (name,),
+            )
+        }
+        assert {"meta", "lang"} <= got
+        assert conn.execute("SELECT to_regclass('watch_seen')").fetchone()[0] is not None
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert int(version[0]) > 1
+        conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    for args in (["count", "Kyiv"], ["ingest", str(articles_dir)], ["stats"]):
+        refused = invoke(*args, "--index", url)
+        assert refused.exit_code == 1, (args, refused.stderr)
+        assert "newer version of conflict" in refused.stderr, args
+        assert "Traceback" not in refused.stderr and SECRET not in refused.stderr
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"SET search_path = {name}")
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", version)
+        conn.execute("ALTER TABLE files ALTER COLUMN size TYPE text")
+    checked = invoke("check", "--index", url)
+    assert checked.exit_code != 0 and "files.size is TEXT, not INTEGER" in checked.stderr
+
+
 @pytest.fixture(scope="module")
 def primary_and_replica() -> Iterator[tuple[str, str]]:
     """A primary and its streaming replica of our own (tests/pgserver.py)."""
@@ -286,7 +344,9 @@ def test_libpq_sends_searches_to_the_standby_and_an_ingest_there_is_refused(
         r_conn.execute("SELECT pg_wal_replay_pause()")
     try:
         (articles_dir / "newer.txt").write_text(" date 2024-12-02\n\nKyiv, once more.\n")
-        wrote = invoke("ingest", str(articles_dir), "--index", _both(primary, replica, "read-write"))
+        wrote = invoke(
+            "ingest", str(articles_dir), "--index", _both(primary, replica, "read-write")
+        )
         assert wrote.exit_code == 0, wrote.stderr
         assert _json("count", "Kyiv", "--json", "--index", primary)["count"] > before
         monkeypatch.setattr(engine, "LAG_NOTED_S", -1)

@@ -289,7 +289,8 @@ class TeamStore(Store):
         self._start(Path("/nonexistent"))  # no file: the path and folder are its URL, shown
         self.path = self.folder = shown(location)  # type: ignore[assignment]
         raw = self._raw = connect(location)
-        self.conn = SqliteDialect(raw, location)  # type: ignore[assignment]
+        self._dialect = SqliteDialect(raw, location)
+        self.conn = self._dialect  # type: ignore[assignment]
         self.writable = True
         try:
             if write and raw.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
@@ -313,6 +314,10 @@ class TeamStore(Store):
             raw.close()
             raise _cannot(e, location) from None
         self._read_schema(self._tables())
+        if self.schema_version() > SCHEMA_VERSION:
+            newer = self.newer()
+            raw.close()
+            raise newer
         if strict and self.schema_problems:
             raise self.schema_damaged()
 
@@ -321,13 +326,57 @@ class TeamStore(Store):
 
     # -- what differs from a catalogue in a file --------------------------------------
     def _tables(self) -> dict[str, dict[str, str]]:
-        return {name: dict(columns) for name, (columns, _) in TABLES.items()}
+        """The catalogue's tables in the archive's schema, with their columns' types as
+        a local catalogue declares them (a type of another kind shows as PostgreSQL's,
+        which `check` names); rowid and the engine's tables are left out."""
+        rows = self._dialect.raw.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ANY(%s) "
+            "AND column_name <> 'rowid'",
+            (list(TABLES),),
+        ).fetchall()
+        out: dict[str, dict[str, str]] = {}
+        for table, column, kind in rows:
+            declared = TABLES[table][0].get(column, "")
+            ours = {_PG_TYPES.get(declared), "bytea" if column == "body" else None}
+            out.setdefault(table, {})[column] = declared if kind in ours else str(kind).upper()
+        self._known = out
+        return out
 
     def _has_column(self, table: str, column: str) -> bool:
-        return column in TABLES.get(table, ({}, ()))[0]
+        return column in self._known.get(table, {})
 
     def _has_table(self, table: str) -> bool:
-        return table in TABLES
+        return table in self._known
+
+    def upgrade(self) -> None:
+        """The tables, columns, indexes and functions of this version made where missing
+        (an archive made by an older conflict), in the caller's write transaction; then
+        what the store's own upgrade does. A catalogue of a newer version is refused."""
+        if self.schema_version() > SCHEMA_VERSION:
+            raise self.newer()
+        raw = self._dialect.raw
+        has = self._tables()
+        for name, (columns, _) in TABLES.items():
+            if name not in has:
+                raw.execute(_table_sql(name))
+                continue
+            for column, kind in columns.items():
+                if column not in has[name]:
+                    pg = "bytea" if column == "body" else _PG_TYPES[kind]
+                    raw.execute(f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{column}" {pg}')
+        for statement in (*_INDEXES, *_FUNCTIONS):
+            raw.execute(statement)
+        self._read_schema(self._tables())
+        super().upgrade()
+
+    def newer(self) -> DataError:
+        return DataError(
+            f"The team archive at {shown(self.location)} was made by a newer version of "
+            f"conflict (catalogue schema {self.schema_version()}; this one knows "
+            f"{SCHEMA_VERSION}).",
+            "Upgrade conflict (pip install -U 'conflict[postgres]') to use it.",
+        )
 
     def open_for_writing(self) -> None:
         self.writable = True
