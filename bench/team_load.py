@@ -32,26 +32,15 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
+import pg  # noqa: E402
 from corpus import corpus_files, generate  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
-import pgserver  # noqa: E402
-
 SEARCHERS = 8
-
-
-def _schema(base: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        conn.execute(f"CREATE SCHEMA {name}")
-    return f"{base}?options={quote('-csearch_path=' + name)}"
 
 
 def _conflict(
@@ -133,36 +122,33 @@ def _corpora(work: Path, n: int, seed: int) -> tuple[Path, Path]:
 
 def run(n: int, minutes: float, seed: int, rounds: int) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="conflict-team-load-"))
-    os.chmod(work, 0o711)  # the servers' user reaches its folder inside
-    servers = work / "pg"
     report: dict[str, Any] = {"articles_per_ingest": n, "searchers": SEARCHERS}
     try:
         a, b = _corpora(work, n, seed)
-        urls = pgserver.start(servers, replica=True)
-        base, replica_base = urls["CONFLICT_TEST_POSTGRES"], urls["CONFLICT_TEST_POSTGRES_REPLICA"]
-        team = _schema(base, "team")
-        replica = f"{replica_base}?options={quote('-csearch_path=team')}"
-        report |= _under_load(team, replica, a, b, minutes)
-        single = _schema(base, "single")
-        t0 = time.perf_counter()
-        for half in (a, b):
-            _conflict(["ingest", str(half), "--quiet"], single)
-        report["single_writer_s"] = round(time.perf_counter() - t0, 1)
-        local = str(work / "whoosh")
-        t0 = time.perf_counter()
-        for half in (a, b):
-            _conflict(["ingest", str(half), "--quiet"], local)
-        report["whoosh_ingest_s"] = round(time.perf_counter() - t0, 1)
-        totals = {w: _totals(i) for w, i in (("team", team), ("single", single), ("whoosh", local))}
-        report["totals"] = totals
-        report["equal_to_single_writer"] = totals["team"] == totals["single"]
-        report["equal_to_whoosh"] = totals["team"] == totals["whoosh"]
-        report["idle"] = {
-            "postgres": _idle_latency(team, rounds),
-            "whoosh": _idle_latency(local, rounds),
-        }
+        with pg.server(None, replica=True) as urls:
+            team = pg.schema_url(urls["primary"], "team")
+            replica = pg.in_schema(urls["replica"], "team")
+            report |= _under_load(team, replica, a, b, minutes)
+            single = pg.schema_url(urls["primary"], "single")
+            t0 = time.perf_counter()
+            for half in (a, b):
+                _conflict(["ingest", str(half), "--quiet"], single)
+            report["single_writer_s"] = round(time.perf_counter() - t0, 1)
+            local = str(work / "whoosh")
+            t0 = time.perf_counter()
+            for half in (a, b):
+                _conflict(["ingest", str(half), "--quiet"], local)
+            report["whoosh_ingest_s"] = round(time.perf_counter() - t0, 1)
+            where = (("team", team), ("single", single), ("whoosh", local))
+            totals = {w: _totals(i) for w, i in where}
+            report["totals"] = totals
+            report["equal_to_single_writer"] = totals["team"] == totals["single"]
+            report["equal_to_whoosh"] = totals["team"] == totals["whoosh"]
+            report["idle"] = {
+                "postgres": _idle_latency(team, rounds),
+                "whoosh": _idle_latency(local, rounds),
+            }
     finally:
-        pgserver.stop(servers)
         shutil.rmtree(work, ignore_errors=True)
     return report
 
