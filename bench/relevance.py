@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ def measure_runs(
 
 
 def _search_rows(
-    cmd: list[str], archive: Path, queries: Sequence[str], options: Sequence[str], work: Path
+    cmd: list[str], archive: Path | str, queries: Sequence[str], options: Sequence[str], work: Path
 ) -> tuple[dict[str, list[dict[str, Any]]], Child]:
     """Every query of `queries` in one `conflict search --from-file` process: each query's
     result rows, in order."""
@@ -172,7 +173,7 @@ def as_the_table_lists(
 
 
 def conflict_runs(
-    cmd: list[str], col: Collection, archive: Path, work: Path
+    cmd: list[str], col: Collection, archive: Path | str, work: Path
 ) -> tuple[dict[str, dict[str, list[str]]], dict[str, float]]:
     child = run_child(
         [*cmd, "ingest", str(col.docs_dir), "--index", str(archive), "--quiet", "--json"]
@@ -335,12 +336,17 @@ def fts5_known(
 
 
 def known_items(
-    cmd: list[str], corpora: Path, work: Path, first: int | None, source: Path = KNOWN_ITEMS
+    cmd: list[str],
+    corpora: Path,
+    work: Path,
+    first: int | None,
+    source: Path = KNOWN_ITEMS,
+    archive: Path | str | None = None,
 ) -> dict[str, Any]:
     items = read_items(corpora, first, source)
     named = {Path(p).relative_to(corpora.resolve()).parts[0] for i in items for p in i.paths}
     folders = sorted(corpora / c / "articles" for c in named)
-    archive = work / "known-archive"
+    archive = archive or work / "known-archive"
     t0 = time.perf_counter()
     for folder in folders:
         child = run_child([*cmd, "ingest", str(folder), "--index", str(archive), "--quiet"])
@@ -392,7 +398,8 @@ def losses(
 
 
 def markdown(result: dict[str, Any]) -> str:
-    out = [f"# Relevance ({result['commit'] or 'no git'})", ""]
+    engine = result.get("engine", "whoosh")
+    out = [f"# Relevance ({result['commit'] or 'no git'}; conflict's archives on {engine})", ""]
     out += [
         f"TIME collection: {result['time']['documents']} articles, "
         f"{result['time']['queries']} judged questions, top {DEPTH}; measures from "
@@ -451,15 +458,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--no-known-items", action="store_true")
     p.add_argument(
         "--engine",
-        choices=("whoosh", "tantivy"),
+        choices=("whoosh", "tantivy", "postgres"),
         default="whoosh",
-        help="the engine of the archives it builds (CONFLICT_ENGINE for each ingest)",
+        help="the engine of the archives it builds (CONFLICT_ENGINE for each ingest; "
+        "postgres: team archives, a schema each, on --postgres or a server of our own)",
     )
+    p.add_argument("--postgres", metavar="URL", help="the server of --engine postgres")
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     p.add_argument("--json", action="store_true", help="JSON on stdout instead of Markdown")
     p.add_argument("--out", type=Path, help="also save the JSON here")
     p.add_argument("--markdown", type=Path, help="also save the Markdown here")
     return p.parse_args(argv)
+
+
+def _archives(args: argparse.Namespace, work: Path, stack: ExitStack) -> dict[str, Path | str]:
+    """Where the two archives are built: folders, made on --engine (CONFLICT_ENGINE); or,
+    for postgres, a schema each on the server (--postgres, or one of our own)."""
+    if args.engine != "postgres":
+        os.environ["CONFLICT_ENGINE"] = args.engine  # every archive built here is made on it
+        return {"time": work / "archive", "known": work / "known-archive"}
+    import pg
+
+    os.environ.pop("CONFLICT_ENGINE", None)  # a URL's engine is PostgreSQL
+    base = stack.enter_context(pg.server(args.postgres))["primary"]
+    return {"time": pg.schema_url(base, "rel_time"), "known": pg.schema_url(base, "rel_known")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -469,14 +491,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from run import _git_state
 
-    os.environ["CONFLICT_ENGINE"] = args.engine  # every archive built here is made on it
     cmd = conflict_command()
     col = read_collection(args.collection, args.queries)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="conflict-relevance-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="conflict-relevance-") as tmp, ExitStack() as stack:
         work = Path(tmp)
+        where = _archives(args, work, stack)
         progress(f"TIME: {len(col.docs)} articles, {len(col.queries)} questions …")
-        runs, times = conflict_runs(cmd, col, work / "archive", work)
+        runs, times = conflict_runs(cmd, col, where["time"], work)
         runs[PLAIN] = plain_whoosh_run(col, work)
         measured_by, missing = "ir-measures", None
         refs = None if args.no_references else references(col, runs, args.venv)
@@ -490,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: dict[str, Any] = {
             "schema": 1,
             "commit": _git_state().get("commit"),
+            "engine": args.engine,
             "time": {
                 "documents": len(col.docs),
                 "queries": len(col.queries),
@@ -505,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_known_items and items_file_ok:
             progress("known items …")
             result["known_items"] = known_items(
-                cmd, args.corpora, work, args.items, args.items_file
+                cmd, args.corpora, work, args.items, args.items_file, where["known"]
             )
         result["took_s"] = time.perf_counter() - started
     text = markdown(result)

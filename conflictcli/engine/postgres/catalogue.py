@@ -355,20 +355,37 @@ class TeamStore(Store):
         what the store's own upgrade does. A catalogue of a newer version is refused."""
         if self.schema_version() > SCHEMA_VERSION:
             raise self.newer()
-        raw = self._dialect.raw
         has = self._tables()
-        for name, (columns, _) in TABLES.items():
-            if name not in has:
-                raw.execute(_table_sql(name))
-                continue
-            for column, kind in columns.items():
-                if column not in has[name]:
-                    pg = "bytea" if column == "body" else _PG_TYPES[kind]
-                    raw.execute(f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{column}" {pg}')
-        for statement in (*_INDEXES, *_FUNCTIONS):
-            raw.execute(statement)
+        missing = [
+            (name, column)
+            for name, (columns, _) in TABLES.items()
+            for column in (columns if name in has else [""])
+            if name not in has or column not in has[name]
+        ]
+        if missing or self.schema_version() < SCHEMA_VERSION:
+            self._add(missing)
         self._read_schema(self._tables())
         super().upgrade()
+
+    def _add(self, missing: list[tuple[str, str]]) -> None:
+        """Tables ("" for the column) and columns made, and the indexes and functions
+        of this version (DDL: only its owner may, and a role that may not is told so)."""
+        import psycopg
+
+        raw = self._dialect.raw
+        statement = ""
+        try:
+            for name, column in missing:
+                if not column:
+                    statement = _table_sql(name)
+                else:
+                    kind = "bytea" if column == "body" else _PG_TYPES[TABLES[name][0][column]]
+                    statement = f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{column}" {kind}'
+                raw.execute(statement)
+            for statement in (*_INDEXES, *_FUNCTIONS):
+                raw.execute(statement)
+        except psycopg.Error as e:
+            raise _as_sqlite(e, self.location, statement) from e
 
     def newer(self) -> DataError:
         return DataError(

@@ -41,6 +41,7 @@ from conflictcli.query import Reading, SearchRequest
 from conflictcli.query import tree as t
 
 MAX_PREFIX_WORDS = 5000  # words of the archive read for the forms of one Cyrillic word
+STREAM_ROWS = 10_000  # rows a server-side cursor hands over at a time
 
 
 @dataclass
@@ -194,7 +195,23 @@ class PostgresEngine:
     def matching(self, req: SearchRequest) -> tuple[list[str], list[str]]:
         cond, _, notes = self.request(req)
         sql = f"SELECT id FROM docs WHERE {cond.text} ORDER BY seq"
-        return [r[0] for r in self._conn.execute(sql, cond.params)], notes
+        return self._streamed(sql, cond.params), notes
+
+    def _streamed(self, sql: str, params: Any) -> list[str]:
+        """The first column of a long list, read through a server-side cursor a batch at
+        a time (never the whole result held twice, in libpq and here)."""
+        import psycopg
+
+        try:
+            with self._conn.transaction():
+                cur = self._conn.cursor(name="conflict_list")
+                cur.itersize = STREAM_ROWS
+                cur.execute(sql, params)
+                return [r[0] for r in cur]
+        except psycopg.Error as e:
+            from conflictcli.engine.postgres.connect import database_error
+
+            raise database_error(e, getattr(self._conn, "_location", ""), "reading") from e
 
     def _grouped(self, cond: Sql, column: str) -> dict[str, int]:
         sql = f"SELECT v, count(*) FROM docs, unnest({column}) v WHERE {cond.text} GROUP BY v"
