@@ -9,8 +9,9 @@ So this wrapper starts the command, waits for it, and reads its own /proc/self/i
 difference is what the command and every process it waited for read and wrote. `selftest`
 checks that this holds on the machine (bench/run.py runs it first and reports it).
 
-The wrapper stays small (standard library only; sqlite3 only to poll a catalogue), so
-the peak memory of its child (os.wait4) does not count what a big parent held.
+The wrapper stays small (standard library only; sqlite3 only to poll a catalogue, psycopg
+only to poll a team archive's, imported after the command started), so the peak memory
+of its child (os.wait4) does not count what a big parent held.
 
     python bench/measure.py --report R.json [--catalogue DB --every 2] -- CMD ARG...
     python bench/measure.py selftest                       # prints JSON, exit 1 if not
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +63,15 @@ def io_delta(before: dict[str, int] | None, after: dict[str, int] | None) -> dic
 
 class CataloguePoller(threading.Thread):
     """Every EVERY seconds, how many articles the catalogue holds (committed), read through
-    a read-only connection opened for the one query: [(seconds since T0, count), ...]."""
+    a read-only connection opened for the one query: [(seconds since T0, count), ...].
+
+    A catalogue named `*.url` is a file that holds the URL of a team archive (PostgreSQL):
+    its `articles` table is counted on one connection (psycopg, imported here, in this
+    thread, after the command started: its peak memory does not hold it)."""
 
     def __init__(self, catalogue: Path, every: float, t0: float) -> None:
         super().__init__(daemon=True)
-        self.uri = catalogue.absolute().as_uri() + "?mode=ro"  # never creates the file
+        self.catalogue = catalogue
         self.every = every
         self.t0 = t0
         self.samples: list[tuple[float, int]] = []
@@ -74,26 +79,70 @@ class CataloguePoller(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        import sqlite3
-
+        if self.catalogue.suffix == ".url":
+            count, close = _team_counter(self.catalogue.read_text(encoding="utf-8").strip())
+        else:
+            count, close = _sqlite_counter(self.catalogue), lambda: None
         tick = 1
-        while not self.stopped.wait(max(0.0, self.t0 + tick * self.every - time.perf_counter())):
-            tick = int((time.perf_counter() - self.t0) / self.every) + 1
-            at = time.perf_counter() - self.t0
-            try:
-                con = sqlite3.connect(self.uri, uri=True, timeout=1.0)
-                try:
-                    (count,) = con.execute("select count(*) from articles").fetchone()
-                finally:
-                    con.close()
-            except sqlite3.Error:  # not created yet, or no table yet, or busy
-                self.errors += 1
-                continue
-            self.samples.append((round(at, 3), int(count)))
+        try:
+            while not self.stopped.wait(
+                max(0.0, self.t0 + tick * self.every - time.perf_counter())
+            ):
+                tick = int((time.perf_counter() - self.t0) / self.every) + 1
+                at = time.perf_counter() - self.t0
+                found = count()
+                if found is None:  # not created yet, or no table yet, or busy
+                    self.errors += 1
+                    continue
+                self.samples.append((round(at, 3), found))
+        finally:
+            close()
 
     def stop(self) -> None:
         self.stopped.set()
         self.join(timeout=30)
+
+
+def _sqlite_counter(catalogue: Path) -> Callable[[], int | None]:
+    uri = catalogue.absolute().as_uri() + "?mode=ro"  # never creates the file
+
+    def count() -> int | None:
+        import sqlite3
+
+        try:
+            con = sqlite3.connect(uri, uri=True, timeout=1.0)
+            try:
+                return int(con.execute("select count(*) from articles").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+
+    return count
+
+
+def _team_counter(url: str) -> tuple[Callable[[], int | None], Callable[[], None]]:
+    """count() of a team archive's articles on one connection (made again after an
+    error, each statement bounded to 1 s: never a wait on the ingest's locks), close()."""
+    import psycopg
+
+    held: list[Any] = []
+
+    def count() -> int | None:
+        try:
+            if not held:
+                held.append(psycopg.connect(url, autocommit=True, connect_timeout=5))
+                held[0].execute("SET statement_timeout = 1000")
+            return int(held[0].execute("select count(*) from articles").fetchone()[0])
+        except psycopg.Error:
+            close()
+            return None
+
+    def close() -> None:
+        while held:
+            held.pop().close()
+
+    return count, close
 
 
 def measure(
@@ -243,7 +292,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, cmd = argv[:at], argv[at + 1 :]
     p = argparse.ArgumentParser(prog="python bench/measure.py")
     p.add_argument("--report", type=Path, required=True, help="where to write the JSON facts")
-    p.add_argument("--catalogue", type=Path, help="poll this catalogue's article count")
+    p.add_argument(
+        "--catalogue",
+        type=Path,
+        help="poll this catalogue's article count (a *.url file: the team archive it names)",
+    )
     p.add_argument("--every", type=float, default=2.0, help="seconds between polls")
     args = p.parse_args(argv)
     if not cmd:

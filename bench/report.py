@@ -9,6 +9,7 @@ REFS = (
     ("fts5", "FTS5"),
     ("sqlite_utils", "sqlite-utils"),
     ("tantivy", "tantivy alone"),
+    ("whoosh_engine", "Whoosh engine"),  # conflict's own, beside --engine postgres
 )
 ROWS = (  # figure, label; every figure is in the JSON, these are in the table
     ("ingest_articles_per_s", "ingest, articles/s"),
@@ -35,6 +36,7 @@ ROWS = (  # figure, label; every figure is in the JSON, these are in the table
     ("ingest_rate_last_x_first", "ingest rate, last tenth ÷ first"),
     ("places_ms", "places (no query), ms"),
     ("timeline_ms", "timeline of the common term, ms"),
+    ("count_ms", "count of the common term, ms"),
     ("all_ids_ms", "all ids of the common term (--jsonl --fields id -n 0), ms"),
     ("all_ids_inprocess_ms", "all ids of the common term in one process, ms"),
     ("search_inprocess_p50_ms", "search p50 in one process, ms"),
@@ -112,6 +114,7 @@ def markdown(res: dict[str, Any]) -> str:
     tools += f", tantivy-py {tv['version']}" if tv.get("available") else ", tantivy-py missing"
     figs = res["figures"]
     engine = res.get("engine") or {"name": "whoosh", "ingest_option": False}
+    refs = [(k, t) for k, t in REFS if k != "whoosh_engine" or _has(res, k)]
     lines = [
         f"## conflict benchmark: N = {res['n']:,} articles",
         "",
@@ -127,18 +130,19 @@ def markdown(res: dict[str, Any]) -> str:
         "tantivy alone: whole processes but for its search in one process.",
         *_scale_notes(res),
         "",
-        "| figure | conflict | naive Whoosh | FTS5 | sqlite-utils | tantivy alone "
-        "| conflict ÷ reference |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| figure | conflict | " + " | ".join(t for _, t in refs) + " | conflict ÷ reference |",
+        "|---|---:|" + "---:|" * len(refs) + "---|",
     ]
     for name, label in ROWS:
-        fig = figs[name]
-        cells = [span(fig.get("conflict")), *(span(fig.get(ref)) for ref, _ in REFS)]
+        fig = figs.get(name) or {}
+        if not any(fig.get(ref) for ref in ("conflict", *(r for r, _ in refs))):
+            continue  # not measured in this run (null in the JSON)
+        cells = [span(fig.get("conflict")), *(span(fig.get(ref)) for ref, _ in refs)]
         rat = res["ratios"][name]
         ratio_text = (
             ""
             if name in NO_RATIO
-            else " · ".join(f"{num(rat[ref])}× {title}" for ref, title in REFS if rat.get(ref))
+            else " · ".join(f"{num(rat[ref])}× {title}" for ref, title in refs if rat.get(ref))
         )
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio_text} |")
 
@@ -154,31 +158,11 @@ def markdown(res: dict[str, Any]) -> str:
             met = "met" if t["met"] else "**not met**"
         lines.append(f"| {t['target']} | {value} | {met} |")
 
-    lines += [
-        "",
-        "conflict ms: `--json --fields id,date,title,path`, the columns sqlite-utils prints; "
-        "with snippets: the default `--json`.",
-        "",
-        "| query (`conflict search`) | FTS5 MATCH | total | FTS5 total | tantivy total "
-        "| conflict ms | with snippets ms | sqlite-utils ms | ÷ | FTS5 in-process ms "
-        "| tantivy ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for q in res["queries"]:
-        args = " ".join(q["conflict_args"])
-        ratio = q["ratio_to_sqlite_utils"]
-        lines.append(
-            f"| `{args}` | `{q['fts5_match']}` | {num(q['total'])} | {num(q['fts5_total'])} "
-            f"| {num(q.get('tantivy_total'))} "
-            f"| {span(q['conflict_ms'])} | {span(q.get('conflict_snippets_ms'))} "
-            f"| {span(q['sqlite_utils_ms'])} "
-            f"| {num(ratio) + '×' if ratio else '–'} | {span(q['fts5_ms'])} "
-            f"| {span(q.get('tantivy_ms'))} |"
-        )
+    lines += _query_table(res)
     lines.append("")
     if not su["available"]:
         lines.append(f"sqlite-utils reference missing: {su['reason']}.")
-    for key, title in REFS:
+    for key, title in refs:
         ref = res["references"].get(key) or {}
         if key != "sqlite_utils" and ref and not ref.get("available"):
             lines.append(f"{title} reference missing: {ref.get('reason')}.")
@@ -189,9 +173,59 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _query_table(res: dict[str, Any]) -> list[str]:
+    """Each query's totals and times; the Whoosh engine's where it ran (--engine postgres)."""
+    whoosh = _has(res, "whoosh_engine")
+    lines = [
+        "",
+        "conflict ms: `--json --fields id,date,title,path`, the columns sqlite-utils prints; "
+        "with snippets: the default `--json`.",
+        "",
+        "| query (`conflict search`) | FTS5 MATCH | total | FTS5 total | tantivy total "
+        + ("| Whoosh engine total " if whoosh else "")
+        + "| conflict ms | with snippets ms | sqlite-utils ms | ÷ | FTS5 in-process ms "
+        "| tantivy ms |" + (" Whoosh engine ms |" if whoosh else ""),
+        "|---|---|" + "---:|" * (11 if whoosh else 9),
+    ]
+    for q in res["queries"]:
+        args = " ".join(q["conflict_args"])
+        ratio = q["ratio_to_sqlite_utils"]
+        lines.append(
+            f"| `{args}` | `{q['fts5_match']}` | {num(q['total'])} | {num(q['fts5_total'])} "
+            f"| {num(q.get('tantivy_total'))} "
+            + (f"| {num(q.get('whoosh_engine_total'))} " if whoosh else "")
+            + f"| {span(q['conflict_ms'])} | {span(q.get('conflict_snippets_ms'))} "
+            f"| {span(q['sqlite_utils_ms'])} "
+            f"| {num(ratio) + '×' if ratio else '–'} | {span(q['fts5_ms'])} "
+            f"| {span(q.get('tantivy_ms'))} |"
+            + (f" {span(q.get('whoosh_engine_ms'))} |" if whoosh else "")
+        )
+    return lines
+
+
+def _has(res: dict[str, Any], ref: str) -> bool:
+    return bool((res["references"].get(ref) or {}).get("available"))
+
+
+def _team_notes(res: dict[str, Any]) -> list[str]:
+    """--engine postgres: the server, and what the Whoosh engine's column is."""
+    server = res.get("postgres")
+    if not server:
+        return []
+    return [
+        f"- **PostgreSQL**: {server['version']}, {server['server']}; conflict's archive of "
+        "each round is a team archive (`--index postgresql://…`), a fresh schema; its size "
+        "is what `conflict stats` gives (the schema's tables and indexes); bytes written and "
+        "peak memory are the client's alone (the server writes the archive)",
+        "- **Whoosh engine**: conflict's own archive on the Whoosh engine (a folder), "
+        "ingested and queried with the same commands in the same run; "
+        "a ratio to it is postgres ÷ Whoosh engine",
+    ]
+
+
 def _scale_notes(res: dict[str, Any]) -> list[str]:
     """Issue 29's lines under the header: the common term, bytes written, the rate curve."""
-    out = []
+    out = _team_notes(res)
     term = res.get("common_term") or {}
     if term.get("hits") is not None:
         share = f" ({term['share']:.0%} of the archive)" if term.get("share") else ""

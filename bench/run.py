@@ -11,6 +11,7 @@ the median of --repeat runs with its min–max. See bench/README.md.
     python bench/run.py --articles 10000 --repeat 3
     python bench/run.py --articles 100000 --json --out bench/results/100k.json
     python bench/run.py --corpus ~/news --no-sqlite-utils
+    python bench/run.py --articles 100000 --repeat 1 --engine postgres --skip naive-whoosh
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from corpus import add_corpus_options
+from engines import (
+    ENGINE_TARGETS,
+    ENGINES,
+    ISSUE,
+    WHOOSH,
+    PostgresRounds,
+    TeamServer,
+    postgres_missing,
+    reference_figures,
+    team_server,
+)
 from procs import (  # re-exported: bench/search_ab.py imports them from here
     BENCH,
     MB,
@@ -53,8 +65,6 @@ from queries import QUERIES, Query
 from report import markdown
 from scale import (
     DEFAULT_TERM,
-    ENGINE_TARGETS,
-    ENGINES,
     POLL_S,
     SKIPPABLE,
     ScaleRounds,
@@ -66,10 +76,11 @@ from scale import (
 __all__ = ["Child", "dir_bytes", "parse_json", "percentile", "progress", "run_child"]
 
 REPO = BENCH.parent
-REFERENCES = ("naive_whoosh", "fts5", "sqlite_utils", "tantivy")
+REFERENCES = ("naive_whoosh", "fts5", "sqlite_utils", "tantivy", WHOOSH)
 DEFAULT_ARTICLES = 10_000
 DEFAULT_VENV = BENCH / ".venv"
-SCHEMA = 3  # 3: the engine, tantivy alone, bytes written, the rate curve, issue 29's figures
+SCHEMA = 4  # 3: the engine, tantivy alone, bytes written, the rate curve, issue 29's figures;
+# 4: --engine postgres, the Whoosh engine beside it (whoosh_engine), count_ms, `postgres`
 
 # name, figure, reference (None: the figure's own value), operator, limit
 TARGETS: tuple[tuple[str, str, str | None, str, float], ...] = (
@@ -257,7 +268,7 @@ def su_search_args(su: SqliteUtils, db: Path, q: Query) -> list[str]:
 
 
 @dataclass
-class Bench(ScaleRounds):
+class Bench(ScaleRounds, PostgresRounds):
     cmd: list[str]
     corpus: Path
     files: int
@@ -271,7 +282,7 @@ class Bench(ScaleRounds):
     m: dict[str, list[float]] = field(default_factory=dict)  # measurement name -> runs
     sample_rows: list[int] = field(default_factory=list)  # their ids in the SQLite tables
     round_dir: Path | None = None
-    archive: Path | None = None  # of the last ingest round, searched by the query rounds
+    archive: Path | str | None = None  # of the last ingest round (a folder, or a URL)
     fts5_db: Path | None = None
     su_db: Path | None = None
     articles: int | None = None  # in the archive, as ingest reports it
@@ -290,6 +301,9 @@ class Bench(ScaleRounds):
     term_fts5_hits: int | None = None
     poll_s: float = POLL_S
     curves: list[dict[str, Any]] = field(default_factory=list)  # rate curves, a round each
+    team: TeamServer | None = None  # --engine postgres: the server of the archives
+    whoosh_archive: Path | None = None  # and conflict's on the Whoosh engine, the reference
+    whoosh_totals: dict[int, Any] = field(default_factory=dict)  # per query, from it
 
     def json_of(self, child: Child, what: str) -> dict[str, Any]:
         """The JSON object a conflict command printed; {} and a failed check without one.
@@ -321,22 +335,27 @@ class Bench(ScaleRounds):
         self.su_db = self.tantivy_dir = None
         rnd = self.round_dir = self.tmp / f"round-{i}"
         rnd.mkdir()
-        self.archive = rnd / "archive"
+        self.archive = rnd / "archive" if self.team is None else self.team.fresh(i)
         args = [*self.cmd, "ingest", str(self.corpus), "--index", str(self.archive)]
         args += ["--quiet", "--json"]
 
         progress(f"{tag} conflict ingest ({self.engine}) …")
-        child, data = self.conflict_ingest(args, i)
+        if self.team is None:
+            child, data = self.conflict_ingest(args, i)
+        else:
+            child, data = self.team_ingest(args, rnd, i)
         self.checks.expect(child.returncode == 0, f"ingest {i}: exit {child.returncode}")
         self.checks.expect(data.get("added", 0) > 0, f"ingest {i}: added {data.get('added')}")
         self.add("conflict_ingest_s", child.wall_s)
         self.add("conflict_ingest_rss", child.maxrss_mb)
         self.add("conflict_ingest_took_s", data.get("took_s"))
         self.articles = data.get("articles")
-        written = self.m.get("conflict_write_bytes", [0.0])[-1]
+        written = self.m.get("conflict_write_bytes", [None])[-1]
         progress(
             f"    {child.wall_s:.1f} s ({self.files / child.wall_s:,.0f} articles/s), "
-            f"peak {child.maxrss_mb or 0:.0f} MB, wrote {written / MB:,.0f} MB; "
+            f"peak {child.maxrss_mb or 0:.0f} MB"
+            + ("" if written is None else f", wrote {written / MB:,.0f} MB")
+            + "; "
             f"added {data.get('added')}, skipped {len(data.get('skipped', []))}, "
             f"articles {self.articles}"
         )
@@ -357,10 +376,14 @@ class Bench(ScaleRounds):
         )
         self.add("conflict_reingest_s", child.wall_s)
         self.add("conflict_reingest_rss", child.maxrss_mb)
-        archive_bytes = dir_bytes(self.archive)
+        archive_bytes = self.archive_bytes()
         self.add("conflict_archive_bytes", archive_bytes)
-        self.written_x_archive("conflict", archive_bytes)
-        progress(f"    {child.wall_s:.2f} s; archive {archive_bytes / MB:.1f} MB")
+        if archive_bytes:
+            self.written_x_archive("conflict", archive_bytes)
+        size = f"{archive_bytes / MB:.1f} MB" if archive_bytes else "not measured"
+        progress(f"    {child.wall_s:.2f} s; archive {size}")
+        if self.team is not None:
+            self.whoosh_ingest(tag, rnd)
 
         if "naive-whoosh" not in self.skip:
             progress(f"{tag} reference: naive Whoosh writer …")
@@ -451,7 +474,8 @@ class Bench(ScaleRounds):
         su_on = self.su.exe is not None and self.su_db is not None
         progress(
             f"[{i}/{self.repeat}] --help, {len(self.queries)} searches, show, stats, places, "
-            f"timeline, all ids of {self.term}, in-process search …"
+            f"timeline, all ids of {self.term}, "
+            + ("in-process search …" if self.team is None else "count; on both archives …")
         )
 
         for _ in range(HELP_SAMPLES):  # a 150 ms figure: a few samples a round, not one
@@ -462,38 +486,21 @@ class Bench(ScaleRounds):
             for _ in range(HELP_SAMPLES):
                 self.add("sqlite_utils_help_ms", run_child(self.su("--help")).wall_s * 1000)
 
-        conflict_ms: list[float] = []
-        snippets_ms: list[float] = []
+        conflict_ms = self.conflict_searches("conflict", str(self.archive), self.totals)
+        if self.whoosh_archive is not None:
+            self.conflict_searches(WHOOSH, str(self.whoosh_archive), self.whoosh_totals)
         su_ms: list[float] = []
-        for k, q in enumerate(self.queries):
-            # the default JSON: a snippet and highlights for every result
-            child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix], HEAD)
-            self.json_of(child, f"search {q.label!r}")
-            snippets_ms.append(child.wall_s * 1000)
-            self.add(f"q{k}_conflict_snippets_ms", snippets_ms[-1])
-            # the target's figure: the columns sqlite-utils prints (SU_COLUMNS)
-            args = [*q.conflict_args(), "--json", "--fields", ",".join(SU_COLUMNS)]
-            child = run_child([*self.cmd, "search", *args, *ix], HEAD)
-            data = self.json_of(child, f"search {q.label!r}")
+        for k, q in enumerate(self.queries if su_on else ()):
+            assert self.su_db is not None
+            child = run_child(su_search_args(self.su, self.su_db, q), HEAD)
             self.checks.expect(
-                child.returncode in (0, 1), f"search {q.label!r}: exit {child.returncode}"
+                child.returncode == 0,
+                f"sqlite-utils search {q.match!r}: exit {child.returncode}: {child.stderr.strip()[-300:]}",
             )
-            total = data.get("total")
-            seen = self.totals.setdefault(k, total)
-            self.checks.expect(seen == total, f"search {q.label!r}: total {total}, before {seen}")
-            conflict_ms.append(child.wall_s * 1000)
-            self.add(f"q{k}_conflict_ms", conflict_ms[-1])
-            if su_on:
-                assert self.su_db is not None
-                child = run_child(su_search_args(self.su, self.su_db, q), HEAD)
-                self.checks.expect(
-                    child.returncode == 0,
-                    f"sqlite-utils search {q.match!r}: exit {child.returncode}: {child.stderr.strip()[-300:]}",
-                )
-                su_ms.append(child.wall_s * 1000)
-                self.add(f"q{k}_sqlite_utils_ms", su_ms[-1])
-                if i == 1 and child.returncode == 0:
-                    self.su_rows[k] = su_rows(child)
+            su_ms.append(child.wall_s * 1000)
+            self.add(f"q{k}_sqlite_utils_ms", su_ms[-1])
+            if i == 1 and child.returncode == 0:
+                self.su_rows[k] = su_rows(child)
         _, data = python_child(
             "references.py", "fts5-search", str(self.fts5_db), "--queries", str(len(self.queries))
         )
@@ -501,15 +508,8 @@ class Bench(ScaleRounds):
         for k, row in enumerate(data["queries"]):
             self.add(f"q{k}_fts5_ms", row["ms"])
             self.fts5_totals[k] = row["total"]
-        for name, values in (
-            ("conflict", conflict_ms),
-            ("conflict_snippets", snippets_ms),
-            ("sqlite_utils", su_ms),
-            ("fts5", fts_ms),
-        ):
-            if values:
-                self.add(f"{name}_search_p50_ms", percentile(values, 50))
-                self.add(f"{name}_search_p95_ms", percentile(values, 95))
+        for name, values in (("sqlite_utils", su_ms), ("fts5", fts_ms)):
+            self.add_percentiles(name, values)
 
         show_c: list[float] = []
         show_s: list[float] = []
@@ -558,7 +558,45 @@ class Bench(ScaleRounds):
             + (f" (sqlite-utils {percentile(su_ms, 50):.0f} ms)" if su_ms else "")
             + f", show {statistics.median(show_c):.0f} ms, stats {stats_ms:.0f} ms"
         )
-        self.scale_queries(i)
+        if self.team is None:
+            self.scale_queries(i)
+        else:
+            self.team_queries(i)
+
+    def conflict_searches(self, name: str, index: str, totals: dict[int, Any]) -> list[float]:
+        """Every query through `conflict search` on the archive INDEX, timed as NAME's:
+        with the default JSON (a snippet and highlights for every result), and with the
+        columns sqlite-utils prints (SU_COLUMNS: the target's figure), whose times it
+        gives back; each total the same in every round (TOTALS)."""
+        ix = ["--index", index]
+        fields_ms: list[float] = []
+        snippets_ms: list[float] = []
+        for k, q in enumerate(self.queries):
+            child = run_child([*self.cmd, "search", *q.conflict_args(), "--json", *ix], HEAD)
+            self.json_of(child, f"{name} search {q.label!r}")
+            snippets_ms.append(child.wall_s * 1000)
+            self.add(f"q{k}_{name}_snippets_ms", snippets_ms[-1])
+            args = [*q.conflict_args(), "--json", "--fields", ",".join(SU_COLUMNS)]
+            child = run_child([*self.cmd, "search", *args, *ix], HEAD)
+            data = self.json_of(child, f"{name} search {q.label!r}")
+            self.checks.expect(
+                child.returncode in (0, 1), f"{name} search {q.label!r}: exit {child.returncode}"
+            )
+            total = data.get("total")
+            seen = totals.setdefault(k, total)
+            self.checks.expect(
+                seen == total, f"{name} search {q.label!r}: total {total}, before {seen}"
+            )
+            fields_ms.append(child.wall_s * 1000)
+            self.add(f"q{k}_{name}_ms", fields_ms[-1])
+        self.add_percentiles(name, fields_ms)
+        self.add_percentiles(f"{name}_snippets", snippets_ms)
+        return fields_ms
+
+    def add_percentiles(self, name: str, values: list[float]) -> None:
+        if values:
+            self.add(f"{name}_search_p50_ms", percentile(values, 50))
+            self.add(f"{name}_search_p95_ms", percentile(values, 95))
 
     # ............................................................... figures
 
@@ -576,7 +614,7 @@ class Bench(ScaleRounds):
         def fig(unit: str, better: str, values: dict[str, Any]) -> dict[str, Any]:
             return {"unit": unit, "better": better, **{r: values.get(r) for r in refs}}
 
-        return {
+        figures = {
             "ingest_articles_per_s": fig(
                 "articles/s", "higher", {r: self.s(f"{r}_ingest_s", per=n) for r in refs}
             ),
@@ -616,6 +654,8 @@ class Bench(ScaleRounds):
             "help_ms": fig("ms", "lower", {r: self.s(f"{r}_help_ms") for r in refs}),
             **self.scale_figures(fig, refs),
         }
+        reference_figures(self, figures, fig)
+        return figures
 
     def scale_figures(self, fig: Any, refs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         """Issue 29's figures: bytes written, the rate, places, timeline, all ids, search
@@ -674,6 +714,8 @@ class Bench(ScaleRounds):
                     "fts5_ms": self.s(f"q{k}_fts5_ms"),
                     "tantivy_total": self.tantivy_totals.get(k),
                     "tantivy_ms": self.s(f"q{k}_tantivy_ms"),
+                    "whoosh_engine_total": self.whoosh_totals.get(k),
+                    "whoosh_engine_ms": self.s(f"q{k}_{WHOOSH}_ms"),
                     "ratio_to_sqlite_utils": ratio(c and c["median"], u and u["median"]),
                 }
             )
@@ -698,9 +740,10 @@ def targets(
     rat: dict[str, dict[str, float | None]],
     engine: str = "whoosh",
 ) -> list[dict[str, Any]]:
-    """The speed issue's targets, then issue 29's for the engine of the run (`issue`)."""
+    """The speed issue's targets, then those of the engine of the run (`issue`: 29, or
+    30 for postgres)."""
     out = []
-    chosen = [(None, t) for t in TARGETS] + [(29, t) for t in ENGINE_TARGETS[engine]]
+    chosen = [(None, t) for t in TARGETS] + [(ISSUE[engine], t) for t in ENGINE_TARGETS[engine]]
     for issue, (name, figure, ref, op, limit) in chosen:
         c = figures[figure].get("conflict")
         value = rat[figure].get(ref) if ref else (c["median"] if c else None)
@@ -757,7 +800,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--engine",
         choices=ENGINES,
         default="whoosh",
-        help="the engine conflict's archives are created with (ingest --engine; default: whoosh)",
+        help="the engine conflict's archives are created with (ingest --engine; default: "
+        "whoosh); postgres: a team archive, a schema on the --postgres server, beside "
+        "conflict's archive on the Whoosh engine",
+    )
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="the PostgreSQL server of --engine postgres (default: one started for the run)",
     )
     p.add_argument(
         "--skip",
@@ -807,6 +857,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.error("--poll must be above 0")
     if not args.term.strip() or args.term.strip() != args.term or " " in args.term:
         p.error("--term must be one word")
+    if args.postgres and args.engine != "postgres":
+        p.error("--postgres is for --engine postgres")
     if args.no_sqlite_utils:
         args.skip.append("sqlite-utils")
     args.no_sqlite_utils = "sqlite-utils" in args.skip
@@ -821,7 +873,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     git = _git_state()  # now: the code may change while the benchmark runs
     cmd = conflict_command()
     engine_flag = engine_option(cmd)
-    if args.engine != "whoosh" and not engine_flag:
+    if args.engine == "postgres" and postgres_missing():
+        progress(f"--engine postgres: {postgres_missing()}.")
+        return 2
+    if args.engine == "tantivy" and not engine_flag:
         progress(
             f"--engine {args.engine}: this conflict ({' '.join(cmd)}) has no `ingest --engine` "
             "option, so its archives are all Whoosh's. Run with --engine whoosh, or install "
@@ -836,7 +891,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     io_check = io_accounting()
     if not io_check.get("holds"):
         progress(f"bytes written cannot be trusted here: {io_check.get('reason')}")
-    with tempfile.TemporaryDirectory(prefix="conflict-bench-") as tmpdir:
+    with (
+        tempfile.TemporaryDirectory(prefix="conflict-bench-") as tmpdir,
+        team_server(args.engine, args.postgres) as team,
+    ):
         tmp = Path(tmpdir)
         if args.corpus is not None:
             corpus = args.corpus.expanduser()
@@ -888,6 +946,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tantivy=tantivy,
             term=args.term,
             poll_s=args.poll,
+            team=team,
         )
         for i in range(1, args.repeat + 1):
             bench.ingest_round(i)
@@ -895,6 +954,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench.query_round(i)
         figures = bench.figures()
         query_rows = bench.query_rows()
+        server = team.facts() if team is not None else None
 
     rat = ratios(figures)
     result: dict[str, Any] = {
@@ -917,6 +977,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "archive_articles": bench.articles,
         "repeat": args.repeat,
         "engine": {"name": args.engine, "ingest_option": engine_flag},
+        "postgres": server,
         "io_accounting": io_check,
         "rate_curves": bench.curves,
         "poll_s": args.poll,
@@ -934,6 +995,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "reason": "skipped (--skip naive-whoosh)" if "naive-whoosh" in args.skip else None,
             },
             "fts5": {"available": True, "sqlite": sqlite3.sqlite_version},
+            WHOOSH: {
+                "available": team is not None,
+                "reason": None if team else "only with --engine postgres",
+            },
             "tantivy": {
                 "available": tantivy is not None,
                 "version": tantivy,

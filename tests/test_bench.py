@@ -302,3 +302,57 @@ def test_tantivy_engine_without_the_option_is_a_usage_error(tmp_path: Path) -> N
     assert done.returncode == 2
     assert "has no `ingest --engine` option" in done.stderr
     assert "--engine whoosh" in done.stderr
+
+
+def test_a_tiny_run_on_postgres_beside_the_whoosh_engine(
+    tmp_path: Path, postgres_server: str
+) -> None:
+    """--engine postgres: conflict's archive a team archive (a schema on the server), and
+    conflict's own archive on the Whoosh engine beside it in the same run: ingest rate,
+    search p50/p95, count, timeline and places of both with ratios, the 2× target, and
+    every query's total the same in both."""
+    md = tmp_path / "bench.md"
+    args = ["--articles", "40", "--repeat", "1", "--queries", "8", "--source", "synthetic"]
+    args += ["--no-sqlite-utils", "--skip", "naive-whoosh", "--skip", "tantivy"]
+    args += ["--engine", "postgres", "--postgres", postgres_server]
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), *args, "--json", "--markdown", str(md)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    res = json.loads(done.stdout)
+    assert res["engine"]["name"] == "postgres" and res["checks_failed"] == []
+    assert res["archive_articles"] == 40 and res["postgres"]["server"] == "given (--postgres)"
+    assert res["references"]["whoosh_engine"]["available"] is True
+    assert res["references"]["naive_whoosh"]["available"] is False
+    figs, ratios = res["figures"], res["ratios"]
+    for name in (
+        "ingest_articles_per_s",
+        "search_p50_ms",
+        "search_p95_ms",
+        "count_ms",
+        "timeline_ms",
+        "places_ms",
+        "archive_mb",
+        "reingest_articles_per_s",
+    ):
+        for who in ("conflict", "whoosh_engine"):
+            assert figs[name][who]["median"] > 0, (name, who)
+        assert ratios[name]["whoosh_engine"] > 0, name
+    assert figs["bytes_written_mb"]["conflict"] is None  # the server writes the archive
+    (curve,) = res["rate_curves"]
+    assert curve["poll_errors"] == 0 and curve["points"][-1][1] == 40
+
+    (target,) = [t for t in res["targets"] if t["issue"] == 30]
+    assert target["reference"] == "whoosh_engine" and target["limit"] == 2.0
+    assert target["value"] == ratios["ingest_articles_per_s"]["whoosh_engine"]
+    assert isinstance(target["met"], bool)
+    assert len(res["queries"]) == 8
+    assert all(q["total"] == q["whoosh_engine_total"] for q in res["queries"])
+    assert any(q["total"] > 0 for q in res["queries"])
+
+    table = md.read_text(encoding="utf-8")
+    assert "| Whoosh engine |" in table and "| count of the common term, ms |" in table
+    assert "| PostgreSQL (100k): ingest ≥ 2× the Whoosh engine's rate |" in table
