@@ -83,7 +83,7 @@ def ingest(
     roots = [Path(p).expanduser().resolve() for p in paths]
     asked = _Asked(found.files, roots, prune, rehash, rebuild, Sidecars(columns, dayfirst))
     if isinstance(location, str):  # a team archive (team.py): no folder to make
-        summary = _ingest_team(location, asked, progress or NoProgress())
+        summary = _ingest_team(location, asked, progress or NoProgress(), engine)
         summary.ignored = found.ignored
         summary.skipped[:0] = [Skipped(path, why) for path, why in found.refused]
         summary.took_s = round(time.perf_counter() - t0, 3)
@@ -106,10 +106,13 @@ def ingest(
     return summary
 
 
-def _ingest_team(location: str, asked: _Asked, progress: Progress) -> IngestSummary:
+def _ingest_team(
+    location: str, asked: _Asked, progress: Progress, engine: str | None = None
+) -> IngestSummary:
     """An ingest into the team archive at `location` (made if missing): other writers
-    may write at the same time, taking turns at each commit."""
-    archive = team.open_archive(location, create=True)
+    may write at the same time, taking turns at each commit. Its engine is PostgreSQL:
+    naming one is a UsageError."""
+    archive = team.open_archive(location, create=True, engine_name=engine)
     try:
         return _ingest(archive, asked, progress)
     finally:

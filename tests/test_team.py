@@ -118,6 +118,18 @@ def test_no_folder_is_made_for_a_url(team: tuple[str, str], tmp_path: Path) -> N
     assert not [n for n in set(os.listdir(".")) - before if n.startswith("postgres")]
 
 
+def test_an_engine_named_for_a_team_archive_is_refused(team: tuple[str, str]) -> None:
+    """A team archive's engine is PostgreSQL: ingest --engine with its URL is a usage
+    error, and nothing is added."""
+    url, _ = team
+    before = _json("stats", "--json", "--index", url)["articles"]
+    for engine in ("whoosh", "tantivy"):
+        r = invoke("ingest", str(SAMPLE), "--index", url, "--engine", engine, "-q")
+        assert r.exit_code == 2, r.stderr
+        assert "--engine is for an archive in a folder" in r.stderr
+    assert _json("stats", "--json", "--index", url)["articles"] == before
+
+
 def test_a_server_that_cannot_be_reached(postgres_server: str) -> None:
     r = invoke("search", "Kyiv", "--index", f"postgresql://someone:{SECRET}@127.0.0.1:1/none")
     assert r.exit_code == 1

@@ -243,14 +243,6 @@ def _moment(day: dt.date, clock: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, clock)
 
 
-def ranking(words: set[tuple[str, str]]) -> str | None:
-    """The tsquery a page is ranked by: every title and body word looked for."""
-    held = sorted((f, w) for f, w in words if f in WEIGHTS)
-    if not held:
-        return None
-    return " | ".join(f"{quoted(w)}:{WEIGHTS[f]}" for f, w in held)
-
-
 def text_terms(words: set[tuple[str, str]]) -> tuple[frozenset[str], frozenset[str]]:
     """Of the (field, term) pairs looked for: the body's terms, and the title's and body's."""
     return (
