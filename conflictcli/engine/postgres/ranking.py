@@ -52,10 +52,13 @@ def _ranked(
     if n is not None and n <= 0:
         return []
     if sort is Sort.relevance:
-        score, first = _score(conn, words)
+        columns, score, first = _score(conn, words)
+        # each article's tsvector read (and decompressed) once: `|| ''` makes a copy in
+        # memory that every ts_rank then reads; OFFSET 0 keeps the steps apart
         sql = (
-            f"SELECT id, {score} AS x, story FROM docs WHERE {cond.text} "
-            f"ORDER BY x DESC, seq{limit}"
+            f"SELECT id, {score} AS x, story FROM (SELECT id, seq, story{columns} FROM "
+            f"(SELECT id, seq, story, tsv || ''::tsvector AS t FROM docs WHERE {cond.text} "
+            f"OFFSET 0) d OFFSET 0) r ORDER BY x DESC, seq{limit}"
         )
         rows = conn.execute(sql, (*first, *cond.params, *extra))
         return [(i, round(float(x), 4), story) for i, x, story in rows]
@@ -67,17 +70,21 @@ def _ranked(
     return [(i, None, story) for i, _, story in conn.execute(sql, (*cond.params, *extra))]
 
 
-def _score(conn: Any, words: set[tuple[str, str]]) -> tuple[str, tuple[object, ...]]:
-    """The score of a match, in SQL, with its parameters: BM25 (k1 1.2), as the Whoosh
-    engine's, over the title and body words looked for, each word's rarity (idf) over the
-    whole archive times its frequency in the article (the title's and the body's added,
-    TITLE_WEIGHT apart) saturated and normalised by the article's length.
+def _score(conn: Any, words: set[tuple[str, str]]) -> tuple[str, str, tuple[object, ...]]:
+    """The score of a match in SQL: the columns it reads of each article's tsvector `t`
+    (", ..." after the others), the score made of them, and the columns' parameters.
 
-    PostgreSQL keeps no word frequency: ts_rank of one word alone, with every weight 1
-    and no normalisation, is sum(1 / j^2, j = 1..tf) / (pi^2 / 6) (its tsrank.c), so
-    tf = 1 / (pi^2/6 * (1 - rank)) - 1/2, exact to tf in the hundreds; ts_filter keeps
-    the title's (A) or the body's (B) positions. The length is the article's distinct
-    words (length(tsv)), which grow slower than its words: hence B above Whoosh's 0.75.
+    BM25 (k1 1.2), as the Whoosh engine's, over the title and body words looked for: each
+    word's rarity (idf) over the whole archive times its frequency in the article (the
+    title's and the body's added, TITLE_WEIGHT apart) saturated and normalised by the
+    article's length. PostgreSQL keeps no frequency, so it is read back: ts_rank of one
+    word alone, no normalisation, is (w_m + sum(w_j / j^2) - w_m / m^2) / (pi^2/6) over
+    the word's positions j = 1.. in order (w_m the largest weight, at m: its tsrank.c).
+    With the title's weight alone 1, that is H(ta) / (pi^2/6), H(n) = sum(1 / j^2, j =
+    1..n), as the title's positions come first (documents.py); with the body's alone,
+    (1 + H(ta + tb) - H(ta) - 1 / (ta + 1)^2) / (pi^2/6). H(n) = h gives n = 1 / (pi^2/6
+    - h) - 1/2, exact to n in the hundreds. The length is the article's distinct words
+    (length(tsv)), which grow slower than its words: hence B above Whoosh's 0.75.
     (ts_rank and ts_rank_cd alone have no idf: a common word counted as much as a name,
     and TIME's MAP was 0.29.)"""
     fields: dict[str, set[str]] = {}
@@ -85,31 +92,29 @@ def _score(conn: Any, words: set[tuple[str, str]]) -> tuple[str, tuple[object, .
         if field in LABELS:
             fields.setdefault(word, set()).add(field)
     if not fields:
-        return "0::real", ()
+        return "", "0::real", ()
     idf = rarity(conn, sorted(fields))
-    norm = f"{K1} * (1 - {B} + {B} * length(tsv) / {average_length(conn)!r})"
-    parts, params = [], []
-    for word in sorted(fields):
-        tf = " + ".join(
-            f"{TITLE_WEIGHT} * {_TF.format(col='ta')}" if f == "title" else _TF.format(col="tb")
-            for f in sorted(fields[word], reverse=True)
+    columns, params, parts = [", length(t) AS n"], [], []
+    for k, word in enumerate(sorted(fields)):
+        for name, weights in (("a", "{0,0,0,1}"), ("b", "{0,0,1,0}")):
+            columns.append(f", ts_rank('{weights}'::float4[], t, %s::tsquery, 0) AS {name}{k}")
+            params.append(quoted(word))
+        title = f"(CASE WHEN a{k} > 0 THEN round(1 / ({PI6} - {PI6} * a{k}) - 0.5) ELSE 0 END)"
+        both = (
+            f"(CASE WHEN b{k} > 0 THEN round(1 / ({PI6} - ({PI6} * b{k} - 1 + {PI6} * a{k} + "
+            f"1 / ({title} + 1) ^ 2)) - 0.5) - {title} ELSE 0 END)"
         )
-        parts.append(f"%s::float8 * ({tf}) * {K1 + 1} / ({tf} + {norm})")
-        params += [idf[word], *[quoted(word)] * (4 * len(fields[word]))]
-    return (
-        f"(SELECT {' + '.join(parts)} FROM "
-        "(SELECT ts_filter(tsv, '{a}') ta, ts_filter(tsv, '{b}') tb) f)",
-        tuple(params),
-    )
+        tf = " + ".join(
+            f"{TITLE_WEIGHT} * {title}" if f == "title" else both for f in sorted(fields[word])
+        )
+        norm = f"{K1} * (1 - {B} + {B} * n / {average_length(conn)!r})"
+        parts.append(f"{idf[word]!r} * ({tf}) * {K1 + 1} / ({tf} + {norm})")
+    return "".join(columns), f"({' + '.join(parts)})", tuple(params)
 
 
 K1, B = 1.2, 0.9  # BM25's (B measured on TIME: 0.75 0.600, 0.9 0.611, 1.0 0.603)
 TITLE_WEIGHT = 1.0  # the title weighs as the body, as on the Whoosh engine
-_RANK = "ts_rank('{{1,1,1,1}}'::float4[], {col}, %s::tsquery, 0)"
-_TF = (
-    f"(CASE WHEN {_RANK} > 0 THEN 1 / (1.6449340668482264 - 1.6449340668482264 * {_RANK})"
-    " - 0.5 ELSE 0 END)"
-)
+PI6 = 1.6449340668482264  # pi^2 / 6
 
 
 def average_length(conn: Any) -> float:
