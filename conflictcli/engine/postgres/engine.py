@@ -51,6 +51,7 @@ class Parsed:
     reading: Reading
     notes: list[str]
     words: set[tuple[str, str]]  # (field, term) the query looks for
+    names: list[frozenset[str]]  # the spellings of each name it looks for
 
     @property
     def query(self) -> Sql:
@@ -144,7 +145,7 @@ class PostgresEngine:
         lexicon = words_from if needs_lexicon(text, exact) else None
         u = understand(text, any_terms, dayfirst, exact, self.names, lexicon)
         cx = Context(self._conn, text)
-        return Parsed(where(u.tree, cx), u.tree, u.reading, u.notes, cx.words)
+        return Parsed(where(u.tree, cx), u.tree, u.reading, u.notes, cx.words, cx.names)
 
     def tree(self, req: SearchRequest) -> t.Part:
         return self.parse(req.text, False, req.dayfirst, req.exact).tree
@@ -255,14 +256,14 @@ class PostgresEngine:
 
         cond, parsed, notes = self.request(req)
         assert parsed is not None
-        ranked = page(self._conn, cond, parsed.words, req)
-        words = parsed.words
+        ranked = page(self._conn, cond, parsed.words, req, parsed.names)
+        words, names = parsed.words, parsed.names
         if req.partial and not req.any_terms and ranked.short(req):
             some, some_parsed, _ = self.request(req, any_terms=True)
             if some_parsed is not None and some_parsed.tree != parsed.tree:
                 more = Sql(f"({some.text}) AND NOT ({cond.text})", some.params + cond.params)
                 words = parsed.words | some_parsed.words
-                fill(ranked, self._conn, more, words, req)
+                fill(ranked, self._conn, more, words, req, names + some_parsed.names)
         if req.partial and req.any_terms:
             full, full_parsed, _ = self.request(req, any_terms=False)
             if full_parsed is not None and full_parsed.tree != parsed.tree:

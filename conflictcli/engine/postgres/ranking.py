@@ -6,6 +6,7 @@ date with the undated last), one hit per story, partial matches after full ones;
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from conflictcli.engine.folding import Ranked, page_of
@@ -16,14 +17,21 @@ from conflictcli.engine.records import EngineResult, Hit
 from conflictcli.query import SearchRequest, Sort
 
 WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # of D, C, B (the body), A (the title)
+Names = Sequence[frozenset[str]]  # the spellings of each name a query looks for
 
 
 def fill(
-    ranked: Ranked, conn: Any, more: Sql, words: set[tuple[str, str]], req: SearchRequest
+    ranked: Ranked,
+    conn: Any,
+    more: Sql,
+    words: set[tuple[str, str]],
+    req: SearchRequest,
+    names: Names = (),
 ) -> None:
     """Partial matches after the full ones, up to the end of the page (collapsed: of
     stories no full match is in)."""
-    ranked.add_partial(_ranked(conn, more, words, None if ranked.held else ranked.room, req.sort))
+    n = None if ranked.held else ranked.room
+    ranked.add_partial(_ranked(conn, more, words, n, req.sort, names))
 
 
 def mark_partial(ranked: Ranked, conn: Any, full: Sql) -> None:
@@ -36,23 +44,30 @@ def mark_partial(ranked: Ranked, conn: Any, full: Sql) -> None:
     ranked.listed = [(i, x, i not in held) for i, x, _ in ranked.listed]
 
 
-def page(conn: Any, cond: Sql, words: set[tuple[str, str]], req: SearchRequest) -> Ranked:
+def page(
+    conn: Any, cond: Sql, words: set[tuple[str, str]], req: SearchRequest, names: Names = ()
+) -> Ranked:
     sql = f"SELECT count(*) FROM docs WHERE {cond.text}"
     total = int(conn.execute(sql, cond.params).fetchone()[0])
     want = None if req.limit == 0 else req.offset + req.limit
-    got = _ranked(conn, cond, words, None if req.collapse else want, req.sort)
+    got = _ranked(conn, cond, words, None if req.collapse else want, req.sort, names)
     return page_of(total, got, req, req.collapse)
 
 
 def _ranked(
-    conn: Any, cond: Sql, words: set[tuple[str, str]], n: int | None, sort: Sort
+    conn: Any,
+    cond: Sql,
+    words: set[tuple[str, str]],
+    n: int | None,
+    sort: Sort,
+    names: Names = (),
 ) -> list[tuple[str, float | None, int]]:
     """The first `n` matches (None: all) in the order asked for: id, score, story."""
     limit, extra = ("", ()) if n is None else (" LIMIT %s", (n,))
     if n is not None and n <= 0:
         return []
     if sort is Sort.relevance:
-        columns, score, first = _score(conn, words)
+        columns, score, first = _score(conn, words, names)
         # each article's tsvector read (and decompressed) once: `|| ''` makes a copy in
         # memory that every ts_rank then reads; OFFSET 0 keeps the steps apart
         sql = (
@@ -70,7 +85,9 @@ def _ranked(
     return [(i, None, story) for i, _, story in conn.execute(sql, (*cond.params, *extra))]
 
 
-def _score(conn: Any, words: set[tuple[str, str]]) -> tuple[str, str, tuple[object, ...]]:
+def _score(
+    conn: Any, words: set[tuple[str, str]], names: Names = ()
+) -> tuple[str, str, tuple[object, ...]]:
     """The score of a match in SQL: the columns it reads of each article's tsvector `t`
     (", ..." after the others), the score made of them, and the columns' parameters.
 
@@ -85,31 +102,42 @@ def _score(conn: Any, words: set[tuple[str, str]]) -> tuple[str, str, tuple[obje
     (1 + H(ta + tb) - H(ta) - 1 / (ta + 1)^2) / (pi^2/6). H(n) = h gives n = 1 / (pi^2/6
     - h) - 1/2, exact to n in the hundreds. The length is the article's distinct words
     (length(tsv)), which grow slower than its words: hence B above Whoosh's 0.75.
-    (ts_rank and ts_rank_cd alone have no idf: a common word counted as much as a name,
-    and TIME's MAP was 0.29.)"""
-    fields: dict[str, set[str]] = {}
+    A name's spellings (`names`) are one word: their frequencies added, one idf, of the
+    articles that hold any of them, so that a rare spelling (Kyev) does not outrank the
+    name. (ts_rank and ts_rank_cd alone have no idf: a common word counted as much as a
+    name, and TIME's MAP was 0.29.)"""
+    spelled = {w: tuple(sorted(name)) for name in names for w in name}
+    fields: dict[tuple[str, ...], set[str]] = {}  # a word, or a name's spellings: fields
     for field, word in words:
         if field in LABELS:
-            fields.setdefault(word, set()).add(field)
+            fields.setdefault(spelled.get(word, (word,)), set()).add(field)
     if not fields:
         return "", "0::real", ()
     idf = rarity(conn, sorted(fields))
-    columns, params, parts = [", length(t) AS n"], [], []
-    for k, word in enumerate(sorted(fields)):
-        for name, weights in (("a", "{0,0,0,1}"), ("b", "{0,0,1,0}")):
-            columns.append(f", ts_rank('{weights}'::float4[], t, %s::tsquery, 0) AS {name}{k}")
-            params.append(quoted(word))
-        title = f"(CASE WHEN a{k} > 0 THEN round(1 / ({PI6} - {PI6} * a{k}) - 0.5) ELSE 0 END)"
-        both = (
-            f"(CASE WHEN b{k} > 0 THEN round(1 / ({PI6} - ({PI6} * b{k} - 1 + {PI6} * a{k} + "
-            f"1 / ({title} + 1) ^ 2)) - 0.5) - {title} ELSE 0 END)"
-        )
-        tf = " + ".join(
-            f"{TITLE_WEIGHT} * {title}" if f == "title" else both for f in sorted(fields[word])
-        )
-        norm = f"{K1} * (1 - {B} + {B} * n / {average_length(conn)!r})"
-        parts.append(f"{idf[word]!r} * ({tf}) * {K1 + 1} / ({tf} + {norm})")
+    columns, params, parts, k = [", length(t) AS n"], [], [], 0
+    norm = f"{K1} * (1 - {B} + {B} * n / {average_length(conn)!r})"
+    for unit in sorted(fields):
+        tfs = []
+        for word in unit:
+            k += 1
+            for name, weights in (("a", "{0,0,0,1}"), ("b", "{0,0,1,0}")):
+                columns.append(f", ts_rank('{weights}'::float4[], t, %s::tsquery, 0) AS {name}{k}")
+                params.append(quoted(word))
+            tfs += [_tf(k, f) for f in sorted(fields[unit])]
+        tf = " + ".join(tfs)
+        parts.append(f"{idf[unit]!r} * ({tf}) * {K1 + 1} / ({tf} + {norm})")
     return "".join(columns), f"({' + '.join(parts)})", tuple(params)
+
+
+def _tf(k: int, field: str) -> str:
+    """The frequency of the k-th word in the title, or in the body, from its columns."""
+    title = f"(CASE WHEN a{k} > 0 THEN round(1 / ({PI6} - {PI6} * a{k}) - 0.5) ELSE 0 END)"
+    if field == "title":
+        return f"{TITLE_WEIGHT} * {title}"
+    return (
+        f"(CASE WHEN b{k} > 0 THEN round(1 / ({PI6} - ({PI6} * b{k} - 1 + {PI6} * a{k} + "
+        f"1 / ({title} + 1) ^ 2)) - 0.5) - {title} ELSE 0 END)"
+    )
 
 
 K1, B = 1.2, 0.9  # BM25's (B measured on TIME: 0.75 0.600, 0.9 0.611, 1.0 0.603)
@@ -133,25 +161,27 @@ def average_length(conn: Any) -> float:
 _DF: dict[tuple[int, str], float] = {}  # (the archive's generation, word): its articles
 
 
-def rarity(conn: Any, words: list[str]) -> dict[str, float]:
-    """Each word's idf in the whole archive, as BM25's: ln(1 + (N - n + 0.5) / (n + 0.5)),
-    n the articles that hold it in their title or body (counted once for each commit
-    of the archive)."""
+def rarity(conn: Any, units: list[tuple[str, ...]]) -> dict[tuple[str, ...], float]:
+    """Each word's (or name's spellings') idf in the whole archive, as BM25's:
+    ln(1 + (N - n + 0.5) / (n + 0.5)), n the articles that hold it (any of them) in their
+    title or body (counted once for each commit of the archive)."""
     from conflictcli.engine.postgres import schema
 
     generation = schema.generation(conn)
-    todo = [w for w in words if (generation, w) not in _DF]
-    for w in todo:
-        sql = "SELECT count(*) FROM docs WHERE tsv @@ %s::tsquery"
-        _DF[(generation, w)] = int(conn.execute(sql, (quoted(w),)).fetchone()[0])
-    key = (generation, "")
-    if key not in _DF:
-        _DF[key] = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
-    total = _DF[key]
-    return {
-        w: math.log(1 + (total - _DF[(generation, w)] + 0.5) / (_DF[(generation, w)] + 0.5))
-        for w in words
-    }
+    for unit in units:
+        key = (generation, "\x00".join(unit))
+        if key not in _DF:
+            sql = "SELECT count(*) FROM docs WHERE tsv @@ %s::tsquery"
+            _DF[key] = int(conn.execute(sql, (" | ".join(map(quoted, unit)),)).fetchone()[0])
+    total_key = (generation, "")
+    if total_key not in _DF:
+        _DF[total_key] = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+    total = _DF[total_key]
+    out = {}
+    for unit in units:
+        n = _DF[(generation, "\x00".join(unit))]
+        out[unit] = math.log(1 + (total - n + 0.5) / (n + 0.5))
+    return out
 
 
 def key_terms(conn: Any, text: str, n: int) -> list[tuple[str, float]]:

@@ -52,6 +52,7 @@ class Context:
     conn: Any
     text: str  # the query as typed, for messages
     words: set[tuple[str, str]] = field(default_factory=set)  # (field, term) looked for
+    names: list[frozenset[str]] = field(default_factory=list)  # a name's spellings, each
 
 
 def where(q: t.Part, cx: Context, positive: bool = True) -> Sql:
@@ -85,6 +86,8 @@ def _ts(q: t.Part, cx: Context, positive: bool) -> str | None:
         inner = _ts(q.part, cx, not positive)
         return None if inner is None else f"!({inner})"
     if isinstance(q, (t.All, t.Any, t.Spellings)):
+        if isinstance(q, t.Spellings) and positive:  # ranked as one word (ranking.py)
+            cx.names.append(frozenset(p.text for p in q.parts if isinstance(p, t.Term)))
         parts = [_ts(p, cx, positive) for p in q.parts]
         if not parts or any(p is None for p in parts):
             return None
