@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pg
-from measure import rate_curve
 from procs import MB, dir_bytes, progress, run_child, run_measured
 from scale import ENGINE_TARGETS as SCALE_TARGETS
 from scale import ENGINES as SCALE_ENGINES
@@ -119,14 +118,7 @@ class PostgresRounds:
         url_file.unlink()
         data = self.json_of(child, "conflict ingest")
         self.add("conflict_ingest_cpu_s", facts.get("cpu_s"))
-        curve = rate_curve(facts.get("samples") or [], facts["wall_s"], data.get("articles") or 0)
-        if curve is not None:
-            curve["round"] = i
-            curve["poll_errors"] = facts.get("poll_errors")
-            self.curves.append(curve)
-            self.add("conflict_rate_first_tenth", curve["first_tenth"])
-            self.add("conflict_rate_last_tenth", curve["last_tenth"])
-            self.add("conflict_rate_last_x_first", curve["last_x_first"])
+        self.record_curve(facts, data, i)
         return child, data
 
     def archive_bytes(self: Any) -> int | None:

@@ -166,6 +166,12 @@ class ScaleRounds:
             )
         self.record_io("conflict", facts)
         self.add("conflict_ingest_cpu_s", facts.get("cpu_s"))
+        self.record_curve(facts, data, i)
+        return child, data
+
+    def record_curve(self: Any, facts: dict[str, Any], data: dict[str, Any], i: int) -> None:
+        """Round I's rate curve, from the article counts measure.py polled during the
+        ingest (facts) up to the count the ingest reported (data)."""
         final = data.get("articles") or 0
         curve = rate_curve(facts.get("samples") or [], facts["wall_s"], final)
         if curve is not None:
@@ -175,7 +181,6 @@ class ScaleRounds:
             self.add("conflict_rate_first_tenth", curve["first_tenth"])
             self.add("conflict_rate_last_tenth", curve["last_tenth"])
             self.add("conflict_rate_last_x_first", curve["last_x_first"])
-        return child, data
 
     def tantivy_ingest(self: Any, tag: str, rnd: Path) -> None:
         """The tantivy-alone reference: the whole process's wall time, peak and bytes."""
