@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from conflictcli.engine.folding import Ranked, page_of
 from conflictcli.engine.postgres.documents import quoted
@@ -113,9 +113,9 @@ def _score(
             fields.setdefault(spelled.get(word, (word,)), set()).add(field)
     if not fields:
         return "", "0::real", ()
-    idf = rarity(conn, sorted(fields))
+    idf, length = _counted(conn, sorted(fields))
     columns, params, parts, k = [", length(t) AS n"], [], [], 0
-    norm = f"{K1} * (1 - {B} + {B} * n / {average_length(conn)!r})"
+    norm = f"{K1} * (1 - {B} + {B} * n / {length!r})"
     for unit in sorted(fields):
         tfs = []
         for word in unit:
@@ -145,43 +145,43 @@ TITLE_WEIGHT = 1.0  # the title weighs as the body, as on the Whoosh engine
 PI6 = 1.6449340668482264  # pi^2 / 6
 
 
-def average_length(conn: Any) -> float:
-    """The average distinct words of an article, of the first 2,000 rows read (once for
-    each commit of the archive)."""
+class _Counts:
+    """What the scores need of the whole archive, counted once for each of its commits
+    in a process: its articles, their average distinct words (of the first 2,000 rows),
+    and the articles that hold each word (or any of a name's spellings) asked so far."""
+
+    generation = -1
+    total = 0
+    length = 1.0
+    held: ClassVar[dict[tuple[str, ...], int]] = {}
+
+
+def _counted(conn: Any, units: list[tuple[str, ...]]) -> tuple[dict[tuple[str, ...], float], float]:
+    """Each unit's idf, as BM25's: ln(1 + (N - n + 0.5) / (n + 0.5)), n the articles that
+    hold it in their title or body; and the average length. One statement for the words
+    not counted yet."""
     from conflictcli.engine.postgres import schema
 
-    key = (schema.generation(conn), "\x00length")
-    if key not in _DF:
-        sql = "SELECT avg(length(tsv)) FROM (SELECT tsv FROM docs LIMIT 2000) s"
-        got = conn.execute(sql).fetchone()[0]
-        _DF[key] = round(float(got or 1), 1)
-    return max(float(_DF[key]), 1.0)
-
-
-_DF: dict[tuple[int, str], float] = {}  # (the archive's generation, word): its articles
-
-
-def rarity(conn: Any, units: list[tuple[str, ...]]) -> dict[tuple[str, ...], float]:
-    """Each word's (or name's spellings') idf in the whole archive, as BM25's:
-    ln(1 + (N - n + 0.5) / (n + 0.5)), n the articles that hold it (any of them) in their
-    title or body (counted once for each commit of the archive)."""
-    from conflictcli.engine.postgres import schema
-
+    c = _Counts
     generation = schema.generation(conn)
-    for unit in units:
-        key = (generation, "\x00".join(unit))
-        if key not in _DF:
-            sql = "SELECT count(*) FROM docs WHERE tsv @@ %s::tsquery"
-            _DF[key] = int(conn.execute(sql, (" | ".join(map(quoted, unit)),)).fetchone()[0])
-    total_key = (generation, "")
-    if total_key not in _DF:
-        _DF[total_key] = int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
-    total = _DF[total_key]
-    out = {}
-    for unit in units:
-        n = _DF[(generation, "\x00".join(unit))]
-        out[unit] = math.log(1 + (total - n + 0.5) / (n + 0.5))
-    return out
+    if c.generation != generation:
+        total, length = conn.execute(
+            "SELECT (SELECT count(*) FROM docs), "
+            "(SELECT avg(length(tsv)) FROM (SELECT tsv FROM docs LIMIT 2000) s)"
+        ).fetchone()
+        c.generation, c.held = generation, {}
+        c.total, c.length = int(total), max(round(float(length or 1), 1), 1.0)
+    todo = [u for u in units if u not in c.held]
+    if todo:
+        sql = (
+            "SELECT (SELECT count(*) FROM docs WHERE tsv @@ q) FROM "
+            "unnest(%s::tsquery[]) WITH ORDINALITY AS u(q, i) ORDER BY i"
+        )
+        asked = [" | ".join(map(quoted, u)) for u in todo]
+        for u, (n,) in zip(todo, conn.execute(sql, (asked,)), strict=True):
+            c.held[u] = int(n)
+    idf = {u: math.log(1 + (c.total - c.held[u] + 0.5) / (c.held[u] + 0.5)) for u in units}
+    return idf, c.length
 
 
 def key_terms(conn: Any, text: str, n: int) -> list[tuple[str, float]]:
