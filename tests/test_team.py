@@ -292,17 +292,19 @@ def primary_and_replica() -> Iterator[tuple[str, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _caught_up(replica: str, primary: str) -> None:
+def _caught_up(replica: str, primary: str, step: str = "replay") -> None:
+    """The replica has replayed (or, step="receive", received) all the primary wrote."""
     import time
 
     with psycopg.connect(primary, autocommit=True) as p:
         lsn = p.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    sql = f"SELECT pg_last_wal_{step}_lsn() >= %s::pg_lsn"
     with psycopg.connect(replica, autocommit=True) as r:
         for _ in range(100):
-            if r.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,)).fetchone()[0]:
+            if r.execute(sql, (lsn,)).fetchone()[0]:
                 return
             time.sleep(0.1)
-    raise AssertionError("the replica did not catch up in 10 s")
+    raise AssertionError(f"the replica did not {step} the primary's changes in 10 s")
 
 
 def test_a_replica_answers_and_says_when_it_lags(
@@ -323,6 +325,7 @@ def test_a_replica_answers_and_says_when_it_lags(
     try:
         (articles_dir / "new.txt").write_text(" date 2024-12-01\n\nKyiv again, new text.\n")
         assert invoke("ingest", str(articles_dir), "--index", primary, "-q").exit_code == 0
+        _caught_up(replica, primary, "receive")  # received, not replayed: it lags
         monkeypatch.setattr(engine, "LAG_NOTED_S", -1)
         got = invoke("count", "Kyiv", "--index", replica)
         assert got.stdout.strip() == str(on[replica])  # as of before the change
@@ -361,6 +364,7 @@ def test_libpq_sends_searches_to_the_standby_and_an_ingest_there_is_refused(
         )
         assert wrote.exit_code == 0, wrote.stderr
         assert _json("count", "Kyiv", "--json", "--index", primary)["count"] > before
+        _caught_up(replica, primary, "receive")  # received, not replayed: it lags
         monkeypatch.setattr(engine, "LAG_NOTED_S", -1)
         got = invoke("count", "Kyiv", "--index", standby)
         assert got.exit_code == 0 and got.stdout.strip() == str(before)
