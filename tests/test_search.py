@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conflictcli import pages, workers
 from conflictcli.query import SearchRequest
 
-from conftest import SAMPLE, Run, as_json, open_archive
+from conftest import SAMPLE, Run, as_json, open_archive, write
 
 pytestmark = pytest.mark.engine  # runs with the fast path on and off (.ci/run)
 
@@ -358,3 +358,31 @@ def test_an_id_is_a_key_only_when_it_reads_back_the_same(article_id: str) -> Non
     else:
         hex16 = len(article_id) == 16 and set(article_id) <= set("0123456789abcdef")
         assert not hex16 or article_id == "0" * 16
+
+
+def _archive_where(tmp_path: Path, run: Run, name: str, common: str, rare: str) -> Path:
+    """Eight articles, all holding `common` and one also `rare`; and two more, one of
+    each word alone. Ingested once (one commit), so two such archives are alike in
+    everything a process could mistake one for the other by, but their words' rarity."""
+    docs = tmp_path / f"docs-{name}"
+    for n in range(8):
+        extra = f" {rare}" if n == 0 else ""
+        write(docs / f"c{n}.txt", f" date 2024-01-0{n + 1}\nThe {common}{extra} report {n}.\n")
+    write(docs / "only-a.txt", " date 2024-02-01\nA note on alpha and nothing more.\n")
+    write(docs / "only-b.txt", " date 2024-02-02\nA note on bravo and nothing more.\n")
+    ix = tmp_path / f"ix-{name}"
+    assert run("ingest", str(docs), "--index", str(ix), "--quiet").exit_code == 0
+    return ix
+
+
+def test_each_archive_ranks_by_its_own_counts(tmp_path: Path, run: Run) -> None:
+    """Two archives read by one process, where "alpha" is rare in one and common in the
+    other: each ranks by its own words' rarity (a team archive's counts were once held
+    for the process's last commit number, whichever archive it was, and a second archive
+    ranked by the first's)."""
+    first = _archive_where(tmp_path, run, "first", common="bravo", rare="alpha")
+    second = _archive_where(tmp_path, run, "second", common="alpha", rare="bravo")
+    for ix, rare in ((first, "alpha"), (second, "bravo"), (first, "alpha")):
+        res = as_json(run("search", "alpha bravo", "--any", "--json", "--index", str(ix)))
+        top = {Path(x["path"]).name for x in res["results"][:2]}
+        assert top == {"c0.txt", f"only-{rare[0]}.txt"}, (ix.name, res["results"][:3])

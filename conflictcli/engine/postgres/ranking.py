@@ -146,11 +146,11 @@ PI6 = 1.6449340668482264  # pi^2 / 6
 
 
 class _Counts:
-    """What the scores need of the whole archive, counted once for each of its commits
-    in a process: its articles, their average distinct words (of the first 2,000 rows),
+    """What the scores need of the whole archive, counted once for each commit of each
+    archive a process reads: its articles, their average distinct words (of the first 2,000 rows),
     and the articles that hold each word (or any of a name's spellings) asked so far."""
 
-    generation = -1
+    commit: tuple[object, ...] = ()
     total = 0
     length = 1.0
     held: ClassVar[dict[tuple[str, ...], int]] = {}
@@ -163,13 +163,13 @@ def _counted(conn: Any, units: list[tuple[str, ...]]) -> tuple[dict[tuple[str, .
     from conflictcli.engine.postgres import schema
 
     c = _Counts
-    generation = schema.generation(conn)
-    if c.generation != generation:
+    commit = schema.commit_key(conn)
+    if c.commit != commit:
         total, length = conn.execute(
             "SELECT (SELECT count(*) FROM docs), "
             "(SELECT avg(length(tsv)) FROM (SELECT tsv FROM docs LIMIT 2000) s)"
         ).fetchone()
-        c.generation, c.held = generation, {}
+        c.commit, c.held = commit, {}
         c.total, c.length = int(total), max(round(float(length or 1), 1), 1.0)
     todo = [u for u in units if u not in c.held]
     if todo:

@@ -107,6 +107,17 @@ def generation(conn: Any) -> int:
     return int(row[0]) if row else 0
 
 
+def commit_key(conn: Any) -> tuple[object, ...]:
+    """Which archive and which of its commits a connection sees: the server, the
+    database, the engine's table (its oid, new whenever the tables are made again, so
+    two archives in one process never share what was counted) and the latest commit."""
+    row = conn.execute(
+        "SELECT 'engine_meta'::regclass::oid, current_database(), "
+        "(SELECT value FROM engine_meta WHERE key = 'generation')"
+    ).fetchone()
+    return (conn.info.host, conn.info.port, *row)
+
+
 def next_generation(conn: Any) -> None:
     """The commit counted (in the committing transaction)."""
     conn.execute(
