@@ -6,10 +6,11 @@ date with the undated last), one hit per story, partial matches after full ones;
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from conflictcli.engine.folding import Ranked, page_of
+from conflictcli.engine.folding import Ranked
 from conflictcli.engine.postgres.documents import quoted
 from conflictcli.engine.postgres.translate import WEIGHTS as LABELS
 from conflictcli.engine.postgres.translate import Sql
@@ -47,11 +48,56 @@ def mark_partial(ranked: Ranked, conn: Any, full: Sql) -> None:
 def page(
     conn: Any, cond: Sql, words: set[tuple[str, str]], req: SearchRequest, names: Names = ()
 ) -> Ranked:
-    sql = f"SELECT count(*) FROM docs WHERE {cond.text}"
-    total = int(conn.execute(sql, cond.params).fetchone()[0])
+    """The page asked for, made by the server in one statement: every match scored
+    (or dated), folded into stories when collapsed (each story's first match, and how
+    many matches it holds), and only the page's rows sent back, with the number of
+    matches and of stories beside them."""
     want = None if req.limit == 0 else req.offset + req.limit
-    got = _ranked(conn, cond, words, None if req.collapse else want, req.sort, names)
-    return page_of(total, got, req, req.collapse)
+    scored, params, order = _scored(conn, cond, words, req.sort, names)
+    limit, extra = ("", ()) if want is None else (" LIMIT %s", (want,))
+    if req.collapse:
+        sql = (
+            f"WITH r AS ({scored}), f AS (SELECT DISTINCT ON (story) id, x, story, seq, "
+            f"moment, count(*) OVER (PARTITION BY story) AS held FROM r "
+            f"ORDER BY story, {order}) SELECT id, x, story, held, count(*) OVER (), "
+            f"sum(held) OVER () FROM f ORDER BY {order}{limit}"
+        )
+    else:
+        sql = (
+            f"WITH r AS ({scored}) SELECT id, x, story, 1, count(*) OVER (), "
+            f"count(*) OVER () FROM r ORDER BY {order}{limit}"
+        )
+    rows = conn.execute(sql, (*params, *extra)).fetchall()
+    lines, total = (int(rows[0][4]), int(rows[0][5])) if rows else (0, 0)
+    listed = [(i, _rounded(x), False) for i, x, *_ in rows]
+    if not req.collapse:
+        return Ranked(total, lines, listed, req.offset, want)
+    held = Counter({story: int(n) for _, _, story, n, *_ in rows})
+    return Ranked(total, lines, listed, req.offset, want, [r[2] for r in rows], held)
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def _scored(
+    conn: Any, cond: Sql, words: set[tuple[str, str]], sort: Sort, names: Names = ()
+) -> tuple[str, tuple[object, ...], str]:
+    """A statement of every match of `cond` (id, seq, story, moment and its score x),
+    its parameters, and the order asked for (of those columns)."""
+    if sort is not Sort.relevance:
+        direction = "DESC" if sort is Sort.newest else "ASC"
+        sql = f"SELECT id, seq, story, moment, NULL::float8 AS x FROM docs WHERE {cond.text}"
+        return sql, cond.params, f"moment IS NULL, moment {direction}, seq"
+    columns, score, first = _score(conn, words, names)
+    # each article's tsvector read (and decompressed) once: `|| ''` makes a copy in
+    # memory that every ts_rank then reads; OFFSET 0 keeps the steps apart
+    sql = (
+        f"SELECT id, seq, story, moment, {score} AS x FROM (SELECT id, seq, story, "
+        f"moment{columns} FROM (SELECT id, seq, story, moment, tsv || ''::tsvector AS t "
+        f"FROM docs WHERE {cond.text} OFFSET 0) d OFFSET 0) s"
+    )
+    return sql, (*first, *cond.params), "x DESC, seq"
 
 
 def _ranked(
@@ -63,26 +109,12 @@ def _ranked(
     names: Names = (),
 ) -> list[tuple[str, float | None, int]]:
     """The first `n` matches (None: all) in the order asked for: id, score, story."""
-    limit, extra = ("", ()) if n is None else (" LIMIT %s", (n,))
     if n is not None and n <= 0:
         return []
-    if sort is Sort.relevance:
-        columns, score, first = _score(conn, words, names)
-        # each article's tsvector read (and decompressed) once: `|| ''` makes a copy in
-        # memory that every ts_rank then reads; OFFSET 0 keeps the steps apart
-        sql = (
-            f"SELECT id, {score} AS x, story FROM (SELECT id, seq, story{columns} FROM "
-            f"(SELECT id, seq, story, tsv || ''::tsvector AS t FROM docs WHERE {cond.text} "
-            f"OFFSET 0) d OFFSET 0) r ORDER BY x DESC, seq{limit}"
-        )
-        rows = conn.execute(sql, (*first, *cond.params, *extra))
-        return [(i, round(float(x), 4), story) for i, x, story in rows]
-    order = "DESC" if sort is Sort.newest else "ASC"
-    sql = (
-        f"SELECT id, NULL, story FROM docs WHERE {cond.text} "
-        f"ORDER BY moment IS NULL, moment {order}, seq{limit}"
-    )
-    return [(i, None, story) for i, _, story in conn.execute(sql, (*cond.params, *extra))]
+    scored, params, order = _scored(conn, cond, words, sort, names)
+    limit, extra = ("", ()) if n is None else (" LIMIT %s", (n,))
+    sql = f"SELECT id, x, story FROM ({scored}) r ORDER BY {order}{limit}"
+    return [(i, _rounded(x), story) for i, x, story in conn.execute(sql, (*params, *extra))]
 
 
 def _score(
