@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
         "check",
     ),
     ("output",),
+    ("web",),
     ("cli", "__main__"),
 ]
 # third-party packages that only some parts of the package may import
@@ -63,6 +64,10 @@ CONFINED = {
     "typer": ("cli",),
     "click": ("cli",),
     "rich": ("output", "cli"),
+    "starlette": ("web",),
+    "jinja2": ("web",),
+    "markupsafe": ("web",),
+    "uvicorn": ("cli.serve",),
     "numpy": ("engine.whoosh.fast", "stories"),
 }
 MAX_MODULE_LINES = 500

@@ -8,6 +8,7 @@ codes in one place, group.ConflictGroup.
 - search.py   search (one query or a file of them), export
 - analyst.py  count, timeline, places, sources, dupes, similar
 - watch.py    watch add, list, rm, run
+- serve.py    serve (the reading room: conflictcli/web)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Annotated
 import typer
 
 from conflictcli import __version__
-from conflictcli.cli import analyst, archive, search
+from conflictcli.cli import analyst, archive, search, serve
 from conflictcli.cli.group import app
 from conflictcli.cli.watch import watch_app
 from conflictcli.errors import ExitCode
@@ -42,6 +43,7 @@ COMMANDS = (
     analyst.similar,
     search.export,
     analyst.places,
+    serve.serve,
 )
 for _command in COMMANDS:
     app.command()(_command)
