@@ -108,12 +108,24 @@ def make_app(opener: Callable[[], Archive], token: str, hosts: set[str] | None) 
     return Starlette(routes=routes, middleware=[guard], exception_handlers={})
 
 
+def _state(archive: Archive) -> object:
+    """What changes when an ingest commits: the engine's commit number, and in a folder
+    the times its files (the catalogue, its journal, the index's folder) last changed."""
+    folder = getattr(archive, "folder", None)
+    files: list[tuple[str, int]] = []
+    if isinstance(folder, Path) and folder.is_dir():
+        files = sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir())
+    return archive.engine.generation(), files
+
+
 class Room:
-    """The pages over one archive, opened on the first request and kept."""
+    """The pages over one archive, opened on the first request and kept while no ingest
+    commits (then opened again: a page always reads the latest commit)."""
 
     def __init__(self, opener: Callable[[], Archive]) -> None:
         self._opener = opener
         self._archive: Archive | None = None
+        self._seen: object = None
         import jinja2
 
         env = jinja2.Environment(  # every text escaped, in every template
@@ -123,8 +135,12 @@ class Room:
 
     @property
     def archive(self) -> Archive:
+        if self._archive is not None and _state(self._archive) != self._seen:
+            self._archive.close()
+            self._archive = None
         if self._archive is None:
             self._archive = self._opener()
+            self._seen = _state(self._archive)
         return self._archive
 
     def page(
@@ -177,7 +193,7 @@ class Room:
             queries = asking.queries(request.query_params)
             by = request.query_params.get("by") or None
             got = views.timeline_data(self.archive, queries, asked, by)
-            spec = charts.timeline_spec(got)
+            spec = charts.timeline_spec(got, width="container")
             records = [views.data.timeline(t) for t in got]
             context = {
                 "asked": asked,
@@ -197,7 +213,7 @@ class Room:
 
             asked = asking.read(request.query_params)
             got = self.archive.places(asked.filters.request(), 0)
-            spec = charts.map_spec(got, land="/static/land-110m.json")
+            spec = charts.map_spec(got, land="/static/land-110m.json", width="container")
             context = {
                 "asked": asked,
                 "query": asked.filters.query,

@@ -24,7 +24,6 @@ KEYS = ("q", "since", "until", "source", "place", "country", "lang", "any", "exa
 
 class Params(Protocol):
     def getlist(self, key: str) -> list[str]: ...
-    def get(self, key: str, default: str | None = None) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,8 @@ class Asked:
 
 
 def _one(params: Params, key: str, limit: int = MAX_VALUE) -> str | None:
-    value = params.get(key)
+    given = params.getlist(key)
+    value = given[0] if given else None
     if value is None or not value.strip():
         return None
     if len(value) > limit:
@@ -78,7 +78,7 @@ def _many(params: Params, key: str) -> tuple[str, ...]:
 
 
 def _flag(params: Params, key: str) -> bool:
-    return (params.get(key) or "").strip().lower() in ("1", "on", "true", "yes")
+    return (_one(params, key) or "").lower() in ("1", "on", "true", "yes")
 
 
 def read(params: Params) -> Asked:
