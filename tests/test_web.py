@@ -227,3 +227,16 @@ def test_serve_refuses_another_host_without_allow_remote() -> None:
     r = invoke("serve", "--host", "0.0.0.0", "--no-browser")
     assert r.exit_code == 2
     assert "--allow-remote" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_timeline_and_map_pages_count_as_the_cli_does(client: TestClient, archive: Path) -> None:
+    page = client.get("/timeline", params=[("q", "Kyiv"), ("q", "Kharkiv")])
+    assert page.status_code == 200, page.text[:500]
+    for query in ("Kyiv", "Kharkiv"):
+        want = _cli(archive, "count", query)["count"]
+        assert re.search(rf"<td>{query}</td><td class=\"n\">{want:,}</td>", page.text)
+    assert 'data-spec="' in page.text and "<script>" not in page.text.split("<main>")[1]
+    places = client.get("/map", params={"q": "Ukraine"})
+    assert places.status_code == 200
+    want = _cli(archive, "count", "Ukraine")["count"]
+    assert f"<strong>{want:,}</strong> articles" in places.text

@@ -195,11 +195,12 @@ class Room:
             got = views.timeline_data(self.archive, queries, asked, by)
             spec = charts.timeline_spec(got, width="container")
             records = [views.data.timeline(t) for t in got]
+            totals = [sum(b.count for b in t.buckets) + t.undated for t in got]
             context = {
                 "asked": asked,
-                "query": " | ".join(queries),
+                "query": queries[0],
                 "queries": queries,
-                "timelines": records,
+                "timelines": list(zip(records, totals, strict=True)),
                 "spec": views.as_json(spec),
                 "by": by,
             }
