@@ -278,6 +278,12 @@ class Archive:
 
         return counting.count(self.engine, self.store, req, by)
 
+    def facets(self, req: SearchRequest, kinds: tuple[str, ...]) -> dict[str, Count]:
+        """The request's articles grouped each of these ways, as count --by groups them."""
+        from conflictcli import counting
+
+        return counting.facets(self.engine, self.store, req, kinds)
+
     def timeline(self, reqs: list[SearchRequest], by: str | None = None) -> list[Timeline]:
         """Each request's articles counted per period, over one span for all."""
         from conflictcli import counting

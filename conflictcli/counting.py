@@ -51,6 +51,11 @@ def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = Non
         keys: list[str | None] = sorted(periods, key=lambda k: (k is None, k or ""))
         return Count(req.text, total, by, [Group(k, periods[k]) for k in keys], [*req.notes, *said])
     facts, notes = _facts(engine, store, req)
+    return _from_facts(req, facts, notes, by)
+
+
+def _from_facts(req: SearchRequest, facts: Facts, notes: list[str], by: str) -> Count:
+    """The articles of `facts` grouped by source, language, month or year."""
     if by == "source":
         groups = _by_source(facts)
     elif by == "lang":  # the largest first, the undetected (None) last
@@ -68,6 +73,24 @@ def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = Non
             tally[key] = tally.get(key, 0) + 1
         groups = [Group(k, tally[k]) for k in sorted(tally, key=lambda k: (k is None, k or ""))]
     return Count(req.text, len(facts), by, groups, notes)
+
+
+def facets(
+    engine: Engine, store: Store, req: SearchRequest, kinds: tuple[str, ...]
+) -> dict[str, Count]:
+    """The request's articles grouped each of these ways (source, lang, place, country,
+    year, month), as `count --by` groups them, the sources and languages from one read
+    of the matches' rows rather than one each."""
+    out: dict[str, Count] = {}
+    shared = [k for k in kinds if k in ("source", "lang")]
+    if shared:
+        facts, notes = _facts(engine, store, req)
+        for k in shared:
+            out[k] = _from_facts(req, facts, notes, k)
+    for k in kinds:
+        if k not in out:
+            out[k] = count(engine, store, req, k)
+    return out
 
 
 def _by_source(facts: Facts) -> list[Group]:

@@ -40,9 +40,11 @@ def facets(archive: Archive, asked: Asked) -> list[dict[str, Any]]:
     """Each filter's choices with how many of the matches each holds (the chosen ones
     first), and the years."""
     req = asked.filters.request()
+    kinds = (*FACETS, ("year", YEARS, "Years", 30))
+    counted = archive.facets(req, tuple(by for _, by, _, _ in kinds))
     out = []
-    for key, by, heading, most in (*FACETS, ("year", YEARS, "Years", 30)):
-        got: Count = archive.count(req, by)
+    for key, by, heading, most in kinds:
+        got: Count = counted[by]
         chosen = set(asked.chosen(key))
         groups = [g for g in got.groups if g.key is not None and g.count]
         if by != YEARS:
