@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, ...]] = [
         "team",
         "copying",
         "check",
+        "charts",
     ),
     ("output",),
     ("web",),
@@ -69,6 +70,7 @@ CONFINED = {
     "markupsafe": ("web",),
     "uvicorn": ("cli.serve",),
     "numpy": ("engine.whoosh.fast", "stories"),
+    "vl_convert": ("charts",),
 }
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60

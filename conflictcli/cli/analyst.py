@@ -3,10 +3,12 @@ sources, dupes, similar."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from conflictcli import charts
 from conflictcli.choices import Color, CountBy, Period
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
@@ -23,6 +25,25 @@ from conflictcli.cli.options import (
 from conflictcli.cli.search import print_explanation
 from conflictcli.errors import ExitCode, UsageError
 from conflictcli.filters import Filters
+
+ChartOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--chart",
+        metavar="FILE.svg|FILE.png",
+        help="Also draw the timeline as a picture (SVG or PNG, by the name's suffix); "
+        "needs pip install 'conflict[chart]'.",
+    ),
+]
+MapOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--map",
+        metavar="FILE.svg|FILE.png",
+        help="Also draw the places on a world map (SVG or PNG, by the name's suffix); "
+        "needs pip install 'conflict[chart]'.",
+    ),
+]
 
 
 @filtered()
@@ -75,6 +96,7 @@ def timeline(
         ),
     ] = None,
     filters: Filters = Filters(),
+    chart: ChartOpt = None,
     explain: ExplainOpt = False,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
@@ -88,11 +110,14 @@ def timeline(
     Every period of the span is shown, the empty ones as 0; articles with no date are
     counted apart ('undated'). A peak (▲) is a period with at least 3 articles and more
     than the median plus three spreads (1.4826 × the median absolute deviation, or the
-    square root of the mean where that is 0).
+    square root of the mean where that is 0). --chart also writes the same counts as a
+    picture; the table (or JSON, CSV) still goes to stdout.
 
-    Example: conflict timeline Belgorod Kursk --by week --since 2024-01
+    Example: conflict timeline Belgorod Kursk --by week --since 2024-01 --chart kb.svg
     """
     fmt = output_format(json, jsonl, csv)
+    if chart is not None:
+        charts.chart_format(chart)  # a wrong suffix is refused before anything is counted
     reqs = [filters.with_query(q).request() for q in queries]
     archive = open_archive(index)
     if explain:
@@ -102,6 +127,8 @@ def timeline(
         return
     got = archive.timeline(reqs, by.value if by else None)
     rendering().timelines(got, fmt)
+    if chart is not None:
+        _draw(charts.timeline_spec(got), chart)
     if not any(t.first or t.undated for t in got):
         raise typer.Exit(ExitCode.NOT_FOUND)
 
@@ -116,6 +143,7 @@ def places(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many places; 0 for all.")
     ] = 20,
+    map_file: MapOpt = None,
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
@@ -126,15 +154,26 @@ def places(
     many articles name each (in any spelling: Kiev, Kyiv, Київ count as Kyiv).
 
     An article counts once for every place it names, so the counts add up to more than
-    the articles. 'conflict search --place NAME' lists the articles of one.
+    the articles. 'conflict search --place NAME' lists the articles of one. --map also
+    draws the places listed as circles on a world map; the list still goes to stdout.
 
-    Example: conflict places "drone attack" --since 2023 -n 10
+    Example: conflict places "drone attack" --since 2023 -n 10 --map drones.png
     """
     fmt = output_format(json, jsonl, csv)
+    if map_file is not None:
+        charts.chart_format(map_file)  # a wrong suffix is refused before anything is counted
     got = open_archive(index).places(filters.request(), limit)
     rendering().places(got, fmt)
+    if map_file is not None:
+        _draw(charts.map_spec(got, charts.land_topology()), map_file)
     if not got.places:
         raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _draw(spec: dict[str, Any], path: Path) -> None:
+    """Write a picture, and say so on stderr (stdout keeps the data)."""
+    size = charts.render(spec, path)
+    rendering().note(f"wrote {path} ({size:,} bytes)")
 
 
 def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
@@ -152,6 +191,7 @@ def dupes(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many stories.")
     ] = 20,
+    map_file: MapOpt = None,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
