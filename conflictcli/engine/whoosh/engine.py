@@ -44,6 +44,8 @@ from conflictcli.engine.whoosh.results import (
     hit_of,
     page_ids,
     ranked_page,
+    segments_of,
+    term_docs,
     window_of,
 )
 from conflictcli.engine.whoosh.schema import SCHEMA
@@ -87,6 +89,8 @@ class WhooshEngine:
         self.names: names.Names | None = None  # where names are looked up (None: read whole)
         self.replaced: str | None = None  # why the index there before was not opened
         self.set_aside: Path | None = None  # where that index was moved, unread
+        # a field's terms and their documents, for the segments they were read from
+        self._kept: dict[str, tuple[object, dict[str, frozenset[int]]]] = {}
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshEngine:
@@ -337,14 +341,31 @@ class WhooshEngine:
         field): the articles that --place finds."""
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
-            per = facet_counts(s, PLACE_FIELD, selected)
+            per = facet_counts(s, PLACE_FIELD, selected, lambda: self._held(s, PLACE_FIELD))
         return len(selected), [(name, per[name.id]) for name in gazetteer_places(per)], notes
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
         """As places(), by the countries of the places (the `country` field)."""
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
-            return len(selected), facet_counts(s, "country", selected), notes
+            return (
+                len(selected),
+                facet_counts(s, "country", selected, lambda: self._held(s, "country")),
+                notes,
+            )
+
+    def _held(self, s: Any, fieldname: str) -> dict[str, frozenset[int]] | None:
+        """Each term's documents of a field, kept for the searcher's segments (a process
+        that counts places again and again, the reading room, reads them once a commit);
+        None where the whole archive is selected (document frequencies answer that)."""
+        key = segments_of(s)
+        if key is None:
+            return None
+        kept = self._kept.get(fieldname)
+        if kept is None or kept[0] != key:
+            kept = (key, term_docs(s, fieldname))
+            self._kept[fieldname] = kept
+        return kept[1]
 
     def _selected(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]]:
         """The documents a request selects (every one, for an empty query), and notes."""

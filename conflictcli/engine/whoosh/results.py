@@ -215,16 +215,38 @@ def date_test(s: Any, req: SearchRequest) -> Window:
     return lambda d: undated[d] == dated and first <= dates[d] <= last
 
 
-def facet_counts(s: Any, fieldname: str, selected: set[int]) -> dict[str, int]:
+def facet_counts(
+    s: Any,
+    fieldname: str,
+    selected: set[int],
+    held: Callable[[], dict[str, frozenset[int]] | None] | None = None,
+) -> dict[str, int]:
     """How many of the selected documents hold each term of the field (a place's id, a
     country's code). Every document selected and none deleted: each term's document
-    frequency, one look-up a term (`places` of a whole archive is a query, not a scan)."""
+    frequency, one look-up a term (`places` of a whole archive is a query, not a scan).
+    `held`: gives each term's documents, as term_docs does, from what a process kept
+    (None, or giving None: read here)."""
     r = s.reader()
-    terms = [_text(t) for t in r.lexicon(fieldname)]
     if not r.has_deletions() and len(selected) == r.doc_count_all():
-        return {t: int(r.doc_frequency(fieldname, t)) for t in terms}
+        return {_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
+    docs_of = (held() if held is not None else None) or term_docs(s, fieldname)
+    return {t: len(selected & docs) for t, docs in docs_of.items()}
+
+
+def term_docs(s: Any, fieldname: str) -> dict[str, frozenset[int]]:
+    """Each term of the field and the documents that hold it (every term's postings
+    read: what a process that counts again and again keeps, per commit)."""
     mentions = Mentions(s, (fieldname,))
-    return {t: len(selected & mentions.docs([(t,)])) for t in terms}
+    return {t: frozenset(mentions.docs([(t,)])) for t in map(_text, s.reader().lexicon(fieldname))}
+
+
+def segments_of(s: Any) -> tuple[object, ...] | None:
+    """What identifies the searcher's segments (their ids and where each starts): the
+    same for the same commit, another after a commit or a merge; None when unknown."""
+    try:
+        return tuple((sub.reader().segment().segment_id(), off) for sub, off in s.leaf_searchers())
+    except AttributeError:
+        return None
 
 
 def day_counts(s: Any, docs: set[int]) -> dict[dt.date, int]:
