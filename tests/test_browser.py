@@ -158,6 +158,7 @@ def test_search_facet_page_and_article(browser: Any, served: str, archive: Path,
     page.locator(".result a.title").first.click()
     page.wait_for_selector("article h1")
     assert page.locator(".text").inner_text().strip()
+    page.wait_for_selector("#similar li a")  # fetched by the page from /api/similar
     w.shot("article")
     w.clean()
 
@@ -175,6 +176,8 @@ def test_hostile_article_stays_text(browser: Any, served: str, size: str) -> Non
     assert "<script>alert('pwn')</script>" in page.locator("article h1").inner_text()
     assert page.locator("article a[href^='javascript']").count() == 0
     assert page.locator("article img, article script").count() == 0
+    page.wait_for_selector("#similar li a")
+    assert page.locator("#similar img, #similar script").count() == 0
     w.shot("hostile")
     w.clean()
 

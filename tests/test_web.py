@@ -240,3 +240,14 @@ def test_timeline_and_map_pages_count_as_the_cli_does(client: TestClient, archiv
     assert places.status_code == 200
     want = _cli(archive, "count", "Ukraine")["count"]
     assert f"<strong>{want:,}</strong> articles" in places.text
+
+
+def test_similar_is_conflict_similar(client: TestClient, archive: Path) -> None:
+    hit = _cli(archive, "search", "Belgorod")["results"][0]
+    got = client.get("/api/similar", params={"id": hit["id"], "limit": 5}).json()
+    want = _cli(archive, "similar", hit["id"], "-n", "5")
+    assert got["id"] == want["id"] == hit["id"]
+    assert [r["id"] for r in got["results"]] == [r["id"] for r in want["results"]]
+    page = client.get(f"/article/{hit['id']}").text
+    assert f'data-src="/api/similar?id={hit["id"]}"' in page
+    assert client.get("/api/similar", params={"id": "ffffffffffff"}).status_code == 404

@@ -277,6 +277,10 @@ class Room:
                 )
                 records = [views.data.timeline(t) for t in got]
                 record = records[0] if len(records) == 1 else records
+            elif what == "similar":
+                limit = int(request.query_params.get("limit") or 5)
+                ref = request.query_params.get("id") or ""
+                record = views.similar_record(archive, ref, max(1, min(limit, 100)))
             elif what == "places":
                 got_places = archive.places(asked.filters.request(), 0)
                 record = {
@@ -284,7 +288,9 @@ class Room:
                     "places": [views.data.plain(p) for p in got_places.places],
                 }
             else:
-                raise UsageError(f"No /api/{what}.", "Choose search, count, timeline or places.")
+                raise UsageError(
+                    f"No /api/{what}.", "Choose search, count, timeline, places or similar."
+                )
             return JSONResponse(record)
         except Exception as e:
             return self.failed(request, e)

@@ -9,6 +9,7 @@ import io
 import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from conflictcli.errors import UsageError
 from conflictcli.output import data
@@ -99,20 +100,30 @@ def pages_of(res: SearchResult, asked: Asked) -> dict[str, Any]:
 
 
 def article_page(archive: Archive, ref: str, query: str) -> dict[str, Any]:
-    """An article, its text with the query's words marked, its story's other copies and
-    the articles most like it."""
+    """An article, its text with the query's words marked and its story's other copies;
+    the articles most like it come from /api/similar, fetched by the page once shown
+    (finding them costs more than the rest of the page)."""
     a = archive.resolve(ref)
     spans = archive.engine.mark(a.body, query) if query.strip() else []
     story = archive.story(a)
-    _, like = archive.similar(a.id, 5)
     record = data.article(a, story)
     return {
         "article": record,
         "text": marked(a.body, spans),
         "link": link_of(a.url),
         "story": [m for m in story if m.id != a.id],
-        "similar": rows(like),
+        "similar_src": "/api/similar?" + urlencode({"id": a.id}),
     }
+
+
+def similar_record(archive: Archive, ref: str, limit: int) -> dict[str, Any]:
+    """What `conflict similar ID --json -n LIMIT` prints."""
+    a, like = archive.similar(ref, limit)
+    return {"schema": data.JSON_SCHEMA_VERSION, "id": a.id, "results": _plain_rows(like)}
+
+
+def _plain_rows(res: SearchResult) -> list[dict[str, Any]]:
+    return [data.result(r) for r in res.results]
 
 
 def timeline_data(archive: Archive, queries: list[str], asked: Asked, by: str | None) -> Any:
