@@ -22,7 +22,13 @@ what was committed before the kill (the articles ingested before, and every chec
 the killed ingest made: it commits after 500 articles, then every 1,000;
 `--checkpoint N` for every N). Then the ingest runs again, and must reach the
 reference's count and totals. The killed ingest's worker processes must have ended
-within seconds. Every failed check is counted as lost.
+within seconds. Every failed check is counted as lost, and named in the trial's
+`wrong` (and on stderr as the trial ends).
+
+On a team archive the archive is checked once the server has no backend left of the
+killed ingest's connections (found by their ports in pg_stat_activity; at most a
+minute): a COMMIT sent just before the kill still lands, and one read before it would
+be counted against what it reads after.
 """
 
 from __future__ import annotations
@@ -179,6 +185,51 @@ def outlived(pids: list[int], wait: float = 5.0) -> list[int]:
     return alive
 
 
+def ports(pid: int) -> list[int]:
+    """The local ports of the TCP connections process `pid` holds (Linux: read from
+    /proc; elsewhere, or over a Unix socket, none)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = line.split()
+                if len(fields) > 9 and fields[9] in inodes:
+                    found.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return found
+
+
+def backends_left(url: str, client_ports: list[int], wait: float = 60.0) -> list[int]:
+    """The server processes (of the server at `url`) that still serve the connections of
+    a killed client (by its ports) after `wait` seconds; waited for until none does. A
+    backend runs the statement it was given to its end (a COMMIT sent before the kill
+    commits), and a transaction left open holds its locks until the backend sees the
+    connection closed: what the archive holds after the kill is read once they are gone."""
+    if not client_ports:
+        return []
+    import psycopg
+
+    deadline = time.monotonic() + wait
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            left = [
+                int(pid)
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s) "
+                    "AND pid <> pg_backend_pid()",
+                    (client_ports,),
+                )
+            ]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.1)
+
+
 class Places:
     """Where each archive of a run is: a folder in `work`, or with `team` (a PostgreSQL
     URL) a schema of its own on that server."""
@@ -214,6 +265,47 @@ class Places:
                 conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
+def trial(
+    ix: Path | str, corpus: Path, first: Path, delay: float, want: tuple[int, Any], team: bool
+) -> dict[str, Any]:
+    """One trial on the archive `ix`: the first part ingested, an ingest of the whole
+    corpus killed after `delay` seconds, the archive checked, the ingest run again and
+    compared with the reference (`want`: its articles and totals). Whether the kill
+    landed mid-ingest, the articles before it and after it, and what was `wrong`: a
+    line for each check that failed."""
+    conflict(["ingest", str(first), "--quiet"], ix)
+    before = articles(ix)
+    p = subprocess.Popen(
+        ["conflict", "ingest", str(corpus), "--quiet"],
+        env=dict(os.environ, CONFLICT_INDEX=str(ix)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    landed = p.poll() is None
+    kids = children(p.pid)  # its worker processes
+    held = ports(p.pid) if team else []  # its connections to the server
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    wrong = []
+    stuck = backends_left(str(ix), held)
+    if stuck:
+        wrong.append(f"{len(stuck)} server backends of the killed ingest still ran after 60 s")
+    after = articles(ix)
+    wrong += inspect(ix, before, first)
+    left = outlived(kids)
+    if left:
+        wrong.append(f"{len(left)} worker processes outlived the killed ingest")
+    again = conflict(["ingest", str(corpus), "--quiet"], ix)
+    if again.returncode != 0:
+        wrong.append(f"the ingest run again: rc={again.returncode} {again.stderr.strip()[:200]}")
+    if articles(ix) != want[0]:
+        wrong.append(f"run again: {articles(ix)} articles, want {want[0]}")
+    if totals(ix) != want[1]:
+        wrong.append(f"run again: totals {totals(ix)}, want {want[1]}")
+    return {"landed": landed, "before": before, "after_kill": after, "wrong": wrong}
+
+
 def run(
     trials: int, n: int, seed: int, corpora: Path, keep: bool, team: str | None = None
 ) -> dict[str, Any]:
@@ -231,52 +323,19 @@ def run(
     span = time.perf_counter() - t0
     if made.returncode != 0:
         raise SystemExit(f"the reference ingest failed: {made.stderr}")
-    want_articles, want_totals = articles(ref), totals(ref)
+    want = (articles(ref), totals(ref))
     rng = random.Random(seed)
     rows = []
     for k in range(trials):
         ix = place(f"trial{k}")
-        conflict(["ingest", str(first), "--quiet"], ix)
-        before = articles(ix)
         at = rng.uniform(0.05, 0.95)
-        p = subprocess.Popen(
-            ["conflict", "ingest", str(corpus), "--quiet"],
-            env=dict(os.environ, CONFLICT_INDEX=str(ix)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(span * at)
-        landed = p.poll() is None
-        kids = children(p.pid)  # its worker processes
-        p.send_signal(signal.SIGKILL)
-        p.wait()
-        after = articles(ix)
-        wrong = inspect(ix, before, first)
-        left = outlived(kids)
-        if left:
-            wrong.append(f"{len(left)} worker processes outlived the killed ingest")
-        again = conflict(["ingest", str(corpus), "--quiet"], ix)
-        if again.returncode != 0:
-            wrong.append(
-                f"the ingest run again: rc={again.returncode} {again.stderr.strip()[:200]}"
-            )
-        if articles(ix) != want_articles:
-            wrong.append(f"run again: {articles(ix)} articles, want {want_articles}")
-        if totals(ix) != want_totals:
-            wrong.append(f"run again: totals {totals(ix)}, want {want_totals}")
-        rows.append(
-            {
-                "trial": k,
-                "at": round(at, 2),
-                "landed": landed,
-                "before": before,
-                "after_kill": after,
-                "wrong": wrong,
-            }
-        )
+        row: dict[str, Any] = {"trial": k, "at": round(at, 2)}
+        row.update(trial(ix, corpus, first, span * at, want, team is not None))
+        rows.append(row)
         print(
-            f"trial {k}: kill at {at:.0%} {'mid-ingest' if landed else 'after the end'}, "
-            f"{before} -> {after} articles, {len(wrong)} problems",
+            f"trial {k}: kill at {at:.0%} {'mid-ingest' if row['landed'] else 'after the end'}, "
+            f"{row['before']} -> {row['after_kill']} articles, {len(row['wrong'])} problems"
+            + "".join(f"\n  - {w}" for w in row["wrong"]),
             file=sys.stderr,
         )
         if not keep:
@@ -284,7 +343,7 @@ def run(
     if not keep:
         place.drop(ref)
     return {
-        "articles": want_articles,
+        "articles": want[0],
         "formats": FORMATS,
         "reference_ingest_s": round(span, 1),
         "trials": trials,

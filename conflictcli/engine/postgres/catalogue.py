@@ -10,6 +10,9 @@ PostgreSQL does not read is rewritten, statement by statement, once (`dialect()`
 (a column of that name), typeof() and GLOB (functions made here). A database error is
 raised as SQLite's (the store's own handling then names the archive, without its
 password), and every value is a parameter, never SQL.
+
+The engine's rows are written in the catalogue's write transaction (write_transaction,
+which writer.py asks for), so that a checkpoint of an ingest commits both at once.
 """
 
 from __future__ import annotations
@@ -17,16 +20,33 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from conflictcli.engine.postgres.connect import connect, database_error, scrubbed, shown
 from conflictcli.errors import DataError
-from conflictcli.store import Store
+from conflictcli.store import SYNCED_KEY, Store
 from conflictcli.store.schema import SCHEMA_VERSION
 
 CATALOGUE_LOCK = 0x636F6E666C696375  # the advisory lock of a catalogue's write transaction
+
+# the catalogues with a write transaction open in this process, by location and thread:
+# the engine's writer (writer.py) writes its rows in it, so that both commit at once
+_WRITING: dict[tuple[str, int], TeamStore] = {}
+
+
+def write_transaction(location: str) -> Any | None:
+    """The connection of the catalogue's write transaction open at `location` in this
+    thread (TeamStore.begin), what it holds sent; None when there is none. The search
+    rows written in it commit with the catalogue, in one transaction: an ingest killed
+    between a checkpoint's writes leaves neither, never an index ahead of its catalogue."""
+    store = _WRITING.get((location, threading.get_ident()))
+    if store is None or not store.conn.in_transaction:
+        return None
+    return store._dialect.raw
+
 
 # Each table as PostgreSQL keeps it: its columns (as a local catalogue declares them),
 # and its key. A `rowid` column stands for SQLite's, last, so that an INSERT of the
@@ -407,8 +427,40 @@ class TeamStore(Store):
         except Exception:
             self.conn.execute("ROLLBACK")
             raise
+        _WRITING[self.location, threading.get_ident()] = self
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._done()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        key = (self.location, threading.get_ident())
+        if _WRITING.get(key) is self:
+            del _WRITING[key]
+
+    def set_meta(self, key: str, value: str) -> None:
+        """A meta value set. The index commit the catalogue follows (archive.SYNCED) is
+        the one this transaction sees: the engine's rows, and the commit's number with
+        them, are written in it (write_transaction), and the engine's own connection
+        sees the number before them until the two commit."""
+        if key == SYNCED_KEY:
+            raw = self._dialect.raw
+            if raw.execute("SELECT to_regclass('engine_meta')").fetchone()[0]:
+                sql = "SELECT value FROM engine_meta WHERE key = 'generation'"
+                row = raw.execute(sql).fetchone()
+                value = str(row[0]) if row else value
+        super().set_meta(key, value)
 
     def close(self) -> None:
+        self._done()
         self.conn.close()
 
     def read_only(self) -> DataError:

@@ -1,7 +1,15 @@
 """Writing the PostgreSQL engine's rows: changes held until a checkpoint, then written
 in one transaction (deletions, then the new rows by COPY into a staging table and
 INSERT ... ON CONFLICT DO NOTHING, so that an article two writers send at once is one
-row), with their words; a search sees each checkpoint once it commits."""
+row), with their words; a search sees each checkpoint once it commits.
+
+In a team archive that transaction is the catalogue's (catalogue.write_transaction),
+when this process has one open at the archive, as an ingest always has at a
+checkpoint: the rows commit when the catalogue does, with it, so that an ingest killed
+at any moment leaves an index that holds what its catalogue holds, never an index
+ahead of it (as an archive in a folder, whose two commits follow each other, may be
+until the next ingest). Otherwise (no catalogue, as in the engine's tests) the rows
+commit on the engine's own connection."""
 
 from __future__ import annotations
 
@@ -18,6 +26,13 @@ _STAGING = (
     f"SELECT {', '.join(COLUMNS)} FROM docs WITH NO DATA",
     'CREATE TEMP TABLE IF NOT EXISTS staged_words (field text, term text COLLATE "C") '
     "ON COMMIT DELETE ROWS",
+    # empty, also in a catalogue's transaction that a checkpoint before wrote in
+    "TRUNCATE staged_docs, staged_words",
+)
+
+_HOLDS_DOCS = (
+    "SELECT EXISTS (SELECT FROM pg_locks WHERE pid = pg_backend_pid() "
+    "AND relation = 'docs'::regclass)"
 )
 
 
@@ -64,9 +79,14 @@ class PostgresWriter:
         return True
 
     def _write(self) -> None:
-        conn = self._conn
-        schema.months_needed(conn, {r[1] for r in self._rows.values() if r[1] is not None})  # type: ignore[misc]
-        with conn.transaction():
+        conn = _catalogues(self._conn) or self._conn
+        # the month partitions first, each committed at once on the engine's connection;
+        # in the catalogue's transaction if it holds docs already (the engine's would
+        # wait for it to end, and it waits for this)
+        days = {r[1] for r in self._rows.values() if r[1] is not None}
+        holds = conn is not self._conn and days and conn.execute(_HOLDS_DOCS).fetchone()[0]
+        schema.months_needed(conn if holds else self._conn, days)  # type: ignore[arg-type]
+        with conn.transaction():  # in the catalogue's: a savepoint, committed with it
             for statement in _STAGING:
                 conn.execute(statement)
             if self._deleted:
@@ -98,3 +118,14 @@ class PostgresWriter:
             self._words.clear()
             self._deleted.clear()
             self.pending = 0
+
+
+def _catalogues(conn: Any) -> Any | None:
+    """The connection of the team archive's catalogue transaction that the rows are
+    written in (catalogue.write_transaction), or None: they commit on their own."""
+    location = getattr(conn, "_location", None)
+    if not location:
+        return None
+    from conflictcli.engine.postgres.catalogue import write_transaction
+
+    return write_transaction(location)
