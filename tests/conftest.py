@@ -419,3 +419,25 @@ def postgres_schema(postgres_server: str) -> Iterator[Any]:
     finally:
         conn.execute(f"DROP SCHEMA {name} CASCADE")
         conn.close()
+
+
+# an article whose every field is an attack on a page (the reading room's tests)
+HOSTILE = {
+    "title": "Kherson <script>alert('pwn')</script> <b>bold</b> <img src=x onerror=alert(1)>",
+    "text": "Kherson shelling <img src=x onerror=alert(2)> reported. "
+    '<a href="javascript:alert(4)">click</a>',
+    "url": "javascript:alert(3)",
+    "source": "<i>Evil</i>",
+    "date": "2024-03-01",
+}
+
+
+def sample_and_hostile(base: Path) -> Path:
+    """An archive of sample_data and the HOSTILE article (evil.jsonl), in `base`."""
+    (base / "in").mkdir()
+    (base / "in" / "evil.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
+    where = base / "archive"
+    for folder in (SAMPLE, base / "in"):
+        r = invoke("ingest", str(folder), "--index", str(where), "--quiet")
+        assert r.exit_code == 0, r.stderr
+    return where

@@ -8,7 +8,6 @@ temporary folder), for a person to look at."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SAMPLE, as_json, invoke
+from conftest import as_json, invoke, sample_and_hostile
 
 pytest.importorskip("starlette", reason="the web extra is not installed")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -46,25 +45,11 @@ SIZES = {"wide": (1280, 800), "phone": (390, 844)}
 SHOTS = Path(
     os.environ.get("CONFLICT_SCREENSHOTS") or Path(tempfile.gettempdir()) / "conflict-screenshots"
 )
-HOSTILE = {
-    "title": "Kherson <script>alert('pwn')</script> <b>bold</b> <img src=x onerror=alert(1)>",
-    "text": "Kherson shelling <img src=x onerror=alert(2)> reported. "
-    '<a href="javascript:alert(4)">click</a>',
-    "url": "javascript:alert(3)",
-    "source": "<i>Evil</i>",
-    "date": "2024-03-01",
-}
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("browser")
-    (base / "in").mkdir()
-    (base / "in" / "evil.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
-    where = base / "archive"
-    for folder in (SAMPLE, base / "in"):
-        assert invoke("ingest", str(folder), "--index", str(where), "-q").exit_code == 0
-    return where
+    return sample_and_hostile(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +84,14 @@ def browser() -> Iterator[Any]:
 class Watched:
     """A page whose requests, console errors and dialogs are kept."""
 
-    def __init__(self, browser: Any, origin: str, size: str) -> None:
+    def __init__(self, browser: Any, served: str, size: str) -> None:
         w, h = SIZES[size]
         self.context = browser.new_context(
             viewport={"width": w, "height": h}, accept_downloads=True
         )
         self.page = self.context.new_page()
-        self.size, self.origin = size, origin
+        self.size, self.served = size, served
+        self.origin = served.split("/?", 1)[0]
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -113,6 +99,11 @@ class Watched:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def go(self, path: str) -> None:
+        """Open `path?query` of the served address, its token added."""
+        where, _, query = path.partition("?")
+        self.page.goto(self.served.replace("/?", f"{where}?{query}&" if query else f"{where}?"))
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -137,8 +128,7 @@ def _count(archive: Path, *args: str) -> int:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_search_facet_page_and_article(browser: Any, served: str, archive: Path, size: str) -> None:
-    origin = served.split("/?", 1)[0]
-    w = Watched(browser, origin, size)
+    w = Watched(browser, served, size)
     page = w.page
     page.goto(served)
     w.shot("home")
@@ -165,9 +155,9 @@ def test_search_facet_page_and_article(browser: Any, served: str, archive: Path,
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_hostile_article_stays_text(browser: Any, served: str, size: str) -> None:
-    w = Watched(browser, served.split("/?", 1)[0], size)
+    w = Watched(browser, served, size)
     page = w.page
-    page.goto(served.replace("/?", "/search?q=Kherson&"))
+    w.go("/search?q=Kherson")
     evil = page.locator(".result a.title", has_text="<script>")
     assert evil.count() == 1
     assert "<b>bold</b>" in evil.inner_text()  # shown as typed, never as markup
@@ -184,12 +174,12 @@ def test_hostile_article_stays_text(browser: Any, served: str, size: str) -> Non
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_timeline_and_map_are_drawn(browser: Any, served: str, size: str) -> None:
-    w = Watched(browser, served.split("/?", 1)[0], size)
+    w = Watched(browser, served, size)
     page = w.page
-    page.goto(served.replace("/?", "/timeline?q=Kyiv&q=Kharkiv&"))
+    w.go("/timeline?q=Kyiv&q=Kharkiv")
     page.wait_for_selector("#chart svg", timeout=20_000)
     w.shot("timeline")
-    page.goto(served.replace("/?", "/map?q=Ukraine&"))
+    w.go("/map?q=Ukraine")
     page.wait_for_selector("#chart svg path", timeout=20_000)
     time.sleep(0.3)
     w.shot("map")
@@ -197,9 +187,9 @@ def test_timeline_and_map_are_drawn(browser: Any, served: str, size: str) -> Non
 
 
 def test_clicking_a_place_lists_its_articles(browser: Any, served: str, archive: Path) -> None:
-    w = Watched(browser, served.split("/?", 1)[0], "wide")
+    w = Watched(browser, served, "wide")
     page = w.page
-    page.goto(served.replace("/?", "/map?q=Ukraine&"))
+    w.go("/map?q=Ukraine")
     page.wait_for_selector("#chart svg path", timeout=20_000)
     mark = page.locator("#chart svg .mark-symbol path").first
     with page.expect_navigation():
@@ -217,9 +207,9 @@ def test_clicking_a_place_lists_its_articles(browser: Any, served: str, archive:
 def test_export_downloads_what_conflict_export_writes(
     browser: Any, served: str, archive: Path
 ) -> None:
-    w = Watched(browser, served.split("/?", 1)[0], "wide")
+    w = Watched(browser, served, "wide")
     page = w.page
-    page.goto(served.replace("/?", "/search?q=Kherson&"))
+    w.go("/search?q=Kherson")
     for label, fmt in (("CSV", "csv"), ("JSON Lines", "jsonl")):
         with page.expect_download() as got:
             page.click(f".exports a:text-is('{label}')")

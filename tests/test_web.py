@@ -5,7 +5,6 @@ security headers, every count on a page equal to `conflict count`, exports ident
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SAMPLE, as_json, invoke
+from conftest import as_json, invoke, sample_and_hostile
 
 pytest.importorskip("starlette", reason="the web extra is not installed")
 pytest.importorskip("httpx2", reason="the test extra (httpx2) is not installed")
@@ -24,14 +23,6 @@ from conflictcli import team
 from conflictcli.web.app import make_app
 
 TOKEN = "t0ken-for-tests-only"
-HOSTILE = {
-    "title": "Kherson <script>alert('pwn')</script> <b>bold</b> <img src=x onerror=alert(1)>",
-    "text": "Kherson shelling <img src=x onerror=alert(2)> reported. "
-    '<a href="javascript:alert(4)">click</a>',
-    "url": "javascript:alert(3)",
-    "source": "<i>Evil</i>",
-    "date": "2024-03-01",
-}
 QUERIES = ["Kherson", "drones", "Kyiv OR Kharkiv", '"air defence"', "drone*"]
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -44,14 +35,7 @@ FILTERS: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("web")
-    (base / "in").mkdir()
-    (base / "in" / "evil.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
-    where = base / "archive"
-    for folder in (SAMPLE, base / "in"):
-        r = invoke("ingest", str(folder), "--index", str(where), "--quiet")
-        assert r.exit_code == 0, r.stderr
-    return where
+    return sample_and_hostile(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +124,10 @@ def test_the_page_total_and_every_facet_equal_conflict_count(
     assert api["count"] == want
     listed = client.get("/api/search", params={"q": query, "limit": 0, **params}).json()
     cli = _cli(archive, "search", query, "--limit", "0", *_args(params))
-    assert listed["total"] == cli["total"] == want or params.get("any")
+    assert listed["total"] == cli["total"] == want
     assert [x["id"] for x in listed["results"]] == [x["id"] for x in cli["results"]]
-    for by in ("source", "lang", "country"):
+    checked = 0
+    for by in ("source", "lang", "country", "place", "year"):
         groups = _cli(archive, "count", query, "--by", by, *_args(params)).get("groups", [])
         for g in groups:
             if g["key"] is None or not g["count"]:
@@ -152,6 +137,8 @@ def test_the_page_total_and_every_facet_equal_conflict_count(
             )
             if shown:  # the facet lists the largest few
                 assert int(shown.group(1).replace(",", "")) == g["count"], (by, g)
+                checked += 1
+    assert checked >= 2 or want == 0  # the languages and the years at least
 
 
 def test_a_facet_narrows_to_what_it_said(client: TestClient, archive: Path) -> None:
@@ -213,6 +200,9 @@ def test_article_page_shows_the_article_and_marks_the_query(
         ("/article/ffffffffffff", 404, "ffffffffffff"),
         ("/export.xls?q=Kherson", 400, "export.csv"),
         ("/api/nothing?q=Kherson", 400, "No /api/nothing"),
+        ("/api/search?q=Kherson&limit=many", 400, "is not a number"),
+        ("/api/similar?id=x&limit=0", 400, "is not a number"),
+        ("/timeline?q=Kyiv&by=fortnight", 400, "is not a period"),
     ],
 )
 def test_bad_input_is_told_not_a_traceback(

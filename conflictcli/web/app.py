@@ -9,10 +9,11 @@ sends no Referer (the token never leaves in one)."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +106,7 @@ def make_app(opener: Callable[[], Archive], token: str, hosts: set[str] | None) 
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     guard = Middleware(Guard, token=token, hosts=hosts)
-    return Starlette(routes=routes, middleware=[guard], exception_handlers={})
+    return Starlette(routes=routes, middleware=[guard])
 
 
 def _state(archive: Archive) -> object:
@@ -116,6 +117,23 @@ def _state(archive: Archive) -> object:
     if isinstance(folder, Path) and folder.is_dir():
         files = sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir())
     return archive.engine.generation(), files
+
+
+Handler = Callable[["Room", Request], Awaitable[Response]]
+
+
+def answered(handler: Handler) -> Handler:
+    """A page handler whose errors become a page (or, under /api, JSON) saying what went
+    wrong: every handler's, in one place."""
+
+    @functools.wraps(handler)
+    async def wrapped(room: Room, request: Request) -> Response:
+        try:
+            return await handler(room, request)
+        except Exception as e:
+            return room.failed(request, e)
+
+    return wrapped
 
 
 class Room:
@@ -161,139 +179,123 @@ class Room:
             return JSONResponse({"error": said["message"], "hint": said["hint"]}, status)
         return self.page(request, "error.html", said, status)
 
+    @answered
     async def search_page(self, request: Request) -> Response:
-        try:
-            asked = asking.read(request.query_params)
-            context: dict[str, Any] = {"asked": asked, "query": asked.filters.query}
-            if asked.filters.query.strip():
-                res = views.search_result(self.archive, asked)
-                context |= {
-                    "result": res,
-                    "rows": views.rows(res),
-                    "facets": views.facets(self.archive, asked),
-                    "pages": views.pages_of(res, asked),
-                }
-            return self.page(request, "search.html", context)
-        except Exception as e:
-            return self.failed(request, e)
+        asked = asking.read(request.query_params)
+        context: dict[str, Any] = {"asked": asked, "query": asked.filters.query}
+        if asked.filters.query.strip():
+            res = views.search_result(self.archive, asked)
+            context |= {
+                "result": res,
+                "rows": views.rows(res),
+                "facets": views.facets(self.archive, asked),
+                "pages": views.pages_of(res, asked),
+            }
+        return self.page(request, "search.html", context)
 
+    @answered
     async def article_page(self, request: Request) -> Response:
-        try:
-            query = asking.read(request.query_params).filters.query
-            got = views.article_page(self.archive, request.path_params["ref"], query)
-            return self.page(request, "article.html", {"query": query, **got})
-        except Exception as e:
-            return self.failed(request, e)
+        query = asking.read(request.query_params).filters.query
+        got = views.article_page(self.archive, request.path_params["ref"], query)
+        return self.page(request, "article.html", {"query": query, **got})
 
+    @answered
     async def timeline_page(self, request: Request) -> Response:
-        try:
-            from conflictcli import charts
+        from conflictcli import charts
 
-            asked = asking.read(request.query_params)
-            queries = asking.queries(request.query_params)
-            by = request.query_params.get("by") or None
-            got = views.timeline_data(self.archive, queries, asked, by)
-            spec = charts.timeline_spec(got, width="container")
-            if isinstance(spec.get("title"), dict):  # its lines are the table below it:
-                spec["title"] = spec["title"].get("text", "")  # a phone's width is the chart's
-            records = [views.data.timeline(t) for t in got]
-            totals = [sum(b.count for b in t.buckets) + t.undated for t in got]
-            context = {
-                "asked": asked,
-                "query": queries[0],
-                "queries": queries,
-                "timelines": list(zip(records, totals, strict=True)),
-                "spec": views.as_json(spec),
-                "by": by,
-            }
-            return self.page(request, "timeline.html", context)
-        except Exception as e:
-            return self.failed(request, e)
+        asked = asking.read(request.query_params)
+        queries = asking.queries(request.query_params)
+        by = asking.period(request.query_params)
+        got = views.timeline_data(self.archive, queries, asked, by)
+        spec = charts.timeline_spec(got, width="container")
+        if isinstance(spec.get("title"), dict):  # its lines are the table below it:
+            spec["title"] = spec["title"].get("text", "")  # a phone's width is the chart's
+        records = [views.data.timeline(t) for t in got]
+        totals = [sum(b.count for b in t.buckets) + t.undated for t in got]
+        context = {
+            "asked": asked,
+            "query": queries[0],
+            "queries": queries,
+            "timelines": list(zip(records, totals, strict=True)),
+            "spec": views.as_json(spec),
+            "by": by,
+        }
+        return self.page(request, "timeline.html", context)
 
+    @answered
     async def map_page(self, request: Request) -> Response:
-        try:
-            from conflictcli import charts
+        from conflictcli import charts
 
-            asked = asking.read(request.query_params)
-            got = self.archive.places(asked.filters.request(), 0)
-            spec = charts.map_spec(got, land="/static/land-110m.json", width="container")
-            context = {
-                "asked": asked,
-                "query": asked.filters.query,
-                "places": got,
-                "spec": views.as_json(spec),
-            }
-            return self.page(request, "map.html", context)
-        except Exception as e:
-            return self.failed(request, e)
+        asked = asking.read(request.query_params)
+        got = self.archive.places(asked.filters.request(), 0)
+        spec = charts.map_spec(got, land="/static/land-110m.json", width="container")
+        context = {
+            "asked": asked,
+            "query": asked.filters.query,
+            "places": got,
+            "spec": views.as_json(spec),
+        }
+        return self.page(request, "map.html", context)
 
+    @answered
     async def watches_page(self, request: Request) -> Response:
-        try:
-            return self.page(request, "watches.html", {"watches": views.watches_page(self.archive)})
-        except Exception as e:
-            return self.failed(request, e)
+        return self.page(request, "watches.html", {"watches": views.watches_page(self.archive)})
 
+    @answered
     async def watch_seen(self, request: Request) -> Response:
-        try:
-            name = request.path_params["name"]
-            watch = next((w for w in self.archive.watches() if w.name == name), None)
-            if watch is None:
-                raise UsageError(f"No watch named {name!r}.")
-            self.archive.watch_run(watch, peek=False)
-            return Response(status_code=303, headers={"Location": "/watches"})
-        except Exception as e:
-            return self.failed(request, e)
+        name = request.path_params["name"]
+        watch = next((w for w in self.archive.watches() if w.name == name), None)
+        if watch is None:
+            raise UsageError(f"No watch named {name!r}.")
+        self.archive.watch_run(watch, peek=False)
+        return Response(status_code=303, headers={"Location": "/watches"})
 
+    @answered
     async def export(self, request: Request) -> Response:
-        try:
-            fmt = request.path_params["fmt"]
-            if fmt not in ("csv", "jsonl"):
-                raise UsageError(f"No export as {fmt!r}.", "Choose export.csv or export.jsonl.")
-            asked = asking.read(request.query_params)
-            body = views.export_body(self.archive, asked, fmt)
-            kind = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
-            head = {"Content-Disposition": f'attachment; filename="conflict-export.{fmt}"'}
-            return Response(body, media_type=kind, headers=head)
-        except Exception as e:
-            return self.failed(request, e)
+        fmt = request.path_params["fmt"]
+        if fmt not in ("csv", "jsonl"):
+            raise UsageError(f"No export as {fmt!r}.", "Choose export.csv or export.jsonl.")
+        asked = asking.read(request.query_params)
+        body = views.export_body(self.archive, asked, fmt)
+        kind = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
+        head = {"Content-Disposition": f'attachment; filename="conflict-export.{fmt}"'}
+        return Response(body, media_type=kind, headers=head)
 
+    @answered
     async def api(self, request: Request) -> Response:
-        try:
-            asked = asking.read(request.query_params)
-            what = request.path_params["what"]
-            archive = self.archive
-            record: Any
-            if what == "search":
-                limit = int(request.query_params.get("limit") or asking.PER_PAGE)
-                record = views.search_record(archive, asked, max(0, min(limit, 10_000)))
-            elif what == "count":
-                record = views.count_record(archive, asked)
-            elif what == "timeline":
-                got = views.timeline_data(
-                    archive,
-                    asking.queries(request.query_params),
-                    asked,
-                    request.query_params.get("by") or None,
-                )
-                records = [views.data.timeline(t) for t in got]
-                record = records[0] if len(records) == 1 else records
-            elif what == "similar":
-                limit = int(request.query_params.get("limit") or 5)
-                ref = request.query_params.get("id") or ""
-                record = views.similar_record(archive, ref, max(1, min(limit, 100)))
-            elif what == "places":
-                got_places = archive.places(asked.filters.request(), 0)
-                record = {
-                    **views.data.places_head(got_places),
-                    "places": [views.data.plain(p) for p in got_places.places],
-                }
-            else:
-                raise UsageError(
-                    f"No /api/{what}.", "Choose search, count, timeline, places or similar."
-                )
-            return JSONResponse(record)
-        except Exception as e:
-            return self.failed(request, e)
+        asked = asking.read(request.query_params)
+        what = request.path_params["what"]
+        archive = self.archive
+        record: Any
+        if what == "search":
+            limit = asking.number(request.query_params, "limit", asking.PER_PAGE, 0, 10**9)
+            record = views.search_record(archive, asked, limit)
+        elif what == "count":
+            record = views.count_record(archive, asked)
+        elif what == "timeline":
+            got = views.timeline_data(
+                archive,
+                asking.queries(request.query_params),
+                asked,
+                asking.period(request.query_params),
+            )
+            records = [views.data.timeline(t) for t in got]
+            record = records[0] if len(records) == 1 else records
+        elif what == "similar":
+            limit = asking.number(request.query_params, "limit", 5, 1, 100)
+            ref = request.query_params.get("id") or ""
+            record = views.similar_record(archive, ref, limit)
+        elif what == "places":
+            got_places = archive.places(asked.filters.request(), 0)
+            record = {
+                **views.data.places_head(got_places),
+                "places": [views.data.plain(p) for p in got_places.places],
+            }
+        else:
+            raise UsageError(
+                f"No /api/{what}.", "Choose search, count, timeline, places or similar."
+            )
+        return JSONResponse(record)
 
     async def land(self, request: Request) -> Response:
         return FileResponse(LAND, media_type="application/json")

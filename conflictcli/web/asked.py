@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode
 
-from conflictcli.choices import Sort
+from conflictcli.choices import Period, Sort
 from conflictcli.errors import UsageError
 from conflictcli.filters import Filters
 
@@ -107,6 +107,25 @@ def read(params: Params) -> Asked:
     )
     given = tuple((k, v.strip()) for k in (*KEYS, "page") for v in params.getlist(k) if v.strip())
     return Asked(filters, sort, int(page_text), given)
+
+
+def number(params: Params, key: str, default: int, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (the default when not given)."""
+    text = _one(params, key)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise UsageError(f"{key}: {text!r} is not a number from {low} to {high:,}.")
+    return int(text)
+
+
+def period(params: Params) -> str | None:
+    """A timeline's period (by=day|week|month|year|hour; None: the span decides)."""
+    text = _one(params, "by")
+    if text is not None and text not in {p.value for p in Period}:
+        choices = ", ".join(p.value for p in Period)
+        raise UsageError(f"by: {text!r} is not a period.", f"Choose {choices}.")
+    return text
 
 
 def queries(params: Params) -> list[str]:
