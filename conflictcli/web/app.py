@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from conflictcli.archive import Archive
 
 HERE = Path(__file__).resolve().parent
-LAND = HERE.parent / "data" / "land-110m.json"
 COOKIE = "conflict_token"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -298,6 +297,8 @@ class Room:
         return JSONResponse(record)
 
     async def land(self, request: Request) -> Response:
+        from conflictcli.charts import LAND  # the one the terminal's maps read
+
         return FileResponse(LAND, media_type="application/json")
 
     async def favicon(self, request: Request) -> Response:
