@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:  # the search engine loads only for the commands that search
     from conflictcli.engine.base import Engine
+    from conflictcli.engine.records import Tally
 
 # each article's date (ISO), source, time of day (HH:MM:SS) and language
 Facts = list[tuple[str | None, str | None, str | None, str | None]]
@@ -42,22 +43,64 @@ def count(engine: Engine, store: Store, req: SearchRequest, by: str | None = Non
     counted = engine.days(req) if by in ("month", "year") else None
     if counted is not None:  # from the index's date column
         total, on_day, said = counted
-        size = 7 if by == "month" else 4
-        periods: Counter[str | None] = Counter()
-        for day, n in on_day.items():
-            periods[day.isoformat()[:size]] += n
-        if total - sum(on_day.values()):
-            periods[None] = total - sum(on_day.values())
-        keys: list[str | None] = sorted(periods, key=lambda k: (k is None, k or ""))
-        return Count(req.text, total, by, [Group(k, periods[k]) for k in keys], [*req.notes, *said])
+        days = {d.isoformat(): n for d, n in on_day.items()}
+        return Count(req.text, total, by, _periods(total, days, by), [*req.notes, *said])
+    if by in ("source", "lang") and (tally := engine.tally(req, (by,))) is not None:
+        return _from_tally(req, store, tally, by)
     facts, notes = _facts(engine, store, req)
-    return _from_facts(req, facts, notes, by)
+    return _from_facts(req, facts, notes, by, store)
 
 
-def _from_facts(req: SearchRequest, facts: Facts, notes: list[str], by: str) -> Count:
+def _periods(total: int, days: dict[str, int], by: str) -> list[Group]:
+    """Articles per day (ISO) as groups by month or year, in order, the undated last."""
+    size = 7 if by == "month" else 4
+    periods: Counter[str | None] = Counter()
+    for day, n in days.items():
+        periods[day[:size]] += n
+    if total - sum(days.values()):
+        periods[None] = total - sum(days.values())
+    keys: list[str | None] = sorted(periods, key=lambda k: (k is None, k or ""))
+    return [Group(k, periods[k]) for k in keys]
+
+
+_TALLIED = {"source": "source", "lang": "lang", "place": "place", "country": "country"}
+_TALLIED |= {"year": "day", "month": "day"}
+
+
+def _from_tally(req: SearchRequest, store: Store, tally: Tally, by: str) -> Count:
+    """A count --by from an engine's tally: the same groups, in the same order, as
+    count() gives from the engine's other answers or the catalogue's rows."""
+    counts, total = tally.counts[_TALLIED[by]], tally.total
+    notes = [*req.notes, *tally.notes]
+    if by == "place":
+        from conflictcli.engine.asked import gazetteer_places
+
+        per = sorted(gazetteer_places(counts), key=lambda name: (-counts[name.id], name.name))
+        return Count(req.text, total, by, [Group(n.name, counts[n.id]) for n in per], notes)
+    if by in ("year", "month"):
+        return Count(req.text, total, by, _periods(total, counts, by), notes)
+    keyed: dict[str | None, int] = {k: n for k, n in counts.items()}
+    if by != "country" and total - sum(counts.values()):
+        keyed[None] = total - sum(counts.values())  # no outlet, no language detected
+    order = sorted(keyed, key=lambda k: (-keyed[k], k is None, k or ""))
+    if by == "lang":
+        order.sort(key=lambda k: k is None)
+    if by == "source":  # each outlet under its most common spelling in the archive
+        spelled = store.spellings()
+        return Count(
+            req.text,
+            total,
+            by,
+            [Group(spelled.get(k, k) if k else None, keyed[k]) for k in order],
+            notes,
+        )
+    return Count(req.text, total, by, [Group(k, keyed[k]) for k in order], notes)
+
+
+def _from_facts(req: SearchRequest, facts: Facts, notes: list[str], by: str, store: Store) -> Count:
     """The articles of `facts` grouped by source, language, month or year."""
     if by == "source":
-        groups = _by_source(facts)
+        groups = _by_source(facts, store.spellings())
     elif by == "lang":  # the largest first, the undetected (None) last
         langs: dict[str | None, int] = {}
         for *_, lang in facts:
@@ -79,36 +122,35 @@ def facets(
     engine: Engine, store: Store, req: SearchRequest, kinds: tuple[str, ...]
 ) -> dict[str, Count]:
     """The request's articles grouped each of these ways (source, lang, place, country,
-    year, month), as `count --by` groups them, the sources and languages from one read
-    of the matches' rows rather than one each."""
+    year, month), as `count --by` groups them: from one tally of the engine's where it
+    makes one, else the sources and languages from one read of the matches' rows."""
+    if all(k in _TALLIED for k in kinds):
+        wanted = tuple(dict.fromkeys(_TALLIED[k] for k in kinds))
+        tally = engine.tally(req, wanted)
+        if tally is not None:
+            return {k: _from_tally(req, store, tally, k) for k in kinds}
     out: dict[str, Count] = {}
     shared = [k for k in kinds if k in ("source", "lang")]
     if shared:
         facts, notes = _facts(engine, store, req)
         for k in shared:
-            out[k] = _from_facts(req, facts, notes, k)
+            out[k] = _from_facts(req, facts, notes, k, store)
     for k in kinds:
         if k not in out:
             out[k] = count(engine, store, req, k)
     return out
 
 
-def _by_source(facts: Facts) -> list[Group]:
+def _by_source(facts: Facts, spelled: dict[str, str]) -> list[Group]:
     """The articles counted by outlet, the largest first, each outlet under the
-    spelling of its name that most of its articles give."""
+    spelling of its name that most of its articles in the archive give (`spelled`,
+    as `conflict sources` shows it)."""
     tally: dict[str | None, int] = {}
-    spelled: dict[str | None, dict[str, int]] = {}  # outlet -> its spellings
     for _, source, *_ in facts:
         key = outlet_key(source) if source is not None else None
         tally[key] = tally.get(key, 0) + 1
-        if source is not None:
-            spelled.setdefault(key, {}).setdefault(source, 0)
-            spelled[key][source] += 1
     order = sorted(tally, key=lambda k: (-tally[k], k is None, k or ""))
-    return [
-        Group(max(spelled[k], key=spelled[k].__getitem__) if k is not None else None, tally[k])
-        for k in order
-    ]
+    return [Group(spelled.get(k, k) if k is not None else None, tally[k]) for k in order]
 
 
 def timeline(

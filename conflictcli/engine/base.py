@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from conflictcli import names
 from conflictcli.articles import Article
-from conflictcli.engine.records import EngineResult, Explanation
+from conflictcli.engine.records import EngineResult, Explanation, Tally
 from conflictcli.errors import QueryError
 from conflictcli.names import Lexicon, Name, Names
 from conflictcli.query import Reading, SearchRequest, read_query
@@ -89,6 +89,11 @@ class Engine(Protocol):
         name a place in each country (ISO 3166 alpha-2), and notes."""
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult: ...
+
+    def tally(self, req: SearchRequest, kinds: tuple[str, ...]) -> Tally | None:
+        """The request's articles counted by each of `kinds` (source, lang, place,
+        country, day) from one run of its query (the reading room's facets); None: the
+        engine counts them one kind at a time (places, countries, days, matching)."""
 
     def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]] | None:
         """How many articles the request selects (all, for no query), how many of them

@@ -58,3 +58,15 @@ class Explanation:
     reading: Reading  # how the text was read: operators or words
     total: int
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tally:
+    """The articles a request selects counted several ways from one run of its query:
+    by outlet (the key --source matches: outlet_key), by language, by place (the
+    gazetteer's ids), by country and by day (ISO), each as `kinds` asked. An article
+    with no outlet or language is in `total` and under no key."""
+
+    total: int
+    counts: dict[str, dict[str, int]]
+    notes: list[str] = field(default_factory=list)  # how the query was read

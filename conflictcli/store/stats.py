@@ -4,6 +4,7 @@ out of the counts, named in a warning."""
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ class Stats(Connection):
     def _start(self, path: Path) -> None:
         super()._start(path)
         self._warned_dates = False
+        self._spelled: tuple[object, dict[str, str]] = (None, {})
 
     @reading
     def article_count(self) -> int:
@@ -99,6 +101,37 @@ class Stats(Connection):
             have[3] = max((d for d in (have[3], last) if d), default=None)
         out = [(min(names)[1], n, first, last) for names, n, first, last in merged.values()]
         return sorted(out, key=lambda r: (-r[1], r[0] is None, r[0] or ""))
+
+    @reading
+    def spellings(self) -> dict[str, str]:
+        """Each outlet (its key: outlet_key) under the spelling that most of its articles
+        give (a tie: the first in order), as sources() shows it, the damaged left out
+        (sources() names them). Read again only once the catalogue has changed."""
+        mark = self._change_mark()
+        if mark is not None and self._spelled[0] == mark:
+            return self._spelled[1]
+        rows = self.conn.execute(
+            "SELECT source, count(*) FROM articles WHERE source IS NOT NULL GROUP BY source"
+        ).fetchall()
+        best: dict[str, tuple[int, str]] = {}
+        for source, n in rows:
+            if type(source) is not str or text_flaw(source):
+                continue
+            key = outlet_key(source)
+            if key not in best or (-n, source) < best[key]:
+                best[key] = (-n, source)
+        spelled = {k: name for k, (_, name) in best.items()}
+        self._spelled = (mark, spelled)
+        return spelled
+
+    def _change_mark(self) -> object:
+        """What changes whenever the catalogue does: the connection, what it wrote, and
+        what other connections committed (SQLite's data_version); None for a
+        connection that does not say (a team catalogue's)."""
+        conn = self.conn
+        if not isinstance(conn, sqlite3.Connection):
+            return None
+        return id(conn), conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
 
     @reading
     def dates_and_sources(self, ids: list[str]) -> dict[str, Fact]:

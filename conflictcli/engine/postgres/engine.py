@@ -36,7 +36,7 @@ from conflictcli.engine.postgres.translate import (
     where,
 )
 from conflictcli.engine.postgres.writer import PostgresWriter
-from conflictcli.engine.records import EngineResult, Explanation, Hit
+from conflictcli.engine.records import EngineResult, Explanation, Hit, Tally
 from conflictcli.query import Reading, SearchRequest
 from conflictcli.query import tree as t
 
@@ -234,6 +234,9 @@ class PostgresEngine:
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
         cond, _, notes = self.request(req)
         return self._count(cond), self._grouped(cond, "countries"), notes
+
+    def tally(self, req: SearchRequest, kinds: tuple[str, ...]) -> Tally | None:
+        return None  # each kind counted on its own (counting.py)
 
     def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
         cond, _, notes = self.request(req)

@@ -29,7 +29,7 @@ from conflictcli.engine.asked import (
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.numbers import id_of
-from conflictcli.engine.records import EngineResult, Explanation, Hit
+from conflictcli.engine.records import EngineResult, Explanation, Hit, Tally
 from conflictcli.engine.tantivy import storage
 from conflictcli.engine.tantivy.documents import EPOCH, schema
 from conflictcli.engine.tantivy.translate import MUST, MUST_NOT, Context, Q, query_of, text_terms
@@ -254,6 +254,9 @@ class TantivyEngine:
         query, _, notes = self._request(s, req)
         counts = dict(s.terms_with_prefix("country", "", filter_query=query))
         return _count(s, query), {c: int(n) for c, n in counts.items()}, notes
+
+    def tally(self, req: SearchRequest, kinds: tuple[str, ...]) -> Tally | None:
+        return None  # each kind counted on its own (counting.py)
 
     def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
         """Counted by tantivy from the date column (a histogram of whole days)."""

@@ -28,7 +28,7 @@ from conflictcli.engine.asked import (
 )
 from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
-from conflictcli.engine.records import EngineResult, Explanation
+from conflictcli.engine.records import EngineResult, Explanation, Tally
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
 from conflictcli.engine.whoosh.fast.nearness import nearness
@@ -37,6 +37,7 @@ from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
     DEFAULT_FIELDS,
     PLACE_FIELD,
+    Selections,
     StoryColumn,
     Window,
     day_counts,
@@ -45,6 +46,7 @@ from conflictcli.engine.whoosh.results import (
     page_ids,
     ranked_page,
     segments_of,
+    tallied,
     term_docs,
     window_of,
 )
@@ -91,6 +93,7 @@ class WhooshEngine:
         self.set_aside: Path | None = None  # where that index was moved, unread
         # a field's terms and their documents, for the segments they were read from
         self._kept: dict[str, tuple[object, dict[str, frozenset[int]]]] = {}
+        self._last = Selections()  # what the last request selected
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshEngine:
@@ -104,7 +107,7 @@ class WhooshEngine:
             raise storage.linked(folder)
         if folder.is_dir() and storage.latest(folder) is not None:
             try:
-                return cls(_open_sealed(folder))
+                return cls(storage.open_sealed(folder, SCHEMA))
             except storage.Foreign as e:
                 why = e.message
             except DataError:
@@ -344,6 +347,14 @@ class WhooshEngine:
             per = facet_counts(s, PLACE_FIELD, selected, lambda: self._held(s, PLACE_FIELD))
         return len(selected), [(name, per[name.id]) for name in gazetteer_places(per)], notes
 
+    def tally(self, req: SearchRequest, kinds: tuple[str, ...]) -> Tally:
+        """The request's articles counted each way (results.tallied), its query run once
+        (or not at all, right after a search of the same request)."""
+        with self._searcher() as s:
+            selected, notes = self._selected(s, req)
+            counts = tallied(s, selected, kinds, lambda name: self._held(s, name))
+            return Tally(len(selected), counts, notes)
+
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
         """As places(), by the countries of the places (the `country` field)."""
         with self._searcher() as s:
@@ -369,12 +380,16 @@ class WhooshEngine:
 
     def _selected(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]]:
         """The documents a request selects (every one, for an empty query), and notes."""
+        if (known := self._last.get(s, req)) is not None:
+            return known
         places = self._places(req)
         notes = list(places.notes)
         if req.text.strip():
             parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
             notes[:0] = parsed.notes
-            return set(self._matches(s, parsed.query, req, places)[1]), notes
+            selected = set(self._matches(s, parsed.query, req, places)[1])
+            self._last.put(s, req, selected, notes)
+            return selected, notes
         window = window_of(s, req, places)
         live = s.reader().all_doc_ids()
         return (set(live) if window is None else {d for d in live if window(d)}), notes
@@ -387,6 +402,7 @@ class WhooshEngine:
         want = None if req.limit == 0 else req.offset + req.limit
         with self._searcher() as s:
             found, selected, window = self._matches(s, parsed.query, req, places)
+            self._last.put(s, req, set(selected), parsed.notes + places.notes)
             total = len(selected)
             if req.sort is Sort.relevance:  # the query's words close together rank higher
                 selected = nearness(s, parsed.query, selected)
@@ -455,25 +471,6 @@ class WhooshEngine:
         if req.sort is Sort.relevance:
             more = nearness(s, some_q, more)
         return some, ranked_page(s, more, room, req.sort, stories)
-
-
-def _open_sealed(folder: Path) -> Any:
-    """Whoosh's index in `folder`, pinned to its latest commit once that commit's seal
-    holds (a commit made after is seen by the next command, not half-way)."""
-    from whoosh.index import FileIndex
-
-    from conflictcli.engine.whoosh import storage
-
-    for attempt in range(3):
-        try:
-            gen = storage.verify(folder, SCHEMA)
-            store = storage.SealedStorage(folder)
-            store.pinned = gen
-            return FileIndex(store, SCHEMA, storage.INDEXNAME)
-        except FileNotFoundError:  # a writer's commit replaced it meanwhile: once more
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _matched_words(q: Query, reader: Any) -> set[str]:

@@ -8,9 +8,11 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 # isort: split
 
 import datetime as dt
+import functools
 import heapq
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from whoosh import collectors, sorting
@@ -282,3 +284,63 @@ def _sort_facet(sort: Sort) -> Any:
 
 def _text(term: bytes | str) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+TALLIED = {"source": "outlet", "lang": "lang", "place": PLACE_FIELD, "country": "country"}
+
+
+def tallied(
+    s: Any,
+    selected: set[int],
+    kinds: tuple[str, ...],
+    held: Callable[[str], dict[str, frozenset[int]] | None],
+) -> dict[str, dict[str, int]]:
+    """The selected documents counted by each of `kinds`: by day from the date columns,
+    by outlet, language, place and country from their fields' terms (each term's
+    documents as `held` keeps them for the commit)."""
+    out: dict[str, dict[str, int]] = {}
+    for kind in kinds:
+        if kind == "day":
+            out[kind] = {d.isoformat(): n for d, n in day_counts(s, selected).items()}
+            continue
+        name = TALLIED.get(kind)
+        if name is None:
+            raise ValueError(f"no tally by {kind!r}")
+        out[kind] = {
+            t: n
+            for t, n in facet_counts(s, name, selected, functools.partial(held, name)).items()
+            if n
+        }
+    return out
+
+
+class Selections:
+    """The documents the last request selected, for the commit they were found in: a
+    page that searches and then counts the same request (the reading room's results and
+    facets) runs its query once. Only the last is kept, so nothing outlives the page
+    that asked for it by more than one request."""
+
+    def __init__(self) -> None:
+        self._last: tuple[object, set[int], list[str]] | None = None
+
+    def get(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]] | None:
+        last, key = self._last, _selection_key(s, req)
+        if last is None or key is None or last[0] != key:
+            return None
+        return last[1], list(last[2])
+
+    def put(self, s: Any, req: SearchRequest, selected: set[int], notes: list[str]) -> None:
+        key = _selection_key(s, req)
+        self._last = None if key is None else (key, selected, list(notes))
+
+
+def _selection_key(s: Any, req: SearchRequest) -> object:
+    """The request as far as it selects documents (not its page or order), in these
+    segments with this many live documents (a commit that only deletes changes it)."""
+    segments = segments_of(s)
+    if segments is None:
+        return None
+    asked = replace(
+        req, sort=Sort.relevance, limit=0, offset=0, collapse=False, partial=False, notes=()
+    )
+    return segments, s.doc_count(), asked

@@ -289,3 +289,20 @@ def tidy(folder: Path, schema: Any) -> None:
         ):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
+
+
+def open_sealed(folder: Path, schema: Any) -> Any:
+    """Whoosh's index in `folder`, pinned to its latest commit once that commit's seal
+    holds (a commit made after is seen by the next command, not half-way)."""
+    from whoosh.index import FileIndex
+
+    for attempt in range(3):
+        try:
+            gen = verify(folder, schema)
+            store = SealedStorage(folder)
+            store.pinned = gen
+            return FileIndex(store, schema, INDEXNAME)
+        except FileNotFoundError:  # a writer's commit replaced it meanwhile: once more
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
