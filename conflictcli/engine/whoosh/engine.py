@@ -37,6 +37,7 @@ from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
     DEFAULT_FIELDS,
     PLACE_FIELD,
+    Columns,
     Selections,
     StoryColumn,
     Window,
@@ -94,6 +95,7 @@ class WhooshEngine:
         # a field's terms and their documents, for the segments they were read from
         self._kept: dict[str, tuple[object, dict[str, frozenset[int]]]] = {}
         self._last = Selections()  # what the last request selected
+        self._columns = Columns()  # the numeric columns, for the segments they were read from
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> WhooshEngine:
@@ -285,7 +287,7 @@ class WhooshEngine:
         count: Whoosh's own total skips blocks and ignores filters when a limit is
         given), and the filters (None when there are none)."""
         found = evaluate(s, q)
-        window = window_of(s, req, places)
+        window = window_of(s, req, places, self._columns)
         if window is None:
             return found, found.scores, None
         return found, {d: x for d, x in found.scores.items() if window(d)}, window
@@ -299,7 +301,7 @@ class WhooshEngine:
     def days(self, req: SearchRequest) -> tuple[int, dict[dt.date, int], list[str]]:
         with self._searcher() as s:  # from the date columns (results.day_counts)
             selected, notes = self._selected(s, req)
-            return len(selected), day_counts(s, selected), notes
+            return len(selected), day_counts(s, selected, self._columns), notes
 
     def similar(self, text: str, leave_out: set[str], limit: int) -> EngineResult:
         """The articles most like `text`: Whoosh's more-like-this, an Or of the text's
@@ -352,7 +354,7 @@ class WhooshEngine:
         (or not at all, right after a search of the same request)."""
         with self._searcher() as s:
             selected, notes = self._selected(s, req)
-            counts = tallied(s, selected, kinds, lambda name: self._held(s, name))
+            counts = tallied(s, selected, kinds, lambda name: self._held(s, name), self._columns)
             return Tally(len(selected), counts, notes)
 
     def countries(self, req: SearchRequest) -> tuple[int, dict[str, int], list[str]]:
@@ -390,7 +392,7 @@ class WhooshEngine:
             selected = set(self._matches(s, parsed.query, req, places)[1])
             self._last.put(s, req, selected, notes)
             return selected, notes
-        window = window_of(s, req, places)
+        window = window_of(s, req, places, self._columns)
         live = s.reader().all_doc_ids()
         return (set(live) if window is None else {d for d in live if window(d)}), notes
 
@@ -406,7 +408,7 @@ class WhooshEngine:
             total = len(selected)
             if req.sort is Sort.relevance:  # the query's words close together rank higher
                 selected = nearness(s, parsed.query, selected)
-            stories = StoryColumn(s) if req.collapse else None
+            stories = StoryColumn(s, self._columns) if req.collapse else None
             lines = total if stories is None else stories.count(selected)
             entries = [
                 (d, score, False) for d, score in ranked_page(s, selected, want, req.sort, stories)

@@ -7,11 +7,13 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 
 # isort: split
 
+import bisect
 import datetime as dt
 import functools
 import heapq
+from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -69,17 +71,29 @@ def hit_of(
 
 
 def page_ids(s: Any, docnums: list[int]) -> list[str]:
-    """The article ids of these documents: from the key column in one pass for a long
-    page, from the stored fields for a short one (or an id that is not a key)."""
-    if len(docnums) < BULK_IDS:
-        return [s.stored_fields(d)["id"] for d in docnums]
-    keys: list[int] = []
-    for sub, _ in s.leaf_searchers():
-        keys.extend(column_values(sub, "key"))
-    return [
-        s.stored_fields(d)["id"] if (k := keys[d]) == NO_KEY else f"{k + (1 << 63):016x}"
-        for d in docnums
-    ]
+    """The article ids of these documents, from the key column: read whole in one pass
+    for a long page, a value at a time for a short one (the stored fields only for an
+    id that is not a key: reading them opens a segment's whole table of records)."""
+    if len(docnums) >= BULK_IDS:
+        keys: list[int] = []
+        for sub, _ in s.leaf_searchers():
+            keys.extend(column_values(sub, "key"))
+        return [_id_of(s, d, keys[d]) for d in docnums]
+    subs = s.leaf_searchers()
+    starts = [offset for _, offset in subs]
+    columns: dict[int, Any] = {}
+    out = []
+    for d in docnums:
+        i = bisect.bisect_right(starts, d) - 1
+        column = columns.get(i)
+        if column is None:
+            column = columns[i] = subs[i][0].reader().column_reader("key", translate=False)
+        out.append(_id_of(s, d, column[d - starts[i]]))
+    return out
+
+
+def _id_of(s: Any, d: int, key: int) -> str:
+    return s.stored_fields(d)["id"] if key == NO_KEY else f"{key + (1 << 63):016x}"
 
 
 BULK_IDS = 500  # a page this long reads the whole key column
@@ -120,15 +134,68 @@ def ranked_all(
     return [(h.docnum, None) for h in c.results()]
 
 
+class Columns:
+    """Each document's value in a numeric column (date, undated, story), and each
+    document's day, read once for the searcher's segments and kept until they change
+    (a process that searches again and again, the reading room, reads them once a
+    commit rather than once a request)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[object, Sequence[int]]] = {}
+
+    def of(self, s: Any, fieldname: str) -> Sequence[int]:
+        key = segments_of(s)
+        kept = self._kept.get(fieldname)
+        if kept is not None and key is not None and kept[0] == key:
+            return kept[1]
+        values = _column(s, fieldname)
+        if key is not None:
+            self._kept[fieldname] = (key, values)
+        return values
+
+    def days(self, s: Any) -> Sequence[int]:
+        """Each document's day as an ordinal (date.toordinal()), 0 when undated."""
+        key = segments_of(s)
+        kept = self._kept.get(" days")
+        if kept is not None and key is not None and kept[0] == key:
+            return kept[1]
+        dates, undated = self.of(s, "date"), self.of(s, "undated")
+        dated, to_moment = (
+            s.schema["undated"].to_column_value(0),
+            s.schema["date"].from_column_value,
+        )
+        known: dict[Any, int] = {}
+        days = array("l", bytes(0))
+        for value, flag in zip(dates, undated, strict=True):
+            day = known.get(value) if flag == dated else 0
+            if day is None:
+                when = value if isinstance(value, dt.datetime) else to_moment(value)
+                day = known[value] = when.date().toordinal()
+            days.append(day)
+        if key is not None:
+            self._kept[" days"] = (key, days)
+        return days
+
+
+def _column(s: Any, fieldname: str) -> Sequence[int]:
+    """A numeric column of every segment, in document number order."""
+    parts = [column_values(sub, fieldname) for sub, _ in s.leaf_searchers()]
+    codes = {p.typecode if isinstance(p, array) else None for p in parts}
+    if len(codes) == 1 and (code := codes.pop()) is not None:  # compact: 8 bytes a value
+        whole = array(code)
+        for part in parts:
+            whole.extend(part)
+        return whole
+    return [v for part in parts for v in part]
+
+
 class StoryColumn:
     """The story of every document (the `story` column), for collapsed results: a
     story is shown once, at its best-ranked match, with the number of its other
     matches."""
 
-    def __init__(self, s: Any) -> None:
-        self._of: list[int] = []
-        for sub, _offset in s.leaf_searchers():  # in document number order
-            self._of.extend(column_values(sub, "story"))
+    def __init__(self, s: Any, columns: Columns | None = None) -> None:
+        self._of = (columns or Columns()).of(s, "story")
         self._matches: dict[int, int] = {}  # story -> how many of the matches it holds
 
     def count(self, docs: Scores) -> int:
@@ -176,12 +243,14 @@ class _Listed(Query):
         return ListMatcher(ids) if ids else NullMatcher()
 
 
-def window_of(s: Any, req: SearchRequest, places: Places | None = None) -> Window:
+def window_of(
+    s: Any, req: SearchRequest, places: Places | None = None, columns: Columns | None = None
+) -> Window:
     """The filters (--since/--until, --source, --place) as a test of a document number.
     Dates are read from the date columns (a range of terms walks one posting list per
     day in it); outlets are exact terms, places the ids of the `place` field, looked up
     apart so that they do not change the scores."""
-    tests = [t for t in (date_test(s, req),) if t is not None]
+    tests = [t for t in (date_test(s, req, columns),) if t is not None]
     if req.sources:
         terms = [Term("outlet", outlet) for outlet in _outlets(s, req.sources)]
         outlets = set(evaluate(s, Or(terms)).scores) if terms else set()
@@ -202,18 +271,15 @@ def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
     return outlets_named((_text(t) for t in s.reader().lexicon("outlet")), names)
 
 
-def date_test(s: Any, req: SearchRequest) -> Window:
+def date_test(s: Any, req: SearchRequest, columns: Columns | None = None) -> Window:
     if not (req.since or req.until):
         return None
     date_field, undated_field = s.schema["date"], s.schema["undated"]
     first = date_field.to_column_value(moment(req.since, dt.time.min)) if req.since else 0
     last = date_field.to_column_value(moment(req.until, dt.time.max)) if req.until else float("inf")
     dated = undated_field.to_column_value(0)
-    dates: list[int] = []
-    undated: list[int] = []
-    for sub, _offset in s.leaf_searchers():  # in document number order
-        dates.extend(column_values(sub, "date"))
-        undated.extend(column_values(sub, "undated"))
+    columns = columns or Columns()
+    dates, undated = columns.of(s, "date"), columns.of(s, "undated")
     return lambda d: undated[d] == dated and first <= dates[d] <= last
 
 
@@ -251,22 +317,13 @@ def segments_of(s: Any) -> tuple[object, ...] | None:
         return None
 
 
-def day_counts(s: Any, docs: set[int]) -> dict[dt.date, int]:
+def day_counts(s: Any, docs: Iterable[int], columns: Columns | None = None) -> dict[dt.date, int]:
     """How many of the documents fall on each day: read from the date columns (no
     catalogue row), the undated left out."""
-    dates: list[Any] = []
-    undated: list[int] = []
-    for sub, _offset in s.leaf_searchers():  # in document number order
-        dates.extend(column_values(sub, "date"))
-        undated.extend(column_values(sub, "undated"))
-    dated = s.schema["undated"].to_column_value(0)
-    tally = Counter(dates[d] for d in docs if undated[d] == dated)
-    out: Counter[dt.date] = Counter()
-    to_moment = s.schema["date"].from_column_value
-    for value, n in tally.items():
-        when = value if isinstance(value, dt.datetime) else to_moment(value)
-        out[when.date()] += n
-    return dict(out)
+    days = (columns or Columns()).days(s)
+    tally = Counter(map(days.__getitem__, docs))
+    tally.pop(0, None)
+    return {dt.date.fromordinal(day): n for day, n in tally.items()}
 
 
 def moment(day: dt.date, clock: dt.time) -> dt.datetime:
@@ -294,6 +351,7 @@ def tallied(
     selected: set[int],
     kinds: tuple[str, ...],
     held: Callable[[str], dict[str, frozenset[int]] | None],
+    columns: Columns | None = None,
 ) -> dict[str, dict[str, int]]:
     """The selected documents counted by each of `kinds`: by day from the date columns,
     by outlet, language, place and country from their fields' terms (each term's
@@ -301,7 +359,8 @@ def tallied(
     out: dict[str, dict[str, int]] = {}
     for kind in kinds:
         if kind == "day":
-            out[kind] = {d.isoformat(): n for d, n in day_counts(s, selected).items()}
+            days = day_counts(s, selected, columns)
+            out[kind] = {d.isoformat(): n for d, n in days.items()}
             continue
         name = TALLIED.get(kind)
         if name is None:
