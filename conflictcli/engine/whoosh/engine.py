@@ -32,6 +32,7 @@ from conflictcli.engine.records import EngineResult, Explanation, Tally
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
 from conflictcli.engine.whoosh.fast.nearness import nearness
+from conflictcli.engine.whoosh.fast.postings import Postings
 from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
@@ -93,7 +94,7 @@ class WhooshEngine:
         self.replaced: str | None = None  # why the index there before was not opened
         self.set_aside: Path | None = None  # where that index was moved, unread
         # a field's terms and their documents, for the segments they were read from
-        self._kept: dict[str, tuple[object, dict[str, frozenset[int]]]] = {}
+        self._kept: dict[str, tuple[object, Postings]] = {}
         self._last = Selections()  # what the last request selected
         self._columns = Columns()  # the numeric columns, for the segments they were read from
 
@@ -367,16 +368,16 @@ class WhooshEngine:
                 notes,
             )
 
-    def _held(self, s: Any, fieldname: str) -> dict[str, frozenset[int]] | None:
-        """Each term's documents of a field, kept for the searcher's segments (a process
-        that counts places again and again, the reading room, reads them once a commit);
-        None where the whole archive is selected (document frequencies answer that)."""
+    def _held(self, s: Any, fieldname: str) -> Postings | None:
+        """A field's postings, kept for the searcher's segments (a process that counts
+        places again and again, the reading room, reads them once a commit); None where
+        the whole archive is selected (document frequencies answer that)."""
         key = segments_of(s)
         if key is None:
             return None
         kept = self._kept.get(fieldname)
         if kept is None or kept[0] != key:
-            kept = (key, term_docs(s, fieldname))
+            kept = (key, Postings(term_docs(s, fieldname)))
             self._kept[fieldname] = kept
         return kept[1]
 

@@ -28,6 +28,7 @@ from conflictcli.engine.asked import (
 from conflictcli.engine.records import Hit
 from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, evaluate
 from conflictcli.engine.whoosh.fast.nearness import Mentions
+from conflictcli.engine.whoosh.fast.postings import Chosen, Postings
 from conflictcli.engine.whoosh.fast.upstream import column_values
 from conflictcli.engine.whoosh.schema import NO_KEY
 from conflictcli.query import SearchRequest, Sort
@@ -287,18 +288,21 @@ def facet_counts(
     s: Any,
     fieldname: str,
     selected: set[int],
-    held: Callable[[], dict[str, frozenset[int]] | None] | None = None,
+    held: Callable[[], Postings | None] | None = None,
+    chosen: Chosen | None = None,
 ) -> dict[str, int]:
     """How many of the selected documents hold each term of the field (a place's id, a
-    country's code). Every document selected and none deleted: each term's document
-    frequency, one look-up a term (`places` of a whole archive is a query, not a scan).
-    `held`: gives each term's documents, as term_docs does, from what a process kept
-    (None, or giving None: read here)."""
+    country's code), the terms none holds left out. Every document selected and none
+    deleted: each term's document frequency, one look-up a term (`places` of a whole
+    archive is a query, not a scan). `held`: the field's postings as a process kept them
+    (None, or giving None: read here); `chosen`: the selected documents as a mask, made
+    once for several fields."""
     r = s.reader()
     if not r.has_deletions() and len(selected) == r.doc_count_all():
-        return {_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
-    docs_of = (held() if held is not None else None) or term_docs(s, fieldname)
-    return {t: len(selected & docs) for t, docs in docs_of.items()}
+        counts = {_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
+        return {t: n for t, n in counts.items() if n}
+    postings = (held() if held is not None else None) or Postings(term_docs(s, fieldname))
+    return postings.counts(chosen or Chosen(selected, r.doc_count_all()))
 
 
 def term_docs(s: Any, fieldname: str) -> dict[str, frozenset[int]]:
@@ -350,13 +354,14 @@ def tallied(
     s: Any,
     selected: set[int],
     kinds: tuple[str, ...],
-    held: Callable[[str], dict[str, frozenset[int]] | None],
+    held: Callable[[str], Postings | None],
     columns: Columns | None = None,
 ) -> dict[str, dict[str, int]]:
     """The selected documents counted by each of `kinds`: by day from the date columns,
     by outlet, language, place and country from their fields' terms (each term's
     documents as `held` keeps them for the commit)."""
     out: dict[str, dict[str, int]] = {}
+    chosen = Chosen(selected, s.reader().doc_count_all())
     for kind in kinds:
         if kind == "day":
             days = day_counts(s, selected, columns)
@@ -365,11 +370,7 @@ def tallied(
         name = TALLIED.get(kind)
         if name is None:
             raise ValueError(f"no tally by {kind!r}")
-        out[kind] = {
-            t: n
-            for t, n in facet_counts(s, name, selected, functools.partial(held, name)).items()
-            if n
-        }
+        out[kind] = facet_counts(s, name, selected, functools.partial(held, name), chosen)
     return out
 
 
