@@ -46,6 +46,7 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     md = "md"
+    xlsx = "xlsx"
 
 
 class Within(str, Enum):

@@ -71,6 +71,7 @@ CONFINED = {
     "uvicorn": ("cli.serve",),
     "numpy": ("engine.whoosh.fast", "stories"),
     "vl_convert": ("charts",),
+    "xlsxwriter": ("output.excel",),
 }
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60

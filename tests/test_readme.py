@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, SAMPLE, Run, as_json
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -120,6 +122,27 @@ def test_readme_export_example_is_real_output(
         for x in run("export", "drone", "--fields", "id,date,title", *ix).stdout.splitlines()
     ]
     assert "jq -r .date | head -3\n" + "\n".join(dates[:3]) + "\n```" in README
+
+
+def test_readme_excel_examples_are_real_output(
+    run: Run, sample_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ix = ["--index", str(sample_archive)]
+    for args, name in ((["-f", "xlsx"], "drone.xlsx"), (["-f", "csv", "--excel"], "drone.csv")):
+        target = tmp_path / name
+        r = run("export", "drone", "--since", "2024-03", *args, "-o", str(target), *ix)
+        assert r.exit_code == 0
+        assert f"$ conflict export drone --since 2024-03 {' '.join(args)} -o {name}" in README
+        assert f"\nwrote {r.stderr.split()[1]} articles to {name}\n" in README
+    head = (tmp_path / "drone.csv").read_bytes()[:16]
+    octal = " ".join(f"{b:3o}" if b > 127 else f"  {chr(b)}" for b in head)
+    assert f"| od -c\n0000000 {octal}\n0000020\n" in README
+    from conflictcli.output import console
+
+    monkeypatch.setattr(console, "stdout_is_terminal", lambda: True)
+    refused = run("export", "drone", "-f", "xlsx", *ix)
+    assert refused.exit_code == 2
+    assert f"$ conflict export drone -f xlsx\n{refused.stderr}```" in README
 
 
 def test_readme_similar_within_batch_and_watch_examples_are_real_output(

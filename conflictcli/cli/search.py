@@ -230,6 +230,18 @@ def print_explanation(archive: Archive, req: SearchRequest, query: str, fmt: For
     rendering().explanation(archive.explain(req), query, fmt)
 
 
+ExportFormatOpt = Annotated[
+    ExportFormat,
+    typer.Option("--format", "-f", help="JSON Lines, CSV, Markdown or an Excel workbook (xlsx)."),
+]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel", help="With --format csv: CSV as Excel opens it (a UTF-8 byte-order mark, CRLF)."
+    ),
+]
+
+
 @filtered()
 def export(
     query: Annotated[
@@ -239,9 +251,8 @@ def export(
     every: Annotated[
         bool, typer.Option("--all", help="Every article of the archive (no query).")
     ] = False,
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="JSON Lines, CSV or Markdown.")
-    ] = ExportFormat.jsonl,
+    fmt: ExportFormatOpt = ExportFormat.jsonl,
+    excel: ExcelOpt = False,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
@@ -258,16 +269,35 @@ def export(
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
-    """Write every matching article, with its full text, as JSON Lines, CSV or Markdown:
-    no cap, in the order of 'search --limit 0', read a few hundred at a time.
+    """Write every matching article, with its full text, as JSON Lines, CSV, Markdown or
+    an Excel workbook: no cap, in the order of 'search --limit 0', read a few hundred at
+    a time.
 
     A progress bar shows on stderr when it is a terminal. With -o the file appears
     complete or not at all (written beside it, then renamed).
 
-    Example: conflict export Kherson --since 2022-11 -f csv -o kherson.csv
+    Example: conflict export Kherson --since 2022-11 -f xlsx -o kherson.xlsx
     """
     out = rendering()
     chosen = _export_fields(fields, out.EXPORT_FIELDS)
+    _export_asks(query, every, filters, fmt, excel)
+    req = None if every else filters.request()
+    archive = open_archive(index)
+    total, rows = archive.export(req, snippets=_cuts_snippets(chosen), texts="body" in chosen)
+    if output is None:
+        written = out.export(total, rows, fmt.value, chosen, sys.stdout, excel)
+    else:
+        written = _write_file(
+            output, lambda f: out.export(total, rows, fmt.value, chosen, f, excel)
+        )
+        out.note(f"wrote {written:,} articles to {output}")
+    if not written:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _export_asks(query: str, every: bool, filters: Filters, fmt: ExportFormat, excel: bool) -> None:
+    """What export is asked makes sense: a query or --all (not both), --excel only on CSV
+    (output.export refuses to write a workbook onto a terminal)."""
     if every and (query.strip() or filters.narrowed()):
         raise UsageError("--all exports the whole archive: give no query or filter with it.")
     if not every and not query.strip():
@@ -275,16 +305,12 @@ def export(
             "Give a query, or --all for every article.",
             "Example: conflict export --all -o all.jsonl",
         )
-    req = None if every else filters.request()
-    archive = open_archive(index)
-    total, rows = archive.export(req, snippets=_cuts_snippets(chosen), texts="body" in chosen)
-    if output is None:
-        written = out.export(total, rows, fmt.value, chosen, sys.stdout)
-    else:
-        written = _write_file(output, lambda f: out.export(total, rows, fmt.value, chosen, f))
-        out.note(f"wrote {written:,} articles to {output}")
-    if not written:
-        raise typer.Exit(ExitCode.NOT_FOUND)
+    if excel and fmt is not ExportFormat.csv:
+        raise UsageError(
+            "--excel is for --format csv (a byte-order mark and CRLF line ends); "
+            f"--format {fmt.value} cannot take it.",
+            "Use -f csv --excel, or -f xlsx for an Excel workbook.",
+        )
 
 
 def _cuts_snippets(fields: list[str]) -> bool:

@@ -181,9 +181,16 @@ def emit_jsonl(rows: Iterable[Any]) -> None:
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def csv_writer(out: IO[str] | None = None) -> Any:
-    """A CSV writer on `out`, stdout if None (as it is when called: a test replaces it)."""
-    return csv.writer(out if out is not None else sys.stdout, lineterminator="\n")
+def csv_writer(out: IO[str] | None = None, excel: bool = False) -> Any:
+    """A CSV writer on `out`, stdout if None (as it is when called: a test replaces it).
+    `excel` (export --excel): first the UTF-8 byte-order mark that tells Excel the
+    encoding (without it, Excel reads the file in the system's code page), then CRLF
+    line ends, as Excel writes CSV itself and RFC 4180 asks."""
+    out = out if out is not None else sys.stdout
+    if not excel:
+        return csv.writer(out, lineterminator="\n")
+    out.write("\ufeff")
+    return csv.writer(out, lineterminator="\r\n")
 
 
 def flag(value: Any) -> Any:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from conflictcli.choices import Format
+from conflictcli.errors import UsageError
 from conflictcli.output import console, data
 from conflictcli.output.console import (
     cell,
@@ -321,16 +322,32 @@ def similar(article_id: str, res: SearchResult, fmt: Format) -> None:
 
 # -- export -----------------------------------------------------------------------
 def export(
-    total: int, rows: Iterable[tuple[Result, str]], fmt: str, fields: list[str], out: IO[str]
+    total: int,
+    rows: Iterable[tuple[Result, str]],
+    fmt: str,
+    fields: list[str],
+    out: IO[str],
+    excel: bool = False,
 ) -> int:
     """Write every row to `out` as JSON Lines, CSV (with a header) or Markdown, with a
     progress bar on stderr (a terminal only); returns how many were written. Text meant
     for a terminal, and Markdown anywhere, has its control characters escaped; JSON
-    escapes them itself."""
+    escapes them itself. `excel`: CSV as Excel opens it (console.csv_writer). xlsx goes
+    to the binary stream beneath `out` (stdout's, a file's: output.excel)."""
+    if fmt == "xlsx":
+        from conflictcli.output.excel import workbook
+
+        if out is sys.stdout and console.stdout_is_terminal():
+            raise UsageError(
+                "--format xlsx writes a binary file, not text for a terminal.",
+                "Write it to a file: -o FILE, or redirect stdout (> FILE).",
+            )
+        out.flush()
+        return workbook(total, rows, fields, cast("TextIO", out).buffer)
     to_terminal = out is sys.stdout and console.stdout_is_terminal()
     # Markdown is for reading, wherever it goes; CSV into a file keeps the text as it is
     clean = safe if to_terminal or fmt == "md" else str
-    writer = csv_writer(out) if fmt == "csv" else None
+    writer = csv_writer(out, excel) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(fields)
     n = 0
@@ -343,7 +360,7 @@ def export(
             if fmt == "jsonl":
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             elif writer is not None:
-                writer.writerow([_csv_value(rec[k], clean) for k in fields])
+                writer.writerow([_csv_value(rec[k], clean, excel) for k in fields])
             else:
                 out.write(_markdown(rec, clean))
             n += 1
@@ -351,10 +368,14 @@ def export(
     return n
 
 
-def _csv_value(value: Any, clean: Any) -> Any:
+def _csv_value(value: Any, clean: Any, excel: bool = False) -> Any:
     if isinstance(value, (list, dict)):  # highlights, meta: as JSON text
-        return cell(json.dumps(value, ensure_ascii=False), terminal=False)
-    return cell(clean(value) if isinstance(value, str) else value, terminal=False)
+        value = cell(json.dumps(value, ensure_ascii=False), terminal=False)
+    else:
+        value = cell(clean(value) if isinstance(value, str) else value, terminal=False)
+    if excel and isinstance(value, str):  # a CR in a cell shows in Excel as a box
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def _markdown(rec: dict[str, Any], clean: Any) -> str:
