@@ -194,6 +194,26 @@ def test_a_workbook_and_an_excel_csv_of_a_real_corpus(
 
 
 # -- every cell a string ----------------------------------------------------------------
+def test_excel_itself_reads_the_workbook_as_written(run: Run, hostile: str, tmp_path: Path) -> None:
+    """openpyxl (what Excel files are read with in Python) finds the same rows and cells
+    as the sheet's XML: no formula, every article's text a string (openpyxl leaves the
+    format's _xHHHH_ escapes as written: they are read as Excel reads them)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = tmp_path / "all.xlsx"
+    book.write_bytes(xlsx(run, hostile, "--all").stdout_bytes)
+    sheet = openpyxl.load_workbook(book, read_only=True).active
+    got = [list(row) for row in sheet.iter_rows()]
+    want = table(book.read_bytes())
+    assert len(got) - 1 == len(want) > 0
+    header = [c.value for c in got[0]]
+    for row, expected in zip(got[1:], want, strict=True):
+        for name, cell in zip(header, row, strict=True):
+            value = _unescape(cell.value) if isinstance(cell.value, str) else cell.value
+            assert value == expected[name], (name, cell.value, expected[name])
+            if cell.value is not None:  # text a string, the score a number, no formula
+                assert cell.data_type == ("n" if name == "score" else "s"), name
+
+
 def test_cyrillic_and_arabic_come_back_as_they_were(run: Run, hostile: str) -> None:
     rows = {x["title"]: x for x in table(xlsx(run, hostile, "--all").stdout_bytes)}
     assert rows["Харків"]["body"] == f"{CYRILLIC}\n\n{CYRILLIC}"
