@@ -30,7 +30,7 @@ from conflictcli.engine.base import needs_lexicon, understand
 from conflictcli.engine.explain import explained, with_filters
 from conflictcli.engine.records import EngineResult, Explanation, Tally
 from conflictcli.engine.whoosh import ranking
-from conflictcli.engine.whoosh.fast.evaluate import Found, Scores, evaluate
+from conflictcli.engine.whoosh.fast.evaluate import KEPT_LENGTHS, Found, Scores, evaluate
 from conflictcli.engine.whoosh.fast.nearness import nearness
 from conflictcli.engine.whoosh.fast.postings import Postings
 from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
@@ -96,6 +96,7 @@ class WhooshEngine:
         # a field's terms and their documents, for the segments they were read from
         self._kept: dict[str, tuple[object, Postings]] = {}
         self._last = Selections()  # what the last request selected
+        self._lengths: dict[object, list[int] | None] = {}  # per segment (fast.evaluate)
         self._columns = Columns()  # the numeric columns, for the segments they were read from
 
     @classmethod
@@ -236,8 +237,10 @@ class WhooshEngine:
 
     # -- searching -----------------------------------------------------------------
     def _searcher(self) -> Any:
-        """A searcher that ranks as ranking.py says."""
-        return self._ix.searcher(weighting=ranking.WEIGHTING)
+        """A searcher that ranks as ranking.py says, with the field lengths kept for it."""
+        s = self._ix.searcher(weighting=ranking.WEIGHTING)
+        setattr(s, KEPT_LENGTHS, self._lengths)
+        return s
 
     def parse(
         self, text: str, any_terms: bool = False, dayfirst: bool = False, exact: bool = False

@@ -36,6 +36,7 @@ from whoosh.util import make_weighted_tree
 
 from conflictcli.engine.whoosh.analysers import PackedPositions
 from conflictcli.engine.whoosh.fast import upstream
+from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.translate import Spellings
 
 Scores = dict[int, float]  # document number in its segment -> score
@@ -87,6 +88,27 @@ class Found:
         return out
 
 
+KEPT_LENGTHS = "conflict_lengths"  # a searcher's attribute: the lengths its index's owner keeps
+KEEP_LENGTHS = 64  # (segment, field) pairs
+
+
+def _lengths_of(reader: Any, fieldname: str, kept: dict[Any, Any] | None) -> list[int] | None:
+    """A segment's field lengths, kept across queries where the searcher brings a place
+    to keep them (the engine's, for its one index): a segment never changes once
+    written (a deletion leaves its lengths as they were), so its id and size name them."""
+    try:
+        key = (reader.segment().segment_id(), reader.doc_count_all(), fieldname, fast_paths())
+    except AttributeError:  # not a segment's reader
+        kept = None
+    if kept is None:
+        return upstream.lengths(reader, fieldname)
+    if key not in kept:
+        if len(kept) >= KEEP_LENGTHS:
+            kept.pop(next(iter(kept)))
+        kept[key] = upstream.lengths(reader, fieldname)
+    return kept[key]
+
+
 def evaluate(searcher: Any, q: Any) -> Found:
     """Every document `q` matches in `searcher`'s index, scored as Whoosh would score it
     with the searcher's weighting (BM25F)."""
@@ -113,6 +135,7 @@ class _Evaluator:
         # for the current match, and some matchers (ranges, Or) are built otherwise
         self.context = sub.context(needs_current=True)
         self._lengths: dict[str, list[int] | None] = {}  # field -> lengths, read once
+        self._kept = getattr(top, KEPT_LENGTHS, None)
 
     def _scorer(self, fieldname: str, text: bytes) -> Any:
         """The weighting's scorer of a term. Its figures (the term's rarity and the
@@ -191,7 +214,7 @@ class _Evaluator:
             return _Node("term", {}, term=(fieldname, text))
         scorer = self._scorer(fieldname, text)
         if type(scorer) is BM25FScorer and fieldname not in self._lengths:
-            self._lengths[fieldname] = upstream.lengths(reader, fieldname)
+            self._lengths[fieldname] = _lengths_of(reader, fieldname, self._kept)
         lengths = self._lengths.get(fieldname)
         if type(scorer) is not BM25FScorer or lengths is None:
             return self.whoosh(q, term=(fieldname, text))
@@ -239,7 +262,7 @@ class _Evaluator:
         docs: Scores = {}
         if scorers:
             if fieldname not in self._lengths:
-                self._lengths[fieldname] = upstream.lengths(reader, fieldname)
+                self._lengths[fieldname] = _lengths_of(reader, fieldname, self._kept)
             lengths = self._lengths[fieldname]
             if lengths is None:
                 return self.compound(q, _unite)
