@@ -353,6 +353,36 @@ def test_an_excel_csv_starts_with_a_mark_and_ends_lines_with_crlf(
     assert raw.count(b"\r\n") == n + 1 and breaks > 0  # a break in a cell stays LF
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "drone", "--limit", "0"],
+        ["count", "drone", "--by", "month"],
+        ["timeline", "drone", "Kyiv"],
+        ["places", "drone"],
+    ],
+)
+def test_every_csv_opens_in_excel_with_excel(
+    run: Run, sample_archive: Path, args: list[str]
+) -> None:
+    """--excel on any command's --csv: the mark, CRLF, and the same cells as --csv."""
+    ix = ["--index", str(sample_archive)]
+    raw = run(*args, "--csv", "--excel", *ix)
+    plain = run(*args, "--csv", *ix)
+    assert raw.exit_code == plain.exit_code == 0, raw.stderr
+    assert raw.stdout_bytes.startswith("\ufeff".encode())
+    assert not plain.stdout_bytes.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert rows == list(csv.reader(io.StringIO(plain.stdout, newline=""))) and len(rows) > 1
+    assert raw.stdout_bytes.count(b"\r\n") >= len(rows)
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--jsonl"]])
+def test_excel_without_csv_is_a_usage_error(run: Run, sample_archive: Path, fmt: list[str]) -> None:
+    r = run("search", "drone", *fmt, "--excel", "--index", str(sample_archive))
+    assert r.exit_code == 2 and "--excel is for --csv" in r.stderr and not r.stdout
+
+
 def test_more_rows_than_a_sheet_holds_is_a_usage_error(
     run: Run, hostile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

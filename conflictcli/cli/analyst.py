@@ -14,6 +14,7 @@ from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
     CsvOpt,
+    ExcelCsvOpt,
     ExplainOpt,
     IndexOpt,
     JsonlOpt,
@@ -61,6 +62,7 @@ def count(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -71,7 +73,7 @@ def count(
 
     Example: conflict count Kherson --by month --since 2022
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     req = filters.request()
     archive = open_archive(index)
     if explain:
@@ -101,6 +103,7 @@ def timeline(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -115,7 +118,7 @@ def timeline(
 
     Example: conflict timeline Belgorod Kursk --by week --since 2024-01 --chart kb.svg
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     if chart is not None:
         charts.chart_format(chart)  # a wrong suffix is refused before anything is counted
     reqs = [filters.with_query(q).request() for q in queries]
@@ -147,6 +150,7 @@ def places(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -159,7 +163,7 @@ def places(
 
     Example: conflict places "drone attack" --since 2023 -n 10 --map drones.png
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     if map_file is not None:
         charts.chart_format(map_file)  # a wrong suffix is refused before anything is counted
     got = open_archive(index).places(filters.request(), limit)
@@ -219,6 +223,7 @@ def similar(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -230,7 +235,7 @@ def similar(
 
     Example: conflict similar 3f2a9c1e -n 5
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     a, got = open_archive(index).similar(ref, limit)
     rendering().similar(a.id, got, fmt)
     if not got.results:

@@ -42,6 +42,13 @@ WaitOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
+ExcelCsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="With --csv: CSV as Excel opens it (a UTF-8 byte-order mark, CRLF line ends).",
+    ),
+]
 ExplainOpt = Annotated[
     bool,
     typer.Option(
@@ -239,10 +246,18 @@ def _codes(
     return tuple(dict.fromkeys(out))
 
 
-def output_format(json: bool = False, jsonl: bool = False, csv: bool = False) -> Format:
+def output_format(
+    json: bool = False, jsonl: bool = False, csv: bool = False, excel: bool = False
+) -> Format:
     chosen = [f for f, on in ((Format.json, json), (Format.jsonl, jsonl), (Format.csv, csv)) if on]
     if len(chosen) > 1:
         raise UsageError("Use just one of --json, --jsonl or --csv.")
+    if excel and not csv:
+        raise UsageError(
+            "--excel is for --csv (a byte-order mark and CRLF line ends).",
+            "Add --csv, or use 'conflict export QUERY -f xlsx' for an Excel workbook.",
+        )
+    rendering().use_excel_csv(excel)
     return chosen[0] if chosen else Format.table
 
 

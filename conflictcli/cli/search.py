@@ -14,6 +14,7 @@ from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
     CsvOpt,
+    ExcelCsvOpt,
     ExplainOpt,
     IndexOpt,
     JsonlOpt,
@@ -101,6 +102,7 @@ def search(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -112,7 +114,7 @@ def search(
 
     Example: conflict search "Belgorod drones" --since 2024-03 --sort newest
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     if every and collapse:
         raise UsageError("Use --all or --collapse, not both.")
     chosen = _result_fields(fields, fmt, count_only or explain, query)

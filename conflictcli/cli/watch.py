@@ -11,6 +11,7 @@ from conflictcli.cli.group import rendering, subcommands
 from conflictcli.cli.options import (
     ColorOpt,
     CsvOpt,
+    ExcelCsvOpt,
     IndexOpt,
     JsonlOpt,
     JsonOpt,
@@ -72,6 +73,7 @@ def watch_run(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    excel: ExcelCsvOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -81,7 +83,7 @@ def watch_run(
 
     Example: conflict watch run kherson --peek
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt = output_format(json, jsonl, csv, excel)
     out = rendering()
     if fmt is Format.table and not out.stdout_is_terminal():
         fmt = Format.jsonl

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what the names are; at run time each loads with its module
         stdout,
         stdout_is_terminal,
         use_color,
+        use_excel_csv,
         warning,
     )
     from conflictcli.output.data import (
@@ -90,6 +91,7 @@ _HOME = {
     "stories": "analyst",
     "timelines": "analyst",
     "use_color": "console",
+    "use_excel_csv": "console",
     "warning": "console",
     "watch_runs": "search",
     "watches": "search",
@@ -141,6 +143,7 @@ __all__ = [
     "stories",
     "timelines",
     "use_color",
+    "use_excel_csv",
     "warning",
     "watch_runs",
     "watches",

@@ -32,6 +32,15 @@ _TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 _color = Color.auto
 
 
+_excel_csv = False  # --excel: CSV on stdout as Excel opens it (csv_writer)
+
+
+def use_excel_csv(on: bool) -> None:
+    """--excel for this run's CSV (search, count, timeline, places, similar, watch run)."""
+    global _excel_csv
+    _excel_csv = on
+
+
 def use_color(mode: Color) -> None:
     """--color for this run: auto, always or never (NO_COLOR is honoured under auto)."""
     global _color
@@ -181,13 +190,13 @@ def emit_jsonl(rows: Iterable[Any]) -> None:
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def csv_writer(out: IO[str] | None = None, excel: bool = False) -> Any:
+def csv_writer(out: IO[str] | None = None, excel: bool | None = None) -> Any:
     """A CSV writer on `out`, stdout if None (as it is when called: a test replaces it).
-    `excel` (export --excel): first the UTF-8 byte-order mark that tells Excel the
+    `excel` (--excel; None: as this run's --excel says): first the UTF-8 byte-order mark that tells Excel the
     encoding (without it, Excel reads the file in the system's code page), then CRLF
     line ends, as Excel writes CSV itself and RFC 4180 asks."""
     out = out if out is not None else sys.stdout
-    if not excel:
+    if not (_excel_csv if excel is None else excel):
         return csv.writer(out, lineterminator="\n")
     out.write("\ufeff")
     return csv.writer(out, lineterminator="\r\n")
