@@ -161,6 +161,13 @@ class PostgresEngine:
         parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field that start with `prefix`: the words table (by
+        its key, a range of it), which keeps the words of articles since removed too."""
+        if fieldname not in ("title", "body"):
+            return []
+        return known(self._conn, fieldname, prefix, most)
+
     def _filters(self, req: SearchRequest, place_ids: list[str]) -> Sql:
         made = []
         if req.since or req.until:

@@ -75,12 +75,14 @@ SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
 
 
-def _words_from(reader: Any, fieldname: str, prefix: str) -> list[str]:
+def _words_from(
+    reader: Any, fieldname: str, prefix: str, most: int = MAX_PREFIX_WORDS
+) -> list[str]:
     """The words of a field that start with `prefix`, as the index holds them."""
     if fieldname not in reader.schema:
         return []
     found = reader.expand_prefix(fieldname, prefix)
-    return [_text(t) for t in itertools.islice(found, MAX_PREFIX_WORDS)]
+    return [_text(t) for t in itertools.islice(found, most)]
 
 
 class WhooshEngine:
@@ -192,6 +194,13 @@ class WhooshEngine:
         with self._searcher() as s:
             words = _matched_words(q, s.reader())
         return spans_of(text, words)
+
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field that start with `prefix`: its term dictionary."""
+        if fieldname not in DEFAULT_FIELDS:
+            return []
+        with self._ix.reader() as r:
+            return _words_from(r, fieldname, prefix, most)
 
     # -- writing -------------------------------------------------------------------
     def generation(self) -> int:
