@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
         "place_words",
         "within",
         "filters",
+        "spelling",
     ),
     ("engine", "store", "stories"),
     ("records",),
@@ -71,6 +72,7 @@ CONFINED = {
     "uvicorn": ("cli.serve",),
     "numpy": ("engine.whoosh.fast", "stories"),
     "vl_convert": ("charts",),
+    "rapidfuzz": ("spelling",),
 }
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
