@@ -110,6 +110,12 @@ class Engine(Protocol):
         (until the index drops it); an engine that cannot list its words cheaply gives []
         (no suggestion, never a wrong one)."""
 
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """How many documents hold each of these words (as words() gives them) in a text
+        field, deleted ones too until the index drops them: which of the near spellings
+        of a word are common. An engine that cannot count them cheaply gives {} (the near
+        words are then taken in the order words() gave them)."""
+
     def inventory(self) -> dict[str, list[str | None]]:
         """Each id in the index with the date (ISO, None: undated) of each document
         that holds it: what `conflict check` holds against the catalogue."""

@@ -168,6 +168,12 @@ class PostgresEngine:
             return []
         return known(self._conn, fieldname, prefix, most)
 
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """None counted: the words table holds no counts, and a count of each word over
+        the documents' tsvectors is a search each (the near words are then taken in the
+        order words() gave them)."""
+        return {}
+
     def _filters(self, req: SearchRequest, place_ids: list[str]) -> Sql:
         made = []
         if req.since or req.until:

@@ -196,11 +196,15 @@ class WhooshEngine:
         return spans_of(text, words)
 
     def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
-        """Up to `most` words of a text field that start with `prefix`: its term dictionary."""
-        if fieldname not in DEFAULT_FIELDS:
-            return []
+        """Up to `most` words of a text field that start with `prefix`, in order (its terms)."""
         with self._ix.reader() as r:
-            return _words_from(r, fieldname, prefix, most)
+            return _words_from(r, fieldname, prefix, most) if fieldname in DEFAULT_FIELDS else []
+
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word in a text field (its terms' document counts)."""
+        with self._ix.reader() as r:
+            text = fieldname in DEFAULT_FIELDS
+            return {w: int(r.doc_frequency(fieldname, w)) for w in words} if text else {}
 
     # -- writing -------------------------------------------------------------------
     def generation(self) -> int:
