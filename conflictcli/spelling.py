@@ -14,13 +14,19 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from conflictcli.analysis import query_terms
+from conflictcli.analysis import query_terms, query_terms_of
 
 MOST = 3  # spellings suggested for one word, outlet or place
 MAX_WORDS = 5000  # words of the index read for one prefix of one word, at most
 NAME_SCORE = 75  # how alike an outlet or a place must be (RapidFuzz's scores, 0-100)
 CLOSE = 10  # how much less alike than the most alike one a suggestion may be
 MIN_WORD = 3  # a shorter word is not matched: too many words are one edit from it
+ENDING = 6  # how much shorter than a word's term a stem of it may be (an ending cut)
+# what English words end with, that the stemmer cuts (spelled())
+ENDINGS = (
+    *("", "e", "s", "es", "ed", "ing", "y", "ies", "er", "ers", "al", "ly", "ion", "ions"),
+    *("ation", "ations", "ment", "ments", "ive", "ity", "ous", "ance", "ence", "ant", "ent"),
+)
 
 
 def edits(term: str) -> int:
@@ -47,16 +53,65 @@ def distance(a: str, b: str) -> int:
 
 
 def near_words(term: str, words: Iterable[str], most: int) -> list[tuple[str, int]]:
-    """The `words` (of the index) within `most` edits of `term` (a word as the index
-    holds it), each with its distance, the nearest first (ties in the order given)."""
+    """The `words` (of the index: stems) within `most` edits of `term` (the term of the
+    word typed), each with its distance, the nearest first (ties in the order given). A
+    stem shorter than `term` is also held against as much of `term`, one edit more: the
+    stemmer cut an ending it could not read in a misspelt word (invasoin, invas)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
     if not most:
         return []
-    pool = list(dict.fromkeys(w for w in words if w != term and abs(len(w) - len(term)) <= most))
-    found = process.extract(term, pool, scorer=OSA.distance, score_cutoff=most, limit=None)
-    return [(w, int(d)) for w, d, _ in found]
+    size = len(term)
+    pool = [w for w in dict.fromkeys(words) if w != term and -ENDING <= len(w) - size <= most]
+    near = {
+        w: int(d)
+        for w, d, _ in process.extract(
+            term, pool, scorer=OSA.distance, score_cutoff=most, limit=None
+        )
+    }
+    shorter: dict[int, list[str]] = {}
+    for w in pool:
+        if len(w) < size:
+            shorter.setdefault(len(w), []).append(w)
+    for n, group in shorter.items():
+        for w, d, _ in process.extract(
+            term[:n], group, scorer=OSA.distance, score_cutoff=most - 1, limit=None
+        ):
+            near[w] = min(near.get(w, most), int(d) + 1)
+    order = {w: k for k, w in enumerate(pool)}
+    return sorted(near.items(), key=lambda wd: (wd[1], order[wd[0]]))
+
+
+def spelled(stems: list[str]) -> dict[str, list[str]]:
+    """Words a query reads as each of `stems` (words of the index): the stem itself, or
+    it with an English ending (invas: invase, invasion; drone: drones), in the order of
+    ENDINGS, none where no such word reads as it. Search for one and the articles that hold the
+    stem are found; the nearest to a word typed tells how near the stem is written."""
+    guesses = [(stem, stem + ending) for stem in stems for ending in ENDINGS]
+    out: dict[str, list[str]] = {stem: [] for stem in stems}
+    for (stem, guess), read in zip(guesses, query_terms_of([g for _, g in guesses]), strict=True):
+        if read == (stem,):
+            out[stem].append(guess)
+    return out
+
+
+def likeliest(
+    word: str, forms: dict[str, list[str]], docs: dict[str, int], most: int, size: int
+) -> list[tuple[int, str, str]]:
+    """Of the stems of `forms` (in the order given), the `size` likeliest to be what
+    `word` (as typed, folded) was meant to be, each after the edits from `word` to its
+    nearest form (spelled()) and with a word that reads as it: those within `most`
+    edits, the nearest first, then the most common (`docs`): for dornes, drones before
+    dorms and done."""
+    ranked = []
+    for n, (stem, words) in enumerate(forms.items()):
+        if words:
+            nearest = min(distance(word, w) for w in words)
+            if nearest <= most:
+                ranked.append((nearest, -docs.get(stem, 0), n, stem, words[0]))
+    ranked.sort()
+    return [(edits, stem, key) for edits, _, _, stem, key in ranked[:size]]
 
 
 def _alike(typed: str, choices: list[str], scorers: tuple[Any, ...], most: int) -> list[int]:

@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
         "copying",
         "check",
         "charts",
+        "suggesting",
     ),
     ("output",),
     ("web",),

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # what the names are; at run time each loads with its module
         export,
         search_results,
         similar,
+        suggestions,
         watch_runs,
         watches,
     )
@@ -88,6 +89,7 @@ _HOME = {
     "stdout": "console",
     "stdout_is_terminal": "console",
     "stories": "analyst",
+    "suggestions": "search",
     "timelines": "analyst",
     "use_color": "console",
     "warning": "console",
@@ -139,6 +141,7 @@ __all__ = [
     "stdout",
     "stdout_is_terminal",
     "stories",
+    "suggestions",
     "timelines",
     "use_color",
     "warning",
