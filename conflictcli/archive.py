@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # each command loads the family of its answer (and of its rec
     from conflictcli.query import SearchRequest
     from conflictcli.records.counts import Count, Places, Timeline
     from conflictcli.records.holdings import Member, Source, Stats, Stories
-    from conflictcli.records.search import Result, SearchResult, Watch
+    from conflictcli.records.search import Result, SearchResult, Suggestion, Watch
 
 if TYPE_CHECKING:  # the search engine (Whoosh) loads only for the commands that search
     from conflictcli.engine import Kind
@@ -271,6 +271,13 @@ class Archive:
 
         a = self.resolve(ref)  # before the engine loads: a wrong name is told as such
         return a, searching.similar(self.engine, self.store, a, self.story(a), limit)
+
+    def suggest(self, req: SearchRequest) -> list[Suggestion]:
+        """For a request that selected nothing: the outlets of --source and the words of
+        its query that hold no article, with the nearest spellings the archive holds."""
+        from conflictcli import suggesting
+
+        return suggesting.suggestions(self.engine, self.store, req)
 
     def count(self, req: SearchRequest, by: str | None = None) -> Count:
         """How many articles the request selects, grouped `by` source, month, year or place."""

@@ -26,6 +26,7 @@ from conflictcli.analysis import cyrillic_key, cyrillic_prefixes, query_terms, q
 from conflictcli.errors import QueryError
 from conflictcli.gazetteer import DATA, entries
 from conflictcli.query import tree as t
+from conflictcli.spelling import place_hint
 
 
 class NameRecords(Protocol):
@@ -409,9 +410,8 @@ def place(typed: str, names: Names | None = None) -> Match:
     key = query_terms(typed)
     match = gaz.lookup_many([key]).get(key) if key else None
     if match is None:
-        raise QueryError(
-            f"No place called {typed!r} in the gazetteer.",
-            "Run 'conflict places' to list the places it knows, or search for the words.",
+        raise QueryError(  # the nearest places named, in the script typed (spelling.py)
+            f"No place called {typed!r} in the gazetteer.", place_hint(typed, gaz, PLACE_KINDS)
         )
     if match.name.kind not in PLACE_KINDS:
         raise QueryError(

@@ -205,6 +205,19 @@ def test_the_tree_explain_places_similar_and_marks(
     assert [text[a:b] for a, b in made.mark(text, "drone")] == ["Drones", "drone"]
 
 
+def test_the_words_of_a_field_that_start_with_a_prefix(
+    filled: tuple[base.Engine, list[Article]],
+) -> None:
+    made, articles = filled
+    got = made.words("body", "k", 100)  # as the index holds them
+    assert {"kyiv", "kharkiv", "kiev"} <= set(got) and len(got) == len(set(got))
+    assert all(w.startswith("k") for w in got) and "drone" in made.words("title", "dr", 100)
+    assert len(made.words("body", "item", 5)) == 5  # at most so many
+    assert made.words("body", "qqq", 10) == [] and made.words("outlet", "r", 10) == []
+    every = made.frequencies("body", ["kiev", "qqq"])  # how many documents hold each
+    assert every == {"kiev": len(articles), "qqq": 0} and made.frequencies("outlet", ["x"]) == {}
+
+
 def test_a_query_that_asks_for_nothing_is_refused(
     filled: tuple[base.Engine, list[Article]],
 ) -> None:

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
         "place_words",
         "within",
         "filters",
+        "spelling",
     ),
     ("engine", "store", "stories"),
     ("records",),
@@ -52,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
         "copying",
         "check",
         "charts",
+        "suggesting",
     ),
     ("output",),
     ("web",),
@@ -72,6 +74,7 @@ CONFINED = {
     "numpy": ("engine.whoosh.fast", "stories"),
     "vl_convert": ("charts",),
     "xlsxwriter": ("output.excel",),
+    "rapidfuzz": ("spelling",),
 }
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60

@@ -82,6 +82,7 @@ def count(
     got = archive.count(req, by.value if by else None)
     rendering().count(got, fmt)
     if not got.count:
+        rendering().suggestions(archive.suggest(req))  # did you mean: on stderr
         raise typer.Exit(ExitCode.NOT_FOUND)
 
 

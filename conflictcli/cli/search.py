@@ -139,6 +139,8 @@ def search(
     rows = chosen is None or not set(chosen) <= FROM_THE_INDEX  # --fields id: the index alone
     result = archive.search(req, chosen is None or _cuts_snippets(chosen), rows)
     rendering().search_results(result, fmt, chosen)
+    if not result.total:  # no match (a table may list partial ones): did you mean, on stderr
+        rendering().suggestions(archive.suggest(req))
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
 

@@ -106,6 +106,21 @@ class Engine(Protocol):
     def mark(self, text: str, query_text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the words the query looks for."""
 
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field (title, body) that start with `prefix`, as
+        the index holds them (the terms of analysis.py): what a word with no article is
+        held against for the nearest spellings (suggesting.py). Which ones when there are
+        more is the engine's choice (Whoosh and PostgreSQL: the first in order; tantivy:
+        the most frequent). The list may hold a word that no live article holds any more
+        (until the index drops it); an engine that cannot list its words cheaply gives []
+        (no suggestion, never a wrong one)."""
+
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """How many documents hold each of these words (as words() gives them) in a text
+        field, deleted ones too until the index drops them: which of the near spellings
+        of a word are common. An engine that cannot count them cheaply gives {} (the near
+        words are then taken in the order words() gave them)."""
+
     def inventory(self) -> dict[str, list[str | None]]:
         """Each id in the index with the date (ISO, None: undated) of each document
         that holds it: what `conflict check` holds against the catalogue."""

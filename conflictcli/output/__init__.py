@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what the names are; at run time each loads with its module
         export,
         search_results,
         similar,
+        suggestions,
         watch_runs,
         watches,
     )
@@ -89,6 +90,7 @@ _HOME = {
     "stdout": "console",
     "stdout_is_terminal": "console",
     "stories": "analyst",
+    "suggestions": "search",
     "timelines": "analyst",
     "use_color": "console",
     "use_excel_csv": "console",
@@ -141,6 +143,7 @@ __all__ = [
     "stdout",
     "stdout_is_terminal",
     "stories",
+    "suggestions",
     "timelines",
     "use_color",
     "use_excel_csv",

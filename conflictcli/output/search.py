@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from conflictcli.engine.records import Explanation, Node
-    from conflictcli.records.search import Result, SearchResult, Watch
+    from conflictcli.records.search import Result, SearchResult, Suggestion, Watch
 
 
 def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:
@@ -137,6 +137,28 @@ def _partial_note(res: SearchResult, partial: int) -> str:
         f'{partial} of the {listed} listed {hold} only some of the terms ("partial": true); '
         "without --any, only the articles that hold every term are listed."
     )
+
+
+def suggestions(found: list[Suggestion]) -> None:
+    """Did you mean, on stderr only (stdout and its JSON stay as they are): each outlet and
+    word that holds no article, with the nearest spellings the archive holds. Names from
+    the archive are shown on one line, their control characters escaped (note: safe())."""
+    for s in found:
+        near = ", ".join(f"{_one_line(w)} ({_articles(n)})" for w, n in s.nearest)
+        typed = _one_line(s.typed)
+        if s.what == "source":
+            none = " in this archive ('conflict sources' lists them)."
+            note(f'No source "{typed}"' + (f"; did you mean: {near}?" if near else none))
+        else:
+            note(f'"{typed}" is in no article' + (f"; did you mean: {near}?" if near else "."))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # a newline in a name would start a line of its own
+
+
+def _articles(n: int) -> str:
+    return "1 article" if n == 1 else f"{n:,} articles"
 
 
 # -- explain ----------------------------------------------------------------------

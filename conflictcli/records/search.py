@@ -55,6 +55,17 @@ class SearchResult:
 
 
 @dataclass
+class Suggestion:
+    """What a request that selects nothing names and the archive holds no article of (an
+    outlet of --source, a word of the query), and the nearest spellings the archive
+    holds, each with the articles it finds alone, the nearest first ("did you mean")."""
+
+    what: str  # "source" or "word"
+    typed: str  # as the user typed it
+    nearest: list[tuple[str, int]] = field(default_factory=list)  # (spelling, articles)
+
+
+@dataclass
 class Watch:
     """A saved search, and when it last ran."""
 

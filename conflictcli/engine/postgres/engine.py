@@ -161,6 +161,19 @@ class PostgresEngine:
         parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field that start with `prefix`: the words table (by
+        its key, a range of it), which keeps the words of articles since removed too."""
+        if fieldname not in ("title", "body"):
+            return []
+        return known(self._conn, fieldname, prefix, most)
+
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """None counted: the words table holds no counts, and a count of each word over
+        the documents' tsvectors is a search each (the near words are then taken in the
+        order words() gave them)."""
+        return {}
+
     def _filters(self, req: SearchRequest, place_ids: list[str]) -> Sql:
         made = []
         if req.since or req.until:

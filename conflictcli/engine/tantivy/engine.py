@@ -195,6 +195,20 @@ class TantivyEngine:
         parsed = self.parse(query_text, any_terms=True)
         return spans_of(text, text_terms(parsed.words)[1])
 
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field that start with `prefix`: its term dictionary,
+        the most frequent first."""
+        if fieldname not in ("title", "body"):
+            return []
+        return [w for w, _ in self._searcher().terms_with_prefix(fieldname, prefix, limit=most)]
+
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word in a text field (tantivy's doc_freq)."""
+        if fieldname not in ("title", "body"):
+            return {}
+        s = self._searcher()
+        return {w: int(s.doc_freq(fieldname, w)) for w in words}
+
     def _filters(self, s: Any, req: SearchRequest, place_ids: list[str]) -> list[Any]:
         """The filters of a request as queries that select without scoring."""
         from conflictcli.engine.tantivy.translate import dates

@@ -45,11 +45,13 @@ from conflictcli.engine.whoosh.results import (
     day_counts,
     facet_counts,
     hit_of,
+    matched_words,
     page_ids,
     ranked_page,
     segments_of,
     tallied,
     term_docs,
+    term_text,
     window_of,
 )
 from conflictcli.engine.whoosh.schema import SCHEMA
@@ -79,12 +81,14 @@ SIMILAR_TERMS = 15  # the key terms of an article that `similar` searches for
 MAX_PREFIX_WORDS = 5000  # words of the index read for the forms of one Cyrillic word
 
 
-def _words_from(reader: Any, fieldname: str, prefix: str) -> list[str]:
+def _words_from(
+    reader: Any, fieldname: str, prefix: str, most: int = MAX_PREFIX_WORDS
+) -> list[str]:
     """The words of a field that start with `prefix`, as the index holds them."""
     if fieldname not in reader.schema:
         return []
     found = reader.expand_prefix(fieldname, prefix)
-    return [_text(t) for t in itertools.islice(found, MAX_PREFIX_WORDS)]
+    return [term_text(t) for t in itertools.islice(found, most)]
 
 
 class WhooshEngine:
@@ -197,8 +201,19 @@ class WhooshEngine:
         """Character spans in `text` of the words the query looks for (any of them)."""
         q = self.parse(query_text, any_terms=True).query
         with self._searcher() as s:
-            words = _matched_words(q, s.reader())
+            words = matched_words(q, s.reader())
         return spans_of(text, words)
+
+    def words(self, fieldname: str, prefix: str, most: int) -> list[str]:
+        """Up to `most` words of a text field that start with `prefix`, in order (its terms)."""
+        with self._ix.reader() as r:
+            return _words_from(r, fieldname, prefix, most) if fieldname in DEFAULT_FIELDS else []
+
+    def frequencies(self, fieldname: str, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word in a text field (its terms' document counts)."""
+        with self._ix.reader() as r:
+            text = fieldname in DEFAULT_FIELDS
+            return {w: int(r.doc_frequency(fieldname, w)) for w in words} if text else {}
 
     # -- writing -------------------------------------------------------------------
     def generation(self) -> int:
@@ -272,7 +287,9 @@ class WhooshEngine:
                 words = sum(1 for _ in itertools.islice(expansions(node, r), MAX_EXPANSION + 1))
                 if words > MAX_EXPANSION:
                     shown = (
-                        f"{_text(node.text)}~" if isinstance(node, FuzzyTerm) else _text(node.text)
+                        f"{term_text(node.text)}~"
+                        if isinstance(node, FuzzyTerm)
+                        else term_text(node.text)
                     )
                     raise QueryError(
                         f"{shown!r} in the query {text!r} matches more than "
@@ -477,13 +494,3 @@ class WhooshEngine:
         if req.sort is Sort.relevance:
             more = nearness(s, some_q, more)
         return some, ranked_page(s, more, room, req.sort, stories)
-
-
-def _matched_words(q: Query, reader: Any) -> set[str]:
-    # the query's own words, and what its wildcards and fuzzy terms expand to
-    terms = [*q.all_terms(), *q.existing_terms(reader, expand=True)]
-    return {_text(term) for fieldname, term in terms if fieldname in DEFAULT_FIELDS}
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else str(term)

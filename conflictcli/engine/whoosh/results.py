@@ -59,8 +59,8 @@ def hit_of(
     words = known.get(key)
     if words is None:
         words = known[key] = (
-            frozenset(_text(t) for f, t in matched if f == "body"),
-            frozenset(_text(t) for f, t in matched if f in DEFAULT_FIELDS),
+            frozenset(term_text(t) for f, t in matched if f == "body"),
+            frozenset(term_text(t) for f, t in matched if f in DEFAULT_FIELDS),
         )
     return Hit(
         id=article_id,
@@ -269,7 +269,7 @@ def window_of(
 
 
 def _outlets(s: Any, names: tuple[str, ...]) -> list[str]:
-    return outlets_named((_text(t) for t in s.reader().lexicon("outlet")), names)
+    return outlets_named((term_text(t) for t in s.reader().lexicon("outlet")), names)
 
 
 def date_test(s: Any, req: SearchRequest, columns: Columns | None = None) -> Window:
@@ -299,7 +299,7 @@ def facet_counts(
     once for several fields."""
     r = s.reader()
     if not r.has_deletions() and len(selected) == r.doc_count_all():
-        counts = {_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
+        counts = {term_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
         return {t: n for t, n in counts.items() if n}
     postings = (held() if held is not None else None) or Postings(term_docs(s, fieldname))
     return postings.counts(chosen or Chosen(selected, r.doc_count_all()))
@@ -309,7 +309,9 @@ def term_docs(s: Any, fieldname: str) -> dict[str, frozenset[int]]:
     """Each term of the field and the documents that hold it (every term's postings
     read: what a process that counts again and again keeps, per commit)."""
     mentions = Mentions(s, (fieldname,))
-    return {t: frozenset(mentions.docs([(t,)])) for t in map(_text, s.reader().lexicon(fieldname))}
+    return {
+        t: frozenset(mentions.docs([(t,)])) for t in map(term_text, s.reader().lexicon(fieldname))
+    }
 
 
 def segments_of(s: Any) -> tuple[object, ...] | None:
@@ -343,7 +345,8 @@ def _sort_facet(sort: Sort) -> Any:
     return [sorting.FieldFacet("undated"), sorting.FieldFacet("date", reverse=sort is Sort.newest)]
 
 
-def _text(term: bytes | str) -> str:
+def term_text(term: bytes | str) -> str:
+    """A term as text (Whoosh gives bytes or str)."""
     return term.decode("utf-8") if isinstance(term, bytes) else str(term)
 
 
@@ -404,3 +407,9 @@ def _selection_key(s: Any, req: SearchRequest) -> object:
         req, sort=Sort.relevance, limit=0, offset=0, collapse=False, partial=False, notes=()
     )
     return segments, s.doc_count(), asked
+
+
+def matched_words(q: Query, reader: Any) -> set[str]:
+    """The query's own words, and what its wildcards and fuzzy terms expand to."""
+    terms = [*q.all_terms(), *q.existing_terms(reader, expand=True)]
+    return {term_text(term) for fieldname, term in terms if fieldname in DEFAULT_FIELDS}
