@@ -40,8 +40,10 @@ WAIT_S = 60.0  # how long a write (ingest, reindex, check --repair) waits for an
 
 
 class ArchiveBusy(DataError):
-    def __init__(self, pid: int | None = None, since: dt.datetime | None = None) -> None:
-        who = f"ingest by PID {pid}" if pid else "another ingest is writing"
+    def __init__(
+        self, pid: int | None = None, since: dt.datetime | None = None, what: str = "ingest"
+    ) -> None:
+        who = f"{what} by PID {pid}" if pid else f"another {what} is writing"
         when = f" since {since:%H:%M}" if since else ""
         super().__init__(
             f"archive is busy: {who}{when}.",
