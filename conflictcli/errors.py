@@ -69,6 +69,17 @@ class NotFound(ConflictError):
     """An id, prefix or path that names no article."""
 
 
+class NotRecorded(NotFound):
+    """A path (a file or a folder) under which no file was ingested into the archive."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"No file at or under {where} was ingested into this archive.",
+            "Paths are matched as ingest recorded them (absolute, links resolved); "
+            "'conflict show ID' lists an article's paths.",
+        )
+
+
 class UsageError(ConflictError):
     code = ExitCode.USAGE
 

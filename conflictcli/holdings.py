@@ -33,6 +33,13 @@ def resolve(store: Store, ref: str) -> Article:
         raise NotFound(
             f"The file {ref} is not in the archive.", f"Run 'conflict ingest {ref}' to add it."
         )
+    aid = article_id(store, ref)
+    return store.articles([aid])[aid]
+
+
+def article_id(store: Store, ref: str) -> str:
+    """The id of the article a full id or a unique prefix (MIN_PREFIX characters or
+    more) names; NotFound, with the next step, when it names none or several."""
     key = ref.lower()
     if len(key) < MIN_PREFIX:
         raise NotFound(
@@ -47,7 +54,7 @@ def resolve(store: Store, ref: str) -> Article:
             f"{ref!r} is the start of several ids: {', '.join(ids[:10])}.",
             "Give more characters of the id.",
         )
-    return store.articles(ids)[ids[0]]
+    return ids[0]
 
 
 def story(store: Store, a: Article) -> list[Member]:

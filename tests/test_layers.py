@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ingest",
         "reading",
         "filing",
+        "removing",
         "team",
         "copying",
         "check",

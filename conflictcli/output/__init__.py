@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # what the names are; at run time each loads with its module
         RESULT_FIELDS,
         SEARCH_FIELDS,
     )
-    from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary
+    from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary, removal
     from conflictcli.output.search import (
         batch,
         explanation,
@@ -78,6 +78,7 @@ _HOME = {
     "marked": "console",
     "note": "console",
     "places": "analyst",
+    "removal": "ingest",
     "safe": "console",
     "say": "console",
     "search_results": "search",
@@ -129,6 +130,7 @@ __all__ = [
     "marked",
     "note",
     "places",
+    "removal",
     "safe",
     "say",
     "search_results",

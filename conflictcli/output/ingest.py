@@ -1,5 +1,5 @@
 """The rendering of the commands that build and mend the archive: the progress bar of
-ingest, reindex and export, what an ingest did, and what check found."""
+ingest, reindex and export, what an ingest did, what rm removed, and what check found."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from conflictcli.output import data
 from conflictcli.output.console import emit, emit_json, error, safe, say, stderr
 
 if TYPE_CHECKING:
-    from conflictcli.records.upkeep import CheckReport, IngestSummary
+    from conflictcli.records.upkeep import CheckReport, IngestSummary, RemoveSummary
 
 WARNINGS_SHOWN = 20  # an ingest's warnings listed; --json gives them all
+LISTED = 10  # ids and paths rm lists on stderr; --json gives them all
 
 
 class IngestProgress:
@@ -128,6 +129,47 @@ def _nothing_read(s: IngestSummary) -> None:
             "CSV, JSON Lines or web pages (README: Input formats).",
         )
     )
+
+
+# -- rm ---------------------------------------------------------------------------
+def removal(s: RemoveSummary, fmt: Format) -> None:
+    """What rm removed (or would): on stdout as JSON with --json, else on stderr."""
+    if fmt is Format.json:
+        emit_json(data.with_schema(s))
+        return
+    files = f"{len(s.paths):,} file{'' if len(s.paths) == 1 else 's'}"
+    articles = f"{s.removed:,} article{'' if s.removed == 1 else 's'}"
+    if s.dry_run:
+        say((f"would remove {articles} and forget {files} — nothing was changed (--dry-run); "
+             f"{s.articles:,} in the archive", None))  # fmt: skip
+    else:
+        say((f"removed {articles}, forgot {files} — {s.articles:,} in the archive", None))
+    _listed("articles", s.ids)
+    _listed("files", s.paths)
+    _listed("read again by the next ingest (they hold other articles)", s.read_again)
+    _listed("kept (files not named hold them too)", s.kept)
+    if s.regrouped:
+        one = s.regrouped == 1
+        what = f"{s.regrouped:,} article{'' if one else 's'} whose story's first article goes"
+        done = ("would be" if s.dry_run else "was" if one else "were") + " put in a story again"
+        say((f"  {what} {done}", None))
+    if s.paths and not s.dry_run:
+        say(("  a later 'conflict ingest' of these files brings their articles back", "dim"))
+    for w in s.warnings:
+        say(("warning ", "yellow"), (w, None))
+    for u in s.not_found:
+        say(("not found ", "yellow"), (u.ref, None), (": " + u.reason, None))
+
+
+def _listed(what: str, items: list[str]) -> None:
+    if not items:
+        return
+    more = (
+        f" … and {len(items) - LISTED:,} more (--json lists them all)"
+        if len(items) > LISTED
+        else ""
+    )
+    say((f"  {what}: ", "dim"), (", ".join(items[:LISTED]) + more, None))
 
 
 # -- check ------------------------------------------------------------------------
