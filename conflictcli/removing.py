@@ -154,7 +154,7 @@ def _plan(store: Store, refs: list[str]) -> _Plan:
             continue
         named.update(dict.fromkeys(ids))
         files.update(dict.fromkeys(paths))
-    of_files = list(dict.fromkeys(a for _, a in store.links_of_files(files)))
+    of_files = list(dict.fromkeys(a for _, a in sorted(store.links_of_files(files))))
     elsewhere = {a for p, a in store.links_to(of_files) if p not in files}
     plan.kept = [a for a in of_files if a in elsewhere and a not in named]
     plan.ids = list(dict.fromkeys([*named, *(a for a in of_files if a not in elsewhere)]))

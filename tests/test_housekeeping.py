@@ -95,7 +95,10 @@ def test_a_dry_run_changes_nothing(run: Run, archive: Path) -> None:
     assert len(got["paths"]) == 6 and got["regrouped"] == 1
     assert snapshot(run) == before
     told = run("rm", str(SAMPLE / "other"), "--dry-run")
-    assert "would remove 5 articles and forget 5 files — nothing was changed" in told.stderr
+    assert (
+        "would remove 5 articles and forget 5 files (--dry-run: nothing was changed)" in told.stderr
+    )
+    assert told.stderr.count("\n  article  ") == told.stderr.count("\n  file     ") == 5
 
 
 @pytest.mark.parametrize(

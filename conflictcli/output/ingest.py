@@ -133,21 +133,22 @@ def _nothing_read(s: IngestSummary) -> None:
 
 # -- rm ---------------------------------------------------------------------------
 def removal(s: RemoveSummary, fmt: Format) -> None:
-    """What rm removed (or would): on stdout as JSON with --json, else on stderr."""
+    """What rm removed (or would): on stdout as JSON with --json, else on stderr, one
+    line an article or a file (LISTED of each)."""
     if fmt is Format.json:
         emit_json(data.with_schema(s))
         return
     files = f"{len(s.paths):,} file{'' if len(s.paths) == 1 else 's'}"
     articles = f"{s.removed:,} article{'' if s.removed == 1 else 's'}"
     if s.dry_run:
-        say((f"would remove {articles} and forget {files} — nothing was changed (--dry-run); "
-             f"{s.articles:,} in the archive", None))  # fmt: skip
+        head = f"would remove {articles} and forget {files} (--dry-run: nothing was changed)"
+        say((f"{head}; {s.articles:,} in the archive", None))
     else:
         say((f"removed {articles}, forgot {files} — {s.articles:,} in the archive", None))
-    _listed("articles", s.ids)
-    _listed("files", s.paths)
-    _listed("read again by the next ingest (they hold other articles)", s.read_again)
-    _listed("kept (files not named hold them too)", s.kept)
+    _listed("article", s.ids)
+    _listed("file", s.paths)
+    _listed("kept", s.kept, " (a file not named holds it too)")
+    _listed("read again", s.read_again, " (by the next ingest: it holds other articles)")
     if s.regrouped:
         one = s.regrouped == 1
         what = f"{s.regrouped:,} article{'' if one else 's'} whose story's first article goes"
@@ -161,15 +162,11 @@ def removal(s: RemoveSummary, fmt: Format) -> None:
         say(("not found ", "yellow"), (u.ref, None), (": " + u.reason, None))
 
 
-def _listed(what: str, items: list[str]) -> None:
-    if not items:
-        return
-    more = (
-        f" … and {len(items) - LISTED:,} more (--json lists them all)"
-        if len(items) > LISTED
-        else ""
-    )
-    say((f"  {what}: ", "dim"), (", ".join(items[:LISTED]) + more, None))
+def _listed(label: str, items: list[str], why: str = "") -> None:
+    for item in items[:LISTED]:
+        say((f"  {label:<8} ", "dim"), (item, None), (why, "dim"))
+    if len(items) > LISTED:
+        say((f"  … and {len(items) - LISTED:,} more {label}s (--json lists them all)", "dim"))
 
 
 # -- check ------------------------------------------------------------------------
