@@ -333,11 +333,17 @@ class Archive:
 
         return holdings.story(self.store, a)
 
-    def stories(self, limit: int) -> Stories:
-        """The largest stories (more than one article), each with its members."""
+    def stories(self, limit: int, filters: Filters | None = None) -> Stories:
+        """The largest stories (more than one article), each with its members; with a
+        query or a filter, those with more than one of the articles it selects, each
+        with those articles (no query, only filters: every article they let through)."""
         from conflictcli import holdings
 
-        return holdings.stories(self.store, limit)
+        if filters is None or not (filters.query.strip() or filters.narrowed()):
+            return holdings.stories(self.store, limit)
+        req = filters.with_query(filters.query if filters.query.strip() else "*").request()
+        ids, _ = self.engine.matching(req)
+        return holdings.stories(self.store, limit, ids, filters.query)
 
     def sources(self) -> list[Source]:
         from conflictcli import holdings
