@@ -77,6 +77,7 @@ def remove(
             plan = _plan(archive.store, refs)
             summary = _summary(plan, archive.store.article_count(), dry_run=True)
         else:
+            archive.store.open_for_writing()  # a read-only archive is named before the lock
             with archive.writing(wait, "rm"):
                 summary = _remove(archive, refs)
     finally:
@@ -90,7 +91,6 @@ def _remove(archive: Archive, refs: list[str]) -> RemoveSummary:
     from conflictcli.ingest import rebuild_index  # what reconcile rebuilds an index with
 
     store = archive.store
-    store.open_for_writing()  # a read-only archive is named before anything is done
     warnings = []
     if store.article_count() and not archive.in_sync():  # a run died between two commits
         for p in reconcile(archive, rebuild_index):
