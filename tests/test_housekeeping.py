@@ -144,6 +144,8 @@ def test_rm_of_an_unknown_id_names_it_and_the_next_step(run: Run, archive: Path)
             "of its id, or its file's path.",
         }
     ]
+    nothing = run("rm")
+    assert nothing.exit_code == 2 and "Missing argument 'ID|PATH...'" in nothing.stderr
     assert as_json(run("stats", "--json"))["articles"] == 50
 
 
