@@ -119,10 +119,11 @@ class Archive:
         return self._engine
 
     @contextmanager
-    def writing(self, wait: float) -> Iterator[None]:
-        """The archive to oneself for a write (an ingest): waits up to `wait` seconds for
-        another writer, then ArchiveBusy naming it. The lock is the system's (flock) on
-        WRITER_LOCK, so a writer that dies, even by kill -9, leaves nothing held."""
+    def writing(self, wait: float, what: str = "ingest") -> Iterator[None]:
+        """The archive to oneself for a write (`what`: an ingest, an rm): waits up to
+        `wait` seconds for another writer, then ArchiveBusy naming it. The lock is the
+        system's (flock) on WRITER_LOCK, so a writer that dies, even by kill -9, leaves
+        nothing held."""
         try:
             import fcntl
         except ImportError:  # not on this system: the engine's and SQLite's own locks remain
@@ -141,9 +142,8 @@ class Archive:
                         raise ArchiveBusy(*_holder(path)) from None
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
-            os.pwrite(
-                fd, f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}\n".encode(), 0
-            )
+            since = dt.datetime.now().isoformat(timespec="seconds")
+            os.pwrite(fd, f"{os.getpid()} {since} {what}\n".encode(), 0)
             try:
                 yield
             finally:
@@ -340,11 +340,17 @@ class Archive:
 
         return holdings.story(self.store, a)
 
-    def stories(self, limit: int) -> Stories:
-        """The largest stories (more than one article), each with its members."""
+    def stories(self, limit: int, filters: Filters | None = None) -> Stories:
+        """The largest stories (more than one article), each with its members; with a
+        query or a filter, those with more than one of the articles it selects, each
+        with those articles (no query, only filters: every article they let through)."""
         from conflictcli import holdings
 
-        return holdings.stories(self.store, limit)
+        if filters is None or not (filters.query.strip() or filters.narrowed()):
+            return holdings.stories(self.store, limit)
+        req = filters.with_query(filters.query if filters.query.strip() else "*").request()
+        ids, _ = self.engine.matching(req)
+        return holdings.stories(self.store, limit, ids, filters.query)
 
     def sources(self) -> list[Source]:
         from conflictcli import holdings
@@ -378,10 +384,11 @@ def kind_named(name: str, folder: Path) -> Kind:
     return engine_kind(name)
 
 
-def _holder(path: Path) -> tuple[int | None, dt.datetime | None]:
-    """The process that holds the writer's lock, and since when, as it wrote them."""
+def _holder(path: Path) -> tuple[int | None, dt.datetime | None, str]:
+    """The process that holds the writer's lock, since when, and what it does (an
+    ingest, an rm), as it wrote them."""
     try:
-        pid, since = path.read_text(encoding="ascii").split()
-        return int(pid), dt.datetime.fromisoformat(since)
+        pid, since, *what = path.read_text(encoding="ascii").split()
+        return int(pid), dt.datetime.fromisoformat(since), (what or ["ingest"])[0]
     except (OSError, ValueError):
-        return None, None
+        return None, None, "ingest"

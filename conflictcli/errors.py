@@ -40,8 +40,10 @@ WAIT_S = 60.0  # how long a write (ingest, reindex, check --repair) waits for an
 
 
 class ArchiveBusy(DataError):
-    def __init__(self, pid: int | None = None, since: dt.datetime | None = None) -> None:
-        who = f"ingest by PID {pid}" if pid else "another ingest is writing"
+    def __init__(
+        self, pid: int | None = None, since: dt.datetime | None = None, what: str = "ingest"
+    ) -> None:
+        who = f"{what} by PID {pid}" if pid else f"another {what} is writing"
         when = f" since {since:%H:%M}" if since else ""
         super().__init__(
             f"archive is busy: {who}{when}.",
@@ -65,6 +67,17 @@ class ArchiveMissing(DataError):
 
 class NotFound(ConflictError):
     """An id, prefix or path that names no article."""
+
+
+class NotRecorded(NotFound):
+    """A path (a file or a folder) under which no file was ingested into the archive."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"No file at or under {where} was ingested into this archive.",
+            "Paths are matched as ingest recorded them (absolute, links resolved); "
+            "'conflict show ID' lists an article's paths.",
+        )
 
 
 class UsageError(ConflictError):

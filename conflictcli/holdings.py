@@ -33,6 +33,13 @@ def resolve(store: Store, ref: str) -> Article:
         raise NotFound(
             f"The file {ref} is not in the archive.", f"Run 'conflict ingest {ref}' to add it."
         )
+    aid = article_id(store, ref)
+    return store.articles([aid])[aid]
+
+
+def article_id(store: Store, ref: str) -> str:
+    """The id of the article a full id or a unique prefix (MIN_PREFIX characters or
+    more) names; NotFound, with the next step, when it names none or several."""
     key = ref.lower()
     if len(key) < MIN_PREFIX:
         raise NotFound(
@@ -47,7 +54,7 @@ def resolve(store: Store, ref: str) -> Article:
             f"{ref!r} is the start of several ids: {', '.join(ids[:10])}.",
             "Give more characters of the id.",
         )
-    return store.articles(ids)[ids[0]]
+    return ids[0]
 
 
 def story(store: Store, a: Article) -> list[Member]:
@@ -57,16 +64,41 @@ def story(store: Store, a: Article) -> list[Member]:
     return [Member(*m) for m in store.story(a.cluster) if m[0] != a.id]
 
 
-def stories(store: Store, limit: int) -> Stories:
-    """The largest stories (more than one article), each with its members."""
+def stories(store: Store, limit: int, among: list[str] | None = None, query: str = "") -> Stories:
+    """The largest stories (more than one article), each with its members; with `among`
+    (the articles a query selects: dupes QUERY), the stories with more than one article
+    among them, each with those articles alone."""
     from conflictcli.stories import THRESHOLD
 
+    if among is not None:
+        return _stories_among(store, limit, among, query)
     count, held = store.story_counts()
     largest = [
         Story(cid, n, first, last, [Member(*m) for m in store.story(cid)])
         for cid, n, first, last in store.largest_stories(limit)
     ]
-    return Stories(count, held, THRESHOLD, largest)
+    return Stories(count, held, THRESHOLD, largest, query, store.article_count())
+
+
+def _stories_among(store: Store, limit: int, among: list[str], query: str) -> Stories:
+    """The stories with two or more of the articles `among`, the largest first (as
+    many of them, then by id), each with those articles, the first one first."""
+    from conflictcli.stories import THRESHOLD
+
+    per: dict[str, list[str]] = {}
+    for aid, cluster in store.clusters_of(among).items():
+        per.setdefault(cluster, []).append(aid)
+    shared = {c: ids for c, ids in per.items() if len(ids) > 1}
+    largest = []
+    for c in sorted(shared, key=lambda c: (-len(shared[c]), c))[:limit]:
+        wanted = set(shared[c])
+        members = [Member(*m) for m in store.story(c) if m[0] in wanted]
+        days = [m.date for m in members if m.date]
+        largest.append(
+            Story(c, len(wanted), min(days, default=None), max(days, default=None), members)
+        )
+    held = sum(len(ids) for ids in shared.values())
+    return Stories(len(shared), held, THRESHOLD, largest, query, len(among), narrowed=True)
 
 
 def sources(store: Store) -> list[Source]:

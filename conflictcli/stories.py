@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from conflictcli.articles import Article
     from conflictcli.store import Store
 
 THRESHOLD = 0.7  # Jaccard similarity of word 5-shingles to the story's first article
@@ -278,6 +279,22 @@ class Stories:
                 self.store.set_cluster(aid, self.story_of(aid, texts[aid], found, day))
                 made += 1
         return made
+
+    def regroup(self, ids: list[str]) -> list[Article]:
+        """Articles whose story's first article is gone (conflict rm), each given a story
+        again in the order given (the order they came), as if each came anew: it joins
+        the story of a first article it is close to (one regrouped before it, too), or
+        opens its own. Returns them as the catalogue now holds them, each with its story."""
+        held = self.store.articles(ids)
+        out = []
+        for aid in ids:
+            a = held.get(aid)
+            if a is None:  # damaged: named by the catalogue's warning, left as it is
+                continue
+            a.cluster = self.story_of(aid, a.body, None, a.date)
+            self.store.set_cluster(aid, a.cluster)
+            out.append(a)
+        return out
 
     def story_of(
         self,

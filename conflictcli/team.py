@@ -87,7 +87,7 @@ class TeamArchive(Archive):
         return self._engine
 
     @contextmanager
-    def writing(self, wait: float) -> Iterator[None]:
+    def writing(self, wait: float, what: str = "ingest") -> Iterator[None]:
         """Nothing to take: writers take turns at each commit (TeamStore.begin)."""
         yield
 

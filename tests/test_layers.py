@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ingest",
         "reading",
         "filing",
+        "removing",
         "team",
         "copying",
         "check",

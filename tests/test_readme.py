@@ -38,6 +38,7 @@ def test_json_fields_are_documented() -> None:
         "op", "role", "children", "text", "fields", "first", "last", "cluster", "similar",
         "stories_count", "threshold", "stories", "members", "count", "by", "groups", "key",
         "buckets", "period", "undated", "peaks", "places", "place", "kind",
+        "dry_run", "removed", "read_again", "kept", "regrouped", "not_found", "ref",
     ]:  # fmt: skip
         assert f'"{key}"' in README or f"`{key}`" in README, key
 
@@ -171,3 +172,43 @@ def test_readme_similar_within_batch_and_watch_examples_are_real_output(
     shutil.copytree(sample_archive, copy)
     added = run("watch", "add", "kyiv", "Kyiv", "--since", "2024-01", "--index", str(copy))
     assert "conflict watch add kyiv Kyiv --since 2024-01\n" + added.stderr in README
+
+
+def _as_in_readme(text: str) -> str:
+    """Output as README shows it: the repository's folder as /home/me/conflict."""
+    return text.replace(str(ROOT), "/home/me/conflict")
+
+
+def test_readme_rm_examples_are_real_output(run: Run, archive: Path, tmp_path: Path) -> None:
+    dry = run("rm", str(SAMPLE / "other"), "--dry-run")
+    assert dry.exit_code == 0
+    assert "$ conflict rm sample_data/other --dry-run\n" + _as_in_readme(dry.stderr) in README
+    one = str(SAMPLE / "2024-03-27-belgorod-power-lines-drone.txt")
+    done = run("rm", one, "0123abcd")
+    assert done.exit_code == 1
+    told = _as_in_readme(done.stderr)
+    assert f"$ conflict rm sample_data/{Path(one).name} 0123abcd\n{told}```" in README
+    other = tmp_path / "other-archive"
+    assert run("ingest", str(SAMPLE), "--index", str(other), "--quiet").exit_code == 0
+    real = json.loads(
+        _as_in_readme(run("rm", one, "0123abcd", "--json", "--index", str(other)).stdout)
+    )
+    example = next(x for x in readme_json() if "dry_run" in x)
+    assert example | {"took_s": real["took_s"]} == real
+
+
+def test_readme_dupes_query_examples_are_real_output(run: Run, sample_archive: Path) -> None:
+    ix = ["--index", str(sample_archive)]
+    table = run("dupes", "drone", "--since", "2024-03", *ix)
+    assert f"$ conflict dupes drone --since 2024-03\n{table.stdout}{table.stderr}```" in README
+    real = as_json(run("dupes", "drone", "--since", "2024-03", "--json", *ix))
+    assert real in readme_json() and real["query"] == "drone"
+
+
+def test_the_sample_articles_come_out_in_one_command(run: Run, archive: Path) -> None:
+    after_quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    assert "`conflict rm sample_data/`" in after_quickstart
+    r = run("rm", str(SAMPLE) + "/", "--json")
+    assert r.exit_code == 0 and as_json(r)["removed"] == 50
+    assert as_json(run("stats", "--json"))["articles"] == 0
+    assert run("check").exit_code == 0

@@ -102,6 +102,7 @@ def test_the_catalogue_of_a_read_only_archive_is_opened_read_only(read_only: Pat
         ["reindex"],
         ["check", "--repair"],
         ["watch", "add", "drones", "drone"],
+        ["rm", str(SAMPLE / "other")],
     ],
     ids=lambda a: " ".join(a[:2]),
 )

@@ -142,6 +142,56 @@ def test_copies_of_a_report_are_one_story_and_other_reports_stand_alone(
         assert alone["cluster"] == alone["id"] and alone["similar"] == []
 
 
+def dupes_as_search_says(run: Run, *args: str) -> dict[str, Any]:
+    """`dupes QUERY` held to search: the stories listed are exactly the clusters that two
+    or more of the query's articles (search --limit 0) share, each with those articles,
+    the largest first; the counts are theirs. Returns the JSON of dupes."""
+    found = _all(run, *args) if args and args[0] else _all(run, "*", *args[1:])
+    per: dict[str, list[str]] = {}
+    for r in found:
+        per.setdefault(r["cluster"], []).append(r["id"])
+    shared = {c: sorted(ids) for c, ids in per.items() if len(ids) > 1}
+    r = run("dupes", *args, "--json", "-n", "100000")
+    assert r.exit_code == 0, r.stderr
+    got = as_json(r)
+    assert (got["query"], got["total"]) == (args[0] if args else "", len(found))
+    assert got["stories_count"] == len(shared)
+    assert got["articles"] == sum(len(ids) for ids in shared.values())
+    listed = {story["id"]: sorted(m["id"] for m in story["members"]) for story in got["stories"]}
+    assert listed == shared, args
+    for story in got["stories"]:
+        assert story["articles"] == len(story["members"]) >= 2
+        days = [m["date"] for m in story["members"] if m["date"]]
+        assert (story["first_date"], story["last_date"]) == (
+            min(days, default=None),
+            max(days, default=None),
+        )
+    sizes = [(-story["articles"], story["id"]) for story in got["stories"]]
+    assert sizes == sorted(sizes)  # the largest first, then by id
+    return got
+
+
+def test_dupes_query_lists_the_stories_of_two_or_more_matching_copies(run: Run, wire: Path) -> None:
+    assert run("ingest", str(wire), "--quiet").exit_code == 0
+    everything = as_json(run("dupes", "--json"))
+    assert (everything["query"], everything["total"], everything["articles"]) == ("", 6, 4)
+    assert dupes_as_search_says(run, "", "--since", "2024-03-27") == everything | {"total": 6}
+    until = dupes_as_search_says(run, "", "--until", "2024-03-27")  # a, b, c: not d
+    assert until["articles"] == 3 and until["total"] == 4
+    assert dupes_as_search_says(run, "", "--since", "2024-03-28")["stories"] == []  # d, f
+    assert dupes_as_search_says(run, "correspondent")["stories"] == []  # d alone says it
+    both = dupes_as_search_says(run, "correspondent OR desk")  # d and b
+    assert [story["articles"] for story in both["stories"]] == [2]
+    assert both["stories"][0]["id"] == everything["stories"][0]["id"]  # the story's own id
+    word = text(1)[0].split()[0]
+    dupes_as_search_says(run, word, "--any")
+    dupes_as_search_says(run, word, "--exact", "--until", "2024-03-28")
+    told = run("dupes", "correspondent")
+    assert told.exit_code == 0 and "No story holds two of the 1 articles that match" in told.stderr
+    told = run("dupes", "correspondent OR desk")
+    assert "1 story holds 2 of the 2 articles that match" in told.stderr
+
+
 @pytest.mark.parametrize("changed", [10, 30, 40, 45, 50, 55, 70, 90])
 def test_a_copy_joins_exactly_when_its_similarity_reaches_the_threshold(
     run: Run, tmp_path: Path, changed: int
@@ -282,6 +332,26 @@ def test_every_story_of_a_real_corpus_is_close_to_its_first_article(
         collapsed = ukraine_media.search_all(words, *extra, "--collapse")
         assert sum(1 + r["similar"] for r in collapsed) == total, q
         assert len(ukraine_media.search_all(words, *extra)) == total, q
+
+
+@needs_corpus(UKRAINE_MEDIA)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("Kherson",),
+        ("Kherson", "--since", "2022-03"),
+        ("drone", "--source", "Reuters", "--source", "Fox"),
+        ("Zelensky Putin", "--any", "--until", "2022-06"),
+        ("", "--place", "Mariupol"),
+        ("Kiev", "--exact"),
+    ],
+)
+def test_dupes_query_on_a_real_corpus_is_what_search_finds(
+    ukraine_media: Corpus, args: tuple[str, ...]
+) -> None:
+    got = dupes_as_search_says(ukraine_media.run, *args)
+    if args[0] == "Kherson":
+        assert got["stories_count"] >= 3
 
 
 @settings(max_examples=60, deadline=None)

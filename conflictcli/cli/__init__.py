@@ -4,7 +4,7 @@ codes in one place, group.ConflictGroup.
 
 - group.py    the app and ConflictGroup
 - options.py  the options several commands take, declared once; Filters from options
-- archive.py  ingest, reindex, check, copy, stats, show
+- archive.py  ingest, reindex, rm, check, copy, stats, show
 - search.py   search (one query or a file of them), export
 - analyst.py  count, timeline, places, sources, dupes, similar
 - watch.py    watch add, list, rm, run
@@ -31,6 +31,7 @@ __all__ = ["app", "main"]
 COMMANDS = (
     archive.ingest,
     archive.reindex,
+    archive.rm,
     search.search,
     archive.show,
     analyst.dupes,

@@ -192,7 +192,17 @@ def sources(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt
     rendering().sources(open_archive(index).sources(), output_format(json))
 
 
+@filtered()
 def dupes(
+    query: Annotated[
+        str,
+        typer.Argument(
+            metavar="[QUERY]",
+            help="Only stories with two or more articles that match, as for search "
+            "(default: every article).",
+        ),
+    ] = "",
+    filters: Filters = Filters(),
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many stories.")
     ] = 20,
@@ -206,11 +216,13 @@ def dupes(
 
     An article joins a story when at least 70% of its word 5-shingles are shared with
     the story's first article (Jaccard similarity). Search shows a story as one line,
-    '+N similar'; 'conflict show ID' lists its articles.
+    '+N similar'; 'conflict show ID' lists its articles. With a QUERY or filters, only
+    the stories with two or more copies among the articles that match, each with those.
 
-    Example: conflict dupes -n 5
+    Example: conflict dupes Kherson --since 2022-03 -n 5
     """
-    rendering().stories(open_archive(index).stories(limit), output_format(json))
+    fmt = output_format(json)
+    rendering().stories(open_archive(index).stories(limit, filters), fmt)
 
 
 def similar(

@@ -1,5 +1,5 @@
-"""The commands that fill, check and describe the archive: ingest, reindex, check,
-stats, show."""
+"""The commands that fill, empty, check and describe the archive: ingest, reindex, rm,
+check, copy, stats, show."""
 
 from __future__ import annotations
 
@@ -149,6 +149,41 @@ def reindex(
     with rendering().IngestProgress(enabled=not quiet) as progress:
         summary = run_reindex(location(index), progress=progress, wait=wait, engine=engine)
     rendering().ingest_summary(summary, output_format(json), quiet)
+
+
+def rm(
+    refs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID|PATH...",
+            help="Article ids (or unique prefixes of 4+ characters, or FILE:ROW), or files "
+            "and folders as they were ingested (every article read from them).",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be removed; change nothing.")
+    ] = False,
+    wait: WaitOpt = WAIT_S,
+    json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
+    """Remove articles from the archive: by id, or every article read from a file or a
+    folder, from the catalogue and the search index alike.
+
+    An article that a file not named holds too is kept. The files are forgotten: a later
+    ingest of them brings their articles back. What names nothing is listed, the rest
+    removed all the same (exit 1 then).
+
+    Example: conflict rm sample_data/ --dry-run
+    """
+    from conflictcli.removing import remove
+
+    summary = remove(location(index), refs, dry_run=dry_run, wait=wait)
+    rendering().removal(summary, output_format(json))
+    if summary.not_found:
+        raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 def copy(

@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # what the names are; at run time each loads with its module
         RESULT_FIELDS,
         SEARCH_FIELDS,
     )
-    from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary
+    from conflictcli.output.ingest import IngestProgress, check_report, ingest_summary, removal
     from conflictcli.output.search import (
         batch,
         explanation,
@@ -80,6 +80,7 @@ _HOME = {
     "marked": "console",
     "note": "console",
     "places": "analyst",
+    "removal": "ingest",
     "safe": "console",
     "say": "console",
     "search_results": "search",
@@ -133,6 +134,7 @@ __all__ = [
     "marked",
     "note",
     "places",
+    "removal",
     "safe",
     "say",
     "search_results",

@@ -182,7 +182,10 @@ def stories(got: Stories, fmt: Format) -> None:
         emit_json_rows(data.stories_head(got), "stories", map(data.plain, got.largest))
         return
     if not got.largest:
-        note("No near-duplicate stories: every article stands alone.")
+        if got.narrowed:
+            note(f"No story holds two of the {got.total:,} articles that match: each stands alone.")
+        else:
+            note("No near-duplicate stories: every article stands alone.")
         return
     from rich.table import Table
     from rich.text import Text
@@ -207,8 +210,9 @@ def stories(got: Stories, fmt: Format) -> None:
         )
     emit(table)
     held = "1 story holds" if got.stories == 1 else f"{got.stories:,} stories hold"
+    of = f" of the {got.total:,} articles that match:" if got.narrowed else " articles that are"
     note(
-        f"{held} {got.articles:,} articles that are near-duplicates "
+        f"{held} {got.articles:,}{of} near-duplicates "
         f"(word 5-shingle similarity ≥ {got.threshold} to the story's first article); "
         "'conflict show ID' lists a story's articles"
     )

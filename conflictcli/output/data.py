@@ -201,6 +201,8 @@ def places_head(got: Places) -> dict[str, Any]:
 def stories_head(got: Stories) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA_VERSION,
+        "query": got.query,
+        "total": got.total,
         "stories_count": got.stories,
         "articles": got.articles,
         "threshold": got.threshold,

@@ -1,5 +1,5 @@
 """The rendering of the commands that build and mend the archive: the progress bar of
-ingest, reindex and export, what an ingest did, and what check found."""
+ingest, reindex and export, what an ingest did, what rm removed, and what check found."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from conflictcli.output import data
 from conflictcli.output.console import emit, emit_json, error, safe, say, stderr
 
 if TYPE_CHECKING:
-    from conflictcli.records.upkeep import CheckReport, IngestSummary
+    from conflictcli.records.upkeep import CheckReport, IngestSummary, RemoveSummary
 
 WARNINGS_SHOWN = 20  # an ingest's warnings listed; --json gives them all
+LISTED = 10  # ids and paths rm lists on stderr; --json gives them all
 
 
 class IngestProgress:
@@ -128,6 +129,44 @@ def _nothing_read(s: IngestSummary) -> None:
             "CSV, JSON Lines or web pages (README: Input formats).",
         )
     )
+
+
+# -- rm ---------------------------------------------------------------------------
+def removal(s: RemoveSummary, fmt: Format) -> None:
+    """What rm removed (or would): on stdout as JSON with --json, else on stderr, one
+    line an article or a file (LISTED of each)."""
+    if fmt is Format.json:
+        emit_json(data.with_schema(s))
+        return
+    files = f"{len(s.paths):,} file{'' if len(s.paths) == 1 else 's'}"
+    articles = f"{s.removed:,} article{'' if s.removed == 1 else 's'}"
+    if s.dry_run:
+        head = f"would remove {articles} and forget {files} (--dry-run: nothing was changed)"
+        say((f"{head}; {s.articles:,} in the archive", None))
+    else:
+        say((f"removed {articles}, forgot {files} — {s.articles:,} in the archive", None))
+    _listed("article", s.ids)
+    _listed("file", s.paths)
+    _listed("kept", s.kept, " (a file not named holds it too)")
+    _listed("read again", s.read_again, " (by the next ingest: it holds other articles)")
+    if s.regrouped:
+        one = s.regrouped == 1
+        what = f"{s.regrouped:,} article{'' if one else 's'} whose story's first article goes"
+        done = ("would be" if s.dry_run else "was" if one else "were") + " put in a story again"
+        say((f"  {what} {done}", None))
+    if s.paths and not s.dry_run:
+        say(("  a later 'conflict ingest' of these files brings their articles back", "dim"))
+    for w in s.warnings:
+        say(("warning ", "yellow"), (w, None))
+    for u in s.not_found:
+        say(("not found ", "yellow"), (u.ref, None), (": " + u.reason, None))
+
+
+def _listed(label: str, items: list[str], why: str = "") -> None:
+    for item in items[:LISTED]:
+        say((f"  {label:<8} ", "dim"), (item, None), (why, "dim"))
+    if len(items) > LISTED:
+        say((f"  … and {len(items) - LISTED:,} more {label}s (--json lists them all)", "dim"))
 
 
 # -- check ------------------------------------------------------------------------

@@ -28,12 +28,16 @@ class Story:
 
 @dataclass
 class Stories:
-    """The largest stories of the archive, as `dupes` lists them."""
+    """The largest stories of the archive (or of the articles a query selects), as
+    `dupes` lists them."""
 
-    stories: int  # stories of more than one article, in the whole archive
-    articles: int  # the articles they hold
+    stories: int  # stories of more than one article, in the whole archive (or the query's)
+    articles: int  # the articles they hold (that match)
     threshold: float
     largest: list[Story]
+    query: str = ""  # dupes QUERY: only the articles that match ("": every article)
+    total: int = 0  # the articles that match (every article, for none)
+    narrowed: bool = False  # chosen among the articles a query or a filter selects
 
 
 @dataclass

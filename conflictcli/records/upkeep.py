@@ -110,3 +110,29 @@ class IngestSummary:
     def nothing_read(self) -> bool:
         """No file was read, known or removed: the paths held nothing for the archive."""
         return not (self.added or self.updated or self.unchanged or self.removed or self.reindexed)
+
+
+@dataclass
+class Unknown:
+    """What `rm` was given that names nothing in the archive, and why (with the next
+    step)."""
+
+    ref: str  # as given
+    reason: str
+
+
+@dataclass
+class RemoveSummary:
+    """What `rm` removed (with dry_run: would remove; nothing changed)."""
+
+    dry_run: bool = False
+    removed: int = 0  # articles
+    articles: int = 0  # articles in the archive after the run (dry_run: as they are)
+    ids: list[str] = field(default_factory=list)  # the articles removed
+    paths: list[str] = field(default_factory=list)  # files forgotten, with their links
+    read_again: list[str] = field(default_factory=list)  # files that keep other articles
+    kept: list[str] = field(default_factory=list)  # their files' articles other files hold
+    regrouped: int = 0  # articles whose story's first article was removed: in a story again
+    not_found: list[Unknown] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    took_s: float = 0.0

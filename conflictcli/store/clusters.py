@@ -29,7 +29,7 @@ def _prefix(article_id: str) -> int:
     return n - (1 << 32) if n >= 1 << 31 else n
 
 
-def _groups(values: list[int], size: int = 500) -> Iterator[list[int]]:
+def _groups(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
@@ -177,6 +177,31 @@ class Clusters(Articles, Stats):
         """Articles not yet in a story (held before stories were made), oldest first."""
         sql = "SELECT id FROM articles WHERE cluster IS NULL ORDER BY added_at, rowid"
         return [r[0] for r in self.conn.execute(sql)]
+
+    @reading
+    def clusters_of(self, ids: list[str]) -> dict[str, str]:
+        """The story of each of these articles that has one (dupes QUERY, rm)."""
+        if "cluster" not in self._columns:
+            return {}
+        out: dict[str, str] = {}
+        for group in _groups(ids):
+            marks = ",".join("?" * len(group))
+            sql = f"SELECT id, cluster FROM articles WHERE id IN ({marks})"
+            out.update((i, c) for i, c in self.conn.execute(sql, group) if type(c) is str)
+        return out
+
+    @reading
+    def members_of(self, clusters: list[str]) -> list[str]:
+        """The articles of these stories, in the order they came (rm: those whose
+        story's first article goes)."""
+        if "cluster" not in self._columns:
+            return []
+        rows: list[tuple[str, str, int]] = []
+        for group in _groups(clusters):
+            marks = ",".join("?" * len(group))
+            sql = f"SELECT id, added_at, rowid FROM articles WHERE cluster IN ({marks})"
+            rows += self.conn.execute(sql, group).fetchall()
+        return [r[0] for r in sorted(rows, key=lambda r: (str(r[1]), r[2])) if is_id(r[0])]
 
     @reading
     def story_leaders(self) -> list[str]:

@@ -3,6 +3,7 @@ since?) and the links that say which articles each holds, and where in it."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -17,6 +18,9 @@ from conflictcli.store.damage import (
     warn,
 )
 from conflictcli.store.schema import Schema
+
+_GROUP = 500  # values in one IN (...) of a query
+READ_AGAIN = "read again"  # the hash of a file that rm took articles of (read_again)
 
 
 class FileRecord(NamedTuple):  # a tuple: a million of them are made on every ingest
@@ -79,6 +83,56 @@ class Files(Schema):
         ids = self.article_ids_of(path)
         self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
         return [i for i in ids if not self.paths(i)]
+
+    @reading
+    def recorded_under(self, path: str) -> list[str]:
+        """The files recorded at `path`, or under it (a folder), by path: as ingest
+        recorded them (absolute, links resolved). (substr, not a range of paths: a team
+        archive's text may sort by a locale's rules.)"""
+        folder = path.rstrip(os.sep) + os.sep
+        rows = self.conn.execute(
+            "SELECT path FROM files WHERE path = ? OR substr(path, 1, ?) = ? ORDER BY path",
+            (path, len(folder), folder),
+        )
+        return [r[0] for r in rows if type(r[0]) is str]
+
+    @reading
+    def links_of_files(self, paths: Iterable[str]) -> list[tuple[str, str]]:
+        """(path, article id) of every link of these files."""
+        return self._links_where("path", list(paths))
+
+    @reading
+    def links_to(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(path, article id) of every link to these articles."""
+        return self._links_where("article_id", list(ids))
+
+    def _links_where(self, column: str, values: list[str]) -> list[tuple[str, str]]:
+        out = []
+        for at in range(0, len(values), _GROUP):
+            group = values[at : at + _GROUP]
+            marks = ",".join("?" * len(group))
+            sql = f"SELECT path, article_id FROM links WHERE {column} IN ({marks})"
+            out += [(p, a) for p, a in self.conn.execute(sql, group) if type(p) is type(a) is str]
+        return out
+
+    def forget_files(self, paths: Iterable[str]) -> None:
+        """Files no longer known, with their links: the next ingest reads them anew."""
+        rows = [(p,) for p in paths]
+        self.conn.executemany("DELETE FROM links WHERE path = ?", rows)
+        self.conn.executemany("DELETE FROM files WHERE path = ?", rows)
+
+    def drop_links_to(self, ids: Iterable[str]) -> None:
+        """Every link to these articles (which are about to go)."""
+        self.conn.executemany("DELETE FROM links WHERE article_id = ?", ((i,) for i in ids))
+
+    def read_again(self, paths: Iterable[str]) -> None:
+        """Files the next ingest reads and parses again: a size and a hash no content
+        has (not '', a file not yet recorded whole: what each gives is compared with
+        the articles it still holds, which stay as they are)."""
+        self.conn.executemany(
+            "UPDATE files SET size = -1, sha256 = ? WHERE path = ?",
+            ((READ_AGAIN, p) for p in paths),
+        )
 
     @reading
     def article_ids_of(self, path: str, row: int | None = None) -> list[str]:
