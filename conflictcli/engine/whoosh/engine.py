@@ -32,7 +32,6 @@ from conflictcli.engine.records import EngineResult, Explanation, Tally
 from conflictcli.engine.whoosh import ranking
 from conflictcli.engine.whoosh.fast.evaluate import KEPT_LENGTHS, Found, Scores, evaluate
 from conflictcli.engine.whoosh.fast.nearness import nearness
-from conflictcli.engine.whoosh.fast.postings import Postings
 from conflictcli.engine.whoosh.fast.upstream import committed_segments, expansions
 from conflictcli.engine.whoosh.loading import fast_paths
 from conflictcli.engine.whoosh.results import (
@@ -61,6 +60,7 @@ from conflictcli.query import Reading, SearchRequest, Sort
 from conflictcli.query import tree as t
 
 if TYPE_CHECKING:
+    from conflictcli.engine.whoosh.fast.postings import Postings
     from conflictcli.engine.whoosh.writer import IndexWriter
 
 
@@ -397,6 +397,8 @@ class WhooshEngine:
             return None
         kept = self._kept.get(fieldname)
         if kept is None or kept[0] != key:
+            from conflictcli.engine.whoosh.fast.postings import Postings
+
             kept = (key, Postings(term_docs(s, fieldname)))
             self._kept[fieldname] = kept
         return kept[1]

@@ -15,7 +15,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import collectors, sorting
 from whoosh.matching import ListMatcher, NullMatcher
@@ -28,10 +28,12 @@ from conflictcli.engine.asked import (
 from conflictcli.engine.records import Hit
 from conflictcli.engine.whoosh.fast.evaluate import Scores, by_score, evaluate
 from conflictcli.engine.whoosh.fast.nearness import Mentions
-from conflictcli.engine.whoosh.fast.postings import Chosen, Postings
 from conflictcli.engine.whoosh.fast.upstream import column_values
 from conflictcli.engine.whoosh.schema import NO_KEY
 from conflictcli.query import SearchRequest, Sort
+
+if TYPE_CHECKING:  # numpy loads only for a facet: a search or a count needs none of it
+    from conflictcli.engine.whoosh.fast.postings import Chosen, Postings
 
 PLACE_FIELD = "place"  # the ids of the places each article names (placing.py)
 
@@ -301,6 +303,8 @@ def facet_counts(
     if not r.has_deletions() and len(selected) == r.doc_count_all():
         counts = {term_text(t): int(r.doc_frequency(fieldname, t)) for t in r.lexicon(fieldname)}
         return {t: n for t, n in counts.items() if n}
+    from conflictcli.engine.whoosh.fast.postings import Chosen, Postings
+
     postings = (held() if held is not None else None) or Postings(term_docs(s, fieldname))
     return postings.counts(chosen or Chosen(selected, r.doc_count_all()))
 
@@ -364,6 +368,8 @@ def tallied(
     by outlet, language, place and country from their fields' terms (each term's
     documents as `held` keeps them for the commit)."""
     out: dict[str, dict[str, int]] = {}
+    from conflictcli.engine.whoosh.fast.postings import Chosen
+
     chosen = Chosen(selected, s.reader().doc_count_all())
     for kind in kinds:
         if kind == "day":
