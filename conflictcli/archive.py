@@ -25,7 +25,7 @@ from conflictcli.engine import ENGINES
 from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError
 from conflictcli.filters import Filters
-from conflictcli.keys import data_home, linked, open_lock
+from conflictcli.keys import linked, open_lock
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # each command loads the family of its answer (and of its records)
@@ -65,11 +65,6 @@ def _no_links(folder: Path) -> None:
     for name in _OWN:
         if (folder / name).is_symlink():
             raise linked(folder / name)
-
-
-def default_location() -> Path:
-    """conflict/ in the user's data directory, as each platform names it."""
-    return data_home() / "conflict"
 
 
 class Archive:

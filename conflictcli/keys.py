@@ -19,26 +19,17 @@ import errno
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 from conflictcli.errors import DataError
+from conflictcli.folders import data_home
 
 KEY_ENV = "CONFLICT_KEY_FILE"  # where the key is, if not in the user's data folder
 KEY_NAME = "conflict-key"
 _KEY_BYTES = 32
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
-
-def data_home() -> Path:
-    """The user's data directory, as each platform names it."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
 
 
 def key_path() -> Path:

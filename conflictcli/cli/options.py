@@ -248,12 +248,12 @@ def output_format(json: bool = False, jsonl: bool = False, csv: bool = False) ->
 
 def location(index: str | None) -> Path | str:
     """The archive --index names: a folder, or a team archive's URL as it was given."""
-    from conflictcli.archive import default_location  # the catalogue loads only to run
-    from conflictcli.team import is_team
+    from conflictcli.folders import default_archive
+    from conflictcli.team import is_team  # the catalogue loads only to run
 
     if index and is_team(index):
         return index.strip()
-    return Path(index).expanduser() if index else default_location()
+    return Path(index).expanduser() if index else default_archive()
 
 
 def open_archive(index: str | None) -> Archive:
