@@ -18,7 +18,7 @@ README = PACKAGE.parent / "README.md"
 
 # lowest first; a module is in the layer of the longest prefix that names it
 LAYERS: list[tuple[str, ...]] = [
-    ("conflictcli", "errors", "choices", "folders", "keys", "workers"),
+    ("conflictcli", "errors", "choices", "folders", "keys", "settings", "workers"),
     (
         "articles",
         "dates",

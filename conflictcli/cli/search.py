@@ -53,7 +53,13 @@ SortOpt = Annotated[Sort, typer.Option(help="Order of the results.")]
 LimitOpt = Annotated[
     int,
     typer.Option(
-        "--limit", "-n", min=0, metavar="N", help="How many results; 0 lists every full match."
+        "--limit",
+        "-n",
+        min=0,
+        metavar="N",
+        show_default=False,
+        help="How many results; 0 lists every full match. Default: $CONFLICT_PAGE_SIZE, "
+        "else the config's page_size, else 10.",
     ),
 ]
 OffsetOpt = Annotated[int, typer.Option(min=0, metavar="N", help="Skip this many results first.")]

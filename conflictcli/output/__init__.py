@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what the names are; at run time each loads with its module
     from conflictcli.output.analyst import count, places, sources, stats, stories, timelines
     from conflictcli.output.article import SHOW_SIMILAR, article
+    from conflictcli.output.config import setting_written, settings, where
     from conflictcli.output.console import (
         BAR_ROOM_PIPED,
         MARK,
@@ -81,6 +82,8 @@ _HOME = {
     "safe": "console",
     "say": "console",
     "search_results": "search",
+    "setting_written": "config",
+    "settings": "config",
     "similar": "search",
     "sources": "analyst",
     "stats": "analyst",
@@ -93,6 +96,7 @@ _HOME = {
     "warning": "console",
     "watch_runs": "search",
     "watches": "search",
+    "where": "config",
 }
 
 
@@ -132,6 +136,8 @@ __all__ = [
     "safe",
     "say",
     "search_results",
+    "setting_written",
+    "settings",
     "similar",
     "sources",
     "stats",
@@ -144,4 +150,5 @@ __all__ = [
     "warning",
     "watch_runs",
     "watches",
+    "where",
 ]
