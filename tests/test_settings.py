@@ -1,9 +1,11 @@
-"""Settings, `conflict config` and `conflict where`: a value comes from the command
-line, else the environment, else the config file, else conflict's default; a config
-file that cannot be read is named with its line and key (exit 2, no traceback).
+"""Settings, `conflict config` and `conflict where`, and --quiet: a value comes from the
+command line, else the environment, else the config file, else conflict's default; a
+config file that cannot be read is named with its line and key (exit 2, no traceback);
+--quiet leaves stderr empty of notes on every command that prints them.
 
-The settings are read before any engine is asked, so these tests are not marked
-`engine` (.ci/run runs those again on tantivy and on PostgreSQL)."""
+The settings are read before any engine is asked, so the tests of them are not marked
+`engine`; those that search (the notes, --quiet) are, and run again on tantivy and on
+PostgreSQL (.ci/run)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TEAM, Run, as_json, team_url, write
+from conftest import ROOT, TEAM, Run, as_json, only_folder, team_url, write
+
+SENTENCE = "Zelensky says Ukraine will NOT give up Donbas"  # read as words, with a note
 
 
 def config_path() -> Path:
@@ -162,6 +166,7 @@ def test_config_set_get_and_unset_round_trip_keeping_the_file_s_other_lines(run:
     assert config_path().read_text("utf-8") == (
         '# my settings\ncolor = "never"  # for the logs\ndayfirst = true\n'
     )
+    assert run("config", "--unset", "color", "-q").stderr == ""
 
 
 def test_a_new_config_file_is_made_for_this_user_alone_and_a_link_stays_a_link(
@@ -347,3 +352,57 @@ def test_the_config_s_archive_is_the_one_searched(
     assert r.exit_code == 0, r.stderr
     assert as_json(r)["total"] > 2 and len(as_json(r)["results"]) == 2
     assert run("stats", "--json").exit_code == 0
+
+
+# -- --quiet ------------------------------------------------------------------------------
+def _an_id(run: Run, ix: str) -> str:
+    return str(
+        as_json(run("search", "drone", "--json", "-n", "1", "--index", ix))["results"][0]["id"]
+    )
+
+
+@pytest.mark.engine
+def test_quiet_leaves_stderr_empty_on_every_command_that_prints_notes(
+    run: Run, archive: Path, tmp_path: Path
+) -> None:
+    ix = str(archive)
+    one = _an_id(run, ix)
+    assert run("watch", "add", "z", SENTENCE, "--index", ix).exit_code == 0
+    commands: dict[str, tuple[list[str], bool | None]] = {  # and whether it says a note
+        "search": (["search", SENTENCE], True),
+        "search --json": (["search", SENTENCE, "--json"], True),
+        "count": (["count", SENTENCE, "--since", "03/04/2024"], True),
+        "timeline": (["timeline", SENTENCE, "--since", "03/04/2024"], True),
+        "places": (["places", "Kyiv", "--since", "03/04/2024"], True),
+        "count --by": (["count", "Kyiv", "--by", "source"], True),
+        "export": (["export", SENTENCE, "-o", str(tmp_path / "out.jsonl")], True),
+        "show": (["show", one], False),
+        "similar": (["similar", one], None),
+        "dupes": (["dupes"], True),
+        "watch run": (["watch", "run", "--peek"], True),
+        "watch list": (["watch", "list"], False),
+    }
+    for name, (args, notes) in commands.items():
+        loud = run(*args, "--index", ix)
+        assert notes is None or bool(loud.stderr) is notes, (name, loud.stderr)
+        quiet = run(*args, "--quiet", "--index", ix)
+        assert quiet.stderr == "", (name, quiet.stderr)
+        assert quiet.stdout == loud.stdout or name == "search --json", name  # the data as it was
+        assert quiet.exit_code == loud.exit_code, name
+    assert run("watch", "add", "y", "drone", "-q", "--index", ix).stderr == ""
+
+
+@pytest.mark.engine
+def test_quiet_keeps_errors(run: Run, sample_archive: Path) -> None:
+    r = run("search", "NOT", "-q", "--index", str(sample_archive))
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ")
+
+
+@only_folder("the console script on an archive of sample_data in a folder")
+def test_the_console_script_s_quiet_search_writes_nothing_on_stderr(sample_archive: Path) -> None:
+    env = {**os.environ, "CONFLICT_INDEX": str(sample_archive)}
+    args = [sys.executable, "-m", "conflictcli", "search", SENTENCE]
+    loud = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert "NOT as a word" in loud.stderr
+    quiet = subprocess.run([*args, "--quiet"], capture_output=True, text=True, env=env)
+    assert quiet.stderr == "" and quiet.returncode == loud.returncode

@@ -18,6 +18,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -61,6 +62,7 @@ def count(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -101,6 +103,7 @@ def timeline(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -147,6 +150,7 @@ def places(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -193,6 +197,7 @@ def dupes(
     ] = 20,
     map_file: MapOpt = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -219,6 +224,7 @@ def similar(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

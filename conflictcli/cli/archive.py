@@ -14,6 +14,7 @@ from conflictcli.cli.options import (
     ColorOpt,
     IndexOpt,
     JsonOpt,
+    QuietOpt,
     WaitOpt,
     location,
     open_archive,
@@ -220,6 +221,7 @@ def show(
         str | None, typer.Option(help="Mark the terms of this query in the text.")
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

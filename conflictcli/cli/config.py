@@ -10,7 +10,7 @@ import typer
 
 from conflictcli.choices import Color
 from conflictcli.cli.group import rendering
-from conflictcli.cli.options import ColorOpt, IndexOpt, JsonOpt, location, output_format
+from conflictcli.cli.options import ColorOpt, IndexOpt, JsonOpt, QuietOpt, location, output_format
 from conflictcli.errors import UsageError
 
 PLACES = ("archive", "config", "key")
@@ -36,6 +36,7 @@ def config(
         ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Show the settings and where each value comes from; set one, or unset it.
 

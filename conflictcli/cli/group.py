@@ -19,6 +19,7 @@ class ConflictGroup(TyperGroup):
     """The one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: Any) -> Any:
+        rendering().reset()  # a run's --color and --quiet are its own (tests run many)
         ctx.default_map = Defaults(
             {n: frozenset(c.commands) for n, c in self.commands.items() if hasattr(c, "commands")}
         )

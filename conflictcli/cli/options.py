@@ -71,6 +71,22 @@ ColorOpt = Annotated[
 ]
 
 
+def _be_quiet(quiet: bool) -> bool:
+    rendering().be_quiet(quiet)
+    return quiet  # what a callback returns is the option's value
+
+
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        callback=_be_quiet,
+        help="No notes on stderr (how the query was read, what the list holds, a file "
+        "written); errors and warnings still show.",
+    ),
+]
+
 # -- the filters of a search ------------------------------------------------------
 WithinOpt = Annotated[
     Within | None,

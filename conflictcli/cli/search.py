@@ -18,6 +18,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -107,6 +108,7 @@ def search(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -272,6 +274,7 @@ def export(
         ),
     ] = None,
     filters: Filters = Filters(),
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

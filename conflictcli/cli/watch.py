@@ -14,6 +14,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -30,6 +31,7 @@ def watch_add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A name for the watch.")],
     query: Annotated[str, typer.Argument(metavar="QUERY", help="As for search.")],
     filters: Filters = Filters(),
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -46,7 +48,12 @@ def watch_add(
 
 
 @watch_app.command("list")
-def watch_list(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
+def watch_list(
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
     """List the watches: name, query, filters, when each last ran."""
     rendering().watches(open_archive(index).watches(), output_format(json))
 
@@ -72,6 +79,7 @@ def watch_run(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

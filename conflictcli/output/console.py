@@ -30,12 +30,29 @@ MARK_SGR = ("\x1b[1;30;43m", "\x1b[0m")  # MARK, for text written without Rich
 _TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 _color = Color.auto
+_quiet = False
 
 
 def use_color(mode: Color) -> None:
     """--color for this run: auto, always or never (NO_COLOR is honoured under auto)."""
     global _color
     _color = mode
+
+
+def be_quiet(quiet: bool) -> None:
+    """--quiet for this run: no notes (errors and warnings still show)."""
+    global _quiet
+    _quiet = quiet
+
+
+def quiet() -> bool:
+    return _quiet
+
+
+def reset() -> None:
+    """A run's start: colour as auto, notes shown, until its options say otherwise."""
+    use_color(Color.auto)
+    be_quiet(False)
 
 
 def _console(**kw: Any) -> Console:
@@ -148,7 +165,10 @@ def error(e: ConflictError) -> None:
 
 
 def note(message: str) -> None:
-    say((message, "dim"))
+    """A note on stderr: how a query was read, what a list holds, a file written. The
+    one place --quiet silences."""
+    if not _quiet:
+        say((message, "dim"))
 
 
 def warning(message: str) -> None:
