@@ -309,12 +309,13 @@ class Archive:
 
         watching.remove(self.store, name)
 
-    def watch_run(self, watch: Watch, peek: bool) -> SearchResult:
-        """The watch's matches that it has not shown yet; marked as shown unless `peek`."""
+    def watch_run(self, watch: Watch, peek: bool, notes_shown: bool = True) -> SearchResult:
+        """The watch's matches that it has not shown yet, and the notes it has not shown;
+        marked as shown unless `peek` (the notes unless they are not, `notes_shown`)."""
         from conflictcli import watching
 
         req = Filters.from_stored(watch.filters).request()
-        return watching.run(self.engine, self.store, watch, req, peek)
+        return watching.run(self.engine, self.store, watch, req, peek, notes_shown)
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix, file path, or path:ROW."""

@@ -1,11 +1,12 @@
-"""Settings, `conflict config` and `conflict where`, and --quiet: a value comes from the
-command line, else the environment, else the config file, else conflict's default; a
-config file that cannot be read is named with its line and key (exit 2, no traceback);
---quiet leaves stderr empty of notes on every command that prints them.
+"""Settings, `conflict config` and `conflict where`, --quiet, and the notes a watch
+says once: a value comes from the command line, else the environment, else the config
+file, else conflict's default; a config file that cannot be read is named with its line
+and key (exit 2, no traceback); --quiet leaves stderr empty of notes on every command
+that prints them; a watch run from cron shows a note once.
 
 The settings are read before any engine is asked, so the tests of them are not marked
-`engine`; those that search (the notes, --quiet) are, and run again on tantivy and on
-PostgreSQL (.ci/run)."""
+`engine`; those that search (the notes, --quiet, watches) are, and run again on tantivy
+and on PostgreSQL (.ci/run)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import itertools
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TEAM, Run, as_json, only_folder, team_url, write
+from conftest import ROOT, SAMPLE, TEAM, Run, as_json, only_folder, team_url, write
 
 SENTENCE = "Zelensky says Ukraine will NOT give up Donbas"  # read as words, with a note
 
@@ -406,3 +408,63 @@ def test_the_console_script_s_quiet_search_writes_nothing_on_stderr(sample_archi
     assert "NOT as a word" in loud.stderr
     quiet = subprocess.run([*args, "--quiet"], capture_output=True, text=True, env=env)
     assert quiet.stderr == "" and quiet.returncode == loud.returncode
+
+
+# -- a watch's notes, once ------------------------------------------------------------------
+@pytest.mark.engine
+def test_a_watch_run_shows_a_note_once_and_a_new_note_again(run: Run, archive: Path) -> None:
+    ix = str(archive)
+    assert run("watch", "add", "z", SENTENCE, "--index", ix).exit_code == 0
+    note = "z: Read NOT as a word"
+    assert run("watch", "run", "--peek", "--index", ix).stderr.startswith(note)  # not marked
+    assert run("watch", "run", "-q", "--index", ix).stderr == ""  # not shown: not marked
+    first = run("watch", "run", "--index", ix)
+    assert first.exit_code == 0 and first.stderr.startswith(note)
+    assert first.stderr.count("\n") == 1
+    assert run("watch", "run", "--index", ix).stderr == ""
+    assert run("watch", "run", "z", "--json", "--index", ix).stderr == ""
+    other = "Residents say the army will NOT leave Kharkiv"
+    assert run("watch", "add", "k", other, "--index", ix).exit_code == 0
+    second = run("watch", "run", "--index", ix)  # another watch, its own note: once
+    assert second.stderr.startswith("k: Read NOT as a word") and second.stderr.count("\n") == 1
+    assert run("watch", "run", "--index", ix).stderr == ""
+    _catalogue(archive, "UPDATE watch_notes SET note = 'a note of before' WHERE name = 'z'")
+    assert run("watch", "run", "--index", ix).stderr.startswith(note)  # a note not shown yet
+    assert run("watch", "rm", "z", "--index", ix).exit_code == 0  # its notes go with it
+    assert run("watch", "add", "z", SENTENCE, "--index", ix).exit_code == 0
+    assert run("watch", "run", "z", "--index", ix).stderr.startswith(note)
+
+
+@pytest.mark.engine
+def test_an_archive_made_before_notes_were_kept_keeps_them_from_its_next_run_or_ingest(
+    run: Run, archive: Path
+) -> None:
+    """A catalogue whose watches have no table of notes (made by an older conflict): a
+    folder's makes it at the next run that shows one; a team archive's at its next
+    ingest (until then its notes show as before)."""
+    ix = str(archive)
+    assert run("watch", "add", "z", SENTENCE, "--index", ix).exit_code == 0
+    _catalogue(archive, "DROP TABLE IF EXISTS watch_notes")
+    assert run("watch", "list", "--index", ix).exit_code == 0
+    assert run("watch", "run", "--index", ix).stderr.startswith("z: Read NOT as a word")
+    if TEAM:
+        assert run("watch", "run", "--index", ix).stderr.startswith("z: Read NOT as a word")
+        assert run("ingest", str(SAMPLE), "-q", "--index", ix).exit_code == 0  # upgrades
+        assert run("watch", "run", "--index", ix).stderr.startswith("z: Read NOT as a word")
+    assert run("watch", "run", "--index", ix).stderr == ""
+    assert run("check", "--index", ix).exit_code == 0
+    assert run("watch", "rm", "z", "--index", ix).exit_code == 0
+
+
+def _catalogue(folder: Path, sql: str) -> None:
+    """SQL run on the catalogue of the archive a test made in `folder`."""
+    if TEAM:
+        import psycopg
+
+        with psycopg.connect(team_url(folder), autocommit=True) as conn:
+            conn.execute(sql)
+        return
+    conn = sqlite3.connect(folder / "catalogue.sqlite")
+    conn.execute(sql)
+    conn.commit()
+    conn.close()

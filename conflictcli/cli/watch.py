@@ -99,4 +99,6 @@ def watch_run(
         watches = [w for w in watches if w.name == name]
         if not watches:
             raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
-    out.watch_runs([(w.name, archive.watch_run(w, peek)) for w in watches], fmt)
+    # a note a watch has shown is not shown again; one that --quiet kept back is not shown
+    ran = [(w.name, archive.watch_run(w, peek, notes_shown=not quiet)) for w in watches]
+    out.watch_runs(ran, fmt)
