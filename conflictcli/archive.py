@@ -25,7 +25,7 @@ from conflictcli.engine import ENGINES
 from conflictcli.engine import kind as engine_kind
 from conflictcli.errors import ArchiveBusy, ArchiveMissing, DataError
 from conflictcli.filters import Filters
-from conflictcli.keys import data_home, linked, open_lock
+from conflictcli.keys import linked, open_lock
 from conflictcli.store import Store
 
 if TYPE_CHECKING:  # each command loads the family of its answer (and of its records)
@@ -65,11 +65,6 @@ def _no_links(folder: Path) -> None:
     for name in _OWN:
         if (folder / name).is_symlink():
             raise linked(folder / name)
-
-
-def default_location() -> Path:
-    """conflict/ in the user's data directory, as each platform names it."""
-    return data_home() / "conflict"
 
 
 class Archive:
@@ -321,12 +316,13 @@ class Archive:
 
         watching.remove(self.store, name)
 
-    def watch_run(self, watch: Watch, peek: bool) -> SearchResult:
-        """The watch's matches that it has not shown yet; marked as shown unless `peek`."""
+    def watch_run(self, watch: Watch, peek: bool, notes_shown: bool = True) -> SearchResult:
+        """The watch's matches that it has not shown yet, and the notes it has not shown;
+        marked as shown unless `peek` (the notes unless they are not, `notes_shown`)."""
         from conflictcli import watching
 
         req = Filters.from_stored(watch.filters).request()
-        return watching.run(self.engine, self.store, watch, req, peek)
+        return watching.run(self.engine, self.store, watch, req, peek, notes_shown)
 
     def resolve(self, ref: str) -> Article:
         """An article by full id, unique id prefix, file path, or path:ROW."""

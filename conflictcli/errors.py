@@ -88,6 +88,11 @@ class QueryError(UsageError):
     """A query or filter that cannot be understood."""
 
 
+class SettingError(UsageError):
+    """A setting that cannot be read: the config file (its TOML, a key, a value), an
+    environment variable, or a value given to `conflict config`."""
+
+
 class Notice(UserWarning):
     """Something true of the archive the user should know while it answers (a replica
     that lags its primary): shown once, on stderr, as a warning."""

@@ -19,26 +19,17 @@ import errno
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 from conflictcli.errors import DataError
+from conflictcli.folders import data_home
 
 KEY_ENV = "CONFLICT_KEY_FILE"  # where the key is, if not in the user's data folder
 KEY_NAME = "conflict-key"
 _KEY_BYTES = 32
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
-
-def data_home() -> Path:
-    """The user's data directory, as each platform names it."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
 
 
 def key_path() -> Path:
@@ -102,10 +93,10 @@ def _bad_key(path: Path, why: str) -> DataError:
     )
 
 
-def read_small(path: Path, limit: int) -> bytes:
-    """A file's bytes, at most `limit`: opened without following a link (ELOOP), and
-    refused if it is not a regular file or is larger."""
-    fd = os.open(path, os.O_RDONLY | NOFOLLOW | _CLOEXEC)
+def read_small(path: Path, limit: int, follow: bool = False) -> bytes:
+    """A file's bytes, at most `limit`: opened without following a link (ELOOP) unless
+    `follow`, and refused if it is not a regular file or is larger."""
+    fd = os.open(path, os.O_RDONLY | (0 if follow else NOFOLLOW) | _CLOEXEC)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -184,12 +175,13 @@ def linked(path: Path) -> DataError:
     )
 
 
-def write_file(path: Path, write: Any) -> Any:
+def write_file(path: Path, write: Any, mode: int = 0o644) -> Any:
     """`write(text_file)` into a file that appears at `path` only once complete, and
     leaves nothing behind if the process dies first: on Linux an unnamed file
     (O_TMPFILE) given its name at the end; elsewhere a new file of a random name
     (exclusive, no link followed) beside it, renamed. A link at `path` is replaced,
-    never written through. Returns what `write` returns."""
+    never written through. The file is made with `mode` (less the umask). Returns what
+    `write` returns."""
 
     import secrets
 
@@ -199,12 +191,12 @@ def write_file(path: Path, write: Any) -> Any:
     fd = -1
     if unnamed:
         try:
-            fd = os.open(folder, unnamed | os.O_RDWR | _CLOEXEC, 0o644)
+            fd = os.open(folder, unnamed | os.O_RDWR | _CLOEXEC, mode)
         except OSError:
             fd = -1  # a file system without unnamed files
     named = fd < 0
     if named:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, mode)
     try:
         with open(fd, "w", encoding="utf-8", newline="", closefd=False) as f:
             result = write(f)
@@ -213,7 +205,7 @@ def write_file(path: Path, write: Any) -> Any:
             try:
                 os.link(f"/proc/self/fd/{fd}", tmp)
             except OSError:  # a system that cannot name it (no /proc, a sandbox): copied
-                _copy_out(fd, tmp)
+                _copy_out(fd, tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -223,9 +215,9 @@ def write_file(path: Path, write: Any) -> Any:
     return result
 
 
-def _copy_out(fd: int, tmp: Path) -> None:
+def _copy_out(fd: int, tmp: Path, mode: int) -> None:
     os.lseek(fd, 0, os.SEEK_SET)
-    out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, 0o644)
+    out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _CLOEXEC, mode)
     try:
         while chunk := os.read(fd, 1 << 20):
             os.write(out, chunk)

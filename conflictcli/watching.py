@@ -1,5 +1,6 @@
 """Watches: saved searches that show what is new since they last ran. The catalogue
-keeps each watch's filters as typed, and the ids it has shown."""
+keeps each watch's filters as typed, the ids it has shown, and the notes it has shown
+(how its query was read), so that a run from cron says each once."""
 
 from __future__ import annotations
 
@@ -51,14 +52,24 @@ def remove(store: Store, name: str) -> None:
         raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
 
 
-def run(engine: Engine, store: Store, watch: Watch, req: SearchRequest, peek: bool) -> SearchResult:
+def run(
+    engine: Engine,
+    store: Store,
+    watch: Watch,
+    req: SearchRequest,
+    peek: bool,
+    notes_shown: bool = True,
+) -> SearchResult:
     """The watch's matches (`req`: the request its filters make) that it has not shown
-    yet, in the order of its search; marked as shown unless `peek`."""
+    yet, in the order of its search, with the notes it has not shown before; marked as
+    shown unless `peek` (the notes only if they are, `notes_shown`)."""
     t0 = time.perf_counter()
     found = engine.search(replace(req, limit=0, offset=0, collapse=False))
     new = set(store.unseen(watch.name, [h.id for h in found.hits]))
     results = results_of(store, [h for h in found.hits if h.id in new])
+    said = store.watch_notes(watch.name)
+    notes = [n for n in dict.fromkeys(found.notes) if n not in said]
     if not peek:
-        store.watched(watch.name, [r.id for r in results])
+        store.watched(watch.name, [r.id for r in results], notes if notes_shown else [])
     took = round((time.perf_counter() - t0) * 1000, 1)
-    return SearchResult(watch.query, len(results), 0, 0, took, results, found.notes)
+    return SearchResult(watch.query, len(results), 0, 0, took, results, notes)

@@ -24,6 +24,11 @@ from conflictcli.cli import app
 # One key for the whole run, outside every test's data folder: archives built once per
 # session are opened by many tests, each with its own XDG_DATA_HOME (keys.py's seals)
 os.environ["CONFLICT_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="conflict-key-")) / "key")
+# and no test, session fixtures included, reads the user's config file or settings
+os.environ["CONFLICT_CONFIG"] = str(Path(tempfile.mkdtemp(prefix="conflict-config-")) / "none.toml")
+SETTINGS_ENV = ("CONFLICT_DAYFIRST", "CONFLICT_COLOR", "CONFLICT_PAGE_SIZE")
+for _name in SETTINGS_ENV:
+    os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -80,10 +85,13 @@ def only_folder(why: str) -> pytest.MarkDecorator:
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the default archive and the data dir at a temporary folder."""
+    """Point the default archive, the data dir and the config file at a temporary
+    folder (the config file is not there until a test writes it)."""
     archive = tmp_path / "archive"
     monkeypatch.setenv("CONFLICT_INDEX", team_url(archive) if TEAM else str(archive))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("CONFLICT_CONFIG", str(tmp_path / "config" / "conflict" / "config.toml"))
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("CONFLICT_DEBUG", raising=False)
     return archive

@@ -212,3 +212,39 @@ def test_the_sample_articles_come_out_in_one_command(run: Run, archive: Path) ->
     assert r.exit_code == 0 and as_json(r)["removed"] == 50
     assert as_json(run("stats", "--json"))["articles"] == 0
     assert run("check").exit_code == 0
+
+
+def test_readme_config_and_where_examples_are_real_output(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The examples of Settings, run as a user whose home is /home/ana (here a folder
+    of the test's, named so once run; the columns of `conflict config` line up again)."""
+    home = tmp_path / "ana"
+    for name in ("CONFLICT_INDEX", "CONFLICT_CONFIG", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONFLICT_KEY_FILE", str(home / ".local" / "share" / "conflict-key"))
+    monkeypatch.setenv("HOME", str(home))
+
+    def shown(line: str, *args: str, env: dict[str, str] | None = None) -> str:
+        r = run(*args, env=env)
+        out = (r.stdout + r.stderr).replace(str(home), "/home/ana")
+        return f"$ {line}\n" + re.sub(r" +#", "  #", out)
+
+    said = [
+        shown("conflict config page_size 25", "config", "page_size", "25"),
+        shown("conflict config dayfirst yes", "config", "dayfirst", "yes"),
+        shown("conflict config", "config"),
+        shown(
+            "CONFLICT_PAGE_SIZE=5 conflict config page_size",
+            *("config", "page_size"),
+            env={"CONFLICT_PAGE_SIZE": "5"},
+        ),
+        shown("conflict config --unset dayfirst", "config", "--unset", "dayfirst"),
+    ]
+    readme = re.sub(r" +#", "  #", README)  # the columns of `conflict config`
+    assert "```\n" + "".join(said) + "```" in readme
+    config = home / ".config" / "conflict" / "config.toml"
+    config.write_text('page_size = 25\ncolour = "never"\n', "utf-8")
+    assert "```\n" + shown("conflict search Kyiv", "search", "Kyiv") + "```" in readme
+    config.unlink()
+    assert "```\n" + shown("conflict where", "where") + "$ du -sh" in readme

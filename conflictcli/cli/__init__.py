@@ -9,6 +9,7 @@ codes in one place, group.ConflictGroup.
 - analyst.py  count, timeline, places, sources, dupes, similar
 - watch.py    watch add, list, rm, run
 - serve.py    serve (the reading room: conflictcli/web)
+- config.py   config, where (the settings, and where conflict keeps things)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Annotated
 import typer
 
 from conflictcli import __version__
-from conflictcli.cli import analyst, archive, search, serve
+from conflictcli.cli import analyst, archive, config, search, serve
 from conflictcli.cli.group import app
 from conflictcli.cli.watch import watch_app
 from conflictcli.errors import ExitCode
@@ -45,6 +46,8 @@ COMMANDS = (
     search.export,
     analyst.places,
     serve.serve,
+    config.config,
+    config.where,
 )
 for _command in COMMANDS:
     app.command()(_command)

@@ -19,6 +19,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -63,6 +64,7 @@ def count(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -105,6 +107,7 @@ def timeline(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -152,6 +155,7 @@ def places(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -208,6 +212,7 @@ def dupes(
     ] = 20,
     map_file: MapOpt = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -237,6 +242,7 @@ def similar(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

@@ -14,6 +14,7 @@ from conflictcli.cli.options import (
     ColorOpt,
     IndexOpt,
     JsonOpt,
+    QuietOpt,
     WaitOpt,
     location,
     open_archive,
@@ -40,11 +41,13 @@ MapOpt = Annotated[
 DayfirstIngestOpt = Annotated[
     bool,
     typer.Option(
-        "--dayfirst",
+        "--dayfirst/--no-dayfirst",
+        show_default=False,
         help="Read numeric dates that could be either way (05.11.2024, 05/11/2024) day "
         "first in every file. Without it a file's own dates decide (21.11.2024: day first), "
         "and a file whose dates all read either way follows their separator (dots and "
-        "dashes day first, slashes month first), with a warning.",
+        "dashes day first, slashes month first), with a warning. Default: "
+        "$CONFLICT_DAYFIRST, else the config's dayfirst.",
     ),
 ]
 RehashOpt = Annotated[
@@ -253,6 +256,7 @@ def show(
         str | None, typer.Option(help="Mark the terms of this query in the text.")
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

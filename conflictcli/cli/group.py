@@ -19,6 +19,10 @@ class ConflictGroup(TyperGroup):
     """The one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: Any) -> Any:
+        rendering().reset()  # a run's --color and --quiet are its own (tests run many)
+        ctx.default_map = Defaults(
+            {n: frozenset(c.commands) for n, c in self.commands.items() if hasattr(c, "commands")}
+        )
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = _show_warning
@@ -55,6 +59,32 @@ class ConflictGroup(TyperGroup):
                 )
             )
             ctx.exit(ExitCode.BUG)
+
+
+class Defaults(dict[str, Any]):
+    """Click's default_map for one run: the defaults the settings give each command's
+    options (settings.default_for: from the environment and the config file), read when
+    an option first asks. Click reads it after the command line and before an option's
+    own default, which is the settings' order. `conflict config` asks nothing of it: it
+    runs with a config file it cannot read, to mend it."""
+
+    def __init__(
+        self, groups: dict[str, frozenset[str]], command: str = "", values: list[Any] | None = None
+    ) -> None:
+        super().__init__()
+        self._groups, self._command = groups, command
+        self._values = values if values is not None else []  # shared by the run's commands
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if not self._command:  # the app asks for a command's
+            return None if name == "config" else Defaults(self._groups, name, self._values)
+        if name in self._groups.get(self._command, ()):  # a group for one of its commands'
+            return Defaults(self._groups, f"{self._command} {name}", self._values)
+        from conflictcli import settings
+
+        if not self._values:
+            self._values.extend(settings.resolved())
+        return settings.default_for(self._values, name, self._command)
 
 
 def _show_warning(

@@ -20,15 +20,17 @@ from conflictcli.filters import Filters
 if TYPE_CHECKING:
     from conflictcli.archive import Archive
 
+# the settings (settings.py) give the defaults of --index, --dayfirst, --color and
+# search's --limit, from the environment or the config file (cli.group.Defaults)
 IndexOpt = Annotated[
     str | None,
     typer.Option(
         "--index",
-        envvar="CONFLICT_INDEX",
         show_default=False,
         metavar="DIR|URL",
-        help="Archive folder (default: conflict/ in the user's data directory), or a team "
-        "archive's PostgreSQL URL (postgresql://USER@HOST/DB, or service=NAME).",
+        help="Archive folder, or a team archive's PostgreSQL URL (postgresql://USER@HOST/DB, "
+        "or service=NAME). Default: $CONFLICT_INDEX, else the config's archive, else "
+        "conflict/ in the user's data directory ('conflict where' shows it).",
     ),
 ]
 WaitOpt = Annotated[
@@ -69,7 +71,26 @@ ColorOpt = Annotated[
         "--color",
         callback=_use_color,
         is_eager=True,
-        help="Colour and marks: auto (on a terminal, unless NO_COLOR is set), always, never.",
+        show_default=False,
+        help="Colour and marks: auto (on a terminal, unless NO_COLOR is set), always, never. "
+        "Default: $CONFLICT_COLOR, else the config's color, else auto.",
+    ),
+]
+
+
+def _be_quiet(quiet: bool) -> bool:
+    rendering().be_quiet(quiet)
+    return quiet  # what a callback returns is the option's value
+
+
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        callback=_be_quiet,
+        help="No notes on stderr (how the query was read, what the list holds, a file "
+        "written); errors and warnings still show.",
     ),
 ]
 
@@ -137,7 +158,10 @@ CountryOpt = Annotated[
 DayfirstOpt = Annotated[
     bool,
     typer.Option(
-        "--dayfirst", help="Read 02/03/2022 as 2 March (day first); month first by default."
+        "--dayfirst/--no-dayfirst",
+        show_default=False,
+        help="Read 02/03/2022 as 2 March (day first), or as 3 February (month first). "
+        "Default: $CONFLICT_DAYFIRST, else the config's dayfirst, else month first.",
     ),
 ]
 
@@ -262,13 +286,15 @@ def output_format(
 
 
 def location(index: str | None) -> Path | str:
-    """The archive --index names: a folder, or a team archive's URL as it was given."""
-    from conflictcli.archive import default_location  # the catalogue loads only to run
-    from conflictcli.team import is_team
+    """The archive --index names (or $CONFLICT_INDEX, or the config's archive: the
+    settings give --index its default): a folder, or a team archive's URL as it was
+    given; none named, conflict/ in the user's data directory."""
+    from conflictcli.folders import default_archive
+    from conflictcli.team import is_team  # the catalogue loads only to run
 
     if index and is_team(index):
         return index.strip()
-    return Path(index).expanduser() if index else default_location()
+    return Path(index).expanduser() if index else default_archive()
 
 
 def open_archive(index: str | None) -> Archive:

@@ -19,6 +19,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -54,7 +55,13 @@ SortOpt = Annotated[Sort, typer.Option(help="Order of the results.")]
 LimitOpt = Annotated[
     int,
     typer.Option(
-        "--limit", "-n", min=0, metavar="N", help="How many results; 0 lists every full match."
+        "--limit",
+        "-n",
+        min=0,
+        metavar="N",
+        show_default=False,
+        help="How many results; 0 lists every full match. Default: $CONFLICT_PAGE_SIZE, "
+        "else the config's page_size, else 10.",
     ),
 ]
 OffsetOpt = Annotated[int, typer.Option(min=0, metavar="N", help="Skip this many results first.")]
@@ -103,6 +110,7 @@ def search(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -270,6 +278,7 @@ def export(
         ),
     ] = None,
     filters: Filters = Filters(),
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:

@@ -15,6 +15,7 @@ from conflictcli.cli.options import (
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    QuietOpt,
     filtered,
     open_archive,
     output_format,
@@ -31,6 +32,7 @@ def watch_add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A name for the watch.")],
     query: Annotated[str, typer.Argument(metavar="QUERY", help="As for search.")],
     filters: Filters = Filters(),
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -47,7 +49,12 @@ def watch_add(
 
 
 @watch_app.command("list")
-def watch_list(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
+def watch_list(
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    color: ColorOpt = Color.auto,
+    index: IndexOpt = None,
+) -> None:
     """List the watches: name, query, filters, when each last ran."""
     rendering().watches(open_archive(index).watches(), output_format(json))
 
@@ -74,6 +81,7 @@ def watch_run(
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
+    quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -93,4 +101,6 @@ def watch_run(
         watches = [w for w in watches if w.name == name]
         if not watches:
             raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
-    out.watch_runs([(w.name, archive.watch_run(w, peek)) for w in watches], fmt)
+    # a note a watch has shown is not shown again; one that --quiet kept back is not shown
+    ran = [(w.name, archive.watch_run(w, peek, notes_shown=not quiet)) for w in watches]
+    out.watch_runs(ran, fmt)

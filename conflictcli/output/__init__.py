@@ -18,15 +18,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what the names are; at run time each loads with its module
     from conflictcli.output.analyst import count, places, sources, stats, stories, timelines
     from conflictcli.output.article import SHOW_SIMILAR, article
+    from conflictcli.output.config import setting_written, settings, where
     from conflictcli.output.console import (
         BAR_ROOM_PIPED,
         MARK,
         WIDE,
+        be_quiet,
         colored_pipe,
         emit,
         error,
         marked,
         note,
+        quiet,
+        reset,
         safe,
         say,
         stderr,
@@ -69,6 +73,7 @@ _HOME = {
     "WIDE": "console",
     "article": "article",
     "batch": "search",
+    "be_quiet": "console",
     "check_report": "ingest",
     "colored_pipe": "console",
     "count": "analyst",
@@ -81,9 +86,13 @@ _HOME = {
     "note": "console",
     "places": "analyst",
     "removal": "ingest",
+    "quiet": "console",
+    "reset": "console",
     "safe": "console",
     "say": "console",
     "search_results": "search",
+    "setting_written": "config",
+    "settings": "config",
     "similar": "search",
     "sources": "analyst",
     "stats": "analyst",
@@ -98,6 +107,7 @@ _HOME = {
     "warning": "console",
     "watch_runs": "search",
     "watches": "search",
+    "where": "config",
 }
 
 
@@ -123,6 +133,7 @@ __all__ = [
     "IngestProgress",
     "article",
     "batch",
+    "be_quiet",
     "check_report",
     "colored_pipe",
     "count",
@@ -134,10 +145,14 @@ __all__ = [
     "marked",
     "note",
     "places",
+    "quiet",
     "removal",
+    "reset",
     "safe",
     "say",
     "search_results",
+    "setting_written",
+    "settings",
     "similar",
     "sources",
     "stats",
@@ -152,4 +167,5 @@ __all__ = [
     "warning",
     "watch_runs",
     "watches",
+    "where",
 ]

@@ -30,6 +30,7 @@ MARK_SGR = ("\x1b[1;30;43m", "\x1b[0m")  # MARK, for text written without Rich
 _TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 _color = Color.auto
+_quiet = False
 
 
 _excel_csv = False  # --excel: CSV on stdout as Excel opens it (csv_writer)
@@ -45,6 +46,24 @@ def use_color(mode: Color) -> None:
     """--color for this run: auto, always or never (NO_COLOR is honoured under auto)."""
     global _color
     _color = mode
+
+
+def be_quiet(quiet: bool) -> None:
+    """--quiet for this run: no notes (errors and warnings still show)."""
+    global _quiet
+    _quiet = quiet
+
+
+def quiet() -> bool:
+    return _quiet
+
+
+def reset() -> None:
+    """A run's start: colour as auto, notes shown, CSV as scripts read it, until its
+    options say otherwise."""
+    use_color(Color.auto)
+    be_quiet(False)
+    use_excel_csv(False)
 
 
 def _console(**kw: Any) -> Console:
@@ -157,7 +176,10 @@ def error(e: ConflictError) -> None:
 
 
 def note(message: str) -> None:
-    say((message, "dim"))
+    """A note on stderr: how a query was read, what a list holds, a file written. The
+    one place --quiet silences."""
+    if not _quiet:
+        say((message, "dim"))
 
 
 def warning(message: str) -> None:

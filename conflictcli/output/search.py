@@ -375,7 +375,7 @@ def export(
     n = 0
     from conflictcli.output.ingest import IngestProgress  # export's own bar
 
-    with IngestProgress(True, "exporting") as bar:
+    with IngestProgress(not console.quiet(), "exporting") as bar:
         bar.start(total)
         for r, body in rows:
             rec = data.exported(r, body, fields)

@@ -141,8 +141,8 @@ def read_days(
     if not _YEAR_FIRST.match(text):
         other = _parse(text, option, not dayfirst, _LOW)
         if other.date() != low.date() and (low.day == high.day or other.day != 1):
-            way = "day first, as --dayfirst asks" if dayfirst else "month first"
-            switch = "without --dayfirst" if dayfirst else "with --dayfirst"
+            way = "day first" if dayfirst else "month first"
+            switch = "with --no-dayfirst" if dayfirst else "with --dayfirst"
             said = f"{option}{'' if option.endswith(':') else ' '}{text} read as"
             note = (
                 f"{said} {_spoken(low.date())} (day first, as a date written with dots or "

@@ -137,6 +137,7 @@ TABLES: dict[str, dict[str, str]] = {
         "last_run": "TEXT",
     },
     "watch_seen": {"name": "TEXT", "article_id": "TEXT"},
+    "watch_notes": {"name": "TEXT", "note": "TEXT"},
     "damaged": {  # see mend.DAMAGED
         **{c: "" for c in ("id", "date", "title", "title_derived", "source", "url", "body")},
         **{c: "" for c in ("words", "added_at", "author", "cluster")},
@@ -218,6 +219,14 @@ class Schema(Connection):
     def _has_table(self, table: str) -> bool:
         sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
         return self.conn.execute(sql, (table,)).fetchone() is not None
+
+    def _make_table(self, table: str, statement: str) -> bool:
+        """A table made when first needed (`statement`: CREATE TABLE IF NOT EXISTS), in
+        the caller's write transaction; whether it is there to write. (A team archive
+        has every table from the start; one made before a table was added gets it at
+        its next ingest, TeamStore.upgrade, and until then this is False.)"""
+        self.conn.execute(statement)
+        return self._has_table(table)
 
     def schema_damaged(self) -> Damaged:
         problems = self.schema_problems

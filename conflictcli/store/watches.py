@@ -1,4 +1,5 @@
-"""Watchlists (archive.watch_*): saved searches, and the articles each has shown."""
+"""Watchlists (archive.watch_*): saved searches, and the articles and notes each has
+shown."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ WATCHES = [
     "CREATE TABLE IF NOT EXISTS watch_seen (name TEXT NOT NULL, article_id TEXT NOT NULL,"
     " PRIMARY KEY (name, article_id)) WITHOUT ROWID",
 ]
+# made by the first run that shows a note (archives of before have watches without it)
+WATCH_NOTES = (
+    "CREATE TABLE IF NOT EXISTS watch_notes (name TEXT NOT NULL, note TEXT NOT NULL,"
+    " PRIMARY KEY (name, note)) WITHOUT ROWID"
+)
 
 
 class Watches(Schema):
@@ -57,6 +63,8 @@ class Watches(Schema):
             return False
         with self.batch():
             self.conn.execute("DELETE FROM watch_seen WHERE name = ?", (name,))
+            if self._has_table("watch_notes"):
+                self.conn.execute("DELETE FROM watch_notes WHERE name = ?", (name,))
             gone = self.conn.execute("DELETE FROM watches WHERE name = ?", (name,)).rowcount
         self.commit()
         return bool(gone)
@@ -70,10 +78,22 @@ class Watches(Schema):
         }
         return [i for i in ids if i not in seen]
 
-    def watched(self, name: str, shown: list[str]) -> None:
-        """The watch ran and showed these articles."""
+    @reading
+    def watch_notes(self, name: str) -> set[str]:
+        """The notes the watch has shown (how its query was read)."""
+        if not self._has_table("watch_notes"):
+            return set()
+        sql = "SELECT note FROM watch_notes WHERE name = ?"
+        return {r[0] for r in self.conn.execute(sql, (name,)) if type(r[0]) is str}
+
+    def watched(self, name: str, shown: list[str], notes: list[str] | None = None) -> None:
+        """The watch ran and showed these articles, and these notes."""
         with self.batch():
             self._mark_seen(name, shown)
+            if notes and self._make_table("watch_notes", WATCH_NOTES):
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO watch_notes VALUES (?, ?)", ((name, n) for n in notes)
+                )
             self.conn.execute("UPDATE watches SET last_run = ? WHERE name = ?", (now_iso(), name))
         self.commit()
 

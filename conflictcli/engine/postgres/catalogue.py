@@ -78,6 +78,7 @@ TABLES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         ("name",),
     ),
     "watch_seen": ({"name": _T, "article_id": _T}, ("name", "article_id")),
+    "watch_notes": ({"name": _T, "note": _T}, ("name", "note")),
 }
 _PG_TYPES = {_T: "text", _I: "bigint", _R: "double precision", _B: "bytea"}
 _INDEXES = (
