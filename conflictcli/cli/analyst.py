@@ -13,12 +13,15 @@ from conflictcli.choices import Color, CountBy, Period
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
+    CompactOpt,
     CsvOpt,
     ExplainOpt,
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    WideOpt,
     filtered,
+    layout,
     open_archive,
     output_format,
 )
@@ -219,6 +222,8 @@ def similar(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    wide: WideOpt = False,
+    compact: CompactOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -230,8 +235,8 @@ def similar(
 
     Example: conflict similar 3f2a9c1e -n 5
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt, shown = output_format(json, jsonl, csv), layout(wide, compact)
     a, got = open_archive(index).similar(ref, limit)
-    rendering().similar(a.id, got, fmt)
+    rendering().similar(a.id, got, fmt, shown)
     if not got.results:
         raise typer.Exit(ExitCode.NOT_FOUND)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from conflictcli.choices import Color, Format, Within
+from conflictcli.choices import Color, Format, Layout, Within
 from conflictcli.cli.group import rendering
 from conflictcli.errors import UsageError
 from conflictcli.filters import Filters
@@ -50,6 +50,25 @@ ExplainOpt = Annotated[
         "and how many articles it selects, instead of the results.",
     ),
 ]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="On a terminal, the full table (title and snippet wrapped in their columns) "
+        "however narrow it is; below 120 columns results take two lines each.",
+    ),
+]
+CompactOpt = Annotated[
+    bool,
+    typer.Option("--compact", help="On a terminal, two lines a result however wide it is."),
+]
+
+
+def layout(wide: bool, compact: bool) -> Layout:
+    """The layout --wide or --compact asks for (a pipe always gets the full table)."""
+    if wide and compact:
+        raise UsageError("Use --wide or --compact, not both.")
+    return Layout.wide if wide else Layout.compact if compact else Layout.auto
 
 
 def _use_color(mode: Color) -> None:

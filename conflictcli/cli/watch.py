@@ -10,11 +10,14 @@ from conflictcli.choices import Color, Format
 from conflictcli.cli.group import rendering, subcommands
 from conflictcli.cli.options import (
     ColorOpt,
+    CompactOpt,
     CsvOpt,
     IndexOpt,
     JsonlOpt,
     JsonOpt,
+    WideOpt,
     filtered,
+    layout,
     open_archive,
     output_format,
 )
@@ -72,6 +75,8 @@ def watch_run(
     json: JsonOpt = False,
     jsonl: JsonlOpt = False,
     csv: CsvOpt = False,
+    wide: WideOpt = False,
+    compact: CompactOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -81,7 +86,7 @@ def watch_run(
 
     Example: conflict watch run kherson --peek
     """
-    fmt = output_format(json, jsonl, csv)
+    fmt, shown = output_format(json, jsonl, csv), layout(wide, compact)
     out = rendering()
     if fmt is Format.table and not out.stdout_is_terminal():
         fmt = Format.jsonl
@@ -91,4 +96,4 @@ def watch_run(
         watches = [w for w in watches if w.name == name]
         if not watches:
             raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
-    out.watch_runs([(w.name, archive.watch_run(w, peek)) for w in watches], fmt)
+    out.watch_runs([(w.name, archive.watch_run(w, peek)) for w in watches], fmt, shown)

@@ -1,0 +1,267 @@
+"""The terminal as a person uses it (issue 32): results that fit one screen.
+The screens are a real terminal's:
+tmux (its own server, on a socket of this test run's) runs bash at 80x24 or 200x24, the
+keys are typed into it, and what it shows is read back with capture-pane."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TEAM, as_json, invoke, write
+
+pytestmark = pytest.mark.skipif(TEAM, reason="the terminal runs the archives' folders")
+needs_tmux = pytest.mark.skipif(
+    shutil.which("tmux") is None,
+    reason="tmux is not installed (apt-get install tmux; .ci/run installs it): these tests "
+    "read the screen of a real terminal",
+)
+CONFLICT = f"{shlex.quote(sys.executable)} -m conflictcli"
+PROMPT = "$ "
+LONG_PARAGRAPHS = 60
+
+
+class Screen:
+    """A terminal of `width` x `height` running bash, in a tmux server of its own."""
+
+    def __init__(self, width: int, height: int = 24, env: dict[str, str] | None = None) -> None:
+        self.socket = f"conflict-test-{uuid.uuid4().hex[:12]}"
+        self.ran = 0
+        env = {**os.environ, **(env or {})}
+        env.pop("LESS", None)
+        env.pop("TMUX", None)
+        self._tmux(
+            "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
+            "bash --norc --noprofile", env=env,
+        )  # fmt: skip
+        self.type(f"PS1='{PROMPT}'; clear")  # bash sets its own, whatever the environment
+        self.wait_for(lambda s: s.strip() == PROMPT.strip())
+
+    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", os.devnull, *args],
+            capture_output=True, text=True, env=env, timeout=30,
+        )  # fmt: skip
+        return done.stdout
+
+    def type(self, line: str) -> None:
+        self._tmux("send-keys", "-t", "t", "-l", line)
+        self._tmux("send-keys", "-t", "t", "Enter")
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "t", *keys)
+
+    def text(self, escapes: bool = False) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "t", *(["-e"] if escapes else []))
+
+    def title(self) -> str:
+        return self._tmux("display-message", "-p", "-t", "t", "#{pane_title}").strip()
+
+    def wait_for(self, done: Callable[[str], bool], timeout: float = 60) -> str:
+        end = time.monotonic() + timeout
+        while True:
+            shown = self.text()
+            if done(shown) or time.monotonic() > end:
+                return shown
+            time.sleep(0.1)
+
+    def run(self, command: str, timeout: float = 60) -> str:
+        """Type `command` on a cleared screen; the screen once the prompt is back (its
+        exit status on the line above it, with the count of the commands run)."""
+        self.ran += 1
+        self.type(f"clear; {command}; echo rc=$?.{self.ran}")
+        done = re.compile(rf"^rc=\d+\.{self.ran}\s*\n\$\s*$", re.M)
+        return self.wait_for(lambda s: bool(done.search(s)), timeout)
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+@pytest.fixture
+def screen() -> Iterator[Callable[..., Screen]]:
+    opened: list[Screen] = []
+
+    def make(width: int, height: int = 24, env: dict[str, str] | None = None) -> Screen:
+        opened.append(Screen(width, height, env))
+        return opened[-1]
+
+    yield make
+    for s in opened:
+        s.close()
+
+
+def _lines(shown: str) -> list[str]:
+    return [line for line in shown.splitlines() if line.strip()]
+
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def _block(after: str, indent: str = "") -> list[str]:
+    """The lines of the README's code block that follow the line `after`."""
+    at = README.index(after + "\n") + len(after) + 1
+    lines = README[at : README.index(f"{indent}```", at)].splitlines()
+    return [re.sub(r"\(\d+ ms\)", "(N ms)", line[len(indent) :]) for line in lines]
+
+
+def _screen_lines(shown: str) -> list[str]:
+    return [re.sub(r"\(\d+ ms\)", "(N ms)", line.rstrip()) for line in _lines(shown)]
+
+
+# -- an archive of our own: outlets, addresses, a long article, hostile text -----------------
+def _long_body() -> str:
+    return "\n\n".join(
+        f"Paragraph {n} of the long report from Kupiansk: the shelling went on through the "
+        f"night, and the repair crews worked on the lines at dawn (part {n})."
+        for n in range(1, LONG_PARAGRAPHS + 1)
+    )
+
+
+ROWS = [  # date, title, url, source, text
+    ("2024-01-02", "Shelling in Kupiansk damages houses", "https://example.org/kupiansk",
+     "The Guardian", "Shelling hit Kupiansk overnight and damaged houses."),
+    ("2024-01-03", "Drones over Kupiansk", "javascript:alert(document.cookie)",
+     "Kyiv Independent", "Drones flew over Kupiansk at night."),
+    ("2024-01-04", "Strike near Kupiansk hits a depot", "file:///etc/passwd",
+     "Reuters", "A strike near Kupiansk hit a depot."),
+    ("2024-01-05", "The long report from Kupiansk", "", "The Guardian", _long_body()),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def outlets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An archive of four CSV rows with outlets and urls and a text file with escape
+    sequences; the ids by the first word of their titles, and the archive as 'index'."""
+    base = tmp_path_factory.mktemp("outlets")
+    (base / "in").mkdir()
+    with (base / "in" / "rows.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["date", "title", "url", "source", "text"])
+        w.writerows(ROWS)
+    write(
+        base / "in" / "evil.txt",
+        " date 2024-01-06 Kupiansk \x1b]0;OWNED\x07 report \x1b[2J cleared \u202e reversed.\n",
+    )
+    index = str(base / "archive")
+    r = invoke("ingest", str(base / "in"), "--index", index, "--quiet")
+    assert r.exit_code == 0, r.stderr
+    r = invoke("watch", "add", "kupiansk-watch", "Kupiansk", "--index", index)
+    assert r.exit_code == 0, r.stderr
+    found = as_json(invoke("search", "Kupiansk", "--json", "--all", "--index", index))
+    ids = {h["title"].split()[0]: h["id"] for h in found["results"]}
+    return {"index": index, **ids}
+
+
+# -- one screen of results ---------------------------------------------------------------
+@needs_tmux
+def test_ten_results_fit_an_80_by_24_terminal(
+    sample_archive: Path, screen: Callable[..., Screen]
+) -> None:
+    """The top ten (stories, as the terminal lists them) all on one screen, each with its
+    id's first eight characters, the query's word marked, no line wrapped."""
+    top = as_json(
+        invoke(
+            "search", "drone", "-n", "10", "--json", "--collapse", "--index", str(sample_archive)
+        )
+    )["results"]
+    assert len(top) == 10
+    s = screen(80, env={"CONFLICT_INDEX": str(sample_archive)})
+    shown = s.run(f"{CONFLICT} search drone --limit 10")
+    flat = " ".join(shown.split())
+    seen = [h for h in top if " ".join(h["title"][:18].split()) in flat]
+    assert len(seen) >= 8, shown
+    assert all(h["id"][:8] in shown for h in top), shown
+    assert "showing 1–10 of" in shown
+    assert "\x1b[43m" in s.text(escapes=True) or "43m" in s.text(escapes=True)  # marked
+    assert len(_lines(shown)) <= 24 and "snippet" not in shown  # no table header
+
+
+@needs_tmux
+def test_a_wide_terminal_gets_the_full_table(
+    sample_archive: Path, screen: Callable[..., Screen]
+) -> None:
+    s = screen(200, env={"CONFLICT_INDEX": str(sample_archive)})
+    shown = s.run(f"{CONFLICT} search drone --limit 5")
+    assert max(len(line) for line in shown.splitlines()) > 120, shown
+    header = next(line for line in shown.splitlines() if "snippet" in line)
+    assert header.split() == ["#", "date", "id", "title", "snippet"]
+    compact = s.run(f"{CONFLICT} search drone --limit 5 --compact")
+    assert "snippet" not in compact and max(len(x) for x in compact.splitlines()) <= 200
+    heads = [
+        line for line in compact.splitlines() if re.match(r"\d \d{4}-\d\d-\d\d [0-9a-f]{8} ", line)
+    ]
+    assert len(heads) == 5 and len(_lines(compact)) <= 2 * 5 + 4  # the notes, rc, prompt
+
+
+@needs_tmux
+def test_wide_asks_for_the_full_table_on_a_narrow_terminal(
+    sample_archive: Path, screen: Callable[..., Screen]
+) -> None:
+    s = screen(80, 60, env={"CONFLICT_INDEX": str(sample_archive)})
+    shown = s.run(f"{CONFLICT} search drone --limit 2 --wide")
+    assert "snippet" in shown and "title" in shown
+    r = invoke("search", "drone", "--wide", "--compact", "--index", str(sample_archive))
+    assert r.exit_code == 2 and "--wide or --compact" in r.stderr
+
+
+@needs_tmux
+def test_compact_results_keep_escape_sequences_off_the_terminal(
+    outlets: dict[str, str], screen: Callable[..., Screen]
+) -> None:
+    """A title with OSC and CSI sequences and a bidirectional override: shown as
+    escapes; the terminal's title and screen stay as they were."""
+    s = screen(80, env={"CONFLICT_INDEX": outlets["index"]})
+    s.type("echo still-here")
+    shown = s.run(f"{CONFLICT} search Kupiansk --all")
+    assert "\\x1b]0;OWNED\\x07" in shown and "\\u202e" in shown, shown
+    assert s.title() != "OWNED"
+    assert "1 2024-01-02" in " ".join(shown.split()) or "2024-01-02" in shown
+
+
+def test_piped_results_are_the_full_table_whatever_the_layout(
+    sample_archive: Path,
+) -> None:
+    """Into a pipe the table is as it was, with --compact or --wide alike."""
+    env = {**os.environ, "COLUMNS": "80", "CONFLICT_INDEX": str(sample_archive)}
+    outs = [
+        subprocess.run(
+            [sys.executable, "-m", "conflictcli", "search", "drone", "-n", "3", *extra],
+            capture_output=True, text=True, env=env, cwd=ROOT,
+        ).stdout
+        for extra in ([], ["--compact"], ["--wide"])
+    ]  # fmt: skip
+    assert outs[0] == outs[1] == outs[2]
+    assert outs[0].split("\n")[1].split() == ["#", "date", "id", "title", "snippet"]
+
+
+def test_a_snippet_cut_to_the_width_keeps_the_first_mark() -> None:
+    from conflictcli.output import compact
+    from conflictcli.records.search import Result, SearchResult
+
+    text = "word " * 40 + "Kherson at the end of a long snippet"
+    at = text.index("Kherson")
+    r = Result("ab" * 8, "2024-01-02", "A title", "Reuters", None, None, 1.0, text,
+               highlights=[(at, at + 7)], similar=3)  # fmt: skip
+    res = SearchResult("Kherson", 1, 0, 10, 1.0, [r])
+    first, second = compact.results(res, 60)
+    assert first.plain.startswith("1 2024-01-02 abababab Reuters A title  +3 similar")
+    assert "Kherson" in second.plain and second.cell_len <= 60
+    assert any(second.plain[s.start : s.end] == "Kherson" for s in second.spans)
+
+
+@needs_tmux
+def test_readme_compact_screen_is_real(sample_archive: Path, screen: Callable[..., Screen]) -> None:
+    s = screen(80, env={"CONFLICT_INDEX": str(sample_archive)})
+    compact = _block("  $ conflict search drone --limit 4", "  ")
+    assert _screen_lines(s.run(f"{CONFLICT} search drone --limit 4"))[:-2] == compact
