@@ -1,5 +1,5 @@
-"""The terminal as a person uses it (issue 32): results that fit one screen.
-The screens are a real terminal's:
+"""The terminal as a person uses it (issue 32): results that fit one screen, `show`
+through a pager. The screens are a real terminal's:
 tmux (its own server, on a socket of this test run's) runs bash at 80x24 or 200x24, the
 keys are typed into it, and what it shows is read back with capture-pane."""
 
@@ -265,3 +265,66 @@ def test_readme_compact_screen_is_real(sample_archive: Path, screen: Callable[..
     s = screen(80, env={"CONFLICT_INDEX": str(sample_archive)})
     compact = _block("  $ conflict search drone --limit 4", "  ")
     assert _screen_lines(s.run(f"{CONFLICT} search drone --limit 4"))[:-2] == compact
+
+
+# -- show through a pager ----------------------------------------------------------------
+def _recording_pager(folder: Path) -> Path:
+    """A pager that keeps what it is given, and LESS as it sees it."""
+    script = folder / "pager.sh"
+    script.write_text(f'#!/bin/sh\necho "LESS=$LESS" > {folder}/less\ncat > {folder}/paged\n')
+    script.chmod(0o755)
+    return script
+
+
+@needs_tmux
+def test_a_long_article_stops_in_less(
+    outlets: dict[str, str], screen: Callable[..., Screen]
+) -> None:
+    s = screen(80, env={"CONFLICT_INDEX": outlets["index"]})
+    s.type(f"clear; PAGER='less -R' {CONFLICT} show {outlets['The']}")
+    shown = s.wait_for(lambda t: bool(_lines(t)) and _lines(t)[-1].startswith(":"))
+    last = _lines(shown)[-1]
+    assert last.startswith(":") or "(END)" in last, shown
+    assert "Paragraph 1 of the long report" in shown and "(part 60)" not in shown
+    s.keys("q")
+    back = s.wait_for(lambda t: t.rstrip().endswith("$"))
+    assert back.rstrip().endswith("$")
+
+
+@needs_tmux
+def test_the_pager_gets_the_text_and_git_s_less_options(
+    outlets: dict[str, str], screen: Callable[..., Screen], tmp_path: Path
+) -> None:
+    pager = _recording_pager(tmp_path)
+    s = screen(80, env={"CONFLICT_INDEX": outlets["index"], "PAGER": str(pager)})
+    assert "rc=0" in s.run(f"{CONFLICT} show {outlets['The']}")
+    paged = (tmp_path / "paged").read_text("utf-8")
+    assert "(part 1)" in paged and "(part 60)" in paged and "The Guardian" in paged
+    assert (tmp_path / "less").read_text().strip() == "LESS=FRX"
+    s.run(f"LESS=-i {CONFLICT} show {outlets['The']}")
+    assert (tmp_path / "less").read_text().strip() == "LESS=-i"  # the user's own kept
+
+
+@needs_tmux
+def test_no_pager_when_asked_piped_short_or_missing(
+    outlets: dict[str, str], screen: Callable[..., Screen], tmp_path: Path
+) -> None:
+    pager = _recording_pager(tmp_path)
+    s = screen(80, env={"CONFLICT_INDEX": outlets["index"], "PAGER": str(pager)})
+    shown = s.run(f"{CONFLICT} show {outlets['The']} --no-pager")
+    assert "(part 60)" in shown and "rc=0" in shown
+    s.run(f"{CONFLICT} show {outlets['The']} | tail -1")
+    s.run(f"{CONFLICT} show {outlets['Shelling']}")  # shorter than the screen
+    assert not (tmp_path / "paged").exists()
+    shown = s.run(f"PAGER=no-such-pager {CONFLICT} show {outlets['The']}")
+    assert "rc=0" in shown and "(part 60)" in shown
+
+
+@needs_tmux
+def test_readme_pager_screen_is_real(sample_archive: Path, screen: Callable[..., Screen]) -> None:
+    s = screen(80, env={"CONFLICT_INDEX": str(sample_archive)})
+    s.type(f"clear; {CONFLICT} show 65aaeb0c")
+    paged = s.wait_for(lambda t: bool(_lines(t)) and _lines(t)[-1].startswith(":"))
+    tail = _block("screen ending:\n\n```")
+    assert paged.rstrip().splitlines()[-len(tail) :] == tail
+    s.keys("q")

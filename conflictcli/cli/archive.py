@@ -217,11 +217,22 @@ def show(
     highlight: Annotated[
         str | None, typer.Option(help="Mark the terms of this query in the text.")
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Print the whole text even when it is longer than the screen (by default "
+            "a terminal shows it through $PAGER, else less -R).",
+        ),
+    ] = False,
     json: JsonOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
     """Print one article: its header and its whole text.
+
+    On a terminal, an article longer than the screen opens in a pager ($PAGER, else
+    less -R; LESS=FRX unless LESS is set); never into a pipe or a file.
 
     Example: conflict show 3f2a9c1e --highlight "Belgorod drones"
     """
@@ -229,7 +240,7 @@ def show(
     archive = open_archive(index)
     art = archive.resolve(ref)
     spans = archive.engine.mark(art.body, highlight) if highlight else []
-    rendering().article(art, fmt, spans, archive.story(art))
+    rendering().article(art, fmt, spans, archive.story(art), not no_pager)
 
 
 def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
