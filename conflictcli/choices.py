@@ -60,3 +60,9 @@ class Layout(str, Enum):
     auto = "auto"  # compact below output.compact.COMPACT_BELOW columns, else wide
     compact = "compact"  # two lines a result
     wide = "wide"  # the full table, title and snippet wrapped in their columns
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"

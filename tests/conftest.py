@@ -84,6 +84,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     archive = tmp_path / "archive"
     monkeypatch.setenv("CONFLICT_INDEX", team_url(archive) if TEAM else str(archive))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the last search's ids
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("CONFLICT_DEBUG", raising=False)
     return archive

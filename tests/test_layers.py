@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
         "counting",
         "watching",
         "holdings",
+        "completing",
         "ingest",
         "reading",
         "filing",

@@ -1,11 +1,12 @@
 """The terminal as a person uses it (issue 32): results that fit one screen, `show`
-through a pager. The screens are a real terminal's:
+through a pager, shell completion. The screens are a real terminal's:
 tmux (its own server, on a socket of this test run's) runs bash at 80x24 or 200x24, the
 keys are typed into it, and what it shows is read back with capture-pane."""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shlex
@@ -328,3 +329,125 @@ def test_readme_pager_screen_is_real(sample_archive: Path, screen: Callable[...,
     tail = _block("screen ending:\n\n```")
     assert paged.rstrip().splitlines()[-len(tail) :] == tail
     s.keys("q")
+
+
+# -- completion --------------------------------------------------------------------------
+def complete(line: str, index: str | None = None, shell: str = "bash") -> list[str]:
+    """What the shell gets at a Tab after `line`, asked as its script asks it."""
+    env = {**os.environ, "_CONFLICT_COMPLETE": f"complete_{shell}"}
+    if index is not None:
+        env["CONFLICT_INDEX"] = index
+    words = line.split()
+    if shell == "bash":
+        env.update(COMP_WORDS=line, COMP_CWORD=str(len(words) - (not line.endswith(" "))))
+    else:
+        env.update(_TYPER_COMPLETE_ARGS=line, _TYPER_COMPLETE_FISH_ACTION="get-args")
+    done = subprocess.run(
+        [sys.executable, "-m", "conflictcli"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return [line for line in done.stdout.splitlines() if line]
+
+
+def test_conflict_help_offers_completion_and_the_scripts_print() -> None:
+    help_text = invoke("--help").stdout
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+    assert "completion" in help_text
+    bash = invoke("completion", "bash").stdout
+    assert "_CONFLICT_COMPLETE=complete_bash" in bash and "complete -o default" in bash
+    assert "compdef _conflict_completion conflict" in invoke("completion", "zsh").stdout
+    assert "complete --command conflict" in invoke("completion", "fish").stdout
+
+
+def test_install_completion_writes_the_script_for_bash(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "conflictcli", "--install-completion", "bash"],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "_CONFLICT_COMPLETE" in (tmp_path / ".bash_completions" / "conflict.sh").read_text()
+    assert ".bash_completions/conflict.sh" in (tmp_path / ".bashrc").read_text()
+
+
+def test_commands_options_sources_places_and_watches_complete(outlets: dict[str, str]) -> None:
+    ix = outlets["index"]
+    assert complete("conflict se", ix) == ["search", "serve"]
+    assert {"--source", "--sort"} <= set(complete("conflict search x --so", ix))
+    assert complete("conflict search x --source ", ix) == [
+        "The Guardian", "Kyiv Independent", "Reuters",
+    ]  # fmt: skip
+    assert complete("conflict count x --source Re", ix) == ["Reuters"]
+    assert complete("conflict search x --index " + ix + " --source Ky", None) == [
+        "Kyiv Independent"
+    ]
+    places = complete("conflict search x --place Khar", ix)
+    assert "Kharkiv" in places and all(p.startswith("Khar") for p in places)
+    assert complete("conflict watch run ", ix) == ["kupiansk-watch"]
+    assert complete("conflict watch rm kup", ix) == ["kupiansk-watch"]
+    zsh = "\n".join(complete("conflict search x --source Re", ix, shell="zsh"))
+    assert zsh.startswith("_arguments") and '"Reuters"' in zsh
+    assert complete("conflict search x --source Re", ix, shell="fish") == ["Reuters"]
+
+
+def test_no_archive_or_a_damaged_one_completes_nothing_quietly(tmp_path: Path) -> None:
+    assert complete("conflict search x --source ", str(tmp_path / "none")) == []
+    broken = tmp_path / "broken"
+    write(broken / "catalogue.sqlite", "not a database at all")
+    assert complete("conflict search x --source ", str(broken)) == []
+    assert complete("conflict watch run ", str(broken)) == []
+
+
+def test_the_last_search_s_ids_complete_show_and_similar(
+    outlets: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from conflictcli import completing
+    from conflictcli.output import console
+
+    ix = outlets["index"]
+    assert complete("conflict show ", ix) == []  # no search yet
+    invoke("search", "Kupiansk", "--index", ix, "--json")  # not shown on a terminal
+    assert complete("conflict show ", ix) == []
+    monkeypatch.setattr(console, "stdout_is_terminal", lambda: True)
+    assert invoke("search", "Kupiansk", "--index", ix).exit_code == 0
+    ids = complete("conflict show ", ix)
+    assert outlets["Shelling"] in ids and len(ids) == 5
+    assert complete(f"conflict show {outlets['Shelling'][:3]}", ix) == [outlets["Shelling"]]
+    assert outlets["Shelling"] in complete("conflict similar ", ix)
+    assert complete("conflict show ./", ix) == []  # a path: the shell's file names
+    assert complete("conflict show ", str(tmp_path / "other")) == []  # another archive's
+    zsh = "\n".join(complete("conflict show ", ix, shell="zsh"))
+    assert f'"{outlets["Shelling"]}":"Shelling in Kupiansk damages houses"' in zsh
+    # the file is read as untrusted: too large, or not what it should be, offers nothing
+    path = completing.recent_path()
+    key = json.loads(path.read_text())["archive"]
+    for hostile in (
+        "x" * (completing.RECENT_BYTES + 1),
+        "[[[[" * 10_000,
+        json.dumps(
+            {"archive": key, "ids": [["../../etc", "t"], [1, 2], "x", ["abcdef0123456789"]]}
+        ),
+        json.dumps({"archive": key, "ids": {"a": 1}}),
+    ):
+        path.write_text(hostile)
+        assert complete("conflict show ", ix) == []
+    path.write_text(json.dumps({"archive": key, "ids": [["abcdef0123456789", "a\x1b[2Jb"]]}))
+    assert completing.recent(ix) == [("abcdef0123456789", "a [2Jb")]  # no ESC
+
+
+def test_readme_completion_example_is_real(sample_archive: Path) -> None:
+    line = "conflict search drone --place Zaporizhzhia"
+    example = _block(
+        f'$ COMP_WORDS="{line}" COMP_CWORD=4 _CONFLICT_COMPLETE=complete_bash conflict'
+    )
+    assert complete(line, str(sample_archive)) == example
+
+
+@needs_tmux
+def test_readme_last_search_example_is_real(
+    sample_archive: Path, screen: Callable[..., Screen]
+) -> None:
+    s = screen(80, env={"CONFLICT_INDEX": str(sample_archive)})
+    belgorod = _block("$ conflict search Belgorod --limit 3")
+    assert _screen_lines(s.run(f"{CONFLICT} search Belgorod --limit 3"))[:-2] == belgorod[:-2]
+    assert belgorod[-1].split() == complete("conflict show ", str(sample_archive))

@@ -5,6 +5,7 @@ codes in one place, group.ConflictGroup.
 - group.py    the app and ConflictGroup
 - options.py  the options several commands take, declared once; Filters from options
 - archive.py  ingest, reindex, check, copy, stats, show
+- completion.py  what the shell offers at a Tab (sources, places, watches, ids)
 - search.py   search (one query or a file of them), export
 - analyst.py  count, timeline, places, sources, dupes, similar
 - watch.py    watch add, list, rm, run
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from conflictcli import __version__
-from conflictcli.cli import analyst, archive, search, serve
+from conflictcli.cli import analyst, archive, completion, search, serve
 from conflictcli.cli.group import app
 from conflictcli.cli.watch import watch_app
 from conflictcli.errors import ExitCode
@@ -44,9 +46,14 @@ COMMANDS = (
     search.export,
     analyst.places,
     serve.serve,
+    completion.completion_script,
 )
+# the commands whose function is named otherwise (`completion` is its module's)
+NAMED: dict[Callable[..., None], str] = {
+    completion.completion_script: "completion",
+}
 for _command in COMMANDS:
-    app.command()(_command)
+    app.command(NAMED.get(_command))(_command)
 app.add_typer(watch_app)
 
 

@@ -10,6 +10,7 @@ import typer
 
 from conflictcli import charts
 from conflictcli.choices import Color, CountBy, Period
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
@@ -214,7 +215,11 @@ def dupes(
 def similar(
     ref: Annotated[
         str,
-        typer.Argument(metavar="ID", help="An article: id, unique id prefix, path, or path:ROW."),
+        typer.Argument(
+            metavar="ID",
+            help="An article: id, unique id prefix, path, or path:ROW.",
+            autocompletion=completion.article,
+        ),
     ],
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many articles.")

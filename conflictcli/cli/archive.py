@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from conflictcli.choices import Color
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
@@ -211,7 +212,9 @@ def show(
     ref: Annotated[
         str,
         typer.Argument(
-            metavar="ID", help="Article id, a unique prefix of 4+ characters, or a file path."
+            metavar="ID",
+            help="Article id, a unique prefix of 4+ characters, or a file path.",
+            autocompletion=completion.article,
         ),
     ],
     highlight: Annotated[

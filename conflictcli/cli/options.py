@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from conflictcli.choices import Color, Format, Layout, Within
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.errors import UsageError
 from conflictcli.filters import Filters
@@ -115,6 +116,7 @@ SourceOpt = Annotated[
     typer.Option(
         "--source",
         metavar="NAME",
+        autocompletion=completion.source,
         help="Only articles of this outlet (any case; repeat for several). "
         "'conflict sources' lists them.",
     ),
@@ -124,6 +126,7 @@ PlaceOpt = Annotated[
     typer.Option(
         "--place",
         metavar="NAME",
+        autocompletion=completion.place,
         help="Only articles that name this place, in any spelling (Kiev, Kyiv, Київ; "
         "repeat for any of several). 'conflict places' lists them.",
     ),

@@ -138,20 +138,31 @@ def search(
     if explain:
         print_explanation(archive, req, query, fmt)
         return
-    result = _one(archive, req, fmt, chosen, shown)
+    result = _one(archive, req, fmt, chosen, shown, index)
     if not result.results:
         raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 def _one(
-    archive: Archive, req: SearchRequest, fmt: Format, chosen: list[str] | None, shown: Layout
+    archive: Archive,
+    req: SearchRequest,
+    fmt: Format,
+    chosen: list[str] | None,
+    shown: Layout,
+    index: str | None,
 ) -> SearchResult:
-    """One query's results, shown."""
+    """One query's results, shown; the ids of those a person saw on a terminal are kept
+    for shell completion (`conflict show <Tab>`), with the archive --index names."""
     from conflictcli.records.search import FROM_THE_INDEX
 
     rows = chosen is None or not set(chosen) <= FROM_THE_INDEX  # --fields id: the index alone
     result = archive.search(req, chosen is None or _cuts_snippets(chosen), rows)
-    rendering().search_results(result, fmt, chosen, shown)
+    out = rendering()
+    out.search_results(result, fmt, chosen, shown)
+    if fmt is Format.table and result.results and out.stdout_is_terminal():
+        from conflictcli import completing
+
+        completing.remember(index, [(r.id, r.title) for r in result.results])
     return result
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from conflictcli.choices import Color, Format
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering, subcommands
 from conflictcli.cli.options import (
     ColorOpt,
@@ -56,7 +57,12 @@ def watch_list(json: JsonOpt = False, color: ColorOpt = Color.auto, index: Index
 
 @watch_app.command("rm")
 def watch_rm(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The watch to remove.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="The watch to remove.", autocompletion=completion.watch
+        ),
+    ],
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -67,7 +73,12 @@ def watch_rm(
 @watch_app.command("run")
 def watch_run(
     name: Annotated[
-        str | None, typer.Argument(metavar="[NAME]", help="One watch (default: every one).")
+        str | None,
+        typer.Argument(
+            metavar="[NAME]",
+            help="One watch (default: every one).",
+            autocompletion=completion.watch,
+        ),
     ] = None,
     peek: Annotated[
         bool, typer.Option("--peek", help="Show what is new without marking it seen.")
