@@ -67,6 +67,11 @@ class NotFound(ConflictError):
     """An id, prefix or path that names no article."""
 
 
+class NotOpened(DataError):
+    """An article conflict will not or cannot open (conflict open): an address that is not
+    a web page's, no file, no browser."""
+
+
 class UsageError(ConflictError):
     code = ExitCode.USAGE
 

@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
         "watching",
         "holdings",
         "completing",
+        "opening",
         "ingest",
         "reading",
         "filing",

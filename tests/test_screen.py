@@ -1,5 +1,5 @@
 """The terminal as a person uses it (issue 32): results that fit one screen, `show`
-through a pager, shell completion. The screens are a real terminal's:
+through a pager, shell completion, `conflict open`. The screens are a real terminal's:
 tmux (its own server, on a socket of this test run's) runs bash at 80x24 or 200x24, the
 keys are typed into it, and what it shows is read back with capture-pane."""
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TEAM, as_json, invoke, write
+from conftest import ROOT, SAMPLE, TEAM, as_json, invoke, write
 
 pytestmark = pytest.mark.skipif(TEAM, reason="the terminal runs the archives' folders")
 needs_tmux = pytest.mark.skipif(
@@ -352,7 +352,7 @@ def complete(line: str, index: str | None = None, shell: str = "bash") -> list[s
 def test_conflict_help_offers_completion_and_the_scripts_print() -> None:
     help_text = invoke("--help").stdout
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    assert "completion" in help_text
+    assert "completion" in help_text and "open" in help_text
     bash = invoke("completion", "bash").stdout
     assert "_CONFLICT_COMPLETE=complete_bash" in bash and "complete -o default" in bash
     assert "compdef _conflict_completion conflict" in invoke("completion", "zsh").stdout
@@ -398,7 +398,7 @@ def test_no_archive_or_a_damaged_one_completes_nothing_quietly(tmp_path: Path) -
     assert complete("conflict watch run ", str(broken)) == []
 
 
-def test_the_last_search_s_ids_complete_show_and_similar(
+def test_the_last_search_s_ids_complete_show_open_and_similar(
     outlets: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from conflictcli import completing
@@ -412,7 +412,7 @@ def test_the_last_search_s_ids_complete_show_and_similar(
     assert invoke("search", "Kupiansk", "--index", ix).exit_code == 0
     ids = complete("conflict show ", ix)
     assert outlets["Shelling"] in ids and len(ids) == 5
-    assert complete(f"conflict show {outlets['Shelling'][:3]}", ix) == [outlets["Shelling"]]
+    assert complete(f"conflict open {outlets['Shelling'][:3]}", ix) == [outlets["Shelling"]]
     assert outlets["Shelling"] in complete("conflict similar ", ix)
     assert complete("conflict show ./", ix) == []  # a path: the shell's file names
     assert complete("conflict show ", str(tmp_path / "other")) == []  # another archive's
@@ -451,3 +451,59 @@ def test_readme_last_search_example_is_real(
     belgorod = _block("$ conflict search Belgorod --limit 3")
     assert _screen_lines(s.run(f"{CONFLICT} search Belgorod --limit 3"))[:-2] == belgorod[:-2]
     assert belgorod[-1].split() == complete("conflict show ", str(sample_archive))
+
+
+# -- conflict open -----------------------------------------------------------------------
+def _open(ref: str, index: str, browser: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CONFLICT_INDEX": index, "BROWSER": browser, "DISPLAY": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "conflictcli", "open", ref],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Callable[[], list[str]]:
+    """BROWSER: a script that writes down each address it is given."""
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/opened\n')
+    script.chmod(0o755)
+    opened = tmp_path / "opened"
+
+    def got() -> list[str]:
+        return opened.read_text().splitlines() if opened.exists() else []
+
+    got.path = str(script)  # type: ignore[attr-defined]
+    return got
+
+
+def test_open_hands_the_browser_the_url_or_the_file(
+    outlets: dict[str, str], sample_archive: Path, browser: Callable[[], list[str]]
+) -> None:
+    script = browser.path  # type: ignore[attr-defined]
+    r = _open(outlets["Shelling"][:8], outlets["index"], script)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert browser() == ["https://example.org/kupiansk"]
+    assert "opening https://example.org/kupiansk" in r.stderr
+    path = SAMPLE / "2024-03-27-belgorod-drones-gladkov.txt"
+    article = as_json(invoke("show", str(path), "--json", "--index", str(sample_archive)))["id"]
+    r = _open(article[:8], str(sample_archive), script)  # sample_data has no urls: the file
+    assert r.returncode == 0, r.stderr
+    assert browser()[-1] == path.resolve().as_uri()
+
+
+@pytest.mark.parametrize("title", ["Drones", "Strike"])
+def test_open_refuses_what_is_not_a_web_address(
+    outlets: dict[str, str], browser: Callable[[], list[str]], title: str
+) -> None:
+    """javascript: and file: from a source's metadata are never handed on: exit 1."""
+    r = _open(outlets[title], outlets["index"], browser.path)  # type: ignore[attr-defined]
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "is not a web address (http or https)" in r.stderr and "not opened" in r.stderr
+    assert browser() == []
+
+
+def test_open_without_a_browser_says_what_to_do(outlets: dict[str, str], tmp_path: Path) -> None:
+    r = _open(outlets["Shelling"], outlets["index"], str(tmp_path / "no-such-browser"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "No web browser could be started" in r.stderr and "BROWSER" in r.stderr

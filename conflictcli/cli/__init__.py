@@ -4,7 +4,7 @@ codes in one place, group.ConflictGroup.
 
 - group.py    the app and ConflictGroup
 - options.py  the options several commands take, declared once; Filters from options
-- archive.py  ingest, reindex, check, copy, stats, show
+- archive.py  ingest, reindex, check, copy, stats, show, open
 - completion.py  what the shell offers at a Tab (sources, places, watches, ids)
 - search.py   search (one query or a file of them), export
 - analyst.py  count, timeline, places, sources, dupes, similar
@@ -35,6 +35,7 @@ COMMANDS = (
     archive.reindex,
     search.search,
     archive.show,
+    archive.open_article,
     analyst.dupes,
     archive.stats,
     archive.check,
@@ -48,8 +49,9 @@ COMMANDS = (
     serve.serve,
     completion.completion_script,
 )
-# the commands whose function is named otherwise (`completion` is its module's)
+# the commands whose function is named otherwise (open is Python's)
 NAMED: dict[Callable[..., None], str] = {
+    archive.open_article: "open",
     completion.completion_script: "completion",
 }
 for _command in COMMANDS:

@@ -1,5 +1,5 @@
 """The commands that fill, check and describe the archive: ingest, reindex, check,
-stats, show."""
+stats, show, open."""
 
 from __future__ import annotations
 
@@ -244,6 +244,31 @@ def show(
     art = archive.resolve(ref)
     spans = archive.engine.mark(art.body, highlight) if highlight else []
     rendering().article(art, fmt, spans, archive.story(art), not no_pager)
+
+
+def open_article(
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Article id, a unique prefix of 4+ characters, or a file path.",
+            autocompletion=completion.article,
+        ),
+    ],
+    index: IndexOpt = None,
+) -> None:
+    """Open an article in the web browser: its url, or its file where it has none.
+
+    BROWSER chooses the browser (else the system's). Only http and https addresses are
+    opened: any other (javascript:, file:, data:) is refused with exit code 1.
+
+    Example: conflict open 3f2a9c1e
+    """
+    from conflictcli import opening
+
+    where = opening.address(open_archive(index).resolve(ref))
+    rendering().note(f"opening {where}")
+    opening.open_address(where)
 
 
 def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:
