@@ -1,6 +1,6 @@
 """The terminal as a person uses it (issue 32): results that fit one screen, `show`
 through a pager, shell completion, `conflict open`. The screens are a real terminal's:
-tmux (its own server, on a socket of this test run's) runs bash at 80x24 or 200x24, the
+tmux (a server of its own, its socket in a folder of its own) runs bash at 80x24 or 200x24, the
 keys are typed into it, and what it shows is read back with capture-pane."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,10 +34,11 @@ LONG_PARAGRAPHS = 60
 
 
 class Screen:
-    """A terminal of `width` x `height` running bash, in a tmux server of its own."""
+    """A terminal of `width` x `height` running bash, in a tmux server of its own (its
+    socket in a folder of its own, removed with it)."""
 
     def __init__(self, width: int, height: int = 24, env: dict[str, str] | None = None) -> None:
-        self.socket = f"conflict-test-{uuid.uuid4().hex[:12]}"
+        self.folder = tempfile.mkdtemp(prefix="conflict-tmux-")  # short: a socket's path
         self.ran = 0
         env = {**os.environ, **(env or {})}
         env.pop("LESS", None)
@@ -51,7 +52,7 @@ class Screen:
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", os.devnull, *args],
+            ["tmux", "-S", f"{self.folder}/socket", "-f", os.devnull, *args],
             capture_output=True, text=True, env=env, timeout=30,
         )  # fmt: skip
         return done.stdout
@@ -87,6 +88,7 @@ class Screen:
 
     def close(self) -> None:
         self._tmux("kill-server")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @pytest.fixture
