@@ -52,3 +52,17 @@ class ExportFormat(str, Enum):
 class Within(str, Enum):
     sentence = "sentence"
     paragraph = "paragraph"
+
+
+class Layout(str, Enum):
+    """How search results are drawn on a terminal (into a pipe: always the full table)."""
+
+    auto = "auto"  # compact below output.compact.COMPACT_BELOW columns, else wide
+    compact = "compact"  # two lines a result
+    wide = "wide"  # the full table, title and snippet wrapped in their columns
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"

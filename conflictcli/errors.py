@@ -80,6 +80,11 @@ class NotRecorded(NotFound):
         )
 
 
+class NotOpened(DataError):
+    """An article conflict will not or cannot open (conflict open): an address that is not
+    a web page's, no file, no browser."""
+
+
 class UsageError(ConflictError):
     code = ExitCode.USAGE
 

@@ -92,6 +92,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("CONFLICT_CONFIG", str(tmp_path / "config" / "conflict" / "config.toml"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the last search's ids
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("CONFLICT_DEBUG", raising=False)
     return archive

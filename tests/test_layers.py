@@ -46,6 +46,8 @@ LAYERS: list[tuple[str, ...]] = [
         "counting",
         "watching",
         "holdings",
+        "completing",
+        "opening",
         "ingest",
         "reading",
         "filing",

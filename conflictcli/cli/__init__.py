@@ -4,7 +4,8 @@ codes in one place, group.ConflictGroup.
 
 - group.py    the app and ConflictGroup
 - options.py  the options several commands take, declared once; Filters from options
-- archive.py  ingest, reindex, rm, check, copy, stats, show
+- archive.py  ingest, reindex, rm, check, copy, stats, show, open
+- completion.py  what the shell offers at a Tab (sources, places, watches, ids)
 - search.py   search (one query or a file of them), export
 - analyst.py  count, timeline, places, sources, dupes, similar
 - watch.py    watch add, list, rm, run
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from conflictcli import __version__
-from conflictcli.cli import analyst, archive, config, search, serve
+from conflictcli.cli import analyst, archive, completion, config, search, serve
 from conflictcli.cli.group import app
 from conflictcli.cli.watch import watch_app
 from conflictcli.errors import ExitCode
@@ -35,6 +37,7 @@ COMMANDS = (
     archive.rm,
     search.search,
     archive.show,
+    archive.open_article,
     analyst.dupes,
     archive.stats,
     archive.check,
@@ -48,9 +51,15 @@ COMMANDS = (
     serve.serve,
     config.config,
     config.where,
+    completion.completion_script,
 )
+# the commands whose function is named otherwise (open is Python's)
+NAMED: dict[Callable[..., None], str] = {
+    archive.open_article: "open",
+    completion.completion_script: "completion",
+}
 for _command in COMMANDS:
-    app.command()(_command)
+    app.command(NAMED.get(_command))(_command)
 app.add_typer(watch_app)
 
 

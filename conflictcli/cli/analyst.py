@@ -10,9 +10,11 @@ import typer
 
 from conflictcli import charts
 from conflictcli.choices import Color, CountBy, Period
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
+    CompactOpt,
     CsvOpt,
     ExcelCsvOpt,
     ExplainOpt,
@@ -20,7 +22,9 @@ from conflictcli.cli.options import (
     JsonlOpt,
     JsonOpt,
     QuietOpt,
+    WideOpt,
     filtered,
+    layout,
     open_archive,
     output_format,
 )
@@ -233,7 +237,11 @@ def dupes(
 def similar(
     ref: Annotated[
         str,
-        typer.Argument(metavar="ID", help="An article: id, unique id prefix, path, or path:ROW."),
+        typer.Argument(
+            metavar="ID",
+            help="An article: id, unique id prefix, path, or path:ROW.",
+            autocompletion=completion.article,
+        ),
     ],
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many articles.")
@@ -243,6 +251,8 @@ def similar(
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
     quiet: QuietOpt = False,
+    wide: WideOpt = False,
+    compact: CompactOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -254,8 +264,8 @@ def similar(
 
     Example: conflict similar 3f2a9c1e -n 5
     """
-    fmt = output_format(json, jsonl, csv, excel)
+    fmt, shown = output_format(json, jsonl, csv, excel), layout(wide, compact)
     a, got = open_archive(index).similar(ref, limit)
-    rendering().similar(a.id, got, fmt)
+    rendering().similar(a.id, got, fmt, shown)
     if not got.results:
         raise typer.Exit(ExitCode.NOT_FOUND)

@@ -1,5 +1,5 @@
 """The commands that fill, empty, check and describe the archive: ingest, reindex, rm,
-check, copy, stats, show."""
+check, copy, stats, show, open."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from conflictcli.choices import Color
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
@@ -249,12 +250,22 @@ def show(
     ref: Annotated[
         str,
         typer.Argument(
-            metavar="ID", help="Article id, a unique prefix of 4+ characters, or a file path."
+            metavar="ID",
+            help="Article id, a unique prefix of 4+ characters, or a file path.",
+            autocompletion=completion.article,
         ),
     ],
     highlight: Annotated[
         str | None, typer.Option(help="Mark the terms of this query in the text.")
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Print the whole text even when it is longer than the screen (by default "
+            "a terminal shows it through $PAGER, else less -R).",
+        ),
+    ] = False,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
@@ -262,13 +273,41 @@ def show(
 ) -> None:
     """Print one article: its header and its whole text.
 
+    On a terminal, an article longer than the screen opens in a pager ($PAGER, else
+    less -R; LESS=FRX unless LESS is set); never into a pipe or a file.
+
     Example: conflict show 3f2a9c1e --highlight "Belgorod drones"
     """
     fmt = output_format(json)
     archive = open_archive(index)
     art = archive.resolve(ref)
     spans = archive.engine.mark(art.body, highlight) if highlight else []
-    rendering().article(art, fmt, spans, archive.story(art))
+    rendering().article(art, fmt, spans, archive.story(art), not no_pager)
+
+
+def open_article(
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Article id, a unique prefix of 4+ characters, or a file path.",
+            autocompletion=completion.article,
+        ),
+    ],
+    index: IndexOpt = None,
+) -> None:
+    """Open an article in the web browser: its url, or its file where it has none.
+
+    BROWSER chooses the browser (else the system's). Only http and https addresses are
+    opened: any other (javascript:, file:, data:) is refused with exit code 1.
+
+    Example: conflict open 3f2a9c1e
+    """
+    from conflictcli import opening
+
+    where = opening.address(open_archive(index).resolve(ref))
+    rendering().note(f"opening {where}")
+    opening.open_address(where)
 
 
 def stats(json: JsonOpt = False, color: ColorOpt = Color.auto, index: IndexOpt = None) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from conflictcli.choices import Color, Format, Within
+from conflictcli.choices import Color, Format, Layout, Within
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering
 from conflictcli.errors import UsageError
 from conflictcli.filters import Filters
@@ -59,6 +60,25 @@ ExplainOpt = Annotated[
         "and how many articles it selects, instead of the results.",
     ),
 ]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="On a terminal, the full table (title and snippet wrapped in their columns) "
+        "however narrow it is; below 120 columns results take two lines each.",
+    ),
+]
+CompactOpt = Annotated[
+    bool,
+    typer.Option("--compact", help="On a terminal, two lines a result however wide it is."),
+]
+
+
+def layout(wide: bool, compact: bool) -> Layout:
+    """The layout --wide or --compact asks for (a pipe always gets the full table)."""
+    if wide and compact:
+        raise UsageError("Use --wide or --compact, not both.")
+    return Layout.wide if wide else Layout.compact if compact else Layout.auto
 
 
 def _use_color(mode: Color) -> None:
@@ -124,6 +144,7 @@ SourceOpt = Annotated[
     typer.Option(
         "--source",
         metavar="NAME",
+        autocompletion=completion.source,
         help="Only articles of this outlet (any case; repeat for several). "
         "'conflict sources' lists them.",
     ),
@@ -133,6 +154,7 @@ PlaceOpt = Annotated[
     typer.Option(
         "--place",
         metavar="NAME",
+        autocompletion=completion.place,
         help="Only articles that name this place, in any spelling (Kiev, Kyiv, Київ; "
         "repeat for any of several). 'conflict places' lists them.",
     ),

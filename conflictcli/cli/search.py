@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from conflictcli.choices import Color, ExportFormat, Format, Sort
+from conflictcli.choices import Color, ExportFormat, Format, Layout, Sort
 from conflictcli.cli.group import rendering
 from conflictcli.cli.options import (
     ColorOpt,
+    CompactOpt,
     CsvOpt,
     ExcelCsvOpt,
     ExplainOpt,
@@ -20,7 +21,9 @@ from conflictcli.cli.options import (
     JsonlOpt,
     JsonOpt,
     QuietOpt,
+    WideOpt,
     filtered,
+    layout,
     open_archive,
     output_format,
 )
@@ -111,6 +114,8 @@ def search(
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
     quiet: QuietOpt = False,
+    wide: WideOpt = False,
+    compact: CompactOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -127,13 +132,14 @@ def search(
         raise UsageError("Use --all or --collapse, not both.")
     chosen = _result_fields(fields, fmt, count_only or explain, query)
     collapse = collapse or (fmt is Format.table and not every)
+    shown = layout(wide, compact)
     if from_file is not None or count_only:
         lines = _query_lines(_query_file(from_file, query, explain))
         reqs = [
             _partial(filters.with_query(q).request(sort, limit, offset, collapse), fmt)
             for _, q in lines
         ]
-        _batch(open_archive(index), lines, reqs, fmt, count_only, chosen, from_file)
+        _batch(open_archive(index), lines, reqs, fmt, (count_only, chosen, from_file, shown))
         return
     if not query.strip():
         raise UsageError("Give a query.", 'Example: conflict search "Belgorod drones"')
@@ -142,15 +148,34 @@ def search(
     if explain:
         print_explanation(archive, req, query, fmt)
         return
+    result = _one(archive, req, fmt, chosen, shown, index)
+    if not result.results:
+        raise typer.Exit(ExitCode.NOT_FOUND)
+
+
+def _one(
+    archive: Archive,
+    req: SearchRequest,
+    fmt: Format,
+    chosen: list[str] | None,
+    shown: Layout,
+    index: str | None,
+) -> SearchResult:
+    """One query's results, shown; the ids of those a person saw on a terminal are kept
+    for shell completion (`conflict show <Tab>`), with the archive --index names."""
     from conflictcli.records.search import FROM_THE_INDEX
 
     rows = chosen is None or not set(chosen) <= FROM_THE_INDEX  # --fields id: the index alone
     result = archive.search(req, chosen is None or _cuts_snippets(chosen), rows)
-    rendering().search_results(result, fmt, chosen)
+    out = rendering()
+    out.search_results(result, fmt, chosen, shown)
     if not result.total:  # no match (a table may list partial ones): did you mean, on stderr
-        rendering().suggestions(archive.suggest(req))
-    if not result.results:
-        raise typer.Exit(ExitCode.NOT_FOUND)
+        out.suggestions(archive.suggest(req))
+    if fmt is Format.table and result.results and out.stdout_is_terminal():
+        from conflictcli import completing
+
+        completing.remember(index, [(r.id, r.title) for r in result.results])
+    return result
 
 
 def _partial(req: SearchRequest, fmt: Format) -> SearchRequest:
@@ -210,12 +235,12 @@ def _batch(
     lines: list[tuple[int, str]],
     reqs: list[SearchRequest],
     fmt: Format,
-    count_only: bool,
-    chosen: list[str] | None,
-    path: Path | None,
+    how: tuple[bool, list[str] | None, Path | None, Layout],
 ) -> None:
     """Each query of a file, its results or its count; a query that cannot be read is
-    named with its line, and the others still run."""
+    named with its line, and the others still run. `how`: --count, --fields, the file,
+    the layout."""
+    count_only, chosen, path, shown = how
     out = rendering()
     snippets = chosen is None or _cuts_snippets(chosen)
     failed: list[ConflictError] = []
@@ -228,7 +253,7 @@ def _batch(
             except QueryError as e:  # one bad line never stops the rest
                 failed.append(QueryError(f"{path}, line {n}: {e.message}", e.hint))
 
-    out.batch(each(), fmt, count_only, chosen)
+    out.batch(each(), fmt, count_only, chosen, shown)
     for e in failed:
         out.error(e)
     if failed:

@@ -7,16 +7,20 @@ from typing import Annotated
 import typer
 
 from conflictcli.choices import Color, Format
+from conflictcli.cli import completion
 from conflictcli.cli.group import rendering, subcommands
 from conflictcli.cli.options import (
     ColorOpt,
+    CompactOpt,
     CsvOpt,
     ExcelCsvOpt,
     IndexOpt,
     JsonlOpt,
     JsonOpt,
     QuietOpt,
+    WideOpt,
     filtered,
+    layout,
     open_archive,
     output_format,
 )
@@ -61,7 +65,12 @@ def watch_list(
 
 @watch_app.command("rm")
 def watch_rm(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The watch to remove.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="The watch to remove.", autocompletion=completion.watch
+        ),
+    ],
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -72,7 +81,12 @@ def watch_rm(
 @watch_app.command("run")
 def watch_run(
     name: Annotated[
-        str | None, typer.Argument(metavar="[NAME]", help="One watch (default: every one).")
+        str | None,
+        typer.Argument(
+            metavar="[NAME]",
+            help="One watch (default: every one).",
+            autocompletion=completion.watch,
+        ),
     ] = None,
     peek: Annotated[
         bool, typer.Option("--peek", help="Show what is new without marking it seen.")
@@ -82,6 +96,8 @@ def watch_run(
     csv: CsvOpt = False,
     excel: ExcelCsvOpt = False,
     quiet: QuietOpt = False,
+    wide: WideOpt = False,
+    compact: CompactOpt = False,
     color: ColorOpt = Color.auto,
     index: IndexOpt = None,
 ) -> None:
@@ -91,7 +107,7 @@ def watch_run(
 
     Example: conflict watch run kherson --peek
     """
-    fmt = output_format(json, jsonl, csv, excel)
+    fmt, shown = output_format(json, jsonl, csv, excel), layout(wide, compact)
     out = rendering()
     if fmt is Format.table and not out.stdout_is_terminal():
         fmt = Format.jsonl
@@ -103,4 +119,4 @@ def watch_run(
             raise NotFound(f"No watch named {name!r}.", "'conflict watch list' lists them.")
     # a note a watch has shown is not shown again; one that --quiet kept back is not shown
     ran = [(w.name, archive.watch_run(w, peek, notes_shown=not quiet)) for w in watches]
-    out.watch_runs(ran, fmt)
+    out.watch_runs(ran, fmt, shown)

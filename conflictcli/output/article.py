@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from conflictcli.choices import Format
 from conflictcli.output import console, data
-from conflictcli.output.console import MARK_SGR, colored_pipe, emit, emit_json, marked, safe
+from conflictcli.output.console import MARK_SGR, colored_pipe, emit_json, marked, safe
+from conflictcli.output.pager import emit_paged
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -21,7 +22,15 @@ SHOW_SIMILAR = 10  # the other articles of a story that `show` lists
 META_LABELS = {"forwarded_from": "forwarded from", "reply_to": "reply to", "message_id": "message"}
 
 
-def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[Member]) -> None:
+def article(
+    a: Article,
+    fmt: Format,
+    spans: list[tuple[int, int]],
+    story: list[Member],
+    pager: bool = True,
+) -> None:
+    """One article; on a terminal, through the pager (`pager`, output/pager.py) when it
+    is longer than the screen."""
     if fmt is not Format.table:
         emit_json(data.article(a, story))
         return
@@ -38,9 +47,8 @@ def article(a: Article, fmt: Format, spans: list[tuple[int, int]], story: list[M
     for label, value in _header(a, story):
         head.add_row(label, Text(safe(value)))
     above = [Text(safe(line), style="dim") for line in _above(a)]
-    emit(
-        *above, Text(safe(a.title), style="bold"), head, Text(), Group(*_paragraphs(a.body, spans))
-    )
+    title = Text(safe(a.title), style="bold")
+    emit_paged([*above, title, head, Text(), Group(*_paragraphs(a.body, spans))], pager)
 
 
 def _header(a: Article, story: list[Member]) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any, Literal, TextIO, cast
 
-from conflictcli.choices import Format
+from conflictcli.choices import Format, Layout
 from conflictcli.errors import UsageError
 from conflictcli.output import console, data
 from conflictcli.output.console import (
@@ -32,9 +32,14 @@ if TYPE_CHECKING:
     from conflictcli.records.search import Result, SearchResult, Suggestion, Watch
 
 
-def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = None) -> None:
+def search_results(
+    res: SearchResult,
+    fmt: Format,
+    fields: list[str] | None = None,
+    layout: Layout = Layout.auto,
+) -> None:
     """A page of results; with `fields` (search --fields; not for the table) each
-    record has only those, in that order."""
+    record has only those, in that order; `layout`: the table's on a terminal."""
     for n in res.notes:
         note(n)
     if fmt is Format.csv and fields is None:  # every field but highlights, partial always
@@ -46,7 +51,7 @@ def search_results(res: SearchResult, fmt: Format, fields: list[str] | None = No
     elif fmt is Format.jsonl:
         emit_jsonl(map(data.result, res.results))
     else:
-        search_table(res)
+        search_table(res, layout)
     _search_notes(res, fmt)
 
 
@@ -66,7 +71,9 @@ def _chosen_cells(rec: dict[str, Any]) -> list[Any]:
     return [cell(json.dumps(v) if isinstance(v, list) else flag(v)) for v in rec.values()]
 
 
-def search_table(res: SearchResult) -> None:
+def search_table(res: SearchResult, layout: Layout = Layout.auto) -> None:
+    """The results as a table; on a terminal narrower than compact.COMPACT_BELOW
+    columns (or with --compact), two lines a result instead (output/compact.py)."""
     if not res.results:
         return
     from rich import box
@@ -74,6 +81,13 @@ def search_table(res: SearchResult) -> None:
     from rich.text import Text
 
     fitted = console.stdout_is_terminal()
+    if fitted:
+        from conflictcli.output import compact
+
+        width = console.stdout().width
+        if compact.wanted(layout, width):
+            emit(*compact.results(res, width))
+            return
     with_source = any(r.source for r in res.results)
     table = Table(expand=fitted, box=box.SIMPLE_HEAD, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right", no_wrap=True)
@@ -212,6 +226,7 @@ def batch(
     fmt: Format,
     count_only: bool,
     fields: list[str] | None = None,
+    layout: Layout = Layout.auto,
 ) -> None:
     """The queries of a file, in turn: one row each with its count (--count), or each
     query's results, a hit of --jsonl and --csv carrying the query it matched; with
@@ -240,7 +255,7 @@ def batch(
             sys.stdout.write(("[" if first else ",\n") + record)
         else:
             emit(_heading(q, res))
-            search_table(res)
+            search_table(res, layout)
         first = False
     if fmt is Format.json:
         sys.stdout.write(("[" if first else "") + "]\n")
@@ -304,7 +319,9 @@ def watches(got: list[Watch], fmt: Format) -> None:
     emit(table)
 
 
-def watch_runs(ran: list[tuple[str, SearchResult]], fmt: Format) -> None:
+def watch_runs(
+    ran: list[tuple[str, SearchResult]], fmt: Format, layout: Layout = Layout.auto
+) -> None:
     """What each watch found that is new: JSON Lines and CSV rows carry the watch's
     name, --json gives one object per watch, the table one section per watch."""
     if fmt is Format.jsonl:
@@ -323,19 +340,19 @@ def watch_runs(ran: list[tuple[str, SearchResult]], fmt: Format) -> None:
 
         for name, res in ran:
             emit(Text(f"{safe(name)} ({safe(res.query)}): {res.total:,} new", style="bold"))
-            search_table(res)
+            search_table(res, layout)
     for name, res in ran:
         for said in res.notes:
             note(f"{name}: {said}")
 
 
 # -- similar ----------------------------------------------------------------------
-def similar(article_id: str, res: SearchResult, fmt: Format) -> None:
+def similar(article_id: str, res: SearchResult, fmt: Format, layout: Layout = Layout.auto) -> None:
     if fmt is Format.json:
         head = {"schema": JSON_SCHEMA_VERSION, "id": article_id}
         emit_json_rows(head, "results", map(data.result, res.results))
     elif fmt is Format.table:
-        search_table(res)
+        search_table(res, layout)
         if not res.results:
             note(f"No other article shares the key terms of {article_id}.")
     else:
