@@ -13,6 +13,7 @@ forms; Zelensky, Zelenskyy: one name's spellings) are suggested once."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from conflictcli import spelling
@@ -151,8 +152,8 @@ def _nearest(
 
 
 def _written(engine: Engine, store: Store, term: str, key: str, word: str) -> tuple[str, int]:
-    """`term` (a word of the index: a stem) as an article that holds it writes it, in
-    lower case, the form of it nearest `word` (drones, not drone, for dornes), and how
+    """`term` (a word of the index: a stem) as an article that holds it writes it (in
+    the case it writes it most), the form of it nearest `word` (drones, not drone, for dornes), and how
     many articles hold the term; ("", 0) when none does. `key`: a word that a query
     reads as `term` (spelling.spelled)."""
     try:
@@ -162,7 +163,9 @@ def _written(engine: Engine, store: Store, term: str, key: str, word: str) -> tu
     a = store.articles([found.hits[0].id]).get(found.hits[0].id) if found.hits else None
     if a is None:
         return "", 0
-    forms = {text[i:j].lower() for text in (a.title, a.body) for i, j in spans_of(text, {term})}
+    forms = Counter(text[i:j] for text in (a.title, a.body) for i, j in spans_of(text, {term}))
     if not forms:
         return "", 0
-    return min(sorted(forms), key=lambda w: spelling.distance(word, folded(w))), found.total
+    # the nearest form, as the article writes it most (Kherson; drones, not Drones)
+    best = min(forms, key=lambda w: (spelling.distance(word, folded(w)), -forms[w], w))
+    return best, found.total
