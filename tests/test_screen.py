@@ -410,7 +410,11 @@ def test_the_last_search_s_ids_complete_show_open_and_similar(
     assert complete("conflict show ", ix) == []  # no search yet
     invoke("search", "Kupiansk", "--index", ix, "--json")  # not shown on a terminal
     assert complete("conflict show ", ix) == []
+    # the output package keeps what it handed out once (its __getattr__): patch both
+    import conflictcli.output as output
+
     monkeypatch.setattr(console, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True, raising=False)
     assert invoke("search", "Kupiansk", "--index", ix).exit_code == 0
     ids = complete("conflict show ", ix)
     assert outlets["Shelling"] in ids and len(ids) == 5
