@@ -10,7 +10,7 @@ import conflictcli.engine.whoosh.loading  # noqa: F401  (before Whoosh: see ther
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -403,7 +403,7 @@ class WhooshEngine:
             self._kept[fieldname] = kept
         return kept[1]
 
-    def _selected(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]]:
+    def _selected(self, s: Any, req: SearchRequest) -> tuple[Collection[int], list[str]]:
         """The documents a request selects (every one, for an empty query), and notes."""
         if (known := self._last.get(s, req)) is not None:
             return known
@@ -412,7 +412,7 @@ class WhooshEngine:
         if req.text.strip():
             parsed = self.parse(req.text, req.any_terms, req.dayfirst, req.exact)
             notes[:0] = parsed.notes
-            selected = set(self._matches(s, parsed.query, req, places)[1])
+            selected = self._matches(s, parsed.query, req, places)[1]
             self._last.put(s, req, selected, notes)
             return selected, notes
         window = window_of(s, req, places, self._columns)
@@ -427,7 +427,7 @@ class WhooshEngine:
         want = None if req.limit == 0 else req.offset + req.limit
         with self._searcher() as s:
             found, selected, window = self._matches(s, parsed.query, req, places)
-            self._last.put(s, req, set(selected), parsed.notes + places.notes)
+            self._last.put(s, req, selected, parsed.notes + places.notes)
             total = len(selected)
             if req.sort is Sort.relevance:  # the query's words close together rank higher
                 selected = nearness(s, parsed.query, selected)

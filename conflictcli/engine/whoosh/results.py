@@ -13,7 +13,7 @@ import functools
 import heapq
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -168,7 +168,7 @@ class Columns:
             s.schema["date"].from_column_value,
         )
         known: dict[Any, int] = {}
-        days = array("l", bytes(0))
+        days = array("l")
         for value, flag in zip(dates, undated, strict=True):
             day = known.get(value) if flag == dated else 0
             if day is None:
@@ -289,7 +289,7 @@ def date_test(s: Any, req: SearchRequest, columns: Columns | None = None) -> Win
 def facet_counts(
     s: Any,
     fieldname: str,
-    selected: set[int],
+    selected: Collection[int],
     held: Callable[[], Postings | None] | None = None,
     chosen: Chosen | None = None,
 ) -> dict[str, int]:
@@ -359,7 +359,7 @@ TALLIED = {"source": "outlet", "lang": "lang", "place": PLACE_FIELD, "country": 
 
 def tallied(
     s: Any,
-    selected: set[int],
+    selected: Collection[int],
     kinds: tuple[str, ...],
     held: Callable[[str], Postings | None],
     columns: Columns | None = None,
@@ -390,15 +390,16 @@ class Selections:
     that asked for it by more than one request."""
 
     def __init__(self) -> None:
-        self._last: tuple[object, set[int], list[str]] | None = None
+        self._last: tuple[object, Collection[int], list[str]] | None = None
 
-    def get(self, s: Any, req: SearchRequest) -> tuple[set[int], list[str]] | None:
+    def get(self, s: Any, req: SearchRequest) -> tuple[Collection[int], list[str]] | None:
         last, key = self._last, _selection_key(s, req)
         if last is None or key is None or last[0] != key:
             return None
         return last[1], list(last[2])
 
-    def put(self, s: Any, req: SearchRequest, selected: set[int], notes: list[str]) -> None:
+    def put(self, s: Any, req: SearchRequest, selected: Collection[int], notes: list[str]) -> None:
+        """`selected`: the documents (a set, or the search's scores: kept, not copied)."""
         key = _selection_key(s, req)
         self._last = None if key is None else (key, selected, list(notes))
 
